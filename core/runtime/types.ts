@@ -1,0 +1,174 @@
+/**
+ * The Runtime port (DESIGN.md section 5). Workloads are plain data rendered by `core/tasks` from
+ * manifests; an adapter turns them into Kubernetes objects or local processes.
+ */
+
+export const WORKLOAD_KINDS = ['job', 'cronjob', 'deployment', 'service'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export interface EnvVar {
+  name: string;
+  value: string;
+}
+
+export interface Resources {
+  cpuRequest?: string;
+  cpuLimit?: string;
+  memoryRequest?: string;
+  memoryLimit?: string;
+}
+
+/** How a service is exposed outside the cluster (an Ingress on Kubernetes). */
+export interface Published {
+  access?: string;
+  prefix?: string;
+  rewrite?: string;
+  timeoutMs?: number;
+  stickySessions?: boolean;
+  bypassAuth?: boolean;
+}
+
+/** Where a workload's definition came from. */
+export interface WorkloadSource {
+  repository: string;
+  commit: string;
+  directory: string;
+}
+
+/** One thing to run, rendered from a task manifest. */
+export interface Workload {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  /** Slipway's own labels (app.kubernetes.io/managed-by, slipway.dev/*) plus the manifest's. */
+  labels: Record<string, string>;
+  image: string | null;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never' | null;
+  /** The command and its arguments (`cmd` of the manifest). */
+  command: string[] | null;
+  env: EnvVar[];
+  /** Cron expression; set only for kind `cronjob`. */
+  schedule: string | null;
+  replicas: number;
+  /** Container port of a service (default 8080); null for the other kinds. */
+  port: number | null;
+  resources: Resources;
+  published: Published | null;
+  /** Directory of the task inside the checkout: the local runtime runs `command` there. */
+  workdir: string | null;
+  source: WorkloadSource | null;
+}
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+export type ApplyAction = 'created' | 'changed' | 'unchanged';
+
+export interface ApplyOutcome extends WorkloadRef {
+  action: ApplyAction;
+}
+
+export interface ApplyOptions {
+  /** Compute the outcome without changing anything (Kubernetes: server-side dry run). */
+  dryRun?: boolean;
+}
+
+/** A workload as the runtime knows it. */
+export interface WorkloadInfo extends WorkloadRef {
+  labels: Record<string, string>;
+  /** ISO-8601 UTC. */
+  created: string;
+  schedule: string | null;
+  replicas: number;
+}
+
+/**
+ * Health of a workload, judged the way Argo CD does: `progressing` until it is `healthy` (pods
+ * ready, job succeeded, cron job scheduled) or has `failed` (job failed, crash loop).
+ */
+export type Health = 'progressing' | 'healthy' | 'failed' | 'missing';
+
+/** Phase in the DataTask vocabulary (DESIGN.md section 7.2). */
+export type WorkloadPhase = 'pending' | 'running' | 'succeeded' | 'failed' | 'unknown';
+
+export interface WorkloadStatus extends WorkloadRef {
+  health: Health;
+  phase: WorkloadPhase;
+  readyReplicas: number;
+  desiredReplicas: number;
+  /** Why it is in this state, in a sentence ("exited with code 1", "3 restarts"...). */
+  message: string;
+  startTime: string | null;
+  completionTime: string | null;
+  exitCode: number | null;
+  /** Where a service answers, when the runtime knows (e.g. http://127.0.0.1:8081). */
+  address: string | null;
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+/** One running instance of a workload (a pod, or a process on the local runtime). */
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  workload: WorkloadRef;
+  phase: PodPhase;
+  ready: boolean;
+  restarts: number;
+  startTime: string | null;
+}
+
+export interface LogLine {
+  /** ISO-8601 UTC. */
+  time: string;
+  line: string;
+  /** Which instance (pod) wrote it. */
+  pod: string;
+}
+
+export interface LogOptions {
+  /** Keep yielding new lines until the workload's current run ends or `signal` aborts. */
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ListFilter {
+  kind?: WorkloadKind;
+  namespace?: string;
+  /** Every given label must match. */
+  labels?: Record<string, string>;
+}
+
+/** What every runtime adapter implements. */
+export interface Runtime {
+  readonly name: 'local' | 'kubernetes';
+  /** Restores what the runtime ran before a restart (local) or checks connectivity. */
+  start(): Promise<void>;
+  /** Stops watching and supervising; local processes are stopped and restored on next start. */
+  stop(): Promise<void>;
+  ensureNamespace(namespace: string): Promise<void>;
+  /** Namespaces Slipway created. */
+  listNamespaces(): Promise<string[]>;
+  apply(workloads: Workload[], options?: ApplyOptions): Promise<ApplyOutcome[]>;
+  /** Deletes the workload and stops what runs for it; false when it did not exist. */
+  delete(ref: WorkloadRef): Promise<boolean>;
+  list(filter?: ListFilter): Promise<WorkloadInfo[]>;
+  pods(namespace?: string): Promise<PodInfo[]>;
+  status(ref: WorkloadRef): Promise<WorkloadStatus>;
+  /** Output of the workload's current run (every instance), oldest first. */
+  logs(ref: WorkloadRef, options?: LogOptions): AsyncIterable<LogLine>;
+}
+
+/** Labels Slipway puts on everything it owns (DESIGN.md section 5). */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  workspace: 'slipway.dev/workspace',
+  task: 'slipway.dev/task',
+  pipeline: 'slipway.dev/pipeline',
+  scope: 'slipway.dev/scope',
+} as const;
+
+export const MANAGED_BY_VALUE = 'slipway';

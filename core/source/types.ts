@@ -1,0 +1,33 @@
+/** A repository fetched at one commit into the checkout cache. Read-only for the engine. */
+export interface Checkout {
+  /** The repository as the caller named it. */
+  repository: string;
+  /** The URL or path git was given after resolution. */
+  url: string;
+  /** The ref that was asked for (branch, tag or commit). */
+  ref: string;
+  /** Full 40-hex commit id. */
+  commit: string;
+  /** Absolute path of the checkout's root. */
+  dir: string;
+}
+
+export interface FetchOptions {
+  /** Fetch this exact commit (e.g. a push's `after`) instead of the head of `ref`. */
+  commit?: string;
+  signal?: AbortSignal;
+}
+
+/** Fetches repositories (the git CLI in production); injected into the engine as `deps.source`. */
+export interface SourceFetcher {
+  fetch(repository: string, ref: string, options?: FetchOptions): Promise<Checkout>;
+}
+
+/** A unit found in a checkout: the directory (relative, `/`-separated) and the file in it. */
+export interface DiscoveredUnit {
+  kind: 'task' | 'pipeline';
+  /** Directory relative to the checkout root, `/`-separated; `.` for the root itself. */
+  directory: string;
+  /** File path relative to the checkout root (`<directory>/manifest.json`). */
+  file: string;
+}

@@ -1,0 +1,94 @@
+import type { ApiToken, Job, JobLogLine, JobStatus, JobType, Workspace } from '../types.js';
+
+/** A slice of a collection: `offset`/`limit` plus an optional sort on a named field. */
+export interface PageRequest {
+  offset: number;
+  limit: number;
+  sort?: { field: string; direction: 'asc' | 'desc' };
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** Fields of a workspace a collection may be sorted by. */
+export const WORKSPACE_SORT_FIELDS = ['name', 'created', 'lastModified', 'status'] as const;
+/** Fields of a job a collection may be sorted by. */
+export const JOB_SORT_FIELDS = ['created', 'status', 'type', 'startTime', 'endTime'] as const;
+
+export interface JobFilter {
+  workspaceId?: string;
+  status?: JobStatus[];
+  type?: JobType;
+  target?: string;
+  /** RUNNING jobs whose lease lapsed before this epoch-ms instant. */
+  leaseExpiredBefore?: number;
+}
+
+/** What must hold for a conditional job update to apply (compare-and-set). */
+export interface JobExpectation {
+  status?: JobStatus[];
+  leaseOwner?: string;
+}
+
+export type JobPatch = Partial<Omit<Job, 'id' | 'created' | 'type'>>;
+
+export interface NewLogLine {
+  time: string;
+  line: string;
+}
+
+/**
+ * The persistence port. Synchronous on purpose: better-sqlite3 is synchronous and fastest that
+ * way, and `transaction` can then make several calls atomic. Unsorted collections come back in
+ * the default order: workspaces by name, jobs newest first.
+ *
+ * Implementations: `sqlite.ts` (durable) and `memory.ts` (tests, the Action's direct mode). One
+ * contract test suite runs against both.
+ */
+export interface Store {
+  /** Runs `fn` atomically; a throw rolls everything back. Nested calls join the outer one. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+
+  /** Throws SlipwayError CONFLICT when the name is taken. */
+  insertWorkspace(workspace: Workspace): void;
+  getWorkspace(id: string): Workspace | undefined;
+  findWorkspaceByName(name: string): Workspace | undefined;
+  listWorkspaces(page: PageRequest): Page<Workspace>;
+  /** Replaces the stored workspace with the same id; false when it does not exist. */
+  updateWorkspace(workspace: Workspace): boolean;
+  /** Deletes the workspace; its jobs stay, with `workspaceId` set to null. */
+  deleteWorkspace(id: string): boolean;
+
+  /** Throws SlipwayError CONFLICT when `deliveryId` is already taken. */
+  insertJob(job: Job): void;
+  getJob(id: string): Job | undefined;
+  findJobByDelivery(deliveryId: string): Job | undefined;
+  listJobs(filter: JobFilter, page: PageRequest): Page<Job>;
+  /**
+   * Applies `patch` when `expect` holds (all given conditions) and returns the updated job;
+   * undefined when the job is missing or the expectation failed.
+   */
+  updateJob(id: string, patch: JobPatch, expect?: JobExpectation): Job | undefined;
+  /**
+   * Atomically takes the oldest QUEUED job with `runAfter <= now` whose target has no RUNNING
+   * job, marks it RUNNING with the lease, sets `startTime` to now when unset, and returns it.
+   */
+  claimJob(owner: string, now: number, leaseExpires: number): Job | undefined;
+  /** Deletes the job and its log lines. */
+  deleteJob(id: string): boolean;
+
+  /** Appends lines after the job's last one; returns the sequence the next line will get. */
+  appendJobLogs(jobId: string, lines: NewLogLine[]): number;
+  /** Lines with `sequence >= fromSequence`, in order, at most `limit`. */
+  readJobLogs(jobId: string, fromSequence: number, limit: number): JobLogLine[];
+
+  /** Throws SlipwayError CONFLICT when the name is taken. */
+  insertApiToken(token: ApiToken): void;
+  findApiTokenByHash(hash: string): ApiToken | undefined;
+  listApiTokens(): ApiToken[];
+  touchApiToken(id: string, lastUsed: string): void;
+  deleteApiToken(id: string): boolean;
+}
