@@ -1,0 +1,16 @@
+export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+export { JobLog } from './job-log.js';
+export {
+  DEFAULT_MAX_ATTEMPTS,
+  type EnqueueRequest,
+  type EnqueueResult,
+  JobQueue,
+} from './queue.js';
+export {
+  type JobContext,
+  type JobHandler,
+  type JobHandlerEntry,
+  type JobOutcome,
+  WorkerPool,
+  type WorkerPoolOptions,
+} from './worker-pool.js';

@@ -1,0 +1,61 @@
+import type { NewLogLine, Store } from '../store/types.js';
+import { type Clock, isoTime, type Logger } from '../types.js';
+
+/** Lines are written in batches: at most this many wait in memory... */
+const MAX_PENDING = 256;
+/** ...for at most this long. */
+const FLUSH_DELAY_MS = 50;
+
+/**
+ * A job's log as its handler writes it: lines are numbered by the store in the order they were
+ * written and flushed in small batches, so a chatty process costs one SQLite transaction per
+ * batch rather than one per line. `flush()` before the job's status changes, so a reader who
+ * sees the final status also sees every line.
+ */
+export class JobLog {
+  private pending: NewLogLine[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly jobId: string,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Appends one line (a multi-line string becomes several lines). */
+  write(text: string): void {
+    if (this.closed) return;
+    const time = isoTime(this.clock.now());
+    for (const line of text.split(/\r?\n/)) this.pending.push({ time, line });
+    if (this.pending.length >= MAX_PENDING) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_DELAY_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what is pending now. */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    try {
+      this.store.appendJobLogs(this.jobId, lines);
+    } catch (error) {
+      // The job may have been deleted while its handler was winding down; its log goes with it.
+      this.logger.warn({ err: error, jobId: this.jobId }, 'could not write job log lines');
+    }
+  }
+
+  /** Flushes and drops every later write. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { SlipwayError } from '../errors.js';
+import type { JobFilter, Page, PageRequest, Store } from '../store/types.js';
+import {
+  type Clock,
+  isoTime,
+  type Job,
+  type JobLogLine,
+  type JobType,
+  TERMINAL_JOB_STATUSES,
+} from '../types.js';
+
+export interface EnqueueRequest {
+  type: JobType;
+  /** Serialization key: jobs with the same target never run at once. */
+  target: string;
+  params?: Record<string, unknown>;
+  workspaceId?: string | null;
+  commitId?: string | null;
+  /** Idempotency key: enqueueing it again returns the job it created. */
+  deliveryId?: string | null;
+  identity?: string | null;
+  maxAttempts?: number;
+  /** Stop every QUEUED job of the same target and type: this newer one replaces them. */
+  supersede?: boolean;
+}
+
+export interface EnqueueResult {
+  job: Job;
+  /** False when `deliveryId` had been seen: `job` is the one created then. */
+  created: boolean;
+  /** Older queued jobs this one replaced (now STOPPED). */
+  superseded: Job[];
+}
+
+/** Called when a job reaches a terminal status outside a worker (withdrawn, superseded). */
+export type StopListener = (job: Job) => void;
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * The durable queue's front: everything that changes jobs from outside a worker. Workers live in
+ * `worker-pool.ts`; both only talk through the store, so a job written here survives a crash.
+ */
+export class JobQueue {
+  private readonly enqueueListeners = new Set<() => void>();
+  private readonly stopListeners = new Set<StopListener>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS,
+  ) {}
+
+  /**
+   * Writes a QUEUED job and returns it; with a known `deliveryId` returns the earlier job
+   * instead. With `supersede`, queued jobs of the same target and type end STOPPED.
+   *
+   * @example
+   * queue.enqueue({ type: 'WORKSPACE_DEPLOY', target: `workspace:${id}`, supersede: true })
+   */
+  enqueue(request: EnqueueRequest): EnqueueResult {
+    const outcome = this.store.transaction((): EnqueueResult => {
+      if (request.deliveryId) {
+        const existing = this.store.findJobByDelivery(request.deliveryId);
+        if (existing) return { job: existing, created: false, superseded: [] };
+      }
+      const now = this.clock.now();
+      const job: Job = {
+        id: randomUUID(),
+        created: isoTime(now),
+        type: request.type,
+        status: 'QUEUED',
+        attempt: 0,
+        maxAttempts: request.maxAttempts ?? this.defaultMaxAttempts,
+        startTime: null,
+        endTime: null,
+        exitCode: null,
+        commitId: request.commitId ?? null,
+        message: null,
+        target: request.target,
+        workspaceId: request.workspaceId ?? null,
+        params: request.params ?? {},
+        result: null,
+        deliveryId: request.deliveryId ?? null,
+        identity: request.identity ?? null,
+        runAfter: now,
+        leaseOwner: null,
+        leaseExpires: null,
+        updated: isoTime(now),
+      };
+      const superseded = request.supersede ? this.supersedeQueued(job) : [];
+      this.store.insertJob(job);
+      return { job, created: true, superseded };
+    });
+    for (const job of outcome.superseded) this.notifyStopped(job);
+    if (outcome.created) for (const listener of this.enqueueListeners) listener();
+    return outcome;
+  }
+
+  private supersedeQueued(newer: Job): Job[] {
+    const queued = this.store.listJobs(
+      { target: newer.target, type: newer.type, status: ['QUEUED'] },
+      { offset: 0, limit: 1000 },
+    ).items;
+    const stopped: Job[] = [];
+    const now = isoTime(this.clock.now());
+    for (const older of queued) {
+      const commit = newer.commitId ? ` (commit ${newer.commitId.slice(0, 12)})` : '';
+      const message = `superseded by job ${newer.id}${commit}`;
+      const job = this.store.updateJob(
+        older.id,
+        { status: 'STOPPED', endTime: now, message, updated: now },
+        { status: ['QUEUED'] },
+      );
+      if (!job) continue;
+      this.store.appendJobLogs(older.id, [{ time: now, line: message }]);
+      stopped.push(job);
+    }
+    return stopped;
+  }
+
+  /** The job, or NOT_FOUND. */
+  get(id: string): Job {
+    const job = this.store.getJob(id);
+    if (!job) throw new SlipwayError('NOT_FOUND', `job '${id}' does not exist`);
+    return job;
+  }
+
+  list(filter: JobFilter, page: PageRequest): Page<Job> {
+    return this.store.listJobs(filter, page);
+  }
+
+  /** Log lines from `sequence` on (at most `limit`); NOT_FOUND for an unknown job. */
+  logs(id: string, sequence: number, limit: number): JobLogLine[] {
+    this.get(id);
+    return this.store.readJobLogs(id, sequence, limit);
+  }
+
+  /**
+   * Withdraws a QUEUED or RUNNING job: it ends STOPPED at once, and the worker running it (in
+   * this process, or another on its next heartbeat) aborts its work. CONFLICT for a job that
+   * already ended.
+   */
+  withdraw(id: string, by: string | null): Job {
+    const stopped = this.store.transaction(() => {
+      const job = this.get(id);
+      if (TERMINAL_JOB_STATUSES.includes(job.status)) {
+        throw new SlipwayError(
+          'CONFLICT',
+          `job '${id}' is ${job.status}; only QUEUED or RUNNING jobs can be withdrawn`,
+        );
+      }
+      const now = isoTime(this.clock.now());
+      const message = by ? `withdrawn by ${by}` : 'withdrawn';
+      const updated = this.store.updateJob(
+        id,
+        { status: 'STOPPED', endTime: now, message, updated: now, leaseExpires: null },
+        { status: ['QUEUED', 'RUNNING'] },
+      );
+      if (!updated) throw new SlipwayError('CONFLICT', `job '${id}' ended while being withdrawn`);
+      this.store.appendJobLogs(id, [{ time: now, line: message }]);
+      return updated;
+    });
+    this.notifyStopped(stopped);
+    return stopped;
+  }
+
+  /** Deletes a job that has ended, with its log. */
+  deleteEnded(id: string): void {
+    const job = this.get(id);
+    if (!TERMINAL_JOB_STATUSES.includes(job.status)) {
+      throw new SlipwayError('CONFLICT', `job '${id}' is ${job.status}; withdraw it first`);
+    }
+    this.store.deleteJob(id);
+  }
+
+  /** `listener` runs after each newly written job (workers use it to wake up). */
+  onEnqueued(listener: () => void): () => void {
+    this.enqueueListeners.add(listener);
+    return () => this.enqueueListeners.delete(listener);
+  }
+
+  /** `listener` runs when a job is withdrawn or superseded. */
+  onStopped(listener: StopListener): () => void {
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
+  }
+
+  private notifyStopped(job: Job): void {
+    for (const listener of this.stopListeners) listener(job);
+  }
+}
