@@ -33,6 +33,8 @@ export interface WorkloadSource {
   repository: string;
   commit: string;
   directory: string;
+  /** Content digest of the task's directory (see `digestDirectory`). */
+  digest: string;
 }
 
 /** One thing to run, rendered from a task manifest. */
@@ -50,13 +52,22 @@ export interface Workload {
   /** Cron expression; set only for kind `cronjob`. */
   schedule: string | null;
   replicas: number;
-  /** Container port of a service (default 8080); null for the other kinds. */
+  /**
+   * Container port of a service as the manifest gives it; null when unset (Kubernetes then uses
+   * 8080, the local runtime a free port from 8080 up) and for the other kinds.
+   */
   port: number | null;
   resources: Resources;
   published: Published | null;
   /** Directory of the task inside the checkout: the local runtime runs `command` there. */
   workdir: string | null;
   source: WorkloadSource | null;
+  /**
+   * What decides created / changed / unchanged: a hash of everything above except `workdir` and
+   * `source.commit`, plus the directory digest. A push that leaves a task's directory and
+   * manifest alone leaves its workload unchanged, even though the commit moved.
+   */
+  specHash: string;
 }
 
 export interface WorkloadRef {

@@ -1,0 +1,162 @@
+import { BlockList, isIP } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Levels pino knows, plus `silent`. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `expected a port number from 0 to 65535` })
+    .transform(Number)
+    .refine((n) => n <= 65_535, { error: `expected a port number from 0 to 65535` })
+    .describe(name);
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, {
+      error: `expected a whole number from ${min} to ${max}`,
+    });
+
+const nonEmpty = z.string().trim().min(1, { error: 'expected a non-empty value' });
+
+const cidrList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .superRefine((cidrs, ctx) => {
+    for (const cidr of cidrs) {
+      if (!parseCidr(cidr)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${cidr}" is not a CIDR; expected a comma-separated list like 127.0.0.1/32,::1/128`,
+        });
+      }
+    }
+  });
+
+/** The environment Slipway reads (DESIGN.md section 2), and nothing else. */
+const envSchema = z.object({
+  PORT: port('PORT').default(3000),
+  HOST: nonEmpty
+    .refine((value) => isIP(value) !== 0 || value === 'localhost', {
+      error: 'expected an IP address to bind (e.g. 127.0.0.1 or 0.0.0.0)',
+    })
+    .default('127.0.0.1'),
+  SLIPWAY_DATA_DIR: nonEmpty.default('./.slipway'),
+  SLIPWAY_ADMIN_TOKEN: z
+    .string()
+    .min(16, { error: 'expected at least 16 characters (use a long random token)' })
+    .optional(),
+  SLIPWAY_RUNTIME: z
+    .enum(['local'], {
+      error: 'expected "local" (the kubernetes runtime is not part of this build yet)',
+    })
+    .default('local'),
+  KUBECONFIG: nonEmpty.optional(),
+  SLIPWAY_REPOS_DIR: nonEmpty.default('./repos'),
+  SLIPWAY_TEMPLATES_DIR: nonEmpty.default('./templates'),
+  SLIPWAY_JWT_SECRET: z
+    .string()
+    .min(32, { error: 'expected at least 32 characters for an HS256 secret' })
+    .optional(),
+  SLIPWAY_JWKS_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL of a JWKS document' })
+    .optional(),
+  SLIPWAY_IDENTITY_CIDRS: cidrList.default(['127.0.0.1/32', '::1/128']),
+  SLIPWAY_WORKERS: wholeNumber(1, 64).default(4),
+  APP_ID: z.string().regex(/^\d+$/, { error: 'expected the numeric GitHub App id' }).optional(),
+  PRIVATE_KEY: nonEmpty.optional(),
+  PRIVATE_KEY_PATH: nonEmpty.optional(),
+  WEBHOOK_SECRET: nonEmpty.optional(),
+  GHE_HOST: nonEmpty.optional(),
+  GHE_PROTOCOL: z.enum(['http', 'https'], { error: 'expected http or https' }).optional(),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+});
+
+export type Env = z.infer<typeof envSchema> & {
+  /** Absolute forms of the directories. */
+  dataDir: string;
+  reposDir: string;
+  templatesDir: string;
+  /** Peers whose `Identity` and `X-Forwarded-*` headers are trusted. */
+  trustedPeers: BlockList;
+  /** Whether the GitHub App has what it needs to run. */
+  githubApp: boolean;
+};
+
+/** A bad variable: `message` is the one line the process prints before it exits. */
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+/**
+ * Parses the environment once. A bad value throws EnvError with one line naming the variable,
+ * the value and what is expected.
+ *
+ * @example
+ * parseEnv({ PORT: 'x' }) // throws: PORT is "x"; expected a port number from 0 to 65535
+ */
+export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    const value = source[name];
+    const shown = isSecret(name) ? '(hidden)' : JSON.stringify(value ?? '');
+    throw new EnvError(`${name} is ${shown}; ${issue?.message ?? 'invalid'}`);
+  }
+  const env = parsed.data;
+  if (env.SLIPWAY_JWT_SECRET && env.SLIPWAY_JWKS_URL) {
+    throw new EnvError(
+      'SLIPWAY_JWT_SECRET and SLIPWAY_JWKS_URL are both set; expected one of them (HS256 secret or JWKS)',
+    );
+  }
+  if (env.PRIVATE_KEY && env.PRIVATE_KEY_PATH) {
+    throw new EnvError('PRIVATE_KEY and PRIVATE_KEY_PATH are both set; expected one of them');
+  }
+  const trustedPeers = new BlockList();
+  for (const cidr of env.SLIPWAY_IDENTITY_CIDRS) {
+    const parsedCidr = parseCidr(cidr);
+    if (parsedCidr)
+      trustedPeers.addSubnet(parsedCidr.address, parsedCidr.prefix, parsedCidr.family);
+  }
+  return {
+    ...env,
+    dataDir: path.resolve(cwd, env.SLIPWAY_DATA_DIR),
+    reposDir: path.resolve(cwd, env.SLIPWAY_REPOS_DIR),
+    templatesDir: path.resolve(cwd, env.SLIPWAY_TEMPLATES_DIR),
+    trustedPeers,
+    githubApp: Boolean(
+      env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH) && env.WEBHOOK_SECRET,
+    ),
+  };
+}
+
+function isSecret(name: string): boolean {
+  return /TOKEN|SECRET|PRIVATE_KEY$/.test(name);
+}
+
+/** `10.0.0.0/8` -> its parts; null when it is not a CIDR. A bare address is a /32 or /128. */
+export function parseCidr(
+  cidr: string,
+): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
+  const [address = '', prefixText, extra] = cidr.split('/');
+  if (extra !== undefined) return null;
+  const version = isIP(address);
+  if (version === 0) return null;
+  const max = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!/^\d+$/.test(prefixText ?? String(max)) || prefix > max) return null;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}

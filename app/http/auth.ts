@@ -1,0 +1,194 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { BlockList } from 'node:net';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { SlipwayError } from '../../core/errors.js';
+import type { Store } from '../../core/store/types.js';
+import { type Clock, isoTime } from '../../core/types.js';
+
+/** Who is calling, and how they proved it (DESIGN.md section 9). */
+export interface Identity {
+  /** `admin`, `token:<name>`, or the e-mail (or subject) of a JWT or `Identity` header. */
+  subject: string;
+  method: 'admin' | 'token' | 'jwt' | 'identity-header';
+  admin: boolean;
+}
+
+export interface AuthOptions {
+  adminToken: string;
+  store: Store;
+  clock: Clock;
+  /** Peers whose `Identity` header is trusted. */
+  trustedPeers: BlockList;
+  jwtSecret?: string;
+  jwksUrl?: string;
+}
+
+/** What the auth middleware puts on every request's context. */
+export type AuthVariables = { auth: Auth; identity?: Identity | null };
+
+/** A new random token in Slipway's recognizable format. */
+export function generateToken(): string {
+  return `slw_${randomBytes(32).toString('base64url')}`;
+}
+
+/** How stored API tokens are kept: only this hash. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const IDENTITY_SHAPE = /^[^\s@]+@[^\s@]+$|^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * Authenticates requests: the admin token, a stored API token or a JWT as `Authorization:
+ * Bearer`; a JWT in the `authtoken` cookie; an `Identity` header from a trusted peer. A bad
+ * credential is an error (401), never silently anonymous; no credential at all is `null`.
+ */
+export class Auth {
+  private readonly adminDigest: Buffer;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly secret: Uint8Array | undefined;
+
+  constructor(private readonly options: AuthOptions) {
+    this.adminDigest = createHash('sha256').update(options.adminToken).digest();
+    this.jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+    this.secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : undefined;
+  }
+
+  /** The caller's identity, null when they sent no credential; UNAUTHENTICATED when it is bad. */
+  async identify(c: Context): Promise<Identity | null> {
+    const authorization = c.req.header('authorization');
+    if (authorization !== undefined) return this.fromAuthorization(authorization);
+    const cookie = getCookie(c, 'authtoken');
+    if (cookie !== undefined) return this.fromJwt(cookie, 'the authtoken cookie');
+    const header = c.req.header('identity');
+    if (header !== undefined) return this.fromIdentityHeader(c, header);
+    return null;
+  }
+
+  /**
+   * Middleware: makes this Auth available to handlers. Credentials are checked lazily, by the
+   * routes that need them, so a public route (a signed webhook) is not refused for a stray header.
+   */
+  readonly middleware: MiddlewareHandler<{ Variables: AuthVariables }> = async (c, next) => {
+    c.set('auth', this);
+    await next();
+  };
+
+  /** Whether `address` may speak for others (`Identity`, `X-Forwarded-*`). */
+  isTrustedPeer(address: string | undefined): boolean {
+    if (!address) return false;
+    const mapped = address.startsWith('::ffff:') ? address.slice(7) : address;
+    const family = mapped.includes(':') ? 'ipv6' : 'ipv4';
+    return this.options.trustedPeers.check(mapped, family);
+  }
+
+  private async fromAuthorization(header: string): Promise<Identity> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) {
+      throw new SlipwayError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+    }
+    const token = match[1];
+    const digest = createHash('sha256').update(token).digest();
+    if (timingSafeEqual(digest, this.adminDigest)) {
+      return { subject: 'admin', method: 'admin', admin: true };
+    }
+    if (JWT_SHAPE.test(token)) return this.fromJwt(token, 'the bearer token');
+    const stored = this.options.store.findApiTokenByHash(digest.toString('hex'));
+    if (!stored) throw new SlipwayError('UNAUTHENTICATED', 'bearer token is not valid');
+    this.options.store.touchApiToken(stored.id, isoTime(this.options.clock.now()));
+    return { subject: `token:${stored.name}`, method: 'token', admin: false };
+  }
+
+  private async fromJwt(token: string, where: string): Promise<Identity> {
+    if (!this.secret && !this.jwks) {
+      throw new SlipwayError(
+        'UNAUTHENTICATED',
+        `${where} is a JWT, but JWT authentication is off (set SLIPWAY_JWT_SECRET or SLIPWAY_JWKS_URL)`,
+      );
+    }
+    let payload: JWTPayload;
+    try {
+      payload = this.secret
+        ? (await jwtVerify(token, this.secret, { algorithms: ['HS256'] })).payload
+        : (
+            await jwtVerify(token, this.jwks as NonNullable<typeof this.jwks>, {
+              algorithms: ['RS256', 'ES256'],
+            })
+          ).payload;
+    } catch (error) {
+      throw new SlipwayError(
+        'UNAUTHENTICATED',
+        `${where} is not a valid JWT: ${(error as Error).message}`,
+      );
+    }
+    const subject = typeof payload.email === 'string' ? payload.email : payload.sub;
+    if (!subject) {
+      throw new SlipwayError(
+        'UNAUTHENTICATED',
+        `${where} has neither an "email" nor a "sub" claim`,
+      );
+    }
+    return { subject, method: 'jwt', admin: false };
+  }
+
+  private fromIdentityHeader(c: Context, value: string): Identity {
+    const address = peerAddress(c);
+    if (!this.isTrustedPeer(address)) {
+      throw new SlipwayError(
+        'UNAUTHENTICATED',
+        `the Identity header is only trusted from SLIPWAY_IDENTITY_CIDRS; ${address ?? 'this peer'} is not in them (send a JWT instead)`,
+      );
+    }
+    const subject = value.trim();
+    if (!IDENTITY_SHAPE.test(subject)) {
+      throw new SlipwayError(
+        'UNAUTHENTICATED',
+        'the Identity header must be an e-mail address or a user name',
+      );
+    }
+    return { subject, method: 'identity-header', admin: false };
+  }
+}
+
+/** The TCP peer's address, when the request came through a Node server. */
+export function peerAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The caller's identity (checked once per request), or null when they sent no credential. */
+export async function identityOf(
+  c: Context<{ Variables: AuthVariables }>,
+): Promise<Identity | null> {
+  const known = c.get('identity');
+  if (known !== undefined) return known;
+  const identity = await c.get('auth').identify(c);
+  c.set('identity', identity);
+  return identity;
+}
+
+/** Throws UNAUTHENTICATED unless the request carried a valid credential. */
+export async function requireIdentity(c: Context<{ Variables: AuthVariables }>): Promise<Identity> {
+  const identity = await identityOf(c);
+  if (!identity) {
+    throw new SlipwayError(
+      'UNAUTHENTICATED',
+      'authentication required: send "Authorization: Bearer <token>"',
+    );
+  }
+  return identity;
+}
+
+/** Throws FORBIDDEN unless the caller is the admin. */
+export async function requireAdmin(c: Context<{ Variables: AuthVariables }>): Promise<Identity> {
+  const identity = await requireIdentity(c);
+  if (!identity.admin) throw new SlipwayError('FORBIDDEN', 'only the admin token may do this');
+  return identity;
+}

@@ -1,0 +1,330 @@
+import { Hono } from 'hono';
+import type { Engine } from '../../core/engine.js';
+import { SlipwayError } from '../../core/errors.js';
+import { JOB_SORT_FIELDS, type JobFilter, WORKSPACE_SORT_FIELDS } from '../../core/store/types.js';
+import {
+  JOB_STATUSES,
+  JOB_TYPES,
+  type Job,
+  type Logger,
+  type Workspace,
+} from '../../core/types.js';
+import { createWorkspaceSchema, updateWorkspaceSchema } from '../../core/workspaces/index.js';
+import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
+import { springErrorHandler } from './errors.js';
+import { baseUrl } from './links.js';
+import { pageInfo, readPaging, wholeNumber } from './paging.js';
+import { parseWith, readJson } from './validate.js';
+import { checkGitHubSignature } from './webhook-signature.js';
+
+export interface MatatikaOptions {
+  engine: Engine;
+  logger: Logger;
+}
+
+const MAX_LOG_LINES = 10_000;
+const NDJSON_TYPES = ['application/x-ndjson', 'application/stream+json'];
+
+/**
+ * The Matatika surface (seed 000, DESIGN.md section 7.1): workspaces, deployments as queued jobs
+ * with HAL links, job logs, withdraw, and the signed GitHub webhook. Errors in Spring's shape.
+ */
+export function createMatatikaApp({ engine, logger }: MatatikaOptions) {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.onError(springErrorHandler(logger));
+
+  /** Create a workspace: `{name, repositoryUrl, branch?, namespace?, alias?, timeoutSeconds?}`. */
+  app.post('/api/workspaces', async (c) => {
+    const identity = await requireIdentity(c);
+    const input = parseWith(createWorkspaceSchema, await readJson(c), 'request body');
+    const workspace = engine.workspaces.create(input, identity.subject);
+    const body = workspaceJson(workspace, baseUrl(c), identity);
+    c.header('Location', body._links.self.href);
+    return c.json(body, 201);
+  });
+
+  /** Workspaces, paged (`page`, `size`, `sort=name|created|lastModified|status[,asc|desc]`). */
+  app.get('/api/workspaces', async (c) => {
+    const identity = await requireIdentity(c);
+    const paging = readPaging(c, WORKSPACE_SORT_FIELDS);
+    const page = engine.workspaces.list(paging);
+    const base = baseUrl(c);
+    return c.json({
+      _embedded: { workspaces: page.items.map((ws) => workspaceJson(ws, base, identity)) },
+      _links: { self: { href: `${base}/api/workspaces?page=${paging.page}&size=${paging.size}` } },
+      page: pageInfo(page, paging),
+    });
+  });
+
+  app.get('/api/workspaces/:id', async (c) => {
+    const identity = await requireIdentity(c);
+    return c.json(workspaceJson(engine.workspaces.get(c.req.param('id')), baseUrl(c), identity));
+  });
+
+  /** Change a workspace: the fields given change, the others stay. */
+  app.put('/api/workspaces/:id', async (c) => {
+    const identity = await requireIdentity(c);
+    const id = c.req.param('id');
+    engine.workspaces.get(id);
+    const input = parseWith(updateWorkspaceSchema, await readJson(c), 'request body');
+    return c.json(workspaceJson(engine.workspaces.update(id, input), baseUrl(c), identity));
+  });
+
+  /** Delete a workspace, withdrawing its jobs and deleting what it deployed. */
+  app.delete('/api/workspaces/:id', async (c) => {
+    const identity = await requireIdentity(c);
+    await engine.workspaces.delete(c.req.param('id'), identity.subject);
+    return c.body(null, 204);
+  });
+
+  /** Deploy the workspace repository: 202 with a QUEUED `WORKSPACE_DEPLOY` job. `?plan=true`: dry run. */
+  app.post('/api/workspaces/:id/deployments', async (c) => {
+    const identity = await requireIdentity(c);
+    const plan = readBoolean(c.req.query('plan'), 'plan');
+    const { job } = engine.workspaces.deploy(c.req.param('id'), {
+      identity: identity.subject,
+      plan,
+    });
+    return c.json(jobJson(job, baseUrl(c)), 202);
+  });
+
+  /**
+   * GitHub webhook: authenticated by the HMAC of the raw body with the workspace's
+   * deploymentSecret, not by a bearer token. `ping` 200; a push to another branch 200 and no
+   * job; the same `X-GitHub-Delivery` again returns the job it created.
+   */
+  app.post('/api/workspaces/:id/deployments/github-webhook', async (c) => {
+    const workspace = engine.workspaces.get(c.req.param('id'));
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const check = checkGitHubSignature(body, workspace.deploymentSecret, {
+      sha256: c.req.header('x-hub-signature-256'),
+      sha1: c.req.header('x-hub-signature'),
+    });
+    if (!check.ok) throw new SlipwayError('UNAUTHENTICATED', check.reason);
+    const event = c.req.header('x-github-event');
+    if (event === 'ping') return c.json({ message: 'pong', workspace: workspace.id });
+    if (event !== undefined && event !== 'push') {
+      return c.json({ message: `event "${event}" ignored; only push deploys` });
+    }
+    const payload = parseWebhookBody(body, c.req.header('content-type'));
+    const branchRef = `refs/heads/${workspace.branch}`;
+    if (typeof payload.ref === 'string' && payload.ref !== branchRef) {
+      return c.json({
+        message: `push to ${payload.ref} ignored; this workspace deploys ${branchRef}`,
+      });
+    }
+    if (payload.deleted === true) {
+      return c.json({ message: `${branchRef} was deleted; nothing to deploy` });
+    }
+    const after =
+      typeof payload.after === 'string' &&
+      /^[0-9a-f]{40}$/.test(payload.after) &&
+      !/^0+$/.test(payload.after)
+        ? payload.after
+        : null;
+    const delivery = c.req.header('x-github-delivery')?.trim();
+    const { job } = engine.workspaces.deploy(workspace.id, {
+      commitId: after,
+      deliveryId: delivery ? `matatika:${workspace.id}:${delivery.slice(0, 200)}` : null,
+      identity: 'github-webhook',
+    });
+    return c.json(jobJson(job, baseUrl(c)), 202);
+  });
+
+  /** A workspace's jobs, newest first, paged; `status` and `type` filter. */
+  app.get('/api/workspaces/:id/jobs', async (c) => {
+    await requireIdentity(c);
+    const workspace = engine.workspaces.get(c.req.param('id'));
+    return c.json(
+      jobsPage(c, engine, { workspaceId: workspace.id }, `/api/workspaces/${workspace.id}/jobs`),
+    );
+  });
+
+  /** Every job, newest first, paged; `status` and `type` filter. */
+  app.get('/api/jobs', async (c) => {
+    await requireIdentity(c);
+    return c.json(jobsPage(c, engine, {}, '/api/jobs'));
+  });
+
+  app.get('/api/jobs/:id', async (c) => {
+    await requireIdentity(c);
+    return c.json(jobJson(engine.jobs.get(c.req.param('id')), baseUrl(c)));
+  });
+
+  /** Delete a job and its log; a QUEUED or RUNNING one is stopped first. */
+  app.delete('/api/jobs/:id', async (c) => {
+    const identity = await requireIdentity(c);
+    await engine.jobs.delete(c.req.param('id'), identity.subject);
+    return c.body(null, 204);
+  });
+
+  /** Withdraw a QUEUED or RUNNING job (409 otherwise): 202 with the STOPPED job. */
+  app.put('/api/jobs/:id/stopped', async (c) => {
+    const identity = await requireIdentity(c);
+    const job = engine.jobs.withdraw(c.req.param('id'), identity.subject);
+    return c.json(jobJson(job, baseUrl(c)), 202);
+  });
+
+  /**
+   * Log lines from `sequence` on: text/plain by default, NDJSON `{sequence, time, line}` for
+   * `Accept: application/x-ndjson` or `application/stream+json`; 204 when none yet.
+   * `X-Next-Sequence` says where to continue.
+   */
+  app.get('/api/jobs/:id/logs', async (c) => {
+    await requireIdentity(c);
+    const sequence = wholeNumber(
+      c.req.query('sequence'),
+      'sequence',
+      0,
+      Number.MAX_SAFE_INTEGER,
+      0,
+    );
+    const limit = wholeNumber(c.req.query('limit'), 'limit', 1, MAX_LOG_LINES, MAX_LOG_LINES);
+    const lines = engine.jobs.logs(c.req.param('id'), sequence, limit);
+    const last = lines.at(-1);
+    if (!last) return c.body(null, 204, { 'X-Next-Sequence': String(sequence) });
+    c.header('X-Next-Sequence', String(last.sequence + 1));
+    const accept = c.req.header('accept') ?? '';
+    if (NDJSON_TYPES.some((type) => accept.includes(type))) {
+      const type = NDJSON_TYPES.find((t) => accept.includes(t)) ?? NDJSON_TYPES[0];
+      const text = lines
+        .map((l) => JSON.stringify({ sequence: l.sequence, time: l.time, line: l.line }))
+        .join('\n');
+      return c.body(`${text}\n`, 200, { 'Content-Type': `${type}; charset=utf-8` });
+    }
+    return c.text(`${lines.map((l) => l.line).join('\n')}\n`);
+  });
+
+  return app;
+}
+
+function jobsPage(
+  c: Parameters<typeof readPaging>[0],
+  engine: Engine,
+  filter: JobFilter,
+  path: string,
+) {
+  const paging = readPaging(c, JOB_SORT_FIELDS);
+  const status = c.req.query('status');
+  const type = c.req.query('type');
+  if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `query "status" is "${status}"; expected one of ${JOB_STATUSES.join(', ')}`,
+    );
+  }
+  if (type !== undefined && !(JOB_TYPES as readonly string[]).includes(type)) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `query "type" is "${type}"; expected one of ${JOB_TYPES.join(', ')}`,
+    );
+  }
+  const page = engine.jobs.list(
+    {
+      ...filter,
+      ...(status ? { status: [status as Job['status']] } : {}),
+      ...(type ? { type: type as Job['type'] } : {}),
+    },
+    paging,
+  );
+  const base = baseUrl(c);
+  return {
+    _embedded: { jobs: page.items.map((job) => jobJson(job, base)) },
+    _links: { self: { href: `${base}${path}?page=${paging.page}&size=${paging.size}` } },
+    page: pageInfo(page, paging),
+  };
+}
+
+/**
+ * A job as Matatika returns it: the seed's fields in the seed's order (exactly those while it is
+ * queued), then what only a started or finished job has, then the HAL links (withdraw only while
+ * it can be withdrawn).
+ */
+export function jobJson(job: Job, base: string) {
+  const self = `${base}/api/jobs/${job.id}`;
+  const active = job.status === 'QUEUED' || job.status === 'RUNNING';
+  return {
+    id: job.id,
+    created: job.created,
+    type: job.type,
+    maxAttempts: job.maxAttempts,
+    attempt: job.attempt,
+    status: job.status,
+    ...(job.startTime ? { startTime: job.startTime } : {}),
+    ...(job.endTime ? { endTime: job.endTime } : {}),
+    ...(job.exitCode !== null ? { exitCode: job.exitCode } : {}),
+    ...(job.commitId ? { commitId: job.commitId } : {}),
+    ...(job.message ? { message: job.message } : {}),
+    ...(job.result ? { result: job.result } : {}),
+    _links: {
+      self: { href: self },
+      'delete job': { href: self, type: 'DELETE' },
+      logs: { href: `${self}/logs?sequence=0`, type: 'GET' },
+      ...(active ? { 'withdraw job': { href: `${self}/stopped`, type: 'PUT' } } : {}),
+    },
+  };
+}
+
+/** A workspace; its deploymentSecret only for its owner and the admin. */
+export function workspaceJson(workspace: Workspace, base: string, viewer: Identity) {
+  const self = `${base}/api/workspaces/${workspace.id}`;
+  const mayReadSecret = viewer.admin || viewer.subject === workspace.owner;
+  return {
+    id: workspace.id,
+    created: workspace.created,
+    lastModified: workspace.lastModified,
+    name: workspace.name,
+    alias: workspace.alias,
+    repositoryUrl: workspace.repositoryUrl,
+    branch: workspace.branch,
+    namespace: workspace.namespace,
+    status: workspace.status,
+    timeoutSeconds: workspace.timeoutSeconds,
+    ...(mayReadSecret ? { deploymentSecret: workspace.deploymentSecret } : {}),
+    lastDeployment: workspace.lastJobId
+      ? {
+          jobId: workspace.lastJobId,
+          commitId: workspace.lastCommitId,
+          time: workspace.lastDeployed,
+        }
+      : null,
+    _links: {
+      self: { href: self },
+      'update workspace': { href: self, type: 'PUT' },
+      'delete workspace': { href: self, type: 'DELETE' },
+      'deploy workspace': { href: `${self}/deployments`, type: 'POST' },
+      'github webhook': { href: `${self}/deployments/github-webhook`, type: 'POST' },
+      jobs: { href: `${self}/jobs`, type: 'GET' },
+    },
+  };
+}
+
+function readBoolean(text: string | undefined, name: string): boolean {
+  if (text === undefined || text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  throw new SlipwayError('BAD_REQUEST', `query "${name}" is "${text}"; expected true or false`);
+}
+
+/** GitHub sends JSON, or a form with the JSON in `payload`; an empty body is an empty push. */
+function parseWebhookBody(
+  body: Uint8Array,
+  contentType: string | undefined,
+): Record<string, unknown> {
+  const text = Buffer.from(body).toString('utf8');
+  if (text.trim() === '') return {};
+  let json = text;
+  if (contentType?.includes('application/x-www-form-urlencoded')) {
+    json = new URLSearchParams(text).get('payload') ?? '';
+  }
+  try {
+    const value: unknown = JSON.parse(json);
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // Reported below.
+  }
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    'webhook body is not a JSON object (nor a form with a JSON "payload")',
+  );
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Engine } from '../../core/engine.js';
+import { SlipwayError } from '../../core/errors.js';
+import type { Store } from '../../core/store/types.js';
+import type { Clock, Logger } from '../../core/types.js';
+import type { Auth, AuthVariables } from './auth.js';
+import { springError } from './errors.js';
+import { createMatatikaApp } from './matatika.js';
+import { createTokensApp } from './tokens.js';
+
+export interface HttpAppOptions {
+  engine: Engine;
+  store: Store;
+  auth: Auth;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** GitHub's own limit on webhook payloads. */
+const MAX_BODY_BYTES = 25 * 1024 * 1024;
+
+/**
+ * The REST server: one Hono app with a sub-app per surface, sharing the engine and auth. Every
+ * request gets a request id (echoed as `X-Request-Id`) that is on each of its log lines.
+ */
+export function createHttpApp({ engine, store, auth, clock, logger }: HttpAppOptions) {
+  const app = new Hono<{ Variables: AuthVariables & { requestId: string } }>();
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const entry = { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms };
+    if (c.res.status >= 500) logger.error(entry, 'request failed');
+    else logger.info(entry, 'request');
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        springError(c, {
+          status: 413,
+          message: `request body is larger than ${MAX_BODY_BYTES} bytes`,
+          problems: [],
+        }),
+    }),
+  );
+  app.use(auth.middleware);
+
+  /** Liveness: the process answers. */
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.route('/', createMatatikaApp({ engine, logger }));
+  app.route('/', createTokensApp({ store, clock, logger }));
+
+  app.notFound((c) =>
+    springError(c, {
+      status: 404,
+      message: `no route for ${c.req.method} ${c.req.path}`,
+      problems: [],
+    }),
+  );
+  app.onError((error, c) => {
+    const status = error instanceof SlipwayError ? error.status : 500;
+    if (status >= 500) logger.error({ err: error, path: c.req.path }, 'unexpected error');
+    const message = status >= 500 ? 'internal error; see the server log' : error.message;
+    return springError(c, { status: status as 500, message, problems: [] });
+  });
+  return app;
+}

@@ -1,0 +1,65 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { describeIssue, describeValue, formatPath } from '../../core/config/index.js';
+import { SlipwayError } from '../../core/errors.js';
+
+/**
+ * The request body as JSON. An empty body is `{}` (so a schema can say which fields are
+ * missing); anything that is not JSON is a 400 saying where it broke.
+ */
+export async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  if (type && !/\bjson\b/i.test(type)) {
+    throw new SlipwayError('BAD_REQUEST', `Content-Type is "${type}"; expected application/json`, {
+      status: 415,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `request body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Validates `value` with `schema`; a 400 lists every problem, each naming the field, the value
+ * seen and what was expected.
+ *
+ * @example
+ * parseWith(createWorkspaceSchema, await readJson(c), 'request body')
+ */
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const messages = parsed.error.issues.map((issue) => describeBodyIssue(issue, value));
+  throw new SlipwayError('BAD_REQUEST', `${what} is invalid: ${messages.join('; ')}`, {
+    problems: messages.map((message, i) => ({
+      path: formatPath(parsed.error.issues[i]?.path ?? []),
+      message,
+    })),
+  });
+}
+
+function describeBodyIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length > 0 ? ` in "${formatPath(issue.path)}"` : '';
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}${where}`;
+  }
+  if (
+    issue.path.length === 0 &&
+    (root === null || typeof root !== 'object' || Array.isArray(root))
+  ) {
+    return `expected a JSON object, got ${describeValue(root)}`;
+  }
+  return describeIssue(issue);
+}

@@ -1,0 +1,117 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import { createEngine } from '../core/engine.js';
+import { createLocalRuntime } from '../core/runtime/local/index.js';
+import { createGitSource } from '../core/source/index.js';
+import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
+import { systemClock } from '../core/types.js';
+import { loadAdminToken } from './admin-token.js';
+import { EnvError, parseEnv } from './env.js';
+import { Auth } from './http/auth.js';
+import { createHttpApp } from './http/server.js';
+
+/** Variables a local workload inherits from Slipway's environment; nothing else leaks to it. */
+const WORKLOAD_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
+/** What git needs to reach remotes (ssh agent, proxies); no Slipway secret is among them. */
+const GIT_ENV = [
+  ...WORKLOAD_ENV,
+  'SSH_AUTH_SOCK',
+  'GIT_SSH_COMMAND',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+];
+
+function pickEnv(names: string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}
+
+/** The composition root: parse the environment once, build the adapters, serve. */
+async function main(): Promise<void> {
+  const env = parseEnv(process.env);
+  const logger = pino({ level: env.LOG_LEVEL, base: { service: 'slipway' } });
+  mkdirSync(env.dataDir, { recursive: true });
+  const lock = acquireDataDirLock(path.join(env.dataDir, 'slipway.lock'));
+  const admin = loadAdminToken(env.dataDir, env.SLIPWAY_ADMIN_TOKEN);
+  if (admin.generated)
+    logger.info({ file: admin.file }, `admin token generated: read it with "cat ${admin.file}"`);
+  else if (admin.file) logger.info({ file: admin.file }, 'admin token read from file');
+
+  const store = openSqliteStore(path.join(env.dataDir, 'slipway.db'));
+  const runtime = createLocalRuntime({
+    stateDir: path.join(env.dataDir, 'local'),
+    logger: logger.child({ component: 'runtime' }),
+    baseEnv: pickEnv(WORKLOAD_ENV),
+  });
+  const source = createGitSource({
+    cacheDir: path.join(env.dataDir, 'checkouts'),
+    env: pickEnv(GIT_ENV),
+    reposDir: env.reposDir,
+    logger: logger.child({ component: 'source' }),
+  });
+  const engine = createEngine({
+    store,
+    runtime,
+    source,
+    logger,
+    clock: systemClock,
+    workers: env.SLIPWAY_WORKERS,
+    // We hold the data directory lock: a RUNNING job of another owner belongs to a dead process.
+    orphans: 'all',
+  });
+  const auth = new Auth({
+    adminToken: admin.token,
+    store,
+    clock: systemClock,
+    trustedPeers: env.trustedPeers,
+    ...(env.SLIPWAY_JWT_SECRET ? { jwtSecret: env.SLIPWAY_JWT_SECRET } : {}),
+    ...(env.SLIPWAY_JWKS_URL ? { jwksUrl: env.SLIPWAY_JWKS_URL } : {}),
+  });
+  const app = createHttpApp({ engine, store, auth, clock: systemClock, logger });
+
+  await engine.start();
+  if (!env.githubApp) {
+    logger.info(
+      'GitHub App off: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET to turn it on',
+    );
+  }
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+    const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+    logger.info(
+      { url: `http://${host}:${info.port}`, runtime: runtime.name, dataDir: env.dataDir },
+      `Slipway listening on http://${host}:${info.port}`,
+    );
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await engine.stop();
+    store.close();
+    lock.release();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // One line, as DESIGN.md section 2 asks: what is wrong and what is expected.
+  const message = error instanceof EnvError ? error.message : (error as Error).message;
+  process.stderr.write(`slipway: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { SlipwayError } from './errors.js';
+import { type BackoffPolicy, JobQueue, WorkerPool } from './jobs/index.js';
+import type { Runtime } from './runtime/types.js';
+import type { SourceFetcher } from './source/types.js';
+import type { Store } from './store/types.js';
+import { type Clock, type Job, type Logger, silentLogger, systemClock } from './types.js';
+import { deployWorkspace, WorkspaceService } from './workspaces/index.js';
+
+/** Everything from outside the engine; hosts (app/main.ts, action/run.ts) build these. */
+export interface EngineDeps {
+  store: Store;
+  runtime: Runtime;
+  source: SourceFetcher;
+  logger?: Logger;
+  clock?: Clock;
+  /** Jobs run at once (SLIPWAY_WORKERS). */
+  workers?: number;
+  /** Identifies this process in job leases; random by default. */
+  owner?: string;
+  leaseMs?: number;
+  pollMs?: number;
+  backoff?: BackoffPolicy;
+  maxAttempts?: number;
+  healthPollMs?: number;
+  /**
+   * `all`: the host holds the data directory lock, so every RUNNING job it does not own is an
+   * orphan of a dead process and is queued again at start. `expired`: wait for leases to lapse.
+   */
+  orphans?: 'all' | 'expired';
+}
+
+/** Jobs as the surfaces see them: read, withdraw, delete, logs. */
+export interface JobsApi {
+  get: JobQueue['get'];
+  list: JobQueue['list'];
+  logs: JobQueue['logs'];
+  withdraw: JobQueue['withdraw'];
+  /** Withdraws the job if it is still QUEUED or RUNNING, waits for its work to stop, deletes it. */
+  delete(id: string, by: string | null): Promise<void>;
+}
+
+export interface Engine {
+  workspaces: WorkspaceService;
+  jobs: JobsApi;
+  runtime: Runtime;
+  /** Restores the runtime and starts the workers. */
+  start(): Promise<void>;
+  /** Stops the workers (running jobs go back to the queue) and the runtime. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the queue, the worker pool, the job handlers and the domain services. The only entry
+ * point hosts use.
+ *
+ * @example
+ * const engine = createEngine({ store, runtime, source, logger });
+ * await engine.start();
+ * const { job } = engine.workspaces.deploy(workspace.id);
+ */
+export function createEngine(deps: EngineDeps): Engine {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const queue = new JobQueue(deps.store, clock, deps.maxAttempts);
+  const pool = new WorkerPool({
+    store: deps.store,
+    queue,
+    clock,
+    logger,
+    owner: deps.owner ?? randomUUID(),
+    workers: deps.workers ?? 4,
+    leaseMs: deps.leaseMs,
+    pollMs: deps.pollMs,
+    backoff: deps.backoff,
+    handlers: {
+      WORKSPACE_DEPLOY: {
+        run: (context) =>
+          deployWorkspace(context, {
+            store: deps.store,
+            runtime: deps.runtime,
+            source: deps.source,
+            clock,
+            healthPollMs: deps.healthPollMs,
+          }),
+        timeoutMs: (job) => deployTimeoutMs(deps.store, job),
+      },
+    },
+  });
+  const workspaces = new WorkspaceService({
+    store: deps.store,
+    queue,
+    runtime: deps.runtime,
+    clock,
+    logger,
+    settled: (jobId) => pool.settled(jobId),
+  });
+  const jobs: JobsApi = {
+    get: (id) => queue.get(id),
+    list: (filter, page) => queue.list(filter, page),
+    logs: (id, sequence, limit) => queue.logs(id, sequence, limit),
+    withdraw: (id, by) => queue.withdraw(id, by),
+    async delete(id, by) {
+      const job = queue.get(id);
+      if (job.status === 'QUEUED' || job.status === 'RUNNING') {
+        try {
+          queue.withdraw(id, by);
+        } catch (error) {
+          if (!(error instanceof SlipwayError && error.code === 'CONFLICT')) throw error;
+        }
+        await pool.settled(id);
+      }
+      queue.deleteEnded(id);
+    },
+  };
+  let started = false;
+  return {
+    workspaces,
+    jobs,
+    runtime: deps.runtime,
+    async start() {
+      if (started) return;
+      started = true;
+      await deps.runtime.start();
+      pool.start(deps.orphans ?? 'expired');
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      await pool.stop();
+      await deps.runtime.stop();
+    },
+  };
+}
+
+/** A deploy may take its health timeout plus time to fetch and apply; past twice that it stops. */
+function deployTimeoutMs(store: Store, job: Job): number {
+  const workspace = job.workspaceId ? store.getWorkspace(job.workspaceId) : undefined;
+  const healthMs = (workspace?.timeoutSeconds ?? 600) * 1000;
+  return healthMs * 2 + 5 * 60 * 1000;
+}

@@ -1,0 +1,28 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { DiscoveredUnit } from './types.js';
+
+const SKIPPED = new Set(['.git', 'node_modules']);
+const UNIT_FILES: Record<string, DiscoveredUnit['kind']> = {
+  'manifest.json': 'task',
+  'pipeline.json': 'pipeline',
+};
+
+/**
+ * Every task (`manifest.json`) and pipeline (`pipeline.json`) under `root`, sorted by file path.
+ * Symlinks are not followed, so a repository cannot point discovery outside itself.
+ */
+export async function discoverUnits(root: string): Promise<DiscoveredUnit[]> {
+  const units: DiscoveredUnit[] = [];
+  const walk = async (relative: string) => {
+    const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+    for (const entry of entries) {
+      const child = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory() && !SKIPPED.has(entry.name)) await walk(child);
+      const kind = UNIT_FILES[entry.name];
+      if (entry.isFile() && kind) units.push({ kind, directory: relative || '.', file: child });
+    }
+  };
+  await walk('');
+  return units.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}

@@ -1,0 +1,92 @@
+import { SlipwayError } from '../errors.js';
+import type { Runtime, WorkloadRef, WorkloadStatus } from '../runtime/types.js';
+import type { Clock } from '../types.js';
+
+export interface WaitHealthyOptions {
+  /** Give up (ERROR) after this long. */
+  timeoutMs: number;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  clock: Clock;
+  pollMs?: number;
+  /** The last lines a workload wrote, quoted when it fails. */
+  lastLines?: (ref: WorkloadRef) => string[];
+}
+
+/** `job 'hello'` — how a workload is named in messages. */
+export function describeRef(ref: WorkloadRef): string {
+  return `${ref.kind} '${ref.name}'`;
+}
+
+/** One line saying where a workload stands. */
+export function describeStatus(status: WorkloadStatus): string {
+  const message = status.message ? `: ${status.message}` : '';
+  return `${describeRef(status)} ${status.health}${message}`;
+}
+
+/**
+ * Waits until every workload is healthy (DESIGN.md section 4, "done means healthy"): jobs
+ * succeeded, deployments and services ready, cron jobs scheduled. Logs each change of state.
+ * Throws WORKLOAD_FAILED naming the workload, the reason and its last log lines when one fails or
+ * disappears, and TIMEOUT listing the ones still not healthy when time runs out.
+ */
+export async function waitUntilHealthy(
+  runtime: Runtime,
+  refs: WorkloadRef[],
+  options: WaitHealthyOptions,
+): Promise<WorkloadStatus[]> {
+  const { clock, signal, log } = options;
+  const deadline = clock.now() + options.timeoutMs;
+  const seen = new Map<string, string>();
+  for (;;) {
+    signal.throwIfAborted();
+    const statuses = await Promise.all(refs.map((ref) => runtime.status(ref)));
+    for (const status of statuses) {
+      const line = describeStatus(status);
+      const key = `${status.kind}/${status.namespace}/${status.name}`;
+      if (seen.get(key) !== line) {
+        seen.set(key, line);
+        log(line);
+      }
+    }
+    const failed = statuses.find((s) => s.health === 'failed' || s.health === 'missing');
+    if (failed) {
+      const reason = failed.health === 'missing' ? 'it no longer exists' : failed.message;
+      const tail = options.lastLines?.(failed) ?? [];
+      const quoted = tail.length > 0 ? `\nlast lines:\n${tail.join('\n')}` : '';
+      throw new SlipwayError(
+        'WORKLOAD_FAILED',
+        `${describeRef(failed)} failed: ${reason}${quoted}`,
+        {
+          details: {
+            workload: { kind: failed.kind, namespace: failed.namespace, name: failed.name },
+            reason,
+            lastLines: tail,
+          },
+        },
+      );
+    }
+    if (statuses.every((s) => s.health === 'healthy')) return statuses;
+    if (clock.now() >= deadline) {
+      const waiting = statuses.filter((s) => s.health !== 'healthy').map(describeStatus);
+      throw new SlipwayError(
+        'TIMEOUT',
+        `not healthy after ${Math.round(options.timeoutMs / 1000)} s: ${waiting.join('; ')}`,
+        { details: { waiting } },
+      );
+    }
+    await sleep(options.pollMs ?? 250, signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

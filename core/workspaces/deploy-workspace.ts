@@ -1,0 +1,271 @@
+import { formatProblem } from '../config/index.js';
+import { SlipwayError } from '../errors.js';
+import type { JobContext, JobOutcome } from '../jobs/index.js';
+import {
+  type ApplyOutcome,
+  LABELS,
+  MANAGED_BY_VALUE,
+  type Runtime,
+  type Workload,
+  type WorkloadRef,
+} from '../runtime/types.js';
+import { digestDirectory, type SourceFetcher } from '../source/index.js';
+import type { Store } from '../store/types.js';
+import { describeRef, LogCopier, renderWorkload, waitUntilHealthy } from '../tasks/index.js';
+import { type Clock, isoTime, type Workspace } from '../types.js';
+import { loadUnits } from './load-units.js';
+
+export interface DeployWorkspaceDeps {
+  store: Store;
+  runtime: Runtime;
+  source: SourceFetcher;
+  clock: Clock;
+  /** How often workload health is polled. */
+  healthPollMs?: number;
+}
+
+/** What a workspace deploy did; rendered by the REST surfaces, check runs and the Action. */
+export interface WorkspaceDeployResult {
+  plan: boolean;
+  repository: string;
+  branch: string;
+  commit: string;
+  namespace: string;
+  created: WorkloadRef[];
+  changed: WorkloadRef[];
+  unchanged: WorkloadRef[];
+  pruned: WorkloadRef[];
+  pipelines: { name: string; file: string }[];
+  durationMs: number;
+}
+
+/**
+ * The `WORKSPACE_DEPLOY` handler: fetch the branch (or the pushed commit), validate every unit,
+ * apply every task, prune what Slipway deployed for this workspace that git no longer has, and
+ * wait until everything applied is healthy. With `params.plan` it stops after a dry run.
+ */
+export async function deployWorkspace(
+  context: JobContext,
+  deps: DeployWorkspaceDeps,
+): Promise<JobOutcome> {
+  const { job, signal, log } = context;
+  const started = deps.clock.now();
+  const plan = job.params.plan === true;
+  const workspace = job.workspaceId ? deps.store.getWorkspace(job.workspaceId) : undefined;
+  if (!workspace) {
+    throw new SlipwayError(
+      'NOT_FOUND',
+      `workspace '${job.workspaceId}' of this job no longer exists`,
+    );
+  }
+  const previousStatus = workspace.status;
+  if (!plan) setStatus(deps, workspace.id, 'PROVISIONING');
+  try {
+    const result = await sync(context, deps, workspace, plan, started);
+    if (!plan) {
+      const now = isoTime(deps.clock.now());
+      updateWorkspace(deps, workspace.id, (ws) => ({
+        ...ws,
+        status: 'READY',
+        lastJobId: job.id,
+        lastCommitId: result.commit,
+        lastDeployed: now,
+      }));
+    }
+    const message = summarize(result);
+    log(message);
+    return { result: { ...result }, message };
+  } catch (error) {
+    if (!plan) {
+      const willRetry =
+        error instanceof SlipwayError && error.retryable && job.attempt + 1 < job.maxAttempts;
+      setStatus(
+        deps,
+        workspace.id,
+        signal.aborted ? previousStatus : willRetry ? 'PROVISIONING' : 'FAILED',
+      );
+    }
+    throw error;
+  }
+}
+
+async function sync(
+  context: JobContext,
+  deps: DeployWorkspaceDeps,
+  workspace: Workspace,
+  plan: boolean,
+  started: number,
+): Promise<WorkspaceDeployResult> {
+  const { job, signal, log } = context;
+  const { runtime } = deps;
+  const wanted = job.commitId ? `commit ${job.commitId}` : `branch ${workspace.branch}`;
+  log(`fetching ${workspace.repositoryUrl} at ${wanted}`);
+  const checkout = await deps.source.fetch(workspace.repositoryUrl, workspace.branch, {
+    ...(job.commitId ? { commit: job.commitId } : {}),
+    signal,
+  });
+  context.setCommit(checkout.commit);
+  log(`checked out ${checkout.commit}`);
+
+  const units = await loadUnits(checkout.dir);
+  if (units.problems.length > 0) {
+    for (const problem of units.problems) log(formatProblem(problem));
+    const files = new Set(units.problems.map((p) => p.file));
+    throw new SlipwayError(
+      'MANIFEST_INVALID',
+      `${units.problems.length} problem(s) in ${[...files].join(', ')}; nothing was applied`,
+      { problems: units.problems },
+    );
+  }
+  log(`found ${units.tasks.length} task(s) and ${units.pipelines.length} pipeline(s)`);
+
+  const ownership = { [LABELS.workspace]: workspace.id };
+  const workloads: Workload[] = [];
+  for (const task of units.tasks) {
+    workloads.push(
+      renderWorkload(task.manifest, {
+        namespace: workspace.namespace,
+        checkoutDir: checkout.dir,
+        directory: task.directory,
+        repository: workspace.repositoryUrl,
+        commit: checkout.commit,
+        digest: await digestDirectory(`${checkout.dir}/${task.directory}`),
+        labels: ownership,
+      }),
+    );
+  }
+  signal.throwIfAborted();
+
+  if (!plan) await runtime.ensureNamespace(workspace.namespace);
+  const outcomes = await runtime.apply(workloads, { dryRun: plan });
+  const verb = plan ? 'would be ' : '';
+  for (const outcome of outcomes) {
+    if (outcome.action !== 'unchanged') log(`${describeRef(outcome)} ${verb}${outcome.action}`);
+  }
+
+  const owned = await runtime.list({
+    labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: workspace.id },
+  });
+  const desired = new Set(workloads.map(refKey));
+  const stale = owned.filter((info) => !desired.has(refKey(info)));
+  const pruned: WorkloadRef[] = [];
+  for (const info of stale) {
+    signal.throwIfAborted();
+    const ref = { kind: info.kind, namespace: info.namespace, name: info.name };
+    if (!plan) await runtime.delete(ref);
+    log(`${describeRef(ref)} ${verb}pruned (no longer in git)`);
+    pruned.push(ref);
+  }
+
+  if (!plan) await waitForWorkloads(context, deps, workspace, workloads, outcomes);
+
+  return {
+    plan,
+    repository: workspace.repositoryUrl,
+    branch: workspace.branch,
+    commit: checkout.commit,
+    namespace: workspace.namespace,
+    created: refsWith(outcomes, 'created'),
+    changed: refsWith(outcomes, 'changed'),
+    unchanged: refsWith(outcomes, 'unchanged'),
+    pruned,
+    pipelines: units.pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),
+    durationMs: deps.clock.now() - started,
+  };
+}
+
+/**
+ * Waits until every workload is healthy while copying the output of the ones this deploy started
+ * into the job log. A withdrawn deploy stops the run-to-completion workloads it started.
+ */
+async function waitForWorkloads(
+  context: JobContext,
+  deps: DeployWorkspaceDeps,
+  workspace: Workspace,
+  workloads: Workload[],
+  outcomes: ApplyOutcome[],
+): Promise<void> {
+  const { signal, log } = context;
+  const started = outcomes.filter((o) => o.action !== 'unchanged').map(toRef);
+  // An unchanged workload may still be running (a job the runtime restarted after a crash):
+  // its output belongs in this deploy's log too.
+  for (const outcome of outcomes.filter((o) => o.action === 'unchanged')) {
+    if ((await deps.runtime.status(outcome)).health === 'progressing') started.push(toRef(outcome));
+  }
+  const copier = new LogCopier(deps.runtime, log);
+  for (const ref of started) copier.follow(ref);
+  try {
+    await waitUntilHealthy(deps.runtime, workloads.map(toRef), {
+      timeoutMs: workspace.timeoutSeconds * 1000,
+      signal,
+      log,
+      clock: deps.clock,
+      pollMs: deps.healthPollMs ?? 250,
+      lastLines: (ref) => copier.lastLines(ref),
+    });
+    // A finished job's last lines may still be on their way into the log.
+    await copier.drain(
+      started.filter((ref) => ref.kind === 'job'),
+      2000,
+    );
+  } catch (error) {
+    if (signal.aborted) await stopRunToCompletion(deps.runtime, started, log);
+    else await copier.drain(started, 500);
+    throw error;
+  } finally {
+    await copier.stop();
+  }
+}
+
+async function stopRunToCompletion(
+  runtime: Runtime,
+  refs: WorkloadRef[],
+  log: (line: string) => void,
+): Promise<void> {
+  for (const ref of refs.filter((r) => r.kind === 'job')) {
+    const status = await runtime.status(ref);
+    if (status.health !== 'progressing') continue;
+    await runtime.delete(ref);
+    log(`${describeRef(ref)} stopped: the deploy was withdrawn`);
+  }
+}
+
+function summarize(result: WorkspaceDeployResult): string {
+  const counts = [
+    `${result.created.length} created`,
+    `${result.changed.length} changed`,
+    `${result.unchanged.length} unchanged`,
+    `${result.pruned.length} pruned`,
+  ].join(', ');
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  const what = result.plan ? 'plan for' : 'deployed';
+  return `${what} ${result.commit.slice(0, 12)} to namespace ${result.namespace}: ${counts} in ${seconds} s`;
+}
+
+function refsWith(outcomes: ApplyOutcome[], action: ApplyOutcome['action']): WorkloadRef[] {
+  return outcomes.filter((o) => o.action === action).map(toRef);
+}
+
+function toRef(ref: WorkloadRef): WorkloadRef {
+  return { kind: ref.kind, namespace: ref.namespace, name: ref.name };
+}
+
+function refKey(ref: WorkloadRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+function setStatus(deps: DeployWorkspaceDeps, id: string, status: Workspace['status']): void {
+  updateWorkspace(deps, id, (ws) => ({ ...ws, status }));
+}
+
+function updateWorkspace(
+  deps: DeployWorkspaceDeps,
+  id: string,
+  change: (workspace: Workspace) => Workspace,
+): void {
+  deps.store.transaction(() => {
+    const current = deps.store.getWorkspace(id);
+    // The workspace may have been deleted while its deploy ran.
+    if (current) deps.store.updateWorkspace(change(current));
+  });
+}

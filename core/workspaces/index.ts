@@ -1,0 +1,18 @@
+export { deployWorkspace, type WorkspaceDeployResult } from './deploy-workspace.js';
+export { type LoadedUnits, loadUnits } from './load-units.js';
+export {
+  type CreateWorkspaceInput,
+  createWorkspaceSchema,
+  DNS_LABEL,
+  defaultAlias,
+  isValidRefName,
+  type UpdateWorkspaceInput,
+  updateWorkspaceSchema,
+} from './schema.js';
+export {
+  DEFAULT_BRANCH,
+  DEFAULT_TIMEOUT_SECONDS,
+  type DeployRequest,
+  WorkspaceService,
+  workspaceTarget,
+} from './workspace-service.js';

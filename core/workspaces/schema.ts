@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Lowercase RFC 1123 label: what Kubernetes accepts as a namespace and a label value. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const dnsLabel = (what: string) =>
+  z
+    .string({ error: `expected a string (${what})` })
+    .max(63, { error: `expected at most 63 characters (${what})` })
+    .regex(DNS_LABEL, {
+      error: `expected lowercase letters, digits and '-', starting and ending with a letter or digit (${what})`,
+    });
+
+/** A branch name git would accept, and nothing an option parser could mistake for a flag. */
+export const branchName = z
+  .string({ error: 'expected a string (a branch name)' })
+  .min(1, { error: 'expected a branch name, got an empty string' })
+  .max(255, { error: 'expected at most 255 characters' })
+  .refine((value) => isValidRefName(value), {
+    error:
+      'expected a git branch name (no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", no leading "-")',
+  });
+
+const repositoryUrl = z
+  .string({ error: 'expected a string (a git URL, path or repository name)' })
+  .trim()
+  .min(1, { error: 'expected a git URL, path or repository name, got an empty string' })
+  .max(2048, { error: 'expected at most 2048 characters' })
+  .refine((value) => !value.startsWith('-') && !/[\s\0]/.test(value), {
+    error: 'expected a git URL, path or repository name without spaces or a leading "-"',
+  });
+
+const name = z
+  .string({ error: 'expected a string' })
+  .trim()
+  .min(1, { error: 'expected a non-empty name' })
+  .max(100, { error: 'expected at most 100 characters' });
+
+const timeoutSeconds = z
+  .number({ error: 'expected a whole number of seconds' })
+  .int({ error: 'expected a whole number of seconds' })
+  .min(1, { error: 'expected at least 1 second' })
+  .max(86_400, { error: 'expected at most 86400 seconds (one day)' });
+
+/** Fields of a workspace's JSON that a client may send back unchanged; they are ignored. */
+const readOnly = {
+  id: z.unknown().optional(),
+  created: z.unknown().optional(),
+  lastModified: z.unknown().optional(),
+  status: z.unknown().optional(),
+  deploymentSecret: z.unknown().optional(),
+  lastDeployment: z.unknown().optional(),
+  _links: z.unknown().optional(),
+};
+
+/** Body of `POST /api/workspaces`. */
+export const createWorkspaceSchema = z.strictObject({
+  name,
+  repositoryUrl,
+  branch: branchName.optional(),
+  namespace: dnsLabel('a Kubernetes namespace').optional(),
+  alias: dnsLabel('an alias').optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  ...readOnly,
+});
+
+/** Body of `PUT /api/workspaces/{id}`: the fields to change; absent ones keep their value. */
+export const updateWorkspaceSchema = z.strictObject({
+  name: name.optional(),
+  repositoryUrl: repositoryUrl.optional(),
+  branch: branchName.optional(),
+  namespace: dnsLabel('a Kubernetes namespace').optional(),
+  alias: dnsLabel('an alias').optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  ...readOnly,
+});
+
+export type CreateWorkspaceInput = z.infer<typeof createWorkspaceSchema>;
+export type UpdateWorkspaceInput = z.infer<typeof updateWorkspaceSchema>;
+
+/**
+ * The alias a name gets by default: lowercase, runs of other characters as '-', at most 63.
+ *
+ * @example
+ * defaultAlias('Data Team #1') // 'data-team-1'
+ */
+export function defaultAlias(value: string): string {
+  return value
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+}
+
+/** `git check-ref-format --branch` rules, as far as a deploy tool needs them. */
+export function isValidRefName(value: string): boolean {
+  if (value.startsWith('-') || value.startsWith('/') || value.endsWith('/')) return false;
+  if (value.endsWith('.') || value.endsWith('.lock') || value === '@') return false;
+  if (value.includes('..') || value.includes('//') || value.includes('@{')) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  return !/[\x00-\x20\x7f~^:?*[\\]/.test(value);
+}

@@ -1,0 +1,148 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SlipwayError } from '../errors.js';
+import type { EnqueueResult, JobQueue } from '../jobs/index.js';
+import { LABELS, MANAGED_BY_VALUE, type Runtime } from '../runtime/types.js';
+import type { Page, PageRequest, Store } from '../store/types.js';
+import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
+import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
+
+export const DEFAULT_BRANCH = 'main';
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+
+export interface DeployRequest {
+  /** Deploy exactly this commit (a push's `after`); default: the branch head at run time. */
+  commitId?: string | null;
+  /** Idempotency key: the same one again returns the job it created. */
+  deliveryId?: string | null;
+  identity?: string | null;
+  /** Compute what would be created, changed and pruned, and apply nothing. */
+  plan?: boolean;
+}
+
+export interface WorkspaceServiceDeps {
+  store: Store;
+  queue: JobQueue;
+  runtime: Runtime;
+  clock: Clock;
+  logger: Logger;
+  /** Resolves when a job's handler is no longer running in this process. */
+  settled: (jobId: string) => Promise<void>;
+}
+
+/** The serialization target of a workspace's deploys. */
+export function workspaceTarget(id: string): string {
+  return `workspace:${id}`;
+}
+
+/** Workspaces: CRUD, and deploys queued as `WORKSPACE_DEPLOY` jobs. */
+export class WorkspaceService {
+  constructor(private readonly deps: WorkspaceServiceDeps) {}
+
+  /** Creates a workspace with a fresh deployment secret; CONFLICT when the name is taken. */
+  create(input: CreateWorkspaceInput, owner: string | null): Workspace {
+    const now = isoTime(this.deps.clock.now());
+    const alias = input.alias ?? defaultAlias(input.name);
+    if (!alias) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `name "${input.name}" has no letter or digit to derive an alias from; give "alias"`,
+      );
+    }
+    const workspace: Workspace = {
+      id: randomUUID(),
+      name: input.name,
+      alias,
+      repositoryUrl: input.repositoryUrl,
+      branch: input.branch ?? DEFAULT_BRANCH,
+      namespace: input.namespace ?? alias,
+      status: 'READY',
+      deploymentSecret: randomBytes(24).toString('base64url'),
+      owner,
+      timeoutSeconds: input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      created: now,
+      lastModified: now,
+      lastJobId: null,
+      lastCommitId: null,
+      lastDeployed: null,
+    };
+    this.deps.store.insertWorkspace(workspace);
+    return workspace;
+  }
+
+  /** The workspace, or NOT_FOUND. */
+  get(id: string): Workspace {
+    const workspace = this.deps.store.getWorkspace(id);
+    if (!workspace) throw new SlipwayError('NOT_FOUND', `workspace '${id}' does not exist`);
+    return workspace;
+  }
+
+  list(page: PageRequest): Page<Workspace> {
+    return this.deps.store.listWorkspaces(page);
+  }
+
+  /** Changes the given fields; the next deploy uses them (a new namespace prunes the old one). */
+  update(id: string, input: UpdateWorkspaceInput): Workspace {
+    return this.deps.store.transaction(() => {
+      const current = this.get(id);
+      const updated: Workspace = {
+        ...current,
+        name: input.name ?? current.name,
+        alias: input.alias ?? current.alias,
+        repositoryUrl: input.repositoryUrl ?? current.repositoryUrl,
+        branch: input.branch ?? current.branch,
+        namespace: input.namespace ?? current.namespace,
+        timeoutSeconds: input.timeoutSeconds ?? current.timeoutSeconds,
+        lastModified: isoTime(this.deps.clock.now()),
+      };
+      this.deps.store.updateWorkspace(updated);
+      return updated;
+    });
+  }
+
+  /**
+   * Deletes a workspace and everything it deployed: its queued and running jobs are withdrawn
+   * (and waited for), its workloads deleted from the runtime; its finished jobs stay readable.
+   */
+  async delete(id: string, by: string | null): Promise<void> {
+    this.get(id);
+    const active = this.deps.store.listJobs(
+      { workspaceId: id, status: ['QUEUED', 'RUNNING'] },
+      { offset: 0, limit: 10_000 },
+    ).items;
+    for (const job of active) {
+      try {
+        this.deps.queue.withdraw(job.id, by);
+      } catch (error) {
+        // It ended between the listing and the withdraw: nothing left to stop.
+        if (!(error instanceof SlipwayError && error.code === 'CONFLICT')) throw error;
+      }
+    }
+    await Promise.all(active.map((job) => this.deps.settled(job.id)));
+    const owned = await this.deps.runtime.list({
+      labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: id },
+    });
+    for (const workload of owned) await this.deps.runtime.delete(workload);
+    this.deps.store.deleteWorkspace(id);
+    this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
+  }
+
+  /**
+   * Queues a deploy of the workspace. A newer deploy supersedes a queued older one; a known
+   * delivery id returns the job it created.
+   */
+  deploy(id: string, request: DeployRequest = {}): EnqueueResult {
+    const workspace = this.get(id);
+    return this.deps.queue.enqueue({
+      type: 'WORKSPACE_DEPLOY',
+      // Plans get their own target: they change nothing, so they neither wait for deploys nor
+      // supersede (or get superseded by) them.
+      target: request.plan ? `plan:${workspace.id}` : workspaceTarget(workspace.id),
+      workspaceId: workspace.id,
+      commitId: request.commitId ?? null,
+      deliveryId: request.deliveryId ?? null,
+      identity: request.identity ?? null,
+      params: request.plan ? { plan: true } : {},
+      supersede: true,
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, request, startServer } from './helpers/server.js';
+
+function startWith(env: Record<string, string>) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      SLIPWAY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'slipway-env-')),
+      ...env,
+    },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+describe('configuration', () => {
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT is "eighty"; expected a port number from 0 to 65535'],
+    [{ PORT: '70000' }, 'PORT is "70000"; expected a port number from 0 to 65535'],
+    [{ SLIPWAY_WORKERS: '0' }, 'SLIPWAY_WORKERS is "0"; expected a whole number from 1 to 64'],
+    [{ SLIPWAY_RUNTIME: 'docker' }, 'SLIPWAY_RUNTIME is "docker"; expected "local"'],
+    [
+      { SLIPWAY_IDENTITY_CIDRS: '10.0.0.0/99' },
+      'SLIPWAY_IDENTITY_CIDRS is "10.0.0.0/99"; "10.0.0.0/99" is not a CIDR',
+    ],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL is "loud"; expected one of fatal, error, warn, info, debug, trace, silent',
+    ],
+    [
+      { SLIPWAY_ADMIN_TOKEN: 'short' },
+      'SLIPWAY_ADMIN_TOKEN is (hidden); expected at least 16 characters',
+    ],
+    [{ HOST: 'not an ip' }, 'HOST is "not an ip"; expected an IP address'],
+  ])(
+    'stops the start on %j with one line naming the variable, the value and what is expected',
+    (env, line) => {
+      const result = startWith(env);
+      expect(result.status).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(line);
+      expect(result.stdout).not.toContain('listening');
+    },
+  );
+
+  it('creates the data directory, the database and a private admin token on first start, and says where the token is', async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'slipway-first-'));
+    const dataDir = path.join(parent, 'nested', 'data');
+    const server = await startServer({ dataDir });
+    try {
+      expect(existsSync(path.join(dataDir, 'slipway.db'))).toBe(true);
+      const tokenFile = path.join(dataDir, 'admin-token');
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      expect(token).toMatch(/^slw_[A-Za-z0-9_-]{43}$/);
+      const said = server.logs().find((l) => String(l.msg).startsWith('admin token generated'));
+      expect(said?.msg).toContain(tokenFile);
+      expect(server.output.join('\n')).not.toContain(token);
+      expect(server.logs().some((l) => String(l.msg).startsWith('GitHub App off'))).toBe(true);
+      const health = await request(`${server.url}/healthz`, 'GET');
+      expect(health.status).toBe(200);
+      expect(health.json).toEqual({ status: 'ok' });
+    } finally {
+      await server.stop();
+    }
+    const again = await startServer({ dataDir });
+    try {
+      expect(again.adminToken).toBe(readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim());
+      expect(again.logs().some((l) => String(l.msg).startsWith('admin token generated'))).toBe(
+        false,
+      );
+      expect((await again.api('GET', '/api/workspaces')).status).toBe(200);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { slowJob } from './fixtures/tasks.js';
+import { createRepo } from './helpers/git.js';
+import {
+  eventually,
+  jobLog,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
+
+describe('a server killed with SIGKILL in the middle of a deploy', () => {
+  const servers: ServerProcess[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+  });
+
+  it('picks the job up again after a restart: it ends COMPLETE, nothing lost, nothing run twice at once', async () => {
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-')), 'runs.txt');
+    const repo = createRepo(slowJob('slow', marker, 3000));
+    const first = await startServer();
+    servers.push(first);
+    const ws = await first.api('POST', '/api/workspaces', {
+      name: 'crash',
+      repositoryUrl: repo.dir,
+    });
+    const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    await eventually(
+      async () => (existsSync(marker) ? true : undefined),
+      20_000,
+      'the job process to start',
+    );
+    const firstPid = Number(/start (\d+)/.exec(readFileSync(marker, 'utf8'))?.[1]);
+    expect((await first.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('RUNNING');
+
+    await first.kill();
+
+    const second = await startServer({ dataDir: first.dataDir });
+    servers.push(second);
+    const done = await waitForJob(second, queued.json.id, ['COMPLETE', 'ERROR', 'STOPPED'], 60_000);
+    const log = await jobLog(second, queued.json.id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.attempt).toBe(1);
+    expect(log).toContain('the worker running this job stopped');
+    expect(log).toContain('[slow] finished');
+
+    // The first run was killed before it could finish; the second ran once, to the end.
+    const runs = readFileSync(marker, 'utf8').trim().split('\n');
+    const ends = runs.filter((line) => line.startsWith('end'));
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).not.toBe(`end ${firstPid}`);
+    expect(() => process.kill(firstPid, 0)).toThrow();
+
+    // The job list still has exactly the jobs created before the crash.
+    const jobs = await second.api('GET', `/api/workspaces/${ws.json.id}/jobs`);
+    expect(jobs.json._embedded.jobs.map((j: { id: string }) => j.id)).toEqual([queued.json.id]);
+    repo.cleanup();
+  });
+
+  it('refuses to start a second server on a data directory in use', async () => {
+    const running = await startServer();
+    servers.push(running);
+    await expect(startServer({ dataDir: running.dataDir })).rejects.toThrow(
+      /in use by another Slipway/,
+    );
+  });
+});

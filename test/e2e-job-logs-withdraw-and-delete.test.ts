@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helloJob, slowJob } from './fixtures/tasks.js';
+import { createRepo, type TestRepo } from './helpers/git.js';
+import {
+  eventually,
+  jobLog,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('job logs, withdraw and delete', () => {
+  let server: ServerProcess;
+  let repo: TestRepo;
+  let marker: string;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-marker-')), 'runs.txt');
+    repo = createRepo({ ...helloJob(), ...slowJob('slow', marker, 60_000) });
+    server = await startServer();
+    workspaceId = (
+      await server.api('POST', '/api/workspaces', { name: 'logs', repositoryUrl: repo.dir })
+    ).json.id;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.cleanup();
+  });
+
+  it('withdraws a RUNNING deploy: STOPPED at once, and the job process it started is killed', async () => {
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const jobId = queued.json.id;
+    await eventually(
+      async () => (existsSync(marker) ? true : undefined),
+      20_000,
+      'the slow job to start',
+    );
+    const pid = Number(/start (\d+)/.exec(readFileSync(marker, 'utf8'))?.[1]);
+    expect(alive(pid)).toBe(true);
+
+    const withdrawn = await server.api('PUT', `/api/jobs/${jobId}/stopped`);
+    expect(withdrawn.status).toBe(202);
+    expect(withdrawn.json).toMatchObject({
+      id: jobId,
+      status: 'STOPPED',
+      message: 'withdrawn by admin',
+    });
+    await eventually(async () => (alive(pid) ? undefined : true), 10_000, 'the job process to die');
+    expect(readFileSync(marker, 'utf8')).not.toContain('end');
+    const log = await jobLog(server, jobId);
+    expect(log).toContain('withdrawn by admin');
+    const final = await waitForJob(server, jobId);
+    expect(final.status).toBe('STOPPED');
+
+    const again = await server.api('PUT', `/api/jobs/${jobId}/stopped`);
+    expect(again.status).toBe(409);
+    expect(again.json.message).toContain('only QUEUED or RUNNING jobs can be withdrawn');
+  });
+
+  it('withdraws a QUEUED job behind a running one of the same workspace', async () => {
+    const running = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    await waitForJob(server, running.json.id, ['RUNNING']);
+    const queued = await server.api(
+      'POST',
+      `/api/workspaces/${workspaceId}/deployments?plan=false`,
+    );
+    expect((await server.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('QUEUED');
+    const withdrawn = await server.api('PUT', `/api/jobs/${queued.json.id}/stopped`);
+    expect(withdrawn.json.status).toBe('STOPPED');
+    expect((await server.api('DELETE', `/api/jobs/${running.json.id}`)).status).toBe(204);
+    expect((await server.api('GET', `/api/jobs/${running.json.id}`)).status).toBe(404);
+    expect((await server.api('GET', `/api/jobs/${running.json.id}/logs`)).status).toBe(404);
+  });
+
+  it('serves logs from a sequence as text, NDJSON, and 204 past the end', async () => {
+    repo.commit({ 'tasks/slow': null });
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, queued.json.id);
+    expect(done.status).toBe('COMPLETE');
+
+    const text = await server.api('GET', `/api/jobs/${done.id}/logs?sequence=0`);
+    expect(text.status).toBe(200);
+    expect(text.headers.get('content-type')).toMatch(/^text\/plain/);
+    const lines = text.text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/WORKSPACE_DEPLOY started/);
+    expect(Number(text.headers.get('x-next-sequence'))).toBe(lines.length);
+
+    const ndjson = await server.api('GET', `/api/jobs/${done.id}/logs?sequence=2`, undefined, {
+      accept: 'application/x-ndjson',
+    });
+    expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const records = ndjson.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records[0]).toMatchObject({ sequence: 2, line: lines[2] });
+    expect(
+      records.every(
+        (r: { sequence: number; time: string }, i: number) =>
+          r.sequence === i + 2 && !Number.isNaN(Date.parse(r.time)),
+      ),
+    ).toBe(true);
+
+    const stream = await server.api(
+      'GET',
+      `/api/jobs/${done.id}/logs?sequence=1&limit=1`,
+      undefined,
+      {
+        accept: 'application/stream+json',
+      },
+    );
+    expect(JSON.parse(stream.text)).toMatchObject({ sequence: 1 });
+
+    const past = await server.api('GET', `/api/jobs/${done.id}/logs?sequence=${lines.length}`);
+    expect(past.status).toBe(204);
+    expect(past.text).toBe('');
+
+    const deleted = await server.api('DELETE', `/api/jobs/${done.id}`);
+    expect(deleted.status).toBe(204);
+    expect((await server.api('GET', `/api/jobs/${done.id}`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helloJob } from './fixtures/tasks.js';
+import { createRepo, type TestRepo } from './helpers/git.js';
+import { request, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('the Matatika surface (seed 000) over HTTP', () => {
+  let server: ServerProcess;
+  let repo: TestRepo;
+
+  beforeAll(async () => {
+    repo = createRepo(helloJob());
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.cleanup();
+  });
+
+  it('answers a deployment with 202 and the seed job, field for field, with absolute HAL links', async () => {
+    const ws = await server.api('POST', '/api/workspaces', {
+      name: 'seed',
+      repositoryUrl: repo.dir,
+    });
+    const response = await server.api(
+      'POST',
+      `/api/workspaces/${ws.json.id}/deployments`,
+      undefined,
+      {
+        accept: 'application/json, application/javascript, text/javascript, text/json',
+        'content-type': 'application/json',
+      },
+    );
+    expect(response.status).toBe(202);
+    const job = response.json;
+    expect(Object.keys(job)).toEqual([
+      'id',
+      'created',
+      'type',
+      'maxAttempts',
+      'attempt',
+      'status',
+      '_links',
+    ]);
+    expect(job.id).toMatch(UUID);
+    expect(job.created).toMatch(ISO);
+    expect(job).toMatchObject({ type: 'WORKSPACE_DEPLOY', attempt: 0, status: 'QUEUED' });
+    expect(typeof job.maxAttempts).toBe('number');
+    const self = `${server.url}/api/jobs/${job.id}`;
+    expect(job._links).toEqual({
+      self: { href: self },
+      'delete job': { href: self, type: 'DELETE' },
+      logs: { href: `${self}/logs?sequence=0`, type: 'GET' },
+      'withdraw job': { href: `${self}/stopped`, type: 'PUT' },
+    });
+    const done = await waitForJob(server, job.id);
+    expect(done.status).toBe('COMPLETE');
+    expect(done._links['withdraw job']).toBeUndefined();
+    expect(done).toMatchObject({ exitCode: 0, commitId: repo.head() });
+    expect(done.startTime).toMatch(ISO);
+    expect(done.endTime).toMatch(ISO);
+  });
+
+  it('builds links from X-Forwarded-* only when a trusted peer sends them', async () => {
+    const ws = await server.api('POST', '/api/workspaces', {
+      name: 'forwarded',
+      repositoryUrl: repo.dir,
+    });
+    const response = await server.api('GET', `/api/workspaces/${ws.json.id}`, undefined, {
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'catalog.example.com',
+    });
+    expect(response.json._links.self.href).toBe(
+      `https://catalog.example.com/api/workspaces/${ws.json.id}`,
+    );
+  });
+
+  it('creates, reads, lists (paged and sorted), updates and deletes workspaces', async () => {
+    const names = ['alpha', 'bravo', 'charlie'];
+    const ids: string[] = [];
+    for (const name of names) {
+      const created = await server.api('POST', '/api/workspaces', {
+        name: `crud-${name}`,
+        repositoryUrl: repo.dir,
+        branch: 'main',
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('location')).toBe(
+        `${server.url}/api/workspaces/${created.json.id}`,
+      );
+      expect(created.json.deploymentSecret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      ids.push(created.json.id);
+    }
+    const page = await server.api('GET', '/api/workspaces?page=0&size=2&sort=name,desc');
+    expect(page.status).toBe(200);
+    expect(page.json.page).toMatchObject({ size: 2, number: 0 });
+    expect(page.json.page.totalElements).toBeGreaterThanOrEqual(3);
+    const listed = page.json._embedded.workspaces.map((w: { name: string }) => w.name);
+    expect(listed).toEqual([...listed].sort().reverse());
+
+    const updated = await server.api('PUT', `/api/workspaces/${ids[0]}`, {
+      branch: 'release',
+      namespace: 'crud-ns',
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.json).toMatchObject({
+      name: 'crud-alpha',
+      branch: 'release',
+      namespace: 'crud-ns',
+    });
+    const read = await server.api('GET', `/api/workspaces/${ids[0]}`);
+    expect(read.json.branch).toBe('release');
+
+    expect((await server.api('DELETE', `/api/workspaces/${ids[1]}`)).status).toBe(204);
+    const gone = await server.api('GET', `/api/workspaces/${ids[1]}`);
+    expect(gone.status).toBe(404);
+    expect(gone.json).toMatchObject({
+      status: 404,
+      error: 'Not Found',
+      path: `/api/workspaces/${ids[1]}`,
+    });
+    expect(gone.json.message).toContain(ids[1]);
+    expect(gone.json.timestamp).toMatch(ISO);
+  });
+
+  it('refuses bad bodies and parameters with a 400 naming the field, the value and what is expected, storing nothing', async () => {
+    const before = (await server.api('GET', '/api/workspaces?size=1000')).json.page.totalElements;
+    const cases: Array<[unknown, RegExp]> = [
+      [{}, /"name" is missing/],
+      [{ name: 'x' }, /"repositoryUrl" is missing/],
+      [{ name: 42, repositoryUrl: repo.dir }, /"name" is 42; expected a string/],
+      [
+        { name: 'x', repositoryUrl: repo.dir, branch: 'a b' },
+        /"branch" is "a b"; expected a git branch name/,
+      ],
+      [
+        { name: 'x', repositoryUrl: repo.dir, namespace: 'Bad_NS' },
+        /"namespace" is "Bad_NS"; expected lowercase/,
+      ],
+      [
+        { name: 'x', repositoryUrl: '--upload-pack=evil' },
+        /"repositoryUrl" is "--upload-pack=evil"/,
+      ],
+      [{ name: 'x', repositoryUrl: repo.dir, colour: 'blue' }, /unknown field "colour"/],
+      [
+        { name: 'x', repositoryUrl: repo.dir, timeoutSeconds: -1 },
+        /"timeoutSeconds" is -1; expected at least 1/,
+      ],
+      [[1, 2], /expected a JSON object/],
+    ];
+    for (const [body, message] of cases) {
+      const response = await server.api('POST', '/api/workspaces', body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.json.error).toBe('Bad Request');
+      expect(response.json.message).toMatch(message);
+    }
+    const broken = await server.api('POST', '/api/workspaces', '{"name":', {
+      'content-type': 'application/json',
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.json.message).toMatch(/not valid JSON/);
+    for (const query of ['page=-1', 'size=0', 'size=abc', 'sort=secret', 'sort=name,sideways']) {
+      const response = await server.api('GET', `/api/workspaces?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(response.json.message).toMatch(/query "(page|size|sort)"/);
+    }
+    const jobs = await server.api('GET', '/api/jobs?status=DONE');
+    expect(jobs.status).toBe(400);
+    expect(jobs.json.message).toContain(
+      'expected one of QUEUED, RUNNING, COMPLETE, ERROR, STOPPED',
+    );
+    const logs = await server.api(
+      'GET',
+      '/api/jobs/00000000-0000-4000-8000-000000000000/logs?sequence=x',
+    );
+    expect(logs.status).toBe(400);
+    const after = (await server.api('GET', '/api/workspaces?size=1000')).json.page.totalElements;
+    expect(after).toBe(before);
+  });
+
+  it('answers a duplicate workspace name with 409, unknown ids with 404 and unknown routes with 404', async () => {
+    await server.api('POST', '/api/workspaces', { name: 'dup', repositoryUrl: repo.dir });
+    const dup = await server.api('POST', '/api/workspaces', {
+      name: 'dup',
+      repositoryUrl: repo.dir,
+    });
+    expect(dup.status).toBe(409);
+    expect(dup.json.message).toContain('dup');
+    for (const path of [
+      '/api/jobs/nope',
+      '/api/workspaces/nope',
+      '/api/workspaces/nope/jobs',
+      '/api/nothing-here',
+    ]) {
+      const response = await server.api('GET', path);
+      expect(response.status, path).toBe(404);
+      expect(response.json.status).toBe(404);
+    }
+    expect((await server.api('POST', '/api/workspaces/nope/deployments')).status).toBe(404);
+  });
+
+  it('refuses every route without a valid credential, in the Spring error shape', async () => {
+    const routes: Array<[string, string]> = [
+      ['GET', '/api/workspaces'],
+      ['POST', '/api/workspaces'],
+      ['GET', '/api/workspaces/x'],
+      ['PUT', '/api/workspaces/x'],
+      ['DELETE', '/api/workspaces/x'],
+      ['POST', '/api/workspaces/x/deployments'],
+      ['GET', '/api/workspaces/x/jobs'],
+      ['GET', '/api/jobs'],
+      ['GET', '/api/jobs/x'],
+      ['DELETE', '/api/jobs/x'],
+      ['PUT', '/api/jobs/x/stopped'],
+      ['GET', '/api/jobs/x/logs'],
+    ];
+    for (const [method, path] of routes) {
+      const none = await request(`${server.url}${path}`, method);
+      expect(none.status, `${method} ${path}`).toBe(401);
+      expect(none.json).toMatchObject({ status: 401, error: 'Unauthorized', path });
+      const bad = await request(`${server.url}${path}`, method, undefined, {
+        authorization: 'Bearer nope',
+      });
+      expect(bad.status, `${method} ${path}`).toBe(401);
+    }
+  });
+
+  it("lists a workspace's jobs newest first and filters them by status", async () => {
+    const ws = await server.api('POST', '/api/workspaces', {
+      name: 'jobs-list',
+      repositoryUrl: repo.dir,
+    });
+    const first = await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    await waitForJob(server, first.json.id);
+    const second = await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    await waitForJob(server, second.json.id);
+    const list = await server.api('GET', `/api/workspaces/${ws.json.id}/jobs`);
+    expect(list.json._embedded.jobs.map((j: { id: string }) => j.id)).toEqual([
+      second.json.id,
+      first.json.id,
+    ]);
+    expect(list.json.page).toEqual({ size: 20, totalElements: 2, totalPages: 1, number: 0 });
+    const complete = await server.api('GET', `/api/workspaces/${ws.json.id}/jobs?status=ERROR`);
+    expect(complete.json._embedded.jobs).toEqual([]);
+    const all = await server.api('GET', '/api/jobs?type=WORKSPACE_DEPLOY&size=1');
+    expect(all.json._embedded.jobs).toHaveLength(1);
+    expect(all.json.page.totalElements).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helloJob, webService } from './fixtures/tasks.js';
+import { createRepo, type TestRepo } from './helpers/git.js';
+import { freePort, isListening } from './helpers/ports.js';
+import {
+  eventually,
+  jobLog,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
+
+describe('a workspace deploy through the real server, on the local runtime', () => {
+  let server: ServerProcess;
+  let repo: TestRepo;
+  let port: number;
+  let workspaceId: string;
+  let apiPort: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    repo = createRepo({ ...helloJob(), ...webService('web', port) });
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.cleanup();
+  });
+
+  it('creates the workspace, deploys every task and ends COMPLETE once all are healthy', async () => {
+    const created = await server.api('POST', '/api/workspaces', {
+      name: 'Demo',
+      repositoryUrl: repo.dir,
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      name: 'Demo',
+      alias: 'demo',
+      namespace: 'demo',
+      branch: 'main',
+      status: 'READY',
+    });
+    workspaceId = created.json.id;
+
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    expect(queued.status).toBe(202);
+    const done = await waitForJob(server, queued.json.id);
+    const log = await jobLog(server, queued.json.id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.commitId).toBe(repo.head());
+    expect(done.result.created).toEqual(
+      expect.arrayContaining([
+        { kind: 'job', namespace: 'demo', name: 'hello' },
+        { kind: 'service', namespace: 'demo', name: 'web' },
+      ]),
+    );
+    expect(log).toContain('[hello] hello from slipway');
+    expect(log).toContain("service 'web' healthy: 1/1 ready");
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await page.text()).toBe('hello web');
+
+    const workspace = await server.api('GET', `/api/workspaces/${workspaceId}`);
+    expect(workspace.json.status).toBe('READY');
+    expect(workspace.json.lastDeployment).toMatchObject({
+      jobId: queued.json.id,
+      commitId: repo.head(),
+    });
+  });
+
+  it('reports an unchanged repository as unchanged and restarts nothing', async () => {
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, queued.json.id);
+    expect(done.status).toBe('COMPLETE');
+    expect(done.result.created).toEqual([]);
+    expect(done.result.changed).toEqual([]);
+    expect(done.result.unchanged).toHaveLength(2);
+  });
+
+  it('changes only the task whose directory changed, and prunes a task removed from git', async () => {
+    apiPort = await freePort();
+    repo.commit({
+      'tasks/web': null,
+      ...helloJob('hello', 'hello again'),
+      ...webService('api', apiPort, 'api'),
+    });
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, queued.json.id);
+    const log = await jobLog(server, queued.json.id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.result.changed).toEqual([{ kind: 'job', namespace: 'demo', name: 'hello' }]);
+    expect(done.result.created).toEqual([{ kind: 'service', namespace: 'demo', name: 'api' }]);
+    expect(done.result.pruned).toEqual([{ kind: 'service', namespace: 'demo', name: 'web' }]);
+    expect(log).toContain('[hello] hello again');
+    expect(log).toContain("service 'web' pruned");
+    await eventually(
+      async () => ((await isListening(port)) ? undefined : true),
+      10_000,
+      'web to stop',
+    );
+    expect(await (await fetch(`http://127.0.0.1:${apiPort}/`)).text()).toBe('api');
+  });
+
+  it('plans without applying: what would change, nothing touched', async () => {
+    repo.commit({ 'tasks/api': null });
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments?plan=true`);
+    const done = await waitForJob(server, queued.json.id);
+    expect(done.status).toBe('COMPLETE');
+    expect(done.result).toMatchObject({ plan: true, pruned: [{ kind: 'service', name: 'api' }] });
+    const workspace = await server.api('GET', `/api/workspaces/${workspaceId}`);
+    expect(workspace.json.lastDeployment.commitId).not.toBe(repo.head());
+    expect(await isListening(apiPort)).toBe(true);
+  });
+
+  it('deleting the workspace stops what it deployed', async () => {
+    const deleted = await server.api('DELETE', `/api/workspaces/${workspaceId}`);
+    expect(deleted.status).toBe(204);
+    expect((await server.api('GET', `/api/workspaces/${workspaceId}`)).status).toBe(404);
+    expect(await isListening(apiPort)).toBe(false);
+  });
+});

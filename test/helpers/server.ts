@@ -1,0 +1,207 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ServerProcess {
+  url: string;
+  dataDir: string;
+  adminToken: string;
+  child: ChildProcess;
+  /** Every line the process wrote (stdout and stderr). */
+  output: string[];
+  /** Log records (parsed JSON lines of stdout). */
+  logs(): Record<string, unknown>[];
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit: a crash. */
+  kill(): Promise<void>;
+  /** Fetch with the admin token. */
+  api(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies and assert on them
+export type Json = any;
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: Json;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  reposDir?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts the real server (`app/main.ts` through tsx) on a free port, as `npm start` does, and
+ * resolves once it listens.
+ */
+export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'slipway-data-'));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    PORT: '0',
+    SLIPWAY_DATA_DIR: dataDir,
+    SLIPWAY_REPOS_DIR: options.reposDir ?? path.join(dataDir, 'repos'),
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start:\n${output.join('\n')}`)),
+      30_000,
+    );
+    const onLine = (line: string) => {
+      output.push(line);
+      const match = /Slipway listening on (http:\/\/\S+?)"/.exec(line);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    collectLines(child.stdout, onLine);
+    collectLines(child.stderr, (line) => output.push(line));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${output.join('\n')}`));
+    });
+  });
+  const adminToken =
+    options.env?.SLIPWAY_ADMIN_TOKEN ??
+    readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return {
+    url,
+    dataDir,
+    adminToken,
+    child,
+    output,
+    logs: () =>
+      output.flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    api: (method, route, body, headers = {}) =>
+      request(`${url}${route}`, method, body, {
+        authorization: `Bearer ${adminToken}`,
+        ...headers,
+      }),
+  };
+}
+
+/** A plain HTTP request; a non-string body is sent as JSON. */
+export async function request(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body =
+      typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    }
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  ms = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function collectLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffer += chunk;
+    let index = buffer.indexOf('\n');
+    while (index >= 0) {
+      onLine(buffer.slice(0, index));
+      buffer = buffer.slice(index + 1);
+      index = buffer.indexOf('\n');
+    }
+  });
+}
+
+/** Waits until the job reaches one of `statuses` (default: any terminal one) and returns it. */
+export async function waitForJob(
+  server: ServerProcess,
+  jobId: string,
+  statuses = ['COMPLETE', 'ERROR', 'STOPPED'],
+  ms = 30_000,
+): Promise<Json> {
+  return eventually(
+    async () => {
+      const response = await server.api('GET', `/api/jobs/${jobId}`);
+      return statuses.includes(response.json?.status) ? response.json : undefined;
+    },
+    ms,
+    `job ${jobId} to be ${statuses.join(' or ')}`,
+  );
+}
+
+/** The whole text log of a job. */
+export async function jobLog(server: ServerProcess, jobId: string): Promise<string> {
+  const response = await server.api('GET', `/api/jobs/${jobId}/logs?sequence=0`);
+  return response.status === 204 ? '' : response.text;
+}
