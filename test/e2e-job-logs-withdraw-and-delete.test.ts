@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob, slowJob } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
+import { isAlive } from './helpers/local-runtime.js';
 import {
   eventually,
   jobLog,
@@ -11,15 +12,6 @@ import {
   startServer,
   waitForJob,
 } from './helpers/server.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('job logs, withdraw and delete', () => {
   let server: ServerProcess;
@@ -49,7 +41,7 @@ describe('job logs, withdraw and delete', () => {
       'the slow job to start',
     );
     const pid = Number(/start (\d+)/.exec(readFileSync(marker, 'utf8'))?.[1]);
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
 
     const withdrawn = await server.api('PUT', `/api/jobs/${jobId}/stopped`);
     expect(withdrawn.status).toBe(202);
@@ -58,7 +50,11 @@ describe('job logs, withdraw and delete', () => {
       status: 'STOPPED',
       message: 'withdrawn by admin',
     });
-    await eventually(async () => (alive(pid) ? undefined : true), 10_000, 'the job process to die');
+    await eventually(
+      async () => (isAlive(pid) ? undefined : true),
+      10_000,
+      'the job process to die',
+    );
     expect(readFileSync(marker, 'utf8')).not.toContain('end');
     const log = await jobLog(server, jobId);
     expect(log).toContain('withdrawn by admin');

@@ -25,10 +25,19 @@ export function parseJsonSource(
   text: string,
   file: string,
 ): { ok: true; source: JsonSource } | { ok: false; problems: Problem[] } {
+  if (text.trim() === '')
+    return {
+      ok: false,
+      problems: [{ file, line: 1, column: 1, message: 'invalid JSON: the file is empty' }],
+    };
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   if (errors.length > 0 || !tree) {
-    const problems = errors.map((error) => ({
+    // One problem per place: the parser reports a cascade of errors at the same offset.
+    const distinct = errors.filter(
+      (error, i) => errors.findIndex((e) => e.offset === error.offset) === i,
+    );
+    const problems = distinct.map((error) => ({
       file,
       ...position(text, error.offset),
       message: `invalid JSON: ${describeParseError(printParseErrorCode(error.error))}`,

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { freePort } from './helpers/ports.js';
+import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+
+describe('a deploy whose workloads do not become healthy', () => {
+  let server: ServerProcess;
+  const repos: TestRepo[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    for (const repo of repos) repo.cleanup();
+  });
+
+  async function deploy(files: Record<string, string>, timeoutSeconds = 60) {
+    const repo = createRepo(files);
+    repos.push(repo);
+    const ws = await server.api('POST', '/api/workspaces', {
+      name: `ws-${repos.length}`,
+      repositoryUrl: repo.dir,
+      timeoutSeconds,
+    });
+    const queued = await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+    return { ws: ws.json, done, log: await jobLog(server, queued.json.id) };
+  }
+
+  it('ends ERROR when a job fails, naming it, the reason and its last lines', async () => {
+    const { ws, done, log } = await deploy({
+      'tasks/broken/manifest.json': manifest({
+        name: 'broken',
+        type: 'job',
+        cmd: [
+          'node',
+          '-e',
+          'console.log("loading data"); console.error("table missing"); process.exit(4)',
+        ],
+      }),
+    });
+    expect(done.status).toBe('ERROR');
+    expect(done.exitCode).toBe(1);
+    expect(done.message).toContain("job 'broken' failed: exited with code 4");
+    expect(done.message).toContain('table missing');
+    expect(done.result.lastLines).toEqual(['loading data', 'table missing']);
+    expect(log).toContain('[broken] table missing');
+    expect((await server.api('GET', `/api/workspaces/${ws.id}`)).json.status).toBe('FAILED');
+  });
+
+  it('ends ERROR when a deployment crash-loops, without waiting for the timeout', async () => {
+    const { done } = await deploy({
+      'tasks/crasher/manifest.json': manifest({
+        name: 'crasher',
+        type: 'deployment',
+        cmd: ['node', '-e', 'process.exit(1)'],
+      }),
+    });
+    expect(done.status).toBe('ERROR');
+    expect(done.message).toMatch(
+      /deployment 'crasher' failed: CrashLoopBackOff: exited with code 1/,
+    );
+  });
+
+  it('ends ERROR after the workspace timeout when a service never passes /health', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const { done, log } = await deploy(
+      {
+        'tasks/sick/manifest.json': manifest({
+          name: 'sick',
+          type: 'service',
+          'container-port': port,
+          cmd: ['node', 'server.js'],
+        }),
+        'tasks/sick/server.js': `require('node:http').createServer((req, res) => { res.statusCode = req.url === '/health' ? 500 : 200; res.end(); }).listen(${port}, '127.0.0.1');`,
+      },
+      3,
+    );
+    expect(done.status).toBe('ERROR');
+    expect(done.message).toBe(
+      "not healthy after 3 s: service 'sick' progressing: health check answered 500",
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    expect(log).toContain("service 'sick' progressing: health check answered 500");
+  });
+});
