@@ -39,7 +39,11 @@ function pickEnv(names: string[]): Record<string, string> {
 /** The composition root: parse the environment once, build the adapters, serve. */
 async function main(): Promise<void> {
   const env = parseEnv(process.env);
-  const logger = pino({ level: env.LOG_LEVEL, base: { service: 'slipway' } });
+  const logger = pino({
+    level: env.LOG_LEVEL,
+    base: { service: 'slipway' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
   mkdirSync(env.dataDir, { recursive: true });
   const lock = acquireDataDirLock(path.join(env.dataDir, 'slipway.lock'));
   const admin = loadAdminToken(env.dataDir, env.SLIPWAY_ADMIN_TOKEN);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob, webService } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
@@ -20,7 +23,11 @@ describe('a workspace deploy through the real server, on the local runtime', () 
   beforeAll(async () => {
     port = await freePort();
     repo = createRepo({ ...helloJob(), ...webService('web', port) });
-    server = await startServer();
+    // As with `npm start`, the data directory sits inside a package whose package.json says
+    // "type": "module"; the tasks' CommonJS scripts must still run as CommonJS.
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'slipway-esm-parent-'));
+    writeFileSync(path.join(parent, 'package.json'), '{ "type": "module" }\n');
+    server = await startServer({ dataDir: path.join(parent, '.slipway') });
   });
   afterAll(async () => {
     await server?.stop();

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { type Logger, silentLogger } from '../types.js';
@@ -109,6 +109,7 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
     signal?: AbortSignal,
   ) {
     await mkdir(path.dirname(target), { recursive: true });
+    await fenceOffPackageScope(options.cacheDir);
     const temp = await mkdtemp(path.join(path.dirname(target), '.fetch-'));
     try {
       await git(['init', '--quiet', temp], display, signal);
@@ -208,4 +209,16 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       return { repository, url: resolved.display, ref, commit, dir };
     },
   };
+}
+
+/**
+ * Node decides how a `.js` file loads from the nearest package.json above it. The default data
+ * directory lives inside Slipway's own checkout (`./.slipway`), whose package.json says
+ * `"type": "module"`, so a repository without a package.json would have its scripts loaded as
+ * ES modules. A neutral package.json at the cache root stops that lookup.
+ */
+async function fenceOffPackageScope(cacheDir: string): Promise<void> {
+  const file = path.join(cacheDir, 'package.json');
+  if (existsSync(file)) return;
+  await writeFile(file, `${JSON.stringify({ description: 'Slipway checkout cache: keeps checkouts out of any enclosing package scope', type: 'commonjs' }, null, 2)}\n`);
 }
