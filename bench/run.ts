@@ -1,0 +1,221 @@
+// `npm run bench`: each figure side by side with its floor, measured in one run, as a ratio
+// (DESIGN.md section 12). Medians of several rounds; results go to bench/results.md.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import Database from 'better-sqlite3';
+import { Hono } from 'hono';
+import { Auth } from '../app/http/auth.js';
+import { createHttpApp } from '../app/http/server.js';
+import { createEngine } from '../core/engine.js';
+import { JobQueue, WorkerPool } from '../core/jobs/index.js';
+import { createLocalRuntime } from '../core/runtime/local/index.js';
+import { createGitSource } from '../core/source/index.js';
+import { openSqliteStore } from '../core/store/sqlite.js';
+import { silentLogger, systemClock } from '../core/types.js';
+
+const ROUNDS = 3;
+const QUEUE_JOBS = 3000;
+const READ_SECONDS = 3;
+const READ_CONCURRENCY = 32;
+
+function temp(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-'));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** No-op jobs per second through enqueue -> claim -> complete, on SQLite. */
+async function queueThroughput(): Promise<number> {
+  const store = openSqliteStore(path.join(temp(), 'bench.db'));
+  const queue = new JobQueue(store, systemClock);
+  let done = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const pool = new WorkerPool({
+    store,
+    queue,
+    clock: systemClock,
+    logger: silentLogger,
+    owner: 'bench',
+    workers: 4,
+    pollMs: 5,
+    handlers: {
+      TASK_DEPLOY: {
+        run: async () => {
+          done += 1;
+          if (done === QUEUE_JOBS) setImmediate(finish);
+          return undefined;
+        },
+      },
+    },
+  });
+  const started = performance.now();
+  pool.start();
+  for (let i = 0; i < QUEUE_JOBS; i++) queue.enqueue({ type: 'TASK_DEPLOY', target: `t-${i}` });
+  await finished;
+  // The last completions are written right after their handlers return.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.stop();
+  const complete = store.listJobs({ status: ['COMPLETE'] }, { offset: 0, limit: 1 }).total;
+  store.close();
+  if (complete !== QUEUE_JOBS) throw new Error(`only ${complete} of ${QUEUE_JOBS} jobs completed`);
+  return QUEUE_JOBS / seconds;
+}
+
+/** The floor: the same rows inserted, then updated twice, with bare prepared statements. */
+function bareSqliteThroughput(): number {
+  const db = new Database(path.join(temp(), 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE jobs (id TEXT PRIMARY KEY, created TEXT, type TEXT, status TEXT, target TEXT,
+    params TEXT, lease_owner TEXT, lease_expires INTEGER, start_time TEXT, end_time TEXT, updated TEXT)`);
+  const insert = db.prepare(
+    `INSERT INTO jobs (id, created, type, status, target, params, updated) VALUES (?, ?, 'TASK_DEPLOY', 'QUEUED', ?, '{}', ?)`,
+  );
+  const claim = db.prepare(
+    `UPDATE jobs SET status = 'RUNNING', lease_owner = 'bench', lease_expires = ?, start_time = ? WHERE id = ?`,
+  );
+  const complete = db.prepare(
+    `UPDATE jobs SET status = 'COMPLETE', end_time = ?, updated = ? WHERE id = ?`,
+  );
+  const started = performance.now();
+  for (let i = 0; i < QUEUE_JOBS; i++) {
+    const now = new Date().toISOString();
+    insert.run(`job-${i}`, now, `t-${i}`, now);
+  }
+  for (let i = 0; i < QUEUE_JOBS; i++) {
+    const now = new Date().toISOString();
+    claim.run(Date.now() + 30_000, now, `job-${i}`);
+    complete.run(now, now, `job-${i}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return QUEUE_JOBS / seconds;
+}
+
+/** Requests per second of GET `url` with `READ_CONCURRENCY` clients for `READ_SECONDS`. */
+async function load(url: string, headers: Record<string, string>): Promise<number> {
+  const deadline = performance.now() + READ_SECONDS * 1000;
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: READ_CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const response = await fetch(url, { headers });
+        if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+        await response.arrayBuffer();
+        count += 1;
+      }
+    }),
+  );
+  return count / READ_SECONDS;
+}
+
+function listen(
+  fetchHandler: (request: Request) => Response | Promise<Response>,
+): Promise<{ url: string; close: () => void }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
+    );
+  });
+}
+
+/** `GET /api/jobs/{id}` of the real app against a bare Hono route returning the same JSON. */
+async function restReads(): Promise<{ ours: number; floor: number }> {
+  const dir = temp();
+  const store = openSqliteStore(path.join(dir, 'slipway.db'));
+  const runtime = createLocalRuntime({ stateDir: path.join(dir, 'local') });
+  const engine = createEngine({
+    store,
+    runtime,
+    source: createGitSource({ cacheDir: dir, reposDir: dir }),
+  });
+  const adminToken = 'bench-admin-token-0123456789';
+  const auth = new Auth({ adminToken, store, clock: systemClock, trustedPeers: new BlockList() });
+  const app = createHttpApp({ engine, store, auth, clock: systemClock, logger: silentLogger });
+  const queue = new JobQueue(store, systemClock);
+  const { job } = queue.enqueue({ type: 'TASK_DEPLOY', target: 'bench' });
+  const ours = await listen(app.fetch);
+  const body = (await (
+    await fetch(`${ours.url}/api/jobs/${job.id}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    })
+  ).json()) as object;
+  const bare = new Hono();
+  bare.get('/api/jobs/:id', (c) => c.json(body));
+  const floor = await listen(bare.fetch);
+  const headers = { authorization: `Bearer ${adminToken}` };
+  const result = {
+    ours: await load(`${ours.url}/api/jobs/${job.id}`, headers),
+    floor: await load(`${floor.url}/api/jobs/${job.id}`, headers),
+  };
+  ours.close();
+  floor.close();
+  store.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const queue: number[] = [];
+  const queueFloor: number[] = [];
+  const reads: number[] = [];
+  const readsFloor: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    queueFloor.push(bareSqliteThroughput());
+    queue.push(await queueThroughput());
+    const rest = await restReads();
+    reads.push(rest.ours);
+    readsFloor.push(rest.floor);
+    process.stdout.write(`round ${round}/${ROUNDS} done\n`);
+  }
+  const rows = [
+    [
+      'queue: no-op jobs/s, enqueue -> claim -> complete',
+      median(queue),
+      'bare SQLite insert + 2 updates',
+      median(queueFloor),
+      0.5,
+    ],
+    [
+      'REST: GET /api/jobs/{id} requests/s',
+      median(reads),
+      'bare Hono JSON route',
+      median(readsFloor),
+      0.7,
+    ],
+  ] as const;
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Measured ${new Date().toISOString()} on ${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB,`,
+    `Node ${process.version}, ${os.type()} ${os.release()}. Medians of ${ROUNDS} rounds; each figure and its floor in the same run.`,
+    '',
+    '| figure | Slipway | floor | floor value | ratio | target |',
+    '|---|---:|---|---:|---:|---:|',
+    ...rows.map(([name, ours, floorName, floor, target]) => {
+      const ratio = ours / floor;
+      return `| ${name} | ${ours.toFixed(0)} | ${floorName} | ${floor.toFixed(0)} | ${ratio.toFixed(2)}x | ${target}x ${ratio >= target ? 'met' : 'missed'} |`;
+    }),
+    '',
+    'Webhook ingest, the 500-task workspace deploy against kubectl, and memory at 100,000 jobs are',
+    'not measured yet: they need the GitHub App and the Kubernetes runtime (issues 7, 3 and 10).',
+    '',
+  ];
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.md');
+  writeFileSync(file, lines.join('\n'));
+  process.stdout.write(`${lines.join('\n')}\nwritten to ${file}\n`);
+  process.exit(0);
+}
+
+await main();
