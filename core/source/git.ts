@@ -220,5 +220,8 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
 async function fenceOffPackageScope(cacheDir: string): Promise<void> {
   const file = path.join(cacheDir, 'package.json');
   if (existsSync(file)) return;
-  await writeFile(file, `${JSON.stringify({ description: 'Slipway checkout cache: keeps checkouts out of any enclosing package scope', type: 'commonjs' }, null, 2)}\n`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ description: 'Slipway checkout cache: keeps checkouts out of any enclosing package scope', type: 'commonjs' }, null, 2)}\n`,
+  );
 }
