@@ -1,75 +1,233 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isSlipwayError } from '../core/errors.js';
 import { acquireDataDirLock, openSqliteStore, SCHEMA_VERSION } from '../core/store/sqlite.js';
+import { isoTime, type Job } from '../core/types.js';
 
+// What only the SQLite store has: a file that outlives the process, pragmas, schema versions.
+
+const dirs: string[] = [];
 function tempFile(): string {
-  return path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-durable-')), 'slipway.db');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-store-'));
+  dirs.push(dir);
+  return path.join(dir, 'slipway.db');
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `fn` on a second, raw connection to `file`. */
+function raw<T>(file: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(file);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function job(id: string, overrides: Partial<Job> = {}): Job {
+  return {
+    id,
+    created: isoTime(0),
+    type: 'WORKSPACE_DEPLOY',
+    status: 'QUEUED',
+    attempt: 0,
+    maxAttempts: 3,
+    startTime: null,
+    endTime: null,
+    exitCode: null,
+    commitId: null,
+    message: null,
+    target: 'workspace:demo',
+    workspaceId: null,
+    params: { units: ['web'] },
+    result: null,
+    deliveryId: null,
+    identity: null,
+    runAfter: 0,
+    leaseOwner: null,
+    leaseExpires: null,
+    updated: isoTime(0),
+    ...overrides,
+  };
 }
 
 describe('the SQLite store on disk', () => {
-  it('keeps what was written across close and reopen, and migrates only once', () => {
+  it('keeps everything written across close and reopen, log sequences included', () => {
     const file = tempFile();
     const first = openSqliteStore(file);
+    const written = job('j1', { deliveryId: 'd1', result: { created: ['web'] } });
+    first.insertJob(written);
+    first.appendJobLogs('j1', [
+      { time: 't0', line: 'zero' },
+      { time: 't1', line: 'one' },
+    ]);
     first.insertApiToken({ id: 't', name: 'ci', hash: 'h', created: 'c', lastUsed: null });
     first.close();
+
     const second = openSqliteStore(file);
+    expect(second.getJob('j1')).toEqual(written);
+    expect(second.findJobByDelivery('d1')?.id).toBe('j1');
     expect(second.findApiTokenByHash('h')?.name).toBe('ci');
+    expect(second.appendJobLogs('j1', [{ time: 't2', line: 'two' }])).toBe(3);
+    expect(second.readJobLogs('j1', 0, 10).map((l) => l.line)).toEqual(['zero', 'one', 'two']);
     second.close();
-    const raw = new Database(file, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    raw.close();
   });
 
-  it('runs in WAL mode with foreign keys on', () => {
+  it('runs in WAL mode, and its connection enforces foreign keys', () => {
     const file = tempFile();
     const store = openSqliteStore(file);
-    const raw = new Database(file, { readonly: true });
-    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    raw.close();
-    // Foreign keys are per connection: prove ours enforces them.
-    expect(() =>
-      store.insertJob({
-        id: 'j',
-        created: 'c',
-        type: 'WORKSPACE_DEPLOY',
-        status: 'QUEUED',
-        attempt: 0,
-        maxAttempts: 1,
-        startTime: null,
-        endTime: null,
-        exitCode: null,
-        commitId: null,
-        message: null,
-        target: 't',
-        workspaceId: 'no-such-workspace',
-        params: {},
-        result: null,
-        deliveryId: null,
-        identity: null,
-        runAfter: 0,
-        leaseOwner: null,
-        leaseExpires: null,
-        updated: 'u',
-      }),
-    ).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(raw(file, (db) => db.pragma('journal_mode', { simple: true }))).toBe('wal');
+    // foreign_keys is per connection, so prove ours by its effect: an unknown workspace is refused.
+    expect(() => store.insertJob(job('j', { workspaceId: 'no-such-workspace' }))).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+    expect(store.getJob('j')).toBeUndefined();
+    store.close();
+    const keys = raw(file, (db) =>
+      [
+        ...(db.pragma('foreign_key_list(jobs)') as Array<Record<string, string>>),
+        ...(db.pragma('foreign_key_list(job_logs)') as Array<Record<string, string>>),
+      ].map((k) => `${k.from} -> ${k.table}(${k.to}) ON DELETE ${k.on_delete}`),
+    );
+    expect(keys).toEqual([
+      'workspace_id -> workspaces(id) ON DELETE SET NULL',
+      'job_id -> jobs(id) ON DELETE CASCADE',
+    ]);
+  });
+
+  it('migrates once: reopening changes neither the version nor the schema', () => {
+    const file = tempFile();
+    const schema = () =>
+      raw(file, (db) => ({
+        version: db.pragma('user_version', { simple: true }),
+        objects: db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all(),
+      }));
+    openSqliteStore(file).close();
+    const first = schema();
+    expect(first.version).toBe(SCHEMA_VERSION);
+    expect(first.objects.map((o) => (o as { name: string }).name)).toEqual(
+      expect.arrayContaining(['workspaces', 'jobs', 'job_logs', 'api_tokens']),
+    );
+    openSqliteStore(file).close();
+    expect(schema()).toEqual(first);
+  });
+
+  it('refuses a database written by a newer Slipway, and leaves it untouched', () => {
+    const file = tempFile();
+    raw(file, (db) => db.pragma(`user_version = ${SCHEMA_VERSION + 1}`));
+    let error: unknown;
+    try {
+      openSqliteStore(file);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isSlipwayError(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      `${file} has schema version ${SCHEMA_VERSION + 1}; this Slipway knows versions up to ${SCHEMA_VERSION}`,
+    );
+    expect((error as { hint?: string }).hint).toMatch(/newer Slipway/);
+    raw(file, (db) => {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+      expect(db.prepare('SELECT COUNT(*) AS n FROM sqlite_master').get()).toEqual({ n: 0 });
+    });
+  });
+
+  it('refuses a file that is not a database with an error naming it', () => {
+    const file = tempFile();
+    fs.writeFileSync(
+      file,
+      'this is not a database, it is a text file long enough to have a header',
+    );
+    expect(() => openSqliteStore(file)).toThrow(
+      expect.objectContaining({ code: 'INTERNAL', message: expect.stringContaining(file) }),
+    );
+  });
+
+  it('shares the queue between two connections: a job is claimed once', () => {
+    const file = tempFile();
+    const a = openSqliteStore(file);
+    const b = openSqliteStore(file);
+    a.insertJob(job('only'));
+    expect(b.getJob('only')?.status).toBe('QUEUED');
+    expect(b.claimJob('worker-b', 10, 100)?.id).toBe('only');
+    expect(a.claimJob('worker-a', 10, 100)).toBeUndefined();
+    expect(a.getJob('only')?.leaseOwner).toBe('worker-b');
+    a.close();
+    b.close();
+  });
+
+  it('waits for another process holding the write lock instead of failing at once', async () => {
+    const file = tempFile();
+    const store = openSqliteStore(file);
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE');
+         process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`,
+        file,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const started = Date.now();
+    store.insertJob(job('waited'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(await exited).toBe(0);
+    expect(store.getJob('waited')?.id).toBe('waited');
     store.close();
   });
 
-  it('refuses a database written by a newer Slipway', () => {
+  it('has indexes for the claim, the job listings and the log reads (no full scans)', () => {
     const file = tempFile();
-    const raw = new Database(file);
-    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
-    raw.close();
-    expect(() => openSqliteStore(file)).toThrow(/newer than this Slipway knows/);
+    openSqliteStore(file).close();
+    const plan = (sql: string) =>
+      raw(file, (db) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
+          .map((row) => row.detail)
+          .join('\n'),
+      );
+    const queries = [
+      `SELECT q.id FROM jobs q WHERE q.status = 'QUEUED' AND q.run_after <= 1
+         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'RUNNING' AND r.target = q.target)
+       ORDER BY q.created, q.rowid LIMIT 1`,
+      'SELECT * FROM jobs ORDER BY created DESC, rowid DESC LIMIT 10',
+      `SELECT * FROM jobs WHERE workspace_id = 'w' ORDER BY created DESC, rowid DESC LIMIT 10`,
+      `SELECT * FROM jobs WHERE target = 't' ORDER BY created DESC, rowid DESC LIMIT 10`,
+      `SELECT * FROM jobs WHERE target = 't' AND status IN (SELECT value FROM json_each('["QUEUED"]'))
+       ORDER BY created DESC, rowid DESC LIMIT 10`,
+      `SELECT * FROM jobs WHERE status IN (SELECT value FROM json_each('["RUNNING"]'))
+       ORDER BY created DESC, rowid DESC LIMIT 10`,
+      `SELECT * FROM jobs WHERE delivery_id = 'd'`,
+      `SELECT sequence, time, line FROM job_logs WHERE job_id = 'j' AND sequence >= 0
+       ORDER BY sequence LIMIT 10`,
+    ];
+    for (const sql of queries) {
+      expect(plan(sql), sql).not.toMatch(/SCAN (jobs|q|r|job_logs)\b(?! USING)/);
+    }
+    // The claim and the listings of all jobs and of a workspace's jobs read in index order: no
+    // sort of every matching row before LIMIT.
+    for (const sql of queries.slice(0, 3)) expect(plan(sql), sql).not.toMatch(/TEMP B-TREE/);
   });
 
   it('lets one holder at a time take the data directory lock', () => {
     const file = tempFile();
     const lock = acquireDataDirLock(file);
-    expect(() => acquireDataDirLock(file)).toThrow(/is in use by another Slipway/);
+    expect(() => acquireDataDirLock(file)).toThrow(
+      expect.objectContaining({
+        code: 'CONFLICT',
+        message: expect.stringMatching(/in use by another Slipway/),
+      }),
+    );
     lock.release();
     acquireDataDirLock(file).release();
   });

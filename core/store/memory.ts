@@ -1,6 +1,5 @@
 import { SlipwayError } from '../errors.js';
 import type { ApiToken, Job, JobLogLine, Workspace } from '../types.js';
-import { compareBy, jobMatches, nextClaimable, sortFieldOf } from './shared.js';
 import {
   JOB_SORT_FIELDS,
   type JobExpectation,
@@ -13,18 +12,27 @@ import {
   WORKSPACE_SORT_FIELDS,
 } from './types.js';
 
-interface State {
-  workspaces: Map<string, Workspace>;
-  jobs: Map<string, { job: Job; order: number }>;
-  logs: Map<string, JobLogLine[]>;
-  tokens: Map<string, ApiToken>;
-  order: number;
+/** A stored job and its insertion number, which breaks ties as SQLite's rowid does. */
+interface Row {
+  job: Job;
+  row: number;
 }
 
+interface State {
+  workspaces: Map<string, Workspace>;
+  jobs: Map<string, Row>;
+  logs: Map<string, JobLogLine[]>;
+  tokens: Map<string, ApiToken>;
+  lastRow: number;
+}
+
+type Sortable = string | number | null;
+
 /**
- * A Store that keeps everything in memory, with the same observable behaviour as the SQLite one
- * (the contract suite runs against both). For tests and the Action's direct mode. Objects are
- * copied in and out, so callers cannot change stored state by accident.
+ * A Store that keeps everything in memory, with the observable behaviour of the SQLite one (the
+ * contract suite runs against both): the same conflicts, claim order, default order, ON DELETE
+ * effects and log sequences. Objects are copied in and out, so callers cannot change stored state
+ * by accident; a throw inside `transaction` restores the state from when it began.
  */
 export function createMemoryStore(): Store {
   let state: State = {
@@ -32,19 +40,30 @@ export function createMemoryStore(): Store {
     jobs: new Map(),
     logs: new Map(),
     tokens: new Map(),
-    order: 0,
+    lastRow: 0,
   };
   let depth = 0;
+  let closed = false;
 
-  const jobs = () => [...state.jobs.values()];
+  /** The state, or a throw once closed (as SQLite throws on a closed connection). */
+  const live = (): State => {
+    if (closed) throw new SlipwayError('INTERNAL', 'the store is closed');
+    return state;
+  };
+  const jobRows = () => [...live().jobs.values()];
 
   return {
     transaction<T>(fn: () => T): T {
       if (depth > 0) return fn();
-      const snapshot = structuredClone(state);
+      const snapshot = structuredClone(live());
       depth += 1;
       try {
-        return fn();
+        const result = fn();
+        // better-sqlite3 refuses the same way: the transaction would commit before the work ends.
+        if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+          throw new TypeError('Transaction function cannot return a promise');
+        }
+        return result;
       } catch (error) {
         state = snapshot;
         throw error;
@@ -52,156 +71,345 @@ export function createMemoryStore(): Store {
         depth -= 1;
       }
     },
-    close() {},
+    close() {
+      closed = true;
+    },
 
     insertWorkspace(workspace) {
-      if ([...state.workspaces.values()].some((w) => w.name === workspace.name)) {
+      const { workspaces } = live();
+      if (findBy(workspaces, (w) => w.name === workspace.name)) {
         throw new SlipwayError('CONFLICT', `workspace name '${workspace.name}' is already taken`);
       }
-      if (state.workspaces.has(workspace.id)) {
+      if (workspaces.has(workspace.id)) {
         throw new SlipwayError('CONFLICT', `workspace '${workspace.id}' already exists`);
       }
-      state.workspaces.set(workspace.id, structuredClone(workspace));
+      workspaces.set(workspace.id, copyWorkspace(workspace));
     },
-    getWorkspace: (id) => copy(state.workspaces.get(id)),
+    getWorkspace: (id) => maybe(live().workspaces.get(id), copyWorkspace),
     findWorkspaceByName: (name) =>
-      copy([...state.workspaces.values()].find((w) => w.name === name)),
+      maybe(
+        findBy(live().workspaces, (w) => w.name === name),
+        copyWorkspace,
+      ),
     listWorkspaces(page) {
-      const field = sortFieldOf(page, WORKSPACE_SORT_FIELDS, 'name');
-      const all = [...state.workspaces.values()].sort(
-        compareBy<Workspace>(
-          (w) => w[field as keyof Workspace] as string,
-          page.sort?.direction ?? 'asc',
+      const sort = sortOf(page, 'workspaces', WORKSPACE_SORT_FIELDS) ?? {
+        field: 'name',
+        direction: 'asc',
+      };
+      const sorted = [...live().workspaces.values()].sort(
+        compareBy(
+          (w) => w[sort.field],
           (w) => w.id,
+          sort.direction,
         ),
       );
-      return slice(all, page);
+      return slice(sorted, page, copyWorkspace);
     },
     updateWorkspace(workspace) {
-      if (!state.workspaces.has(workspace.id)) return false;
-      const clash = [...state.workspaces.values()].find(
-        (w) => w.name === workspace.name && w.id !== workspace.id,
-      );
-      if (clash)
+      const { workspaces } = live();
+      if (!workspaces.has(workspace.id)) return false;
+      if (findBy(workspaces, (w) => w.name === workspace.name && w.id !== workspace.id)) {
         throw new SlipwayError('CONFLICT', `workspace name '${workspace.name}' is already taken`);
-      state.workspaces.set(workspace.id, structuredClone(workspace));
+      }
+      workspaces.set(workspace.id, copyWorkspace(workspace));
       return true;
     },
     deleteWorkspace(id) {
-      if (!state.workspaces.delete(id)) return false;
-      for (const entry of state.jobs.values()) {
-        if (entry.job.workspaceId === id) entry.job.workspaceId = null;
+      const current = live();
+      if (!current.workspaces.delete(id)) return false;
+      // ON DELETE SET NULL
+      for (const { job } of current.jobs.values()) {
+        if (job.workspaceId === id) job.workspaceId = null;
       }
       return true;
     },
 
     insertJob(job) {
-      if (job.deliveryId && jobs().some((e) => e.job.deliveryId === job.deliveryId)) {
-        throw new SlipwayError('CONFLICT', `delivery '${job.deliveryId}' already has a job`);
+      const current = live();
+      if (job.deliveryId !== null && jobRows().some((r) => r.job.deliveryId === job.deliveryId)) {
+        throw new SlipwayError(
+          'CONFLICT',
+          `delivery id '${job.deliveryId}' is already taken by another job`,
+        );
       }
-      if (state.jobs.has(job.id))
+      if (current.jobs.has(job.id)) {
         throw new SlipwayError('CONFLICT', `job '${job.id}' already exists`);
-      if (job.workspaceId && !state.workspaces.has(job.workspaceId)) {
+      }
+      if (job.workspaceId !== null && !current.workspaces.has(job.workspaceId)) {
         throw new SlipwayError('NOT_FOUND', `workspace '${job.workspaceId}' does not exist`);
       }
-      state.order += 1;
-      state.jobs.set(job.id, { job: structuredClone(job), order: state.order });
+      current.lastRow += 1;
+      current.jobs.set(job.id, { job: copyJob(job), row: current.lastRow });
     },
-    getJob: (id) => copy(state.jobs.get(id)?.job),
+    getJob: (id) => maybe(live().jobs.get(id)?.job, copyJob),
     findJobByDelivery: (deliveryId) =>
-      copy(jobs().find((e) => e.job.deliveryId === deliveryId)?.job),
+      maybe(jobRows().find((r) => r.job.deliveryId === deliveryId)?.job, copyJob),
     listJobs(filter: JobFilter, page: PageRequest): Page<Job> {
-      const field = sortFieldOf(page, JOB_SORT_FIELDS, 'created');
-      const direction = page.sort?.direction ?? 'desc';
-      const matching = jobs()
-        .filter((e) => jobMatches(e.job, filter))
+      const sort = sortOf(page, 'jobs', JOB_SORT_FIELDS) ?? { field: 'created', direction: 'desc' };
+      const sorted = jobRows()
+        .filter((r) => matches(r.job, filter))
         .sort(
           compareBy(
-            (e) => e.job[field as keyof Job] as string | null,
-            direction,
-            (e) => e.order,
+            (r) => r.job[sort.field],
+            (r) => r.row,
+            sort.direction,
           ),
         );
-      const result = slice(matching, page);
-      return { items: result.items.map((e) => structuredClone(e.job)), total: result.total };
+      return slice(sorted, page, (r) => copyJob(r.job));
     },
     updateJob(id: string, patch: JobPatch, expect?: JobExpectation) {
-      const entry = state.jobs.get(id);
-      if (!entry) return undefined;
-      if (expect?.status && !expect.status.includes(entry.job.status)) return undefined;
-      if (expect?.leaseOwner !== undefined && entry.job.leaseOwner !== expect.leaseOwner)
+      const current = live();
+      const row = current.jobs.get(id);
+      if (!row) return undefined;
+      if (expect?.status && !expect.status.includes(row.job.status)) return undefined;
+      if (expect?.leaseOwner !== undefined && row.job.leaseOwner !== expect.leaseOwner) {
         return undefined;
-      entry.job = { ...entry.job, ...structuredClone(patch) };
-      return structuredClone(entry.job);
+      }
+      const changed: Job = { ...row.job };
+      for (const key of PATCHABLE_JOB_FIELDS) {
+        if (patch[key] !== undefined) Object.assign(changed, { [key]: patch[key] });
+      }
+      const { deliveryId, workspaceId } = changed;
+      if (
+        deliveryId !== null &&
+        jobRows().some((r) => r !== row && r.job.deliveryId === deliveryId)
+      ) {
+        throw new SlipwayError(
+          'CONFLICT',
+          `delivery id '${deliveryId}' is already taken by another job`,
+        );
+      }
+      if (workspaceId !== null && !current.workspaces.has(workspaceId)) {
+        throw new SlipwayError('NOT_FOUND', `workspace '${workspaceId}' does not exist`);
+      }
+      row.job = copyJob(changed);
+      return copyJob(row.job);
     },
     claimJob(owner, now, leaseExpires) {
-      const candidate = nextClaimable(
-        jobs()
-          .sort((a, b) => compareText(a.job.created, b.job.created) || a.order - b.order)
-          .map((e) => e.job),
-        now,
-      );
-      if (!candidate) return undefined;
-      const entry = state.jobs.get(candidate.id);
-      if (!entry) return undefined;
-      entry.job = {
-        ...entry.job,
+      const rows = jobRows();
+      const busy = new Set(rows.filter((r) => r.job.status === 'RUNNING').map((r) => r.job.target));
+      const next = rows
+        .filter(
+          (r) => r.job.status === 'QUEUED' && r.job.runAfter <= now && !busy.has(r.job.target),
+        )
+        .sort(
+          compareBy(
+            (r) => r.job.created,
+            (r) => r.row,
+            'asc',
+          ),
+        )[0];
+      if (!next) return undefined;
+      const nowIso = new Date(now).toISOString();
+      next.job = {
+        ...next.job,
         status: 'RUNNING',
         leaseOwner: owner,
         leaseExpires,
-        startTime: entry.job.startTime ?? new Date(now).toISOString(),
-        updated: new Date(now).toISOString(),
+        startTime: next.job.startTime ?? nowIso,
+        updated: nowIso,
       };
-      return structuredClone(entry.job);
+      return copyJob(next.job);
     },
     deleteJob(id) {
-      state.logs.delete(id);
-      return state.jobs.delete(id);
+      const current = live();
+      if (!current.jobs.delete(id)) return false;
+      // ON DELETE CASCADE
+      current.logs.delete(id);
+      return true;
     },
 
     appendJobLogs(jobId: string, lines: NewLogLine[]): number {
-      if (!state.jobs.has(jobId))
+      const current = live();
+      if (!current.jobs.has(jobId)) {
         throw new SlipwayError('NOT_FOUND', `job '${jobId}' does not exist`);
-      const log = state.logs.get(jobId) ?? [];
-      state.logs.set(jobId, log);
-      for (const line of lines)
-        log.push({ sequence: log.length, time: line.time, line: line.line });
-      return log.length;
+      }
+      const log = current.logs.get(jobId) ?? [];
+      let sequence = (log.at(-1)?.sequence ?? -1) + 1;
+      for (const { time, line } of lines) log.push({ sequence: sequence++, time, line });
+      current.logs.set(jobId, log);
+      return sequence;
     },
     readJobLogs(jobId, fromSequence, limit) {
-      const log = state.logs.get(jobId) ?? [];
-      return log.slice(fromSequence, fromSequence + limit).map((l) => ({ ...l }));
+      return (live().logs.get(jobId) ?? [])
+        .filter((l) => l.sequence >= fromSequence)
+        .slice(0, Math.max(0, limit))
+        .map((l) => ({ sequence: l.sequence, time: l.time, line: l.line }));
     },
 
     insertApiToken(token) {
-      const values = [...state.tokens.values()];
-      if (values.some((t) => t.name === token.name)) {
-        throw new SlipwayError('CONFLICT', `token name '${token.name}' is already taken`);
+      const { tokens } = live();
+      if (findBy(tokens, (t) => t.name === token.name)) {
+        throw new SlipwayError('CONFLICT', `API token name '${token.name}' is already taken`);
       }
-      if (values.some((t) => t.hash === token.hash) || state.tokens.has(token.id)) {
-        throw new SlipwayError('CONFLICT', 'this token already exists');
+      if (findBy(tokens, (t) => t.hash === token.hash)) {
+        throw new SlipwayError('CONFLICT', 'an API token with the same hash already exists');
       }
-      state.tokens.set(token.id, { ...token });
+      if (tokens.has(token.id)) {
+        throw new SlipwayError('CONFLICT', `API token '${token.id}' already exists`);
+      }
+      tokens.set(token.id, copyToken(token));
     },
-    findApiTokenByHash: (hash) => copy([...state.tokens.values()].find((t) => t.hash === hash)),
+    findApiTokenByHash: (hash) =>
+      maybe(
+        findBy(live().tokens, (t) => t.hash === hash),
+        copyToken,
+      ),
     listApiTokens: () =>
-      [...state.tokens.values()].sort((a, b) => compareText(a.name, b.name)).map((t) => ({ ...t })),
+      [...live().tokens.values()]
+        .sort(
+          compareBy(
+            (t) => t.name,
+            (t) => t.id,
+            'asc',
+          ),
+        )
+        .map(copyToken),
     touchApiToken(id, lastUsed) {
-      const token = state.tokens.get(id);
+      const token = live().tokens.get(id);
       if (token) token.lastUsed = lastUsed;
     },
-    deleteApiToken: (id) => state.tokens.delete(id),
+    deleteApiToken: (id) => live().tokens.delete(id),
   };
 }
 
-function copy<T>(value: T | undefined): T | undefined {
-  return value === undefined ? undefined : structuredClone(value);
+/** Fields `updateJob` may change (the port's JobPatch); other keys of a patch are ignored. */
+const PATCHABLE_JOB_FIELDS = [
+  'status',
+  'attempt',
+  'maxAttempts',
+  'startTime',
+  'endTime',
+  'exitCode',
+  'commitId',
+  'message',
+  'target',
+  'workspaceId',
+  'params',
+  'result',
+  'deliveryId',
+  'identity',
+  'runAfter',
+  'leaseOwner',
+  'leaseExpires',
+  'updated',
+] as const satisfies readonly (keyof JobPatch)[];
+
+/** The page's sort, validated against the collection's allowed fields; undefined when unsorted. */
+function sortOf<K extends string>(
+  page: PageRequest,
+  collection: string,
+  allowed: readonly K[],
+): { field: K; direction: 'asc' | 'desc' } | undefined {
+  if (!page.sort) return undefined;
+  const field = allowed.find((name) => name === page.sort?.field);
+  if (field === undefined) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `cannot sort ${collection} by '${page.sort.field}'; expected one of ${allowed.join(', ')}`,
+      { details: { field: page.sort.field, allowed } },
+    );
+  }
+  return { field, direction: page.sort.direction === 'desc' ? 'desc' : 'asc' };
 }
 
-function slice<T>(items: T[], page: PageRequest): Page<T> {
-  return { items: items.slice(page.offset, page.offset + page.limit), total: items.length };
+/**
+ * `ORDER BY key dir, tie dir` as SQLite evaluates it: NULL sorts before any value, strings
+ * compare by code unit (SQLite's BINARY collation for the ASCII values stored here).
+ */
+function compareBy<T>(
+  key: (item: T) => Sortable,
+  tie: (item: T) => Sortable,
+  direction: 'asc' | 'desc',
+): (a: T, b: T) => number {
+  const sign = direction === 'asc' ? 1 : -1;
+  return (a, b) => sign * (compareValues(key(a), key(b)) || compareValues(tie(a), tie(b)));
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function compareValues(a: Sortable, b: Sortable): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}
+
+function matches(job: Job, filter: JobFilter): boolean {
+  return (
+    (filter.workspaceId === undefined || job.workspaceId === filter.workspaceId) &&
+    (filter.status === undefined || filter.status.includes(job.status)) &&
+    (filter.type === undefined || job.type === filter.type) &&
+    (filter.target === undefined || job.target === filter.target) &&
+    (filter.leaseExpiredBefore === undefined ||
+      (job.status === 'RUNNING' &&
+        job.leaseExpires !== null &&
+        job.leaseExpires < filter.leaseExpiredBefore))
+  );
+}
+
+function slice<T, U>(items: T[], page: PageRequest, copy: (item: T) => U): Page<U> {
+  const offset = Math.max(0, page.offset);
+  const limit = Math.max(0, page.limit);
+  return { items: items.slice(offset, offset + limit).map(copy), total: items.length };
+}
+
+function findBy<T>(map: Map<string, T>, predicate: (value: T) => boolean): T | undefined {
+  for (const value of map.values()) if (predicate(value)) return value;
+  return undefined;
+}
+
+function maybe<T>(value: T | undefined, copy: (value: T) => T): T | undefined {
+  return value === undefined ? undefined : copy(value);
+}
+
+// Copies keep exactly the port's fields, as a table row does; the JSON fields go through JSON as
+// they do in SQLite, so a Date comes back as a string and an undefined property disappears.
+
+function copyWorkspace(w: Workspace): Workspace {
+  return {
+    id: w.id,
+    name: w.name,
+    alias: w.alias,
+    repositoryUrl: w.repositoryUrl,
+    branch: w.branch,
+    namespace: w.namespace,
+    status: w.status,
+    deploymentSecret: w.deploymentSecret,
+    owner: w.owner,
+    timeoutSeconds: w.timeoutSeconds,
+    created: w.created,
+    lastModified: w.lastModified,
+    lastJobId: w.lastJobId,
+    lastCommitId: w.lastCommitId,
+    lastDeployed: w.lastDeployed,
+  };
+}
+
+function copyJob(j: Job): Job {
+  return {
+    id: j.id,
+    created: j.created,
+    type: j.type,
+    status: j.status,
+    attempt: j.attempt,
+    maxAttempts: j.maxAttempts,
+    startTime: j.startTime,
+    endTime: j.endTime,
+    exitCode: j.exitCode,
+    commitId: j.commitId,
+    message: j.message,
+    target: j.target,
+    workspaceId: j.workspaceId,
+    params: JSON.parse(JSON.stringify(j.params)),
+    result: j.result === null ? null : JSON.parse(JSON.stringify(j.result)),
+    deliveryId: j.deliveryId,
+    identity: j.identity,
+    runAfter: j.runAfter,
+    leaseOwner: j.leaseOwner,
+    leaseExpires: j.leaseExpires,
+    updated: j.updated,
+  };
+}
+
+function copyToken(t: ApiToken): ApiToken {
+  return { id: t.id, name: t.name, hash: t.hash, created: t.created, lastUsed: t.lastUsed };
 }

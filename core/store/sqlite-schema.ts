@@ -1,0 +1,239 @@
+import { SlipwayError } from '../errors.js';
+import type { ApiToken, Job, Workspace } from '../types.js';
+import type { JobFilter, PageRequest } from './types.js';
+
+// The SQLite schema and the mapping between rows and domain objects: plain data and SQL text,
+// no connection (that, and the only import of better-sqlite3, stay in sqlite.ts).
+
+/**
+ * Schema steps, applied in order in one transaction and counted in `PRAGMA user_version`. Append
+ * a step to change the schema; never edit one that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE workspaces (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    alias TEXT NOT NULL,
+    repository_url TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    status TEXT NOT NULL,
+    deployment_secret TEXT NOT NULL,
+    owner TEXT,
+    timeout_seconds INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    last_job_id TEXT,
+    last_commit_id TEXT,
+    last_deployed TEXT
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    created TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    max_attempts INTEGER NOT NULL,
+    start_time TEXT,
+    end_time TEXT,
+    exit_code INTEGER,
+    commit_id TEXT,
+    message TEXT,
+    target TEXT NOT NULL,
+    workspace_id TEXT REFERENCES workspaces (id) ON DELETE SET NULL,
+    params TEXT NOT NULL,
+    result TEXT,
+    delivery_id TEXT,
+    identity TEXT,
+    run_after INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_expires INTEGER,
+    updated TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX jobs_delivery ON jobs (delivery_id);
+  -- Newest-first listings: all jobs, by workspace, by target (and status), by status. The last
+  -- also serves claimJob (QUEUED in created, rowid order) and the expired-lease sweep (RUNNING);
+  -- jobs_target serves claimJob's "target has a RUNNING job" check.
+  CREATE INDEX jobs_created ON jobs (created);
+  CREATE INDEX jobs_workspace ON jobs (workspace_id, created);
+  CREATE INDEX jobs_target ON jobs (target, status, created);
+  CREATE INDEX jobs_status ON jobs (status, created);
+  CREATE TABLE job_logs (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    sequence INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (job_id, sequence)
+  ) WITHOUT ROWID;
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    last_used TEXT
+  );
+  `,
+];
+
+/** The schema version this code writes; a database with a higher one is refused. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export const WORKSPACE_COLUMNS: Record<keyof Workspace, string> = {
+  id: 'id',
+  name: 'name',
+  alias: 'alias',
+  repositoryUrl: 'repository_url',
+  branch: 'branch',
+  namespace: 'namespace',
+  status: 'status',
+  deploymentSecret: 'deployment_secret',
+  owner: 'owner',
+  timeoutSeconds: 'timeout_seconds',
+  created: 'created',
+  lastModified: 'last_modified',
+  lastJobId: 'last_job_id',
+  lastCommitId: 'last_commit_id',
+  lastDeployed: 'last_deployed',
+};
+
+export const JOB_COLUMNS: Record<keyof Job, string> = {
+  id: 'id',
+  created: 'created',
+  type: 'type',
+  status: 'status',
+  attempt: 'attempt',
+  maxAttempts: 'max_attempts',
+  startTime: 'start_time',
+  endTime: 'end_time',
+  exitCode: 'exit_code',
+  commitId: 'commit_id',
+  message: 'message',
+  target: 'target',
+  workspaceId: 'workspace_id',
+  params: 'params',
+  result: 'result',
+  deliveryId: 'delivery_id',
+  identity: 'identity',
+  runAfter: 'run_after',
+  leaseOwner: 'lease_owner',
+  leaseExpires: 'lease_expires',
+  updated: 'updated',
+};
+
+export const TOKEN_COLUMNS: Record<keyof ApiToken, string> = {
+  id: 'id',
+  name: 'name',
+  hash: 'hash',
+  created: 'created',
+  lastUsed: 'last_used',
+};
+
+/** Fields `updateJob` may change, in a fixed order (the patch's own keys never reach the SQL). */
+export const PATCHABLE_JOB_FIELDS = (Object.keys(JOB_COLUMNS) as (keyof Job)[]).filter(
+  (key) => key !== 'id' && key !== 'created' && key !== 'type',
+);
+
+export type Row = Record<string, unknown>;
+
+export function insertSql(table: string, columns: Record<string, string>): string {
+  const keys = Object.keys(columns);
+  return `INSERT INTO ${table} (${keys.map((key) => columns[key]).join(', ')})
+    VALUES (${keys.map((key) => `@${key}`).join(', ')})`;
+}
+
+export function assignments<K extends string>(
+  columns: Record<K, string>,
+  keys: readonly K[],
+): string {
+  return keys.map((key) => `${columns[key]} = @${key}`).join(', ');
+}
+
+export function keysExcept<K extends string>(columns: Record<K, string>, omit: K): K[] {
+  return (Object.keys(columns) as K[]).filter((key) => key !== omit);
+}
+
+/**
+ * The ORDER BY column and direction a page asks for, undefined for the default order. The column
+ * comes from the fixed map, never from the request.
+ */
+export function orderBy<K extends string>(
+  page: PageRequest,
+  collection: string,
+  allowed: readonly K[],
+  columns: Record<K, string>,
+): { column: string; direction: 'ASC' | 'DESC' } | undefined {
+  if (!page.sort) return undefined;
+  const field = allowed.find((name) => name === page.sort?.field);
+  if (field === undefined) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `cannot sort ${collection} by '${page.sort.field}'; expected one of ${allowed.join(', ')}`,
+      { details: { field: page.sort.field, allowed } },
+    );
+  }
+  return { column: columns[field], direction: page.sort.direction === 'desc' ? 'DESC' : 'ASC' };
+}
+
+/** LIMIT/OFFSET parameters; negative values mean "none" and "from the start". */
+export function limits(page: PageRequest): { limit: number; offset: number } {
+  return { limit: Math.max(0, page.limit), offset: Math.max(0, page.offset) };
+}
+
+export function jobWhere(filter: JobFilter): { where: string; params: Row } {
+  const conditions: string[] = [];
+  const params: Row = {};
+  if (filter.workspaceId !== undefined) {
+    conditions.push('workspace_id = @workspaceId');
+    params.workspaceId = filter.workspaceId;
+  }
+  if (filter.status !== undefined) {
+    conditions.push('status IN (SELECT value FROM json_each(@status))');
+    params.status = JSON.stringify(filter.status);
+  }
+  if (filter.type !== undefined) {
+    conditions.push('type = @type');
+    params.type = filter.type;
+  }
+  if (filter.target !== undefined) {
+    conditions.push('target = @target');
+    params.target = filter.target;
+  }
+  if (filter.leaseExpiredBefore !== undefined) {
+    conditions.push("status = 'RUNNING' AND lease_expires < @leaseExpiredBefore");
+    params.leaseExpiredBefore = filter.leaseExpiredBefore;
+  }
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** A job (or patch) as named parameters: the JSON columns as text. */
+export function jobParams(job: Partial<Job>): Row {
+  const params: Row = { ...job };
+  if (job.params !== undefined) params.params = JSON.stringify(job.params);
+  if (job.result !== undefined)
+    params.result = job.result === null ? null : JSON.stringify(job.result);
+  return params;
+}
+
+export function fromRow<T>(row: unknown, columns: Record<keyof T, string>): T | undefined {
+  if (!row) return undefined;
+  const record: Row = {};
+  for (const [key, column] of Object.entries<string>(columns)) record[key] = (row as Row)[column];
+  return record as T;
+}
+
+export function toWorkspace(row: unknown): Workspace | undefined {
+  return fromRow<Workspace>(row, WORKSPACE_COLUMNS);
+}
+
+export function toToken(row: unknown): ApiToken | undefined {
+  return fromRow<ApiToken>(row, TOKEN_COLUMNS);
+}
+
+export function toJob(row: unknown): Job | undefined {
+  const job = fromRow<Job>(row, JOB_COLUMNS);
+  if (!job) return undefined;
+  job.params = JSON.parse(job.params as unknown as string);
+  if (job.result !== null) job.result = JSON.parse(job.result as unknown as string);
+  return job;
+}
