@@ -1,87 +1,175 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../core/runtime/local/index.js';
-import { httpServerScript, isAlive, nodeWorkload, testRuntime } from './helpers/local-runtime.js';
-import { freePort } from './helpers/ports.js';
-import { eventually, ROOT } from './helpers/server.js';
+import { STATE_FILE } from '../core/runtime/local/state-file.js';
+import {
+  eventually,
+  freePort,
+  get,
+  isAlive,
+  nodeWorkload,
+  printedPid,
+  ROOT,
+  runtimes,
+  serverScript,
+  tempDir,
+  textOf,
+  workdir,
+} from './helpers/local-runtime/harness.js';
+import { restoreWorkloads } from './helpers/local-runtime/restore-workloads.js';
 
-const runtimes: LocalRuntime[] = [];
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
+const { start } = runtimes();
+const strays: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of strays.splice(0)) child.kill('SIGKILL');
 });
 
-describe('the local runtime after Slipway restarts', () => {
-  it('kills what a SIGKILLed Slipway left running and brings the service back exactly once; finished jobs stay finished', async () => {
-    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-restore-'));
-    const port = await freePort();
-    const holder = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/fixtures/hold-local-runtime.ts', stateDir, String(port)],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const leftoverPid = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      holder.stdout?.on('data', (chunk) => {
-        out += chunk;
-        const match = /ready (\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      holder.once('exit', (code) => reject(new Error(`holder exited ${code}: ${out}`)));
+/** Runs a Slipway holding the restore workloads in a child process; resolves with their pids. */
+async function holder(stateDir: string, port: number, dir: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/helpers/local-runtime/hold-runtime.ts', stateDir, String(port), dir],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  strays.push(child);
+  const pids = await new Promise<{ service: number; unfinished: number }>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
     });
-    holder.kill('SIGKILL');
-    await new Promise((resolve) => holder.once('exit', resolve));
-    // The parent died without stopping its child: the service process is still there.
-    expect(isAlive(leftoverPid)).toBe(true);
+    child.once('exit', (code) => reject(new Error(`holder exited with ${code}: ${out}`)));
+  });
+  return { child, pids };
+}
 
-    const runtime = testRuntime({ stateDir });
-    runtimes.push(runtime);
-    await runtime.start();
-    await eventually(
-      async () => (isAlive(leftoverPid) ? undefined : true),
-      5000,
-      'the leftover to die',
-    );
-    const service = { kind: 'service' as const, namespace: 'test', name: 'survivor' };
+describe('the local runtime restores what it ran after Slipway restarts', () => {
+  it('after a SIGKILL of Slipway: kills the leftovers, serves again exactly once, re-runs the unfinished job only', async () => {
+    const stateDir = tempDir();
+    const dir = workdir();
+    const port = await freePort();
+    const { child, pids } = await holder(stateDir, port, dir);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    // The parent died without stopping its children: they still run, detached.
+    expect(isAlive(pids.service)).toBe(true);
+    expect(isAlive(pids.unfinished)).toBe(true);
+
+    const { runtime } = await start({ stateDir });
+    expect(isAlive(pids.service)).toBe(false);
+    expect(isAlive(pids.unfinished)).toBe(false);
+
+    const { service, finished, unfinished, cron } = restoreWorkloads(port, dir);
     const status = await eventually(async () => {
       const s = await runtime.status(service);
       return s.health === 'healthy' ? s : undefined;
-    });
+    }, 'the service to be healthy again');
     expect(status.address).toBe(`http://127.0.0.1:${port}`);
-    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('survivor');
-    expect((await runtime.pods()).filter((p) => p.workload.name === 'survivor')).toHaveLength(1);
-    const job = await runtime.status({ kind: 'job', namespace: 'test', name: 'finished' });
-    expect(job).toMatchObject({ health: 'healthy', phase: 'succeeded', exitCode: 0 });
-    const jobLines: string[] = [];
-    for await (const line of runtime.logs({ kind: 'job', namespace: 'test', name: 'finished' }))
-      jobLines.push(line.line);
-    expect(jobLines).toEqual([]);
+    const answer = await get(`http://127.0.0.1:${port}/`);
+    expect(answer).toMatch(/^survivor \d+$/);
+    expect(answer).not.toBe(`survivor ${pids.service}`);
+    expect((await runtime.pods()).filter((p) => p.workload.name === 'survivor')).toEqual([
+      expect.objectContaining({ name: 'survivor-1-0', phase: 'Running', ready: true }),
+    ]);
+
+    expect(await runtime.status(finished)).toMatchObject({
+      health: 'healthy',
+      phase: 'succeeded',
+      exitCode: 0,
+    });
+    expect(readFileSync(path.join(dir, 'finished-runs'), 'utf8')).toBe('run\n');
+    expect((await runtime.pods()).find((p) => p.workload.name === 'finished')?.phase).toBe(
+      'Succeeded',
+    );
+
+    const again = await printedPid(runtime, unfinished);
+    expect(again).not.toBe(pids.unfinished);
+    expect(readFileSync(path.join(dir, 'unfinished-runs'), 'utf8')).toBe('run\nrun\n');
+    expect((await runtime.status(unfinished)).health).toBe('progressing');
+    writeFileSync(path.join(dir, 'release'), '');
+    await eventually(
+      async () => ((await runtime.status(unfinished)).health === 'healthy' ? true : undefined),
+      'the job to end',
+    );
+
+    expect((await runtime.status(cron)).message).toMatch(
+      /^scheduled "0 3 \* \* \*" \(UTC\); next run at .*T03:00:00/,
+    );
+    expect(await runtime.listNamespaces()).toEqual(['test']);
+    for (const ref of [service, finished, unfinished, cron]) {
+      expect((await runtime.apply([ref]))[0]?.action).toBe('unchanged');
+    }
   });
 
-  it('after a clean stop, starts the same workloads again on the same ports', async () => {
-    const first = testRuntime();
-    const port = await freePort();
-    await first.start();
-    const service = nodeWorkload('service', 'web', httpServerScript('again'), { port });
-    await first.apply([service]);
-    await eventually(async () =>
-      (await first.status(service)).health === 'healthy' ? true : undefined,
+  it('leaves alone a process that reuses a recorded pid without the marker', async () => {
+    const first = await start();
+    const worker = nodeWorkload(
+      'deployment',
+      'worker',
+      "console.log('pid ' + process.pid); setInterval(() => {}, 1000)",
     );
-    await first.stop();
-    const second = testRuntime({
-      stateDir: (first as unknown as { options: { stateDir: string } }).options.stateDir,
+    await first.runtime.apply([worker]);
+    const pid = await printedPid(first.runtime, worker);
+    const file = path.join(first.stateDir, STATE_FILE);
+    const whileRunning = readFileSync(file, 'utf8');
+    expect(whileRunning).toContain(`"pid": ${pid}`);
+    await first.runtime.stop();
+    // Someone else's process now has a pid the state file records (as if the pid was reused).
+    const innocent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      detached: true,
+      stdio: 'ignore',
     });
-    runtimes.push(second);
-    await second.start();
-    await eventually(async () =>
-      (await second.status(service)).health === 'healthy' ? true : undefined,
+    strays.push(innocent);
+    writeFileSync(file, whileRunning.replaceAll(`"pid": ${pid}`, `"pid": ${innocent.pid}`));
+    const second = await start({ stateDir: first.stateDir });
+    expect(isAlive(innocent.pid ?? 0)).toBe(true);
+    await printedPid(second.runtime, worker);
+  });
+
+  it('after a clean stop: starts the same workloads on the same ports and runs an interrupted job again', async () => {
+    const first = await start();
+    const dir = workdir();
+    const web = nodeWorkload('service', 'web', serverScript('again'), { workdir: dir });
+    const job = nodeWorkload(
+      'job',
+      'slow',
+      "require('fs').appendFileSync('slow-runs', 'run\\n'); setTimeout(() => {}, 60000)",
+      { workdir: dir },
     );
-    expect((await second.apply([service]))[0]?.action).toBe('unchanged');
-    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('again');
+    await first.runtime.apply([web, job]);
+    const before = await eventually(async () => {
+      const s = await first.runtime.status(web);
+      return s.health === 'healthy' ? s : undefined;
+    }, 'web healthy');
+    // readFileSync throws until the job created the file; eventually() tries again.
+    await eventually(
+      () => (readFileSync(path.join(dir, 'slow-runs'), 'utf8') ? true : undefined),
+      'the job to start',
+    );
+    await first.runtime.stop();
+    await first.runtime.stop();
+    expect(await first.runtime.list()).toEqual([]);
+
+    const second = await start({ stateDir: first.stateDir });
+    await second.runtime.start();
+    expect((await second.runtime.pods()).map((p) => p.name).sort()).toEqual([
+      'slow-1-0',
+      'web-1-0',
+    ]);
+    const after = await eventually(async () => {
+      const s = await second.runtime.status(web);
+      return s.health === 'healthy' ? s : undefined;
+    }, 'web healthy again');
+    expect(after.address).toBe(before.address);
+    expect(await get(`${after.address}/`)).toMatch(/^again /);
+    await eventually(
+      () => (readFileSync(path.join(dir, 'slow-runs'), 'utf8') === 'run\nrun\n' ? true : undefined),
+      'the interrupted job to run again',
+    );
+    expect(await textOf(second.runtime, web)).toContain(
+      `listening on ${new URL(after.address ?? '').port}`,
+    );
   });
 });

@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from './wait.js';
+
+export { eventually } from './wait.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -147,27 +150,6 @@ export async function request(
   return { status: response.status, headers: response.headers, text, json };
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  ms = 20_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 function collectLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
   if (!stream) return;
   let buffer = '';
@@ -195,8 +177,8 @@ export async function waitForJob(
       const response = await server.api('GET', `/api/jobs/${jobId}`);
       return statuses.includes(response.json?.status) ? response.json : undefined;
     },
-    ms,
     `job ${jobId} to be ${statuses.join(' or ')}`,
+    ms,
   );
 }
 

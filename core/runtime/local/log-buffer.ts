@@ -1,8 +1,9 @@
 import type { LogLine } from '../types.js';
 
 /**
- * The output of one revision of a workload: the last `capacity` lines, numbered, with waiters
- * for new ones. `close()` marks the run finished; followers drain what is left and stop.
+ * The output of one revision of a workload: the last `capacity` lines, addressed by a running
+ * index so a reader that pauses misses nothing still kept, with waiters for what comes next.
+ * `close()` marks the end of the output (job finished, workload replaced, deleted or stopped).
  */
 export class LogBuffer {
   private readonly lines: LogLine[] = [];
@@ -13,17 +14,13 @@ export class LogBuffer {
   constructor(private readonly capacity: number) {}
 
   push(line: LogLine): void {
+    if (this.closedFlag) return;
     this.lines.push(line);
     if (this.lines.length > this.capacity) {
       this.lines.shift();
       this.dropped += 1;
     }
-    this.notify();
-  }
-
-  /** Index one past the newest line. */
-  get end(): number {
-    return this.dropped + this.lines.length;
+    this.wake();
   }
 
   /** Index of the oldest line still kept. */
@@ -31,32 +28,28 @@ export class LogBuffer {
     return this.dropped;
   }
 
+  /** Index one past the newest line. */
+  get end(): number {
+    return this.dropped + this.lines.length;
+  }
+
   get closed(): boolean {
     return this.closedFlag;
   }
 
-  /** Lines from `index` on (clamped to what is still kept). */
+  /** Lines from `index` on (from the oldest kept when `index` was dropped already). */
   from(index: number): LogLine[] {
     return this.lines.slice(Math.max(index - this.dropped, 0));
   }
 
-  /** The last `count` lines. */
-  tail(count: number): LogLine[] {
-    return this.lines.slice(-count);
-  }
-
   close(): void {
     this.closedFlag = true;
-    this.notify();
+    this.wake();
   }
 
-  /** Reopens a buffer for another run (a cron job's next firing). */
-  reopen(): void {
-    this.closedFlag = false;
-  }
-
-  /** Resolves on the next line, on close, or when `signal` aborts. */
+  /** Resolves on the next line, on `wake()`/`close()`, or when `signal` aborts. */
   wait(signal?: AbortSignal): Promise<void> {
+    if (this.closedFlag || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.waiters.delete(done);
@@ -68,31 +61,10 @@ export class LogBuffer {
     });
   }
 
-  private notify(): void {
+  /** Lets every waiter look again (a run ended without writing another line). */
+  wake(): void {
     const waiters = this.waiters;
     this.waiters = new Set();
     for (const waiter of waiters) waiter();
-  }
-}
-
-/**
- * Splits a stream's chunks into lines: a partial line waits for the rest, and `flush()` emits a
- * last line that had no newline.
- */
-export class LineSplitter {
-  private partial = '';
-
-  constructor(private readonly emit: (line: string) => void) {}
-
-  write(chunk: string): void {
-    const text = this.partial + chunk;
-    const parts = text.split('\n');
-    this.partial = parts.pop() ?? '';
-    for (const part of parts) this.emit(part.endsWith('\r') ? part.slice(0, -1) : part);
-  }
-
-  flush(): void {
-    if (this.partial) this.emit(this.partial);
-    this.partial = '';
   }
 }

@@ -1,0 +1,29 @@
+import type { Workload } from '../types.js';
+import { findFreePort, portIsFree } from './find-free-port.js';
+
+/**
+ * The PORT of each replica of a service: replica 0 gets the workload's `port` when it has one;
+ * every other replica keeps its previous port when that is still free (a changed or restored
+ * service keeps its address), else gets the first free port from `basePort` up. Ports in `taken`
+ * belong to other local workloads and are never given out twice.
+ */
+export async function assignPorts(
+  workload: Workload,
+  previous: readonly number[],
+  taken: ReadonlySet<number>,
+  basePort: number,
+): Promise<number[]> {
+  if (workload.kind !== 'service') return [];
+  const used = new Set(taken);
+  const ports: number[] = [];
+  for (let i = 0; i < workload.replicas; i++) {
+    const before = previous[i];
+    let port: number;
+    if (i === 0 && workload.port !== null) port = workload.port;
+    else if (before !== undefined && !used.has(before) && (await portIsFree(before))) port = before;
+    else port = await findFreePort(basePort, used);
+    ports.push(port);
+    used.add(port);
+  }
+  return ports;
+}

@@ -1,0 +1,33 @@
+import type { LogLine, LogOptions } from '../types.js';
+import type { ManagedWorkload } from './managed-workload.js';
+
+/**
+ * The output of a workload's current revision, oldest first; with `follow`, then every new line
+ * as it comes. A running index into the buffer hands over from the buffered part to the live
+ * part, so no line written in between is lost. Following ends when the signal aborts, when the
+ * workload is replaced, deleted or the runtime stops, and when the current run ends: a job's
+ * run, or for a cron job the run active when following began (an idle cron job ends at once
+ * with the output of its past runs). Deployments and services have no end of their own.
+ */
+export async function* followLogs(
+  managed: ManagedWorkload,
+  options: LogOptions,
+  isCurrent: () => boolean,
+): AsyncGenerator<LogLine> {
+  const buffer = managed.logs;
+  const cronRun =
+    managed.workload.kind === 'cronjob'
+      ? managed.instances.find((instance) => instance.process !== null)
+      : undefined;
+  let index = buffer.start;
+  for (;;) {
+    const batch = buffer.from(index);
+    index = buffer.end;
+    for (const line of batch) yield line;
+    if (!options.follow || options.signal?.aborted) return;
+    if (index < buffer.end) continue;
+    if (buffer.closed || !isCurrent()) return;
+    if (managed.workload.kind === 'cronjob' && (!cronRun || cronRun.process === null)) return;
+    await buffer.wait(options.signal);
+  }
+}

@@ -1,0 +1,38 @@
+import http from 'node:http';
+
+export interface HealthResult {
+  ok: boolean;
+  /** `health check answered 503`, `health check failed: ECONNREFUSED`... */
+  detail: string;
+}
+
+/**
+ * Asks `GET http://127.0.0.1:<port>/health` once, as a Kubernetes readiness probe does: ready on a
+ * 2xx or 3xx answer within `timeoutMs`. Uses no connection pool, so nothing stays open after it.
+ */
+export function probeHealth(
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<HealthResult> {
+  return new Promise((resolve) => {
+    const request = http.get(
+      { host: '127.0.0.1', port, path: '/health', agent: false, signal },
+      (response) => {
+        response.resume();
+        clearTimeout(timer);
+        const status = response.statusCode ?? 0;
+        resolve({ ok: status >= 200 && status < 400, detail: `health check answered ${status}` });
+      },
+    );
+    const timer = setTimeout(
+      () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    timer.unref();
+    request.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ ok: false, detail: `health check failed: ${error.code ?? error.message}` });
+    });
+  });
+}

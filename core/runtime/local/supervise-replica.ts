@@ -1,0 +1,85 @@
+import { type Instance, later, type ManagedWorkload, quiet } from './managed-workload.js';
+import { BACKOFF_RESET_MS } from './options.js';
+import { probeHealth } from './probe-health.js';
+import { type RuntimeContext, spawnInstance } from './spawn-instance.js';
+import type { StartedProcess } from './start-process.js';
+import { describeExit, exitCodeOf } from './start-process.js';
+
+/**
+ * Keeps one replica of a deployment or service running, as a Kubernetes Deployment with
+ * `restartPolicy: Always` does: an exited process is started again after a backoff doubling from
+ * `restartBackoff.initialMs` to `maxMs` (from the start again once it stayed up 60 s). A
+ * deployment replica is ready once it stayed up `stableAfterMs`; a service replica while
+ * `GET /health` on its PORT answers 2xx/3xx.
+ */
+export function superviseReplica(
+  context: RuntimeContext,
+  managed: ManagedWorkload,
+  instance: Instance,
+): void {
+  if (managed.stopped) return;
+  const { settings } = context;
+  const env: Record<string, string> = instance.port === null ? {} : { PORT: String(instance.port) };
+  const started = spawnInstance(context, managed, instance, env);
+  const startedAt = Date.now();
+  if (managed.workload.kind === 'service') probeReadiness(context, managed, instance, started);
+  else {
+    later(instance, settings.stableAfterMs, () => {
+      if (instance.process === started) markReady(instance);
+    });
+  }
+  void started.exited.then((exit) => {
+    if (managed.stopped || instance.process !== started) return;
+    quiet(instance);
+    instance.process = null;
+    instance.ready = false;
+    instance.phase = 'Failed';
+    instance.lastExit = describeExit(exit);
+    instance.lastExitCode = exitCodeOf(exit);
+    if (Date.now() - startedAt >= BACKOFF_RESET_MS) instance.quickExits = 0;
+    const { initialMs, maxMs } = settings.restartBackoff;
+    const wait = Math.min(initialMs * 2 ** instance.quickExits, maxMs);
+    instance.quickExits += 1;
+    settings.logger.info(
+      { namespace: managed.workload.namespace, pod: instance.podName, exit: instance.lastExit },
+      `replica ended; restarting in ${wait} ms`,
+    );
+    context.persist();
+    later(instance, wait, () => {
+      if (managed.stopped) return;
+      instance.restarts += 1;
+      instance.restartsSinceReady += 1;
+      superviseReplica(context, managed, instance);
+    });
+  });
+}
+
+function markReady(instance: Instance): void {
+  instance.ready = true;
+  instance.restartsSinceReady = 0;
+}
+
+/** Asks `/health` every `healthIntervalMs` (timeout: the same) while this process runs. */
+function probeReadiness(
+  context: RuntimeContext,
+  managed: ManagedWorkload,
+  instance: Instance,
+  started: StartedProcess,
+): void {
+  const { healthIntervalMs } = context.settings;
+  const probes = new AbortController();
+  instance.probes = probes;
+  instance.healthDetail = null;
+  const current = () => !managed.stopped && instance.process === started && !probes.signal.aborted;
+  const check = async () => {
+    if (!current() || instance.port === null) return;
+    const result = await probeHealth(instance.port, healthIntervalMs, probes.signal);
+    if (!current()) return;
+    if (result.ok) markReady(instance);
+    else instance.ready = false;
+    instance.healthDetail = result.detail;
+    later(instance, healthIntervalMs, () => void check());
+  };
+  // The first check comes early: most services listen within a few hundred milliseconds.
+  later(instance, Math.min(healthIntervalMs, 100), () => void check());
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { isSlipwayError } from '../core/errors.js';
+import type { LogLine } from '../core/runtime/types.js';
+import {
+  collect,
+  eventually,
+  nodeWorkload,
+  runtimes,
+  sleep,
+  textOf,
+} from './helpers/local-runtime/harness.js';
+
+const { start } = runtimes();
+
+describe('the local runtime streams logs', () => {
+  it('splits stdout and stderr into timestamped lines tagged with the pod, partial and unterminated lines included', async () => {
+    const { runtime } = await start();
+    const job = nodeWorkload(
+      'job',
+      'writer',
+      `const out = (s) => process.stdout.write(s);
+       out('hel'); setTimeout(() => { out('lo\\r\\nsecond\\n'); process.stderr.write('to stderr\\n');
+       setTimeout(() => out('no newline at the end'), 30); }, 30);`,
+    );
+    await runtime.apply([job]);
+    const lines = await collect(runtime.logs(job, { follow: true }));
+    const stdout = lines.filter((l) => l.line !== 'to stderr').map((l) => l.line);
+    expect(stdout).toEqual(['hello', 'second', 'no newline at the end']);
+    expect(lines.map((l) => l.line)).toContain('to stderr');
+    for (const line of lines) {
+      expect(line.pod).toBe('writer-1-0');
+      expect(new Date(line.time).toISOString()).toBe(line.time);
+    }
+  });
+
+  it('follows a job live from its first line to its last, and ends when the job ends', async () => {
+    const { runtime } = await start();
+    const script =
+      'let i = 0; const t = setInterval(() => { console.log("line " + i); if (++i === 300) clearInterval(t); }, 2)';
+    const job = nodeWorkload('job', 'chatty', script);
+    await runtime.apply([job]);
+    const lines = await collect(runtime.logs(job, { follow: true }));
+    expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 300 }, (_, i) => `line ${i}`));
+    expect((await runtime.status(job)).health).toBe('healthy');
+  });
+
+  it('loses no line between the buffered part and the live part', async () => {
+    const { runtime } = await start();
+    const script =
+      'let i = 0; const t = setInterval(() => { console.log("line " + i); if (++i === 400) clearInterval(t); }, 3)';
+    const job = nodeWorkload('job', 'midway', script);
+    await runtime.apply([job]);
+    await eventually(
+      async () => ((await textOf(runtime, job)).length >= 50 ? true : undefined),
+      '50 lines',
+    );
+    const seen: string[] = [];
+    for await (const line of runtime.logs(job, { follow: true })) {
+      seen.push(line.line);
+      // A slow reader: lines keep coming while it is busy.
+      if (seen.length % 40 === 0) await sleep(20);
+    }
+    expect(seen).toEqual(Array.from({ length: 400 }, (_, i) => `line ${i}`));
+  });
+
+  it('keeps the last logBufferLines lines of the current revision only', async () => {
+    const { runtime } = await start({ logBufferLines: 10 });
+    const v1 = nodeWorkload('job', 'ring', 'for (let i = 0; i < 50; i++) console.log("v1 " + i)');
+    await runtime.apply([v1]);
+    await collect(runtime.logs(v1, { follow: true }));
+    expect(await textOf(runtime, v1)).toEqual(Array.from({ length: 10 }, (_, i) => `v1 ${40 + i}`));
+    const v2 = nodeWorkload('job', 'ring', 'console.log("v2")');
+    await runtime.apply([v2]);
+    await collect(runtime.logs(v2, { follow: true }));
+    expect(await textOf(runtime, v2)).toEqual(['v2']);
+  });
+
+  it('follows a deployment until the signal aborts, or until it is changed or deleted', async () => {
+    const { runtime } = await start();
+    const forever = nodeWorkload(
+      'deployment',
+      'forever',
+      'let i = 0; console.log("hello"); setInterval(() => console.log("tick " + i++), 50)',
+    );
+    await runtime.apply([forever]);
+    const controller = new AbortController();
+    const aborted: LogLine[] = [];
+    setTimeout(() => controller.abort(), 400);
+    for await (const line of runtime.logs(forever, { follow: true, signal: controller.signal })) {
+      aborted.push(line);
+    }
+    expect(aborted[0]?.line).toBe('hello');
+    expect(aborted.length).toBeGreaterThan(3);
+
+    const untilChanged = collect(runtime.logs(forever, { follow: true }));
+    await sleep(200);
+    const changed = nodeWorkload(
+      'deployment',
+      'forever',
+      'console.log("v2"); setInterval(() => {}, 1000)',
+    );
+    await runtime.apply([changed]);
+    const before = await untilChanged;
+    expect(before.map((l) => l.line)).not.toContain('v2');
+    expect(before.every((l) => l.pod === 'forever-1-0')).toBe(true);
+
+    const untilDeleted = collect(runtime.logs(changed, { follow: true }));
+    await eventually(
+      async () => ((await textOf(runtime, changed)).includes('v2') ? true : undefined),
+      'v2 output',
+    );
+    await runtime.delete(changed);
+    expect((await untilDeleted).map((l) => l.line)).toEqual(['v2']);
+  });
+
+  it("follows a cron job's active run to its end, and ends at once when no run is active", async () => {
+    const { runtime } = await start();
+    const cron = nodeWorkload(
+      'cronjob',
+      'report',
+      'console.log("begin"); setTimeout(() => console.log("end"), 400)',
+      { schedule: '* * * * * *' },
+    );
+    const yearly = nodeWorkload('cronjob', 'yearly', 'console.log("happy new year")', {
+      schedule: '0 0 1 1 *',
+    });
+    await runtime.apply([cron, yearly]);
+    const idle = Date.now();
+    expect(await collect(runtime.logs(yearly, { follow: true }))).toEqual([]);
+    expect(Date.now() - idle).toBeLessThan(200);
+    await eventually(
+      async () => ((await runtime.status(cron)).phase === 'running' ? true : undefined),
+      'a run',
+    );
+    const run = await collect(runtime.logs(cron, { follow: true }));
+    expect(run.map((l) => l.line)).toEqual(['begin', 'end']);
+    expect((await runtime.status(cron)).phase).not.toBe('running');
+  });
+
+  it('refuses the logs of a workload that does not exist', async () => {
+    const { runtime } = await start();
+    const error = await collect(
+      runtime.logs({ kind: 'job', namespace: 'test', name: 'ghost' }),
+    ).catch((e: unknown) => e);
+    expect(isSlipwayError(error, 'NOT_FOUND')).toBe(true);
+    expect((error as Error).message).toBe("job 'ghost' does not exist in namespace 'test'");
+  });
+});
