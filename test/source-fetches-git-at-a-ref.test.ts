@@ -1,93 +1,157 @@
-import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createGitSource } from '../core/source/index.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGitSource, type GitSourceOptions } from '../core/source/index.js';
 import type { SourceFetcher } from '../core/source/types.js';
 import { createRepo, git } from './helpers/git.js';
+
+const GIT_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, GIT_CONFIG_NOSYSTEM: '1' };
 
 function temp(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A git "binary": a shell script that runs `body` with the real git's arguments in "$@". */
+function gitWrapper(body: string): string {
+  const file = path.join(temp('slipway-git-'), 'git');
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
+
 describe('fetching a repository at a ref', () => {
-  let source: SourceFetcher;
+  let cacheDir: string;
   let reposDir: string;
+  let source: SourceFetcher;
+  const make = (extra: Partial<GitSourceOptions> = {}) =>
+    createGitSource({ cacheDir, reposDir, env: GIT_ENV, ...extra });
 
   beforeEach(() => {
+    cacheDir = temp('slipway-cache-');
     reposDir = temp('slipway-repos-');
-    source = createGitSource({
-      cacheDir: temp('slipway-cache-'),
-      reposDir,
-      env: { PATH: process.env.PATH },
-    });
+    source = make();
   });
 
   it('checks out the head of a branch from a path, as plain files without .git', async () => {
-    const repo = createRepo({ 'a.txt': 'one' });
+    const repo = createRepo({ 'a.txt': 'one', 'tasks/x/manifest.json': '{}' });
     const checkout = await source.fetch(repo.dir, 'main');
-    expect(checkout.commit).toBe(repo.head());
-    expect(readFileSync(path.join(checkout.dir, 'a.txt'), 'utf8')).toBe('one');
+    expect(checkout).toMatchObject({ repository: repo.dir, ref: 'main', commit: repo.head() });
+    expect(checkout.url).toBe(pathToFileURL(repo.dir).href);
+    expect(checkout.dir.startsWith(cacheDir)).toBe(true);
+    expect(path.basename(checkout.dir)).toBe(repo.head());
+    expect(read(checkout.dir, 'a.txt')).toBe('one');
+    expect(read(checkout.dir, 'tasks/x/manifest.json')).toBe('{}');
     expect(existsSync(path.join(checkout.dir, '.git'))).toBe(false);
   });
 
-  it('resolves file:// URLs and bare names in SLIPWAY_REPOS_DIR', async () => {
+  it('takes a file:// URL and a bare name in the repositories directory', async () => {
     const byUrl = createRepo({ 'u.txt': 'url' });
-    expect((await source.fetch(pathToFileURL(byUrl.dir).href, 'main')).commit).toBe(byUrl.head());
+    const fromUrl = await source.fetch(pathToFileURL(byUrl.dir).href, 'main');
+    expect(fromUrl.commit).toBe(byUrl.head());
+    expect(read(fromUrl.dir, 'u.txt')).toBe('url');
     const named = createRepo({ 'n.txt': 'named' }, { dir: path.join(reposDir, 'named') });
-    const checkout = await source.fetch('named', 'main');
-    expect(checkout.commit).toBe(named.head());
-    expect(readFileSync(path.join(checkout.dir, 'n.txt'), 'utf8')).toBe('named');
+    const fromName = await source.fetch('named', 'main');
+    expect(fromName.commit).toBe(named.head());
+    expect(read(fromName.dir, 'n.txt')).toBe('named');
   });
 
-  it('fetches a tag (lightweight or annotated) and an exact older commit', async () => {
+  it('fetches a lightweight tag, an annotated tag, and an exact older commit', async () => {
     const repo = createRepo({ 'v.txt': '1' });
     const first = repo.head();
     git(repo.dir, 'tag', 'light');
-    git(
-      repo.dir,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@t',
-      'tag',
-      '-a',
-      'annotated',
-      '-m',
-      'release',
-    );
-    repo.commit({ 'v.txt': '2' });
-    expect((await source.fetch(repo.dir, 'light')).commit).toBe(first);
+    git(repo.dir, 'tag', '-a', 'annotated', '-m', 'release');
+    const second = repo.commit({ 'v.txt': '2' });
+
+    const light = await source.fetch(repo.dir, 'light');
+    expect(light.commit).toBe(first);
+    expect(read(light.dir, 'v.txt')).toBe('1');
     expect((await source.fetch(repo.dir, 'annotated')).commit).toBe(first);
-    const old = await source.fetch(repo.dir, 'main', { commit: first });
-    expect(old.commit).toBe(first);
-    expect(readFileSync(path.join(old.dir, 'v.txt'), 'utf8')).toBe('1');
+
+    const pinned = await source.fetch(repo.dir, 'main', { commit: first });
+    expect(pinned.commit).toBe(first);
+    expect(read(pinned.dir, 'v.txt')).toBe('1');
+    const byId = await source.fetch(repo.dir, first);
+    expect(byId.dir).toBe(pinned.dir);
+
     const head = await source.fetch(repo.dir, 'main');
-    expect(readFileSync(path.join(head.dir, 'v.txt'), 'utf8')).toBe('2');
-    expect(head.dir).not.toBe(old.dir);
+    expect(head.commit).toBe(second);
+    expect(read(head.dir, 'v.txt')).toBe('2');
   });
 
-  it('serves a fetched commit from the cache without reaching the repository again', async () => {
+  it('serves a cached commit without running git, and a new commit as a new checkout', async () => {
     const repo = createRepo({ 'c.txt': 'cached' });
-    const commit = repo.head();
     const first = await source.fetch(repo.dir, 'main');
-    renameSync(repo.dir, `${repo.dir}-moved`);
-    const again = await source.fetch(repo.dir, 'main', { commit });
+
+    // No git at all: only the cache can answer.
+    const offline = make({ git: '/nonexistent/git' });
+    const again = await offline.fetch(repo.dir, 'main', { commit: first.commit });
     expect(again.dir).toBe(first.dir);
+    expect(read(again.dir, 'c.txt')).toBe('cached');
+
+    const next = repo.commit({ 'c.txt': 'changed' });
+    const moved = await source.fetch(repo.dir, 'main');
+    expect(moved.commit).toBe(next);
+    expect(moved.dir).not.toBe(first.dir);
+    expect(read(moved.dir, 'c.txt')).toBe('changed');
+    expect(read(first.dir, 'c.txt')).toBe('cached');
+
+    // The origin is gone: a pinned commit still comes from the cache, a branch head cannot.
+    renameSync(repo.dir, `${repo.dir}-gone`);
+    const pinned = await source.fetch(repo.dir, 'main', { commit: next });
+    expect(pinned.dir).toBe(moved.dir);
+    await expect(source.fetch(repo.dir, 'main')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `repository '${repo.dir}' not found: no such directory`,
+    });
   });
 
-  it('gives two concurrent fetches of one commit the same complete checkout', async () => {
+  it('gives concurrent fetches of one commit the same complete checkout', async () => {
     const repo = createRepo({ 'x.txt': 'x' });
-    const [a, b] = await Promise.all([
+    const other = make();
+    const results = await Promise.all([
       source.fetch(repo.dir, 'main'),
       source.fetch(repo.dir, 'main'),
+      other.fetch(repo.dir, 'main'),
     ]);
-    expect(a.dir).toBe(b.dir);
-    expect(readFileSync(path.join(a.dir, 'x.txt'), 'utf8')).toBe('x');
+    expect(new Set(results.map((r) => r.dir)).size).toBe(1);
+    expect(read(results[0]?.dir ?? '', 'x.txt')).toBe('x');
   });
 
-  it('says which branch, repository or value is wrong', async () => {
+  it('deepens the branch when the server refuses a commit it did not advertise', async () => {
+    const repo = createRepo({ 'v.txt': '1' });
+    const old = repo.head();
+    repo.commit({ 'v.txt': '2' });
+    repo.commit({ 'v.txt': '3' });
+    // Protocol v0 without allowReachableSHA1InWant: a bare commit id is refused.
+    const v0 = make({ git: gitWrapper('exec git -c protocol.version=0 "$@"') });
+    const checkout = await v0.fetch(repo.dir, 'main', { commit: old });
+    expect(read(checkout.dir, 'v.txt')).toBe('1');
+    const unknown = 'f'.repeat(40);
+    await expect(v0.fetch(repo.dir, 'main', { commit: unknown })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `commit ${unknown} not found on 'main' of ${repo.dir}`,
+    });
+    await expect(v0.fetch(repo.dir, unknown)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `commit ${unknown} not found in ${repo.dir}`,
+    });
+  });
+
+  it('says which branch or repository is not there', async () => {
     const repo = createRepo({ 'x.txt': 'x' });
     await expect(source.fetch(repo.dir, 'nope')).rejects.toMatchObject({
       code: 'NOT_FOUND',
@@ -95,27 +159,115 @@ describe('fetching a repository at a ref', () => {
     });
     await expect(source.fetch('missing-repo', 'main')).rejects.toMatchObject({
       code: 'NOT_FOUND',
-      message: expect.stringContaining("repository 'missing-repo' not found in"),
+      message: `repository 'missing-repo' not found in ${reposDir}`,
     });
-    for (const bad of ['', '   ', '--upload-pack=touch /tmp/pwned', 'a b', 'x/y/z']) {
-      await expect(source.fetch(bad, 'main')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    }
-    await expect(source.fetch('acme/api', 'main')).rejects.toMatchObject({
-      code: 'SOURCE_UNAVAILABLE',
-      message: expect.stringContaining('GitHub App'),
+    const nowhere = path.join(os.tmpdir(), 'slipway-no-such-repo');
+    await expect(source.fetch(nowhere, 'main')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(source.fetch(pathToFileURL(nowhere).href, 'main')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      retryable: false,
+      message: expect.stringContaining('does not appear to be a git repository'),
     });
-    await expect(source.fetch(repo.dir, 'main', { commit: 'abc' })).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
-    });
-    await expect(
-      source.fetch(path.join(os.tmpdir(), 'slipway-no-such-repo'), 'main'),
-    ).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: false });
   });
 
-  it('never shows credentials of a URL in its errors', async () => {
-    const failing = source.fetch('https://user:s3cr3t-token@127.0.0.1:1/repo.git', 'main');
-    await expect(failing).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
-    const message = await failing.catch((error: Error) => error.message);
-    expect(message).not.toContain('s3cr3t-token');
+  it('refuses repository strings and refs that are not in an accepted form', async () => {
+    const marker = path.join(temp('slipway-pwn-'), 'pwned');
+    for (const bad of [
+      '',
+      '   ',
+      `--upload-pack=touch ${marker}`,
+      '-oProxyCommand=x',
+      'a b',
+      'x/y/z',
+      'ext::sh -c touch% /tmp/x',
+      'ssh://-oProxyCommand=x/repo',
+      '..',
+    ]) {
+      await expect(source.fetch(bad, 'main'), bad).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('expected a git URL'),
+      });
+    }
+    expect(existsSync(marker)).toBe(false);
+    const repo = createRepo({ 'x.txt': 'x' });
+    for (const ref of ['', '--upload-pack=x', 'a b', 'a..b', 'x:y']) {
+      await expect(source.fetch(repo.dir, ref), ref).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+    }
+    await expect(source.fetch(repo.dir, 'main', { commit: 'abc' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'commit "abc" is not valid; expected a full 40-hex commit id',
+    });
+  });
+
+  it('stops a fetch when its signal aborts, and a slow git at the timeout (retryable)', async () => {
+    const repo = createRepo({ 'x.txt': 'x' });
+    const slow = make({ git: gitWrapper('sleep 31.7'), timeoutMs: 300 });
+    const started = Date.now();
+    await expect(slow.fetch(repo.dir, 'main')).rejects.toMatchObject({
+      code: 'SOURCE_UNAVAILABLE',
+      retryable: true,
+      message: `git ls-remote of ${repo.dir} timed out after 0.3 s`,
+    });
+    const controller = new AbortController();
+    const stopped = make({ git: gitWrapper('sleep 10') }).fetch(repo.dir, 'main', {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 100);
+    await expect(stopped).rejects.toMatchObject({ code: 'STOPPED' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // git is killed with its whole process group: nothing it started lives on.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain('sleep 31.7');
+  });
+});
+
+describe('GitHub repositories (owner/name)', () => {
+  const requests: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.headers);
+    res.writeHead(503).end('busy');
+  });
+  const listening = new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('needs the GitHub App when no resolver is configured', async () => {
+    const source = createGitSource({ cacheDir: temp('c-'), reposDir: temp('r-'), env: GIT_ENV });
+    await expect(source.fetch('acme/api', 'main')).rejects.toMatchObject({
+      code: 'SOURCE_UNAVAILABLE',
+      message:
+        "repository 'acme/api' is on GitHub; GitHub repositories need the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)",
+    });
+  });
+
+  it('sends the installation token as a header, never shows it, and retries a 5xx', async () => {
+    const base = await listening;
+    const token = 'ghs_s3cr3tT0ken';
+    const asked: string[] = [];
+    const source = createGitSource({
+      cacheDir: temp('c-'),
+      reposDir: temp('r-'),
+      env: GIT_ENV,
+      resolveGitHub: async (ownerName) => {
+        asked.push(ownerName);
+        return {
+          url: `${base.replace('//', `//x-access-token:${token}@`)}/${ownerName}.git`,
+          token,
+        };
+      },
+    });
+    const failure = await source.fetch('acme/api', 'main').catch((error: unknown) => error);
+    expect(asked).toEqual(['acme/api']);
+    expect(failure).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+    const { message, details } = failure as { message: string; details: { stderr: string } };
+    expect(message).toContain('git ls-remote of acme/api failed');
+    expect(`${message} ${details.stderr}`).not.toContain(token);
+    const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+    expect(requests.some((h) => h.authorization === `Basic ${basic}`)).toBe(true);
   });
 });

@@ -1,10 +1,24 @@
-export { formatPath, type JsonSource, locate, parseJsonSource } from './json-source.js';
+/** Configuration files (DESIGN.md section 7.2): `manifest.json` and `pipeline.json`, validated. */
+export {
+  duplicateKeyProblems,
+  formatPath,
+  type JsonPath,
+  type JsonSource,
+  locate,
+  parseJsonSource,
+} from './json-source.js';
 export {
   cronProblem,
+  isQuantity,
+  labelProblems,
   NAME_PATTERN,
-  objectName,
-  PULL_POLICIES,
   parseLabels,
+  quantityValue,
+} from './kubernetes-values.js';
+export {
+  objectName,
+  PUBLISHED_KEYS,
+  PULL_POLICIES,
   parseTaskManifest,
   TASK_MANIFEST_KEYS,
   TASK_TYPES,
@@ -18,6 +32,13 @@ export {
   type PipelineTaskConfig,
   parsePipelineConfig,
   pipelineSchema,
+  splitNamespacetask,
   topologicalOrder,
 } from './pipeline.js';
-export { describeIssue, describeValue, formatProblem, issuesToProblems } from './problems.js';
+export {
+  describeIssue,
+  describeValue,
+  formatProblem,
+  issuesToProblems,
+  sortProblems,
+} from './problems.js';

@@ -11,59 +11,59 @@ import type { Problem } from '../errors.js';
 export interface JsonSource {
   file: string;
   text: string;
-  tree: Node | undefined;
+  tree: Node;
   value: unknown;
 }
 
+/** A path into a JSON document: keys and array indices (`['env', 0, 'value']`). */
 export type JsonPath = (string | number)[];
 
 /**
- * Parses strict JSON (no comments, no trailing commas). Syntax errors come back as problems at
- * their line and column; all of them, not only the first.
+ * Parses strict JSON (no comments, no trailing commas). A syntax error is one problem at its
+ * line and column (the parser's later errors are mostly echoes of the first).
+ *
+ * @example
+ * parseJsonSource('{\n  "a": 1,\n}', 'x.json')
+ * // { ok: false, problems: [{ file: 'x.json', line: 3, column: 1, message: 'invalid JSON: property name expected' }] }
  */
 export function parseJsonSource(
   text: string,
   file: string,
 ): { ok: true; source: JsonSource } | { ok: false; problems: Problem[] } {
-  if (text.trim() === '')
-    return {
-      ok: false,
-      problems: [{ file, line: 1, column: 1, message: 'invalid JSON: the file is empty' }],
-    };
+  const fail = (offset: number, why: string) => ({
+    ok: false as const,
+    problems: [{ file, ...position(text, offset), message: `invalid JSON: ${why}` }],
+  });
+  if (text.trim() === '') return fail(0, 'the file is empty');
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
-  if (errors.length > 0 || !tree) {
-    // One problem per place: the parser reports a cascade of errors at the same offset.
-    const distinct = errors.filter(
-      (error, i) => errors.findIndex((e) => e.offset === error.offset) === i,
-    );
-    const problems = distinct.map((error) => ({
-      file,
-      ...position(text, error.offset),
-      message: `invalid JSON: ${describeParseError(printParseErrorCode(error.error))}`,
-    }));
-    return {
-      ok: false,
-      problems:
-        problems.length > 0
-          ? problems
-          : [{ file, line: 1, column: 1, message: 'invalid JSON: the file is empty' }],
-    };
+  const first = errors[0];
+  if (first) return fail(first.offset, describeParseError(printParseErrorCode(first.error)));
+  if (!tree) return fail(0, 'no value');
+  try {
+    return { ok: true, source: { file, text, tree, value: JSON.parse(text) } };
+  } catch (error) {
+    // The two parsers disagree on a corner (e.g. a control character in a string).
+    const message = (error as Error).message;
+    return fail(Number(/position (\d+)/.exec(message)?.[1] ?? 0), message);
   }
-  return { ok: true, source: { file, text, tree, value: JSON.parse(text) } };
 }
 
 /**
- * Line and column (1-based) of the value at `path`, or of the key itself with `key: true`; the
- * nearest existing ancestor when the path is not in the document (a missing key).
+ * Line and column (1-based) of the value at `path`, or of its key with `key: true`; the
+ * nearest existing ancestor when the path is not in the document (a missing key points at the
+ * object that lacks it).
+ *
+ * @example
+ * locate(source, ['env', 0, 'value'])          // { line: 8, column: 16 }
+ * locate(source, ['imagee'], { key: true })    // { line: 14, column: 3 }
  */
 export function locate(
   source: JsonSource,
   path: JsonPath,
   options: { key?: boolean } = {},
-): { line?: number; column?: number } {
-  if (!source.tree) return {};
-  for (let length = path.length; length >= 0; length--) {
+): { line: number; column: number } {
+  for (let length = path.length; length > 0; length--) {
     const node = findNodeAtLocation(source.tree, path.slice(0, length));
     if (!node) continue;
     const target =
@@ -75,7 +75,48 @@ export function locate(
   return position(source.text, source.tree.offset);
 }
 
-/** `env[0].value` for `['env', 0, 'value']`. */
+/**
+ * Every key that appears twice in one object: JSON.parse would silently keep the last one.
+ *
+ * @example
+ * duplicateKeyProblems(source) // [{ path: 'name', message: 'key "name" appears again (first at line 2); expected each key once' }]
+ */
+export function duplicateKeyProblems(source: JsonSource): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (node: Node, path: JsonPath) => {
+    if (node.type === 'object') {
+      const seen = new Map<string, Node>();
+      for (const property of node.children ?? []) {
+        const [keyNode, valueNode] = property.children ?? [];
+        if (!keyNode) continue;
+        const key = String(keyNode.value);
+        const earlier = seen.get(key);
+        if (earlier) {
+          problems.push({
+            file: source.file,
+            path: formatPath([...path, key]),
+            ...position(source.text, keyNode.offset),
+            message: `key "${key}" appears again (first at line ${position(source.text, earlier.offset).line}); expected each key once`,
+          });
+        } else seen.set(key, keyNode);
+        if (valueNode) walk(valueNode, [...path, key]);
+      }
+    } else if (node.type === 'array') {
+      (node.children ?? []).forEach((child, i) => {
+        walk(child, [...path, i]);
+      });
+    }
+  };
+  walk(source.tree, []);
+  return problems;
+}
+
+/**
+ * A JSON path as messages write it.
+ *
+ * @example
+ * formatPath(['env', 0, 'value']) // 'env[0].value'
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
     .map((part, i) =>

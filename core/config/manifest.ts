@@ -1,14 +1,23 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import type { EnvVar, Published } from '../runtime/types.js';
-import { parseJsonSource } from './json-source.js';
-import { issuesToProblems } from './problems.js';
+import { duplicateKeyProblems, parseJsonSource } from './json-source.js';
+import {
+  cronProblem,
+  isQuantity,
+  labelProblems,
+  NAME_PATTERN,
+  parseLabels,
+  quantityValue,
+} from './kubernetes-values.js';
+import { issuesToProblems, sortProblems } from './problems.js';
 
 /** A task's `manifest.json` (DESIGN.md section 7.2), after validation. */
 export interface TaskManifest {
+  /** Lowercase RFC 1123 label, at most 63 characters. */
   name: string;
   type: 'job' | 'deployment' | 'service';
+  /** Parsed from `"key:value"` or `"k1:v1,k2:v2"`. */
   labels: Record<string, string>;
   imageDestination: string | null;
   cmd: string[] | null;
@@ -22,20 +31,13 @@ export interface TaskManifest {
   cpuLimit: string | null;
   memoryRequest: string | null;
   memoryLimit: string | null;
+  /** How a service is exposed; only services have one. */
   published: Published | null;
 }
 
-/** Lowercase RFC 1123 label: what Kubernetes accepts as an object name. */
-export const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const QUANTITY =
-  /^[+]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+|E[+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export const TASK_TYPES = ['job', 'deployment', 'service'] as const;
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+/** The keys `manifest.json` may have, in the order DESIGN.md section 7.2 lists them. */
 export const TASK_MANIFEST_KEYS = [
   'name',
   'type',
@@ -53,7 +55,8 @@ export const TASK_MANIFEST_KEYS = [
   'memory-limit',
   'published',
 ] as const;
-const PUBLISHED_KEYS = [
+/** The keys of `published`. */
+export const PUBLISHED_KEYS = [
   'access',
   'prefix',
   'rewrite',
@@ -61,7 +64,11 @@ const PUBLISHED_KEYS = [
   'sticky_sessions',
   'bypass_auth',
 ] as const;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A CronJob's Jobs are named `<name>-<11 characters>`, so the CronJob name is 52 at most.
+const CRONJOB_NAME_MAX = 52;
 
+/** A Kubernetes object name (RFC 1123 label), as zod checks it. */
 export const objectName = z
   .string({ error: 'expected a string' })
   .max(63, { error: 'expected at most 63 characters' })
@@ -69,15 +76,19 @@ export const objectName = z
     error: "expected lowercase letters, digits and '-', starting and ending with a letter or digit",
   });
 
+const text = z.string({ error: 'expected a string' });
 const quantity = z
   .string({ error: 'expected a string such as "100m", "0.5", "128Mi" or "1G"' })
-  .regex(QUANTITY, {
+  .refine(isQuantity, {
     error: 'expected a Kubernetes quantity such as "100m", "0.5", "128Mi" or "1G"',
   });
+const flag = z.boolean({ error: 'expected true or false' });
 
-const optionalText = z.string({ error: 'expected a string' }).optional();
-
-/** The zod schema of `manifest.json`; unknown keys are refused. */
+/**
+ * The zod schema of `manifest.json`: documented keys only (an unknown key is a problem naming
+ * it); JSON `null` counts as absent. Rules that tie keys together (a schedule only on a job,
+ * `published` only on a service, a request not above its limit) are checked at the end.
+ */
 export const taskManifestSchema = z
   .strictObject(
     {
@@ -85,17 +96,21 @@ export const taskManifestSchema = z
       type: z.enum(TASK_TYPES, { error: `expected one of ${TASK_TYPES.join(', ')}` }),
       labels: z
         .string({ error: 'expected a string like "team:data" or "team:data,tier:batch"' })
-        .optional(),
-      'image-destination': optionalText,
+        .superRefine((value, ctx) => {
+          for (const message of labelProblems(value)) ctx.addIssue({ code: 'custom', message });
+        })
+        .nullish(),
+      'image-destination': text.nullish(),
       cmd: z
-        .array(z.string({ error: 'expected a string' }), { error: 'expected an array of strings' })
+        .array(text, { error: 'expected an array of strings' })
         .min(1, { error: 'expected at least the program to run' })
-        .optional(),
+        .refine((cmd) => cmd[0] !== '', { error: 'expected the program to run first, not ""' })
+        .nullish(),
       env: z
         .array(
           z.strictObject(
             {
-              name: z.string({ error: 'expected a string' }).regex(ENV_NAME, {
+              name: text.regex(ENV_NAME, {
                 error: 'expected letters, digits and "_", not starting with a digit',
               }),
               value: z.string({ error: 'expected a string (quote numbers and booleans)' }),
@@ -104,88 +119,124 @@ export const taskManifestSchema = z
           ),
           { error: 'expected an array of {"name": ..., "value": ...}' },
         )
-        .optional(),
-      schedule: z.string({ error: 'expected a cron expression string ("" for none)' }).optional(),
+        .nullish(),
+      schedule: z
+        .string({ error: 'expected a cron expression string ("" for none)' })
+        .superRefine((value, ctx) => {
+          const problem = value.trim() === '' ? null : cronProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .nullish(),
       replicas: z
         .number({ error: 'expected a whole number' })
         .int({ error: 'expected a whole number' })
         .min(0, { error: 'expected 0 or more' })
-        .optional(),
+        .nullish(),
       'container-port': z
         .number({ error: 'expected a port number' })
         .int({ error: 'expected a whole port number' })
         .min(1, { error: 'expected a port from 1 to 65535' })
         .max(65_535, { error: 'expected a port from 1 to 65535' })
-        .optional(),
+        .nullish(),
       'image-pull-policy': z
         .enum(PULL_POLICIES, { error: `expected one of ${PULL_POLICIES.join(', ')}` })
-        .optional(),
-      'cpu-request': quantity.optional(),
-      'cpu-limit': quantity.optional(),
-      'memory-request': quantity.optional(),
-      'memory-limit': quantity.optional(),
+        .nullish(),
+      'cpu-request': quantity.nullish(),
+      'cpu-limit': quantity.nullish(),
+      'memory-request': quantity.nullish(),
+      'memory-limit': quantity.nullish(),
       published: z
         .strictObject(
           {
-            access: optionalText,
-            prefix: z
-              .string({ error: 'expected a string' })
-              .startsWith('/', { error: 'expected a path starting with "/"' })
-              .optional(),
-            rewrite: optionalText,
+            access: text.nullish(),
+            prefix: text.startsWith('/', { error: 'expected a path starting with "/"' }).nullish(),
+            rewrite: text.nullish(),
             timeout_ms: z
               .number({ error: 'expected milliseconds' })
               .int({ error: 'expected whole milliseconds' })
               .positive({ error: 'expected more than 0' })
-              .optional(),
-            sticky_sessions: z.boolean({ error: 'expected true or false' }).optional(),
-            bypass_auth: z.boolean({ error: 'expected true or false' }).optional(),
+              .nullish(),
+            sticky_sessions: flag.nullish(),
+            bypass_auth: flag.nullish(),
           },
           { error: 'expected an object' },
         )
-        .optional(),
+        .nullish(),
     },
     { error: 'expected a JSON object' },
   )
-  .superRefine((manifest, ctx) => {
-    if (manifest.schedule) {
-      const problem = cronProblem(manifest.schedule);
-      if (problem)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['schedule'],
-          input: manifest.schedule,
-          message: problem,
-        });
-      else if (manifest.type !== 'job') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['schedule'],
-          message: `"schedule" is set on a ${manifest.type}; only a job can have a schedule (it becomes a cron job)`,
+  .superRefine(
+    (raw, ctx) => {
+      // This runs even when some keys failed (`when` below), so every problem of the file is
+      // reported at once; each value is therefore checked before it is used.
+      if (typeof raw !== 'object' || raw === null) return;
+      const m = raw as Record<string, unknown>;
+      const type = TASK_TYPES.find((t) => t === m.type);
+      const add = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: 'custom', path, message });
+      const scheduled = typeof m.schedule === 'string' && m.schedule.trim() !== '';
+      if (type && type !== 'job' && scheduled) {
+        add(
+          ['schedule'],
+          `"schedule" is set on a ${type}; only a job can have a schedule (it becomes a cron job)`,
+        );
+      }
+      if (
+        type === 'job' &&
+        scheduled &&
+        typeof m.name === 'string' &&
+        m.name.length > CRONJOB_NAME_MAX
+      ) {
+        add(
+          ['name'],
+          `"name" is ${m.name.length} characters long; a job with a schedule (a cron job) may have at most ${CRONJOB_NAME_MAX}`,
+        );
+      }
+      if (type && type !== 'service' && m.published != null) {
+        add(['published'], `"published" is set on a ${type}; only a service can be published`);
+      }
+      for (const resource of ['cpu', 'memory']) {
+        const request = m[`${resource}-request`];
+        const limit = m[`${resource}-limit`];
+        if (typeof request !== 'string' || typeof limit !== 'string') continue;
+        if (quantityValue(request) > quantityValue(limit)) {
+          add(
+            [`${resource}-request`],
+            `"${resource}-request" is "${request}", more than "${resource}-limit" "${limit}"; expected a request at most its limit`,
+          );
+        }
+      }
+      if (Array.isArray(m.env)) {
+        const seen = new Set<string>();
+        m.env.forEach((entry: unknown, i) => {
+          const name = (entry as { name?: unknown } | null)?.name;
+          if (typeof name !== 'string') return;
+          if (seen.has(name)) {
+            add(
+              ['env', i, 'name'],
+              `"env[${i}].name" is "${name}" again; expected each variable once`,
+            );
+          }
+          seen.add(name);
         });
       }
-    }
-    if (manifest.published && manifest.type !== 'service') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['published'],
-        message: `"published" is set on a ${manifest.type}; only a service can be published`,
-      });
-    }
-    if (manifest.labels !== undefined) {
-      for (const problem of labelProblems(manifest.labels)) {
-        ctx.addIssue({ code: 'custom', path: ['labels'], message: problem });
-      }
-    }
-  });
+    },
+    {
+      when: (payload) =>
+        typeof payload.value === 'object' &&
+        payload.value !== null &&
+        !Array.isArray(payload.value),
+    },
+  );
 
 /**
- * Validates a `manifest.json` and returns it typed, or every problem with its file, JSON path,
- * line and column.
+ * Validates a `manifest.json` and returns it typed, or every problem (not only the first), each
+ * with its file, JSON path, line and column, in the order of the file.
  *
  * @example
  * const parsed = parseTaskManifest(text, 'tasks/hello/manifest.json');
- * if (!parsed.ok) parsed.problems.map(formatProblem);
+ * if (!parsed.ok) console.log(parsed.problems.map(formatProblem).join('\n'));
+ * // tasks/hello/manifest.json:3:11 "type" is "cronjob"; expected one of job, deployment, service
  */
 export function parseTaskManifest(
   text: string,
@@ -194,17 +245,20 @@ export function parseTaskManifest(
   const json = parseJsonSource(text, file);
   if (!json.ok) return json;
   const parsed = taskManifestSchema.safeParse(json.source.value, { reportInput: true });
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: issuesToProblems(parsed.error.issues, json.source, {
-        '': TASK_MANIFEST_KEYS,
-        published: PUBLISHED_KEYS,
-        'env[]': ['name', 'value'],
-      }),
-    };
-  }
+  const problems = [
+    ...duplicateKeyProblems(json.source),
+    ...(parsed.success
+      ? []
+      : issuesToProblems(parsed.error.issues, json.source, {
+          '': TASK_MANIFEST_KEYS,
+          published: PUBLISHED_KEYS,
+          'env[]': ['name', 'value'],
+        })),
+  ];
+  if (!parsed.success || problems.length > 0)
+    return { ok: false, problems: sortProblems(problems) };
   const m = parsed.data;
+  const p = m.published;
   return {
     ok: true,
     manifest: {
@@ -222,82 +276,16 @@ export function parseTaskManifest(
       cpuLimit: m['cpu-limit'] ?? null,
       memoryRequest: m['memory-request'] ?? null,
       memoryLimit: m['memory-limit'] ?? null,
-      published: m.published
+      published: p
         ? {
-            ...(m.published.access !== undefined ? { access: m.published.access } : {}),
-            ...(m.published.prefix !== undefined ? { prefix: m.published.prefix } : {}),
-            ...(m.published.rewrite !== undefined ? { rewrite: m.published.rewrite } : {}),
-            ...(m.published.timeout_ms !== undefined ? { timeoutMs: m.published.timeout_ms } : {}),
-            ...(m.published.sticky_sessions !== undefined
-              ? { stickySessions: m.published.sticky_sessions }
-              : {}),
-            ...(m.published.bypass_auth !== undefined
-              ? { bypassAuth: m.published.bypass_auth }
-              : {}),
+            ...(p.access != null ? { access: p.access } : {}),
+            ...(p.prefix != null ? { prefix: p.prefix } : {}),
+            ...(p.rewrite != null ? { rewrite: p.rewrite } : {}),
+            ...(p.timeout_ms != null ? { timeoutMs: p.timeout_ms } : {}),
+            ...(p.sticky_sessions != null ? { stickySessions: p.sticky_sessions } : {}),
+            ...(p.bypass_auth != null ? { bypassAuth: p.bypass_auth } : {}),
           }
         : null,
     },
   };
-}
-
-/**
- * `"team:data, tier:batch"` -> `{team: 'data', tier: 'batch'}`.
- *
- * @example
- * parseLabels('team:data,tier:batch') // { team: 'data', tier: 'batch' }
- */
-export function parseLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of text
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const index = pair.indexOf(':');
-    labels[pair.slice(0, index).trim()] = pair.slice(index + 1).trim();
-  }
-  return labels;
-}
-
-function labelProblems(text: string): string[] {
-  const problems: string[] = [];
-  for (const pair of text
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const index = pair.indexOf(':');
-    if (index < 0) {
-      problems.push(`"labels" has "${pair}"; expected key:value pairs separated by commas`);
-      continue;
-    }
-    const key = pair.slice(0, index).trim();
-    const value = pair.slice(index + 1).trim();
-    const slash = key.lastIndexOf('/');
-    const prefix = slash >= 0 ? key.slice(0, slash) : '';
-    const name = slash >= 0 ? key.slice(slash + 1) : key;
-    if (
-      !LABEL_NAME.test(name) ||
-      name.length > 63 ||
-      (slash >= 0 && (!LABEL_PREFIX.test(prefix) || prefix.length > 253))
-    ) {
-      problems.push(
-        `"labels" key "${key}" is not a valid Kubernetes label key; expected [prefix/]name with letters, digits, '-', '_' and '.'`,
-      );
-    }
-    if (!LABEL_VALUE.test(value) || value.length > 63) {
-      problems.push(
-        `"labels" value "${value}" of "${key}" is not a valid Kubernetes label value; expected at most 63 letters, digits, '-', '_' and '.'`,
-      );
-    }
-  }
-  return problems;
-}
-
-/** Why a cron expression is invalid, or null when croner accepts it (5 or 6 fields, @daily...). */
-export function cronProblem(expression: string): string | null {
-  try {
-    new Cron(expression.trim(), { paused: true }).stop();
-    return null;
-  } catch (error) {
-    return `"schedule" is "${expression}"; expected a cron expression like "*/5 * * * *" (${(error as Error).message})`;
-  }
 }

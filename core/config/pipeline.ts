@@ -1,16 +1,25 @@
 import { z } from 'zod';
-import type { Problem } from '../errors.js';
-import { type JsonSource, locate, parseJsonSource } from './json-source.js';
+import { type Problem, SlipwayError } from '../errors.js';
+import {
+  duplicateKeyProblems,
+  formatPath,
+  type JsonPath,
+  type JsonSource,
+  locate,
+  parseJsonSource,
+} from './json-source.js';
 import { objectName } from './manifest.js';
-import { issuesToProblems } from './problems.js';
+import { issuesToProblems, sortProblems } from './problems.js';
 
 /** A task of a pipeline: a task directory (`namespacetask: repo/dir`) and what it waits for. */
 export interface PipelineTaskConfig {
+  /** RFC 1123 label, unique in the pipeline. */
   name: string;
+  /** `repository/directory` as written. */
   namespacetask: string;
-  /** The repository part of `namespacetask` (before the first `/`). */
+  /** The part of `namespacetask` before the first `/`. */
   repository: string;
-  /** The directory part of `namespacetask` (after the first `/`). */
+  /** The part after the first `/` (may hold more slashes); `.` when empty. */
   directory: string;
   /** Tasks that must finish first. */
   dependance: string[];
@@ -25,14 +34,18 @@ export interface PipelineConfig {
   tasks: PipelineTaskConfig[];
 }
 
+/** The keys `pipeline.json` may have. */
 export const PIPELINE_KEYS = ['name', 'original', 'tasks'] as const;
+/** The keys a task of `pipeline.json` may have. */
 export const PIPELINE_TASK_KEYS = ['name', 'namespacetask', 'dependance', 'run-if-error'] as const;
+
+const NAMESPACETASK = 'expected "repository/directory", the directory inside the repository';
 
 /** The zod schema of `pipeline.json`; the DAG rules are checked after it. */
 export const pipelineSchema = z.strictObject(
   {
     name: objectName,
-    original: z.string({ error: 'expected a string' }).optional(),
+    original: z.string({ error: 'expected a string' }).nullish(),
     tasks: z
       .array(
         z.strictObject(
@@ -40,13 +53,13 @@ export const pipelineSchema = z.strictObject(
             name: objectName,
             namespacetask: z
               .string({ error: 'expected a string "repository/directory"' })
-              .regex(/^[^/\s]+\/[^\s]*$/, { error: 'expected "repository/directory"' }),
+              .refine(isNamespacetask, { error: NAMESPACETASK }),
             dependance: z
               .array(z.string({ error: 'expected a task name' }), {
                 error: 'expected an array of task names',
               })
-              .optional(),
-            'run-if-error': z.boolean({ error: 'expected true or false' }).optional(),
+              .nullish(),
+            'run-if-error': z.boolean({ error: 'expected true or false' }).nullish(),
           },
           { error: 'expected an object {"name", "namespacetask", "dependance"?, "run-if-error"?}' },
         ),
@@ -58,8 +71,12 @@ export const pipelineSchema = z.strictObject(
 );
 
 /**
- * Validates a `pipeline.json`: its shape, then the DAG (duplicate names, unknown or self
- * dependencies, cycles), reporting every problem at its line.
+ * Validates a `pipeline.json`: its shape, then the DAG (duplicate task names, unknown or self
+ * dependencies, cycles), returning every problem at its line, in the order of the file.
+ *
+ * @example
+ * const parsed = parsePipelineConfig(text, 'pipelines/daily/pipeline.json');
+ * if (parsed.ok) topologicalOrder(parsed.pipeline);
  */
 export function parsePipelineConfig(
   text: string,
@@ -67,101 +84,134 @@ export function parsePipelineConfig(
 ): { ok: true; pipeline: PipelineConfig } | { ok: false; problems: Problem[] } {
   const json = parseJsonSource(text, file);
   if (!json.ok) return json;
+  const duplicates = duplicateKeyProblems(json.source);
   const parsed = pipelineSchema.safeParse(json.source.value, { reportInput: true });
   if (!parsed.success) {
-    return {
-      ok: false,
-      problems: issuesToProblems(parsed.error.issues, json.source, {
-        '': PIPELINE_KEYS,
-        'tasks[]': PIPELINE_TASK_KEYS,
-      }),
-    };
+    const problems = issuesToProblems(parsed.error.issues, json.source, {
+      '': PIPELINE_KEYS,
+      'tasks[]': PIPELINE_TASK_KEYS,
+    });
+    return { ok: false, problems: sortProblems([...duplicates, ...problems]) };
   }
   const pipeline: PipelineConfig = {
     name: parsed.data.name,
     original: parsed.data.original ?? null,
     tasks: parsed.data.tasks.map((task) => {
-      const slash = task.namespacetask.indexOf('/');
+      const { repository, directory } = splitNamespacetask(task.namespacetask);
       return {
         name: task.name,
         namespacetask: task.namespacetask,
-        repository: task.namespacetask.slice(0, slash),
-        directory: task.namespacetask.slice(slash + 1) || '.',
+        repository,
+        directory,
         dependance: task.dependance ?? [],
         runIfError: task['run-if-error'] ?? false,
       };
     }),
   };
-  const problems = dagProblems(pipeline, json.source);
+  const problems = sortProblems([...duplicates, ...dagProblems(pipeline, json.source)]);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, pipeline };
+}
+
+/**
+ * Splits `namespacetask` at its first `/`.
+ *
+ * @example
+ * splitNamespacetask('repo/tasks/one') // { repository: 'repo', directory: 'tasks/one' }
+ */
+export function splitNamespacetask(value: string): { repository: string; directory: string } {
+  const slash = value.indexOf('/');
+  return { repository: value.slice(0, slash), directory: value.slice(slash + 1) || '.' };
+}
+
+function isNamespacetask(value: string): boolean {
+  const slash = value.indexOf('/');
+  if (slash < 1 || value.slice(0, slash).trim() === '') return false;
+  const directory = value.slice(slash + 1);
+  return (
+    !directory.startsWith('/') &&
+    !directory.includes('\\') &&
+    !directory.includes('\0') &&
+    !directory.split('/').includes('..')
+  );
 }
 
 function dagProblems(pipeline: PipelineConfig, source: JsonSource): Problem[] {
   const problems: Problem[] = [];
-  const at = (path: (string | number)[], message: string) =>
-    problems.push({
-      file: source.file,
-      path: path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
-        .join('.')
-        .replace(/\.\[/g, '['),
-      ...locate(source, path),
-      message,
-    });
-  const firstIndex = new Map<string, number>();
+  const at = (path: JsonPath, message: string) =>
+    problems.push({ file: source.file, path: formatPath(path), ...locate(source, path), message });
+  const index = new Map<string, number>();
   pipeline.tasks.forEach((task, i) => {
-    const earlier = firstIndex.get(task.name);
-    if (earlier === undefined) firstIndex.set(task.name, i);
-    else
+    const earlier = index.get(task.name);
+    if (earlier === undefined) index.set(task.name, i);
+    else {
       at(
         ['tasks', i, 'name'],
         `task name "${task.name}" is also used by tasks[${earlier}]; expected unique names`,
       );
+    }
   });
+  const known = [...index.keys()].join(', ');
   pipeline.tasks.forEach((task, i) => {
     task.dependance.forEach((dependency, j) => {
-      if (dependency === task.name)
+      if (dependency === task.name) {
         at(['tasks', i, 'dependance', j], `task "${task.name}" depends on itself`);
-      else if (!firstIndex.has(dependency)) {
+      } else if (!index.has(dependency)) {
         at(
           ['tasks', i, 'dependance', j],
-          `task "${task.name}" depends on "${dependency}", which is not a task of this pipeline`,
+          `task "${task.name}" depends on "${dependency}", which is not a task of this pipeline; expected one of ${known}`,
         );
       }
     });
   });
-  for (const cycle of findCycles(pipeline)) {
-    const index = firstIndex.get(cycle[0] as string) ?? 0;
-    at(['tasks', index, 'dependance'], `cycle: ${cycle.join(' -> ')}`);
+  for (const { cycle, task, dependency } of findCycles(pipeline, index)) {
+    const i = index.get(task) ?? 0;
+    const j = pipeline.tasks[i]?.dependance.indexOf(dependency) ?? 0;
+    at(['tasks', i, 'dependance', j], `cycle: ${cycle.join(' -> ')}`);
   }
   return problems;
 }
 
-/** Each dependency cycle once, as the path that closes it (`a -> b -> a`); self-loops excluded. */
-function findCycles(pipeline: PipelineConfig): string[][] {
-  const deps = new Map(
-    pipeline.tasks.map((t) => [t.name, t.dependance.filter((d) => d !== t.name)]),
-  );
+/**
+ * Each dependency cycle once, in the order the tasks would run (`a -> b` = b waits for a),
+ * found by a depth-first walk from the tasks in file order. `task` waits for `dependency` on the
+ * edge that closes the cycle. Self and unknown dependencies are reported apart and left out.
+ */
+function findCycles(
+  pipeline: PipelineConfig,
+  index: Map<string, number>,
+): { cycle: string[]; task: string; dependency: string }[] {
+  const dependents = new Map<string, string[]>([...index.keys()].map((name) => [name, []]));
+  for (const [name, i] of index) {
+    for (const dependency of pipeline.tasks[i]?.dependance ?? []) {
+      if (dependency !== name && index.has(dependency)) dependents.get(dependency)?.push(name);
+    }
+  }
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
-  const cycles: string[][] = [];
+  const cycles: { cycle: string[]; task: string; dependency: string }[] = [];
   const visit = (name: string) => {
     state.set(name, 'visiting');
     stack.push(name);
-    for (const next of deps.get(name) ?? []) {
-      if (!deps.has(next)) continue;
-      if (state.get(next) === 'visiting') cycles.push([...stack.slice(stack.indexOf(next)), next]);
-      else if (!state.has(next)) visit(next);
+    for (const next of dependents.get(name) ?? []) {
+      if (state.get(next) === 'visiting') {
+        cycles.push({
+          cycle: [...stack.slice(stack.indexOf(next)), next],
+          task: next,
+          dependency: name,
+        });
+      } else if (!state.has(next)) visit(next);
     }
     stack.pop();
     state.set(name, 'done');
   };
-  for (const name of deps.keys()) if (!state.has(name)) visit(name);
+  for (const name of index.keys()) if (!state.has(name)) visit(name);
   return cycles;
 }
 
 /**
- * The tasks in an order where each comes after everything it depends on (for a valid pipeline).
+ * The tasks of a valid pipeline in an order where each comes after everything it depends on;
+ * tasks that could run at once keep the order of the file. Throws PIPELINE_INVALID on a cycle
+ * or an unknown dependency (`parsePipelineConfig` refuses those first).
  *
  * @example
  * topologicalOrder(diamond).map((t) => t.name) // ['job1', 'job2', 'job3', 'job4']
@@ -173,7 +223,13 @@ export function topologicalOrder(pipeline: PipelineConfig): PipelineTaskConfig[]
     const ready = pipeline.tasks.filter(
       (t) => !done.has(t.name) && t.dependance.every((d) => done.has(d)),
     );
-    if (ready.length === 0) throw new Error(`pipeline ${pipeline.name} has a cycle`);
+    if (ready.length === 0) {
+      const stuck = pipeline.tasks.filter((t) => !done.has(t.name)).map((t) => t.name);
+      throw new SlipwayError(
+        'PIPELINE_INVALID',
+        `pipeline "${pipeline.name}" cannot order ${stuck.join(', ')}: they wait for a cycle or an unknown task`,
+      );
+    }
     for (const task of ready) {
       done.add(task.name);
       order.push(task);

@@ -64,7 +64,23 @@ export function describeValue(value: unknown): string {
   return text.length <= 80 ? text : `${text.slice(0, 77)}...`;
 }
 
-/** `tasks/a/manifest.json:3:11 "type" is "cronjob"; expected ...` */
+/**
+ * Problems in the order of the file (line, then column); problems without a position last.
+ * The sort is stable, so problems at one place keep the order they were found in.
+ */
+export function sortProblems(problems: Problem[]): Problem[] {
+  const rank = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
+  return [...problems].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * One line for a person: where, then what. The message already names the JSON path.
+ *
+ * @example
+ * formatProblem({ file: 'tasks/a/manifest.json', path: 'type', line: 3, column: 11,
+ *   message: '"type" is "cronjob"; expected one of job, deployment, service' })
+ * // 'tasks/a/manifest.json:3:11 "type" is "cronjob"; expected one of job, deployment, service'
+ */
 export function formatProblem(problem: Problem): string {
   const where = [problem.file, problem.line, problem.column]
     .filter((part) => part !== undefined)

@@ -9,8 +9,13 @@ const UNIT_FILES: Record<string, DiscoveredUnit['kind']> = {
 };
 
 /**
- * Every task (`manifest.json`) and pipeline (`pipeline.json`) under `root`, sorted by file path.
- * Symlinks are not followed, so a repository cannot point discovery outside itself.
+ * Every task (`manifest.json`) and pipeline (`pipeline.json`) under `root`, sorted by file path,
+ * with `/` separators. `.git` and `node_modules` are skipped, and symlinks (to files or
+ * directories) are never followed, so a repository cannot point discovery outside itself.
+ *
+ * @example
+ * await discoverUnits(checkout.dir)
+ * // [{ kind: 'task', directory: 'tasks/hello', file: 'tasks/hello/manifest.json' }, ...]
  */
 export async function discoverUnits(root: string): Promise<DiscoveredUnit[]> {
   const units: DiscoveredUnit[] = [];

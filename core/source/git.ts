@@ -1,177 +1,88 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SlipwayError } from '../errors.js';
+import { isSlipwayError, SlipwayError } from '../errors.js';
 import { type Logger, silentLogger } from '../types.js';
-import { redact, resolveRepository } from './repository.js';
+import { fetchCommit } from './fetch-commit.js';
+import { redact, requireLocalRepository, resolveRepository } from './repository.js';
+import { type GitCommand, runGit } from './run-git.js';
 import type { Checkout, FetchOptions, SourceFetcher } from './types.js';
 
+/** An authenticated way to fetch a GitHub repository (the App's installation token). */
+export interface GitHubAccess {
+  /** Clone URL, e.g. `https://github.com/acme/api.git`. */
+  url: string;
+  /** Installation token; sent as an http header, never shown in logs or messages. */
+  token: string;
+}
+
 export interface GitSourceOptions {
-  /** Checkouts live here, one directory per repository and commit. */
+  /** Checkouts live here: `<cacheDir>/<sha256(url) first 16 hex>/<commit>`. */
   cacheDir: string;
   /** Where bare repository names resolve (SLIPWAY_REPOS_DIR). */
   reposDir: string;
-  /** Environment for git (PATH, HOME...); the host picks it, the engine reads no environment. */
+  /** Environment for git (PATH, HOME, proxies...); the host picks it, `core/` reads none. */
   env?: Record<string, string | undefined>;
   logger?: Logger;
-  /** Per git command; default 2 minutes. */
+  /** Per git command; default 120000 (2 minutes). */
   timeoutMs?: number;
-  /** Supplies an authenticated URL for `owner/name` (the GitHub App's installation token). */
-  resolveGitHub?: (ownerName: string) => Promise<{ url: string }>;
+  /** The git binary; default `git`. */
+  git?: string;
+  /** Supplies access to `owner/name` repositories; without it they are refused. */
+  resolveGitHub?: (ownerName: string) => Promise<GitHubAccess>;
 }
 
-const COMMIT = /^[0-9a-f]{40}$/;
-const TRANSIENT =
-  /could not resolve host|connection (reset|refused|timed out)|timed out|early eof|returned error: 5\d\d|rpc failed|remote end hung up|temporary failure|network is unreachable/i;
+const COMMIT = /^[0-9a-f]{40}$/i;
 
 /**
  * Fetches repositories with the git CLI into a cache keyed by commit (DESIGN.md section 6):
- * shallow, one checkout per commit, plain files (no `.git`), complete or absent (a checkout is
- * renamed into place only once it is whole). A cached commit is never fetched again.
+ * shallow, one checkout per commit, plain files (no `.git`), complete or absent. A commit that is
+ * in the cache is served without touching the network. `ref` is a branch, then a tag, or a full
+ * commit id; `options.commit` pins the exact commit (e.g. a push's `after`).
  *
  * @example
- * const source = createGitSource({ cacheDir, reposDir, env: { PATH } });
+ * const source = createGitSource({ cacheDir, reposDir, env: { PATH, HOME } });
  * const checkout = await source.fetch('demo', 'main');
+ * const pinned = await source.fetch('https://github.com/acme/api.git', 'main', { commit });
  */
 export function createGitSource(options: GitSourceOptions): SourceFetcher {
   const logger = options.logger ?? silentLogger;
-  const timeout = options.timeoutMs ?? 120_000;
-  const env = { ...options.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
+  const baseEnv: Record<string, string | undefined> = {
+    ...options.env,
+    GIT_TERMINAL_PROMPT: '0',
+    // Only the transports DESIGN.md section 6 names; never `ext::` and friends.
+    GIT_ALLOW_PROTOCOL: options.env?.GIT_ALLOW_PROTOCOL ?? 'file:git:http:https:ssh',
+  };
+  const command = (display: string, access: Access, signal?: AbortSignal): GitCommand => ({
+    git: options.git ?? 'git',
+    env: access.env,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    display,
+    secrets: access.secrets,
+    ...(signal ? { signal } : {}),
+  });
 
-  const git = (args: string[], display: string, signal?: AbortSignal, cwd?: string) =>
-    new Promise<string>((resolve, reject) => {
-      execFile(
-        'git',
-        args,
-        {
-          cwd,
-          env,
-          timeout,
-          killSignal: 'SIGKILL',
-          maxBuffer: 64 * 1024 * 1024,
-          ...(signal ? { signal } : {}),
-        },
-        (error, stdout, stderr) => {
-          if (!error) return resolve(stdout);
-          const detail = redact(String(stderr || error.message).trim())
-            .split('\n')
-            .slice(-3)
-            .join(' ');
-          const timedOut = (error as { killed?: boolean }).killed === true && !signal?.aborted;
-          reject(
-            new SlipwayError(
-              'SOURCE_UNAVAILABLE',
-              `git ${args[0]} of ${display} failed${timedOut ? ` after ${timeout / 1000} s` : ''}: ${detail}`,
-              { retryable: timedOut || TRANSIENT.test(detail), cause: error },
-            ),
-          );
-        },
+  async function access(resolved: { url: string; github?: string }): Promise<Access> {
+    if (!resolved.github) return { url: resolved.url, env: baseEnv, secrets: [] };
+    if (!options.resolveGitHub) {
+      throw new SlipwayError(
+        'SOURCE_UNAVAILABLE',
+        `repository '${resolved.github}' is on GitHub; GitHub repositories need the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)`,
       );
-    });
-
-  async function resolveCommit(
-    url: string,
-    display: string,
-    ref: string,
-    signal?: AbortSignal,
-  ): Promise<string> {
-    if (COMMIT.test(ref)) return ref;
-    const out = await git(
-      ['ls-remote', '--', url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`],
-      display,
-      signal,
-    );
-    const refs = new Map(
-      out
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [sha = '', name = ''] = line.split('\t');
-          return [name, sha] as const;
-        }),
-    );
-    const commit =
-      refs.get(`refs/heads/${ref}`) ??
-      refs.get(`refs/tags/${ref}^{}`) ??
-      refs.get(`refs/tags/${ref}`);
-    if (!commit) throw new SlipwayError('NOT_FOUND', `branch '${ref}' not found in ${display}`);
-    return commit;
-  }
-
-  async function checkout(
-    url: string,
-    display: string,
-    ref: string,
-    commit: string,
-    target: string,
-    signal?: AbortSignal,
-  ) {
-    await mkdir(path.dirname(target), { recursive: true });
-    await fenceOffPackageScope(options.cacheDir);
-    const temp = await mkdtemp(path.join(path.dirname(target), '.fetch-'));
+    }
+    let github: GitHubAccess;
     try {
-      await git(['init', '--quiet', temp], display, signal);
-      try {
-        await git(
-          ['fetch', '--quiet', '--depth', '1', '--no-tags', '--', url, commit],
-          display,
-          signal,
-          temp,
-        );
-      } catch (error) {
-        // Some servers refuse a bare commit id; fetch the branch deeper until it is there.
-        if (!(await fetchByRef(url, display, ref, commit, temp, signal))) throw error;
-      }
-      await git(
-        ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit],
-        display,
-        signal,
-        temp,
+      github = await options.resolveGitHub(resolved.github);
+    } catch (error) {
+      if (isSlipwayError(error)) throw error;
+      throw new SlipwayError(
+        'SOURCE_UNAVAILABLE',
+        `could not get access to GitHub repository '${resolved.github}': ${redact(String((error as Error)?.message ?? error))}`,
+        { cause: error },
       );
-      const head = (await git(['rev-parse', 'HEAD'], display, signal, temp)).trim();
-      if (head !== commit) {
-        throw new SlipwayError(
-          'SOURCE_UNAVAILABLE',
-          `checked out ${head} from ${display}, expected ${commit}`,
-        );
-      }
-      await rm(path.join(temp, '.git'), { recursive: true, force: true });
-      try {
-        await rename(temp, target);
-      } catch (error) {
-        // Another fetch of the same commit won the race; its checkout is as good as ours.
-        if (!existsSync(target)) throw error;
-      }
-    } finally {
-      await rm(temp, { recursive: true, force: true });
     }
-  }
-
-  async function fetchByRef(
-    url: string,
-    display: string,
-    ref: string,
-    commit: string,
-    dir: string,
-    signal?: AbortSignal,
-  ) {
-    if (COMMIT.test(ref)) return false;
-    for (const depth of ['50', '500', '0']) {
-      const args = ['fetch', '--quiet', '--no-tags', ...(depth === '0' ? [] : ['--depth', depth])];
-      await git([...args, '--', url, `refs/heads/${ref}`], display, signal, dir);
-      try {
-        await git(['cat-file', '-e', `${commit}^{commit}`], display, signal, dir);
-        return true;
-      } catch {
-        // Not deep enough yet.
-      }
-    }
-    throw new SlipwayError(
-      'NOT_FOUND',
-      `commit ${commit} not found on branch '${ref}' of ${display}`,
-    );
+    return withToken(baseEnv, github.url, github.token);
   }
 
   return {
@@ -182,31 +93,118 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
     ): Promise<Checkout> {
       const { signal } = fetchOptions;
       const resolved = resolveRepository(repository, options.reposDir);
-      let url = resolved.url;
-      if (resolved.github) {
-        if (!options.resolveGitHub) {
-          throw new SlipwayError(
-            'SOURCE_UNAVAILABLE',
-            `repository '${resolved.github}' is on GitHub, which needs the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)`,
-          );
-        }
-        url = (await options.resolveGitHub(resolved.github)).url;
-      }
+      const { display } = resolved;
+      checkRef(ref);
       if (fetchOptions.commit !== undefined && !COMMIT.test(fetchOptions.commit)) {
         throw new SlipwayError(
           'BAD_REQUEST',
-          `commit "${fetchOptions.commit}" is not a full 40-hex commit id`,
+          `commit "${fetchOptions.commit}" is not valid; expected a full 40-hex commit id`,
         );
       }
-      const commit =
-        fetchOptions.commit ?? (await resolveCommit(url, resolved.display, ref, signal));
-      const key = createHash('sha256').update(resolved.display).digest('hex').slice(0, 16);
-      const dir = path.join(options.cacheDir, key, commit);
-      if (!existsSync(dir)) {
-        logger.debug({ repository: resolved.display, commit }, 'fetching');
-        await checkout(url, resolved.display, ref, commit, dir, signal);
-      }
-      return { repository, url: resolved.display, ref, commit, dir };
+      // Keyed by the credential-free URL (for GitHub the canonical one), so a new token or a
+      // cache hit never needs GitHub's API.
+      const key = createHash('sha256').update(redact(resolved.url)).digest('hex').slice(0, 16);
+      const base = path.join(options.cacheDir, key);
+      const pinned = (fetchOptions.commit ?? (COMMIT.test(ref) ? ref : undefined))?.toLowerCase();
+      const done = (commit: string): Checkout => ({
+        repository,
+        url: redact(resolved.url),
+        ref,
+        commit,
+        dir: path.join(base, commit),
+      });
+      if (pinned && existsSync(path.join(base, pinned))) return done(pinned);
+
+      requireLocalRepository(resolved);
+      const how = await access(resolved);
+      const git = command(display, how, signal);
+      const commit = pinned ?? (await resolveRef(how.url, ref, git));
+      const target = path.join(base, commit);
+      if (existsSync(target)) return done(commit);
+
+      const started = Date.now();
+      logger.debug({ repository: display, ref, commit }, 'fetching');
+      await fenceOffPackageScope(options.cacheDir);
+      await fetchCommit({
+        url: how.url,
+        display,
+        ref: COMMIT.test(ref) ? null : ref,
+        commit,
+        target,
+        run: (args, cwd) => runGit(args, cwd ? { ...git, cwd } : git),
+      });
+      logger.info({ repository: display, ref, commit, ms: Date.now() - started }, 'fetched');
+      return done(commit);
+    },
+  };
+}
+
+interface Access {
+  url: string;
+  env: Record<string, string | undefined>;
+  secrets: string[];
+}
+
+/** The commit `ref` names on the remote: a branch first, then a tag (peeled when annotated). */
+async function resolveRef(url: string, ref: string, git: GitCommand): Promise<string> {
+  const names = [
+    `refs/heads/${ref}`,
+    `refs/tags/${ref}`,
+    ...(ref.startsWith('refs/') ? [ref] : []),
+  ];
+  // An annotated tag points at a tag object; only a `^{}` pattern makes ls-remote show the
+  // commit it peels to.
+  const patterns = names.flatMap((name) => [name, `${name}^{}`]);
+  const out = await runGit(['ls-remote', '--', url, ...patterns], git);
+  const refs = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const [sha, name] = line.trim().split('\t');
+    if (sha && name) refs.set(name, sha);
+  }
+  for (const name of names) {
+    const commit = refs.get(`${name}^{}`) ?? refs.get(name);
+    if (commit) return commit;
+  }
+  throw new SlipwayError('NOT_FOUND', `branch '${ref}' not found in ${git.display}`);
+}
+
+/** Refuses what git would not take as a ref, or would take as an option. */
+function checkRef(ref: string): void {
+  if (
+    !ref ||
+    ref.startsWith('-') ||
+    ref.startsWith('/') ||
+    ref.endsWith('/') ||
+    ref.endsWith('.') ||
+    ref.endsWith('.lock') ||
+    ref.includes('..') ||
+    ref.includes('@{') ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: git refuses control characters in refs
+    /[\s~^:?*[\\\u0000-\u001f\u007f]/.test(ref)
+  ) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `ref "${ref}" is not valid; expected a branch, a tag or a full 40-hex commit id`,
+    );
+  }
+}
+
+/**
+ * The token travels as an http header set through GIT_CONFIG_* variables: never in the
+ * command line (visible to `ps`), never in a URL that git could echo back.
+ */
+function withToken(env: Record<string, string | undefined>, url: string, token: string): Access {
+  if (!/^https?:\/\//i.test(url)) return { url, env, secrets: [token] };
+  const index = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  return {
+    url,
+    secrets: [token, basic],
+    env: {
+      ...env,
+      GIT_CONFIG_COUNT: String(index + 1),
+      [`GIT_CONFIG_KEY_${index}`]: `http.${new URL(url).origin}/.extraHeader`,
+      [`GIT_CONFIG_VALUE_${index}`]: `Authorization: Basic ${basic}`,
     },
   };
 }
@@ -220,6 +218,7 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
 async function fenceOffPackageScope(cacheDir: string): Promise<void> {
   const file = path.join(cacheDir, 'package.json');
   if (existsSync(file)) return;
+  await mkdir(cacheDir, { recursive: true });
   await writeFile(
     file,
     `${JSON.stringify({ description: 'Slipway checkout cache: keeps checkouts out of any enclosing package scope', type: 'commonjs' }, null, 2)}\n`,

@@ -1,11 +1,13 @@
+/** Sources (DESIGN.md section 6): fetch a repository at a ref into the cache, find its units. */
 export { digestDirectory } from './digest.js';
 export { discoverUnits } from './discover.js';
-export { createGitSource, type GitSourceOptions } from './git.js';
+export { createGitSource, type GitHubAccess, type GitSourceOptions } from './git.js';
 export { resolveUnitDirectory } from './paths.js';
 export {
   ACCEPTED_FORMS,
   type ResolvedRepository,
   redact,
+  requireLocalRepository,
   resolveRepository,
 } from './repository.js';
 export type { Checkout, DiscoveredUnit, FetchOptions, SourceFetcher } from './types.js';

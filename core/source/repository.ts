@@ -5,62 +5,95 @@ import { SlipwayError } from '../errors.js';
 
 /** Where git fetches a repository from, and how to name it in messages. */
 export interface ResolvedRepository {
-  /** What git is given: a URL (file:// for local paths, so shallow fetches work). */
+  /** What git is given: a URL (`file://` for local paths, so shallow fetches work). */
   url: string;
-  /** The URL with any credentials removed, for logs and errors. */
+  /** The repository as the caller named it, credentials removed: for logs and errors. */
   display: string;
-  /** `owner/name` when it is a GitHub repository. */
+  /** `owner/name` when it is a GitHub repository; `url` is then its canonical clone URL. */
   github?: string;
+  /** The directory of a path or bare name; `requireLocalRepository` checks it is there. */
+  local?: { dir: string; notFound: string };
 }
 
 const URL_SCHEMES = /^(https?|ssh|git|file):\/\//i;
-const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
+// `user@host:path`, the scp-like form git takes for ssh. The host must not start with `-`, or ssh
+// would read it as an option (CVE-2017-1000117).
+const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9][A-Za-z0-9.-]*:[^\s]+$/;
 const BARE_NAME = /^[A-Za-z0-9._-]+$/;
-const GITHUB_NAME = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/;
 
+/** The forms a repository may take, for error messages. */
 export const ACCEPTED_FORMS =
-  'a git URL (https://, ssh://, git@host:path, file://), an absolute or ./relative path, a repository name in SLIPWAY_REPOS_DIR, or owner/name on GitHub';
+  'a git URL (https://, http://, ssh://, git@host:path, file://), an absolute, ./ or ../ path, a repository name in the repositories directory, or owner/name on GitHub';
 
 /**
- * Resolves how a repository is named (DESIGN.md section 6) to what git fetches.
+ * Resolves how a repository is named (DESIGN.md section 6) to what git fetches. URLs are used as
+ * they are; paths become `file://` URLs; a bare name is `<reposDir>/<name>`; `owner/name` is
+ * marked as a GitHub repository for the caller to authenticate. It touches no file: a cached
+ * commit stays servable after its origin is gone (see `requireLocalRepository`).
  *
  * @example
- * resolveRepository('demo', '/srv/repos')        // { url: 'file:///srv/repos/demo', ... }
- * resolveRepository('acme/api', '/srv/repos')    // { github: 'acme/api', ... }
+ * resolveRepository('demo', '/srv/repos')     // { url: 'file:///srv/repos/demo', display: 'demo', local }
+ * resolveRepository('acme/api', '/srv/repos') // { github: 'acme/api', ... }
+ * resolveRepository('--upload-pack=x', '/')   // throws BAD_REQUEST
  */
 export function resolveRepository(repository: string, reposDir: string): ResolvedRepository {
   const value = repository.trim();
-  if (!value || value.startsWith('-') || /[\s\0]/.test(value)) {
-    throw new SlipwayError(
+  const invalid = () =>
+    new SlipwayError(
       'BAD_REQUEST',
-      `repository "${repository}" is not valid; expected ${ACCEPTED_FORMS}`,
+      `repository "${redact(repository)}" is not valid; expected ${ACCEPTED_FORMS}`,
     );
+  // A leading `-` would reach git as an option (`--upload-pack=...`); whitespace and control
+  // characters belong in no repository name we accept.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (!value || value.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(value)) throw invalid();
+  if (URL_SCHEMES.test(value)) {
+    const host = value.replace(URL_SCHEMES, '').replace(/^[^/@]*@/, '');
+    if (host.startsWith('-')) throw invalid();
+    return { url: value, display: redact(value) };
   }
-  if (URL_SCHEMES.test(value)) return { url: value, display: redact(value) };
   if (SCP_LIKE.test(value)) return { url: value, display: value };
   if (path.isAbsolute(value) || value.startsWith('./') || value.startsWith('../')) {
-    const absolute = path.resolve(value);
-    return { url: pathToFileURL(absolute).href, display: absolute };
+    const dir = path.resolve(value);
+    const notFound = `repository '${value}' not found: no such directory`;
+    return { url: pathToFileURL(dir).href, display: value, local: { dir, notFound } };
   }
   if (BARE_NAME.test(value) && value !== '.' && value !== '..') {
     const dir = path.join(reposDir, value);
-    if (!existsSync(dir)) {
-      throw new SlipwayError(
-        'NOT_FOUND',
-        `repository '${value}' not found in ${reposDir} (SLIPWAY_REPOS_DIR)`,
-      );
-    }
-    return { url: pathToFileURL(dir).href, display: value };
+    const notFound = `repository '${value}' not found in ${reposDir}`;
+    return { url: pathToFileURL(dir).href, display: value, local: { dir, notFound } };
   }
-  if (GITHUB_NAME.test(value))
+  if (GITHUB_NAME.test(value) && !/\/\.\.?$/.test(value)) {
     return { url: `https://github.com/${value}.git`, display: value, github: value };
-  throw new SlipwayError(
-    'BAD_REQUEST',
-    `repository "${repository}" is not valid; expected ${ACCEPTED_FORMS}`,
-  );
+  }
+  throw invalid();
 }
 
-/** Removes credentials from URLs in a text (`https://user:token@host` -> `https://***@host`). */
-export function redact(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+/**
+ * Throws NOT_FOUND when a path or bare name does not exist, e.g.
+ * `repository 'x' not found in /srv/repos`. URLs and GitHub names pass (git will tell).
+ */
+export function requireLocalRepository(resolved: ResolvedRepository): void {
+  if (resolved.local && !existsSync(resolved.local.dir)) {
+    throw new SlipwayError('NOT_FOUND', resolved.local.notFound);
+  }
+}
+
+/**
+ * Removes credentials from every URL in a text, and every given secret wherever it appears.
+ *
+ * @example
+ * redact('https://x-access-token:ghs_abc@github.com/a/b.git') // 'https://***@github.com/a/b.git'
+ */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  // Any user part of an http(s) URL may be a token (`https://TOKEN@host`); elsewhere only a
+  // password is (`ssh://git@host` names a user, nothing secret).
+  let result = text.replace(
+    /([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi,
+    (all, scheme: string, user: string) =>
+      /^https?:/i.test(scheme) || user.includes(':') ? `${scheme}***@` : all,
+  );
+  for (const secret of secrets) if (secret) result = result.split(secret).join('***');
+  return result;
 }

@@ -1,0 +1,140 @@
+import { Cron } from 'croner';
+
+/** Lowercase RFC 1123 label: what Kubernetes accepts as an object name (at most 63 chars). */
+export const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const QUANTITY = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+const SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+// Kubernetes CronJobs take these; croner knows them all.
+const CRON_NICKNAMES = [
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@midnight',
+  '@hourly',
+];
+
+/** True for a Kubernetes quantity such as `100m`, `0.5`, `128Mi`, `1G` or `1e3`. */
+export function isQuantity(text: string): boolean {
+  return QUANTITY.test(text);
+}
+
+/**
+ * The value of a Kubernetes quantity as a number (cores or bytes), to compare a request with
+ * its limit; NaN when it is not one.
+ *
+ * @example
+ * quantityValue('500m') // 0.5
+ * quantityValue('1Gi')  // 1073741824
+ */
+export function quantityValue(text: string): number {
+  const match = QUANTITY.exec(text);
+  if (!match) return Number.NaN;
+  const [, number = '', suffix = ''] = match;
+  if (/^[eE]/.test(suffix)) return Number(`${number}${suffix}`);
+  return Number(number) * (SUFFIX[suffix] ?? Number.NaN);
+}
+
+/**
+ * Splits `labels` ("key:value", comma-separated for several; spaces around each part trimmed).
+ * Pairs without a `:` are left out; `labelProblems` reports them.
+ *
+ * @example
+ * parseLabels('team:data, tier:batch') // { team: 'data', tier: 'batch' }
+ */
+export function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const { key, value } of labelPairs(text)) if (value !== null) labels[key] = value;
+  return labels;
+}
+
+/** What is wrong with a `labels` string: each pair, key and value Kubernetes would refuse. */
+export function labelProblems(text: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const { pair, key, value } of labelPairs(text)) {
+    if (value === null) {
+      problems.push(`"labels" has "${pair}"; expected key:value pairs separated by commas`);
+      continue;
+    }
+    if (seen.has(key)) problems.push(`"labels" has the key "${key}" twice; expected each once`);
+    seen.add(key);
+    const slash = key.lastIndexOf('/');
+    const prefix = slash >= 0 ? key.slice(0, slash) : null;
+    const name = key.slice(slash + 1);
+    if (prefix !== null && (!DNS_SUBDOMAIN.test(prefix) || prefix.length > 253)) {
+      problems.push(
+        `"labels" key "${key}" has the prefix "${prefix}", which is not a valid Kubernetes label key prefix; expected a lowercase DNS subdomain such as "example.com"`,
+      );
+    }
+    if (!LABEL_NAME.test(name) || name.length > 63) {
+      problems.push(
+        `"labels" key "${key}" is not a valid Kubernetes label key; expected [prefix/]name, the name at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`,
+      );
+    }
+    if (!LABEL_VALUE.test(value) || value.length > 63) {
+      problems.push(
+        `"labels" value "${value}" of "${key}" is not a valid Kubernetes label value; expected at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`,
+      );
+    }
+  }
+  return problems;
+}
+
+function labelPairs(text: string): { pair: string; key: string; value: string | null }[] {
+  return text
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const index = pair.indexOf(':');
+      if (index < 0) return { pair, key: pair, value: null };
+      return { pair, key: pair.slice(0, index).trim(), value: pair.slice(index + 1).trim() };
+    });
+}
+
+/**
+ * Why a cron expression is invalid, or null when it is a 5- or 6-field expression (seconds
+ * first) or a nickname such as `@daily` that croner accepts.
+ *
+ * @example
+ * cronProblem('*\/5 * * * *') // null
+ * cronProblem('every day')   // '"schedule" is "every day"; expected a cron expression ...'
+ */
+export function cronProblem(expression: string): string | null {
+  const text = expression.trim();
+  const expected =
+    'expected a cron expression of 5 fields (or 6 with seconds) such as "*/5 * * * *", or @hourly, @daily, @weekly, @monthly, @yearly';
+  const fields = text.split(/\s+/).length;
+  if (text.startsWith('@') ? !CRON_NICKNAMES.includes(text) : fields < 5 || fields > 6) {
+    return `"schedule" is "${expression}"; ${expected}`;
+  }
+  try {
+    new Cron(text, { paused: true }).stop();
+    return null;
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^CronPattern: /, '');
+    return `"schedule" is "${expression}"; ${expected} (${reason})`;
+  }
+}

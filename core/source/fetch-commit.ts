@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isSlipwayError, SlipwayError } from '../errors.js';
+
+/** What `fetchCommit` needs: where from, what, where to, and a bound git runner. */
+export interface FetchCommitOptions {
+  url: string;
+  /** The repository as messages name it. */
+  display: string;
+  /** The branch or tag to deepen when the server refuses a bare commit id; null for none. */
+  ref: string | null;
+  /** Full 40-hex commit id. */
+  commit: string;
+  /** Final checkout directory; must not exist yet (another fetch may create it meanwhile). */
+  target: string;
+  /** Runs git in `cwd` with the environment, timeout and signal of this fetch. */
+  run: (args: string[], cwd?: string) => Promise<string>;
+}
+
+// The server would not hand out an object it did not advertise (protocol v0 without
+// uploadpack.allowReachableSHA1InWant), or the object is not there at all.
+const REFUSED =
+  /not our ref|unadvertised object|couldn't find remote ref|no such remote ref|bad object|upload-pack: not our/i;
+const DEEPER = [['--depth', '50'], ['--depth', '500'], ['--depth', '5000'], ['--unshallow']];
+
+/**
+ * Fetches one commit shallowly and leaves its files, without `.git`, at `target`. The checkout
+ * is built in a temp directory next to `target` and renamed into place only once it is whole and
+ * its HEAD is verified, so `target` is either complete or absent; that rename is the completion
+ * marker. When another fetch wins the race to `target`, its checkout is kept and ours dropped.
+ *
+ * @example
+ * await fetchCommit({ url, display: 'demo', ref: 'main', commit, target, run });
+ */
+export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
+  const { url, display, ref, commit, target, run } = options;
+  await mkdir(path.dirname(target), { recursive: true });
+  const temp = await mkdtemp(path.join(path.dirname(target), '.fetch-'));
+  try {
+    await run(['-c', 'init.defaultBranch=slipway', 'init', '--quiet', '--template=', '--', temp]);
+    try {
+      await run(['fetch', '--quiet', '--no-tags', '--depth', '1', '--', url, commit], temp);
+    } catch (error) {
+      if (!refused(error)) throw error;
+      if (ref === null) {
+        throw new SlipwayError('NOT_FOUND', `commit ${commit} not found in ${display}`, {
+          cause: error,
+        });
+      }
+      await deepenUntilPresent(options, temp);
+    }
+    await run(
+      ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit, '--'],
+      temp,
+    );
+    const head = (await run(['rev-parse', '--verify', 'HEAD^{commit}'], temp)).trim();
+    if (head !== commit) {
+      throw new SlipwayError(
+        'SOURCE_UNAVAILABLE',
+        `checked out ${head} from ${display}; expected ${commit}`,
+      );
+    }
+    await rm(path.join(temp, '.git'), { recursive: true, force: true });
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      // Another fetch of the same commit renamed its checkout first; it is as good as ours.
+      if (!existsSync(target)) throw error;
+    }
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** Fetches `ref` ever deeper until `commit` is among the objects, or the history runs out. */
+async function deepenUntilPresent(options: FetchCommitOptions, dir: string): Promise<void> {
+  const { url, display, ref, commit, run } = options;
+  for (const depth of DEEPER) {
+    await run(['fetch', '--quiet', '--no-tags', ...depth, '--', url, ref as string], dir);
+    try {
+      await run(['cat-file', '-e', `${commit}^{commit}`], dir);
+      return;
+    } catch (error) {
+      if (isSlipwayError(error, 'STOPPED')) throw error;
+    }
+    // The whole history is here and the commit is not in it.
+    if (!existsSync(path.join(dir, '.git', 'shallow'))) break;
+  }
+  throw new SlipwayError('NOT_FOUND', `commit ${commit} not found on '${ref}' of ${display}`);
+}
+
+function refused(error: unknown): boolean {
+  if (!isSlipwayError(error) || error.retryable || error.code === 'STOPPED') return false;
+  return REFUSED.test(String(error.details.stderr ?? error.message));
+}

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { type ErrorCode, SlipwayError } from '../errors.js';
+import { redact } from './repository.js';
+
+/** How to run git: which binary, with what environment, for how long. */
+export interface GitCommand {
+  /** The git binary (default `git`). */
+  git: string;
+  /** The whole environment git sees. */
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  /** The repository as messages name it (credentials already removed). */
+  display: string;
+  /** Values never to show in a message (tokens), besides URL credentials. */
+  secrets: readonly string[];
+  cwd?: string;
+  signal?: AbortSignal;
+}
+
+// Failures another attempt may cure: DNS, TCP, TLS, and 5xx or 429 from an http server.
+const TRANSIENT =
+  /could not resolve (host|proxy)|temporary failure in name resolution|connection (reset|refused|timed out)|operation timed out|network is unreachable|no route to host|early eof|remote end hung up unexpectedly|rpc failed; (curl|http (5\d\d|429))|returned error: (5\d\d|429)|gnutls_handshake|ssl_(read|write|connect)|unexpected disconnect/i;
+const MISSING =
+  /does not appear to be a git repository|repository not found|repository '[^']*' not found|returned error: 404/i;
+const MAX_OUTPUT = 16 * 1024 * 1024;
+
+/**
+ * Runs one git command without a shell and returns its stdout. A failure is a SlipwayError whose
+ * message holds git's stderr (credentials and secrets removed): NOT_FOUND when the repository is
+ * not there, retryable SOURCE_UNAVAILABLE for network trouble and timeouts, STOPPED when
+ * `signal` aborts it, SOURCE_UNAVAILABLE otherwise. `details.stderr` keeps the redacted text.
+ *
+ * @example
+ * await runGit(['ls-remote', '--', url, 'refs/heads/main'], command)
+ */
+export function runGit(args: string[], command: GitCommand): Promise<string> {
+  const { signal, display } = command;
+  const what = `git ${args[0]} of ${display}`;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new SlipwayError('STOPPED', `${what} was stopped`, { cause: signal.reason }));
+      return;
+    }
+    // Its own process group: a timeout or an abort kills git with the helpers it started
+    // (upload-pack, remote-https, ssh), and ssh finds no terminal to ask a password on.
+    const child = spawn(command.git, args, {
+      cwd: command.cwd,
+      env: command.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let size = 0;
+    let ended: 'timeout' | 'abort' | null = null;
+    const kill = (why: 'timeout' | 'abort') => {
+      ended ??= why;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => kill('timeout'), command.timeoutMs);
+    const onAbort = () => kill('abort');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_OUTPUT) into.push(chunk);
+    };
+    child.stdout.on('data', collect(stdout));
+    child.stderr.on('data', collect(stderr));
+    let settled = false;
+    const settle = (error: Error | null, code: number | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (!error && code === 0 && !ended) return resolve(Buffer.concat(stdout).toString('utf8'));
+      const text = redact(
+        error ? error.message : Buffer.concat(stderr).toString('utf8'),
+        command.secrets,
+      );
+      if (ended === 'abort') {
+        return reject(
+          new SlipwayError('STOPPED', `${what} was stopped`, { cause: signal?.reason }),
+        );
+      }
+      if (ended === 'timeout') {
+        return reject(
+          new SlipwayError(
+            'SOURCE_UNAVAILABLE',
+            `${what} timed out after ${command.timeoutMs / 1000} s`,
+            { retryable: true, details: { stderr: text.trim() } },
+          ),
+        );
+      }
+      const detail = summarize(text) || `exit code ${code}`;
+      const code_: ErrorCode = MISSING.test(text) ? 'NOT_FOUND' : 'SOURCE_UNAVAILABLE';
+      reject(
+        new SlipwayError(code_, `${what} failed: ${detail}`, {
+          retryable: code_ === 'SOURCE_UNAVAILABLE' && TRANSIENT.test(text),
+          details: { stderr: text.trim() },
+        }),
+      );
+    };
+    child.once('error', (error) => settle(error, null));
+    child.once('close', (code) => settle(null, code));
+  });
+}
+
+/** The lines of git's stderr that say what went wrong, on one line. */
+function summarize(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const telling = lines.filter((line) => /^(fatal|error|remote|ssh):/i.test(line));
+  return (telling.length > 0 ? telling.slice(0, 3) : lines.slice(-3)).join(' ');
+}
