@@ -1,4 +1,9 @@
-import { SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, type ServerProcess, startServer } from './helpers/server.js';
 
@@ -135,5 +140,48 @@ describe('the Identity header from an untrusted peer', () => {
       { 'x-forwarded-host': 'evil.example.com' },
     );
     expect(created.json._links.self.href.startsWith(server.url)).toBe(true);
+  });
+});
+
+describe('JWTs verified against a JWKS', () => {
+  let server: ServerProcess;
+  let jwks: Server;
+  let privateKey: PrivateKey;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const address = jwks.address() as AddressInfo;
+    server = await startServer({
+      env: { SLIPWAY_JWKS_URL: `http://127.0.0.1:${address.port}/jwks.json` },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    jwks?.close();
+  });
+
+  it('accepts a token signed by a key of the JWKS and refuses one signed by another key', async () => {
+    const sign = (key: PrivateKey) =>
+      new SignJWT({ email: 'ops@example.com' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+        .setExpirationTime('5m')
+        .sign(key);
+    const good = await request(`${server.url}/api/workspaces`, 'GET', undefined, {
+      authorization: `Bearer ${await sign(privateKey)}`,
+    });
+    expect(good.status).toBe(200);
+    const stranger = (await generateKeyPair('RS256')).privateKey;
+    const bad = await request(`${server.url}/api/workspaces`, 'GET', undefined, {
+      authorization: `Bearer ${await sign(stranger)}`,
+    });
+    expect(bad.status).toBe(401);
+    expect(bad.json.message).toMatch(/not a valid JWT/);
   });
 });

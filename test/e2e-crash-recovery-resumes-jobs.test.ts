@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { slowJob } from './fixtures/tasks.js';
 import { createRepo } from './helpers/git.js';
-import { isAlive } from './helpers/local-runtime.js';
+import { isAlive } from './helpers/local-runtime/harness.js';
 import {
   eventually,
   jobLog,
@@ -31,8 +31,8 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
     await eventually(
       async () => (existsSync(marker) ? true : undefined),
-      20_000,
       'the job process to start',
+      20_000,
     );
     const firstPid = Number(/start (\d+)/.exec(readFileSync(marker, 'utf8'))?.[1]);
     expect((await first.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('RUNNING');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob, slowJob } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
-import { isAlive } from './helpers/local-runtime.js';
+import { isAlive } from './helpers/local-runtime/harness.js';
 import {
   eventually,
   jobLog,
@@ -37,8 +37,8 @@ describe('job logs, withdraw and delete', () => {
     const jobId = queued.json.id;
     await eventually(
       async () => (existsSync(marker) ? true : undefined),
-      20_000,
       'the slow job to start',
+      20_000,
     );
     const pid = Number(/start (\d+)/.exec(readFileSync(marker, 'utf8'))?.[1]);
     expect(isAlive(pid)).toBe(true);
@@ -52,8 +52,8 @@ describe('job logs, withdraw and delete', () => {
     });
     await eventually(
       async () => (isAlive(pid) ? undefined : true),
-      10_000,
       'the job process to die',
+      10_000,
     );
     expect(readFileSync(marker, 'utf8')).not.toContain('end');
     const log = await jobLog(server, jobId);
@@ -74,7 +74,15 @@ describe('job logs, withdraw and delete', () => {
       `/api/workspaces/${workspaceId}/deployments?plan=false`,
     );
     expect((await server.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('QUEUED');
-    const withdrawn = await server.api('PUT', `/api/jobs/${queued.json.id}/stopped`);
+    // A newer deploy supersedes the queued one; the newest stays queued behind the running one.
+    const newer = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const superseded = await server.api('GET', `/api/jobs/${queued.json.id}`);
+    expect(superseded.json).toMatchObject({
+      status: 'STOPPED',
+      message: `superseded by job ${newer.json.id}`,
+    });
+    expect((await server.api('GET', `/api/jobs/${newer.json.id}`)).json.status).toBe('QUEUED');
+    const withdrawn = await server.api('PUT', `/api/jobs/${newer.json.id}/stopped`);
     expect(withdrawn.json.status).toBe('STOPPED');
     expect((await server.api('DELETE', `/api/jobs/${running.json.id}`)).status).toBe(204);
     expect((await server.api('GET', `/api/jobs/${running.json.id}`)).status).toBe(404);

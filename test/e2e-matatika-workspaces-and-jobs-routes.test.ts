@@ -178,6 +178,33 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     expect(logs.status).toBe(400);
     const after = (await server.api('GET', '/api/workspaces?size=1000')).json.page.totalElements;
     expect(after).toBe(before);
+
+    // A bad update changes nothing either.
+    const target = await server.api('POST', '/api/workspaces', {
+      name: 'put-target',
+      repositoryUrl: repo.dir,
+    });
+    await server.api('POST', '/api/workspaces', { name: 'put-other', repositoryUrl: repo.dir });
+    const updates: Array<[unknown, number, RegExp]> = [
+      [{ branch: '' }, 400, /"branch" is ""; expected a branch name/],
+      [{ namespace: 'UPPER' }, 400, /"namespace" is "UPPER"/],
+      [{ owner: 'me' }, 400, /unknown field "owner"/],
+      [{ name: 'put-other' }, 409, /'put-other' is already taken/],
+    ];
+    for (const [body, status, message] of updates) {
+      const response = await server.api('PUT', `/api/workspaces/${target.json.id}`, body);
+      expect(response.status, JSON.stringify(body)).toBe(status);
+      expect(response.json.message).toMatch(message);
+    }
+    // Sending back what GET returned (read-only fields included) is a valid update.
+    const roundTrip = await server.api('PUT', `/api/workspaces/${target.json.id}`, target.json);
+    expect(roundTrip.status).toBe(200);
+    const unchanged = await server.api('GET', `/api/workspaces/${target.json.id}`);
+    expect(unchanged.json).toMatchObject({
+      name: 'put-target',
+      branch: 'main',
+      namespace: 'put-target',
+    });
   });
 
   it('answers a duplicate workspace name with 409, unknown ids with 404 and unknown routes with 404', async () => {

@@ -101,8 +101,8 @@ describe('a workspace deploy through the real server, on the local runtime', () 
     expect(log).toContain("service 'web' pruned");
     await eventually(
       async () => ((await isListening(port)) ? undefined : true),
-      10_000,
       'web to stop',
+      10_000,
     );
     expect(await (await fetch(`http://127.0.0.1:${apiPort}/`)).text()).toBe('api');
   });

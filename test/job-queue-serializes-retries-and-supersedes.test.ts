@@ -4,7 +4,7 @@ import { type JobHandlerEntry, JobQueue, WorkerPool } from '../core/jobs/index.j
 import { createMemoryStore } from '../core/store/memory.js';
 import type { Store } from '../core/store/types.js';
 import { type Job, type JobType, silentLogger, systemClock } from '../core/types.js';
-import { eventually } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
 
 interface Harness {
   store: Store;
@@ -40,14 +40,10 @@ function harness(
 }
 
 async function ended(store: Store, id: string): Promise<Job> {
-  return eventually(
-    async () => {
-      const job = store.getJob(id);
-      return job && ['COMPLETE', 'ERROR', 'STOPPED'].includes(job.status) ? job : undefined;
-    },
-    10_000,
-    `job ${id} to end`,
-  );
+  return eventually(async () => {
+    const job = store.getJob(id);
+    return job && ['COMPLETE', 'ERROR', 'STOPPED'].includes(job.status) ? job : undefined;
+  }, `job ${id} to end`);
 }
 
 function logText(store: Store, id: string): string {
@@ -215,7 +211,10 @@ describe('the job queue', () => {
     });
     pool.start();
     const { job } = queue.enqueue({ type: 'WORKSPACE_DEPLOY', target: 't' });
-    await eventually(async () => (store.getJob(job.id)?.status === 'RUNNING' ? true : undefined));
+    await eventually(
+      async () => (store.getJob(job.id)?.status === 'RUNNING' ? true : undefined),
+      'the job to run',
+    );
     const stopped = queue.withdraw(job.id, 'alice@example.com');
     expect(stopped.status).toBe('STOPPED');
     await pool.settled(job.id);
