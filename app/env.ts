@@ -57,9 +57,7 @@ const envSchema = z.object({
     .min(16, { error: 'expected at least 16 characters (use a long random token)' })
     .optional(),
   SLIPWAY_RUNTIME: z
-    .enum(['local'], {
-      error: 'expected "local" (the kubernetes runtime is not part of this build yet)',
-    })
+    .enum(['local', 'kubernetes'], { error: 'expected "local" or "kubernetes"' })
     .default('local'),
   KUBECONFIG: nonEmpty.optional(),
   SLIPWAY_REPOS_DIR: nonEmpty.default('./repos'),
@@ -93,6 +91,8 @@ export type Env = z.infer<typeof envSchema> & {
   trustedPeers: BlockList;
   /** Whether the GitHub App has what it needs to run. */
   githubApp: boolean;
+  /** Whether this process runs in a Kubernetes pod (its service account can be used). */
+  inCluster: boolean;
 };
 
 /** A bad variable: `message` is the one line the process prints before it exits. */
@@ -140,6 +140,7 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
     githubApp: Boolean(
       env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH) && env.WEBHOOK_SECRET,
     ),
+    inCluster: Boolean(source.KUBERNETES_SERVICE_HOST),
   };
 }
 

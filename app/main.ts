@@ -3,6 +3,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createEngine } from '../core/engine.js';
+import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
@@ -52,11 +53,20 @@ async function main(): Promise<void> {
   else if (admin.file) logger.info({ file: admin.file }, 'admin token read from file');
 
   const store = openSqliteStore(path.join(env.dataDir, 'slipway.db'));
-  const runtime = createLocalRuntime({
-    stateDir: path.join(env.dataDir, 'local'),
-    logger: logger.child({ component: 'runtime' }),
-    baseEnv: pickEnv(WORKLOAD_ENV),
-  });
+  const runtime =
+    env.SLIPWAY_RUNTIME === 'kubernetes'
+      ? createKubernetesRuntime({
+          kubeConfig: loadKubeConfig({
+            ...(env.KUBECONFIG ? { path: path.resolve(env.KUBECONFIG) } : {}),
+            inCluster: env.inCluster,
+          }),
+          logger: logger.child({ component: 'runtime' }),
+        })
+      : createLocalRuntime({
+          stateDir: path.join(env.dataDir, 'local'),
+          logger: logger.child({ component: 'runtime' }),
+          baseEnv: pickEnv(WORKLOAD_ENV),
+        });
   const source = createGitSource({
     cacheDir: path.join(env.dataDir, 'checkouts'),
     env: pickEnv(GIT_ENV),

@@ -24,7 +24,19 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, 'PORT is "eighty"; expected a port number from 0 to 65535'],
     [{ PORT: '70000' }, 'PORT is "70000"; expected a port number from 0 to 65535'],
     [{ SLIPWAY_WORKERS: '0' }, 'SLIPWAY_WORKERS is "0"; expected a whole number from 1 to 64'],
-    [{ SLIPWAY_RUNTIME: 'docker' }, 'SLIPWAY_RUNTIME is "docker"; expected "local"'],
+    [{ SLIPWAY_RUNTIME: 'docker' }, 'SLIPWAY_RUNTIME is "docker"; expected "local" or "kubernetes"'],
+    [
+      { SLIPWAY_RUNTIME: 'kubernetes' },
+      'SLIPWAY_RUNTIME is "kubernetes" but KUBECONFIG is not set and Slipway is not running in a pod',
+    ],
+    [
+      { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: '/nowhere/kubeconfig' },
+      'KUBECONFIG is "/nowhere/kubeconfig", which does not exist; expected a kubeconfig file',
+    ],
+    [
+      { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: '/etc/hostname' },
+      'KUBECONFIG is "/etc/hostname", whose current context names no cluster',
+    ],
     [
       { SLIPWAY_IDENTITY_CIDRS: '10.0.0.0/99' },
       'SLIPWAY_IDENTITY_CIDRS is "10.0.0.0/99"; "10.0.0.0/99" is not a CIDR',

@@ -1,0 +1,378 @@
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type V1CronJob,
+  type V1Deployment,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { SlipwayError } from '../../errors.js';
+import { type Logger, silentLogger } from '../../types.js';
+import {
+  type ApplyOptions,
+  type ApplyOutcome,
+  LABELS,
+  type ListFilter,
+  type LogLine,
+  type LogOptions,
+  MANAGED_BY_VALUE,
+  type PodInfo,
+  type Runtime,
+  type Workload,
+  type WorkloadInfo,
+  type WorkloadKind,
+  type WorkloadRef,
+  type WorkloadStatus,
+} from '../types.js';
+import { DEFAULT_RETRY, type RetryOptions, statusCode, withRetries } from './api-errors.js';
+import { judgeCronJob, judgeDeployment, judgeJob, missingStatus, podInfo } from './judge-health.js';
+import { podLogs } from './pod-logs.js';
+import {
+  assertRunnable,
+  DEFAULT_SERVICE_PORT,
+  KIND_LABEL,
+  primaryKind,
+  renderObjects,
+  SELECTOR_LABEL,
+  SPEC_HASH_ANNOTATION,
+} from './render-objects.js';
+import { WatchedCollection } from './watched-collection.js';
+
+export interface KubernetesRuntimeOptions {
+  kubeConfig: KubeConfig;
+  logger?: Logger;
+  retry?: RetryOptions;
+  /** API calls an apply makes at once. */
+  concurrency?: number;
+  /** How long a deleted Job may take to disappear before it is created again. */
+  deleteWaitMs?: number;
+}
+
+const FIELD_MANAGER = 'slipway';
+const MANAGED = `${LABELS.managedBy}=${MANAGED_BY_VALUE}`;
+const API_VERSION = { Job: 'batch/v1', CronJob: 'batch/v1', Deployment: 'apps/v1', Service: 'v1', Ingress: 'networking.k8s.io/v1' } as const;
+type PrimaryKind = 'Job' | 'CronJob' | 'Deployment';
+type Primary = V1Job | V1CronJob | V1Deployment;
+
+interface NamespaceCaches {
+  Job: WatchedCollection<V1Job>;
+  CronJob: WatchedCollection<V1CronJob>;
+  Deployment: WatchedCollection<V1Deployment>;
+  pods: WatchedCollection<V1Pod>;
+}
+
+/**
+ * The Kubernetes runtime (DESIGN.md section 5), on @kubernetes/client-node: server-side apply with
+ * field manager `slipway`, Slipway's labels on everything, health judged from watched objects
+ * (a dropped watch resumes from its resourceVersion), pod logs streamed for the job log, and
+ * transient API failures retried with capped backoff.
+ */
+export class KubernetesRuntime implements Runtime {
+  readonly name = 'kubernetes' as const;
+  private readonly objects: KubernetesObjectApi;
+  private readonly core: CoreV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly logger: Logger;
+  private readonly retry: RetryOptions;
+  private readonly caches = new Map<string, NamespaceCaches>();
+  /** The uid and generation each workload's primary object had when we last applied it. */
+  private readonly applied = new Map<string, { uid: string; generation: number }>();
+
+  constructor(private readonly options: KubernetesRuntimeOptions) {
+    const kc = options.kubeConfig;
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.batch = kc.makeApiClient(BatchV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.logger = options.logger ?? silentLogger;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    for (const caches of this.caches.values()) for (const collection of Object.values(caches)) collection.stop();
+    this.caches.clear();
+  }
+
+  async ensureNamespace(namespace: string): Promise<void> {
+    const exists = await this.call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), true);
+    if (exists) return;
+    try {
+      await this.call(`create namespace ${namespace}`, () =>
+        this.core.createNamespace({ body: { metadata: { name: namespace, labels: { [LABELS.managedBy]: MANAGED_BY_VALUE } } } }),
+      );
+    } catch (error) {
+      // Someone created it meanwhile: what we wanted.
+      if (!(error instanceof SlipwayError && error.code === 'CONFLICT')) throw error;
+    }
+  }
+
+  async listNamespaces(): Promise<string[]> {
+    const list = await this.call('list namespaces', () => this.core.listNamespace({ labelSelector: MANAGED }));
+    return (list?.items ?? []).map((ns) => ns.metadata?.name ?? '').filter(Boolean).sort();
+  }
+
+  async apply(workloads: Workload[], options: ApplyOptions = {}): Promise<ApplyOutcome[]> {
+    assertRunnable(workloads);
+    const dryRun = options.dryRun === true;
+    const namespaces = [...new Set(workloads.map((w) => w.namespace))];
+    const current = new Map<string, Primary>();
+    const missingNamespaces = new Set<string>();
+    for (const namespace of namespaces) {
+      const found = await this.listPrimaries(namespace);
+      if (found === undefined) missingNamespaces.add(namespace);
+      for (const object of found ?? []) current.set(`${object.kind}/${namespace}/${object.metadata?.name}`, object);
+    }
+    return mapLimit(workloads, this.options.concurrency ?? 16, async (workload): Promise<ApplyOutcome> => {
+      const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+      const existing = current.get(`${primaryKind(workload.kind)}/${workload.namespace}/${workload.name}`);
+      if (existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === workload.specHash && kindOf(existing) === workload.kind) {
+        return { ...ref, action: 'unchanged' };
+      }
+      const action = existing ? 'changed' : 'created';
+      if (dryRun) {
+        // The server validates what would be applied (a changed Job is replaced, not patched).
+        if (!missingNamespaces.has(workload.namespace) && !(workload.kind === 'job' && existing)) {
+          for (const object of renderObjects(workload)) await this.applyObject(object, true);
+        }
+        return { ...ref, action };
+      }
+      if (existing && (workload.kind === 'job' || kindOf(existing) !== workload.kind)) {
+        // A Job's pod template is immutable: a changed job is deleted and created again.
+        await this.deleteAndWait(existing);
+      }
+      const rendered = renderObjects(workload);
+      for (const object of rendered) {
+        const result = await this.applyObject(object, false);
+        if (object.kind === primaryKind(workload.kind)) {
+          this.applied.set(refKey(ref), { uid: result.metadata?.uid ?? '', generation: result.metadata?.generation ?? 0 });
+        }
+      }
+      if (existing) await this.removeLeftovers(workload, rendered);
+      return { ...ref, action };
+    });
+  }
+
+  async delete(ref: WorkloadRef): Promise<boolean> {
+    const kinds: (keyof typeof API_VERSION)[] =
+      ref.kind === 'service' ? ['Deployment', 'Service', 'Ingress'] : [primaryKind(ref.kind)];
+    let existed = false;
+    for (const kind of kinds) {
+      const gone = await this.deleteObject(spec(kind, ref.namespace, ref.name));
+      if (kind === primaryKind(ref.kind)) existed = gone;
+    }
+    this.applied.delete(refKey(ref));
+    return existed;
+  }
+
+  async list(filter: ListFilter = {}): Promise<WorkloadInfo[]> {
+    const selector = [MANAGED, ...Object.entries(filter.labels ?? {}).map(([k, v]) => `${k}=${v}`)].join(',');
+    const kinds: PrimaryKind[] = filter.kind ? [primaryKind(filter.kind)] : ['Job', 'CronJob', 'Deployment'];
+    const infos: WorkloadInfo[] = [];
+    for (const kind of kinds) {
+      for (const object of await this.listKind(kind, filter.namespace, selector)) {
+        const kindName = kindOf(object);
+        if (filter.kind && kindName !== filter.kind) continue;
+        infos.push({
+          kind: kindName,
+          namespace: object.metadata?.namespace ?? '',
+          name: object.metadata?.name ?? '',
+          labels: { ...object.metadata?.labels },
+          created: isoOf(object.metadata?.creationTimestamp),
+          schedule: object.kind === 'CronJob' ? ((object as V1CronJob).spec?.schedule ?? null) : null,
+          replicas: object.kind === 'Deployment' ? ((object as V1Deployment).spec?.replicas ?? 1) : 1,
+        });
+      }
+    }
+    return infos;
+  }
+
+  async pods(namespace?: string): Promise<PodInfo[]> {
+    const list = await this.call(`list pods${namespace ? ` in ${namespace}` : ''}`, () =>
+      namespace ? this.core.listNamespacedPod({ namespace, labelSelector: MANAGED }) : this.core.listPodForAllNamespaces({ labelSelector: MANAGED }),
+    );
+    return (list?.items ?? []).map((pod) => {
+      const labels = pod.metadata?.labels ?? {};
+      const kind = (labels[KIND_LABEL] as WorkloadKind | undefined) ?? (labels['job-name'] ? 'job' : 'deployment');
+      const name = labels[SELECTOR_LABEL] ?? labels['job-name'] ?? '';
+      return podInfo(pod, { kind, namespace: pod.metadata?.namespace ?? namespace ?? '', name });
+    });
+  }
+
+  async status(ref: WorkloadRef): Promise<WorkloadStatus> {
+    const caches = await this.cachesFor(ref.namespace);
+    const kind = primaryKind(ref.kind);
+    let primary: Primary | undefined = caches[kind].get(ref.name, ref.namespace);
+    if (!primary || this.isStale(ref, primary)) primary = await this.readObject<Primary>(spec(kind, ref.namespace, ref.name));
+    if (!primary || kindOf(primary) !== ref.kind) return missingStatus(ref);
+    const pods = this.podsOf(ref, caches.pods.list(ref.namespace));
+    const judged =
+      kind === 'Job'
+        ? judgeJob(primary as V1Job, pods)
+        : kind === 'CronJob'
+          ? judgeCronJob(primary as V1CronJob)
+          : judgeDeployment(primary as V1Deployment, pods, ref.kind === 'service' ? this.address(primary as V1Deployment, ref) : null);
+    return { ...ref, ...judged };
+  }
+
+  logs(ref: WorkloadRef, options: LogOptions = {}): AsyncIterable<LogLine> {
+    return podLogs(this.options.kubeConfig, {
+      follow: options.follow === true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      container: 'task',
+      pods: async () => this.podsOf(ref, (await this.cachesFor(ref.namespace)).pods.list(ref.namespace)),
+      finished: async () => ref.kind === 'job' && (await this.status(ref)).health !== 'progressing',
+    });
+  }
+
+  /** The primaries Slipway owns in a namespace; undefined when the namespace does not exist. */
+  private async listPrimaries(namespace: string): Promise<Primary[] | undefined> {
+    const exists = await this.call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), true);
+    if (!exists) return undefined;
+    const all: Primary[] = [];
+    for (const kind of ['Job', 'CronJob', 'Deployment'] as const) all.push(...(await this.listKind(kind, namespace, MANAGED)));
+    return all;
+  }
+
+  private async listKind(kind: PrimaryKind, namespace: string | undefined, labelSelector: string): Promise<Primary[]> {
+    const what = `list ${kind}s${namespace ? ` in ${namespace}` : ''}`;
+    const list = await this.call(what, (): Promise<{ items: Primary[] }> => {
+      if (kind === 'Job') return namespace ? this.batch.listNamespacedJob({ namespace, labelSelector }) : this.batch.listJobForAllNamespaces({ labelSelector });
+      if (kind === 'CronJob') return namespace ? this.batch.listNamespacedCronJob({ namespace, labelSelector }) : this.batch.listCronJobForAllNamespaces({ labelSelector });
+      return namespace ? this.apps.listNamespacedDeployment({ namespace, labelSelector }) : this.apps.listDeploymentForAllNamespaces({ labelSelector });
+    });
+    // Typed lists come back without kind on their items; the caller needs it.
+    return (list?.items ?? []).map((item) => ({ ...item, kind, apiVersion: API_VERSION[kind] }) as Primary);
+  }
+
+  private async applyObject(object: KubernetesObject, dryRun: boolean): Promise<KubernetesObject> {
+    const what = `${dryRun ? 'dry-run apply' : 'apply'} ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
+    return withRetries(
+      what,
+      () => this.objects.patch(object, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+      this.retry,
+    );
+  }
+
+  /** Deletes an object (dependents in the background); false when it was not there. */
+  private async deleteObject(object: KubernetesObject): Promise<boolean> {
+    const what = `delete ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
+    const done = await this.call(what, () => this.objects.delete(object, undefined, undefined, undefined, undefined, 'Background'), true);
+    return done !== undefined;
+  }
+
+  private async deleteAndWait(object: KubernetesObject): Promise<void> {
+    await this.deleteObject(object);
+    const deadline = Date.now() + (this.options.deleteWaitMs ?? 60_000);
+    const header = spec(object.kind as keyof typeof API_VERSION, object.metadata?.namespace ?? '', object.metadata?.name ?? '');
+    while (await this.readObject(header)) {
+      if (Date.now() > deadline) {
+        throw new SlipwayError('TIMEOUT', `${object.kind} ${object.metadata?.namespace}/${object.metadata?.name} was deleted but is still there after ${(this.options.deleteWaitMs ?? 60_000) / 1000} s`, { retryable: true });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Objects an earlier form of this workload had and this one has not (a Service, an Ingress). */
+  private async removeLeftovers(workload: Workload, rendered: KubernetesObject[]): Promise<void> {
+    const kept = new Set(rendered.map((o) => o.kind));
+    for (const kind of ['Service', 'Ingress'] as const) {
+      if (!kept.has(kind)) await this.deleteObject(spec(kind, workload.namespace, workload.name));
+    }
+  }
+
+  private async readObject<T extends KubernetesObject>(header: KubernetesObject): Promise<T | undefined> {
+    const what = `read ${header.kind} ${header.metadata?.namespace}/${header.metadata?.name}`;
+    return this.call(what, () => this.objects.read(header as Parameters<KubernetesObjectApi['read']>[0]) as Promise<T>, true);
+  }
+
+  /** A cached object older than what we applied last (the watch has not caught up yet). */
+  private isStale(ref: WorkloadRef, object: KubernetesObject): boolean {
+    const applied = this.applied.get(refKey(ref));
+    if (!applied) return false;
+    return object.metadata?.uid !== applied.uid || (object.metadata?.generation ?? 0) < applied.generation;
+  }
+
+  private podsOf(ref: WorkloadRef, pods: V1Pod[]): V1Pod[] {
+    return pods.filter((pod) => {
+      const labels = pod.metadata?.labels ?? {};
+      if (ref.kind === 'job') return labels['job-name'] === ref.name || labels['batch.kubernetes.io/job-name'] === ref.name;
+      if (ref.kind === 'cronjob') return labels[SELECTOR_LABEL] === ref.name && Boolean(labels['job-name']);
+      return labels[SELECTOR_LABEL] === ref.name && !labels['job-name'];
+    });
+  }
+
+  private address(deployment: V1Deployment, ref: WorkloadRef): string {
+    const port = deployment.spec?.template?.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? DEFAULT_SERVICE_PORT;
+    return `http://${ref.name}.${ref.namespace}.svc.cluster.local:${port}`;
+  }
+
+  private async cachesFor(namespace: string): Promise<NamespaceCaches> {
+    let caches = this.caches.get(namespace);
+    if (!caches) {
+      const kc = this.options.kubeConfig;
+      const child = this.logger.child({ namespace });
+      caches = {
+        Job: new WatchedCollection(kc, `/apis/batch/v1/namespaces/${namespace}/jobs`, () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED }), MANAGED, child),
+        CronJob: new WatchedCollection(kc, `/apis/batch/v1/namespaces/${namespace}/cronjobs`, () => this.batch.listNamespacedCronJob({ namespace, labelSelector: MANAGED }), MANAGED, child),
+        Deployment: new WatchedCollection(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, () => this.apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED }), MANAGED, child),
+        pods: new WatchedCollection(kc, `/api/v1/namespaces/${namespace}/pods`, () => this.core.listNamespacedPod({ namespace, labelSelector: MANAGED }), MANAGED, child),
+      };
+      this.caches.set(namespace, caches);
+    }
+    const all = caches;
+    await Promise.all(Object.values(all).map((collection) => collection.ensureStarted()));
+    return all;
+  }
+
+  /** An API call with retries; with `allowMissing`, a 404 answers undefined. */
+  private async call<T>(what: string, fn: () => Promise<T>, allowMissing = false): Promise<T | undefined> {
+    try {
+      return await withRetries(what, fn, this.retry);
+    } catch (error) {
+      if (allowMissing && error instanceof SlipwayError && error.code === 'NOT_FOUND') return undefined;
+      if (allowMissing && statusCode((error as { cause?: unknown }).cause) === 404) return undefined;
+      throw error;
+    }
+  }
+}
+
+function spec(kind: keyof typeof API_VERSION, namespace: string, name: string): KubernetesObject {
+  return { apiVersion: API_VERSION[kind], kind, metadata: { name, namespace } };
+}
+
+function kindOf(object: KubernetesObject): WorkloadKind {
+  const label = object.metadata?.labels?.[KIND_LABEL];
+  if (label === 'job' || label === 'cronjob' || label === 'deployment' || label === 'service') return label;
+  return object.kind === 'Job' ? 'job' : object.kind === 'CronJob' ? 'cronjob' : 'deployment';
+}
+
+function refKey(ref: WorkloadRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+function isoOf(value: Date | string | undefined): string {
+  if (!value) return '';
+  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping their order in the result. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
