@@ -1,5 +1,6 @@
 import { SlipwayError } from '../errors.js';
 import type { ApiToken, Job, JobLogLine, Workspace } from '../types.js';
+import { sortOf } from './sort.js';
 import {
   JOB_SORT_FIELDS,
   type JobExpectation,
@@ -294,24 +295,6 @@ const PATCHABLE_JOB_FIELDS = [
   'leaseExpires',
   'updated',
 ] as const satisfies readonly (keyof JobPatch)[];
-
-/** The page's sort, validated against the collection's allowed fields; undefined when unsorted. */
-function sortOf<K extends string>(
-  page: PageRequest,
-  collection: string,
-  allowed: readonly K[],
-): { field: K; direction: 'asc' | 'desc' } | undefined {
-  if (!page.sort) return undefined;
-  const field = allowed.find((name) => name === page.sort?.field);
-  if (field === undefined) {
-    throw new SlipwayError(
-      'BAD_REQUEST',
-      `cannot sort ${collection} by '${page.sort.field}'; expected one of ${allowed.join(', ')}`,
-      { details: { field: page.sort.field, allowed } },
-    );
-  }
-  return { field, direction: page.sort.direction === 'desc' ? 'desc' : 'asc' };
-}
 
 /**
  * `ORDER BY key dir, tie dir` as SQLite evaluates it: NULL sorts before any value, strings

@@ -1,5 +1,5 @@
-import { SlipwayError } from '../errors.js';
 import type { ApiToken, Job, Workspace } from '../types.js';
+import { sortOf } from './sort.js';
 import type { JobFilter, PageRequest } from './types.js';
 
 // The SQLite schema and the mapping between rows and domain objects: plain data and SQL text,
@@ -163,16 +163,9 @@ export function orderBy<K extends string>(
   allowed: readonly K[],
   columns: Record<K, string>,
 ): { column: string; direction: 'ASC' | 'DESC' } | undefined {
-  if (!page.sort) return undefined;
-  const field = allowed.find((name) => name === page.sort?.field);
-  if (field === undefined) {
-    throw new SlipwayError(
-      'BAD_REQUEST',
-      `cannot sort ${collection} by '${page.sort.field}'; expected one of ${allowed.join(', ')}`,
-      { details: { field: page.sort.field, allowed } },
-    );
-  }
-  return { column: columns[field], direction: page.sort.direction === 'desc' ? 'DESC' : 'ASC' };
+  const sort = sortOf(page, collection, allowed);
+  if (!sort) return undefined;
+  return { column: columns[sort.field], direction: sort.direction === 'desc' ? 'DESC' : 'ASC' };
 }
 
 /** LIMIT/OFFSET parameters; negative values mean "none" and "from the start". */
