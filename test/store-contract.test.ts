@@ -699,6 +699,56 @@ describe.each(factories)('the %s store', (_name, factory) => {
     });
   });
 
+  describe('records', () => {
+    it('puts, replaces, reads, lists by namespace in key order, and deletes', () => {
+      store.putRecord('tasks', 'ns-b/web', 'ns-b', { name: 'web', replicas: 1 });
+      store.putRecord('tasks', 'ns-a/zeta', 'ns-a', { name: 'zeta' });
+      store.putRecord('tasks', 'ns-a/alpha', 'ns-a', { name: 'alpha', when: '2026-01-01' });
+      store.putRecord('pipelines', 'p-1', 'ns-a', { id: 'p-1' });
+      store.putRecord('tasks', 'ns-b/web', 'ns-b', { name: 'web', replicas: 2 });
+      expect(store.getRecord('tasks', 'ns-b/web')).toEqual({ name: 'web', replicas: 2 });
+      expect(store.getRecord('tasks', 'missing')).toBeUndefined();
+      expect(store.listRecords<{ name: string }>('tasks').map((r) => r.name)).toEqual([
+        'alpha',
+        'zeta',
+        'web',
+      ]);
+      expect(store.listRecords<{ name: string }>('tasks', 'ns-a').map((r) => r.name)).toEqual([
+        'alpha',
+        'zeta',
+      ]);
+      expect(store.listRecords('pipelines')).toEqual([{ id: 'p-1' }]);
+      expect(store.deleteRecord('tasks', 'ns-a/zeta')).toBe(true);
+      expect(store.deleteRecord('tasks', 'ns-a/zeta')).toBe(false);
+      expect(store.listRecords('tasks', 'ns-a')).toHaveLength(1);
+    });
+
+    it('hand out copies and roll back with the transaction', () => {
+      const value = { list: [1] };
+      store.putRecord('tasks', 'k', 'n', value);
+      value.list.push(2);
+      (store.getRecord<{ list: number[] }>('tasks', 'k') as { list: number[] }).list.push(3);
+      expect(store.getRecord('tasks', 'k')).toEqual({ list: [1] });
+      expect(() =>
+        store.transaction(() => {
+          store.putRecord('tasks', 'k', 'n', { list: [] });
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(store.getRecord('tasks', 'k')).toEqual({ list: [1] });
+    });
+  });
+
+  describe('stable ids', () => {
+    it("numbers names per sequence from 1 and keeps each name's id", () => {
+      expect(store.stableId('patterns', 'CORE_DV_HLS')).toBe(1);
+      expect(store.stableId('patterns', 'EDGE')).toBe(2);
+      expect(store.stableId('definitions', 'dev')).toBe(1);
+      expect(store.stableId('patterns', 'CORE_DV_HLS')).toBe(1);
+      expect(store.stableId('patterns', 'NEW')).toBe(3);
+    });
+  });
+
   describe('transactions', () => {
     it("return the function's value and keep its writes", () => {
       const value = store.transaction(() => {

@@ -68,6 +68,9 @@ describe('the SQLite store on disk', () => {
       { time: 't1', line: 'one' },
     ]);
     first.insertApiToken({ id: 't', name: 'ci', hash: 'h', created: 'c', lastUsed: null });
+    first.putRecord('tasks', 'ns/web', 'ns', { name: 'web' });
+    expect(first.stableId('patterns', 'A')).toBe(1);
+    expect(first.stableId('patterns', 'B')).toBe(2);
     first.close();
 
     const second = openSqliteStore(file);
@@ -76,6 +79,9 @@ describe('the SQLite store on disk', () => {
     expect(second.findApiTokenByHash('h')?.name).toBe('ci');
     expect(second.appendJobLogs('j1', [{ time: 't2', line: 'two' }])).toBe(3);
     expect(second.readJobLogs('j1', 0, 10).map((l) => l.line)).toEqual(['zero', 'one', 'two']);
+    expect(second.getRecord('tasks', 'ns/web')).toEqual({ name: 'web' });
+    expect(second.stableId('patterns', 'B')).toBe(2);
+    expect(second.stableId('patterns', 'C')).toBe(3);
     second.close();
   });
 

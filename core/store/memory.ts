@@ -24,6 +24,10 @@ interface State {
   jobs: Map<string, Row>;
   logs: Map<string, JobLogLine[]>;
   tokens: Map<string, ApiToken>;
+  /** collection -> key -> record, values kept as JSON text (as SQLite keeps them). */
+  records: Map<string, Map<string, { namespace: string; value: string }>>;
+  /** sequence -> name -> id */
+  ids: Map<string, Map<string, number>>;
   lastRow: number;
 }
 
@@ -41,6 +45,8 @@ export function createMemoryStore(): Store {
     jobs: new Map(),
     logs: new Map(),
     tokens: new Map(),
+    records: new Map(),
+    ids: new Map(),
     lastRow: 0,
   };
   let depth = 0;
@@ -271,6 +277,36 @@ export function createMemoryStore(): Store {
       if (token) token.lastUsed = lastUsed;
     },
     deleteApiToken: (id) => live().tokens.delete(id),
+
+    putRecord(collection, key, namespace, value) {
+      const records = live().records;
+      const table = records.get(collection) ?? new Map();
+      records.set(collection, table);
+      table.set(key, { namespace, value: JSON.stringify(value) });
+    },
+    getRecord<T>(collection: string, key: string): T | undefined {
+      const record = live().records.get(collection)?.get(key);
+      return record ? (JSON.parse(record.value) as T) : undefined;
+    },
+    listRecords<T>(collection: string, namespace?: string): T[] {
+      const table =
+        live().records.get(collection) ?? new Map<string, { namespace: string; value: string }>();
+      return [...table.entries()]
+        .filter(([, record]) => namespace === undefined || record.namespace === namespace)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, record]) => JSON.parse(record.value) as T);
+    },
+    deleteRecord: (collection, key) => live().records.get(collection)?.delete(key) ?? false,
+    stableId(sequence, name) {
+      const ids = live().ids;
+      const names = ids.get(sequence) ?? new Map<string, number>();
+      ids.set(sequence, names);
+      const found = names.get(name);
+      if (found !== undefined) return found;
+      const id = Math.max(0, ...names.values()) + 1;
+      names.set(name, id);
+      return id;
+    },
   };
 }
 

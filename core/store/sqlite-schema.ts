@@ -74,6 +74,23 @@ export const MIGRATIONS: readonly string[] = [
     last_used TEXT
   );
   `,
+  `
+  CREATE TABLE records (
+    collection TEXT NOT NULL,
+    key TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (collection, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX records_by_namespace ON records (collection, namespace, key);
+  CREATE TABLE stable_ids (
+    sequence TEXT NOT NULL,
+    name TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    PRIMARY KEY (sequence, name),
+    UNIQUE (sequence, id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes; a database with a higher one is refused. */

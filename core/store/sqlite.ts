@@ -118,6 +118,21 @@ function sqliteStore(db: Database.Database): Store {
   const listTokens = prepared('SELECT * FROM api_tokens ORDER BY name');
   const touchToken = prepared('UPDATE api_tokens SET last_used = ? WHERE id = ?');
   const deleteToken = prepared('DELETE FROM api_tokens WHERE id = ?');
+  const putRecord = prepared(
+    `INSERT INTO records (collection, key, namespace, value) VALUES (?, ?, ?, ?)
+     ON CONFLICT (collection, key) DO UPDATE SET namespace = excluded.namespace, value = excluded.value`,
+  );
+  const getRecord = prepared('SELECT value FROM records WHERE collection = ? AND key = ?');
+  const listAllRecords = prepared('SELECT value FROM records WHERE collection = ? ORDER BY key');
+  const listNamespaceRecords = prepared(
+    'SELECT value FROM records WHERE collection = ? AND namespace = ? ORDER BY key',
+  );
+  const deleteRecord = prepared('DELETE FROM records WHERE collection = ? AND key = ?');
+  const findStableId = prepared('SELECT id FROM stable_ids WHERE sequence = ? AND name = ?');
+  const nextStableId = prepared(
+    'SELECT COALESCE(MAX(id), 0) + 1 AS id FROM stable_ids WHERE sequence = ?',
+  );
+  const insertStableId = prepared('INSERT INTO stable_ids (sequence, name, id) VALUES (?, ?, ?)');
 
   return {
     transaction: atomic,
@@ -255,6 +270,32 @@ function sqliteStore(db: Database.Database): Store {
       touchToken.run(lastUsed, id);
     },
     deleteApiToken: (id) => deleteToken.run(id).changes > 0,
+
+    putRecord(collection, key, namespace, value) {
+      putRecord.run(collection, key, namespace, JSON.stringify(value));
+    },
+    getRecord<T>(collection: string, key: string): T | undefined {
+      const row = getRecord.get(collection, key) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as T) : undefined;
+    },
+    listRecords<T>(collection: string, namespace?: string): T[] {
+      const rows = (
+        namespace === undefined
+          ? listAllRecords.all(collection)
+          : listNamespaceRecords.all(collection, namespace)
+      ) as { value: string }[];
+      return rows.map((row) => JSON.parse(row.value) as T);
+    },
+    deleteRecord: (collection, key) => deleteRecord.run(collection, key).changes > 0,
+    stableId(sequence, name) {
+      return atomic(() => {
+        const found = findStableId.get(sequence, name) as { id: number } | undefined;
+        if (found) return found.id;
+        const { id } = nextStableId.get(sequence) as { id: number };
+        insertStableId.run(sequence, name, id);
+        return id;
+      });
+    },
   };
 }
 

@@ -17,6 +17,13 @@ export const WORKSPACE_SORT_FIELDS = ['name', 'created', 'lastModified', 'status
 /** Fields of a job a collection may be sorted by. */
 export const JOB_SORT_FIELDS = ['created', 'status', 'type', 'startTime', 'endTime'] as const;
 
+/**
+ * Collections of JSON records the domain keeps beside jobs: tasks deployed through DataTask
+ * (`namespace/name`), pipeline runs (by id).
+ */
+export const RECORD_COLLECTIONS = ['tasks', 'pipelines'] as const;
+export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
+
 export interface JobFilter {
   workspaceId?: string;
   status?: JobStatus[];
@@ -91,4 +98,17 @@ export interface Store {
   listApiTokens(): ApiToken[];
   touchApiToken(id: string, lastUsed: string): void;
   deleteApiToken(id: string): boolean;
+
+  /** Creates or replaces the JSON record `key` of a collection, filed under `namespace`. */
+  putRecord(collection: RecordCollection, key: string, namespace: string, value: unknown): void;
+  getRecord<T>(collection: RecordCollection, key: string): T | undefined;
+  /** The records of a collection (of one namespace when given), ordered by key. */
+  listRecords<T>(collection: RecordCollection, namespace?: string): T[];
+  deleteRecord(collection: RecordCollection, key: string): boolean;
+
+  /**
+   * The integer id of `name` in `sequence`: assigned (1, 2, ...) the first time the name is seen
+   * and the same ever after; an id is never given to another name.
+   */
+  stableId(sequence: string, name: string): number;
 }
