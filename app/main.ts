@@ -3,6 +3,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createEngine } from '../core/engine.js';
+import { TemplateLibrary } from '../core/patterns/index.js';
 import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     logger,
     clock: systemClock,
     workers: env.SLIPWAY_WORKERS,
+    scratchDir: path.join(env.dataDir, 'scratch'),
     // We hold the data directory lock: a RUNNING job of another owner belongs to a dead process.
     orphans: 'all',
   });
@@ -91,7 +93,8 @@ async function main(): Promise<void> {
     ...(env.SLIPWAY_JWT_SECRET ? { jwtSecret: env.SLIPWAY_JWT_SECRET } : {}),
     ...(env.SLIPWAY_JWKS_URL ? { jwksUrl: env.SLIPWAY_JWKS_URL } : {}),
   });
-  const app = createHttpApp({ engine, store, auth, clock: systemClock, logger });
+  const templates = new TemplateLibrary(env.templatesDir);
+  const app = createHttpApp({ engine, templates, store, auth, clock: systemClock, logger });
 
   await engine.start();
   if (!env.githubApp) {

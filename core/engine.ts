@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { SlipwayError } from './errors.js';
 import { type BackoffPolicy, JobQueue, WorkerPool } from './jobs/index.js';
+import { PipelineService, runPipeline } from './pipelines/index.js';
 import type { Runtime } from './runtime/types.js';
 import type { SourceFetcher } from './source/types.js';
 import type { Store } from './store/types.js';
+import { deployTask, loadConfiguration, TaskService } from './tasks/index.js';
 import { type Clock, type Job, type Logger, silentLogger, systemClock } from './types.js';
 import { deployWorkspace, WorkspaceService } from './workspaces/index.js';
 
@@ -23,6 +27,10 @@ export interface EngineDeps {
   backoff?: BackoffPolicy;
   maxAttempts?: number;
   healthPollMs?: number;
+  /** Where tasks deployed without a repository run on the local runtime. */
+  scratchDir?: string;
+  /** How long a task deploy (DataTask) or a pipeline task may take to become healthy. */
+  taskTimeoutMs?: number;
   /**
    * `all`: the host holds the data directory lock, so every RUNNING job it does not own is an
    * orphan of a dead process and is queued again at start. `expired`: wait for leases to lapse.
@@ -42,6 +50,8 @@ export interface JobsApi {
 
 export interface Engine {
   workspaces: WorkspaceService;
+  tasks: TaskService;
+  pipelines: PipelineService;
   jobs: JobsApi;
   runtime: Runtime;
   /** Restores the runtime and starts the workers. */
@@ -61,6 +71,8 @@ export interface Engine {
  */
 export function createEngine(deps: EngineDeps): Engine {
   const clock = deps.clock ?? systemClock;
+  const scratchDir = deps.scratchDir ?? path.join(os.tmpdir(), 'slipway-scratch');
+  const taskTimeoutMs = deps.taskTimeoutMs ?? 10 * 60 * 1000;
   const logger = deps.logger ?? silentLogger;
   const queue = new JobQueue(deps.store, clock, deps.maxAttempts);
   const pool = new WorkerPool({
@@ -85,7 +97,51 @@ export function createEngine(deps: EngineDeps): Engine {
           }),
         timeoutMs: (job) => deployTimeoutMs(deps.store, job),
       },
+      TASK_DEPLOY: {
+        run: (context) =>
+          deployTask(context, {
+            store: deps.store,
+            runtime: deps.runtime,
+            source: deps.source,
+            clock,
+            scratchDir,
+            timeoutMs: taskTimeoutMs,
+            healthPollMs: deps.healthPollMs,
+          }),
+        timeoutMs: () => taskTimeoutMs * 2 + 5 * 60 * 1000,
+      },
+      CONFIG_LOAD: {
+        run: (context) => loadConfiguration(context, deps.source),
+        timeoutMs: () => 10 * 60 * 1000,
+      },
+      PIPELINE_RUN: {
+        run: (context) =>
+          runPipeline(context, {
+            store: deps.store,
+            runtime: deps.runtime,
+            source: deps.source,
+            clock,
+            taskTimeoutMs,
+            healthPollMs: deps.healthPollMs,
+          }),
+        timeoutMs: () => 24 * 60 * 60 * 1000,
+      },
     },
+  });
+  const settled = (jobId: string) => pool.settled(jobId);
+  const tasks = new TaskService({
+    store: deps.store,
+    queue,
+    runtime: deps.runtime,
+    source: deps.source,
+    settled,
+  });
+  const pipelines = new PipelineService({
+    store: deps.store,
+    queue,
+    source: deps.source,
+    clock,
+    settled,
   });
   const workspaces = new WorkspaceService({
     store: deps.store,
@@ -116,6 +172,8 @@ export function createEngine(deps: EngineDeps): Engine {
   let started = false;
   return {
     workspaces,
+    tasks,
+    pipelines,
     jobs,
     runtime: deps.runtime,
     async start() {

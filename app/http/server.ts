@@ -3,15 +3,18 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
+import type { TemplateLibrary } from '../../core/patterns/index.js';
 import type { Store } from '../../core/store/types.js';
 import type { Clock, Logger } from '../../core/types.js';
 import type { Auth, AuthVariables } from './auth.js';
+import { createDataTaskApp } from './datatask.js';
 import { springError } from './errors.js';
 import { createMatatikaApp } from './matatika.js';
 import { createTokensApp } from './tokens.js';
 
 export interface HttpAppOptions {
   engine: Engine;
+  templates: TemplateLibrary;
   store: Store;
   auth: Auth;
   clock: Clock;
@@ -25,7 +28,7 @@ const MAX_BODY_BYTES = 25 * 1024 * 1024;
  * The REST server: one Hono app with a sub-app per surface, sharing the engine and auth. Every
  * request gets a request id (echoed as `X-Request-Id`) that is on each of its log lines.
  */
-export function createHttpApp({ engine, store, auth, clock, logger }: HttpAppOptions) {
+export function createHttpApp({ engine, templates, store, auth, clock, logger }: HttpAppOptions) {
   const app = new Hono<{ Variables: AuthVariables & { requestId: string } }>();
 
   app.use(async (c, next) => {
@@ -58,14 +61,18 @@ export function createHttpApp({ engine, store, auth, clock, logger }: HttpAppOpt
 
   app.route('/', createMatatikaApp({ engine, logger }));
   app.route('/', createTokensApp({ store, clock, logger }));
+  // DataTask's routes, and the same under the prefix its clients use from outside the cluster.
+  const datatask = createDataTaskApp({ engine, templates, logger });
+  app.route('/', datatask);
+  app.route('/apps/deploy-api', datatask);
 
-  app.notFound((c) =>
-    springError(c, {
-      status: 404,
-      message: `no route for ${c.req.method} ${c.req.path}`,
-      problems: [],
-    }),
-  );
+  app.notFound((c) => {
+    const message = `no route for ${c.req.method} ${c.req.path}`;
+    // Each surface answers in its own error shape; the Matatika one owns /api.
+    if (c.req.path.startsWith('/api/'))
+      return springError(c, { status: 404, message, problems: [] });
+    return c.json({ status: 404, error: 'Not Found', message }, 404);
+  });
   app.onError((error, c) => {
     const status = error instanceof SlipwayError ? error.status : 500;
     if (status >= 500) logger.error({ err: error, path: c.req.path }, 'unexpected error');

@@ -1,11 +1,34 @@
 export { LogCopier } from './copy-logs.js';
 export {
+  type DeployTaskDeps,
+  deployTask,
+  planTaskDeploy,
+  type TaskDeployInput,
+  type TaskDeployPlan,
+  type TaskRecord,
+  taskTarget,
+} from './deploy-task.js';
+export { type ConfigLoadParams, loadConfiguration } from './load-configuration.js';
+export {
+  defaultNamespace,
+  type LoadedUnit,
+  loadPipelineFromGit,
+  loadTaskFromGit,
+  type UnitLocation,
+} from './load-unit.js';
+export {
   type RenderContext,
   renderWorkload,
   specHash,
   stableJson,
   workloadKind,
 } from './render-workload.js';
+export {
+  type ConfigLoadView,
+  TaskService,
+  type TaskServiceDeps,
+  type TaskStateView,
+} from './task-service.js';
 export {
   describeRef,
   describeStatus,

@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { errorMessage, SlipwayError } from '../../errors.js';
-import { backoffDelay, type BackoffPolicy } from '../../jobs/backoff.js';
+import { type BackoffPolicy, backoffDelay } from '../../jobs/backoff.js';
 
 interface StatusBody {
   message?: string;
@@ -8,12 +8,15 @@ interface StatusBody {
   details?: { causes?: { field?: string; message?: string; reason?: string }[] };
 }
 
-const NETWORK_CODES = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|socket hang up|other side closed|network|fetch failed/i;
+const NETWORK_CODES =
+  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|socket hang up|other side closed|network|fetch failed/i;
 
 /** The HTTP status of a client-node error, or undefined for a network failure. */
 export function statusCode(error: unknown): number | undefined {
   if (error instanceof ApiException) return error.code;
-  const code = (error as { code?: unknown; statusCode?: unknown }).statusCode ?? (error as { code?: unknown }).code;
+  const code =
+    (error as { code?: unknown; statusCode?: unknown }).statusCode ??
+    (error as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
 }
 
@@ -21,7 +24,10 @@ export function statusCode(error: unknown): number | undefined {
 export function isTransient(error: unknown): boolean {
   const code = statusCode(error);
   if (code !== undefined) return code >= 500 || code === 429 || code === 409;
-  return NETWORK_CODES.test(errorMessage(error)) || NETWORK_CODES.test(String((error as { code?: unknown }).code ?? ''));
+  return (
+    NETWORK_CODES.test(errorMessage(error)) ||
+    NETWORK_CODES.test(String((error as { code?: unknown }).code ?? ''))
+  );
 }
 
 function statusBody(error: unknown): StatusBody {
@@ -48,12 +54,17 @@ export function toSlipwayError(error: unknown, what: string): SlipwayError {
   const body = statusBody(error);
   const message = body.message ?? errorMessage(error);
   if (code === 404) return new SlipwayError('NOT_FOUND', `${what}: ${message}`, { cause: error });
-  if (code === 409) return new SlipwayError('CONFLICT', `${what}: ${message}`, { cause: error, retryable: true });
+  if (code === 409)
+    return new SlipwayError('CONFLICT', `${what}: ${message}`, { cause: error, retryable: true });
   if (code === 401) {
-    return new SlipwayError('KUBE_UNAVAILABLE', `${what}: the cluster refused our credentials (401): ${message}`, {
-      cause: error,
-      hint: 'check the user and token of the kubeconfig (KUBECONFIG) Slipway runs with',
-    });
+    return new SlipwayError(
+      'KUBE_UNAVAILABLE',
+      `${what}: the cluster refused our credentials (401): ${message}`,
+      {
+        cause: error,
+        hint: 'check the user and token of the kubeconfig (KUBECONFIG) Slipway runs with',
+      },
+    );
   }
   if (code === 403) {
     return new SlipwayError('FORBIDDEN', `${what}: ${message}`, {
@@ -62,16 +73,27 @@ export function toSlipwayError(error: unknown, what: string): SlipwayError {
     });
   }
   if (code === 422 || code === 400) {
-    const causes = (body.details?.causes ?? []).map((c) => `${c.field ?? '?'}: ${c.message ?? c.reason ?? ''}`);
+    const causes = (body.details?.causes ?? []).map(
+      (c) => `${c.field ?? '?'}: ${c.message ?? c.reason ?? ''}`,
+    );
     const detail = causes.length > 0 ? ` (${causes.join('; ')})` : '';
-    return new SlipwayError('BAD_REQUEST', `${what}: ${message}${detail}`, { cause: error, details: { causes: body.details?.causes ?? [] } });
+    return new SlipwayError('BAD_REQUEST', `${what}: ${message}${detail}`, {
+      cause: error,
+      details: { causes: body.details?.causes ?? [] },
+    });
   }
   const transient = isTransient(error);
-  return new SlipwayError(transient ? 'KUBE_UNAVAILABLE' : 'RUNTIME_ERROR', `${what}: ${code ? `${code} ` : ''}${message}`, {
-    cause: error,
-    retryable: transient,
-    ...(code === undefined ? { hint: 'is the API server of the kubeconfig reachable from here?' } : {}),
-  });
+  return new SlipwayError(
+    transient ? 'KUBE_UNAVAILABLE' : 'RUNTIME_ERROR',
+    `${what}: ${code ? `${code} ` : ''}${message}`,
+    {
+      cause: error,
+      retryable: transient,
+      ...(code === undefined
+        ? { hint: 'is the API server of the kubeconfig reachable from here?' }
+        : {}),
+    },
+  );
 }
 
 export interface RetryOptions {
@@ -87,7 +109,11 @@ export const DEFAULT_RETRY: RetryOptions = { attempts: 5, backoff: { baseMs: 200
  * Runs an API call, retrying transient failures with capped backoff (a 429's Retry-After is
  * honoured); the last failure, or a lasting one, comes back as a SlipwayError.
  */
-export async function withRetries<T>(what: string, call: () => Promise<T>, options: RetryOptions = DEFAULT_RETRY): Promise<T> {
+export async function withRetries<T>(
+  what: string,
+  call: () => Promise<T>,
+  options: RetryOptions = DEFAULT_RETRY,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
@@ -110,9 +136,13 @@ function retryAfterMs(error: unknown): number | undefined {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -1,9 +1,14 @@
 import { KubernetesRuntime, type KubernetesRuntimeOptions } from './kubernetes-runtime.js';
 
+export { judgeCronJob, judgeDeployment, judgeJob } from './judge-health.js';
 export { type KubeConfigSource, loadKubeConfig } from './kube-config.js';
 export { KubernetesRuntime, type KubernetesRuntimeOptions } from './kubernetes-runtime.js';
-export { judgeCronJob, judgeDeployment, judgeJob } from './judge-health.js';
-export { KIND_LABEL, kubernetesProblem, renderObjects, SPEC_HASH_ANNOTATION } from './render-objects.js';
+export {
+  KIND_LABEL,
+  kubernetesProblem,
+  renderObjects,
+  SPEC_HASH_ANNOTATION,
+} from './render-objects.js';
 
 /**
  * The Kubernetes runtime.

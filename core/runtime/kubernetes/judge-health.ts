@@ -28,14 +28,35 @@ export function judgeJob(job: V1Job, pods: V1Pod[]): Judged {
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
   const exitCode = lastExitCode(pods);
   const startTime = iso(job.status?.startTime);
-  const completionTime = iso(job.status?.completionTime) ?? (failed ? iso(failed.lastTransitionTime) : null);
+  const completionTime =
+    iso(job.status?.completionTime) ?? (failed ? iso(failed.lastTransitionTime) : null);
   if (complete) {
-    return { health: 'healthy', phase: 'succeeded', readyReplicas: 1, desiredReplicas: 1, message: 'completed', startTime, completionTime, exitCode: exitCode ?? 0, address: null };
+    return {
+      health: 'healthy',
+      phase: 'succeeded',
+      readyReplicas: 1,
+      desiredReplicas: 1,
+      message: 'completed',
+      startTime,
+      completionTime,
+      exitCode: exitCode ?? 0,
+      address: null,
+    };
   }
   if (failed) {
     const exit = exitCode !== null ? ` (exit code ${exitCode})` : '';
     const message = `${failed.reason ?? 'Failed'}: ${failed.message ?? 'the job failed'}${exit}`;
-    return { health: 'failed', phase: 'failed', readyReplicas: 0, desiredReplicas: 1, message, startTime, completionTime, exitCode, address: null };
+    return {
+      health: 'failed',
+      phase: 'failed',
+      readyReplicas: 0,
+      desiredReplicas: 1,
+      message,
+      startTime,
+      completionTime,
+      exitCode,
+      address: null,
+    };
   }
   const waiting = waitingReason(pods);
   const running = (job.status?.active ?? 0) > 0 || pods.some((p) => p.status?.phase === 'Running');
@@ -61,7 +82,14 @@ export function judgeCronJob(cronJob: V1CronJob): Judged {
   const message = `scheduled "${cronJob.spec?.schedule ?? ''}"${suspended ? ' (suspended)' : ''}${last ? `; last run at ${last}` : ''}`;
   return {
     health: 'healthy',
-    phase: active > 0 ? 'running' : !last ? 'pending' : lastSuccess && lastSuccess >= last ? 'succeeded' : 'running',
+    phase:
+      active > 0
+        ? 'running'
+        : !last
+          ? 'pending'
+          : lastSuccess && lastSuccess >= last
+            ? 'succeeded'
+            : 'running',
     readyReplicas: 0,
     desiredReplicas: 0,
     message,
@@ -77,21 +105,49 @@ export function judgeCronJob(cronJob: V1CronJob): Judged {
  * updated and ready; failed when a pod crash-loops, cannot pull its image, or the rollout passed
  * its progress deadline; progressing otherwise.
  */
-export function judgeDeployment(deployment: V1Deployment, pods: V1Pod[], address: string | null): Judged {
+export function judgeDeployment(
+  deployment: V1Deployment,
+  pods: V1Pod[],
+  address: string | null,
+): Judged {
   const desired = deployment.spec?.replicas ?? 1;
   const status = deployment.status ?? {};
   const ready = status.readyReplicas ?? 0;
   const updated = status.updatedReplicas ?? 0;
   const observed = (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
-  const stalled = status.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+  const stalled = status.conditions?.find(
+    (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+  );
   const waiting = waitingReason(pods);
-  const base = { readyReplicas: ready, desiredReplicas: desired, startTime: earliestStart(pods), completionTime: null, exitCode: null, address };
-  if (stalled) return { ...base, health: 'failed', phase: 'failed', message: `${stalled.reason}: ${stalled.message ?? ''}`.trim() };
-  if (waiting && isFatalWaiting(waiting)) return { ...base, health: 'failed', phase: 'failed', message: waiting };
-  const done = observed && updated >= desired && ready >= desired && (status.replicas ?? 0) <= desired;
-  if (done) return { ...base, health: 'healthy', phase: 'running', message: `${ready}/${desired} ready` };
-  const why = waiting ?? notReadyReason(pods) ?? (observed ? 'rolling out' : 'waiting for the controller');
-  return { ...base, health: 'progressing', phase: ready > 0 ? 'running' : 'pending', message: `${ready}/${desired} ready: ${why}` };
+  const base = {
+    readyReplicas: ready,
+    desiredReplicas: desired,
+    startTime: earliestStart(pods),
+    completionTime: null,
+    exitCode: null,
+    address,
+  };
+  if (stalled)
+    return {
+      ...base,
+      health: 'failed',
+      phase: 'failed',
+      message: `${stalled.reason}: ${stalled.message ?? ''}`.trim(),
+    };
+  if (waiting && isFatalWaiting(waiting))
+    return { ...base, health: 'failed', phase: 'failed', message: waiting };
+  const done =
+    observed && updated >= desired && ready >= desired && (status.replicas ?? 0) <= desired;
+  if (done)
+    return { ...base, health: 'healthy', phase: 'running', message: `${ready}/${desired} ready` };
+  const why =
+    waiting ?? notReadyReason(pods) ?? (observed ? 'rolling out' : 'waiting for the controller');
+  return {
+    ...base,
+    health: 'progressing',
+    phase: ready > 0 ? 'running' : 'pending',
+    message: `${ready}/${desired} ready: ${why}`,
+  };
 }
 
 /** A pod as the Runtime port describes it. */
@@ -103,23 +159,37 @@ export function podInfo(pod: V1Pod, workload: WorkloadRef): PodInfo {
     workload,
     phase,
     ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-    restarts: (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0),
+    restarts: (pod.status?.containerStatuses ?? []).reduce(
+      (sum, c) => sum + (c.restartCount ?? 0),
+      0,
+    ),
     startTime: iso(pod.status?.startTime),
   };
 }
 
 /** Waiting reasons that will not heal by waiting longer. */
 function isFatalWaiting(reason: string): boolean {
-  return /^(CrashLoopBackOff|ImagePullBackOff|ErrImagePull|InvalidImageName|CreateContainerConfigError|CreateContainerError)/.test(reason);
+  return /^(CrashLoopBackOff|ImagePullBackOff|ErrImagePull|InvalidImageName|CreateContainerConfigError|CreateContainerError)/.test(
+    reason,
+  );
 }
 
 function waitingReason(pods: V1Pod[]): string | null {
   for (const pod of pods) {
     for (const container of pod.status?.containerStatuses ?? []) {
       const waiting = container.state?.waiting;
-      if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing') {
+      if (
+        waiting?.reason &&
+        waiting.reason !== 'ContainerCreating' &&
+        waiting.reason !== 'PodInitializing'
+      ) {
         const exit = container.lastState?.terminated?.exitCode;
-        const detail = waiting.reason === 'CrashLoopBackOff' && exit !== undefined ? `: exited with code ${exit} (${container.restartCount ?? 0} restarts)` : waiting.message ? `: ${waiting.message}` : '';
+        const detail =
+          waiting.reason === 'CrashLoopBackOff' && exit !== undefined
+            ? `: exited with code ${exit} (${container.restartCount ?? 0} restarts)`
+            : waiting.message
+              ? `: ${waiting.message}`
+              : '';
         return `${waiting.reason}${detail}`;
       }
     }
@@ -128,7 +198,11 @@ function waitingReason(pods: V1Pod[]): string | null {
 }
 
 function notReadyReason(pods: V1Pod[]): string | null {
-  const pod = pods.find((p) => p.status?.phase === 'Running' && !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const pod = pods.find(
+    (p) =>
+      p.status?.phase === 'Running' &&
+      !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
   return pod ? `pod ${pod.metadata?.name} is running but not ready (health check failing)` : null;
 }
 
@@ -141,7 +215,12 @@ function lastExitCode(pods: V1Pod[]): number | null {
 }
 
 function earliestStart(pods: V1Pod[]): string | null {
-  return pods.map((p) => iso(p.status?.startTime)).filter((t): t is string => t !== null).sort()[0] ?? null;
+  return (
+    pods
+      .map((p) => iso(p.status?.startTime))
+      .filter((t): t is string => t !== null)
+      .sort()[0] ?? null
+  );
 }
 
 function iso(value: Date | string | undefined | null): string | null {

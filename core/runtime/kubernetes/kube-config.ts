@@ -18,25 +18,40 @@ export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
   const config = new KubeConfig();
   if (source.path) {
     if (!existsSync(source.path)) {
-      throw new SlipwayError('KUBE_UNAVAILABLE', `KUBECONFIG is "${source.path}", which does not exist; expected a kubeconfig file`);
+      throw new SlipwayError(
+        'KUBE_UNAVAILABLE',
+        `KUBECONFIG is "${source.path}", which does not exist; expected a kubeconfig file`,
+      );
     }
     try {
       config.loadFromFile(source.path);
     } catch (error) {
-      throw new SlipwayError('KUBE_UNAVAILABLE', `KUBECONFIG is "${source.path}", which cannot be read as a kubeconfig: ${errorMessage(error)}`);
+      throw new SlipwayError(
+        'KUBE_UNAVAILABLE',
+        `KUBECONFIG is "${source.path}", which cannot be read as a kubeconfig: ${errorMessage(error)}`,
+      );
     }
     if (!config.getCurrentCluster()) {
-      throw new SlipwayError('KUBE_UNAVAILABLE', `KUBECONFIG is "${source.path}", whose current context names no cluster; expected current-context to point at a cluster`);
+      throw new SlipwayError(
+        'KUBE_UNAVAILABLE',
+        `KUBECONFIG is "${source.path}", whose current context names no cluster; expected current-context to point at a cluster`,
+      );
     }
     return config;
   }
   if (!source.inCluster) {
-    throw new SlipwayError('KUBE_UNAVAILABLE', 'SLIPWAY_RUNTIME is "kubernetes" but KUBECONFIG is not set and Slipway is not running in a pod; expected KUBECONFIG to name a kubeconfig file');
+    throw new SlipwayError(
+      'KUBE_UNAVAILABLE',
+      'SLIPWAY_RUNTIME is "kubernetes" but KUBECONFIG is not set and Slipway is not running in a pod; expected KUBECONFIG to name a kubeconfig file',
+    );
   }
   try {
     config.loadFromCluster();
   } catch (error) {
-    throw new SlipwayError('KUBE_UNAVAILABLE', `cannot load the in-cluster configuration: ${errorMessage(error)}`);
+    throw new SlipwayError(
+      'KUBE_UNAVAILABLE',
+      `cannot load the in-cluster configuration: ${errorMessage(error)}`,
+    );
   }
   return config;
 }

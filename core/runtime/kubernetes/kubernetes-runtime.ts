@@ -55,7 +55,13 @@ export interface KubernetesRuntimeOptions {
 
 const FIELD_MANAGER = 'slipway';
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY_VALUE}`;
-const API_VERSION = { Job: 'batch/v1', CronJob: 'batch/v1', Deployment: 'apps/v1', Service: 'v1', Ingress: 'networking.k8s.io/v1' } as const;
+const API_VERSION = {
+  Job: 'batch/v1',
+  CronJob: 'batch/v1',
+  Deployment: 'apps/v1',
+  Service: 'v1',
+  Ingress: 'networking.k8s.io/v1',
+} as const;
 type PrimaryKind = 'Job' | 'CronJob' | 'Deployment';
 type Primary = V1Job | V1CronJob | V1Deployment;
 
@@ -97,16 +103,23 @@ export class KubernetesRuntime implements Runtime {
   async start(): Promise<void> {}
 
   async stop(): Promise<void> {
-    for (const caches of this.caches.values()) for (const collection of Object.values(caches)) collection.stop();
+    for (const caches of this.caches.values())
+      for (const collection of Object.values(caches)) collection.stop();
     this.caches.clear();
   }
 
   async ensureNamespace(namespace: string): Promise<void> {
-    const exists = await this.call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), true);
+    const exists = await this.call(
+      `read namespace ${namespace}`,
+      () => this.core.readNamespace({ name: namespace }),
+      true,
+    );
     if (exists) return;
     try {
       await this.call(`create namespace ${namespace}`, () =>
-        this.core.createNamespace({ body: { metadata: { name: namespace, labels: { [LABELS.managedBy]: MANAGED_BY_VALUE } } } }),
+        this.core.createNamespace({
+          body: { metadata: { name: namespace, labels: { [LABELS.managedBy]: MANAGED_BY_VALUE } } },
+        }),
       );
     } catch (error) {
       // Someone created it meanwhile: what we wanted.
@@ -115,8 +128,13 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async listNamespaces(): Promise<string[]> {
-    const list = await this.call('list namespaces', () => this.core.listNamespace({ labelSelector: MANAGED }));
-    return (list?.items ?? []).map((ns) => ns.metadata?.name ?? '').filter(Boolean).sort();
+    const list = await this.call('list namespaces', () =>
+      this.core.listNamespace({ labelSelector: MANAGED }),
+    );
+    return (list?.items ?? [])
+      .map((ns) => ns.metadata?.name ?? '')
+      .filter(Boolean)
+      .sort();
   }
 
   async apply(workloads: Workload[], options: ApplyOptions = {}): Promise<ApplyOutcome[]> {
@@ -128,36 +146,52 @@ export class KubernetesRuntime implements Runtime {
     for (const namespace of namespaces) {
       const found = await this.listPrimaries(namespace);
       if (found === undefined) missingNamespaces.add(namespace);
-      for (const object of found ?? []) current.set(`${object.kind}/${namespace}/${object.metadata?.name}`, object);
+      for (const object of found ?? [])
+        current.set(`${object.kind}/${namespace}/${object.metadata?.name}`, object);
     }
-    return mapLimit(workloads, this.options.concurrency ?? 16, async (workload): Promise<ApplyOutcome> => {
-      const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
-      const existing = current.get(`${primaryKind(workload.kind)}/${workload.namespace}/${workload.name}`);
-      if (existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === workload.specHash && kindOf(existing) === workload.kind) {
-        return { ...ref, action: 'unchanged' };
-      }
-      const action = existing ? 'changed' : 'created';
-      if (dryRun) {
-        // The server validates what would be applied (a changed Job is replaced, not patched).
-        if (!missingNamespaces.has(workload.namespace) && !(workload.kind === 'job' && existing)) {
-          for (const object of renderObjects(workload)) await this.applyObject(object, true);
+    return mapLimit(
+      workloads,
+      this.options.concurrency ?? 16,
+      async (workload): Promise<ApplyOutcome> => {
+        const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+        const existing = current.get(
+          `${primaryKind(workload.kind)}/${workload.namespace}/${workload.name}`,
+        );
+        if (
+          existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === workload.specHash &&
+          kindOf(existing) === workload.kind
+        ) {
+          return { ...ref, action: 'unchanged' };
         }
+        const action = existing ? 'changed' : 'created';
+        if (dryRun) {
+          // The server validates what would be applied (a changed Job is replaced, not patched).
+          if (
+            !missingNamespaces.has(workload.namespace) &&
+            !(workload.kind === 'job' && existing)
+          ) {
+            for (const object of renderObjects(workload)) await this.applyObject(object, true);
+          }
+          return { ...ref, action };
+        }
+        if (existing && (workload.kind === 'job' || kindOf(existing) !== workload.kind)) {
+          // A Job's pod template is immutable: a changed job is deleted and created again.
+          await this.deleteAndWait(existing);
+        }
+        const rendered = renderObjects(workload);
+        for (const object of rendered) {
+          const result = await this.applyObject(object, false);
+          if (object.kind === primaryKind(workload.kind)) {
+            this.applied.set(refKey(ref), {
+              uid: result.metadata?.uid ?? '',
+              generation: result.metadata?.generation ?? 0,
+            });
+          }
+        }
+        if (existing) await this.removeLeftovers(workload, rendered);
         return { ...ref, action };
-      }
-      if (existing && (workload.kind === 'job' || kindOf(existing) !== workload.kind)) {
-        // A Job's pod template is immutable: a changed job is deleted and created again.
-        await this.deleteAndWait(existing);
-      }
-      const rendered = renderObjects(workload);
-      for (const object of rendered) {
-        const result = await this.applyObject(object, false);
-        if (object.kind === primaryKind(workload.kind)) {
-          this.applied.set(refKey(ref), { uid: result.metadata?.uid ?? '', generation: result.metadata?.generation ?? 0 });
-        }
-      }
-      if (existing) await this.removeLeftovers(workload, rendered);
-      return { ...ref, action };
-    });
+      },
+    );
   }
 
   async delete(ref: WorkloadRef): Promise<boolean> {
@@ -173,8 +207,13 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async list(filter: ListFilter = {}): Promise<WorkloadInfo[]> {
-    const selector = [MANAGED, ...Object.entries(filter.labels ?? {}).map(([k, v]) => `${k}=${v}`)].join(',');
-    const kinds: PrimaryKind[] = filter.kind ? [primaryKind(filter.kind)] : ['Job', 'CronJob', 'Deployment'];
+    const selector = [
+      MANAGED,
+      ...Object.entries(filter.labels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ].join(',');
+    const kinds: PrimaryKind[] = filter.kind
+      ? [primaryKind(filter.kind)]
+      : ['Job', 'CronJob', 'Deployment'];
     const infos: WorkloadInfo[] = [];
     for (const kind of kinds) {
       for (const object of await this.listKind(kind, filter.namespace, selector)) {
@@ -186,8 +225,10 @@ export class KubernetesRuntime implements Runtime {
           name: object.metadata?.name ?? '',
           labels: { ...object.metadata?.labels },
           created: isoOf(object.metadata?.creationTimestamp),
-          schedule: object.kind === 'CronJob' ? ((object as V1CronJob).spec?.schedule ?? null) : null,
-          replicas: object.kind === 'Deployment' ? ((object as V1Deployment).spec?.replicas ?? 1) : 1,
+          schedule:
+            object.kind === 'CronJob' ? ((object as V1CronJob).spec?.schedule ?? null) : null,
+          replicas:
+            object.kind === 'Deployment' ? ((object as V1Deployment).spec?.replicas ?? 1) : 1,
         });
       }
     }
@@ -196,11 +237,15 @@ export class KubernetesRuntime implements Runtime {
 
   async pods(namespace?: string): Promise<PodInfo[]> {
     const list = await this.call(`list pods${namespace ? ` in ${namespace}` : ''}`, () =>
-      namespace ? this.core.listNamespacedPod({ namespace, labelSelector: MANAGED }) : this.core.listPodForAllNamespaces({ labelSelector: MANAGED }),
+      namespace
+        ? this.core.listNamespacedPod({ namespace, labelSelector: MANAGED })
+        : this.core.listPodForAllNamespaces({ labelSelector: MANAGED }),
     );
     return (list?.items ?? []).map((pod) => {
       const labels = pod.metadata?.labels ?? {};
-      const kind = (labels[KIND_LABEL] as WorkloadKind | undefined) ?? (labels['job-name'] ? 'job' : 'deployment');
+      const kind =
+        (labels[KIND_LABEL] as WorkloadKind | undefined) ??
+        (labels['job-name'] ? 'job' : 'deployment');
       const name = labels[SELECTOR_LABEL] ?? labels['job-name'] ?? '';
       return podInfo(pod, { kind, namespace: pod.metadata?.namespace ?? namespace ?? '', name });
     });
@@ -210,7 +255,8 @@ export class KubernetesRuntime implements Runtime {
     const caches = await this.cachesFor(ref.namespace);
     const kind = primaryKind(ref.kind);
     let primary: Primary | undefined = caches[kind].get(ref.name, ref.namespace);
-    if (!primary || this.isStale(ref, primary)) primary = await this.readObject<Primary>(spec(kind, ref.namespace, ref.name));
+    if (!primary || this.isStale(ref, primary))
+      primary = await this.readObject<Primary>(spec(kind, ref.namespace, ref.name));
     if (!primary || kindOf(primary) !== ref.kind) return missingStatus(ref);
     const pods = this.podsOf(ref, caches.pods.list(ref.namespace));
     const judged =
@@ -218,7 +264,11 @@ export class KubernetesRuntime implements Runtime {
         ? judgeJob(primary as V1Job, pods)
         : kind === 'CronJob'
           ? judgeCronJob(primary as V1CronJob)
-          : judgeDeployment(primary as V1Deployment, pods, ref.kind === 'service' ? this.address(primary as V1Deployment, ref) : null);
+          : judgeDeployment(
+              primary as V1Deployment,
+              pods,
+              ref.kind === 'service' ? this.address(primary as V1Deployment, ref) : null,
+            );
     return { ...ref, ...judged };
   }
 
@@ -227,36 +277,64 @@ export class KubernetesRuntime implements Runtime {
       follow: options.follow === true,
       ...(options.signal ? { signal: options.signal } : {}),
       container: 'task',
-      pods: async () => this.podsOf(ref, (await this.cachesFor(ref.namespace)).pods.list(ref.namespace)),
+      pods: async () =>
+        this.podsOf(ref, (await this.cachesFor(ref.namespace)).pods.list(ref.namespace)),
       finished: async () => ref.kind === 'job' && (await this.status(ref)).health !== 'progressing',
     });
   }
 
   /** The primaries Slipway owns in a namespace; undefined when the namespace does not exist. */
   private async listPrimaries(namespace: string): Promise<Primary[] | undefined> {
-    const exists = await this.call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), true);
+    const exists = await this.call(
+      `read namespace ${namespace}`,
+      () => this.core.readNamespace({ name: namespace }),
+      true,
+    );
     if (!exists) return undefined;
     const all: Primary[] = [];
-    for (const kind of ['Job', 'CronJob', 'Deployment'] as const) all.push(...(await this.listKind(kind, namespace, MANAGED)));
+    for (const kind of ['Job', 'CronJob', 'Deployment'] as const)
+      all.push(...(await this.listKind(kind, namespace, MANAGED)));
     return all;
   }
 
-  private async listKind(kind: PrimaryKind, namespace: string | undefined, labelSelector: string): Promise<Primary[]> {
+  private async listKind(
+    kind: PrimaryKind,
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<Primary[]> {
     const what = `list ${kind}s${namespace ? ` in ${namespace}` : ''}`;
     const list = await this.call(what, (): Promise<{ items: Primary[] }> => {
-      if (kind === 'Job') return namespace ? this.batch.listNamespacedJob({ namespace, labelSelector }) : this.batch.listJobForAllNamespaces({ labelSelector });
-      if (kind === 'CronJob') return namespace ? this.batch.listNamespacedCronJob({ namespace, labelSelector }) : this.batch.listCronJobForAllNamespaces({ labelSelector });
-      return namespace ? this.apps.listNamespacedDeployment({ namespace, labelSelector }) : this.apps.listDeploymentForAllNamespaces({ labelSelector });
+      if (kind === 'Job')
+        return namespace
+          ? this.batch.listNamespacedJob({ namespace, labelSelector })
+          : this.batch.listJobForAllNamespaces({ labelSelector });
+      if (kind === 'CronJob')
+        return namespace
+          ? this.batch.listNamespacedCronJob({ namespace, labelSelector })
+          : this.batch.listCronJobForAllNamespaces({ labelSelector });
+      return namespace
+        ? this.apps.listNamespacedDeployment({ namespace, labelSelector })
+        : this.apps.listDeploymentForAllNamespaces({ labelSelector });
     });
     // Typed lists come back without kind on their items; the caller needs it.
-    return (list?.items ?? []).map((item) => ({ ...item, kind, apiVersion: API_VERSION[kind] }) as Primary);
+    return (list?.items ?? []).map(
+      (item) => ({ ...item, kind, apiVersion: API_VERSION[kind] }) as Primary,
+    );
   }
 
   private async applyObject(object: KubernetesObject, dryRun: boolean): Promise<KubernetesObject> {
     const what = `${dryRun ? 'dry-run apply' : 'apply'} ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
     return withRetries(
       what,
-      () => this.objects.patch(object, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+      () =>
+        this.objects.patch(
+          object,
+          undefined,
+          dryRun ? 'All' : undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        ),
       this.retry,
     );
   }
@@ -264,17 +342,29 @@ export class KubernetesRuntime implements Runtime {
   /** Deletes an object (dependents in the background); false when it was not there. */
   private async deleteObject(object: KubernetesObject): Promise<boolean> {
     const what = `delete ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
-    const done = await this.call(what, () => this.objects.delete(object, undefined, undefined, undefined, undefined, 'Background'), true);
+    const done = await this.call(
+      what,
+      () => this.objects.delete(object, undefined, undefined, undefined, undefined, 'Background'),
+      true,
+    );
     return done !== undefined;
   }
 
   private async deleteAndWait(object: KubernetesObject): Promise<void> {
     await this.deleteObject(object);
     const deadline = Date.now() + (this.options.deleteWaitMs ?? 60_000);
-    const header = spec(object.kind as keyof typeof API_VERSION, object.metadata?.namespace ?? '', object.metadata?.name ?? '');
+    const header = spec(
+      object.kind as keyof typeof API_VERSION,
+      object.metadata?.namespace ?? '',
+      object.metadata?.name ?? '',
+    );
     while (await this.readObject(header)) {
       if (Date.now() > deadline) {
-        throw new SlipwayError('TIMEOUT', `${object.kind} ${object.metadata?.namespace}/${object.metadata?.name} was deleted but is still there after ${(this.options.deleteWaitMs ?? 60_000) / 1000} s`, { retryable: true });
+        throw new SlipwayError(
+          'TIMEOUT',
+          `${object.kind} ${object.metadata?.namespace}/${object.metadata?.name} was deleted but is still there after ${(this.options.deleteWaitMs ?? 60_000) / 1000} s`,
+          { retryable: true },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -288,29 +378,44 @@ export class KubernetesRuntime implements Runtime {
     }
   }
 
-  private async readObject<T extends KubernetesObject>(header: KubernetesObject): Promise<T | undefined> {
+  private async readObject<T extends KubernetesObject>(
+    header: KubernetesObject,
+  ): Promise<T | undefined> {
     const what = `read ${header.kind} ${header.metadata?.namespace}/${header.metadata?.name}`;
-    return this.call(what, () => this.objects.read(header as Parameters<KubernetesObjectApi['read']>[0]) as Promise<T>, true);
+    return this.call(
+      what,
+      () => this.objects.read(header as Parameters<KubernetesObjectApi['read']>[0]) as Promise<T>,
+      true,
+    );
   }
 
   /** A cached object older than what we applied last (the watch has not caught up yet). */
   private isStale(ref: WorkloadRef, object: KubernetesObject): boolean {
     const applied = this.applied.get(refKey(ref));
     if (!applied) return false;
-    return object.metadata?.uid !== applied.uid || (object.metadata?.generation ?? 0) < applied.generation;
+    return (
+      object.metadata?.uid !== applied.uid ||
+      (object.metadata?.generation ?? 0) < applied.generation
+    );
   }
 
   private podsOf(ref: WorkloadRef, pods: V1Pod[]): V1Pod[] {
     return pods.filter((pod) => {
       const labels = pod.metadata?.labels ?? {};
-      if (ref.kind === 'job') return labels['job-name'] === ref.name || labels['batch.kubernetes.io/job-name'] === ref.name;
-      if (ref.kind === 'cronjob') return labels[SELECTOR_LABEL] === ref.name && Boolean(labels['job-name']);
+      if (ref.kind === 'job')
+        return (
+          labels['job-name'] === ref.name || labels['batch.kubernetes.io/job-name'] === ref.name
+        );
+      if (ref.kind === 'cronjob')
+        return labels[SELECTOR_LABEL] === ref.name && Boolean(labels['job-name']);
       return labels[SELECTOR_LABEL] === ref.name && !labels['job-name'];
     });
   }
 
   private address(deployment: V1Deployment, ref: WorkloadRef): string {
-    const port = deployment.spec?.template?.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? DEFAULT_SERVICE_PORT;
+    const port =
+      deployment.spec?.template?.spec?.containers?.[0]?.ports?.[0]?.containerPort ??
+      DEFAULT_SERVICE_PORT;
     return `http://${ref.name}.${ref.namespace}.svc.cluster.local:${port}`;
   }
 
@@ -320,10 +425,34 @@ export class KubernetesRuntime implements Runtime {
       const kc = this.options.kubeConfig;
       const child = this.logger.child({ namespace });
       caches = {
-        Job: new WatchedCollection(kc, `/apis/batch/v1/namespaces/${namespace}/jobs`, () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED }), MANAGED, child),
-        CronJob: new WatchedCollection(kc, `/apis/batch/v1/namespaces/${namespace}/cronjobs`, () => this.batch.listNamespacedCronJob({ namespace, labelSelector: MANAGED }), MANAGED, child),
-        Deployment: new WatchedCollection(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, () => this.apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED }), MANAGED, child),
-        pods: new WatchedCollection(kc, `/api/v1/namespaces/${namespace}/pods`, () => this.core.listNamespacedPod({ namespace, labelSelector: MANAGED }), MANAGED, child),
+        Job: new WatchedCollection(
+          kc,
+          `/apis/batch/v1/namespaces/${namespace}/jobs`,
+          () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED }),
+          MANAGED,
+          child,
+        ),
+        CronJob: new WatchedCollection(
+          kc,
+          `/apis/batch/v1/namespaces/${namespace}/cronjobs`,
+          () => this.batch.listNamespacedCronJob({ namespace, labelSelector: MANAGED }),
+          MANAGED,
+          child,
+        ),
+        Deployment: new WatchedCollection(
+          kc,
+          `/apis/apps/v1/namespaces/${namespace}/deployments`,
+          () => this.apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED }),
+          MANAGED,
+          child,
+        ),
+        pods: new WatchedCollection(
+          kc,
+          `/api/v1/namespaces/${namespace}/pods`,
+          () => this.core.listNamespacedPod({ namespace, labelSelector: MANAGED }),
+          MANAGED,
+          child,
+        ),
       };
       this.caches.set(namespace, caches);
     }
@@ -333,12 +462,18 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /** An API call with retries; with `allowMissing`, a 404 answers undefined. */
-  private async call<T>(what: string, fn: () => Promise<T>, allowMissing = false): Promise<T | undefined> {
+  private async call<T>(
+    what: string,
+    fn: () => Promise<T>,
+    allowMissing = false,
+  ): Promise<T | undefined> {
     try {
       return await withRetries(what, fn, this.retry);
     } catch (error) {
-      if (allowMissing && error instanceof SlipwayError && error.code === 'NOT_FOUND') return undefined;
-      if (allowMissing && statusCode((error as { cause?: unknown }).cause) === 404) return undefined;
+      if (allowMissing && error instanceof SlipwayError && error.code === 'NOT_FOUND')
+        return undefined;
+      if (allowMissing && statusCode((error as { cause?: unknown }).cause) === 404)
+        return undefined;
       throw error;
     }
   }
@@ -350,7 +485,8 @@ function spec(kind: keyof typeof API_VERSION, namespace: string, name: string): 
 
 function kindOf(object: KubernetesObject): WorkloadKind {
   const label = object.metadata?.labels?.[KIND_LABEL];
-  if (label === 'job' || label === 'cronjob' || label === 'deployment' || label === 'service') return label;
+  if (label === 'job' || label === 'cronjob' || label === 'deployment' || label === 'service')
+    return label;
   return object.kind === 'Job' ? 'job' : object.kind === 'CronJob' ? 'cronjob' : 'deployment';
 }
 
@@ -364,7 +500,11 @@ function isoOf(value: Date | string | undefined): string {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping their order in the result. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

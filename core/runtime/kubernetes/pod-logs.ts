@@ -53,7 +53,10 @@ export interface PodLogOptions {
  * as they appear (a job's pod, a restarted replica) and ends when the run is over and every
  * pod's stream has closed, or when the signal aborts.
  */
-export async function* podLogs(kubeConfig: KubeConfig, options: PodLogOptions): AsyncIterable<LogLine> {
+export async function* podLogs(
+  kubeConfig: KubeConfig,
+  options: PodLogOptions,
+): AsyncIterable<LogLine> {
   const log = new Log(kubeConfig);
   const queue = new LineQueue();
   const streams = new Map<string, { open: boolean; controller?: AbortController }>();
@@ -82,7 +85,9 @@ export async function* podLogs(kubeConfig: KubeConfig, options: PodLogOptions): 
       },
     });
     try {
-      entry.controller = await log.log(namespace, name, options.container, sink, { follow: options.follow });
+      entry.controller = await log.log(namespace, name, options.container, sink, {
+        follow: options.follow,
+      });
     } catch {
       // The pod went away or has no logs yet; a later look may find it again.
       streams.delete(name);
@@ -93,7 +98,8 @@ export async function* podLogs(kubeConfig: KubeConfig, options: PodLogOptions): 
     if (!options.follow) {
       for (const pod of await options.pods()) await attach(pod);
       const deadline = Date.now() + 10_000;
-      while ([...streams.values()].some((s) => s.open) && Date.now() < deadline) await queue.wait(50);
+      while ([...streams.values()].some((s) => s.open) && Date.now() < deadline)
+        await queue.wait(50);
       yield* queue.take();
       return;
     }

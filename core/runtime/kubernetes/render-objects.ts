@@ -51,23 +51,31 @@ export function renderObjects(workload: Workload): KubernetesObject[] {
   const template = podTemplate(workload);
   switch (workload.kind) {
     case 'job': {
-      const job: V1Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: primaryMetadata(workload), spec: jobSpec(template) };
+      const job: V1Job = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: primaryMetadata(workload),
+        spec: jobSpec(template),
+      };
       return [job];
     }
     case 'cronjob': {
       const cronJob: V1CronJob = {
-          apiVersion: 'batch/v1',
-          kind: 'CronJob',
-          metadata: primaryMetadata(workload),
-          spec: {
-            schedule: workload.schedule ?? '',
-            timeZone: 'Etc/UTC',
-            concurrencyPolicy: 'Forbid',
-            successfulJobsHistoryLimit: 3,
-            failedJobsHistoryLimit: 3,
-            jobTemplate: { metadata: { labels: template.metadata?.labels ?? {} }, spec: jobSpec(template) },
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: primaryMetadata(workload),
+        spec: {
+          schedule: workload.schedule ?? '',
+          timeZone: 'Etc/UTC',
+          concurrencyPolicy: 'Forbid',
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            metadata: { labels: template.metadata?.labels ?? {} },
+            spec: jobSpec(template),
           },
-        };
+        },
+      };
       return [cronJob];
     }
     case 'deployment':
@@ -80,7 +88,9 @@ export function renderObjects(workload: Workload): KubernetesObject[] {
         spec: {
           type: 'ClusterIP',
           selector: { [SELECTOR_LABEL]: workload.name },
-          ports: [{ name: 'http', port: servicePort(workload), targetPort: 'http', protocol: 'TCP' }],
+          ports: [
+            { name: 'http', port: servicePort(workload), targetPort: 'http', protocol: 'TCP' },
+          ],
         },
       };
       const objects: KubernetesObject[] = [deployment(workload, template), service];
@@ -106,7 +116,8 @@ function deployment(workload: Workload, template: V1PodTemplateSpec): V1Deployme
 function ingress(workload: Workload): V1Ingress {
   const published = workload.published ?? {};
   const annotations: Record<string, string> = {};
-  if (published.rewrite) annotations['nginx.ingress.kubernetes.io/rewrite-target'] = published.rewrite;
+  if (published.rewrite)
+    annotations['nginx.ingress.kubernetes.io/rewrite-target'] = published.rewrite;
   if (published.timeoutMs) {
     const seconds = String(Math.ceil(published.timeoutMs / 1000));
     annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'] = seconds;
@@ -114,11 +125,15 @@ function ingress(workload: Workload): V1Ingress {
   }
   if (published.stickySessions) annotations['nginx.ingress.kubernetes.io/affinity'] = 'cookie';
   if (published.access) annotations['slipway.dev/access'] = published.access;
-  if (published.bypassAuth !== undefined) annotations['slipway.dev/bypass-auth'] = String(published.bypassAuth);
+  if (published.bypassAuth !== undefined)
+    annotations['slipway.dev/bypass-auth'] = String(published.bypassAuth);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { ...objectMetadata(workload), ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+    metadata: {
+      ...objectMetadata(workload),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
     spec: {
       rules: [
         {
@@ -139,24 +154,48 @@ function ingress(workload: Workload): V1Ingress {
 
 function jobSpec(template: V1PodTemplateSpec): V1Job['spec'] {
   // One attempt: a failed task fails the deploy at once, as on the local runtime; a redeploy retries.
-  return { backoffLimit: 0, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never', containers: template.spec?.containers ?? [] } } };
+  return {
+    backoffLimit: 0,
+    template: {
+      ...template,
+      spec: {
+        ...template.spec,
+        restartPolicy: 'Never',
+        containers: template.spec?.containers ?? [],
+      },
+    },
+  };
 }
 
 function podTemplate(workload: Workload): V1PodTemplateSpec {
-  const labels = { ...workload.labels, [LABELS.managedBy]: MANAGED_BY_VALUE, [KIND_LABEL]: workload.kind };
+  const labels = {
+    ...workload.labels,
+    [LABELS.managedBy]: MANAGED_BY_VALUE,
+    [KIND_LABEL]: workload.kind,
+  };
   return { metadata: { labels }, spec: { containers: [container(workload)] } };
 }
 
 function container(workload: Workload): V1Container {
-  const requests = compact({ cpu: workload.resources.cpuRequest, memory: workload.resources.memoryRequest });
-  const limits = compact({ cpu: workload.resources.cpuLimit, memory: workload.resources.memoryLimit });
+  const requests = compact({
+    cpu: workload.resources.cpuRequest,
+    memory: workload.resources.memoryRequest,
+  });
+  const limits = compact({
+    cpu: workload.resources.cpuLimit,
+    memory: workload.resources.memoryLimit,
+  });
   const result: V1Container = {
     name: CONTAINER,
     image: workload.image ?? '',
     ...(workload.imagePullPolicy ? { imagePullPolicy: workload.imagePullPolicy } : {}),
     ...(workload.command ? { command: workload.command } : {}),
-    ...(workload.env.length > 0 ? { env: workload.env.map((e) => ({ name: e.name, value: e.value })) } : {}),
-    ...(requests || limits ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } } : {}),
+    ...(workload.env.length > 0
+      ? { env: workload.env.map((e) => ({ name: e.name, value: e.value })) }
+      : {}),
+    ...(requests || limits
+      ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } }
+      : {}),
   };
   if (workload.kind === 'service') {
     result.ports = [{ name: 'http', containerPort: servicePort(workload), protocol: 'TCP' }];
@@ -185,16 +224,25 @@ function objectMetadata(workload: Workload) {
   return {
     name: workload.name,
     namespace: workload.namespace,
-    labels: { ...workload.labels, [LABELS.managedBy]: MANAGED_BY_VALUE, [KIND_LABEL]: workload.kind },
+    labels: {
+      ...workload.labels,
+      [LABELS.managedBy]: MANAGED_BY_VALUE,
+      [KIND_LABEL]: workload.kind,
+    },
   };
 }
 
 function primaryMetadata(workload: Workload) {
-  return { ...objectMetadata(workload), annotations: { [SPEC_HASH_ANNOTATION]: workload.specHash } };
+  return {
+    ...objectMetadata(workload),
+    annotations: { [SPEC_HASH_ANNOTATION]: workload.specHash },
+  };
 }
 
 function compact(values: Record<string, string | undefined>): Record<string, string> | undefined {
-  const entries = Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const entries = Object.entries(values).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined,
+  );
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 

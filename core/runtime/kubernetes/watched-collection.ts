@@ -80,7 +80,14 @@ export class WatchedCollection<T extends KubernetesObject> {
   private restartLater(error: unknown): void {
     if (this.stopped || this.restartTimer) return;
     const wait = backoffDelay(this.failures++, { baseMs: 200, maxMs: 10_000 });
-    this.logger.warn({ path: this.path, err: error instanceof SlipwayError ? error.message : error, retryInMs: wait }, 'watch failed; resuming');
+    this.logger.warn(
+      {
+        path: this.path,
+        err: error instanceof SlipwayError ? error.message : error,
+        retryInMs: wait,
+      },
+      'watch failed; resuming',
+    );
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.stopped) void this.informer.start();

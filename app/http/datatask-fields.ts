@@ -1,0 +1,111 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { NAME_PATTERN } from '../../core/config/index.js';
+import { SlipwayError } from '../../core/errors.js';
+import { branchName } from '../../core/workspaces/schema.js';
+import { type AuthVariables, type Identity, identityOf } from './auth.js';
+import { parseWith } from './validate.js';
+
+/** DataTask's defaults (seed 001): branch `master`. */
+export const DEFAULT_BRANCH = 'master';
+
+const objectName = (what: string) =>
+  z
+    .string({ error: `expected a string (${what})` })
+    .max(63, { error: `expected at most 63 characters (${what})` })
+    .regex(NAME_PATTERN, {
+      error: `expected lowercase letters, digits and '-', starting and ending with a letter or digit (${what})`,
+    });
+
+/** Fields of the DataTask bodies (form-data or JSON); each route picks the ones it takes. */
+export const fields = {
+  branch: branchName.optional(),
+  schedule: z.string({ error: 'expected a cron expression, or "" for none' }).max(200).optional(),
+  namespace: objectName('a Kubernetes namespace').optional(),
+  name: objectName('a Kubernetes name').optional(),
+  repository: z.string({ error: 'expected a repository name or git URL' }).max(2048).optional(),
+  directory: z.string({ error: 'expected a directory of the repository' }).max(1024).optional(),
+  templatePath: z
+    .string({ error: 'expected the file name of a template' })
+    .min(1, { error: 'expected the file name of a template' })
+    .max(1024),
+  configuration: z
+    .union([z.string(), z.record(z.string(), z.unknown())], {
+      error: 'expected the JSON of the configuration',
+    })
+    .optional(),
+};
+
+/**
+ * The request body as flat fields: a JSON object, or form-data / urlencoded fields (an uploaded
+ * file becomes its text). An empty body has no fields.
+ */
+export async function readFields(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header('content-type') ?? '';
+  if (/\bjson\b/i.test(type)) {
+    const text = await c.req.text();
+    if (text.trim() === '') return {};
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `request body is not valid JSON: ${(error as Error).message}`,
+      );
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      throw new SlipwayError('BAD_REQUEST', 'request body must be a JSON object');
+    }
+    return value as Record<string, unknown>;
+  }
+  if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(type)) {
+    const body = await c.req.parseBody();
+    const result: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(body)) {
+      result[key] =
+        typeof value === 'string'
+          ? value
+          : Array.isArray(value)
+            ? value.map(String)
+            : await (value as File).text();
+    }
+    return result;
+  }
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `Content-Type is "${type || 'missing'}"; expected multipart/form-data, application/x-www-form-urlencoded or application/json`,
+    { status: 415 },
+  );
+}
+
+/** Reads the body and validates the fields a route takes; any other field is an error naming it. */
+export async function readBody<S extends z.ZodRawShape>(c: Context, shape: S) {
+  return parseWith(z.strictObject(shape), await readFields(c), 'request body');
+}
+
+/** A path parameter checked against the rule for what it names. */
+export function pathName(c: Context, param: string, what = 'a Kubernetes name'): string {
+  const value = c.req.param(param) ?? '';
+  if (!NAME_PATTERN.test(value) || value.length > 63) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `":${param}" is "${value}"; expected ${what}: lowercase letters, digits and '-'`,
+    );
+  }
+  return value;
+}
+
+/** Protected routes (seed 001): a JWT in the authtoken cookie, an Identity header, or a bearer token. */
+export async function requireCaller(c: Context<{ Variables: AuthVariables }>): Promise<Identity> {
+  const identity = await identityOf(c);
+  if (!identity) {
+    throw new SlipwayError(
+      'UNAUTHENTICATED',
+      'this route is protected: pass your identity as a JWT in the authtoken cookie or as an Identity header',
+    );
+  }
+  return identity;
+}

@@ -1,0 +1,358 @@
+import { type Context, Hono } from 'hono';
+import type { Engine } from '../../core/engine.js';
+import { SlipwayError } from '../../core/errors.js';
+import type { TemplateLibrary } from '../../core/patterns/index.js';
+import type { PipelineRunRecord } from '../../core/pipelines/index.js';
+import type { WorkloadKind } from '../../core/runtime/types.js';
+import type { Logger } from '../../core/types.js';
+import { type AuthVariables, identityOf } from './auth.js';
+import { DEFAULT_BRANCH, fields, pathName, readBody, requireCaller } from './datatask-fields.js';
+import { reasonPhrase, toHttpFailure } from './errors.js';
+
+export interface DataTaskOptions {
+  engine: Engine;
+  templates: TemplateLibrary;
+  logger: Logger;
+}
+
+type App = Hono<{ Variables: AuthVariables }>;
+type Ctx = Context<{ Variables: AuthVariables }>;
+
+/**
+ * The DataTask surface (seed 001, DESIGN.md section 7.2): tasks and pipelines deployed from a
+ * repository directory into namespaces, configuration loading, lists read from the runtime,
+ * deletes and templates. Mounted at `/` and at `/apps/deploy-api`. Routes the seed marks
+ * protected need an identity; its GET routes that change something also accept POST.
+ */
+export function createDataTaskApp(options: DataTaskOptions): App {
+  const app: App = new Hono();
+  app.onError((error, c) => {
+    const failure = toHttpFailure(error, options.logger, c);
+    return c.json(
+      {
+        status: failure.status,
+        error: reasonPhrase(failure.status),
+        message: failure.message,
+        ...(failure.problems.length > 0 ? { problems: failure.problems } : {}),
+      },
+      failure.status,
+    );
+  });
+  taskRoutes(app, options);
+  pipelineRoutes(app, options);
+  listRoutes(app, options);
+  deleteRoutes(app, options);
+  return app;
+}
+
+/** Registers a handler for GET and POST: the seed's GET routes that change something. */
+function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response>): void {
+  app.on(['GET', 'POST'], path, handler);
+}
+
+function repositoryParam(c: Ctx): string {
+  const value = c.req.param('repository') ?? '';
+  if (!value || value.startsWith('-'))
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `":repository" is "${value}"; expected a repository name`,
+    );
+  return value;
+}
+
+function taskRoutes(app: App, { engine, templates }: DataTaskOptions): void {
+  const deploy = async (
+    c: Ctx,
+    overrides: { namespace?: string; name?: string; branch?: string; schedule?: string },
+  ) => {
+    const identity = await requireCaller(c);
+    const { job, plan } = await engine.tasks.deploy({
+      repository: repositoryParam(c),
+      directory: c.req.param('directory') ?? '.',
+      branch: overrides.branch ?? DEFAULT_BRANCH,
+      namespace: overrides.namespace ?? null,
+      name: overrides.name ?? null,
+      schedule: overrides.schedule ?? null,
+      configuration: null,
+      identity: identity.subject,
+    });
+    return c.json(
+      {
+        id: job.id,
+        namespace: plan.namespace,
+        name: plan.name,
+        kind: plan.kind,
+        status: 'pending',
+      },
+      202,
+    );
+  };
+
+  /** Deploy a task: namespace = repository, name = the manifest's, branch = master. */
+  getOrPost(app, '/v1/task/deploy/:repository/:directory', (c) => deploy(c, {}));
+  /** Deploy a task under a name. */
+  getOrPost(app, '/v1/task/deployas/:repository/:directory/:name', (c) =>
+    deploy(c, { name: pathName(c, 'name') }),
+  );
+  /** Deploy a task under a name in a namespace. */
+  getOrPost(app, '/v1/task/deployinas/:repository/:directory/:namespace/:name', (c) =>
+    deploy(c, { namespace: pathName(c, 'namespace', 'a namespace'), name: pathName(c, 'name') }),
+  );
+  /** The same, with `branch` and `schedule` (a cron job) in the body. */
+  app.post('/v1/task/elaborate/deployinas/:repository/:directory/:namespace/:name', async (c) => {
+    const namespace = pathName(c, 'namespace', 'a namespace');
+    const name = pathName(c, 'name');
+    const body = await readBody(c, { branch: fields.branch, schedule: fields.schedule });
+    return deploy(c, { namespace, name, ...body });
+  });
+  /** Deploy with `namespace`, `name`, `branch` and `schedule` in the body. */
+  app.post('/v2/task/elaborate/deploy/:repository/:directory', async (c) => {
+    const body = await readBody(c, {
+      namespace: fields.namespace,
+      name: fields.name,
+      branch: fields.branch,
+      schedule: fields.schedule,
+    });
+    return deploy(c, body);
+  });
+  /** Deploy the manifest given as `configuration` into `namespace`; repository and directory optional. */
+  app.post('/v2/task/deploy/with-configuration', async (c) => {
+    const identity = await requireCaller(c);
+    const body = await readBody(c, {
+      namespace: fields.namespace,
+      configuration: fields.configuration,
+      repository: fields.repository,
+      directory: fields.directory,
+      branch: fields.branch,
+      name: fields.name,
+    });
+    if (body.configuration === undefined)
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        '"configuration" is missing; expected the manifest.json to deploy',
+      );
+    if (!body.namespace)
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        '"namespace" is missing; expected the namespace to deploy into',
+      );
+    const { job, plan } = await engine.tasks.deploy({
+      repository: body.repository || null,
+      directory: body.directory || null,
+      branch: body.branch ?? DEFAULT_BRANCH,
+      namespace: body.namespace,
+      name: body.name ?? null,
+      schedule: null,
+      configuration: body.configuration,
+      identity: identity.subject,
+    });
+    return c.json(
+      {
+        id: job.id,
+        namespace: plan.namespace,
+        name: plan.name,
+        kind: plan.kind,
+        status: 'pending',
+      },
+      202,
+    );
+  });
+  /** Where a deployed task stands: pending, running, succeeded, failed or unknown. */
+  app.get('/v1/task/state/:id', async (c) => c.json(await engine.tasks.state(c.req.param('id'))));
+
+  for (const unit of ['task', 'pipeline'] as const) {
+    /** Load a manifest.json (pipeline.json) from git: `{work_id}` to poll. */
+    app.post(`/v2/${unit}/load/configuration/from-git/:repository/:directory`, async (c) => {
+      const body = await readBody(c, { branch: fields.branch });
+      const identity = await identityOf(c);
+      const job = engine.tasks.loadConfiguration(
+        {
+          unit,
+          repository: repositoryParam(c),
+          directory: c.req.param('directory') ?? '.',
+          branch: body.branch ?? DEFAULT_BRANCH,
+        },
+        identity?.subject ?? null,
+      );
+      return c.json({ work_id: job.id }, 202);
+    });
+    /** pending, running, done (with the configuration) or error (with why). */
+    app.get(`/v2/${unit}/get/configuration-loading-state/:work_id`, (c) =>
+      c.json(engine.tasks.configurationState(c.req.param('work_id'), unit)),
+    );
+    /** The template file `template_path` of SLIPWAY_TEMPLATES_DIR. */
+    app.post(`/v2/${unit}/get/template`, async (c) => {
+      const body = await readBody(c, { template_path: fields.templatePath });
+      const template = await templates.read(body.template_path, unit);
+      return c.json(template.content);
+    });
+    /** The file names of the task (pipeline) templates. */
+    app.get(`/v2/${unit}/list/templates`, async (c) =>
+      c.json({ templates: await templates.list(unit) }),
+    );
+  }
+}
+
+function pipelineRoutes(app: App, { engine }: DataTaskOptions): void {
+  const run = async (c: Ctx, overrides: { namespace?: string; name?: string; branch?: string }) => {
+    const identity = await requireCaller(c);
+    const { job, record } = await engine.pipelines.run({
+      repository: repositoryParam(c),
+      directory: c.req.param('directory') ?? '.',
+      branch: overrides.branch ?? DEFAULT_BRANCH,
+      namespace: overrides.namespace ?? null,
+      name: overrides.name ?? null,
+      configuration: null,
+      identity: identity.subject,
+    });
+    return c.json(pipelineJson({ ...record, id: job.id }), 202);
+  };
+  /** Run a pipeline under a name: namespace = repository, branch = master. */
+  getOrPost(app, '/v1/pipeline/runas/:repository/:directory/:name', (c) =>
+    run(c, { name: pathName(c, 'name') }),
+  );
+  /** Run a pipeline under a name in a namespace. */
+  getOrPost(app, '/v1/pipeline/runinas/:repository/:directory/:namespace/:name', (c) =>
+    run(c, { namespace: pathName(c, 'namespace', 'a namespace'), name: pathName(c, 'name') }),
+  );
+  /** The same, with `branch` in the body. */
+  app.post('/v1/pipeline/elaborate/runinas/:repository/:directory/:namespace/:name', async (c) => {
+    const namespace = pathName(c, 'namespace', 'a namespace');
+    const name = pathName(c, 'name');
+    const body = await readBody(c, { branch: fields.branch });
+    return run(c, { namespace, name, ...body });
+  });
+  /** Run with `namespace` and `branch` in the body. */
+  app.post('/v2/pipeline/elaborate/run/:repository/:directory/:name', async (c) => {
+    const name = pathName(c, 'name');
+    const body = await readBody(c, { namespace: fields.namespace, branch: fields.branch });
+    return run(c, { name, ...body });
+  });
+  /** Run the pipeline.json given as `configuration` in `namespace`. */
+  app.post('/v2/pipeline/run/with-configuration', async (c) => {
+    const identity = await requireCaller(c);
+    const body = await readBody(c, {
+      namespace: fields.namespace,
+      configuration: fields.configuration,
+      name: fields.name,
+      branch: fields.branch,
+    });
+    if (body.configuration === undefined)
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        '"configuration" is missing; expected the pipeline.json to run',
+      );
+    if (!body.namespace)
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        '"namespace" is missing; expected the namespace to run in',
+      );
+    const { job, record } = await engine.pipelines.run({
+      repository: null,
+      directory: null,
+      branch: body.branch ?? DEFAULT_BRANCH,
+      namespace: body.namespace,
+      name: body.name ?? null,
+      configuration: body.configuration,
+      identity: identity.subject,
+    });
+    return c.json(pipelineJson({ ...record, id: job.id }), 202);
+  });
+  /** A run with the status and times of each task. */
+  app.get('/v1/pipeline/state/:namespace/:id', (c) =>
+    c.json(pipelineJson(engine.pipelines.state(c.req.param('namespace'), c.req.param('id')))),
+  );
+  /** Kill a run: its running tasks are stopped; status `killed`. */
+  getOrPost(app, '/v1/pipeline/kill/:id', async (c) => {
+    const identity = await requireCaller(c);
+    return c.json(
+      pipelineJson(await engine.pipelines.kill(c.req.param('id') ?? '', identity.subject)),
+    );
+  });
+}
+
+function listRoutes(app: App, { engine }: DataTaskOptions): void {
+  /** Namespaces Slipway created (read from the runtime). */
+  app.get('/v1/list/namespaces', async (c) =>
+    c.json({ namespaces: await engine.runtime.listNamespaces() }),
+  );
+
+  const tasks = async (c: Ctx, namespace?: string) => {
+    const workloads = await engine.runtime.list(namespace ? { namespace } : {});
+    const of = (kind: WorkloadKind) =>
+      workloads
+        .filter((w) => w.kind === kind)
+        .map((w) => ({
+          name: w.name,
+          namespace: w.namespace,
+          labels: w.labels,
+          created: w.created,
+          ...(kind === 'cronjob' ? { schedule: w.schedule } : {}),
+          ...(kind === 'deployment' || kind === 'service' ? { replicas: w.replicas } : {}),
+        }));
+    return c.json({
+      jobs: of('job'),
+      cronJobs: of('cronjob'),
+      deployments: of('deployment'),
+      services: of('service'),
+    });
+  };
+  /** Jobs, cron jobs, deployments and services of every namespace. */
+  app.get('/v1/list/tasks', (c) => tasks(c));
+  app.get('/v1/list/tasks/:namespace', (c) => tasks(c, c.req.param('namespace')));
+
+  const pods = async (c: Ctx, namespace?: string) =>
+    c.json({ pods: await engine.runtime.pods(namespace) });
+  /** Pods (processes on the local runtime) of every namespace, or one. */
+  app.get('/v1/list/pods', (c) => pods(c));
+  app.get('/v1/list/pods/:namespace', (c) => pods(c, c.req.param('namespace')));
+
+  /** Pipeline runs of every namespace, or one. */
+  app.get('/v1/list/pipelines', (c) =>
+    c.json({ pipelines: engine.pipelines.list().map(pipelineJson) }),
+  );
+  app.get('/v1/list/pipelines/:namespace', (c) =>
+    c.json({ pipelines: engine.pipelines.list(c.req.param('namespace')).map(pipelineJson) }),
+  );
+}
+
+function deleteRoutes(app: App, { engine }: DataTaskOptions): void {
+  const kinds = {
+    job: 'job',
+    cronjob: 'cronjob',
+    deployment: 'deployment',
+    service: 'service',
+  } as const;
+  for (const [segment, kind] of Object.entries(kinds)) {
+    /** Delete a task of that kind in a namespace (and its record); 404 naming it when missing. */
+    getOrPost(app, `/v1/delete/${segment}/:namespace/:name`, async (c) => {
+      await requireCaller(c);
+      const namespace = c.req.param('namespace') ?? '';
+      const name = c.req.param('name') ?? '';
+      await engine.tasks.delete(kind, namespace, name);
+      return c.json({ deleted: { kind, namespace, name } });
+    });
+  }
+}
+
+/** A pipeline run as DataTask reports it. */
+function pipelineJson(record: PipelineRunRecord) {
+  return {
+    id: record.id,
+    name: record.name,
+    pipeline: record.pipeline,
+    namespace: record.namespace,
+    status: record.status,
+    created: record.created,
+    ...(record.startTime ? { startTime: record.startTime } : {}),
+    ...(record.endTime ? { endTime: record.endTime } : {}),
+    tasks: record.tasks.map((t) => ({
+      name: t.name,
+      status: t.status,
+      dependance: t.dependance,
+      ...(t.startTime ? { startTime: t.startTime } : {}),
+      ...(t.endTime ? { endTime: t.endTime } : {}),
+      ...(t.message ? { message: t.message } : {}),
+    })),
+  };
+}

@@ -1,0 +1,1 @@
+export { type Template, type TemplateKind, TemplateLibrary } from './template-library.js';

@@ -1,0 +1,94 @@
+import { SlipwayError } from '../errors.js';
+import type { JobQueue } from '../jobs/index.js';
+import type { SourceFetcher } from '../source/index.js';
+import type { Store } from '../store/types.js';
+import { type Clock, isoTime, type Job } from '../types.js';
+import { type PipelinePlan, type PipelineRunInput, planPipelineRun } from './plan-pipeline.js';
+import { type PipelineRunRecord, pendingRun } from './run-pipeline.js';
+
+export interface PipelineServiceDeps {
+  store: Store;
+  queue: JobQueue;
+  source: SourceFetcher;
+  clock: Clock;
+  settled: (jobId: string) => Promise<void>;
+}
+
+/** Pipeline runs: queued after the whole DAG validated, reported per task, killed on demand. */
+export class PipelineService {
+  constructor(private readonly deps: PipelineServiceDeps) {}
+
+  /** Validates the pipeline and all its tasks now, then queues the run. */
+  async run(
+    input: PipelineRunInput,
+  ): Promise<{ job: Job; plan: PipelinePlan; record: PipelineRunRecord }> {
+    const plan = await planPipelineRun(this.deps.source, input);
+    return this.deps.store.transaction(() => {
+      const { job } = this.deps.queue.enqueue({
+        type: 'PIPELINE_RUN',
+        target: `pipeline:${plan.namespace}/${plan.name}`,
+        params: plan as unknown as Record<string, unknown>,
+        commitId: plan.commit,
+        identity: input.identity,
+      });
+      const record = pendingRun(job.id, plan, input.identity, isoTime(this.deps.clock.now()));
+      this.deps.store.putRecord('pipelines', job.id, plan.namespace, record);
+      return { job, plan, record };
+    });
+  }
+
+  /** A run of a namespace (NOT_FOUND naming both when there is none). */
+  state(namespace: string, id: string): PipelineRunRecord {
+    const record = this.deps.store.getRecord<PipelineRunRecord>('pipelines', id);
+    if (!record || record.namespace !== namespace) {
+      throw new SlipwayError(
+        'NOT_FOUND',
+        `pipeline '${id}' does not exist in namespace '${namespace}'`,
+      );
+    }
+    return record;
+  }
+
+  /**
+   * Kills a run: its running tasks are stopped and it ends `killed`. Resolves once that is done.
+   * CONFLICT when the run already ended.
+   */
+  async kill(id: string, by: string | null): Promise<PipelineRunRecord> {
+    const record = this.deps.store.getRecord<PipelineRunRecord>('pipelines', id);
+    if (!record) throw new SlipwayError('NOT_FOUND', `pipeline '${id}' does not exist`);
+    const job = this.deps.store.getJob(id);
+    if (!job || !['QUEUED', 'RUNNING'].includes(job.status)) {
+      throw new SlipwayError(
+        'CONFLICT',
+        `pipeline '${id}' is ${record.status}; only a pending or running pipeline can be killed`,
+      );
+    }
+    this.deps.queue.withdraw(id, by);
+    await this.deps.settled(id);
+    const after = this.deps.store.getRecord<PipelineRunRecord>('pipelines', id) ?? record;
+    if (after.status === 'pending' || after.status === 'running') {
+      // It never started (withdrawn while queued): nothing ran, so nothing to stop.
+      const now = isoTime(this.deps.clock.now());
+      const killed: PipelineRunRecord = {
+        ...after,
+        status: 'killed',
+        endTime: now,
+        tasks: after.tasks.map((t) =>
+          t.status === 'pending'
+            ? { ...t, status: 'skipped', endTime: now, message: 'skipped: the pipeline was killed' }
+            : t,
+        ),
+      };
+      this.deps.store.putRecord('pipelines', id, killed.namespace, killed);
+      return killed;
+    }
+    return after;
+  }
+
+  /** Runs, newest last, of all namespaces or one. */
+  list(namespace?: string): PipelineRunRecord[] {
+    return this.deps.store
+      .listRecords<PipelineRunRecord>('pipelines', namespace)
+      .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+  }
+}

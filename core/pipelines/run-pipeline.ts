@@ -1,0 +1,197 @@
+import { SlipwayError } from '../errors.js';
+import type { JobContext, JobOutcome } from '../jobs/index.js';
+import { LABELS, type Runtime } from '../runtime/types.js';
+import type { SourceFetcher } from '../source/index.js';
+import type { Store } from '../store/types.js';
+import { LogCopier } from '../tasks/copy-logs.js';
+import { loadTaskFromGit } from '../tasks/load-unit.js';
+import { renderWorkload } from '../tasks/render-workload.js';
+import { waitUntilHealthy } from '../tasks/wait-healthy.js';
+import { type Clock, isoTime } from '../types.js';
+import { executeDag, type PipelineStatus, type TaskState } from './execute-dag.js';
+import type { PipelinePlan, PlannedPipelineTask } from './plan-pipeline.js';
+
+/** A pipeline run as the state route reports it, kept in the store. */
+export interface PipelineRunRecord {
+  id: string;
+  name: string;
+  pipeline: string;
+  namespace: string;
+  status: PipelineStatus;
+  repository: string | null;
+  directory: string | null;
+  branch: string;
+  commit: string | null;
+  identity: string | null;
+  created: string;
+  startTime: string | null;
+  endTime: string | null;
+  tasks: (TaskState & {
+    name: string;
+    dependance: string[];
+    runIfError: boolean;
+    workload: string;
+  })[];
+}
+
+export interface RunPipelineDeps {
+  store: Store;
+  runtime: Runtime;
+  source: SourceFetcher;
+  clock: Clock;
+  /** How long one task may take to finish. */
+  taskTimeoutMs: number;
+  healthPollMs?: number;
+}
+
+/** The record of a pipeline run that has not started yet (written when it is queued). */
+export function pendingRun(
+  id: string,
+  plan: PipelinePlan,
+  identity: string | null,
+  created: string,
+): PipelineRunRecord {
+  return {
+    id,
+    name: plan.name,
+    pipeline: plan.pipeline,
+    namespace: plan.namespace,
+    status: 'pending',
+    repository: plan.repository,
+    directory: plan.directory,
+    branch: plan.branch,
+    commit: plan.commit,
+    identity,
+    created,
+    startTime: null,
+    endTime: null,
+    tasks: plan.tasks.map((t) => ({
+      name: t.name,
+      dependance: t.dependance,
+      runIfError: t.runIfError,
+      workload: t.workload,
+      status: 'pending',
+      startTime: null,
+      endTime: null,
+      message: null,
+    })),
+  };
+}
+
+/**
+ * The `PIPELINE_RUN` handler: runs each task of the plan as a workload in the namespace, in DAG
+ * order, recording every task's state as it changes. A kill (the job withdrawn) stops the running
+ * tasks; a failed task fails the run (the job ends in ERROR).
+ */
+export async function runPipeline(context: JobContext, deps: RunPipelineDeps): Promise<JobOutcome> {
+  const { job, signal, log } = context;
+  const plan = job.params as unknown as PipelinePlan;
+  const key = job.id;
+  const record =
+    deps.store.getRecord<PipelineRunRecord>('pipelines', key) ??
+    pendingRun(job.id, plan, job.identity, job.created);
+  const save = (patch: Partial<PipelineRunRecord>) => {
+    Object.assign(record, patch);
+    deps.store.putRecord('pipelines', key, record.namespace, record);
+  };
+  const now = () => isoTime(deps.clock.now());
+  // A run picked up again after a crash starts its tasks over.
+  save({
+    status: 'running',
+    startTime: record.startTime ?? now(),
+    tasks: record.tasks.map((t) => ({
+      ...t,
+      status: 'pending',
+      startTime: null,
+      endTime: null,
+      message: null,
+    })),
+  });
+  await deps.runtime.ensureNamespace(plan.namespace);
+  log(
+    `pipeline ${plan.pipeline} runs as ${plan.name} in namespace ${plan.namespace}: ${plan.tasks.length} task(s)`,
+  );
+
+  const status = await executeDag(
+    plan.tasks,
+    {
+      run: (task, taskSignal) => runTask(task, taskSignal, context, deps, plan),
+      changed: (name, state) => {
+        save({ tasks: record.tasks.map((t) => (t.name === name ? { ...t, ...state } : t)) });
+        log(
+          `task ${name} ${state.status}${state.message && state.status !== 'succeeded' ? `: ${state.message}` : ''}`,
+        );
+      },
+      now,
+    },
+    signal,
+  );
+  save({ status, endTime: now() });
+  const counts = (['succeeded', 'failed', 'killed', 'skipped'] as const)
+    .map((s) => `${record.tasks.filter((t) => t.status === s).length} ${s}`)
+    .join(', ');
+  const message = `pipeline ${plan.name} ${status}: ${counts}`;
+  log(message);
+  if (status === 'failed') {
+    throw new SlipwayError('WORKLOAD_FAILED', message, {
+      details: { pipeline: plan.name, status },
+    });
+  }
+  return { result: { pipeline: plan.name, namespace: plan.namespace, status }, message };
+}
+
+async function runTask(
+  task: PlannedPipelineTask,
+  signal: AbortSignal,
+  context: JobContext,
+  deps: RunPipelineDeps,
+  plan: PipelinePlan,
+): Promise<boolean> {
+  const loaded = await loadTaskFromGit(
+    deps.source,
+    {
+      repository: task.repository,
+      directory: task.directory,
+      branch: plan.branch,
+      commit: task.commit,
+    },
+    signal,
+  );
+  const workload = renderWorkload(task.manifest, {
+    namespace: plan.namespace,
+    checkoutDir: loaded.checkout.dir,
+    directory: loaded.directory,
+    repository: task.repository,
+    commit: task.commit,
+    digest: task.commit,
+    name: task.workload,
+    // Every run is a new workload, so an identical earlier run does not count as this one.
+    labels: { [LABELS.pipeline]: plan.name, 'slipway.dev/run': context.job.id },
+  });
+  const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+  await deps.runtime.apply([workload]);
+  const copier = new LogCopier(deps.runtime, context.log);
+  copier.follow(ref);
+  try {
+    await waitUntilHealthy(deps.runtime, [ref], {
+      timeoutMs: deps.taskTimeoutMs,
+      signal,
+      log: () => {},
+      clock: deps.clock,
+      pollMs: deps.healthPollMs ?? 250,
+      lastLines: (r) => copier.lastLines(r),
+    });
+    await copier.drain([ref], 2000);
+    return true;
+  } catch (error) {
+    if (signal.aborted) {
+      // A kill stops what runs.
+      await deps.runtime.delete(ref);
+      return false;
+    }
+    await copier.drain([ref], 500);
+    throw error;
+  } finally {
+    await copier.stop();
+  }
+}

@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { cronProblem, parseTaskManifest, type TaskManifest } from '../config/index.js';
+import { SlipwayError } from '../errors.js';
+import type { JobContext, JobOutcome } from '../jobs/index.js';
+import { LABELS, type Runtime, type WorkloadKind } from '../runtime/types.js';
+import { digestDirectory, type SourceFetcher } from '../source/index.js';
+import type { Store } from '../store/types.js';
+import { type Clock, isoTime } from '../types.js';
+import { LogCopier } from './copy-logs.js';
+import { defaultNamespace, loadTaskFromGit } from './load-unit.js';
+import { renderWorkload, workloadKind } from './render-workload.js';
+import { describeRef, waitUntilHealthy } from './wait-healthy.js';
+
+/** A task deploy as the DataTask routes ask for it (seed 001). */
+export interface TaskDeployInput {
+  repository: string | null;
+  directory: string | null;
+  /** Default `master`, as the seed says. */
+  branch: string;
+  /** Default: the repository name. */
+  namespace: string | null;
+  /** Default: the manifest's name. */
+  name: string | null;
+  /** null: the manifest's; '': none; else a cron expression that makes a job a cron job. */
+  schedule: string | null;
+  /** A manifest given in the request (`with-configuration`): JSON text or an object. */
+  configuration: unknown;
+  identity: string | null;
+}
+
+/** What will be deployed, known before the job is queued (so the 202 can say it). */
+export interface TaskDeployPlan {
+  namespace: string;
+  name: string;
+  kind: WorkloadKind;
+  repository: string | null;
+  directory: string | null;
+  branch: string;
+  commit: string | null;
+  manifest: TaskManifest;
+  schedule: string | null;
+}
+
+/** The record of a task deployed through DataTask, kept until the task is deleted. */
+export interface TaskRecord {
+  namespace: string;
+  name: string;
+  kind: WorkloadKind;
+  jobId: string;
+  repository: string | null;
+  directory: string | null;
+  branch: string;
+  commit: string | null;
+  identity: string | null;
+  created: string;
+  updated: string;
+}
+
+/** The serialization target of a task: one deploy of `namespace/name` at a time. */
+export function taskTarget(namespace: string, name: string): string {
+  return `task:${namespace}/${name}`;
+}
+
+/**
+ * Resolves and validates a task deploy before anything is queued: fetches the repository at the
+ * branch, reads `manifest.json` (or the given configuration), applies the seed's defaults
+ * (namespace = repository, name = manifest name) and the overrides. Bad input is a 4xx here.
+ */
+export async function planTaskDeploy(
+  source: SourceFetcher,
+  input: TaskDeployInput,
+): Promise<TaskDeployPlan> {
+  let manifest: TaskManifest;
+  let commit: string | null = null;
+  let directory: string | null = null;
+  if (
+    input.configuration !== undefined &&
+    input.configuration !== null &&
+    input.configuration !== ''
+  ) {
+    manifest = parseConfiguration(input.configuration);
+    if (input.repository) {
+      const loaded = await loadTaskFromGit(source, {
+        repository: input.repository,
+        directory: input.directory ?? '.',
+        branch: input.branch,
+      });
+      commit = loaded.checkout.commit;
+      directory = loaded.directory;
+    }
+  } else {
+    if (!input.repository)
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        'a task deploy needs a repository and directory, or a configuration',
+      );
+    const loaded = await loadTaskFromGit(source, {
+      repository: input.repository,
+      directory: input.directory ?? '.',
+      branch: input.branch,
+    });
+    manifest = loaded.value;
+    commit = loaded.checkout.commit;
+    directory = loaded.directory;
+  }
+  const namespace =
+    input.namespace ?? (input.repository ? defaultNamespace(input.repository) : null);
+  if (!namespace)
+    throw new SlipwayError('BAD_REQUEST', 'namespace is required when no repository is given');
+  const schedule = input.schedule === null ? manifest.schedule : input.schedule.trim() || null;
+  if (schedule) {
+    const problem = cronProblem(schedule);
+    if (problem) throw new SlipwayError('BAD_REQUEST', problem);
+    if (manifest.type !== 'job') {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"schedule" is "${schedule}" for a ${manifest.type}; only a job can have a schedule`,
+      );
+    }
+  }
+  const name = input.name ?? manifest.name;
+  return {
+    namespace,
+    name,
+    kind: workloadKind(manifest.type, schedule),
+    repository: input.repository,
+    directory,
+    branch: input.branch,
+    commit,
+    manifest,
+    schedule,
+  };
+}
+
+function parseConfiguration(configuration: unknown): TaskManifest {
+  const text =
+    typeof configuration === 'string' ? configuration : JSON.stringify(configuration, null, 2);
+  const parsed = parseTaskManifest(text, 'configuration');
+  if (!parsed.ok) {
+    throw new SlipwayError(
+      'MANIFEST_INVALID',
+      `configuration is invalid: ${parsed.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`,
+      {
+        problems: parsed.problems,
+      },
+    );
+  }
+  return parsed.manifest;
+}
+
+export interface DeployTaskDeps {
+  store: Store;
+  runtime: Runtime;
+  source: SourceFetcher;
+  clock: Clock;
+  /** Where tasks deployed without a repository run on the local runtime. */
+  scratchDir: string;
+  timeoutMs: number;
+  healthPollMs?: number;
+}
+
+/**
+ * The `TASK_DEPLOY` handler: renders the planned task (at the planned commit), applies it, records
+ * it, and waits until it is healthy: a job has succeeded, a deployment or service is ready, a
+ * cron job is scheduled. Its output goes to the job log.
+ */
+export async function deployTask(context: JobContext, deps: DeployTaskDeps): Promise<JobOutcome> {
+  const { job, signal, log } = context;
+  const plan = job.params as unknown as TaskDeployPlan;
+  let checkoutDir: string;
+  let directory = '.';
+  let digest: string;
+  if (plan.repository) {
+    const loaded = await loadTaskFromGit(
+      deps.source,
+      {
+        repository: plan.repository,
+        directory: plan.directory ?? '.',
+        branch: plan.branch,
+        commit: plan.commit,
+      },
+      signal,
+    );
+    context.setCommit(loaded.checkout.commit);
+    log(`fetched ${plan.repository} at ${loaded.checkout.commit}`);
+    checkoutDir = loaded.checkout.dir;
+    directory = loaded.directory;
+    digest = await digestDirectory(loaded.dir);
+  } else {
+    checkoutDir = path.join(deps.scratchDir, plan.namespace, plan.name);
+    await mkdir(checkoutDir, { recursive: true });
+    digest = createHash('sha256').update(JSON.stringify(plan.manifest)).digest('hex');
+  }
+  const workload = renderWorkload(plan.manifest, {
+    namespace: plan.namespace,
+    checkoutDir,
+    directory,
+    repository: plan.repository ?? '',
+    commit: plan.commit ?? '',
+    digest,
+    name: plan.name,
+    schedule: plan.schedule ?? '',
+    labels: { [LABELS.task]: plan.name },
+  });
+  await deps.runtime.ensureNamespace(plan.namespace);
+  const [outcome] = await deps.runtime.apply([workload]);
+  log(`${describeRef(workload)} ${outcome?.action ?? 'applied'} in namespace ${plan.namespace}`);
+  const now = isoTime(deps.clock.now());
+  const previous = deps.store.getRecord<TaskRecord>('tasks', `${plan.namespace}/${plan.name}`);
+  deps.store.putRecord('tasks', `${plan.namespace}/${plan.name}`, plan.namespace, {
+    namespace: plan.namespace,
+    name: plan.name,
+    kind: workload.kind,
+    jobId: job.id,
+    repository: plan.repository,
+    directory: plan.directory,
+    branch: plan.branch,
+    commit: plan.commit,
+    identity: job.identity,
+    created: previous?.created ?? now,
+    updated: now,
+  } satisfies TaskRecord);
+
+  const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+  const copier = new LogCopier(deps.runtime, log);
+  if (outcome?.action !== 'unchanged' || (await deps.runtime.status(ref)).health === 'progressing')
+    copier.follow(ref);
+  try {
+    const [status] = await waitUntilHealthy(deps.runtime, [ref], {
+      timeoutMs: deps.timeoutMs,
+      signal,
+      log,
+      clock: deps.clock,
+      pollMs: deps.healthPollMs ?? 250,
+      lastLines: (r) => copier.lastLines(r),
+    });
+    await copier.drain([ref], 2000);
+    const message = `${describeRef(workload)} ${outcome?.action ?? 'applied'}: ${status?.message ?? 'healthy'}`;
+    return {
+      result: {
+        namespace: plan.namespace,
+        name: plan.name,
+        kind: workload.kind,
+        action: outcome?.action ?? null,
+      },
+      message,
+    };
+  } catch (error) {
+    // A withdrawn run-to-completion task is stopped, not left running.
+    if (signal.aborted && workload.kind === 'job') await deps.runtime.delete(ref);
+    else await copier.drain([ref], 500);
+    throw error;
+  } finally {
+    await copier.stop();
+  }
+}

@@ -1,0 +1,153 @@
+import { SlipwayError } from '../errors.js';
+import type { EnqueueResult, JobQueue } from '../jobs/index.js';
+import type { Runtime, WorkloadKind, WorkloadPhase } from '../runtime/types.js';
+import type { SourceFetcher } from '../source/index.js';
+import type { Store } from '../store/types.js';
+import type { Job } from '../types.js';
+import {
+  planTaskDeploy,
+  type TaskDeployInput,
+  type TaskDeployPlan,
+  type TaskRecord,
+  taskTarget,
+} from './deploy-task.js';
+import type { ConfigLoadParams } from './load-configuration.js';
+
+/** A task's state as DataTask reports it (`GET /v1/task/state/:id`). */
+export interface TaskStateView {
+  id: string;
+  namespace: string;
+  name: string;
+  kind: WorkloadKind;
+  status: WorkloadPhase;
+  startTime?: string;
+  completionTime?: string;
+  message?: string;
+}
+
+/** A configuration load as DataTask reports it. */
+export interface ConfigLoadView {
+  work_id: string;
+  status: 'pending' | 'running' | 'done' | 'error';
+  configuration?: unknown;
+  error?: string;
+}
+
+export interface TaskServiceDeps {
+  store: Store;
+  queue: JobQueue;
+  runtime: Runtime;
+  source: SourceFetcher;
+  /** Resolves when a job's handler no longer runs in this process. */
+  settled: (jobId: string) => Promise<void>;
+}
+
+/** Tasks deployed one by one (the DataTask surface) and configuration loading. */
+export class TaskService {
+  constructor(private readonly deps: TaskServiceDeps) {}
+
+  /**
+   * Validates the task now (a bad manifest or path is an error of this call) and queues its
+   * deploy; a newer deploy of the same task supersedes a queued older one.
+   */
+  async deploy(
+    input: TaskDeployInput,
+  ): Promise<{ job: EnqueueResult['job']; plan: TaskDeployPlan }> {
+    const plan = await planTaskDeploy(this.deps.source, input);
+    const { job } = this.deps.queue.enqueue({
+      type: 'TASK_DEPLOY',
+      target: taskTarget(plan.namespace, plan.name),
+      params: plan as unknown as Record<string, unknown>,
+      commitId: plan.commit,
+      identity: input.identity,
+      supersede: true,
+    });
+    return { job, plan };
+  }
+
+  /** The state of the task a `TASK_DEPLOY` job deployed, read from the runtime. */
+  async state(id: string): Promise<TaskStateView> {
+    const job = this.deps.store.getJob(id);
+    if (job?.type !== 'TASK_DEPLOY')
+      throw new SlipwayError('NOT_FOUND', `task '${id}' does not exist`);
+    const plan = job.params as unknown as TaskDeployPlan;
+    const base = { id, namespace: plan.namespace, name: plan.name, kind: plan.kind };
+    if (job.status === 'QUEUED') return { ...base, status: 'pending' };
+    if (job.status === 'STOPPED')
+      return { ...base, status: 'failed', ...(job.message ? { message: job.message } : {}) };
+    const status = await this.deps.runtime.status({
+      kind: plan.kind,
+      namespace: plan.namespace,
+      name: plan.name,
+    });
+    if (status.health === 'missing') {
+      const failed = job.status === 'ERROR';
+      return {
+        ...base,
+        status: failed ? 'failed' : 'unknown',
+        message: failed ? (job.message ?? status.message) : status.message,
+      };
+    }
+    return {
+      ...base,
+      status: job.status === 'ERROR' && status.phase !== 'succeeded' ? 'failed' : status.phase,
+      ...(status.startTime ? { startTime: status.startTime } : {}),
+      ...(status.completionTime ? { completionTime: status.completionTime } : {}),
+      ...(status.message
+        ? { message: job.status === 'ERROR' ? (job.message ?? status.message) : status.message }
+        : {}),
+    };
+  }
+
+  /**
+   * Deletes a task's workload from the runtime and its record. For a service (DataTask's delete
+   * service route) that is the Deployment and the Service.
+   */
+  async delete(kind: WorkloadKind, namespace: string, name: string): Promise<void> {
+    // A deploy still running for it would apply it again.
+    const active = this.deps.store.listJobs(
+      { target: taskTarget(namespace, name), status: ['QUEUED', 'RUNNING'] },
+      { offset: 0, limit: 100 },
+    ).items;
+    for (const job of active) {
+      this.deps.queue.withdraw(job.id, 'delete');
+      await this.deps.settled(job.id);
+    }
+    const existed = await this.deps.runtime.delete({ kind, namespace, name });
+    const recorded = this.deps.store.getRecord<TaskRecord>('tasks', `${namespace}/${name}`);
+    if (recorded?.kind === kind) this.deps.store.deleteRecord('tasks', `${namespace}/${name}`);
+    if (!existed)
+      throw new SlipwayError(
+        'NOT_FOUND',
+        `${kind} '${name}' not found in namespace '${namespace}'`,
+      );
+  }
+
+  /** Tasks deployed through DataTask (all namespaces, or one). */
+  records(namespace?: string): TaskRecord[] {
+    return this.deps.store.listRecords<TaskRecord>('tasks', namespace);
+  }
+
+  /** Queues the loading of a task's manifest.json or a pipeline's pipeline.json from git. */
+  loadConfiguration(params: ConfigLoadParams, identity: string | null): Job {
+    return this.deps.queue.enqueue({
+      type: 'CONFIG_LOAD',
+      target: `config:${params.unit}:${params.repository}/${params.directory}@${params.branch}`,
+      params: { ...params },
+      identity,
+    }).job;
+  }
+
+  /** Where a configuration load stands: `pending`, `running`, `done` with it, or `error` saying why. */
+  configurationState(workId: string, unit: 'task' | 'pipeline'): ConfigLoadView {
+    const job = this.deps.store.getJob(workId);
+    if (job?.type !== 'CONFIG_LOAD' || (job.params as { unit?: string }).unit !== unit) {
+      throw new SlipwayError('NOT_FOUND', `work '${workId}' does not exist`);
+    }
+    if (job.status === 'QUEUED') return { work_id: workId, status: 'pending' };
+    if (job.status === 'RUNNING') return { work_id: workId, status: 'running' };
+    if (job.status === 'COMPLETE')
+      return { work_id: workId, status: 'done', configuration: job.result?.configuration };
+    return { work_id: workId, status: 'error', error: job.message ?? 'the loading stopped' };
+  }
+}
