@@ -11,8 +11,8 @@ import { Hono } from 'hono';
 import { Auth } from '../app/http/auth.js';
 import { createHttpApp } from '../app/http/server.js';
 import { createEngine } from '../core/engine.js';
-import { TemplateLibrary } from '../core/patterns/index.js';
 import { JobQueue, WorkerPool } from '../core/jobs/index.js';
+import { TemplateLibrary } from '../core/patterns/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
@@ -143,7 +143,14 @@ async function restReads(): Promise<{ ours: number; floor: number }> {
   });
   const adminToken = 'bench-admin-token-0123456789';
   const auth = new Auth({ adminToken, store, clock: systemClock, trustedPeers: new BlockList() });
-  const app = createHttpApp({ engine, templates: new TemplateLibrary(dir), store, auth, clock: systemClock, logger: silentLogger });
+  const app = createHttpApp({
+    engine,
+    templates: new TemplateLibrary(dir),
+    store,
+    auth,
+    clock: systemClock,
+    logger: silentLogger,
+  });
   const queue = new JobQueue(store, systemClock);
   const { job } = queue.enqueue({ type: 'TASK_DEPLOY', target: 'bench' });
   const ours = await listen(app.fetch);
