@@ -3,7 +3,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createEngine } from '../core/engine.js';
-import { TemplateLibrary } from '../core/patterns/index.js';
+import { PatternCatalog, TemplateLibrary } from '../core/patterns/index.js';
 import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
@@ -94,7 +94,21 @@ async function main(): Promise<void> {
     ...(env.SLIPWAY_JWKS_URL ? { jwksUrl: env.SLIPWAY_JWKS_URL } : {}),
   });
   const templates = new TemplateLibrary(env.templatesDir);
-  const app = createHttpApp({ engine, templates, store, auth, clock: systemClock, logger });
+  const catalog = new PatternCatalog(
+    env.templatesDir,
+    store,
+    logger.child({ component: 'patterns' }),
+  );
+  await catalog.report();
+  const app = createHttpApp({
+    engine,
+    templates,
+    catalog,
+    store,
+    auth,
+    clock: systemClock,
+    logger,
+  });
 
   await engine.start();
   if (!env.githubApp) {

@@ -12,7 +12,7 @@ import { Auth } from '../app/http/auth.js';
 import { createHttpApp } from '../app/http/server.js';
 import { createEngine } from '../core/engine.js';
 import { JobQueue, WorkerPool } from '../core/jobs/index.js';
-import { TemplateLibrary } from '../core/patterns/index.js';
+import { PatternCatalog, TemplateLibrary } from '../core/patterns/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
@@ -146,6 +146,7 @@ async function restReads(): Promise<{ ours: number; floor: number }> {
   const app = createHttpApp({
     engine,
     templates: new TemplateLibrary(dir),
+    catalog: new PatternCatalog(dir, store),
     store,
     auth,
     clock: systemClock,

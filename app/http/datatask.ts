@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
-import type { TemplateLibrary } from '../../core/patterns/index.js';
+import type { PatternCatalog, TemplateLibrary } from '../../core/patterns/index.js';
 import type { PipelineRunRecord } from '../../core/pipelines/index.js';
 import type { WorkloadKind } from '../../core/runtime/types.js';
 import type { Logger } from '../../core/types.js';
@@ -12,6 +12,7 @@ import { reasonPhrase, toHttpFailure } from './errors.js';
 export interface DataTaskOptions {
   engine: Engine;
   templates: TemplateLibrary;
+  catalog: PatternCatalog;
   logger: Logger;
 }
 
@@ -60,7 +61,43 @@ function repositoryParam(c: Ctx): string {
   return value;
 }
 
-function taskRoutes(app: App, { engine, templates }: DataTaskOptions): void {
+function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): void {
+  /** A pattern's task template and, given a definition, the namespace it delivers to. */
+  const patternSource = async (templatePath: string, deployment: string | undefined) => {
+    const template = await templates.read(templatePath, 'task');
+    const pattern = await catalog.byName(template.path.replace(/\.json$/, ''));
+    if (!pattern.valid) {
+      throw new SlipwayError('BAD_REQUEST', `pattern '${pattern.name}' is invalid`, {
+        problems: pattern.problems,
+      });
+    }
+    const definition =
+      deployment === undefined
+        ? undefined
+        : pattern.deployments.find((d) => d.name === deployment || String(d.id) === deployment);
+    if (deployment !== undefined && !definition) {
+      throw new SlipwayError(
+        'NOT_FOUND',
+        `pattern '${pattern.name}' has no deployment '${deployment}'`,
+      );
+    }
+    if (definition && definition.definition.type !== 'KUBERNETES') {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `deployment '${definition.name}' of pattern '${pattern.name}' is a ${definition.type} definition; only KUBERNETES definitions deploy tasks`,
+      );
+    }
+    return {
+      configuration: template.content,
+      namespace:
+        definition?.definition.type === 'KUBERNETES' ? definition.definition.namespace : undefined,
+      origin: {
+        pattern: { id: pattern.id, name: pattern.name },
+        deployment: definition ? { id: definition.id, name: definition.name } : null,
+      },
+    };
+  };
+
   const deploy = async (
     c: Ctx,
     overrides: { namespace?: string; name?: string; branch?: string; schedule?: string },
@@ -115,23 +152,39 @@ function taskRoutes(app: App, { engine, templates }: DataTaskOptions): void {
     });
     return deploy(c, body);
   });
-  /** Deploy the manifest given as `configuration` into `namespace`; repository and directory optional. */
+  /**
+   * Deploy the manifest given as `configuration` into `namespace`; repository and directory
+   * optional. Or deploy a pattern's template (`template_path`) to one of its KUBERNETES
+   * deployment definitions (`deployment`, by name or id), which gives the namespace; the task
+   * then records the pattern and definition it came from.
+   */
   app.post('/v2/task/deploy/with-configuration', async (c) => {
     const identity = await requireCaller(c);
     const body = await readBody(c, {
       namespace: fields.namespace,
       configuration: fields.configuration,
+      template_path: fields.templatePath.optional(),
+      deployment: fields.repository,
       repository: fields.repository,
       directory: fields.directory,
       branch: fields.branch,
       name: fields.name,
     });
-    if (body.configuration === undefined)
+    const fromPattern = body.template_path
+      ? await patternSource(body.template_path, body.deployment)
+      : null;
+    if (fromPattern && body.configuration !== undefined) {
+      throw new SlipwayError('BAD_REQUEST', 'give "configuration" or "template_path", not both');
+    }
+    const configuration = fromPattern?.configuration ?? body.configuration;
+    const namespace = body.namespace ?? fromPattern?.namespace;
+    if (configuration === undefined) {
       throw new SlipwayError(
         'BAD_REQUEST',
         '"configuration" is missing; expected the manifest.json to deploy',
       );
-    if (!body.namespace)
+    }
+    if (!namespace)
       throw new SlipwayError(
         'BAD_REQUEST',
         '"namespace" is missing; expected the namespace to deploy into',
@@ -140,11 +193,12 @@ function taskRoutes(app: App, { engine, templates }: DataTaskOptions): void {
       repository: body.repository || null,
       directory: body.directory || null,
       branch: body.branch ?? DEFAULT_BRANCH,
-      namespace: body.namespace,
+      namespace,
       name: body.name ?? null,
       schedule: null,
-      configuration: body.configuration,
+      configuration,
       identity: identity.subject,
+      origin: fromPattern?.origin ?? null,
     });
     return c.json(
       {

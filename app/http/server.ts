@@ -3,18 +3,20 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
-import type { TemplateLibrary } from '../../core/patterns/index.js';
+import type { PatternCatalog, TemplateLibrary } from '../../core/patterns/index.js';
 import type { Store } from '../../core/store/types.js';
 import type { Clock, Logger } from '../../core/types.js';
 import type { Auth, AuthVariables } from './auth.js';
 import { createDataTaskApp } from './datatask.js';
 import { springError } from './errors.js';
 import { createMatatikaApp } from './matatika.js';
+import { createMetaKraftwerkApp, feathersError } from './metakraftwerk.js';
 import { createTokensApp } from './tokens.js';
 
 export interface HttpAppOptions {
   engine: Engine;
   templates: TemplateLibrary;
+  catalog: PatternCatalog;
   store: Store;
   auth: Auth;
   clock: Clock;
@@ -28,7 +30,15 @@ const MAX_BODY_BYTES = 25 * 1024 * 1024;
  * The REST server: one Hono app with a sub-app per surface, sharing the engine and auth. Every
  * request gets a request id (echoed as `X-Request-Id`) that is on each of its log lines.
  */
-export function createHttpApp({ engine, templates, store, auth, clock, logger }: HttpAppOptions) {
+export function createHttpApp({
+  engine,
+  templates,
+  catalog,
+  store,
+  auth,
+  clock,
+  logger,
+}: HttpAppOptions) {
   const app = new Hono<{ Variables: AuthVariables & { requestId: string } }>();
 
   app.use(async (c, next) => {
@@ -59,16 +69,19 @@ export function createHttpApp({ engine, templates, store, auth, clock, logger }:
   /** Liveness: the process answers. */
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
+  // MetaKraftwerk first: its /api/v1 paths must not fall to Matatika's /api handlers.
+  app.route('/api/v1', createMetaKraftwerkApp({ catalog, logger }));
   app.route('/', createMatatikaApp({ engine, logger }));
   app.route('/', createTokensApp({ store, clock, logger }));
   // DataTask's routes, and the same under the prefix its clients use from outside the cluster.
-  const datatask = createDataTaskApp({ engine, templates, logger });
+  const datatask = createDataTaskApp({ engine, templates, catalog, logger });
   app.route('/', datatask);
   app.route('/apps/deploy-api', datatask);
 
   app.notFound((c) => {
     const message = `no route for ${c.req.method} ${c.req.path}`;
     // Each surface answers in its own error shape; the Matatika one owns /api.
+    if (c.req.path.startsWith('/api/v1/')) return feathersError(c, 404, message);
     if (c.req.path.startsWith('/api/'))
       return springError(c, { status: 404, message, problems: [] });
     return c.json({ status: 404, error: 'Not Found', message }, 404);

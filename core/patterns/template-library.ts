@@ -84,11 +84,12 @@ export class TemplateLibrary {
         status: 422,
       });
     }
-    const record = content as Record<string, unknown>;
+    // A pattern file's `deployments` list says where instances go; it is not part of the template.
+    const { deployments: _deployments, ...template } = content as Record<string, unknown>;
     return {
       path: relative,
-      kind: Array.isArray(record.tasks) ? 'pipeline' : 'task',
-      content: record,
+      kind: Array.isArray(template.tasks) ? 'pipeline' : 'task',
+      content: template,
     };
   }
 

@@ -28,6 +28,14 @@ export interface TaskDeployInput {
   /** A manifest given in the request (`with-configuration`): JSON text or an object. */
   configuration: unknown;
   identity: string | null;
+  /** The pattern and deployment definition the configuration came from, when it did. */
+  origin?: TaskOrigin | null;
+}
+
+/** Which pattern, and which of its deployment definitions, a task was deployed from. */
+export interface TaskOrigin {
+  pattern: { id: number; name: string };
+  deployment: { id: number; name: string } | null;
 }
 
 /** What will be deployed, known before the job is queued (so the 202 can say it). */
@@ -41,6 +49,7 @@ export interface TaskDeployPlan {
   commit: string | null;
   manifest: TaskManifest;
   schedule: string | null;
+  origin: TaskOrigin | null;
 }
 
 /** The record of a task deployed through DataTask, kept until the task is deleted. */
@@ -56,6 +65,7 @@ export interface TaskRecord {
   identity: string | null;
   created: string;
   updated: string;
+  origin: TaskOrigin | null;
 }
 
 /** The serialization target of a task: one deploy of `namespace/name` at a time. */
@@ -131,6 +141,7 @@ export async function planTaskDeploy(
     commit,
     manifest,
     schedule,
+    origin: input.origin ?? null,
   };
 }
 
@@ -221,6 +232,7 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
     identity: job.identity,
     created: previous?.created ?? now,
     updated: now,
+    origin: plan.origin ?? null,
   } satisfies TaskRecord);
 
   const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };

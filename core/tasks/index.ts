@@ -5,6 +5,7 @@ export {
   planTaskDeploy,
   type TaskDeployInput,
   type TaskDeployPlan,
+  type TaskOrigin,
   type TaskRecord,
   taskTarget,
 } from './deploy-task.js';

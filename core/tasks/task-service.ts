@@ -8,6 +8,7 @@ import {
   planTaskDeploy,
   type TaskDeployInput,
   type TaskDeployPlan,
+  type TaskOrigin,
   type TaskRecord,
   taskTarget,
 } from './deploy-task.js';
@@ -23,6 +24,8 @@ export interface TaskStateView {
   startTime?: string;
   completionTime?: string;
   message?: string;
+  /** The pattern and deployment definition it was deployed from, when it was. */
+  origin?: TaskOrigin;
 }
 
 /** A configuration load as DataTask reports it. */
@@ -71,7 +74,13 @@ export class TaskService {
     if (job?.type !== 'TASK_DEPLOY')
       throw new SlipwayError('NOT_FOUND', `task '${id}' does not exist`);
     const plan = job.params as unknown as TaskDeployPlan;
-    const base = { id, namespace: plan.namespace, name: plan.name, kind: plan.kind };
+    const base = {
+      id,
+      namespace: plan.namespace,
+      name: plan.name,
+      kind: plan.kind,
+      ...(plan.origin ? { origin: plan.origin } : {}),
+    };
     if (job.status === 'QUEUED') return { ...base, status: 'pending' };
     if (job.status === 'STOPPED')
       return { ...base, status: 'failed', ...(job.message ? { message: job.message } : {}) };

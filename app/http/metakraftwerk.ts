@@ -1,0 +1,115 @@
+import { type Context, Hono } from 'hono';
+import { SlipwayError } from '../../core/errors.js';
+import type { DefinitionView, PatternCatalog, PatternView } from '../../core/patterns/index.js';
+import type { Logger } from '../../core/types.js';
+import { type AuthVariables, identityOf } from './auth.js';
+import { toHttpFailure } from './errors.js';
+
+/** Feathers' error names and classes, which MetaKraftwerk clients read (seed 002). */
+const FEATHERS: Record<number, [string, string]> = {
+  400: ['BadRequest', 'bad-request'],
+  401: ['NotAuthenticated', 'not-authenticated'],
+  403: ['Forbidden', 'forbidden'],
+  404: ['NotFound', 'not-found'],
+  405: ['MethodNotAllowed', 'method-not-allowed'],
+  409: ['Conflict', 'conflict'],
+  501: ['NotImplemented', 'not-implemented'],
+};
+
+/** `{name, message, code, className}`, the error body of the MetaKraftwerk surface. */
+export function feathersError(c: Context, code: number, message: string): Response {
+  const [name, className] = FEATHERS[code] ?? ['GeneralError', 'general-error'];
+  return c.json({ name, message, code, className }, code as 400);
+}
+
+/**
+ * The MetaKraftwerk surface (seed 002, DESIGN.md 7.3): patterns and their deployment definitions,
+ * read-only, from the pattern files. Bearer auth; writes answer 501.
+ */
+export function createMetaKraftwerkApp({
+  catalog,
+  logger,
+}: {
+  catalog: PatternCatalog;
+  logger: Logger;
+}) {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.onError((error, c) => {
+    const failure = toHttpFailure(error, logger, c);
+    // The seed's exact message for any missing or bad credential.
+    const message = failure.status === 401 ? 'Not authenticated' : failure.message;
+    return feathersError(c, failure.status, message);
+  });
+  app.use(async (c, next) => {
+    if (!(await identityOf(c))) throw new SlipwayError('UNAUTHENTICATED', 'Not authenticated');
+    await next();
+  });
+
+  /** Patterns, optionally the one named `name`; an invalid file shows as `valid: false` with its problems. */
+  app.get('/patterns', async (c) => {
+    const name = c.req.query('name');
+    const patterns = name === undefined ? await catalog.patterns() : [await catalog.byName(name)];
+    return c.json(patterns.map(patternJson));
+  });
+  app.get('/patterns/:id', async (c) =>
+    c.json(patternJson(await catalog.byId(integerParam(c.req.param('id'), 'id')))),
+  );
+
+  /** Deployment definitions; `pattern`, `pattern_id` and `name` filter and combine. */
+  app.get('/deployments', async (c) => {
+    const pattern = c.req.query('pattern');
+    const patternId = c.req.query('pattern_id');
+    const name = c.req.query('name');
+    const definitions = await catalog.deployments({
+      ...(pattern !== undefined ? { pattern } : {}),
+      ...(patternId !== undefined ? { patternId: integerParam(patternId, 'pattern_id') } : {}),
+      ...(name !== undefined ? { name } : {}),
+    });
+    return c.json(
+      definitions.map((d) => ({ id: d.id, pattern_id: d.pattern_id, name: d.name, type: d.type })),
+    );
+  });
+  app.get('/deployments/:id', async (c) =>
+    c.json(definitionJson(await catalog.deployment(integerParam(c.req.param('id'), 'id')))),
+  );
+
+  // Read-only (seed 002): every write answers 501.
+  for (const path of ['/deployments', '/deployments/:id', '/patterns', '/patterns/:id']) {
+    app.on(['POST', 'PUT', 'PATCH', 'DELETE'], path, (c) =>
+      feathersError(c, 501, 'Not implemented'),
+    );
+  }
+  app.notFound((c) => feathersError(c, 404, `Page not found: ${c.req.method} ${c.req.path}`));
+  return app;
+}
+
+function integerParam(value: string, name: string): number {
+  if (!/^\d{1,15}$/.test(value)) {
+    throw new SlipwayError('BAD_REQUEST', `"${name}" is "${value}"; expected an integer id`);
+  }
+  return Number(value);
+}
+
+function patternJson(pattern: PatternView) {
+  return {
+    id: pattern.id,
+    name: pattern.name,
+    file: pattern.file,
+    kind: pattern.kind,
+    valid: pattern.valid,
+    ...(pattern.valid ? { template: pattern.template } : { problems: pattern.problems }),
+    deployments: pattern.deployments.map((d) => ({ id: d.id, name: d.name, type: d.type })),
+  };
+}
+
+function definitionJson(definition: DefinitionView) {
+  const { name: _name, type: _type, ...target } = definition.definition;
+  return {
+    id: definition.id,
+    pattern_id: definition.pattern_id,
+    pattern: definition.pattern,
+    name: definition.name,
+    type: definition.type,
+    ...target,
+  };
+}
