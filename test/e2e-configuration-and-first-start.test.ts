@@ -24,7 +24,10 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, 'PORT is "eighty"; expected a port number from 0 to 65535'],
     [{ PORT: '70000' }, 'PORT is "70000"; expected a port number from 0 to 65535'],
     [{ SLIPWAY_WORKERS: '0' }, 'SLIPWAY_WORKERS is "0"; expected a whole number from 1 to 64'],
-    [{ SLIPWAY_RUNTIME: 'docker' }, 'SLIPWAY_RUNTIME is "docker"; expected "local" or "kubernetes"'],
+    [
+      { SLIPWAY_RUNTIME: 'docker' },
+      'SLIPWAY_RUNTIME is "docker"; expected "local" or "kubernetes"',
+    ],
     [
       { SLIPWAY_RUNTIME: 'kubernetes' },
       'SLIPWAY_RUNTIME is "kubernetes" but KUBECONFIG is not set and Slipway is not running in a pod',

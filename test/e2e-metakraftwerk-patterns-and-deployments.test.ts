@@ -199,7 +199,7 @@ describe('the MetaKraftwerk surface (seed 002)', () => {
       expect(response.status, route).toBe(status);
       expect(response.json).toEqual(body);
     }
-    for (const headers of [{}, { authorization: 'Bearer wrong' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }] as Record<string, string>[]) {
       const response = await get('/api/v1/deployments?pattern=CORE_DV_HLS', headers);
       expect(response.status).toBe(401);
       expect(response.json).toEqual({
@@ -214,7 +214,7 @@ describe('the MetaKraftwerk surface (seed 002)', () => {
       ['PUT', '/api/v1/deployments'],
       ['PATCH', '/api/v1/deployments/1'],
       ['DELETE', '/api/v1/deployments/1'],
-    ]) {
+    ] as const) {
       const response = await server.api(method, route, {});
       expect(response.status, `${method} ${route}`).toBe(501);
       expect(response.json).toEqual({

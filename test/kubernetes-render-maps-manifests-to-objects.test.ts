@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { kubernetesProblem, renderObjects, SPEC_HASH_ANNOTATION } from '../core/runtime/kubernetes/index.js';
+import {
+  kubernetesProblem,
+  renderObjects,
+  SPEC_HASH_ANNOTATION,
+} from '../core/runtime/kubernetes/index.js';
 import { LABELS, type Workload } from '../core/runtime/types.js';
 import { specHash } from '../core/tasks/index.js';
 import type { Json } from './helpers/server.js';
@@ -9,7 +13,12 @@ function workload(overrides: Partial<Omit<Workload, 'specHash'>>): Workload {
     kind: 'job',
     namespace: 'demo',
     name: 'etl',
-    labels: { [LABELS.managedBy]: 'slipway', [LABELS.task]: 'etl', [LABELS.workspace]: 'ws-1', team: 'data' },
+    labels: {
+      [LABELS.managedBy]: 'slipway',
+      [LABELS.task]: 'etl',
+      [LABELS.workspace]: 'ws-1',
+      team: 'data',
+    },
     image: 'registry.example.com/etl:1.2',
     imagePullPolicy: 'IfNotPresent',
     command: ['python', 'run.py'],
@@ -30,11 +39,24 @@ describe('rendering workloads as Kubernetes objects', () => {
   it('makes a job a batch/v1 Job that runs once, with labels, env, resources and the spec hash', () => {
     const job = workload({});
     const [object] = renderObjects(job) as [Json];
-    expect(object).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'etl', namespace: 'demo' } });
-    expect(object.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'slipway', 'slipway.dev/task': 'etl', 'slipway.dev/workspace': 'ws-1', team: 'data', 'slipway.dev/kind': 'job' });
+    expect(object).toMatchObject({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'etl', namespace: 'demo' },
+    });
+    expect(object.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'slipway',
+      'slipway.dev/task': 'etl',
+      'slipway.dev/workspace': 'ws-1',
+      team: 'data',
+      'slipway.dev/kind': 'job',
+    });
     expect(object.metadata.annotations).toEqual({ [SPEC_HASH_ANNOTATION]: job.specHash });
     expect(object.spec.backoffLimit).toBe(0);
-    expect(object.spec.template.metadata.labels).toMatchObject({ 'slipway.dev/task': 'etl', 'app.kubernetes.io/managed-by': 'slipway' });
+    expect(object.spec.template.metadata.labels).toMatchObject({
+      'slipway.dev/task': 'etl',
+      'app.kubernetes.io/managed-by': 'slipway',
+    });
     expect(object.spec.template.spec).toEqual({
       restartPolicy: 'Never',
       containers: [
@@ -52,13 +74,21 @@ describe('rendering workloads as Kubernetes objects', () => {
 
   it('makes a scheduled job a CronJob that never overlaps', () => {
     const [object] = renderObjects(workload({ kind: 'cronjob', schedule: '0 3 * * *' })) as [Json];
-    expect(object).toMatchObject({ apiVersion: 'batch/v1', kind: 'CronJob', spec: { schedule: '0 3 * * *', concurrencyPolicy: 'Forbid', timeZone: 'Etc/UTC' } });
+    expect(object).toMatchObject({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      spec: { schedule: '0 3 * * *', concurrencyPolicy: 'Forbid', timeZone: 'Etc/UTC' },
+    });
     expect(object.spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
   });
 
   it('makes a deployment an apps/v1 Deployment selecting on the task label only', () => {
     const [object] = renderObjects(workload({ kind: 'deployment', replicas: 3 })) as [Json];
-    expect(object).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 3, selector: { matchLabels: { 'slipway.dev/task': 'etl' } } } });
+    expect(object).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      spec: { replicas: 3, selector: { matchLabels: { 'slipway.dev/task': 'etl' } } },
+    });
     expect(object.spec.template.spec.containers[0].ports).toBeUndefined();
     expect(object.spec.template.spec.containers[0].readinessProbe).toBeUndefined();
   });
@@ -68,17 +98,47 @@ describe('rendering workloads as Kubernetes objects', () => {
     expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
     const container = objects[0]?.spec.template.spec.containers[0];
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
-    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5 });
-    expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/health', port: 'http' }, initialDelaySeconds: 30 });
-    expect(objects[1]).toMatchObject({ apiVersion: 'v1', kind: 'Service', spec: { selector: { 'slipway.dev/task': 'etl' }, ports: [{ port: 8080, targetPort: 'http' }] } });
+    expect(container.readinessProbe).toMatchObject({
+      httpGet: { path: '/health', port: 'http' },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+    });
+    expect(container.livenessProbe).toMatchObject({
+      httpGet: { path: '/health', port: 'http' },
+      initialDelaySeconds: 30,
+    });
+    expect(objects[1]).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Service',
+      spec: {
+        selector: { 'slipway.dev/task': 'etl' },
+        ports: [{ port: 8080, targetPort: 'http' }],
+      },
+    });
     expect(objects[1]?.metadata.annotations).toBeUndefined();
   });
 
   it('publishes a service with an Ingress on its prefix', () => {
-    const objects = renderObjects(workload({ kind: 'service', port: 9000, published: { prefix: '/etl', rewrite: '/', timeoutMs: 30_000, stickySessions: true, access: 'public' } })) as Json[];
+    const objects = renderObjects(
+      workload({
+        kind: 'service',
+        port: 9000,
+        published: {
+          prefix: '/etl',
+          rewrite: '/',
+          timeoutMs: 30_000,
+          stickySessions: true,
+          access: 'public',
+        },
+      }),
+    ) as Json[];
     expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'Ingress']);
     const ingress = objects[2];
-    expect(ingress?.spec.rules[0].http.paths[0]).toEqual({ path: '/etl', pathType: 'Prefix', backend: { service: { name: 'etl', port: { name: 'http' } } } });
+    expect(ingress?.spec.rules[0].http.paths[0]).toEqual({
+      path: '/etl',
+      pathType: 'Prefix',
+      backend: { service: { name: 'etl', port: { name: 'http' } } },
+    });
     expect(ingress?.metadata.annotations).toMatchObject({
       'nginx.ingress.kubernetes.io/rewrite-target': '/',
       'nginx.ingress.kubernetes.io/proxy-read-timeout': '30',
@@ -88,8 +148,12 @@ describe('rendering workloads as Kubernetes objects', () => {
   });
 
   it('refuses what Kubernetes cannot run: no image, a 6-field schedule', () => {
-    expect(kubernetesProblem(workload({ image: null }))).toMatch(/job 'etl' has no "image-destination"/);
-    expect(kubernetesProblem(workload({ kind: 'cronjob', schedule: '*/5 * * * * *' }))).toMatch(/6-field schedule/);
+    expect(kubernetesProblem(workload({ image: null }))).toMatch(
+      /job 'etl' has no "image-destination"/,
+    );
+    expect(kubernetesProblem(workload({ kind: 'cronjob', schedule: '*/5 * * * * *' }))).toMatch(
+      /6-field schedule/,
+    );
     expect(kubernetesProblem(workload({}))).toBeNull();
   });
 });

@@ -180,6 +180,7 @@ async function runTask(
       clock: deps.clock,
       pollMs: deps.healthPollMs ?? 250,
       lastLines: (r) => copier.lastLines(r),
+      beforeFailure: (r) => copier.drain([r], 2000),
     });
     await copier.drain([ref], 2000);
     return true;

@@ -247,6 +247,7 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
       clock: deps.clock,
       pollMs: deps.healthPollMs ?? 250,
       lastLines: (r) => copier.lastLines(r),
+      beforeFailure: (r) => copier.drain([r], 2000),
     });
     await copier.drain([ref], 2000);
     const message = `${describeRef(workload)} ${outcome?.action ?? 'applied'}: ${status?.message ?? 'healthy'}`;

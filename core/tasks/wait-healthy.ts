@@ -11,6 +11,8 @@ export interface WaitHealthyOptions {
   pollMs?: number;
   /** The last lines a workload wrote, quoted when it fails. */
   lastLines?: (ref: WorkloadRef) => string[];
+  /** Called when a workload failed, before its last lines are read (to let its log catch up). */
+  beforeFailure?: (ref: WorkloadRef) => Promise<void>;
 }
 
 /** `job 'hello'` — how a workload is named in messages. */
@@ -52,6 +54,7 @@ export async function waitUntilHealthy(
     const failed = statuses.find((s) => s.health === 'failed' || s.health === 'missing');
     if (failed) {
       const reason = failed.health === 'missing' ? 'it no longer exists' : failed.message;
+      await options.beforeFailure?.(failed);
       const tail = options.lastLines?.(failed) ?? [];
       const quoted = tail.length > 0 ? `\nlast lines:\n${tail.join('\n')}` : '';
       throw new SlipwayError(

@@ -202,6 +202,7 @@ async function waitForWorkloads(
       clock: deps.clock,
       pollMs: deps.healthPollMs ?? 250,
       lastLines: (ref) => copier.lastLines(ref),
+      beforeFailure: (ref) => copier.drain([ref], 2000),
     });
     // A finished job's last lines may still be on their way into the log.
     await copier.drain(

@@ -202,7 +202,8 @@ export class KubernetesRuntime implements Runtime {
       const gone = await this.deleteObject(spec(kind, ref.namespace, ref.name));
       if (kind === primaryKind(ref.kind)) existed = gone;
     }
-    this.applied.delete(refKey(ref));
+    // Until the watch sees the deletion, every cached copy is older than what we know.
+    this.applied.set(refKey(ref), { uid: '', generation: Number.MAX_SAFE_INTEGER });
     return existed;
   }
 

@@ -60,7 +60,8 @@ export async function* podLogs(
   const log = new Log(kubeConfig);
   const queue = new LineQueue();
   const streams = new Map<string, { open: boolean; controller?: AbortController }>();
-  const attach = async (pod: V1Pod) => {
+  let closed = false;
+  const attach = (pod: V1Pod) => {
     const name = pod.metadata?.name ?? '';
     const namespace = pod.metadata?.namespace ?? '';
     if (!name || streams.has(name) || pod.status?.phase === 'Pending') return;
@@ -84,19 +85,24 @@ export async function* podLogs(
         callback();
       },
     });
-    try {
-      entry.controller = await log.log(namespace, name, options.container, sink, {
-        follow: options.follow,
-      });
-    } catch {
-      // The pod went away or has no logs yet; a later look may find it again.
-      streams.delete(name);
-      entry.open = false;
-    }
+    // Not awaited: a follow request may not answer until the pod writes something, and that
+    // must not hold up the other pods or the end of the stream.
+    void log.log(namespace, name, options.container, sink, { follow: options.follow }).then(
+      (controller) => {
+        entry.controller = controller;
+        if (closed) controller.abort();
+      },
+      () => {
+        // The pod went away or has no logs yet; a later look may find it again.
+        streams.delete(name);
+        entry.open = false;
+        queue.notify();
+      },
+    );
   };
   try {
     if (!options.follow) {
-      for (const pod of await options.pods()) await attach(pod);
+      for (const pod of await options.pods()) attach(pod);
       const deadline = Date.now() + 10_000;
       while ([...streams.values()].some((s) => s.open) && Date.now() < deadline)
         await queue.wait(50);
@@ -104,7 +110,7 @@ export async function* podLogs(
       return;
     }
     for (;;) {
-      for (const pod of await options.pods()) await attach(pod);
+      for (const pod of await options.pods()) attach(pod);
       yield* queue.take();
       if (options.signal?.aborted) return;
       const open = [...streams.values()].some((s) => s.open);
@@ -115,6 +121,7 @@ export async function* podLogs(
       await queue.wait(250, options.signal);
     }
   } finally {
+    closed = true;
     for (const stream of streams.values()) stream.controller?.abort();
   }
 }

@@ -1,0 +1,223 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
+import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+
+const IMAGE = 'registry.example.com/demo';
+
+function kubectlAvailable(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tasks(): Record<string, string> {
+  return {
+    'tasks/migrate/manifest.json': manifest({
+      name: 'migrate',
+      type: 'job',
+      'image-destination': `${IMAGE}/migrate:1`,
+      env: [{ name: 'KUBE_FAKE_LOGS', value: 'migrating\nmigrated 3 tables' }],
+    }),
+    'tasks/nightly/manifest.json': manifest({
+      name: 'nightly',
+      type: 'job',
+      'image-destination': `${IMAGE}/nightly:1`,
+      schedule: '0 3 * * *',
+    }),
+    'tasks/worker/manifest.json': manifest({
+      name: 'worker',
+      type: 'deployment',
+      'image-destination': `${IMAGE}/worker:1`,
+      replicas: 2,
+    }),
+    'tasks/web/manifest.json': manifest({
+      name: 'web',
+      type: 'service',
+      'image-destination': `${IMAGE}/web:1`,
+      'container-port': 8081,
+      labels: 'team:web',
+      published: { prefix: '/web' },
+    }),
+  };
+}
+
+describe('a workspace deploy to Kubernetes (the API test server) through the REST API', () => {
+  let kube: KubeApiServer;
+  let server: ServerProcess;
+  let repo: TestRepo;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    kube = await startKubeApiServer();
+    repo = createRepo(tasks());
+    server = await startServer({
+      env: { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: kube.kubeconfigPath },
+    });
+    const ws = await server.api('POST', '/api/workspaces', {
+      name: 'kube-demo',
+      repositoryUrl: repo.dir,
+      namespace: 'kube-demo',
+    });
+    workspaceId = ws.json.id;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await kube?.close();
+    repo?.cleanup();
+  });
+
+  it('applies every task type with server-side apply and ends COMPLETE once all are healthy', async () => {
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+    const log = await jobLog(server, queued.json.id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.result.created).toHaveLength(4);
+    // The job's pod output is in the job log, where it outlives the pod.
+    expect(log).toContain('[migrate] migrating');
+    expect(log).toContain('[migrate] migrated 3 tables');
+    expect(kube.objects('namespaces').map((n) => n.metadata.name)).toContain('kube-demo');
+    expect(kube.objects('jobs', 'kube-demo').map((o) => o.metadata.name)).toEqual(['migrate']);
+    expect(kube.objects('cronjobs', 'kube-demo')[0]?.spec.schedule).toBe('0 3 * * *');
+    expect(
+      kube
+        .objects('deployments', 'kube-demo')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['web', 'worker']);
+    expect(kube.objects('services', 'kube-demo')[0]?.spec.ports[0].port).toBe(8081);
+    expect(kube.objects('ingresses', 'kube-demo')[0]?.spec.rules[0].http.paths[0].path).toBe(
+      '/web',
+    );
+    const applies = kube.requests.filter(
+      (r) => r.method === 'PATCH' && r.contentType?.startsWith('application/apply-patch'),
+    );
+    expect(applies.length).toBeGreaterThanOrEqual(5);
+    expect(
+      applies.every((r) => r.query.fieldManager === 'slipway' && r.query.force === 'true'),
+    ).toBe(true);
+    const web = kube.objects('deployments', 'kube-demo').find((o) => o.metadata.name === 'web');
+    expect(web?.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'slipway',
+      'slipway.dev/workspace': workspaceId,
+      'slipway.dev/task': 'web',
+      team: 'web',
+    });
+  });
+
+  // The API test server runs in this process: kubectl must run asynchronously, or it would block it.
+  it.skipIf(!kubectlAvailable())('shows kubectl what Slipway applied', async () => {
+    const { stdout: out } = await promisify(execFile)(
+      'kubectl',
+      [
+        '--kubeconfig',
+        kube.kubeconfigPath,
+        'get',
+        'deployments,jobs,cronjobs,services',
+        '-n',
+        'kube-demo',
+        '-o',
+        'name',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out.split('\n').filter(Boolean).sort()).toEqual(
+      [
+        'cronjob.batch/nightly',
+        'deployment.apps/web',
+        'deployment.apps/worker',
+        'job.batch/migrate',
+        'service/web',
+      ].sort(),
+    );
+  });
+
+  it('leaves unchanged tasks alone, replaces a changed job, and prunes a removed task', async () => {
+    repo.commit({
+      'tasks/worker': null,
+      'tasks/migrate/manifest.json': manifest({
+        name: 'migrate',
+        type: 'job',
+        'image-destination': `${IMAGE}/migrate:2`,
+        env: [{ name: 'KUBE_FAKE_LOGS', value: 'v2 migration' }],
+      }),
+    });
+    const before = kube.objects('jobs', 'kube-demo')[0]?.metadata.uid;
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+    const log = await jobLog(server, queued.json.id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.result.changed).toEqual([{ kind: 'job', namespace: 'kube-demo', name: 'migrate' }]);
+    expect(done.result.pruned).toEqual([
+      { kind: 'deployment', namespace: 'kube-demo', name: 'worker' },
+    ]);
+    expect(done.result.unchanged.map((r: { name: string }) => r.name).sort()).toEqual([
+      'nightly',
+      'web',
+    ]);
+    expect(log).toContain('[migrate] v2 migration');
+    expect(kube.objects('jobs', 'kube-demo')[0]?.metadata.uid).not.toBe(before);
+    expect(kube.objects('deployments', 'kube-demo').map((o) => o.metadata.name)).toEqual(['web']);
+  });
+
+  it('retries through injected API failures and still ends COMPLETE', async () => {
+    repo.commit({
+      'tasks/extra/manifest.json': manifest({
+        name: 'extra',
+        type: 'deployment',
+        'image-destination': `${IMAGE}/extra:1`,
+      }),
+    });
+    kube.inject({ method: 'PATCH', path: '/deployments/extra', status: 500, times: 2 });
+    kube.inject({ method: 'PATCH', path: '/deployments/extra', status: 429, times: 1 });
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+    expect(done.status, await jobLog(server, queued.json.id)).toBe('COMPLETE');
+    const failures = kube.requests.filter(
+      (r) => r.method === 'PATCH' && r.path.endsWith('/deployments/extra') && r.status >= 429,
+    );
+    expect(failures).toHaveLength(3);
+  });
+
+  it('ends ERROR when a job fails, naming it and its last lines, and when a pod never becomes ready', async () => {
+    repo.commit({
+      'tasks/broken/manifest.json': manifest({
+        name: 'broken',
+        type: 'job',
+        'image-destination': `${IMAGE}/broken:1`,
+        env: [
+          { name: 'KUBE_FAKE_LOGS', value: 'connecting\nno such table' },
+          { name: 'KUBE_FAKE_EXIT_CODE', value: '2' },
+        ],
+      }),
+    });
+    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+    expect(done.status).toBe('ERROR');
+    expect(done.message).toContain("job 'broken' failed: BackoffLimitExceeded");
+    expect(done.message).toContain('exit code 2');
+    expect(done.message).toContain('no such table');
+
+    repo.commit({
+      'tasks/broken': null,
+      'tasks/sick/manifest.json': manifest({
+        name: 'sick',
+        type: 'service',
+        'image-destination': `${IMAGE}/sick:1`,
+        env: [{ name: 'KUBE_FAKE_READY', value: 'false' }],
+      }),
+    });
+    await server.api('PUT', `/api/workspaces/${workspaceId}`, { timeoutSeconds: 3 });
+    const second = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const timedOut = await waitForJob(server, second.json.id, undefined, 60_000);
+    expect(timedOut.status).toBe('ERROR');
+    expect(timedOut.message).toMatch(
+      /^not healthy after 3 s: service 'sick' progressing: 0\/1 ready/,
+    );
+  });
+});
