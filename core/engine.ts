@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SlipwayError } from './errors.js';
 import { type BackoffPolicy, JobQueue, WorkerPool } from './jobs/index.js';
 import { PipelineService, runPipeline } from './pipelines/index.js';
+import { RolloutService, runRollout } from './rollouts/index.js';
 import type { Runtime } from './runtime/types.js';
 import type { SourceFetcher } from './source/types.js';
 import type { Store } from './store/types.js';
@@ -52,6 +53,7 @@ export interface Engine {
   workspaces: WorkspaceService;
   tasks: TaskService;
   pipelines: PipelineService;
+  rollouts: RolloutService;
   jobs: JobsApi;
   runtime: Runtime;
   /** Restores the runtime and starts the workers. */
@@ -126,9 +128,21 @@ export function createEngine(deps: EngineDeps): Engine {
           }),
         timeoutMs: () => 24 * 60 * 60 * 1000,
       },
+      ROLLOUT: {
+        run: (context) =>
+          runRollout(context, {
+            records: rollouts.records,
+            runtime: deps.runtime,
+            source: deps.source,
+            clock,
+            pollMs: deps.healthPollMs,
+          }),
+        timeoutMs: () => 2 * 60 * 60 * 1000,
+      },
     },
   });
   const settled = (jobId: string) => pool.settled(jobId);
+  const rollouts = new RolloutService({ store: deps.store, queue, clock, settled });
   const tasks = new TaskService({
     store: deps.store,
     queue,
@@ -174,6 +188,7 @@ export function createEngine(deps: EngineDeps): Engine {
     workspaces,
     tasks,
     pipelines,
+    rollouts,
     jobs,
     runtime: deps.runtime,
     async start() {

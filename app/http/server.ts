@@ -11,6 +11,7 @@ import { createDataTaskApp } from './datatask.js';
 import { springError } from './errors.js';
 import { createMatatikaApp } from './matatika.js';
 import { createMetaKraftwerkApp, feathersError } from './metakraftwerk.js';
+import { createNullplatformApp } from './nullplatform.js';
 import { createTokensApp } from './tokens.js';
 
 export interface HttpAppOptions {
@@ -73,6 +74,7 @@ export function createHttpApp({
   app.route('/api/v1', createMetaKraftwerkApp({ catalog, logger }));
   app.route('/', createMatatikaApp({ engine, logger }));
   app.route('/', createTokensApp({ store, clock, logger }));
+  app.route('/', createNullplatformApp({ engine, logger }));
   // DataTask's routes, and the same under the prefix its clients use from outside the cluster.
   const datatask = createDataTaskApp({ engine, templates, catalog, logger });
   app.route('/', datatask);

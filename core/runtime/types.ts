@@ -28,6 +28,14 @@ export interface Published {
   bypassAuth?: boolean;
 }
 
+/** A service's HTTP health check (nullplatform scope capabilities, DESIGN.md 7.4). */
+export interface HealthCheck {
+  path: string;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  initialDelaySeconds: number;
+}
+
 /** Where a workload's definition came from. */
 export interface WorkloadSource {
   repository: string;
@@ -59,6 +67,8 @@ export interface Workload {
   port: number | null;
   resources: Resources;
   published: Published | null;
+  /** How a service's health is checked; null: GET /health every 10 s, 5 s timeout, 5 s initial delay. */
+  healthCheck?: HealthCheck | null;
   /** Directory of the task inside the checkout: the local runtime runs `command` there. */
   workdir: string | null;
   source: WorkloadSource | null;
@@ -153,6 +163,28 @@ export interface ListFilter {
   labels?: Record<string, string>;
 }
 
+/**
+ * A scope of a blue-green rollout (DESIGN.md section 7.4): one stable address in front of the
+ * service workloads of its deployments, with the traffic split between them.
+ */
+export interface TrafficScope {
+  namespace: string;
+  /** The scope's name (a DNS label): the Service (Kubernetes) or proxy (local) clients reach. */
+  name: string;
+  /** The port clients reach it on (Kubernetes: the Service's; local: the proxy's, when free). */
+  port: number;
+  /** A Gateway API gateway: weights then go to an HTTPRoute instead of replica counts. */
+  gateway: string | null;
+  /** Instances the scope runs in all; without a gateway, Kubernetes splits them by weight. */
+  instances: number;
+}
+
+/** The share (0-100) of a scope's requests a service workload of its namespace gets. */
+export interface TrafficWeight {
+  workload: string;
+  weight: number;
+}
+
 /** What every runtime adapter implements. */
 export interface Runtime {
   readonly name: 'local' | 'kubernetes';
@@ -171,6 +203,11 @@ export interface Runtime {
   status(ref: WorkloadRef): Promise<WorkloadStatus>;
   /** Output of the workload's current run (every instance), oldest first. */
   logs(ref: WorkloadRef, options?: LogOptions): AsyncIterable<LogLine>;
+  /**
+   * Splits a scope's traffic between service workloads by weight (creating the scope's address on
+   * first use) and answers the address clients reach it at. Weights add up to 100.
+   */
+  setTraffic(scope: TrafficScope, weights: TrafficWeight[]): Promise<{ address: string }>;
 }
 
 /** Labels Slipway puts on everything it owns (DESIGN.md section 5). */
@@ -180,6 +217,7 @@ export const LABELS = {
   task: 'slipway.dev/task',
   pipeline: 'slipway.dev/pipeline',
   scope: 'slipway.dev/scope',
+  deployment: 'slipway.dev/deployment',
 } as const;
 
 export const MANAGED_BY_VALUE = 'slipway';

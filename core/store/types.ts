@@ -19,9 +19,18 @@ export const JOB_SORT_FIELDS = ['created', 'status', 'type', 'startTime', 'endTi
 
 /**
  * Collections of JSON records the domain keeps beside jobs: tasks deployed through DataTask
- * (`namespace/name`), pipeline runs (by id).
+ * (`namespace/name`), pipeline runs (by id), and the nullplatform model (by integer id, filed
+ * under their application).
  */
-export const RECORD_COLLECTIONS = ['tasks', 'pipelines'] as const;
+export const RECORD_COLLECTIONS = [
+  'tasks',
+  'pipelines',
+  'np-applications',
+  'np-builds',
+  'np-releases',
+  'np-scopes',
+  'np-deployments',
+] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 
 export interface JobFilter {

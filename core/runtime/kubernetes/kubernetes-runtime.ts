@@ -23,6 +23,8 @@ import {
   MANAGED_BY_VALUE,
   type PodInfo,
   type Runtime,
+  type TrafficScope,
+  type TrafficWeight,
   type Workload,
   type WorkloadInfo,
   type WorkloadKind,
@@ -285,6 +287,74 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /** The primaries Slipway owns in a namespace; undefined when the namespace does not exist. */
+  /**
+   * Splits a scope's traffic (DESIGN.md section 5): a Service named after the scope selects the
+   * pods of all its deployments; with a gateway, an HTTPRoute weighs the deployments' own
+   * Services; without one, replica counts are set in proportion to the weights (an approximation:
+   * Kubernetes spreads a Service's connections across ready pods, not by weight).
+   */
+  async setTraffic(scope: TrafficScope, weights: TrafficWeight[]): Promise<{ address: string }> {
+    const labels = { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.scope]: scope.name };
+    await this.applyObject(
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: scope.name, namespace: scope.namespace, labels },
+        spec: {
+          type: 'ClusterIP',
+          selector: { [LABELS.scope]: scope.name },
+          ports: [{ name: 'http', port: scope.port, targetPort: 'http', protocol: 'TCP' }],
+        },
+      } as KubernetesObject,
+      false,
+    );
+    if (scope.gateway) {
+      const [gatewayNamespace, gatewayName] = scope.gateway.includes('/')
+        ? scope.gateway.split('/', 2)
+        : [undefined, scope.gateway];
+      await this.applyObject(
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'HTTPRoute',
+          metadata: { name: scope.name, namespace: scope.namespace, labels },
+          spec: {
+            parentRefs: [
+              { name: gatewayName, ...(gatewayNamespace ? { namespace: gatewayNamespace } : {}) },
+            ],
+            rules: [
+              {
+                backendRefs: weights.map((w) => ({
+                  name: w.workload,
+                  port: scope.port,
+                  weight: w.weight,
+                })),
+              },
+            ],
+          },
+        } as KubernetesObject,
+        false,
+      );
+    } else {
+      for (const [workload, replicas] of proportionalReplicas(scope.instances, weights)) {
+        const header = spec('Deployment', scope.namespace, workload);
+        await withRetries(
+          `scale Deployment ${scope.namespace}/${workload} to ${replicas}`,
+          () =>
+            this.objects.patch(
+              { ...header, spec: { replicas } } as KubernetesObject,
+              undefined,
+              undefined,
+              'slipway-traffic',
+              undefined,
+              PatchStrategy.MergePatch,
+            ),
+          this.retry,
+        );
+      }
+    }
+    return { address: `http://${scope.name}.${scope.namespace}.svc.cluster.local:${scope.port}` };
+  }
+
   private async listPrimaries(namespace: string): Promise<Primary[] | undefined> {
     const exists = await this.call(
       `read namespace ${namespace}`,
@@ -516,4 +586,31 @@ async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/**
+ * Replica counts that split `instances` by weight: every workload with a share gets at least one
+ * replica, one without gets none.
+ *
+ * @example
+ * proportionalReplicas(4, [{ workload: 'a', weight: 70 }, { workload: 'b', weight: 30 }]) // a: 3, b: 1
+ */
+export function proportionalReplicas(
+  instances: number,
+  weights: TrafficWeight[],
+): Map<string, number> {
+  const result = new Map<string, number>();
+  const total = weights.reduce((sum, w) => sum + w.weight, 0) || 1;
+  let given = 0;
+  const sorted = [...weights].sort((a, b) => a.weight - b.weight);
+  sorted.forEach((w, i) => {
+    const last = i === sorted.length - 1;
+    const share = last
+      ? Math.max(instances - given, 0)
+      : Math.round((instances * w.weight) / total);
+    const replicas = w.weight > 0 ? Math.max(share, 1) : 0;
+    result.set(w.workload, replicas);
+    given += replicas;
+  });
+  return result;
 }

@@ -199,19 +199,25 @@ function container(workload: Workload): V1Container {
   };
   if (workload.kind === 'service') {
     result.ports = [{ name: 'http', containerPort: servicePort(workload), protocol: 'TCP' }];
-    result.readinessProbe = healthProbe(5);
-    result.livenessProbe = healthProbe(30);
+    result.readinessProbe = healthProbe(workload, false);
+    result.livenessProbe = healthProbe(workload, true);
   }
   return result;
 }
 
-/** Health check on /health (DESIGN.md 7.4 scope defaults: every 10 s, 5 s timeout). */
-function healthProbe(initialDelaySeconds: number): V1Probe {
+/**
+ * The health check of a service: the workload's own (a nullplatform scope's capabilities) or
+ * GET /health every 10 s with a 5 s timeout (DESIGN.md 7.4 defaults).
+ */
+function healthProbe(workload: Workload, liveness: boolean): V1Probe {
+  const check = workload.healthCheck;
+  const initial = check?.initialDelaySeconds ?? 5;
   return {
-    httpGet: { path: '/health', port: 'http' },
-    initialDelaySeconds,
-    periodSeconds: 10,
-    timeoutSeconds: 5,
+    httpGet: { path: check?.path ?? '/health', port: 'http' },
+    // Liveness waits longer: a slow start must not be killed before readiness had its chance.
+    initialDelaySeconds: liveness ? Math.max(initial, 30) : initial,
+    periodSeconds: check?.periodSeconds ?? 10,
+    timeoutSeconds: check?.timeoutSeconds ?? 5,
     failureThreshold: 3,
   };
 }

@@ -2,7 +2,8 @@ import type { Workload } from '../types.js';
 import { findFreePort, portIsFree } from './find-free-port.js';
 
 /**
- * The PORT of each replica of a service: replica 0 gets the workload's `port` when it has one;
+ * The PORT of each replica of a service: replica 0 gets the workload's `port` when it has one
+ * and no other local workload holds it;
  * every other replica keeps its previous port when that is still free (a changed or restored
  * service keeps its address), else gets the first free port from `basePort` up. Ports in `taken`
  * belong to other local workloads and are never given out twice.
@@ -19,7 +20,9 @@ export async function assignPorts(
   for (let i = 0; i < workload.replicas; i++) {
     const before = previous[i];
     let port: number;
-    if (i === 0 && workload.port !== null) port = workload.port;
+    // A container port is per pod on Kubernetes; on one machine two services cannot share it
+    // (the blue and green versions of a scope both say 8080), so a taken one gives way.
+    if (i === 0 && workload.port !== null && !used.has(workload.port)) port = workload.port;
     else if (before !== undefined && !used.has(before) && (await portIsFree(before))) port = before;
     else port = await findFreePort(basePort, used);
     ports.push(port);

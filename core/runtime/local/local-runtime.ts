@@ -9,6 +9,8 @@ import type {
   LogOptions,
   PodInfo,
   Runtime,
+  TrafficScope,
+  TrafficWeight,
   Workload,
   WorkloadInfo,
   WorkloadRef,
@@ -21,6 +23,7 @@ import { killLeftovers } from './kill-leftovers.js';
 import { haltWorkload, launchWorkload } from './launch-workload.js';
 import { type ManagedWorkload, newManaged, refOf, workloadKey } from './managed-workload.js';
 import { type LocalRuntimeOptions, resolveSettings, type Settings } from './options.js';
+import { ScopeProxy } from './scope-proxy.js';
 import type { RuntimeContext } from './spawn-instance.js';
 import { fromPersisted, readState, toPersisted, writeState } from './state-file.js';
 import { validateWorkloads } from './validate-workloads.js';
@@ -37,6 +40,7 @@ export class LocalRuntime implements Runtime {
   private readonly context: RuntimeContext;
   private readonly managed = new Map<string, ManagedWorkload>();
   private readonly namespaces = new Set<string>();
+  private readonly proxies = new Map<string, ScopeProxy>();
   private lock: Promise<unknown> = Promise.resolve();
   private started = false;
 
@@ -67,6 +71,16 @@ export class LocalRuntime implements Runtime {
         this.settings.logger,
       );
       for (const namespace of state.namespaces) this.namespaces.add(namespace);
+      for (const saved of state.traffic ?? []) {
+        try {
+          await this.openProxy(saved.namespace, saved.name, saved.port, saved.weights);
+        } catch (error) {
+          this.settings.logger.error(
+            { err: error, scope: `${saved.namespace}/${saved.name}` },
+            'cannot restore a scope proxy',
+          );
+        }
+      }
       const restored = state.workloads.map((saved) => {
         const managed = fromPersisted(saved, this.settings.logBufferLines);
         this.managed.set(workloadKey(saved.workload), managed);
@@ -92,8 +106,11 @@ export class LocalRuntime implements Runtime {
       if (!this.started) return;
       this.started = false;
       await Promise.all([...this.managed.values()].map((managed) => this.halt(managed)));
-      // Unfinished jobs keep no result, so the next start() runs them again.
+      // Unfinished jobs keep no result, so the next start() runs them again; scope proxies are
+      // saved with their weights before they close, so it opens them again too.
       this.save();
+      await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
+      this.proxies.clear();
       this.managed.clear();
       this.namespaces.clear();
     });
@@ -194,6 +211,48 @@ export class LocalRuntime implements Runtime {
     yield* followLogs(managed, options, () => this.managed.get(workloadKey(ref)) === managed);
   }
 
+  /**
+   * Splits a scope's requests between service workloads through a weighted proxy on the scope's
+   * port (DESIGN.md section 5); the proxy is created on first use and comes back after a restart.
+   */
+  setTraffic(scope: TrafficScope, weights: TrafficWeight[]): Promise<{ address: string }> {
+    return this.exclusive(async () => {
+      this.requireStarted('setTraffic');
+      const key = `${scope.namespace}/${scope.name}`;
+      const proxy =
+        this.proxies.get(key) ??
+        (await this.openProxy(scope.namespace, scope.name, scope.port, weights));
+      proxy.setWeights(weights);
+      this.save();
+      return { address: `http://127.0.0.1:${proxy.port}` };
+    });
+  }
+
+  private async openProxy(
+    namespace: string,
+    name: string,
+    port: number,
+    weights: TrafficWeight[],
+  ): Promise<ScopeProxy> {
+    const proxy = new ScopeProxy((workload) => this.readyPorts(namespace, workload));
+    try {
+      await proxy.listen(port);
+    } catch (error) {
+      // The scope's port is a wish on one machine (another scope or program may hold it).
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      await proxy.listen(0);
+    }
+    proxy.setWeights(weights);
+    this.proxies.set(`${namespace}/${name}`, proxy);
+    return proxy;
+  }
+
+  private readyPorts(namespace: string, workload: string): number[] {
+    const managed = this.managed.get(workloadKey({ namespace, name: workload }));
+    if (!managed || managed.workload.kind !== 'service' || managed.stopped) return [];
+    return managed.instances.filter((i) => i.ready && i.port !== null).map((i) => i.port as number);
+  }
+
   private find(ref: WorkloadRef): ManagedWorkload | undefined {
     const managed = this.managed.get(workloadKey(ref));
     return managed?.workload.kind === ref.kind ? managed : undefined;
@@ -218,6 +277,10 @@ export class LocalRuntime implements Runtime {
       version: 1,
       namespaces: [...this.namespaces].sort(),
       workloads: this.sorted().map(toPersisted),
+      traffic: [...this.proxies.entries()].map(([key, proxy]) => {
+        const [namespace = '', name = ''] = key.split('/');
+        return { namespace, name, port: proxy.port ?? 0, weights: proxy.getWeights() };
+      }),
     });
   }
 

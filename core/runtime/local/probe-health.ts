@@ -14,10 +14,11 @@ export function probeHealth(
   port: number,
   timeoutMs: number,
   signal?: AbortSignal,
+  path = '/health',
 ): Promise<HealthResult> {
   return new Promise((resolve) => {
     const request = http.get(
-      { host: '127.0.0.1', port, path: '/health', agent: false, signal },
+      { host: '127.0.0.1', port, path, agent: false, signal },
       (response) => {
         response.resume();
         clearTimeout(timer);

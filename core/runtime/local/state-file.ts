@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
-import type { Workload } from '../types.js';
+import type { TrafficWeight, Workload } from '../types.js';
 import { type ManagedWorkload, newManaged, type RunRecord } from './managed-workload.js';
 
 /** What the local runtime remembers across restarts of Slipway. */
@@ -9,6 +9,15 @@ export interface PersistedState {
   version: 1;
   namespaces: string[];
   workloads: PersistedWorkload[];
+  /** Scope proxies (blue-green traffic), restored on the same ports. */
+  traffic?: PersistedTraffic[];
+}
+
+export interface PersistedTraffic {
+  namespace: string;
+  name: string;
+  port: number;
+  weights: TrafficWeight[];
 }
 
 export interface PersistedWorkload {

@@ -73,7 +73,12 @@ function probeReadiness(
   const current = () => !managed.stopped && instance.process === started && !probes.signal.aborted;
   const check = async () => {
     if (!current() || instance.port === null) return;
-    const result = await probeHealth(instance.port, healthIntervalMs, probes.signal);
+    const result = await probeHealth(
+      instance.port,
+      healthIntervalMs,
+      probes.signal,
+      managed.workload.healthCheck?.path,
+    );
     if (!current()) return;
     if (result.ok) markReady(instance);
     else instance.ready = false;

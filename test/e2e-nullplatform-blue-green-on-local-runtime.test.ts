@@ -1,0 +1,351 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { type Json, type ServerProcess, startServer } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
+
+/** A service answering its release (NP_RELEASE) on `/`, and `/health` with `health`. */
+function serviceFiles(health = 200): Record<string, string> {
+  return {
+    'svc/manifest.json': manifest({ name: 'api', type: 'service', cmd: ['node', 'server.js'] }),
+    'svc/server.js': `require('node:http').createServer((q, s) => {
+  if (q.url === '/health') { s.statusCode = ${health}; return s.end('health'); }
+  s.end(process.env.NP_RELEASE);
+}).listen(Number(process.env.PORT), '127.0.0.1');\n`,
+  };
+}
+
+/** `count` GETs of `url`, a few at a time: the answers, and how many failed. */
+async function hammer(
+  url: string,
+  count: number,
+): Promise<{ answers: Record<string, number>; failures: number }> {
+  const answers: Record<string, number> = {};
+  let failures = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < count) {
+        next += 1;
+        try {
+          const response = await fetch(url);
+          const text = await response.text();
+          if (response.status !== 200) failures += 1;
+          else answers[text] = (answers[text] ?? 0) + 1;
+        } catch {
+          failures += 1;
+        }
+      }
+    }),
+  );
+  return { answers, failures };
+}
+
+describe('nullplatform releases and blue-green deployments (seed 003) on the local runtime', () => {
+  let server: ServerProcess;
+  let repo: TestRepo;
+  let app: Json;
+  let scope: Json;
+  const releases: Record<string, Json> = {};
+
+  beforeAll(async () => {
+    repo = createRepo(serviceFiles());
+    server = await startServer();
+    app = (await server.api('POST', '/application', { name: 'shop', repository_url: repo.dir }))
+      .json;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.cleanup();
+  });
+
+  async function release(semver: string, commit: string): Promise<Json> {
+    const build = await server.api('POST', '/build', {
+      application_id: app.id,
+      commit: { id: commit },
+      branch: 'main',
+      status: 'successful',
+    });
+    expect(build.status).toBe(201);
+    expect(
+      (
+        await server.api('POST', `/build/${build.json.id}/asset`, {
+          name: 'api',
+          type: 'directory',
+          url: 'svc',
+        })
+      ).status,
+    ).toBe(201);
+    const created = await server.api('POST', '/release', {
+      status: 'active',
+      build_id: build.json.id,
+      application_id: app.id,
+      semver,
+    });
+    expect(created.status, created.text).toBe(201);
+    releases[semver] = created.json;
+    return created.json;
+  }
+
+  async function deploymentIn(id: number, statuses: string[], ms = 30_000): Promise<Json> {
+    return eventually(
+      async () => {
+        const d = (await server.api('GET', `/deployment/${id}?include_messages=true`)).json;
+        return statuses.includes(d.status) ? d : undefined;
+      },
+      `deployment ${id} to be ${statuses.join(' or ')}`,
+      ms,
+    );
+  }
+
+  async function address(): Promise<string> {
+    return (await server.api('GET', `/scope/${scope.id}`)).json.address;
+  }
+
+  it('finalizes an initial deployment by itself once its instances are healthy', async () => {
+    await release('1.0.0', repo.head());
+    scope = (
+      await server.api('POST', '/scope', {
+        application_id: app.id,
+        name: 'Production',
+        asset_name: 'api',
+        capabilities: {
+          health_check: { initial_delay_seconds: 0, period_seconds: 1 },
+          max_startup_seconds: 30,
+        },
+      })
+    ).json;
+    expect(scope).toMatchObject({
+      slug: 'production',
+      capabilities: {
+        port: 8080,
+        instances: 1,
+        health_check: { path: '/health', timeout_seconds: 5 },
+      },
+    });
+    const created = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: releases['1.0.0'].id,
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      status: 'creating',
+      strategy: 'initial',
+      scope_id: scope.id,
+    });
+    const done = await deploymentIn(created.json.id, ['finalized', 'failed']);
+    expect(done.status, JSON.stringify(done.messages)).toBe('finalized');
+    expect(done.strategy_data).toMatchObject({
+      switched_traffic: 100,
+      healthy_instances: 1,
+      amount_instances_to_wait: 1,
+      launched_instances: 1,
+    });
+    expect(done.messages.map((m: Json) => m.message).join('\n')).toContain(
+      'launching 1 instance(s) of release 1.0.0',
+    );
+    expect((await server.api('GET', `/scope/${scope.id}`)).json.active_deployment).toBe(
+      created.json.id,
+    );
+    expect(await (await fetch(await address())).text()).toBe('1.0.0');
+  });
+
+  it('runs a new release beside the active one, moves 30 % of traffic, and finalizes without failing a request', async () => {
+    await release('1.1.0', repo.commit({ 'svc/CHANGELOG': '1.1.0\n' }));
+    const created = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: releases['1.1.0'].id,
+    });
+    expect(created.json).toMatchObject({
+      strategy: 'blue_green',
+      previous_deployment: expect.any(Number),
+    });
+    const running = await deploymentIn(created.json.id, ['running', 'failed']);
+    expect(running.status, JSON.stringify(running.messages)).toBe('running');
+    expect(running.strategy_data).toMatchObject({ switched_traffic: 0, healthy_instances: 1 });
+    const url = await address();
+    expect((await hammer(url, 40)).answers).toEqual({ '1.0.0': 40 });
+
+    const patched = await server.api('PATCH', `/deployment/${created.json.id}`, {
+      strategy_data: { desired_switched_traffic: 30 },
+    });
+    expect(patched.status).toBe(204);
+    await eventually(
+      async () =>
+        (await server.api('GET', `/deployment/${created.json.id}`)).json.strategy_data
+          .switched_traffic === 30
+          ? true
+          : undefined,
+      'traffic at 30 %',
+    );
+    const split = await hammer(url, 600);
+    expect(split.failures).toBe(0);
+    const share = (split.answers['1.1.0'] ?? 0) / 600;
+    expect(share).toBeGreaterThan(0.22);
+    expect(share).toBeLessThan(0.38);
+
+    const during = hammer(url, 400);
+    expect(
+      (await server.api('PATCH', `/deployment/${created.json.id}`, { status: 'finalizing' }))
+        .status,
+    ).toBe(204);
+    const finalized = await deploymentIn(created.json.id, ['finalized']);
+    expect((await during).failures).toBe(0);
+    expect(finalized.strategy_data.switched_traffic).toBe(100);
+    expect((await hammer(url, 40)).answers).toEqual({ '1.1.0': 40 });
+    expect(
+      (await server.api('GET', `/deployment/${created.json.previous_deployment}`)).json.status,
+    ).toBe('deleted');
+    expect((await server.api('GET', `/scope/${scope.id}`)).json.active_deployment).toBe(
+      created.json.id,
+    );
+  });
+
+  it('cancels a blue-green deployment: traffic back on the active release, the new one removed', async () => {
+    await release('1.2.0', repo.commit({ 'svc/CHANGELOG': '1.2.0\n' }));
+    const created = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: releases['1.2.0'].id,
+    });
+    await deploymentIn(created.json.id, ['running']);
+    await server.api('PATCH', `/deployment/${created.json.id}`, {
+      strategy_data: { desired_switched_traffic: 50 },
+    });
+    await eventually(
+      async () =>
+        (await server.api('GET', `/deployment/${created.json.id}`)).json.strategy_data
+          .switched_traffic === 50
+          ? true
+          : undefined,
+      'traffic at 50 %',
+    );
+    const url = await address();
+    const during = hammer(url, 400);
+    expect(
+      (await server.api('PATCH', `/deployment/${created.json.id}`, { status: 'cancelling' }))
+        .status,
+    ).toBe(204);
+    const rolledBack = await deploymentIn(created.json.id, ['rolled_back']);
+    expect((await during).failures).toBe(0);
+    expect(rolledBack.messages.map((m: Json) => m.message)).toEqual(
+      expect.arrayContaining(['traffic back to the active release']),
+    );
+    expect((await hammer(url, 40)).answers).toEqual({ '1.1.0': 40 });
+  });
+
+  it('fails a release whose instances never pass /health; the active release keeps all traffic', async () => {
+    const sick = repo.commit(serviceFiles(500));
+    await release('2.0.0', sick);
+    await server.api('PATCH', `/scope/${scope.id}`, { capabilities: { max_startup_seconds: 3 } });
+    const created = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: releases['2.0.0'].id,
+    });
+    const failed = await deploymentIn(created.json.id, ['failed', 'running']);
+    expect(failed.status).toBe('failed');
+    const last = failed.messages.at(-1);
+    expect(last).toMatchObject({ level: 'error' });
+    expect(last.message).toMatch(
+      /did not pass their health check within 3 s.*health check answered 500.*the active release keeps all traffic/,
+    );
+    expect((await hammer(await address(), 40)).answers).toEqual({ '1.1.0': 40 });
+  });
+
+  it('refuses forbidden transitions and bad input, naming what is wrong', async () => {
+    const finalized = (await server.api('GET', `/deployment?scope_id=${scope.id}&status=finalized`))
+      .json.results[0];
+    const forbidden = await server.api('PATCH', `/deployment/${finalized.id}`, {
+      status: 'cancelling',
+    });
+    expect(forbidden.status).toBe(400);
+    expect(forbidden.json.message).toContain(
+      `cannot move deployment ${finalized.id} from finalized to cancelling`,
+    );
+    expect(
+      (await server.api('PATCH', `/deployment/${finalized.id}`, { status: 'deleted' })).json
+        .message,
+    ).toContain('from finalized to deleted');
+    const traffic = await server.api('PATCH', `/deployment/${finalized.id}`, {
+      strategy_data: { desired_switched_traffic: 10 },
+    });
+    expect(traffic.status).toBe(400);
+    expect(
+      (
+        await server.api('PATCH', `/deployment/${finalized.id}`, {
+          strategy_data: { desired_switched_traffic: 101 },
+        })
+      ).json.message,
+    ).toContain('"strategy_data.desired_switched_traffic" is 101');
+
+    // One unfinished deployment per scope.
+    await release('3.0.0', repo.commit(serviceFiles()));
+    const first = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: releases['3.0.0'].id,
+    });
+    const second = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: releases['3.0.0'].id,
+    });
+    expect(second.status).toBe(400);
+    expect(second.json.message).toContain('already has a running deployment');
+    await deploymentIn(first.json.id, ['running']);
+    await server.api('PATCH', `/deployment/${first.json.id}`, { status: 'cancelling' });
+    await deploymentIn(first.json.id, ['rolled_back']);
+
+    const bare = (await server.api('POST', '/scope', { application_id: app.id, name: 'staging' }))
+      .json;
+    const noAsset = await server.api('POST', '/deployment', {
+      scope_id: bare.id,
+      release_id: releases['1.0.0'].id,
+    });
+    expect(noAsset.status).toBe(400);
+    expect(noAsset.json.message).toContain(`scope ${bare.id} has no asset_name`);
+
+    const cases: Array<[string, unknown, RegExp]> = [
+      [
+        '/release',
+        { build_id: 1, application_id: app.id, semver: '1.0', status: 'active' },
+        /"semver" is "1.0"; expected a semantic version/,
+      ],
+      [
+        '/release',
+        { build_id: 1, application_id: app.id, status: 'active' },
+        /"semver" is missing/,
+      ],
+      [
+        '/release',
+        { build_id: 1, application_id: app.id, semver: '1.0.0', status: 'active' },
+        /already has release 1.0.0/,
+      ],
+      ['/deployment', { scope_id: 999, release_id: 1 }, /"scope_id" is 999; no such scope/],
+      [
+        '/scope',
+        { application_id: app.id, name: 'x', capabilities: { port: 0 } },
+        /"capabilities.port" is 0/,
+      ],
+    ];
+    for (const [route, body, message] of cases) {
+      const response = await server.api('POST', route, body);
+      expect([400, 409], `${route} ${JSON.stringify(body)}`).toContain(response.status);
+      expect(response.json.message).toMatch(message);
+    }
+  });
+
+  it('pages lists as {paging, results} and filters them', async () => {
+    const builds = await server.api('GET', `/build?application_id=${app.id}&limit=2`);
+    expect(builds.json.paging).toMatchObject({ offset: 0, limit: 2 });
+    expect(builds.json.paging.total).toBeGreaterThanOrEqual(5);
+    expect(builds.json.results).toHaveLength(2);
+    const rest = await server.api('GET', `/build?application_id=${app.id}&offset=2&limit=200`);
+    expect(rest.json.results[0].id).toBeGreaterThan(builds.json.results[1].id);
+    expect((await server.api('GET', '/deployment?limit=201')).status).toBe(400);
+    expect((await server.api('GET', '/build?application_id=abc')).json.message).toContain(
+      '"application_id" is "abc"',
+    );
+    const releasesOf = await server.api('GET', `/release?application_id=${app.id}&semver=1.1.0`);
+    expect(releasesOf.json.results.map((r: Json) => r.semver)).toEqual(['1.1.0']);
+    expect((await server.api('GET', '/deployment/999999')).json).toEqual({
+      message: 'deployment 999999 does not exist',
+    });
+  });
+});
