@@ -249,7 +249,7 @@ export class LocalRuntime implements Runtime {
 
   private readyPorts(namespace: string, workload: string): number[] {
     const managed = this.managed.get(workloadKey({ namespace, name: workload }));
-    if (!managed || managed.workload.kind !== 'service' || managed.stopped) return [];
+    if (managed?.workload.kind !== 'service' || managed.stopped) return [];
     return managed.instances.filter((i) => i.ready && i.port !== null).map((i) => i.port as number);
   }
 

@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
+import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { type Json, type ServerProcess, startServer } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
+
+const NS = 'shop';
+
+describe('nullplatform deployments on Kubernetes (the API test server)', () => {
+  let kube: KubeApiServer;
+  let server: ServerProcess;
+  let repo: TestRepo;
+  let app: Json;
+
+  beforeAll(async () => {
+    kube = await startKubeApiServer();
+    repo = createRepo({
+      'sick/manifest.json': manifest({
+        name: 'sick',
+        type: 'service',
+        'image-destination': 'registry.example.com/shop:sick',
+        env: [{ name: 'KUBE_FAKE_READY', value: 'false' }],
+      }),
+    });
+    server = await startServer({
+      env: { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: kube.kubeconfigPath },
+    });
+    app = (await server.api('POST', '/application', { name: 'shop', repository_url: repo.dir }))
+      .json;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await kube?.close();
+    repo?.cleanup();
+  });
+
+  async function release(semver: string, asset: { type: string; url: string }): Promise<Json> {
+    const build = await server.api('POST', '/build', {
+      application_id: app.id,
+      commit: { id: repo.head() },
+      branch: 'main',
+      status: 'successful',
+    });
+    await server.api('POST', `/build/${build.json.id}/asset`, { name: 'web', ...asset });
+    return (
+      await server.api('POST', '/release', {
+        status: 'active',
+        build_id: build.json.id,
+        application_id: app.id,
+        semver,
+      })
+    ).json;
+  }
+
+  const image = (tag: string) => ({
+    type: 'docker-image',
+    url: `registry.example.com/shop:${tag}`,
+  });
+
+  async function deploymentIn(id: number, statuses: string[]): Promise<Json> {
+    return eventually(
+      async () => {
+        const d = (await server.api('GET', `/deployment/${id}?include_messages=true`)).json;
+        return statuses.includes(d.status) ? d : undefined;
+      },
+      `deployment ${id} to be ${statuses.join(' or ')}`,
+      30_000,
+    );
+  }
+
+  async function trafficAt(id: number, percent: number): Promise<void> {
+    await server.api('PATCH', `/deployment/${id}`, {
+      strategy_data: { desired_switched_traffic: percent },
+    });
+    await eventually(
+      async () =>
+        (await server.api('GET', `/deployment/${id}`)).json.strategy_data.switched_traffic ===
+        percent
+          ? true
+          : undefined,
+      `traffic at ${percent} %`,
+    );
+  }
+
+  const deployments = () =>
+    Object.fromEntries(
+      kube.objects('deployments', NS).map((d) => [d.metadata.name, d.spec.replicas]),
+    );
+
+  it('without a gateway, splits traffic by replica counts and finalizes to the new release', async () => {
+    const scope = (
+      await server.api('POST', '/scope', {
+        application_id: app.id,
+        name: 'Production',
+        namespace: NS,
+        asset_name: 'web',
+        capabilities: { instances: 4, health_check: { initial_delay_seconds: 1 } },
+      })
+    ).json;
+    const v1 = await release('1.0.0', image('1.0.0'));
+    const first = (
+      await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v1.id })
+    ).json;
+    expect((await deploymentIn(first.id, ['finalized', 'failed'])).status).toBe('finalized');
+    const service = kube.objects('services', NS).find((s) => s.metadata.name === 'production');
+    expect(service?.spec.selector).toEqual({ 'slipway.dev/scope': 'production' });
+    expect(service?.spec.ports[0].port).toBe(8080);
+    const blue = `d-production-${first.id}`;
+    const pod = kube.objects('deployments', NS).find((d) => d.metadata.name === blue)?.spec.template
+      .spec.containers[0];
+    expect(pod).toMatchObject({
+      image: 'registry.example.com/shop:1.0.0',
+      readinessProbe: { httpGet: { path: '/health' }, initialDelaySeconds: 1 },
+    });
+    expect((await server.api('GET', `/scope/${scope.id}`)).json.address).toBe(
+      `http://production.${NS}.svc.cluster.local:8080`,
+    );
+
+    const v2 = await release('1.1.0', image('1.1.0'));
+    const second = (
+      await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v2.id })
+    ).json;
+    const running = await deploymentIn(second.id, ['running', 'failed']);
+    expect(running.status, JSON.stringify(running.messages)).toBe('running');
+    expect(running.strategy_data).toMatchObject({
+      healthy_instances: 4,
+      amount_instances_to_wait: 4,
+    });
+    const green = `d-production-${second.id}`;
+    expect(deployments()).toEqual({ [blue]: 4, [green]: 0 });
+    await trafficAt(second.id, 30);
+    expect(deployments()).toEqual({ [blue]: 3, [green]: 1 });
+    await server.api('PATCH', `/deployment/${second.id}`, { status: 'finalizing' });
+    await deploymentIn(second.id, ['finalized']);
+    expect(deployments()).toEqual({ [green]: 4 });
+  });
+
+  it('with a gateway, weighs an HTTPRoute, and a cancel puts all traffic back', async () => {
+    const scope = (
+      await server.api('POST', '/scope', {
+        application_id: app.id,
+        name: 'Edge',
+        namespace: NS,
+        asset_name: 'web',
+        gateway: 'infra/public',
+        capabilities: { health_check: { initial_delay_seconds: 0 } },
+      })
+    ).json;
+    const v1 = await release('2.0.0', image('2.0.0'));
+    const first = (
+      await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v1.id })
+    ).json;
+    await deploymentIn(first.id, ['finalized']);
+    const route = () => kube.objects('httproutes', NS).find((r) => r.metadata.name === 'edge');
+    // The API server fills in group and kind of each backend, as a real one does.
+    const backends = () =>
+      route()?.spec.rules[0].backendRefs.map((b: Json) => ({
+        name: b.name,
+        port: b.port,
+        weight: b.weight,
+      }));
+    expect(route()?.spec.parentRefs).toEqual([
+      expect.objectContaining({ name: 'public', namespace: 'infra' }),
+    ]);
+    expect(backends()).toEqual([{ name: `d-edge-${first.id}`, port: 8080, weight: 100 }]);
+
+    const v2 = await release('2.1.0', image('2.1.0'));
+    const second = (
+      await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v2.id })
+    ).json;
+    await deploymentIn(second.id, ['running']);
+    await trafficAt(second.id, 30);
+    expect(backends()).toEqual([
+      { name: `d-edge-${first.id}`, port: 8080, weight: 70 },
+      { name: `d-edge-${second.id}`, port: 8080, weight: 30 },
+    ]);
+    await server.api('PATCH', `/deployment/${second.id}`, { status: 'cancelling' });
+    await deploymentIn(second.id, ['rolled_back']);
+    expect(backends()).toEqual([{ name: `d-edge-${first.id}`, port: 8080, weight: 100 }]);
+    expect(kube.objects('deployments', NS).map((d) => d.metadata.name)).not.toContain(
+      `d-edge-${second.id}`,
+    );
+  });
+
+  it('fails a release whose pods never become ready; the active release keeps its traffic', async () => {
+    const scope = (
+      await server.api('POST', '/scope', {
+        application_id: app.id,
+        name: 'Canary',
+        namespace: NS,
+        asset_name: 'web',
+        capabilities: { max_startup_seconds: 2 },
+      })
+    ).json;
+    const good = await release('3.0.0', image('3.0.0'));
+    const first = (
+      await server.api('POST', '/deployment', { scope_id: scope.id, release_id: good.id })
+    ).json;
+    await deploymentIn(first.id, ['finalized']);
+    const sick = await release('3.1.0', { type: 'directory', url: 'sick' });
+    const second = (
+      await server.api('POST', '/deployment', { scope_id: scope.id, release_id: sick.id })
+    ).json;
+    const failed = await deploymentIn(second.id, ['failed', 'running']);
+    expect(failed.status).toBe('failed');
+    expect(failed.messages.at(-1).message).toMatch(
+      /did not pass their health check within 2 s.*the active release keeps all traffic/,
+    );
+    expect(kube.objects('deployments', NS).map((d) => d.metadata.name)).toContain(
+      `d-canary-${first.id}`,
+    );
+    expect(kube.objects('deployments', NS).map((d) => d.metadata.name)).not.toContain(
+      `d-canary-${second.id}`,
+    );
+    expect((await server.api('GET', `/scope/${scope.id}`)).json.active_deployment).toBe(first.id);
+  });
+});
