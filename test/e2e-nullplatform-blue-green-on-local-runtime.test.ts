@@ -1,44 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { serviceFiles } from './fixtures/np-service.js';
+import { createRepo, type TestRepo } from './helpers/git.js';
+import { hammer } from './helpers/hammer.js';
 import { type Json, type ServerProcess, startServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
-
-/** A service answering its release (NP_RELEASE) on `/`, and `/health` with `health`. */
-function serviceFiles(health = 200): Record<string, string> {
-  return {
-    'svc/manifest.json': manifest({ name: 'api', type: 'service', cmd: ['node', 'server.js'] }),
-    'svc/server.js': `require('node:http').createServer((q, s) => {
-  if (q.url === '/health') { s.statusCode = ${health}; return s.end('health'); }
-  s.end(process.env.NP_RELEASE);
-}).listen(Number(process.env.PORT), '127.0.0.1');\n`,
-  };
-}
-
-/** `count` GETs of `url`, a few at a time: the answers, and how many failed. */
-async function hammer(
-  url: string,
-  count: number,
-): Promise<{ answers: Record<string, number>; failures: number }> {
-  const answers: Record<string, number> = {};
-  let failures = 0;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < count) {
-        next += 1;
-        try {
-          const response = await fetch(url);
-          const text = await response.text();
-          if (response.status !== 200) failures += 1;
-          else answers[text] = (answers[text] ?? 0) + 1;
-        } catch {
-          failures += 1;
-        }
-      }
-    }),
-  );
-  return { answers, failures };
-}
 
 describe('nullplatform releases and blue-green deployments (seed 003) on the local runtime', () => {
   let server: ServerProcess;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
+import { slipway } from './helpers/cli.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { type Json, type ServerProcess, startServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
@@ -213,5 +214,70 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
       `d-canary-${second.id}`,
     );
     expect((await server.api('GET', `/scope/${scope.id}`)).json.active_deployment).toBe(first.id);
+  });
+  it('is driven by the slipway CLI: blue-green to 50 %, a refused transition, cancel, then finalize', async () => {
+    const env = { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.adminToken };
+    const cli = async (...args: string[]) => {
+      const result = await slipway(args, { env });
+      expect(result.code, `slipway ${args.join(' ')}: ${result.stderr}`).toBe(0);
+      return result.json;
+    };
+    const scope = await cli(
+      'scope',
+      'create',
+      '--body',
+      JSON.stringify({
+        application_id: app.id,
+        name: 'Cli',
+        namespace: NS,
+        asset_name: 'web',
+        capabilities: { instances: 2, health_check: { initial_delay_seconds: 0 } },
+      }),
+    );
+    const deploy = async (semver: string) => {
+      const created = await cli(
+        'deployment',
+        'create',
+        '--body',
+        JSON.stringify({
+          scope_id: scope.id,
+          release_id: (await release(semver, image(semver))).id,
+        }),
+      );
+      return String(created.id);
+    };
+    const first = await deploy('4.0.0');
+    await cli('deployment', 'wait', '--id', first, '--status', 'finalized');
+
+    const second = await deploy('4.1.0');
+    await cli('deployment', 'wait', '--id', second, '--status', 'running');
+    await cli(
+      'deployment',
+      'patch',
+      '--id',
+      second,
+      '--body',
+      '{"strategy_data": {"desired_switched_traffic": 50}}',
+    );
+    const half = await cli('deployment', 'wait', '--id', second, '--status', 'running');
+    expect(half.strategy_data.switched_traffic).toBe(50);
+    expect(deployments()).toMatchObject({ [`d-cli-${first}`]: 1, [`d-cli-${second}`]: 1 });
+    const refused = await slipway(
+      ['deployment', 'patch', '--id', first, '--body', '{"status": "finalizing"}'],
+      { env },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('from finalized to finalizing');
+    await cli('deployment', 'patch', '--id', second, '--body', '{"status": "cancelling"}');
+    await cli('deployment', 'wait', '--id', second, '--status', 'rolled_back');
+    expect(deployments()).toMatchObject({ [`d-cli-${first}`]: 2 });
+    expect(deployments()).not.toHaveProperty(`d-cli-${second}`);
+
+    const third = await deploy('4.2.0');
+    await cli('deployment', 'wait', '--id', third, '--status', 'running');
+    await cli('deployment', 'patch', '--id', third, '--body', '{"status": "finalizing"}');
+    await cli('deployment', 'wait', '--id', third, '--status', 'finalized');
+    expect(deployments()).toMatchObject({ [`d-cli-${third}`]: 2 });
+    expect(deployments()).not.toHaveProperty(`d-cli-${first}`);
   });
 });

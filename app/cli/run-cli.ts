@@ -1,0 +1,264 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiError, createApiClient, UnreachableError } from './api-client.js';
+import { COMMANDS, type Command } from './commands.js';
+import { parseArgs, UsageError } from './parse-args.js';
+
+/** Exit codes a script can rely on. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): Promise<string>;
+}
+
+const GLOBAL_FLAGS: Record<string, string> = {
+  url: 'the Slipway server (default $SLIPWAY_URL, else http://127.0.0.1:3000)',
+  token: 'the API token (default $SLIPWAY_TOKEN, else the admin token of a local server)',
+  help: 'show this help',
+};
+const BODY_FLAG = "the request body: JSON, a file's path, or - for standard input";
+
+/**
+ * The `slipway` command line: `slipway <resource> <action> [--id N] [--body JSON|FILE] [flags]`.
+ * Prints results as JSON on stdout, diagnostics on stderr, and returns the exit code: 0 done,
+ * 1 the server refused or the awaited thing failed, 2 the command line is wrong, 3 the server
+ * cannot be reached.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const booleans = new Set(['help', ...COMMANDS.flatMap((c) => c.booleans ?? [])]);
+    const { words, flags } = parseArgs(argv, booleans);
+    const [resource, action, positionalId, ...extra] = words;
+    const help = flags.get('help') === true;
+    if (!resource) {
+      io.stdout(overallHelp());
+      return help ? EXIT.ok : EXIT.usage;
+    }
+    const actions = COMMANDS.filter((c) => c.resource === resource);
+    if (actions.length === 0) {
+      throw new UsageError(
+        `unknown resource "${resource}"; expected one of ${resourceNames().join(', ')} (see slipway --help)`,
+      );
+    }
+    if (!action) {
+      io.stdout(resourceHelp(resource));
+      return help ? EXIT.ok : EXIT.usage;
+    }
+    const command = actions.find((c) => c.action === action);
+    if (!command) {
+      throw new UsageError(
+        `unknown action "${action}" for ${resource}; expected one of ${actions.map((c) => c.action).join(', ')}`,
+      );
+    }
+    if (help) {
+      io.stdout(commandHelp(command));
+      return EXIT.ok;
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    return await execute(command, flags, positionalId, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`slipway: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ApiError) {
+      io.stderr(`slipway: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    if (error instanceof UnreachableError) {
+      io.stderr(`slipway: ${error.message}\n`);
+      return EXIT.unreachable;
+    }
+    throw error;
+  }
+}
+
+async function execute(
+  command: Command,
+  flags: Map<string, string | true>,
+  positionalId: string | undefined,
+  io: CliIo,
+): Promise<number> {
+  const known = new Set([
+    'url',
+    'token',
+    ...(command.id ? ['id'] : []),
+    ...(command.body ? ['body'] : []),
+    ...Object.keys(command.query ?? {}),
+    ...Object.keys(command.options ?? {}),
+  ]);
+  for (const name of flags.keys()) {
+    if (!known.has(name)) {
+      throw new UsageError(
+        `${command.resource} ${command.action} takes no --${name}; it takes ${[...known].map((k) => `--${k}`).join(', ')}`,
+      );
+    }
+  }
+  const flagId = flags.get('id');
+  if (flagId !== undefined && positionalId !== undefined && flagId !== positionalId) {
+    throw new UsageError(`the id is given twice ("${positionalId}" and --id ${String(flagId)})`);
+  }
+  if (positionalId !== undefined && !command.id) {
+    throw new UsageError(`unexpected argument "${positionalId}"`);
+  }
+  const id = stringFlag(flags, 'id') ?? positionalId;
+  if (command.id === 'required' && id === undefined) {
+    throw new UsageError(`${command.resource} ${command.action} needs --id`);
+  }
+  const bodySource = flags.has('body') ? flags.get('body') : undefined;
+  if (command.body === 'required' && bodySource === undefined) {
+    throw new UsageError(`${command.resource} ${command.action} needs --body (${BODY_FLAG})`);
+  }
+  const body = bodySource === undefined ? undefined : await readBody(bodySource, io);
+  const query: Record<string, string> = {};
+  for (const name of Object.keys(command.query ?? {})) {
+    const value = stringFlag(flags, name);
+    if (value !== undefined) query[name] = value;
+  }
+  const options = new Map([...flags].filter(([name]) => name in (command.options ?? {})));
+  const url = stringFlag(flags, 'url') ?? io.env.SLIPWAY_URL ?? 'http://127.0.0.1:3000';
+  if (!/^https?:\/\/[^/]+/.test(url)) {
+    throw new UsageError(`the server URL is "${url}"; expected http://host:port or https://...`);
+  }
+  const client = createApiClient(url, stringFlag(flags, 'token') ?? tokenFromEnv(url, io));
+  return command.run({
+    client,
+    id,
+    body,
+    query,
+    options,
+    print: (text) => io.stdout(`${text}\n`),
+    note: (text) => io.stderr(`${text}\n`),
+  });
+}
+
+function stringFlag(flags: Map<string, string | true>, name: string): string | undefined {
+  const value = flags.get(name);
+  if (value === true) throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
+/** `--body`: inline JSON, `-` for stdin, or a file holding JSON. */
+async function readBody(source: string | true, io: CliIo): Promise<Record<string, unknown>> {
+  if (source === true) throw new UsageError(`--body needs a value: ${BODY_FLAG}`);
+  const trimmed = source.trim();
+  let text: string;
+  let origin: string;
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    text = source;
+    origin = '--body';
+  } else if (source === '-') {
+    text = await io.readStdin();
+    origin = '--body - (standard input)';
+  } else {
+    const file = path.resolve(io.cwd, source.replace(/^@/, ''));
+    if (!existsSync(file)) {
+      throw new UsageError(
+        `--body is "${source}": neither JSON (it does not start with "{") nor an existing file`,
+      );
+    }
+    text = readFileSync(file, 'utf8');
+    origin = `--body file ${file}`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${origin} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(
+      `${origin} is ${JSON.stringify(parsed)?.slice(0, 60)}; expected a JSON object`,
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * `SLIPWAY_TOKEN`; failing that, for a server on this machine, the admin token its data dir
+ * holds (`$SLIPWAY_DATA_DIR/admin-token`, by default `./.slipway/admin-token`).
+ */
+function tokenFromEnv(url: string, io: CliIo): string | undefined {
+  if (io.env.SLIPWAY_TOKEN) return io.env.SLIPWAY_TOKEN;
+  const host = new URL(url).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return undefined;
+  const file = path.resolve(io.cwd, io.env.SLIPWAY_DATA_DIR ?? '.slipway', 'admin-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+function resourceNames(): string[] {
+  return [...new Set(COMMANDS.map((c) => c.resource))];
+}
+
+function overallHelp(): string {
+  const lines = [
+    'Usage: slipway <resource> <action> [--id ID] [--body JSON|FILE|-] [flags]',
+    '',
+    "Drives a Slipway server's REST API: nullplatform applications, builds, releases, scopes and",
+    'blue-green deployments, and the jobs that carry them out.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${`${c.resource} ${c.action}`.padEnd(24)}${c.summary}`),
+    '',
+    ...flagLines('Flags of every command:', GLOBAL_FLAGS),
+    '',
+    ...exitLines(),
+    '',
+    'Run "slipway <resource> <action> --help" for the flags of one command.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function resourceHelp(resource: string): string {
+  const actions = COMMANDS.filter((c) => c.resource === resource);
+  const lines = [
+    `Usage: slipway ${resource} <${actions.map((c) => c.action).join('|')}> [flags]`,
+    '',
+    ...actions.map((c) => `  ${c.action.padEnd(12)}${c.summary}`),
+    '',
+    `Run "slipway ${resource} <action> --help" for its flags.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function commandHelp(command: Command): string {
+  const own: Record<string, string> = {
+    ...(command.id
+      ? { id: `the ${command.resource === 'jobs' ? 'job' : command.resource}'s id (required)` }
+      : {}),
+    ...(command.body
+      ? { body: `${BODY_FLAG}${command.body === 'required' ? ' (required)' : ''}` }
+      : {}),
+    ...command.query,
+    ...command.options,
+  };
+  const lines = [
+    `Usage: slipway ${command.resource} ${command.action}${command.id ? ' --id ID' : ''}${command.body ? ' --body JSON|FILE|-' : ''} [flags]`,
+    '',
+    `${command.summary[0]?.toUpperCase()}${command.summary.slice(1)}.`,
+    '',
+    ...(Object.keys(own).length > 0 ? [...flagLines('Flags:', own), ''] : []),
+    ...flagLines('Flags of every command:', GLOBAL_FLAGS),
+    '',
+    'Example:',
+    `  ${command.example}`,
+    '',
+    ...exitLines(),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function flagLines(title: string, flags: Record<string, string>): string[] {
+  return [title, ...Object.entries(flags).map(([name, text]) => `  --${name.padEnd(20)}${text}`)];
+}
+
+function exitLines(): string[] {
+  return [
+    'Exit codes: 0 done; 1 the server refused, or what was awaited failed; 2 the command line is',
+    'wrong; 3 the server cannot be reached.',
+  ];
+}

@@ -1,0 +1,70 @@
+import { DEPLOYMENT_STATUSES, ENDED_DEPLOYMENT_STATUSES } from '../../core/rollouts/model.js';
+import type { CommandContext } from './commands.js';
+import { UsageError } from './parse-args.js';
+
+const POLL_MS = 500;
+const DEFAULT_TIMEOUT_S = 300;
+
+/**
+ * `slipway deployment wait`: polls a deployment until its status is one of `--status` and its
+ * switched traffic has reached the desired share, then prints it and exits 0. It exits 1 when the
+ * deployment ends in another status or the timeout passes, naming the status it was in.
+ */
+export async function waitForDeployment({
+  client,
+  id,
+  options,
+  print,
+  note,
+}: CommandContext): Promise<number> {
+  const wanted = String(options.get('status') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (wanted.length === 0) {
+    throw new UsageError(
+      `--status is missing; expected one or more of ${DEPLOYMENT_STATUSES.join(', ')}`,
+    );
+  }
+  for (const status of wanted) {
+    if (!(DEPLOYMENT_STATUSES as readonly string[]).includes(status)) {
+      throw new UsageError(
+        `--status "${status}" is not a deployment status; expected one of ${DEPLOYMENT_STATUSES.join(', ')}`,
+      );
+    }
+  }
+  const timeout = options.get('timeout') ?? String(DEFAULT_TIMEOUT_S);
+  if (typeof timeout !== 'string' || !/^\d+$/.test(timeout) || Number(timeout) === 0) {
+    throw new UsageError(`--timeout is "${String(timeout)}"; expected whole seconds, 1 or more`);
+  }
+  const deadline = Date.now() + Number(timeout) * 1000;
+  let last: Deployment | undefined;
+  for (;;) {
+    last = (await client.request('GET', `/deployment/${id}`)).body as Deployment;
+    const settled =
+      last.strategy_data?.switched_traffic === undefined ||
+      last.strategy_data.desired_switched_traffic === undefined ||
+      last.strategy_data.switched_traffic === last.strategy_data.desired_switched_traffic;
+    if (wanted.includes(last.status) && settled) {
+      print(JSON.stringify(last, null, 2));
+      return 0;
+    }
+    if ((ENDED_DEPLOYMENT_STATUSES as readonly string[]).includes(last.status)) {
+      note(`deployment ${id} ended ${last.status}, not ${wanted.join(' or ')}`);
+      print(JSON.stringify(last, null, 2));
+      return 1;
+    }
+    if (Date.now() >= deadline) {
+      note(
+        `deployment ${id} is still ${last.status} after ${timeout} s; waited for ${wanted.join(' or ')}`,
+      );
+      return 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+interface Deployment {
+  status: string;
+  strategy_data?: { switched_traffic?: number; desired_switched_traffic?: number };
+}
