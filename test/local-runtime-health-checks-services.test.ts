@@ -124,6 +124,23 @@ describe('the local runtime health-checks services', () => {
     }
   });
 
+  it('moves a service whose container port another program holds to a free port', async () => {
+    const port = await freePort();
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const { runtime } = await start();
+      const service = nodeWorkload('service', 'moved', serverScript('moved'), { port });
+      await runtime.apply([service]);
+      const status = await until(runtime, service, (s) => s.health === 'healthy', 'healthy');
+      expect(status.address).not.toBe(`http://127.0.0.1:${port}`);
+      expect(await get(`${status.address}/`)).toMatch(/^moved /);
+      expect((await runtime.pods('test'))[0]).toMatchObject({ restarts: 0 });
+    } finally {
+      squatter.close();
+    }
+  });
+
   it('fails a service that keeps crashing, like a deployment', async () => {
     const { runtime } = await start({ crashLoopThreshold: 2 });
     const crashing = nodeWorkload('service', 'down', 'process.exit(1)', { port: await freePort() });

@@ -40,7 +40,9 @@ export async function waitForDeployment({
   const deadline = Date.now() + Number(timeout) * 1000;
   let last: Deployment | undefined;
   for (;;) {
-    last = (await client.request('GET', `/deployment/${id}`)).body as Deployment;
+    last = (
+      await client.request('GET', `/deployment/${id}`, { query: { include_messages: 'true' } })
+    ).body as Deployment;
     const settled =
       last.strategy_data?.switched_traffic === undefined ||
       last.strategy_data.desired_switched_traffic === undefined ||
@@ -50,7 +52,10 @@ export async function waitForDeployment({
       return 0;
     }
     if ((ENDED_DEPLOYMENT_STATUSES as readonly string[]).includes(last.status)) {
-      note(`deployment ${id} ended ${last.status}, not ${wanted.join(' or ')}`);
+      const error = last.messages?.filter((m) => m.level === 'error').at(-1);
+      note(
+        `deployment ${id} ended ${last.status}, not ${wanted.join(' or ')}${error ? `: ${error.message}` : ''}`,
+      );
       print(JSON.stringify(last, null, 2));
       return 1;
     }
@@ -66,5 +71,6 @@ export async function waitForDeployment({
 
 interface Deployment {
   status: string;
+  messages?: Array<{ level: string; message: string }>;
   strategy_data?: { switched_traffic?: number; desired_switched_traffic?: number };
 }

@@ -3,7 +3,7 @@ import { findFreePort, portIsFree } from './find-free-port.js';
 
 /**
  * The PORT of each replica of a service: replica 0 gets the workload's `port` when it has one
- * and no other local workload holds it;
+ * and neither another local workload nor another program holds it;
  * every other replica keeps its previous port when that is still free (a changed or restored
  * service keeps its address), else gets the first free port from `basePort` up. Ports in `taken`
  * belong to other local workloads and are never given out twice.
@@ -22,7 +22,11 @@ export async function assignPorts(
     let port: number;
     // A container port is per pod on Kubernetes; on one machine two services cannot share it
     // (the blue and green versions of a scope both say 8080), so a taken one gives way.
-    if (i === 0 && workload.port !== null && !used.has(workload.port)) port = workload.port;
+    // Another program (or another Slipway) may hold it too; the replica's own earlier process
+    // holding it is fine, it is replaced.
+    const wish = i === 0 ? workload.port : null;
+    if (wish !== null && !used.has(wish) && (before === wish || (await portIsFree(wish))))
+      port = wish;
     else if (before !== undefined && !used.has(before) && (await portIsFree(before))) port = before;
     else port = await findFreePort(basePort, used);
     ports.push(port);
