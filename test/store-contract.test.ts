@@ -749,6 +749,73 @@ describe.each(factories)('the %s store', (_name, factory) => {
     });
   });
 
+  describe('outbox', () => {
+    const entry = (key: string, payload: Record<string, unknown>, nextAttempt = T0) => ({
+      topic: 'github-check-run',
+      key,
+      payload,
+      created: isoTime(T0),
+      nextAttempt,
+    });
+
+    it('hands out due pending entries oldest first, and ends each once', () => {
+      const a = store.addOutbox(entry('job-1', { status: 'queued' }));
+      const b = store.addOutbox(entry('job-1', { status: 'in_progress' }));
+      const later = store.addOutbox(entry('job-2', { status: 'queued' }, T0 + 5000));
+      expect(b).toBeGreaterThan(a);
+      expect(store.dueOutbox(T0, 10).map((e) => e.id)).toEqual([a, b]);
+      expect(store.dueOutbox(T0, 1).map((e) => e.id)).toEqual([a]);
+      expect(store.dueOutbox(T0 + 5000, 10).map((e) => e.id)).toEqual([a, b, later]);
+      expect(store.dueOutbox(T0, 10)[1]).toMatchObject({
+        topic: 'github-check-run',
+        key: 'job-1',
+        payload: { status: 'in_progress' },
+        state: 'pending',
+        attempts: 0,
+        lastError: null,
+        done: null,
+      });
+
+      expect(store.finishOutbox(a, 'sent', isoTime(T0 + 1))).toBe(true);
+      expect(store.finishOutbox(a, 'sent', isoTime(T0 + 2))).toBe(false);
+      expect(store.finishOutbox(b, 'skipped', isoTime(T0 + 1), 'superseded')).toBe(true);
+      expect(store.dueOutbox(T0 + 5000, 10).map((e) => e.id)).toEqual([later]);
+      expect(store.outboxOf('github-check-run', 'job-1')).toEqual([
+        expect.objectContaining({ id: a, state: 'sent', done: isoTime(T0 + 1) }),
+        expect.objectContaining({ id: b, state: 'skipped', lastError: 'superseded' }),
+      ]);
+      expect(store.outboxOf('github-deployment', 'job-1')).toEqual([]);
+    });
+
+    it('defers a failed entry, counting attempts, until it is due again', () => {
+      const id = store.addOutbox(entry('job-1', {}));
+      expect(store.deferOutbox(id, T0 + 1000, '502 Bad Gateway')).toBe(true);
+      expect(store.dueOutbox(T0, 10)).toEqual([]);
+      expect(store.dueOutbox(T0 + 1000, 10)[0]).toMatchObject({
+        attempts: 1,
+        lastError: '502 Bad Gateway',
+        nextAttempt: T0 + 1000,
+      });
+      store.finishOutbox(id, 'dead', isoTime(T0), 'gave up');
+      expect(store.deferOutbox(id, T0, 'again')).toBe(false);
+      expect(store.outboxOf('github-check-run', 'job-1')[0]).toMatchObject({
+        state: 'dead',
+        attempts: 1,
+        lastError: 'gave up',
+      });
+    });
+
+    it('writes nothing when the transaction that wrote it rolls back', () => {
+      expect(() =>
+        store.transaction(() => {
+          store.addOutbox(entry('job-1', {}));
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(store.dueOutbox(T0, 10)).toEqual([]);
+    });
+  });
+
   describe('transactions', () => {
     it("return the function's value and keep its writes", () => {
       const value = store.transaction(() => {

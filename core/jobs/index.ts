@@ -1,5 +1,6 @@
 export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export { JobLog } from './job-log.js';
+export { type JobChangeListener, observeJobChanges } from './observe-job-changes.js';
 export {
   DEFAULT_MAX_ATTEMPTS,
   type EnqueueRequest,

@@ -7,6 +7,7 @@ import {
   type JobFilter,
   type JobPatch,
   type NewLogLine,
+  type OutboxEntry,
   type Page,
   type PageRequest,
   type Store,
@@ -28,6 +29,7 @@ interface State {
   records: Map<string, Map<string, { namespace: string; value: string }>>;
   /** sequence -> name -> id */
   ids: Map<string, Map<string, number>>;
+  outbox: OutboxEntry[];
   lastRow: number;
 }
 
@@ -47,6 +49,7 @@ export function createMemoryStore(): Store {
     tokens: new Map(),
     records: new Map(),
     ids: new Map(),
+    outbox: [],
     lastRow: 0,
   };
   let depth = 0;
@@ -297,6 +300,44 @@ export function createMemoryStore(): Store {
         .map(([, record]) => JSON.parse(record.value) as T);
     },
     deleteRecord: (collection, key) => live().records.get(collection)?.delete(key) ?? false,
+    addOutbox(entry) {
+      const outbox = live().outbox;
+      const id = (outbox.at(-1)?.id ?? 0) + 1;
+      outbox.push({
+        id,
+        topic: entry.topic,
+        key: entry.key,
+        payload: JSON.parse(JSON.stringify(entry.payload)),
+        created: entry.created,
+        state: 'pending',
+        attempts: 0,
+        nextAttempt: entry.nextAttempt,
+        lastError: null,
+        done: null,
+      });
+      return id;
+    },
+    dueOutbox: (now, limit) =>
+      live()
+        .outbox.filter((e) => e.state === 'pending' && e.nextAttempt <= now)
+        .slice(0, limit)
+        .map(copyOutbox),
+    outboxOf: (topic, key) =>
+      live()
+        .outbox.filter((e) => e.topic === topic && e.key === key)
+        .map(copyOutbox),
+    finishOutbox(id, state, done, error) {
+      const entry = live().outbox.find((e) => e.id === id && e.state === 'pending');
+      if (!entry) return false;
+      Object.assign(entry, { state, done, lastError: error ?? entry.lastError });
+      return true;
+    },
+    deferOutbox(id, nextAttempt, error) {
+      const entry = live().outbox.find((e) => e.id === id && e.state === 'pending');
+      if (!entry) return false;
+      Object.assign(entry, { nextAttempt, lastError: error, attempts: entry.attempts + 1 });
+      return true;
+    },
     stableId(sequence, name) {
       const ids = live().ids;
       const names = ids.get(sequence) ?? new Map<string, number>();
@@ -431,4 +472,8 @@ function copyJob(j: Job): Job {
 
 function copyToken(t: ApiToken): ApiToken {
   return { id: t.id, name: t.name, hash: t.hash, created: t.created, lastUsed: t.lastUsed };
+}
+
+function copyOutbox(entry: OutboxEntry): OutboxEntry {
+  return { ...entry, payload: JSON.parse(JSON.stringify(entry.payload)) };
 }

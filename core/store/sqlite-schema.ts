@@ -1,6 +1,6 @@
 import type { ApiToken, Job, Workspace } from '../types.js';
 import { sortOf } from './sort.js';
-import type { JobFilter, PageRequest } from './types.js';
+import type { JobFilter, OutboxEntry, PageRequest } from './types.js';
 
 // The SQLite schema and the mapping between rows and domain objects: plain data and SQL text,
 // no connection (that, and the only import of better-sqlite3, stay in sqlite.ts).
@@ -90,6 +90,22 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (sequence, name),
     UNIQUE (sequence, id)
   ) WITHOUT ROWID;
+  `,
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_error TEXT,
+    done TEXT
+  );
+  CREATE INDEX outbox_due ON outbox (state, next_attempt, id);
+  CREATE INDEX outbox_by_key ON outbox (topic, key, id);
   `,
 ];
 
@@ -246,4 +262,20 @@ export function toJob(row: unknown): Job | undefined {
   job.params = JSON.parse(job.params as unknown as string);
   if (job.result !== null) job.result = JSON.parse(job.result as unknown as string);
   return job;
+}
+
+export function toOutboxEntry(row: unknown): OutboxEntry {
+  const r = row as Row;
+  return {
+    id: r.id as number,
+    topic: r.topic as string,
+    key: r.key as string,
+    payload: JSON.parse(r.payload as string),
+    created: r.created as string,
+    state: r.state as OutboxEntry['state'],
+    attempts: r.attempts as number,
+    nextAttempt: r.next_attempt as number,
+    lastError: (r.last_error as string | null) ?? null,
+    done: (r.done as string | null) ?? null,
+  };
 }

@@ -17,6 +17,7 @@ import {
   SCHEMA_VERSION,
   TOKEN_COLUMNS,
   toJob,
+  toOutboxEntry,
   toToken,
   toWorkspace,
   WORKSPACE_COLUMNS,
@@ -133,6 +134,22 @@ function sqliteStore(db: Database.Database): Store {
     'SELECT COALESCE(MAX(id), 0) + 1 AS id FROM stable_ids WHERE sequence = ?',
   );
   const insertStableId = prepared('INSERT INTO stable_ids (sequence, name, id) VALUES (?, ?, ?)');
+  const insertOutbox = prepared(
+    `INSERT INTO outbox (topic, key, payload, created, next_attempt)
+     VALUES (@topic, @key, @payload, @created, @nextAttempt)`,
+  );
+  const dueOutbox = prepared(
+    `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?`,
+  );
+  const outboxOf = prepared('SELECT * FROM outbox WHERE topic = ? AND key = ? ORDER BY id');
+  const finishOutbox = prepared(
+    `UPDATE outbox SET state = @state, done = @done, last_error = COALESCE(@error, last_error)
+     WHERE id = @id AND state = 'pending'`,
+  );
+  const deferOutbox = prepared(
+    `UPDATE outbox SET attempts = attempts + 1, next_attempt = @nextAttempt, last_error = @error
+     WHERE id = @id AND state = 'pending'`,
+  );
 
   return {
     transaction: atomic,
@@ -287,6 +304,16 @@ function sqliteStore(db: Database.Database): Store {
       return rows.map((row) => JSON.parse(row.value) as T);
     },
     deleteRecord: (collection, key) => deleteRecord.run(collection, key).changes > 0,
+    addOutbox(entry) {
+      const info = insertOutbox.run({ ...entry, payload: JSON.stringify(entry.payload) });
+      return Number(info.lastInsertRowid);
+    },
+    dueOutbox: (now, limit) => (dueOutbox.all(now, limit) as Row[]).map(toOutboxEntry),
+    outboxOf: (topic, key) => (outboxOf.all(topic, key) as Row[]).map(toOutboxEntry),
+    finishOutbox: (id, state, done, error) =>
+      finishOutbox.run({ id, state, done, error: error ?? null }).changes > 0,
+    deferOutbox: (id, nextAttempt, error) =>
+      deferOutbox.run({ id, nextAttempt, error }).changes > 0,
     stableId(sequence, name) {
       return atomic(() => {
         const found = findStableId.get(sequence, name) as { id: number } | undefined;

@@ -33,6 +33,34 @@ export const RECORD_COLLECTIONS = [
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 
+/**
+ * A message for the world outside (a GitHub check run update), written in the same transaction
+ * as the change it reports and sent afterwards by a sender that retries (DESIGN.md section 4).
+ */
+export interface OutboxEntry {
+  /** Increasing in the order of writing. */
+  id: number;
+  /** What kind of message, e.g. `github-check-run`. */
+  topic: string;
+  /** What it is about (a job id): a later entry of the same topic and key supersedes it. */
+  key: string;
+  payload: Record<string, unknown>;
+  created: string;
+  state: OutboxState;
+  attempts: number;
+  /** Epoch ms before which it is not sent (again). */
+  nextAttempt: number;
+  lastError: string | null;
+  /** When it was sent, skipped or given up on. */
+  done: string | null;
+}
+
+export type OutboxState = 'pending' | 'sent' | 'skipped' | 'dead';
+
+export type NewOutboxEntry = Pick<OutboxEntry, 'topic' | 'key' | 'payload' | 'created'> & {
+  nextAttempt: number;
+};
+
 export interface JobFilter {
   workspaceId?: string;
   status?: JobStatus[];
@@ -114,6 +142,22 @@ export interface Store {
   /** The records of a collection (of one namespace when given), ordered by key. */
   listRecords<T>(collection: RecordCollection, namespace?: string): T[];
   deleteRecord(collection: RecordCollection, key: string): boolean;
+
+  /** Appends an entry to the outbox; returns its id. */
+  addOutbox(entry: NewOutboxEntry): number;
+  /** Pending entries due at `now` (epoch ms), oldest first, at most `limit`. */
+  dueOutbox(now: number, limit: number): OutboxEntry[];
+  /** The entries of a topic and key, oldest first. */
+  outboxOf(topic: string, key: string): OutboxEntry[];
+  /** Ends a pending entry: sent, skipped (superseded) or dead (given up). False if not pending. */
+  finishOutbox(
+    id: number,
+    state: Exclude<OutboxState, 'pending'>,
+    done: string,
+    error?: string,
+  ): boolean;
+  /** Puts a pending entry off until `nextAttempt`, counting the failed attempt. */
+  deferOutbox(id: number, nextAttempt: number, error: string): boolean;
 
   /**
    * The integer id of `name` in `sequence`: assigned (1, 2, ...) the first time the name is seen

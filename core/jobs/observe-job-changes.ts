@@ -1,0 +1,46 @@
+import type { Store } from '../store/types.js';
+import type { Job } from '../types.js';
+
+/** Sees a job right after a write gave it a status, inside the transaction that wrote it. */
+export type JobChangeListener = (job: Job) => void;
+
+/**
+ * Wraps a store so that `listener` sees every job whose status a write set (a new job, a claim,
+ * an update with `status`), inside the same transaction: whatever the listener writes (an outbox
+ * entry) commits or rolls back with the job change itself. Everything else passes through.
+ *
+ * @example
+ * const store = observeJobChanges(openSqliteStore(file), (job) => outbox.record(job));
+ */
+export function observeJobChanges(store: Store, listener: JobChangeListener): Store {
+  const observed: Partial<Store> = {
+    insertJob(job) {
+      store.transaction(() => {
+        store.insertJob(job);
+        listener(structuredClone(job));
+      });
+    },
+    updateJob(id, patch, expect) {
+      if (patch.status === undefined) return store.updateJob(id, patch, expect);
+      return store.transaction(() => {
+        const updated = store.updateJob(id, patch, expect);
+        if (updated) listener(updated);
+        return updated;
+      });
+    },
+    claimJob(owner, now, leaseExpires) {
+      return store.transaction(() => {
+        const claimed = store.claimJob(owner, now, leaseExpires);
+        if (claimed) listener(claimed);
+        return claimed;
+      });
+    },
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property in observed) return observed[property as keyof Store];
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
