@@ -125,6 +125,18 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
   if (env.PRIVATE_KEY && env.PRIVATE_KEY_PATH) {
     throw new EnvError('PRIVATE_KEY and PRIVATE_KEY_PATH are both set; expected one of them');
   }
+  const appParts = {
+    APP_ID: env.APP_ID,
+    'PRIVATE_KEY (or PRIVATE_KEY_PATH)': env.PRIVATE_KEY ?? env.PRIVATE_KEY_PATH,
+    WEBHOOK_SECRET: env.WEBHOOK_SECRET,
+  };
+  const given = Object.entries(appParts).filter(([, value]) => value);
+  if (given.length > 0 && given.length < 3) {
+    const missing = Object.keys(appParts).filter((name) => !given.some(([g]) => g === name));
+    throw new EnvError(
+      `${given.map(([name]) => name).join(' and ')} set but ${missing.join(' and ')} missing; the GitHub App needs all of APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET`,
+    );
+  }
   const trustedPeers = new BlockList();
   for (const cidr of env.SLIPWAY_IDENTITY_CIDRS) {
     const parsedCidr = parseCidr(cidr);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createEngine } from '../core/engine.js';
+import { observeJobChanges } from '../core/jobs/index.js';
 import { PatternCatalog, TemplateLibrary } from '../core/patterns/index.js';
 import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
@@ -11,6 +12,9 @@ import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
 import { systemClock } from '../core/types.js';
 import { loadAdminToken } from './admin-token.js';
 import { EnvError, parseEnv } from './env.js';
+import { createGitHubApp, type GitHubApp } from './github/github-app.js';
+import { readPrivateKey } from './github/private-key.js';
+import { recordReports } from './github/record-reports.js';
 import { Auth } from './http/auth.js';
 import { createHttpApp } from './http/server.js';
 
@@ -54,6 +58,16 @@ async function main(): Promise<void> {
   else if (admin.file) logger.info({ file: admin.file }, 'admin token read from file');
 
   const store = openSqliteStore(path.join(env.dataDir, 'slipway.db'));
+  // With the GitHub App on, every job change of a GitHub-started job writes its report to the
+  // outbox in the same transaction; the App's sender delivers it.
+  let github: GitHubApp | undefined;
+  const privateKey = env.githubApp ? readPrivateKey(env) : undefined;
+  const engineStore = privateKey
+    ? observeJobChanges(
+        store,
+        recordReports(store, systemClock, () => github?.wake()),
+      )
+    : store;
   const runtime =
     env.SLIPWAY_RUNTIME === 'kubernetes'
       ? createKubernetesRuntime({
@@ -73,9 +87,17 @@ async function main(): Promise<void> {
     env: pickEnv(GIT_ENV),
     reposDir: env.reposDir,
     logger: logger.child({ component: 'source' }),
+    ...(privateKey
+      ? {
+          resolveGitHub: (repository: string) => {
+            if (!github) throw new Error('the GitHub App is still starting');
+            return github.access(repository);
+          },
+        }
+      : {}),
   });
   const engine = createEngine({
-    store,
+    store: engineStore,
     runtime,
     source,
     logger,
@@ -100,6 +122,19 @@ async function main(): Promise<void> {
     logger.child({ component: 'patterns' }),
   );
   await catalog.report();
+  if (privateKey && env.APP_ID && env.WEBHOOK_SECRET) {
+    github = await createGitHubApp({
+      appId: env.APP_ID,
+      privateKey,
+      webhookSecret: env.WEBHOOK_SECRET,
+      ...(env.GHE_HOST ? { gheHost: env.GHE_HOST } : {}),
+      ...(env.GHE_PROTOCOL ? { gheProtocol: env.GHE_PROTOCOL } : {}),
+      engine,
+      store,
+      clock: systemClock,
+      logger,
+    });
+  }
   const app = createHttpApp({
     engine,
     templates,
@@ -108,10 +143,17 @@ async function main(): Promise<void> {
     auth,
     clock: systemClock,
     logger,
+    ...(github ? { github } : {}),
   });
 
   await engine.start();
-  if (!env.githubApp) {
+  if (github) {
+    github.start();
+    logger.info(
+      { appId: env.APP_ID, github: env.GHE_HOST ?? 'github.com' },
+      'GitHub App on: webhooks at POST /api/github/webhooks',
+    );
+  } else {
     logger.info(
       'GitHub App off: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET to turn it on',
     );
@@ -131,6 +173,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     server.close();
     await engine.stop();
+    await github?.stop();
     store.close();
     lock.release();
     logger.info('stopped');

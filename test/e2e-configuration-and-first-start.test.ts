@@ -53,6 +53,19 @@ describe('configuration', () => {
       'SLIPWAY_ADMIN_TOKEN is (hidden); expected at least 16 characters',
     ],
     [{ HOST: 'not an ip' }, 'HOST is "not an ip"; expected an IP address'],
+    [
+      { APP_ID: '12', WEBHOOK_SECRET: 'shh' },
+      'APP_ID and WEBHOOK_SECRET set but PRIVATE_KEY (or PRIVATE_KEY_PATH) missing; the GitHub App needs all of',
+    ],
+    [
+      { APP_ID: '12', WEBHOOK_SECRET: 'shh', PRIVATE_KEY: 'not-a-key-at-all' },
+      'PRIVATE_KEY is (hidden); expected a PEM private key',
+    ],
+    [
+      { APP_ID: '12', WEBHOOK_SECRET: 'shh', PRIVATE_KEY_PATH: '/nowhere/key.pem' },
+      'PRIVATE_KEY_PATH is "/nowhere/key.pem"; expected a readable file (ENOENT)',
+    ],
+    [{ APP_ID: 'my-app' }, 'APP_ID is "my-app"; expected the numeric GitHub App id'],
   ])(
     'stops the start on %j with one line naming the variable, the value and what is expected',
     (env, line) => {
@@ -79,6 +92,9 @@ describe('configuration', () => {
       expect(said?.msg).toContain(tokenFile);
       expect(server.output.join('\n')).not.toContain(token);
       expect(server.logs().some((l) => String(l.msg).startsWith('GitHub App off'))).toBe(true);
+      const webhook = await request(`${server.url}/api/github/webhooks`, 'POST', {});
+      expect(webhook.status).toBe(503);
+      expect(webhook.json.message).toContain('the GitHub App is off: set APP_ID');
       const health = await request(`${server.url}/healthz`, 'GET');
       expect(health.status).toBe(200);
       expect(health.json).toEqual({ status: 'ok' });

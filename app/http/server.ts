@@ -6,9 +6,11 @@ import { SlipwayError } from '../../core/errors.js';
 import type { PatternCatalog, TemplateLibrary } from '../../core/patterns/index.js';
 import type { Store } from '../../core/store/types.js';
 import type { Clock, Logger } from '../../core/types.js';
+import type { GitHubApp } from '../github/github-app.js';
 import type { Auth, AuthVariables } from './auth.js';
 import { createDataTaskApp } from './datatask.js';
 import { springError } from './errors.js';
+import { createGitHubWebhookApp } from './github.js';
 import { createMatatikaApp } from './matatika.js';
 import { createMetaKraftwerkApp, feathersError } from './metakraftwerk.js';
 import { createNullplatformApp } from './nullplatform.js';
@@ -22,6 +24,8 @@ export interface HttpAppOptions {
   auth: Auth;
   clock: Clock;
   logger: Logger;
+  /** The GitHub App, when it is configured. */
+  github?: GitHubApp;
 }
 
 /** GitHub's own limit on webhook payloads. */
@@ -39,6 +43,7 @@ export function createHttpApp({
   auth,
   clock,
   logger,
+  github,
 }: HttpAppOptions) {
   const app = new Hono<{ Variables: AuthVariables & { requestId: string } }>();
 
@@ -70,6 +75,7 @@ export function createHttpApp({
   /** Liveness: the process answers. */
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
+  app.route('/', createGitHubWebhookApp({ github, logger }));
   // MetaKraftwerk first: its /api/v1 paths must not fall to Matatika's /api handlers.
   app.route('/api/v1', createMetaKraftwerkApp({ catalog, logger }));
   app.route('/', createMatatikaApp({ engine, logger }));

@@ -30,6 +30,8 @@ export const RECORD_COLLECTIONS = [
   'np-releases',
   'np-scopes',
   'np-deployments',
+  'github-installations',
+  'github-reports',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

@@ -17,6 +17,11 @@ export interface DeployRequest {
   identity?: string | null;
   /** Compute what would be created, changed and pruned, and apply nothing. */
   plan?: boolean;
+  /**
+   * Where the request came from, for the host to report back to (a GitHub check run): kept in
+   * the job's `params.origin`, never read by the engine.
+   */
+  origin?: Record<string, unknown>;
 }
 
 export interface WorkspaceServiceDeps {
@@ -141,7 +146,10 @@ export class WorkspaceService {
       commitId: request.commitId ?? null,
       deliveryId: request.deliveryId ?? null,
       identity: request.identity ?? null,
-      params: request.plan ? { plan: true } : {},
+      params: {
+        ...(request.plan ? { plan: true } : {}),
+        ...(request.origin ? { origin: request.origin } : {}),
+      },
       supersede: true,
     });
   }

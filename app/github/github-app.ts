@@ -1,0 +1,145 @@
+import type { Logger as PinoLogger } from 'pino';
+import { Probot, ProbotOctokit } from 'probot';
+import type { Engine } from '../../core/engine.js';
+import { SlipwayError } from '../../core/errors.js';
+import type { GitHubAccess } from '../../core/source/git.js';
+import type { Store } from '../../core/store/types.js';
+import type { Clock } from '../../core/types.js';
+import { Installations } from './installations.js';
+import { type GitHubClient, OutboxSender } from './outbox-sender.js';
+import { type DeliveryOutcome, slipwayApp } from './slipway-app.js';
+
+export interface GitHubAppOptions {
+  appId: string;
+  privateKey: string;
+  webhookSecret: string;
+  /** `GHE_HOST` and `GHE_PROTOCOL`: a GitHub Enterprise Server (or the test server). */
+  gheHost?: string;
+  gheProtocol?: 'http' | 'https';
+  engine: Engine;
+  /** The store without the job change observer (the sender writes no job). */
+  store: Store;
+  clock: Clock;
+  logger: PinoLogger;
+  /** Outbox retry timing (tests shorten it). */
+  senderPollMs?: number;
+}
+
+export interface GitHubApp {
+  /** Whether `signature` (`sha256=...`) is the body's HMAC with the webhook secret. */
+  verify(body: string, signature: string): Promise<boolean>;
+  /** Hands a verified event to Probot; resolves with the jobs it queued. */
+  receive(id: string, name: string, payload: unknown): Promise<DeliveryOutcome>;
+  /** Clone URL and installation token for an `owner/name` repository (the source's hook). */
+  access(repository: string): Promise<GitHubAccess>;
+  /** The outbox has new entries. */
+  wake(): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Slipway as a Probot GitHub App inside the server (DESIGN.md section 8): Probot verifies and
+ * dispatches webhooks to the handlers of `slipway-app.ts`, its installation tokens fetch private
+ * repositories, and the outbox sender reports check runs and deployments. Octokit's own retry and
+ * throttling are off: the outbox retries, durably, and a webhook never waits on GitHub.
+ */
+export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHubApp> {
+  const { engine, store, clock } = options;
+  const logger = options.logger.child({ component: 'github' });
+  // Probot logs every webhook payload and GitHub request body at debug: never let it.
+  const probotLog = options.logger.child(
+    { component: 'github' },
+    { level: options.logger.levelVal < 30 ? 'info' : options.logger.level },
+  );
+  const baseUrl = options.gheHost
+    ? `${options.gheProtocol ?? 'https'}://${options.gheHost}/api/v3`
+    : 'https://api.github.com';
+  const gitHost = options.gheHost
+    ? `${options.gheProtocol ?? 'https'}://${options.gheHost}`
+    : 'https://github.com';
+  const Octokit = ProbotOctokit.defaults({
+    retry: { enabled: false },
+    throttle: { enabled: false },
+  }) as typeof ProbotOctokit;
+  const probot = new Probot({
+    appId: options.appId,
+    privateKey: options.privateKey,
+    secret: options.webhookSecret,
+    baseUrl,
+    log: probotLog,
+    Octokit,
+  });
+  const installations = new Installations(store, clock);
+  const outcomes = new Map<string, DeliveryOutcome>();
+  await probot.load(
+    slipwayApp({
+      engine,
+      installations,
+      outcomes,
+      ...(options.gheHost ? { gheHost: options.gheHost } : {}),
+    }),
+  );
+  const sender = new OutboxSender({
+    store,
+    clock,
+    logger,
+    client: async (installationId) =>
+      (await probot.auth(installationId)) as unknown as GitHubClient,
+    ...(options.senderPollMs ? { pollMs: options.senderPollMs } : {}),
+  });
+
+  async function installationOf(repository: string): Promise<number> {
+    const known = installations.find(repository);
+    if (known) return known.id;
+    const [owner = '', repo = ''] = repository.split('/');
+    const app = await probot.auth();
+    try {
+      const { data } = await app.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
+      const account = data.account && 'login' in data.account ? data.account.login : String(owner);
+      installations.seen(data.id, account, repository);
+      return data.id;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) {
+        throw new SlipwayError(
+          'NOT_FOUND',
+          `the GitHub App is not installed on ${repository}; install it there to deploy from it`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  // Installation tokens for git, reused until five minutes before they expire. (Asked of the App
+  // directly: an installation Octokit's own `auth()` ignores `baseUrl`.)
+  const tokens = new Map<number, { token: string; expires: number }>();
+  async function tokenOf(installationId: number): Promise<string> {
+    const cached = tokens.get(installationId);
+    if (cached && cached.expires - 5 * 60_000 > clock.now()) return cached.token;
+    const app = await probot.auth();
+    const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
+      installation_id: installationId,
+    });
+    tokens.set(installationId, { token: data.token, expires: Date.parse(data.expires_at) });
+    return data.token;
+  }
+
+  return {
+    verify: (body, signature) => probot.webhooks.verify(body, signature),
+    async receive(id, name, payload) {
+      try {
+        await probot.receive({ id, name, payload } as Parameters<Probot['receive']>[0]);
+        return outcomes.get(id) ?? { jobs: [], ignored: `Slipway does nothing on ${name} events` };
+      } finally {
+        outcomes.delete(id);
+      }
+    },
+    async access(repository) {
+      const installationId = await installationOf(repository);
+      return { url: `${gitHost}/${repository}.git`, token: await tokenOf(installationId) };
+    },
+    wake: () => sender.wake(),
+    start: () => sender.start(),
+    stop: () => sender.stop(),
+  };
+}

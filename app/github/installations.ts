@@ -1,0 +1,87 @@
+import type { Store } from '../../core/store/types.js';
+import { type Clock, isoTime } from '../../core/types.js';
+
+/** An installation of the App as its events describe it. */
+export interface Installation {
+  id: number;
+  account: string;
+  /** `owner/name`, lowercase. */
+  repositories: string[];
+  suspended: boolean;
+  updated: string;
+}
+
+const COLLECTION = 'github-installations';
+
+/**
+ * The App's installations, kept from `installation` and `installation_repositories` events (and
+ * from the `installation` field of any event), so an `owner/name` repository can be fetched with
+ * the right installation's token.
+ */
+export class Installations {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Records an installation; `repositories` replaces the known list when given. */
+  save(id: number, account: string, repositories?: string[]): Installation {
+    const current = this.get(id);
+    const installation: Installation = {
+      id,
+      account,
+      repositories: normalize(repositories ?? current?.repositories ?? []),
+      suspended: current?.suspended ?? false,
+      updated: isoTime(this.clock.now()),
+    };
+    this.put(installation);
+    return installation;
+  }
+
+  /** Adds and removes repositories of an installation. */
+  change(id: number, account: string, added: string[], removed: string[]): Installation {
+    const current = this.get(id) ?? this.save(id, account, []);
+    const gone = new Set(normalize(removed));
+    const repositories = normalize([...current.repositories, ...added]).filter((r) => !gone.has(r));
+    const installation = { ...current, repositories, updated: isoTime(this.clock.now()) };
+    this.put(installation);
+    return installation;
+  }
+
+  /** Notes that an event of `repository` came through installation `id`. */
+  seen(id: number, account: string, repository: string): void {
+    const current = this.get(id);
+    const name = repository.toLowerCase();
+    if (current?.repositories.includes(name)) return;
+    this.change(id, account, [name], []);
+  }
+
+  setSuspended(id: number, suspended: boolean): void {
+    const current = this.get(id);
+    if (current) this.put({ ...current, suspended, updated: isoTime(this.clock.now()) });
+  }
+
+  remove(id: number): void {
+    this.store.deleteRecord(COLLECTION, String(id));
+  }
+
+  get(id: number): Installation | undefined {
+    return this.store.getRecord<Installation>(COLLECTION, String(id));
+  }
+
+  /** The active installation that covers `owner/name`, if an event told us of one. */
+  find(repository: string): Installation | undefined {
+    const name = repository.toLowerCase();
+    return this.store
+      .listRecords<Installation>(COLLECTION)
+      .find((i) => !i.suspended && i.repositories.includes(name));
+  }
+
+  private put(installation: Installation): void {
+    this.store.putRecord(COLLECTION, String(installation.id), installation.account, installation);
+  }
+}
+
+function normalize(names: string[]): string[] {
+  return [...new Set(names.map((n) => n.toLowerCase()))].sort();
+}

@@ -1,0 +1,324 @@
+import type { OutboxEntry, Store } from '../../core/store/types.js';
+import { type Clock, isoTime, type Job, type JobStatus, type Logger } from '../../core/types.js';
+import { checkRunUpdate } from './check-run-update.js';
+import { type GitHubOrigin, githubOriginOf } from './origin.js';
+import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC } from './record-reports.js';
+
+/** The little of Octokit the sender uses: `request` with a route and its parameters. */
+export interface GitHubClient {
+  // biome-ignore lint/suspicious/noExplicitAny: GitHub's answers are read field by field
+  request(route: string, parameters?: Record<string, unknown>): Promise<{ data: any }>;
+}
+
+export interface OutboxSenderOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** An Octokit authenticated as the installation. */
+  client(installationId: number): Promise<GitHubClient>;
+  /** Idle poll; new entries wake the sender at once. Default 1000 ms. */
+  pollMs?: number;
+  /** First retry delay, doubled per attempt up to `maxDelayMs`. Defaults 500 ms and 5 min. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Attempts before an entry is given up on. Default 25. */
+  maxAttempts?: number;
+}
+
+interface Report {
+  checkRunId?: number;
+  deploymentId?: number;
+}
+
+const DEPLOYMENT_STATE: Record<JobStatus, string> = {
+  QUEUED: 'queued',
+  RUNNING: 'in_progress',
+  COMPLETE: 'success',
+  ERROR: 'failure',
+  STOPPED: 'error',
+};
+
+/**
+ * Sends the outbox to GitHub: check run creates and updates, deployments and their statuses, in
+ * the order they were written. An entry a later one of the same job supersedes is skipped (even
+ * when the later one went first because this one waits for a retry), so GitHub never goes back
+ * in time; a failed send is retried with backoff (GitHub's `retry-after` and rate limit reset
+ * first) on 5xx, rate limits and network errors, and given up on other 4xx. A check run or deployment created
+ * before a crash is found again (by `external_id` or payload), so each is made once.
+ */
+export class OutboxSender {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly pollMs: number;
+
+  constructor(private readonly options: OutboxSenderOptions) {
+    this.pollMs = options.pollMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  /** Sends what is due now (a new entry was written). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let sent = 0;
+      try {
+        sent = await this.sendDue();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'outbox sender failed');
+      }
+      if (sent === 0 && this.running) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollMs);
+      timer.unref();
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** Sends the entries due now; returns how many it handled. */
+  async sendDue(): Promise<number> {
+    const { store, clock } = this.options;
+    const due = store.dueOutbox(clock.now(), 50);
+    for (const entry of due) {
+      if (!this.running) break;
+      await this.handle(entry);
+    }
+    return due.length;
+  }
+
+  private async handle(entry: OutboxEntry): Promise<void> {
+    const { store, clock, logger } = this.options;
+    const now = () => isoTime(clock.now());
+    // A later entry of the same job, pending or already sent (this one was deferred), says
+    // more: sending this one now would put the check run or deployment back in time.
+    const later = store.outboxOf(entry.topic, entry.key).some((e) => e.id > entry.id);
+    const job = store.getJob(entry.key);
+    const origin = job ? githubOriginOf(job) : undefined;
+    if (later || !job || !origin) {
+      store.finishOutbox(entry.id, 'skipped', now(), later ? 'superseded' : 'job gone');
+      return;
+    }
+    const status = entry.payload.status as JobStatus;
+    try {
+      const client = await this.options.client(origin.installationId);
+      if (entry.topic === CHECK_RUN_TOPIC) await this.sendCheckRun(client, job, origin, status);
+      else if (entry.topic === DEPLOYMENT_TOPIC)
+        await this.sendDeployment(client, job, origin, status);
+      store.finishOutbox(entry.id, 'sent', now());
+    } catch (error) {
+      const failure = classify(error);
+      const attempts = entry.attempts + 1;
+      const where = {
+        jobId: job.id,
+        topic: entry.topic,
+        status,
+        attempts,
+        httpStatus: failure.status,
+      };
+      if (!failure.retryable || attempts >= (this.options.maxAttempts ?? 25)) {
+        store.finishOutbox(entry.id, 'dead', now(), failure.message);
+        logger.warn({ ...where, reason: failure.message }, 'gave up reporting to GitHub');
+        return;
+      }
+      const base = this.options.baseDelayMs ?? 500;
+      const backoff = Math.min(base * 2 ** entry.attempts, this.options.maxDelayMs ?? 300_000);
+      const delay = failure.retryAfterMs ?? backoff;
+      store.deferOutbox(entry.id, clock.now() + delay, failure.message);
+      logger.warn(
+        { ...where, retryInMs: delay, reason: failure.message },
+        'GitHub report failed; retrying',
+      );
+    }
+  }
+
+  private async sendCheckRun(
+    client: GitHubClient,
+    job: Job,
+    origin: GitHubOrigin,
+    status: JobStatus,
+  ) {
+    const { store } = this.options;
+    const [owner, repo] = origin.repository.split('/');
+    const logs = store.readJobLogs(job.id, 0, 100_000);
+    const workspace = job.workspaceId ? store.getWorkspace(job.workspaceId) : undefined;
+    const update = checkRunUpdate(
+      job,
+      status,
+      origin,
+      logs,
+      workspace ? [workspace.deploymentSecret] : [],
+    );
+    const report = this.report(job.id);
+    let id = report.checkRunId ?? (await this.findCheckRun(client, job, origin));
+    if (id === undefined) {
+      const { data } = await client.request('POST /repos/{owner}/{repo}/check-runs', {
+        owner,
+        repo,
+        name: origin.checkName,
+        head_sha: origin.headSha,
+        external_id: job.id,
+        ...update.body,
+      });
+      id = data.id as number;
+      this.saveReport(job.id, origin, { ...report, checkRunId: id });
+    } else {
+      if (report.checkRunId === undefined)
+        this.saveReport(job.id, origin, { ...report, checkRunId: id });
+      await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+        owner,
+        repo,
+        check_run_id: id,
+        ...update.body,
+      });
+    }
+    for (const annotations of update.moreAnnotations) {
+      await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+        owner,
+        repo,
+        check_run_id: id,
+        output: { ...update.body.output, annotations },
+      });
+    }
+  }
+
+  /** A check run this job made before a crash kept its id from being recorded. */
+  private async findCheckRun(client: GitHubClient, job: Job, origin: GitHubOrigin) {
+    const [owner, repo] = origin.repository.split('/');
+    const { data } = await client.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+      owner,
+      repo,
+      ref: origin.headSha,
+      check_name: origin.checkName,
+      per_page: 100,
+    });
+    const found = (data.check_runs as Array<{ id: number; external_id: string | null }>).find(
+      (run) => run.external_id === job.id,
+    );
+    return found?.id;
+  }
+
+  private async sendDeployment(
+    client: GitHubClient,
+    job: Job,
+    origin: GitHubOrigin,
+    status: JobStatus,
+  ) {
+    const [owner, repo] = origin.repository.split('/');
+    const report = this.report(job.id);
+    let id = report.deploymentId ?? (await this.findDeployment(client, job, origin));
+    if (id === undefined) {
+      // Stopped before it ran: there is no deploy to show.
+      if (status !== 'RUNNING' && !job.startTime) return;
+      const { data } = await client.request('POST /repos/{owner}/{repo}/deployments', {
+        owner,
+        repo,
+        ref: origin.headSha,
+        environment: origin.environment,
+        auto_merge: false,
+        required_contexts: [],
+        payload: { slipway_job: job.id },
+        description: `Slipway deploy of ${origin.environment}`.slice(0, 140),
+      });
+      id = data.id as number;
+    }
+    if (report.deploymentId !== id)
+      this.saveReport(job.id, origin, { ...report, deploymentId: id });
+    const state = DEPLOYMENT_STATE[status];
+    const { data: statuses } = await client.request(
+      'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      { owner, repo, deployment_id: id, per_page: 1 },
+    );
+    // Sent before a crash kept it from being marked: once is enough.
+    if ((statuses as Array<{ state: string }>)[0]?.state === state) return;
+    await client.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+      owner,
+      repo,
+      deployment_id: id,
+      state,
+      description: (job.message ?? `${status.toLowerCase()}`).slice(0, 140),
+    });
+  }
+
+  private async findDeployment(client: GitHubClient, job: Job, origin: GitHubOrigin) {
+    const [owner, repo] = origin.repository.split('/');
+    const { data } = await client.request('GET /repos/{owner}/{repo}/deployments', {
+      owner,
+      repo,
+      sha: origin.headSha,
+      environment: origin.environment,
+      per_page: 100,
+    });
+    const found = (data as Array<{ id: number; payload: unknown }>).find(
+      (d) => (d.payload as { slipway_job?: string } | null)?.slipway_job === job.id,
+    );
+    return found?.id;
+  }
+
+  private report(jobId: string): Report {
+    return this.options.store.getRecord<Report>('github-reports', jobId) ?? {};
+  }
+
+  private saveReport(jobId: string, origin: GitHubOrigin, report: Report): void {
+    this.options.store.putRecord('github-reports', jobId, origin.repository, report);
+  }
+}
+
+interface Failure {
+  retryable: boolean;
+  status: number | undefined;
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** Whether a failed GitHub call is worth retrying, and when. */
+function classify(error: unknown): Failure {
+  const e = error as {
+    status?: number;
+    message?: string;
+    response?: { headers?: Record<string, string | undefined> };
+  };
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const message = String(e.message ?? error).slice(0, 500);
+  const headers = e.response?.headers ?? {};
+  const retryAfter = Number(headers['retry-after']);
+  const reset = Number(headers['x-ratelimit-reset']);
+  const rateLimited =
+    status === 429 ||
+    (status === 403 &&
+      (headers['retry-after'] !== undefined ||
+        headers['x-ratelimit-remaining'] === '0' ||
+        /rate limit/i.test(message)));
+  const retryAfterMs =
+    Number.isFinite(retryAfter) && retryAfter >= 0
+      ? retryAfter * 1000
+      : rateLimited && Number.isFinite(reset)
+        ? Math.max(0, reset * 1000 - Date.now()) + 100
+        : undefined;
+  // Octokit reports network failures as status 500; no status at all is a bug of ours.
+  const retryable = status !== undefined && (status >= 500 || rateLimited);
+  return { retryable, status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}

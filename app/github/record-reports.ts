@@ -1,0 +1,28 @@
+import type { JobChangeListener } from '../../core/jobs/index.js';
+import type { Store } from '../../core/store/types.js';
+import { type Clock, isoTime } from '../../core/types.js';
+import { githubOriginOf } from './origin.js';
+
+export const CHECK_RUN_TOPIC = 'github-check-run';
+export const DEPLOYMENT_TOPIC = 'github-deployment';
+
+/**
+ * The job change listener that reports to GitHub: for a job that came from GitHub, each status
+ * it reaches becomes an outbox entry for its check run (and, for deploys that ran, one for its
+ * GitHub deployment), written in the transaction of the change. `wake` tells the sender.
+ */
+export function recordReports(store: Store, clock: Clock, wake: () => void): JobChangeListener {
+  return (job) => {
+    const origin = githubOriginOf(job);
+    if (!origin) return;
+    const now = clock.now();
+    const entry = { key: job.id, created: isoTime(now), nextAttempt: now };
+    store.addOutbox({ ...entry, topic: CHECK_RUN_TOPIC, payload: { status: job.status } });
+    // A GitHub deployment starts when the deploy does; one superseded while queued never ran.
+    if (origin.kind === 'deploy' && job.status !== 'QUEUED') {
+      store.addOutbox({ ...entry, topic: DEPLOYMENT_TOPIC, payload: { status: job.status } });
+    }
+    // After the transaction commits: the sender must not read before the entry is there.
+    setImmediate(wake);
+  };
+}

@@ -1,0 +1,238 @@
+import type { Probot } from 'probot';
+import type { Engine } from '../../core/engine.js';
+import { isSlipwayError } from '../../core/errors.js';
+import type { Job, Workspace } from '../../core/types.js';
+import type { Installations } from './installations.js';
+import { checkNameOf, type GitHubOrigin, githubOriginOf, originParams } from './origin.js';
+import { repositoryKey } from './repository-key.js';
+
+/** What one delivery did: the jobs it queued (or found, on a redelivery), or why nothing. */
+export interface DeliveryOutcome {
+  jobs: Array<{ workspace: string; job: string; kind: 'deploy' | 'plan'; created: boolean }>;
+  ignored?: string;
+}
+
+export interface SlipwayAppDeps {
+  engine: Engine;
+  installations: Installations;
+  /** Filled per delivery id for the webhook route to answer with. */
+  outcomes: Map<string, DeliveryOutcome>;
+  gheHost?: string;
+}
+
+interface Repo {
+  full_name: string;
+  owner: { login: string } | null;
+}
+
+/**
+ * The GitHub App's event handlers (DESIGN.md section 8). They only queue jobs, so a delivery is
+ * answered in milliseconds: `push` deploys the pushed commit to every workspace on that
+ * repository and branch; `pull_request` plans the head commit against the workspaces of the base
+ * branch; `check_run`/`check_suite` `rerequested` deploy that commit again; installation events
+ * are recorded. A delivery id makes each job once, however often GitHub redelivers it.
+ */
+export function slipwayApp({ engine, installations, outcomes, gheHost }: SlipwayAppDeps) {
+  const outcomeOf = (delivery: string): DeliveryOutcome => {
+    const outcome = outcomes.get(delivery) ?? { jobs: [] };
+    outcomes.set(delivery, outcome);
+    return outcome;
+  };
+  const ignore = (delivery: string, why: string) => {
+    outcomeOf(delivery).ignored = why;
+  };
+  const remember = (payload: { installation?: { id: number }; repository?: Repo }) => {
+    if (payload.installation && payload.repository) {
+      installations.seen(
+        payload.installation.id,
+        payload.repository.owner?.login ?? payload.repository.full_name.split('/')[0] ?? '',
+        payload.repository.full_name,
+      );
+    }
+  };
+  const workspacesOf = (repository: Repo, branch?: string): Workspace[] => {
+    const key = repository.full_name.toLowerCase();
+    return engine.workspaces
+      .list({ offset: 0, limit: 100_000 })
+      .items.filter((ws) => repositoryKey(ws.repositoryUrl, gheHost) === key)
+      .filter((ws) => branch === undefined || ws.branch === branch);
+  };
+  const queue = (
+    delivery: string,
+    workspace: Workspace,
+    origin: Omit<GitHubOrigin, 'checkName' | 'environment'>,
+    sender: string | undefined,
+  ) => {
+    const { job, created } = engine.workspaces.deploy(workspace.id, {
+      commitId: origin.headSha,
+      deliveryId: `${delivery}/${workspace.id}`,
+      identity: sender ? `github:${sender}` : 'github',
+      plan: origin.kind === 'plan',
+      origin: originParams({
+        ...origin,
+        checkName: checkNameOf(workspace.name, origin.kind),
+        environment: workspace.name,
+      }),
+    });
+    outcomeOf(delivery).jobs.push({
+      workspace: workspace.name,
+      job: job.id,
+      kind: origin.kind,
+      created,
+    });
+  };
+
+  return (app: Probot) => {
+    app.on('push', async (context) => {
+      const { payload } = context;
+      remember(payload);
+      if (payload.deleted || /^0+$/.test(payload.after))
+        return ignore(context.id, 'the branch was deleted');
+      if (!payload.ref.startsWith('refs/heads/'))
+        return ignore(context.id, `${payload.ref} is not a branch`);
+      if (!payload.installation) return ignore(context.id, 'the event names no installation');
+      const branch = payload.ref.slice('refs/heads/'.length);
+      const workspaces = workspacesOf(payload.repository, branch);
+      if (workspaces.length === 0) {
+        return ignore(
+          context.id,
+          `no workspace deploys ${payload.repository.full_name} branch ${branch}`,
+        );
+      }
+      for (const workspace of workspaces) {
+        queue(
+          context.id,
+          workspace,
+          {
+            installationId: payload.installation.id,
+            repository: payload.repository.full_name,
+            headSha: payload.after,
+            kind: 'deploy',
+          },
+          payload.sender?.login,
+        );
+      }
+    });
+
+    app.on(
+      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'],
+      async (context) => {
+        const { payload } = context;
+        remember(payload);
+        if (!payload.installation) return ignore(context.id, 'the event names no installation');
+        const pull = payload.pull_request;
+        const workspaces = workspacesOf(payload.repository, pull.base.ref);
+        if (workspaces.length === 0) {
+          return ignore(
+            context.id,
+            `no workspace deploys ${payload.repository.full_name} branch ${pull.base.ref}`,
+          );
+        }
+        for (const workspace of workspaces) {
+          queue(
+            context.id,
+            workspace,
+            {
+              installationId: payload.installation.id,
+              repository: payload.repository.full_name,
+              headSha: pull.head.sha,
+              kind: 'plan',
+              pullRequest: pull.number,
+            },
+            payload.sender?.login,
+          );
+        }
+      },
+    );
+
+    app.on('check_run.rerequested', async (context) => {
+      const { payload } = context;
+      remember(payload);
+      const job = findJob(engine, payload.check_run.external_id);
+      const origin = job && githubOriginOf(job);
+      const workspace = job?.workspaceId ? findWorkspace(engine, job.workspaceId) : undefined;
+      if (!origin || !workspace || !payload.installation) {
+        return ignore(context.id, `check run ${payload.check_run.id} is not one of Slipway's`);
+      }
+      queue(
+        context.id,
+        workspace,
+        { ...origin, installationId: payload.installation.id, headSha: payload.check_run.head_sha },
+        payload.sender?.login,
+      );
+    });
+
+    app.on('check_suite.rerequested', async (context) => {
+      const { payload } = context;
+      remember(payload);
+      const suite = payload.check_suite;
+      if (!payload.installation || !suite.head_branch) {
+        return ignore(context.id, 'the check suite names no branch or installation');
+      }
+      const workspaces = workspacesOf(payload.repository, suite.head_branch);
+      if (workspaces.length === 0) {
+        return ignore(
+          context.id,
+          `no workspace deploys ${payload.repository.full_name} branch ${suite.head_branch}`,
+        );
+      }
+      for (const workspace of workspaces) {
+        queue(
+          context.id,
+          workspace,
+          {
+            installationId: payload.installation.id,
+            repository: payload.repository.full_name,
+            headSha: suite.head_sha,
+            kind: 'deploy',
+          },
+          payload.sender?.login,
+        );
+      }
+    });
+
+    app.on('installation', async (context) => {
+      const { payload } = context;
+      const { id, account } = payload.installation;
+      const login = account && 'login' in account ? account.login : String(id);
+      const names = (payload.repositories ?? []).map((r) => r.full_name);
+      if (payload.action === 'deleted') installations.remove(id);
+      else if (payload.action === 'suspend') installations.setSuspended(id, true);
+      else if (payload.action === 'unsuspend') installations.setSuspended(id, false);
+      else installations.save(id, login, payload.repositories ? names : undefined);
+      ignore(context.id, `installation ${id} ${payload.action}: recorded`);
+    });
+
+    app.on('installation_repositories', async (context) => {
+      const { payload } = context;
+      const { id, account } = payload.installation;
+      const login = account && 'login' in account ? account.login : String(id);
+      installations.change(
+        id,
+        login,
+        payload.repositories_added.map((r) => r.full_name),
+        payload.repositories_removed.map((r) => r.full_name ?? ''),
+      );
+      ignore(context.id, `installation ${id} repositories ${payload.action}: recorded`);
+    });
+  };
+}
+
+function findJob(engine: Engine, id: string | null): Job | undefined {
+  if (!id) return undefined;
+  try {
+    return engine.jobs.get(id);
+  } catch (error) {
+    if (isSlipwayError(error) && error.code === 'NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+function findWorkspace(engine: Engine, id: string): Workspace | undefined {
+  try {
+    return engine.workspaces.get(id);
+  } catch (error) {
+    if (isSlipwayError(error) && error.code === 'NOT_FOUND') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+import { Hono } from 'hono';
+import type { Logger } from '../../core/types.js';
+import type { GitHubApp } from '../github/github-app.js';
+
+const OFF_MESSAGE =
+  'the GitHub App is off: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET to turn it on';
+
+/**
+ * `POST /api/github/webhooks`: the GitHub App's webhook (DESIGN.md section 8). The signature is
+ * checked on the raw body before anything reads it; a bad one is a 401 and the payload is
+ * neither parsed nor logged. A verified event goes to Probot, whose handlers only queue jobs,
+ * and the answer (202) says which jobs the delivery queued, or why it queued none.
+ */
+export function createGitHubWebhookApp({
+  github,
+  logger,
+}: {
+  github: GitHubApp | undefined;
+  logger: Logger;
+}) {
+  const app = new Hono();
+  app.post('/api/github/webhooks', async (c) => {
+    if (!github) return c.json({ message: OFF_MESSAGE }, 503);
+    const id = c.req.header('x-github-delivery');
+    const name = c.req.header('x-github-event');
+    const signature = c.req.header('x-hub-signature-256');
+    for (const [header, value] of [
+      ['X-GitHub-Delivery', id],
+      ['X-GitHub-Event', name],
+      ['X-Hub-Signature-256', signature],
+    ] as const) {
+      if (!value) return c.json({ message: `the ${header} header is missing` }, 400);
+    }
+    const body = await c.req.text();
+    if (!(await github.verify(body, signature as string))) {
+      logger.warn({ delivery: id, event: name }, 'webhook refused: bad signature');
+      return c.json(
+        { message: 'X-Hub-Signature-256 does not match the body signed with the WEBHOOK_SECRET' },
+        401,
+      );
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      return c.json({ message: 'the body is not JSON' }, 400);
+    }
+    const outcome = await github.receive(id as string, name as string, payload);
+    logger.info(
+      { delivery: id, event: name, jobs: outcome.jobs.map((j) => j.job), ignored: outcome.ignored },
+      'webhook received',
+    );
+    return c.json({ delivery: id, event: name, ...outcome }, 202);
+  });
+  return app;
+}

@@ -1,0 +1,327 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
+import { helloJob, slowJob } from './fixtures/tasks.js';
+import { createRepo, git, manifest, type TestRepo } from './helpers/git.js';
+import { aboutRepository, deliver, examplePayload } from './helpers/github-webhooks.js';
+import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
+
+const REPO = 'acme/shop';
+
+describe('the GitHub App: deploy on push, plan on pull request, report as check runs and deployments', () => {
+  let github: GitHubApiServer;
+  let repo: TestRepo;
+  let server: ServerProcess;
+  let installationId: number;
+  let dataDir: string;
+  const marks = mkdtempSync(path.join(os.tmpdir(), 'slipway-marks-'));
+
+  const appEnv = () => ({
+    APP_ID: String(github.appId),
+    PRIVATE_KEY: github.privateKey,
+    WEBHOOK_SECRET: github.webhookSecret,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: 'http',
+  });
+
+  function push(after: string, ref = 'refs/heads/main'): Json {
+    const payload = aboutRepository(
+      examplePayload('push', undefined, (p) => Boolean(p.installation)),
+      REPO,
+      installationId,
+    );
+    return { ...payload, ref, after, deleted: false, created: false };
+  }
+
+  async function checkRun(headSha: string, name = 'Slipway / shop', status = 'completed') {
+    return eventually(
+      async () =>
+        github
+          .checkRuns(REPO)
+          .find((run) => run.head_sha === headSha && run.name === name && run.status === status),
+      `check run "${name}" on ${headSha.slice(0, 7)} to be ${status}`,
+      30_000,
+    );
+  }
+
+  beforeAll(async () => {
+    github = await startGitHubApiServer();
+    repo = createRepo(helloJob('hello'));
+    github.addRepository(REPO, repo.dir);
+    installationId = github.addInstallation('acme', [REPO]).id;
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-data-'));
+    server = await startServer({ dataDir, env: appEnv() });
+    const created = await server.api('POST', '/api/workspaces', {
+      name: 'shop',
+      repositoryUrl: REPO,
+      branch: 'main',
+    });
+    expect(created.status, created.text).toBe(201);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await github?.close();
+    repo?.cleanup();
+  });
+
+  it('deploys a signed push from the private repository and reports a successful check run and deployment', async () => {
+    const sha = repo.head();
+    const delivery = await deliver(server.url, 'push', push(sha), github.webhookSecret);
+    expect(delivery.status, JSON.stringify(delivery.json)).toBe(202);
+    expect(delivery.json.jobs).toEqual([
+      { workspace: 'shop', job: expect.any(String), kind: 'deploy', created: true },
+    ]);
+    const job = await waitForJob(server, delivery.json.jobs[0].job);
+    expect(job).toMatchObject({ status: 'COMPLETE', commitId: sha });
+
+    const run = await checkRun(sha);
+    expect(run).toMatchObject({ conclusion: 'success', external_id: job.id });
+    expect(run.output.title).toMatch(/^1 created, 0 changed, 0 pruned in \d+\.\d s$/);
+    expect(run.output.summary).toContain('| job | hello | created |');
+    expect(run.output.text).toContain('hello from slipway');
+    expect(run.history[0]?.method).toBe('POST');
+    expect(github.checkRuns(REPO).filter((r) => r.head_sha === sha)).toHaveLength(1);
+
+    const deployment = await eventually(
+      async () =>
+        github
+          .deployments(REPO)
+          .find((d) => d.sha === sha && d.statuses.at(-1)?.state === 'success'),
+      'a successful GitHub deployment',
+    );
+    expect(deployment).toMatchObject({ environment: 'shop', ref: sha });
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    // The repository was fetched over git with the installation's token.
+    expect(
+      github.requests.some((r) => r.method === 'POST' && r.path.startsWith('/app/installations/')),
+    ).toBe(true);
+  });
+
+  it('makes nothing new when GitHub redelivers the same delivery', async () => {
+    const sha = repo.head();
+    const before = (await server.api('GET', '/api/jobs?size=100')).json.page.totalElements;
+    const runs = github.checkRuns(REPO).length;
+    const payload = push(sha);
+    const first = await deliver(server.url, 'push', payload, github.webhookSecret);
+    await waitForJob(server, first.json.jobs[0].job);
+    const again = await deliver(server.url, 'push', payload, github.webhookSecret, {
+      id: first.id,
+    });
+    expect(again.status).toBe(202);
+    expect(again.json.jobs).toEqual([{ ...first.json.jobs[0], created: false }]);
+    expect((await server.api('GET', '/api/jobs?size=100')).json.page.totalElements).toBe(
+      before + 1,
+    );
+    await eventually(
+      async () =>
+        github
+          .checkRuns(REPO)
+          .find((r) => r.external_id === first.json.jobs[0].job && r.status === 'completed'),
+      'the check run of the delivered deploy',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(github.checkRuns(REPO)).toHaveLength(runs + 1);
+  });
+
+  it('fails an invalid manifest with a failure check run annotated at its file and line', async () => {
+    const sha = repo.commit({
+      'tasks/broken/manifest.json': manifest({ name: 'broken', type: 'cronjob', cmd: ['true'] }),
+    });
+    const delivery = await deliver(server.url, 'push', push(sha), github.webhookSecret);
+    await waitForJob(server, delivery.json.jobs[0].job);
+    const run = await checkRun(sha);
+    expect(run.conclusion).toBe('failure');
+    expect(run.output.annotations).toEqual([
+      expect.objectContaining({
+        path: 'tasks/broken/manifest.json',
+        start_line: 3,
+        annotation_level: 'failure',
+        message: expect.stringContaining('type'),
+      }),
+    ]);
+    expect(run.output.summary).toContain('tasks/broken/manifest.json:3');
+    const deployment = await eventually(
+      async () =>
+        github
+          .deployments(REPO)
+          .find((d) => d.sha === sha && d.statuses.at(-1)?.state === 'failure'),
+      'a failed GitHub deployment',
+    );
+    expect(deployment.environment).toBe('shop');
+    repo.commit({ 'tasks/broken/manifest.json': null });
+  });
+
+  it('plans a pull request: a plan check run of what would change, nothing applied', async () => {
+    const marker = path.join(marks, 'extra-ran');
+    git(repo.dir, 'checkout', '--quiet', '-b', 'feature');
+    const head = repo.commit({
+      'tasks/extra/manifest.json': manifest({
+        name: 'extra',
+        type: 'job',
+        cmd: ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`],
+      }),
+    });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    const payload = aboutRepository(
+      examplePayload('pull_request', 'opened', (p) => Boolean(p.installation)),
+      REPO,
+      installationId,
+    );
+    payload.pull_request.head.sha = head;
+    payload.pull_request.head.ref = 'feature';
+    payload.pull_request.base.ref = 'main';
+    const delivery = await deliver(server.url, 'pull_request', payload, github.webhookSecret);
+    expect(delivery.json.jobs).toEqual([
+      { workspace: 'shop', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    const run = await checkRun(head, 'Slipway plan / shop');
+    expect(run.conclusion).toBe('success');
+    expect(run.output.title).toBe('Would create 1, change 0, prune 0');
+    expect(run.output.summary).toContain('| job | extra | would be created |');
+    expect(existsSync(marker)).toBe(false);
+    expect(github.deployments(REPO).filter((d) => d.sha === head)).toEqual([]);
+
+    const closed = aboutRepository(examplePayload('pull_request', 'closed'), REPO, installationId);
+    const ignored = await deliver(server.url, 'pull_request', closed, github.webhookSecret);
+    expect(ignored.json).toMatchObject({ jobs: [], ignored: expect.any(String) });
+  });
+
+  it('cancels the check run of a queued deploy a newer push supersedes, saying why', async () => {
+    const slow = repo.commit(slowJob('slow', path.join(marks, 'slow'), 3000));
+    const running = await deliver(server.url, 'push', push(slow), github.webhookSecret);
+    await waitForJob(server, running.json.jobs[0].job, ['RUNNING']);
+    const middle = repo.commit({ 'README.md': 'middle\n' });
+    const queued = await deliver(server.url, 'push', push(middle), github.webhookSecret);
+    const newest = repo.commit({ 'README.md': 'newest\n' });
+    const last = await deliver(server.url, 'push', push(newest), github.webhookSecret);
+    const stopped = await waitForJob(server, queued.json.jobs[0].job);
+    expect(stopped.status).toBe('STOPPED');
+    const cancelled = await checkRun(middle);
+    expect(cancelled.conclusion).toBe('cancelled');
+    expect(cancelled.output.summary).toContain(`superseded by job ${last.json.jobs[0].job}`);
+    expect((await checkRun(newest)).conclusion).toBe('success');
+    // The superseded deploy never ran: no GitHub deployment for it.
+    expect(github.deployments(REPO).filter((d) => d.sha === middle)).toEqual([]);
+  });
+
+  it('deploys a commit again when its check run is re-run', async () => {
+    const sha = repo.head();
+    const original = await checkRun(sha);
+    const payload = aboutRepository(
+      examplePayload('check_run', 'rerequested'),
+      REPO,
+      installationId,
+    );
+    payload.check_run.id = original.id;
+    payload.check_run.head_sha = sha;
+    payload.check_run.external_id = original.external_id;
+    const delivery = await deliver(server.url, 'check_run', payload, github.webhookSecret);
+    expect(delivery.json.jobs).toHaveLength(1);
+    const job = await waitForJob(server, delivery.json.jobs[0].job);
+    expect(job).toMatchObject({ status: 'COMPLETE', commitId: sha });
+    await eventually(
+      async () =>
+        github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'completed'),
+      'the re-run check run',
+    );
+  });
+
+  it('refuses a bad signature with 401 and an oversized body with 413, queuing nothing', async () => {
+    const before = (await server.api('GET', '/api/jobs?size=1')).json.page.totalElements;
+    const forged = await deliver(server.url, 'push', push(repo.head()), 'not-the-secret');
+    expect(forged.status).toBe(401);
+    expect(forged.json.message).toContain('X-Hub-Signature-256 does not match');
+    const unsigned = await deliver(server.url, 'push', push(repo.head()), github.webhookSecret, {
+      signature: '',
+    });
+    expect(unsigned.status).toBe(400);
+    const huge = await fetch(`${server.url}/api/github/webhooks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'big',
+        'x-hub-signature-256': 'sha256=00',
+      },
+      body: `{"pad":"${'x'.repeat(26 * 1024 * 1024)}"}`,
+    });
+    expect(huge.status).toBe(413);
+    expect((await server.api('GET', '/api/jobs?size=1')).json.page.totalElements).toBe(before);
+    const logged = server.output.join('\n');
+    expect(logged).not.toContain('Codertocat');
+    expect(logged).not.toContain(github.privateKey.split('\n')[1]);
+  });
+
+  it('rides out GitHub 5xx answers and a secondary rate limit, reporting each change once', async () => {
+    const sha = repo.commit({ 'README.md': 'flaky github\n' });
+    github.inject({ method: 'POST', path: '/repos/acme/shop/check-runs', status: 502, times: 2 });
+    github.inject({
+      method: 'POST',
+      path: '/repos/acme/shop/check-runs',
+      secondaryRateLimit: true,
+    });
+    github.inject({
+      method: 'POST',
+      path: /^\/repos\/acme\/shop\/deployments\/\d+\/statuses$/,
+      status: 503,
+    });
+    const seen = github.requests.length;
+    const delivery = await deliver(server.url, 'push', push(sha), github.webhookSecret);
+    await waitForJob(server, delivery.json.jobs[0].job);
+    const run = await checkRun(sha);
+    expect(run.conclusion).toBe('success');
+    expect(github.checkRuns(REPO).filter((r) => r.head_sha === sha)).toHaveLength(1);
+    const calls = github.requests
+      .slice(seen)
+      .filter((r) => r.path.includes('/check-runs') && r.method !== 'GET')
+      .map((r) => `${r.method} ${r.status}`);
+    // Meanwhile the job finished: the check run is made once, in its final state.
+    expect(calls).toEqual(['POST 502', 'POST 502', 'POST 403', 'POST 201']);
+    expect(run.history).toHaveLength(1);
+    const deployment = await eventually(
+      async () =>
+        github
+          .deployments(REPO)
+          .find((d) => d.sha === sha && d.statuses.at(-1)?.state === 'success'),
+      'the deployment to succeed despite a 503',
+    );
+    // The in_progress status met the 503; by its retry the deploy may have ended, and then
+    // only the final status is worth sending. Never one after it.
+    expect(deployment.statuses.map((s) => s.state).filter((s) => s !== 'in_progress')).toEqual([
+      'success',
+    ]);
+  });
+
+  it('after a SIGKILL between the job ending and the check run update, ends with exactly one completed check run', async () => {
+    const sha = repo.commit({ 'README.md': 'crash\n' });
+    github.inject({
+      method: 'PATCH',
+      path: /^\/repos\/acme\/shop\/check-runs\/\d+$/,
+      hold: true,
+      times: 1,
+    });
+    const delivery = await deliver(server.url, 'push', push(sha), github.webhookSecret);
+    const job = await waitForJob(server, delivery.json.jobs[0].job);
+    expect(job.status).toBe('COMPLETE');
+    // The in_progress or completed update is held at GitHub: Slipway dies waiting for it.
+    await eventually(
+      async () =>
+        github.requests.some((r) => r.method === 'PATCH' && r.path.includes('/check-runs/'))
+          ? true
+          : undefined,
+      'a held check run update',
+    );
+    await server.kill();
+    // The held request is never answered nor applied: only the restarted Slipway can finish the
+    // report, from its outbox.
+    const before = github.checkRuns(REPO).find((r) => r.head_sha === sha);
+    expect(before?.status).not.toBe('completed');
+    server = await startServer({ dataDir, env: appEnv() });
+    const run = await checkRun(sha);
+    expect(run.conclusion).toBe('success');
+    expect(github.checkRuns(REPO).filter((r) => r.head_sha === sha)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,92 @@
+import {
+  type AccountRecord,
+  APP_EVENTS,
+  APP_PERMISSIONS,
+  type GitHubState,
+  type InstallationRecord,
+  type RepositoryRecord,
+} from './github-state.js';
+import { isoTime } from './reply.js';
+import { defaultBranch } from './resolve-ref.js';
+
+/** A GraphQL node id, opaque like GitHub's. */
+export function nodeId(type: string, id: number): string {
+  return Buffer.from(`0:${type}${id}`).toString('base64url');
+}
+
+export function accountJson(state: GitHubState, account: AccountRecord) {
+  return {
+    login: account.login,
+    id: account.id,
+    node_id: nodeId('Organization', account.id),
+    type: 'Organization',
+    site_admin: false,
+    url: `${state.apiUrl}/users/${account.login}`,
+    html_url: `${state.url}/${account.login}`,
+  };
+}
+
+/** `GET /app`, and the `app` of check runs and deployments. */
+export function appJson(state: GitHubState) {
+  const owner = state.account('slipway-test');
+  return {
+    id: state.app.id,
+    slug: state.app.slug,
+    node_id: nodeId('Integration', state.app.id),
+    client_id: `Iv1.${state.app.id.toString(16).padStart(16, '0')}`,
+    owner: accountJson(state, owner),
+    name: state.app.slug,
+    description: 'Slipway test app',
+    external_url: state.url,
+    html_url: `${state.url}/apps/${state.app.slug}`,
+    created_at: '2024-01-01T00:00:00Z',
+    updated_at: '2024-01-01T00:00:00Z',
+    permissions: APP_PERMISSIONS,
+    events: APP_EVENTS,
+    installations_count: state.installations.size,
+  };
+}
+
+export function installationJson(state: GitHubState, installation: InstallationRecord) {
+  const { id, account } = installation;
+  return {
+    id,
+    account: accountJson(state, account),
+    repository_selection: 'selected',
+    access_tokens_url: `${state.apiUrl}/app/installations/${id}/access_tokens`,
+    repositories_url: `${state.apiUrl}/installation/repositories`,
+    html_url: `${state.url}/organizations/${account.login}/settings/installations/${id}`,
+    app_id: state.app.id,
+    app_slug: state.app.slug,
+    target_id: account.id,
+    target_type: 'Organization',
+    permissions: APP_PERMISSIONS,
+    events: APP_EVENTS,
+    created_at: isoTime(installation.createdAt),
+    updated_at: isoTime(installation.createdAt),
+    single_file_name: null,
+    suspended_at: null,
+    suspended_by: null,
+  };
+}
+
+export function repositoryJson(state: GitHubState, repository: RepositoryRecord) {
+  const { id, fullName } = repository;
+  return {
+    id,
+    node_id: nodeId('Repository', id),
+    name: repository.name,
+    full_name: fullName,
+    private: repository.private,
+    visibility: repository.private ? 'private' : 'public',
+    owner: accountJson(state, state.account(repository.owner)),
+    html_url: `${state.url}/${fullName}`,
+    url: `${state.apiUrl}/repos/${fullName}`,
+    clone_url: `${state.url}/${fullName}.git`,
+    deployments_url: `${state.apiUrl}/repos/${fullName}/deployments`,
+    default_branch: defaultBranch(repository.dir),
+    fork: false,
+    archived: false,
+    disabled: false,
+  };
+}

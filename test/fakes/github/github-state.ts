@@ -1,0 +1,143 @@
+import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { RecordedCheckRun } from './check-run-json.js';
+import type { RecordedDeployment } from './deployment-json.js';
+
+export interface AccountRecord {
+  login: string;
+  id: number;
+}
+
+export interface InstallationRecord {
+  id: number;
+  account: AccountRecord;
+  /** Lower-cased 'owner/name' of the repositories it covers. */
+  repositories: string[];
+  createdAt: number;
+}
+
+export interface RepositoryRecord {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  /** The git directory served for it (working tree with .git, or bare), if registered. */
+  dir?: string;
+  private: boolean;
+}
+
+/** An installation access token and what it may reach. */
+export interface TokenGrant {
+  token: string;
+  installationId: number;
+  expiresAt: number;
+  /** Lower-cased full names the token covers (all of the installation's unless narrowed). */
+  repositories: string[];
+  permissions: Record<string, string>;
+}
+
+/** What every installation is granted (the app's permissions). */
+export const APP_PERMISSIONS: Record<string, string> = {
+  checks: 'write',
+  contents: 'read',
+  deployments: 'write',
+  pull_requests: 'read',
+  metadata: 'read',
+};
+
+export const APP_EVENTS = ['check_run', 'check_suite', 'deployment', 'deployment_status', 'push'];
+
+const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const TOKEN_LIFETIME_MS = 60 * 60 * 1000;
+
+/** Everything the fake GitHub knows: the app, its installations, repositories, tokens, records. */
+export class GitHubState {
+  readonly installations = new Map<number, InstallationRecord>();
+  readonly repositories = new Map<string, RepositoryRecord>();
+  readonly tokens = new Map<string, TokenGrant>();
+  readonly checkRuns: RecordedCheckRun[] = [];
+  readonly deployments: RecordedDeployment[] = [];
+  readonly checkSuites = new Map<string, number>();
+  /** `http://127.0.0.1:<port>`, known once the server listens. */
+  url = '';
+  private readonly accounts = new Map<string, AccountRecord>();
+  private lastId = 1000;
+
+  constructor(readonly app: { id: number; slug: string; publicKey: KeyObject }) {}
+
+  get apiUrl(): string {
+    return `${this.url}/api/v3`;
+  }
+
+  nextId(): number {
+    this.lastId += 1;
+    return this.lastId;
+  }
+
+  account(login: string): AccountRecord {
+    const key = login.toLowerCase();
+    let account = this.accounts.get(key);
+    if (!account) {
+      account = { login, id: this.nextId() };
+      this.accounts.set(key, account);
+    }
+    return account;
+  }
+
+  repository(fullName: string): RepositoryRecord | undefined {
+    return this.repositories.get(fullName.toLowerCase());
+  }
+
+  /** The repository record, created (private, no git dir) when first named. */
+  ensureRepository(fullName: string): RepositoryRecord {
+    const existing = this.repository(fullName);
+    if (existing) return existing;
+    const [owner = '', name = ''] = fullName.split('/');
+    if (!owner || !name || fullName.split('/').length !== 2)
+      throw new Error(`repository "${fullName}"; expected "owner/name"`);
+    this.account(owner);
+    const record: RepositoryRecord = { id: this.nextId(), owner, name, fullName, private: true };
+    this.repositories.set(fullName.toLowerCase(), record);
+    return record;
+  }
+
+  addInstallation(login: string, repositories: string[]): InstallationRecord {
+    const installation: InstallationRecord = {
+      id: this.nextId(),
+      account: this.account(login),
+      repositories: repositories.map((r) => this.ensureRepository(r).fullName.toLowerCase()),
+      createdAt: Date.now(),
+    };
+    this.installations.set(installation.id, installation);
+    return installation;
+  }
+
+  installationOn(fullName: string): InstallationRecord | undefined {
+    const key = fullName.toLowerCase();
+    return [...this.installations.values()].find((i) => i.repositories.includes(key));
+  }
+
+  issueToken(
+    installation: InstallationRecord,
+    repositories: string[],
+    permissions: Record<string, string>,
+  ): TokenGrant {
+    const random = randomBytes(36);
+    const suffix = [...random].map((b) => TOKEN_CHARS[b % TOKEN_CHARS.length]).join('');
+    const grant: TokenGrant = {
+      token: `ghs_${suffix}`,
+      installationId: installation.id,
+      expiresAt: Date.now() + TOKEN_LIFETIME_MS,
+      repositories,
+      permissions,
+    };
+    this.tokens.set(grant.token, grant);
+    return grant;
+  }
+
+  /** The live grant of a token, or undefined when unknown or expired. */
+  grant(token: string): TokenGrant | undefined {
+    const grant = this.tokens.get(token);
+    return grant && grant.expiresAt > Date.now() ? grant : undefined;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The GitHub API test server: a fake GitHub (Enterprise-style REST under `/api/v3`, plus git
+ * smart HTTP) for testing Slipway's GitHub App through the real Probot and Octokit over HTTP.
+ *
+ * Conventions worth knowing when writing tests against it:
+ * - One GitHub App per server (`appId` 4242 by default) with a fresh PKCS#1 `privateKey`.
+ *   App routes (`/app...`, `/repos/:o/:r/installation`, ...) need its RS256 JWT (`iss` = app
+ *   id, `iat` at most 60 s ahead, `exp` in the future and at most ~10 minutes after `iat`);
+ *   everything else takes an installation token (`token ghs_...`, `Bearer ghs_...`, or Basic
+ *   with the token as password). Unknown or expired tokens answer 401 `Bad credentials`.
+ * - Every installation gets checks:write, contents:read, deployments:write, pull_requests:read
+ *   and metadata:read; tokens last an hour and may be narrowed by repositories or permissions.
+ * - Repositories are private unless `addRepository(..., { private: false })`. A repository a
+ *   token does not cover answers 404 on reads and 403 `Resource not accessible by integration`
+ *   on writes, as GitHub does.
+ * - With a git directory registered, refs resolve through git: a check run's `head_sha` must be
+ *   a commit there (422 `No commit found for SHA: X`), a deployment's `ref` a branch, tag or
+ *   commit (422 `No ref found for: X`). Without one, any 40-hex SHA is accepted.
+ * - Like GitHub, creating a deployment checks the commit's contexts: with `required_contexts`
+ *   not given, every check run on the commit must have completed green, else 409 `Conflict:
+ *   Commit status checks failed for <ref>.` Pass `required_contexts: []` to skip that.
+ * - A `success` deployment status marks prior succeeded non-transient, non-production
+ *   deployments to the same environment `inactive` (`auto_inactive`, GitHub's default).
+ * - Errors are GitHub's: `{ message, documentation_url }`, 422 with `errors: [{ resource,
+ *   code, field }]`; REST answers carry `x-github-request-id` and `x-ratelimit-*` headers.
+ * - Faults match the path without `/api/v3` (a string prefix or a RegExp) and take the first
+ *   matching fault only; a 502 answers GitHub's HTML "Unicorn" page rather than JSON.
+ * - Git is served at `${url}/<owner>/<name>.git` (upload-pack only; pushes get 403), any SHA may
+ *   be fetched; private repositories want `Authorization: Basic base64(x-access-token:<token>)`.
+ */
+export type { Auth, AuthKind } from './authenticate.js';
+export type { RecordedCheckRun } from './check-run-json.js';
+export type { RecordedRequest } from './create-github-app.js';
+export type { RecordedDeployment, RecordedDeploymentStatus } from './deployment-json.js';
+export type { GitHubFault } from './fault-injector.js';
+export {
+  type GitHubApiServer,
+  type GitHubApiServerOptions,
+  startGitHubApiServer,
+} from './start-github-api-server.js';
+export type { Annotation } from './validate-check-run.js';

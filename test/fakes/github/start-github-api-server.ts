@@ -1,0 +1,112 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { createAppCredentials } from './app-credentials.js';
+import type { RecordedCheckRun } from './check-run-json.js';
+import { createGitHubApp, type RecordedRequest } from './create-github-app.js';
+import type { RecordedDeployment } from './deployment-json.js';
+import { FaultInjector, type GitHubFault } from './fault-injector.js';
+import { GitHubState } from './github-state.js';
+
+export interface GitHubApiServerOptions {
+  /** Default 4242. */
+  appId?: number;
+  /** Default 'slipway-test'. */
+  slug?: string;
+}
+
+export interface GitHubApiServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** `127.0.0.1:<port>` (for GHE_HOST, with GHE_PROTOCOL=http). */
+  host: string;
+  /** `${url}/api/v3` (Octokit/Probot baseUrl). */
+  baseUrl: string;
+  appId: number;
+  /** PEM of a fresh RSA 2048 key, PKCS#1 (`BEGIN RSA PRIVATE KEY`) as GitHub hands them out. */
+  privateKey: string;
+  webhookSecret: string;
+  /** Registers an installation on an account with access to these repositories ('owner/name'). */
+  addInstallation(account: string, repositories: string[]): { id: number };
+  /**
+   * Serves a git repository (a working repo with .git, or bare) as `${url}/<owner>/<name>.git`;
+   * private by default (needs a token of an installation covering it).
+   */
+  addRepository(fullName: string, dir: string, options?: { private?: boolean }): void;
+  /** Check runs as stored now, with every create/update request body in `history`. */
+  checkRuns(fullName?: string): RecordedCheckRun[];
+  /** Deployments as stored now, each with its statuses (oldest first). */
+  deployments(fullName?: string): RecordedDeployment[];
+  /** Every request: method, path (without /api/v3), status answered, auth kind, installation id. */
+  requests: RecordedRequest[];
+  /** Fault injection; see `GitHubFault`. */
+  inject(fault: GitHubFault): void;
+  /** Answers the requests held by `hold` faults (in order); returns how many were released. */
+  releaseHeld(): number;
+  close(): Promise<void>;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+const of = (fullName?: string) => (r: { repository: string }) =>
+  fullName === undefined || r.repository.toLowerCase() === fullName.toLowerCase();
+
+/**
+ * Starts a fake GitHub (Enterprise-style REST API under `/api/v3`, plus git smart HTTP) on a
+ * free 127.0.0.1 port, for one GitHub App.
+ *
+ * @example
+ * const github = await startGitHubApiServer();
+ * const { id } = github.addInstallation('acme', ['acme/shop']);
+ * const probot = new Probot({ appId: github.appId, privateKey: github.privateKey,
+ *   secret: github.webhookSecret, baseUrl: github.baseUrl, logLevel: 'fatal' });
+ * const octokit = await probot.auth(id);
+ */
+export async function startGitHubApiServer(
+  options: GitHubApiServerOptions = {},
+): Promise<GitHubApiServer> {
+  const appId = options.appId ?? 4242;
+  const credentials = createAppCredentials();
+  const state = new GitHubState({
+    id: appId,
+    slug: options.slug ?? 'slipway-test',
+    publicKey: credentials.publicKey,
+  });
+  const faults = new FaultInjector();
+  const requests: RecordedRequest[] = [];
+  const app = createGitHubApp(state, faults, requests);
+  // Keep Node's own Request/Response: Octokit's fetch runs in the same process in tests.
+  const server = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = `http://${host}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url: state.url,
+    host,
+    baseUrl: state.apiUrl,
+    appId,
+    privateKey: credentials.privateKey,
+    webhookSecret: credentials.webhookSecret,
+    addInstallation: (account, repositories) => ({
+      id: state.addInstallation(account, repositories).id,
+    }),
+    addRepository(fullName, dir, repositoryOptions = {}) {
+      const repository = state.ensureRepository(fullName);
+      repository.dir = dir;
+      repository.private = repositoryOptions.private ?? true;
+    },
+    checkRuns: (fullName) => copy(state.checkRuns.filter(of(fullName))),
+    deployments: (fullName) => copy(state.deployments.filter(of(fullName))),
+    requests,
+    inject: (fault) => faults.inject(fault),
+    releaseHeld: () => faults.releaseHeld(),
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        faults.releaseHeld();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { sign } from '@octokit/webhooks-methods';
+import type { Json } from './server.js';
+
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{
+  name: string;
+  examples: Json[];
+}>;
+
+/**
+ * A deep copy of one of GitHub's own example payloads (`@octokit/webhooks-examples`) for `event`
+ * (and `action`), the first that `where` accepts.
+ */
+export function examplePayload(
+  event: string,
+  action?: string,
+  where: (p: Json) => boolean = () => true,
+): Json {
+  const found = examples
+    .find((e) => e.name === event)
+    ?.examples.find((p) => (action === undefined || p.action === action) && where(p));
+  if (!found) throw new Error(`no example payload for ${event}${action ? `.${action}` : ''}`);
+  return structuredClone(found);
+}
+
+/** Makes an example payload about `owner/name`, sent through installation `installationId`. */
+export function aboutRepository(payload: Json, fullName: string, installationId: number): Json {
+  const [owner, name] = fullName.split('/');
+  payload.repository = {
+    ...payload.repository,
+    name,
+    full_name: fullName,
+    owner: { ...payload.repository.owner, login: owner },
+    private: true,
+  };
+  payload.installation = {
+    id: installationId,
+    node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==',
+  };
+  return payload;
+}
+
+export interface Delivery {
+  id: string;
+  status: number;
+  json: Json;
+}
+
+/** POSTs a webhook as GitHub does: JSON body, event and delivery headers, sha256 signature. */
+export async function deliver(
+  url: string,
+  event: string,
+  payload: Json,
+  secret: string,
+  options: { id?: string; signature?: string } = {},
+): Promise<Delivery> {
+  const id = options.id ?? randomUUID();
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${url}/api/github/webhooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/044aadd',
+      'x-github-event': event,
+      'x-github-delivery': id,
+      'x-github-hook-id': '292430182',
+      'x-github-hook-installation-target-type': 'integration',
+      'x-hub-signature-256': options.signature ?? (await sign(secret, body)),
+    },
+    body,
+  });
+  const text = await response.text();
+  let json: Json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { id, status: response.status, json };
+}
