@@ -229,6 +229,66 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     );
   });
 
+  it('records installation events: a repository they name deploys with that installation, and a re-run suite deploys again', async () => {
+    const other = createRepo(helloJob('other', 'hello from other'));
+    try {
+      github.addRepository('acme/other', other.dir);
+      const second = github.addInstallation('acme', ['acme/other']).id;
+      const installed = examplePayload('installation', 'created');
+      installed.installation = { ...installed.installation, id: second };
+      installed.installation.account = { ...installed.installation.account, login: 'acme' };
+      installed.repositories = [
+        { ...installed.repositories[0], name: 'other', full_name: 'acme/other' },
+      ];
+      const recorded = await deliver(server.url, 'installation', installed, github.webhookSecret);
+      expect(recorded.json).toMatchObject({
+        jobs: [],
+        ignored: `installation ${second} created: recorded`,
+      });
+
+      const workspace = await server.api('POST', '/api/workspaces', {
+        name: 'other',
+        repositoryUrl: 'acme/other',
+      });
+      expect(workspace.status).toBe(201);
+      const deploy = await server.api(
+        'POST',
+        `/api/workspaces/${workspace.json.id}/deployments`,
+        {},
+      );
+      const job = await waitForJob(server, deploy.json.id);
+      expect(job.status, JSON.stringify(job)).toBe('COMPLETE');
+      // The installation came from the event: nobody had to ask GitHub which one it is.
+      expect(github.requests.some((r) => r.path === '/repos/acme/other/installation')).toBe(false);
+      expect(
+        github.requests.some((r) => r.path === `/app/installations/${second}/access_tokens`),
+      ).toBe(true);
+
+      const suite = aboutRepository(
+        examplePayload('check_suite', 'rerequested'),
+        'acme/other',
+        second,
+      );
+      suite.check_suite.head_branch = 'main';
+      suite.check_suite.head_sha = other.head();
+      const rerun = await deliver(server.url, 'check_suite', suite, github.webhookSecret);
+      expect(rerun.json.jobs).toEqual([
+        { workspace: 'other', job: expect.any(String), kind: 'deploy', created: true },
+      ]);
+      expect((await waitForJob(server, rerun.json.jobs[0].job)).status).toBe('COMPLETE');
+      const run = await eventually(
+        async () =>
+          github
+            .checkRuns('acme/other')
+            .find((r) => r.name === 'Slipway / other' && r.status === 'completed'),
+        'the check run of the re-run suite',
+      );
+      expect(run.conclusion).toBe('success');
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('refuses a bad signature with 401 and an oversized body with 413, queuing nothing', async () => {
     const before = (await server.api('GET', '/api/jobs?size=1')).json.page.totalElements;
     const forged = await deliver(server.url, 'push', push(repo.head()), 'not-the-secret');
