@@ -1,0 +1,78 @@
+/** A job as the Action reads it, from the server or from the in-runner engine. */
+export interface JobView {
+  id: string;
+  type: string;
+  status: string;
+  message?: string | null;
+  result?: Record<string, unknown> | null;
+  startTime?: string | null;
+  endTime?: string | null;
+}
+
+/** Where a job's state and log lines come from. */
+export interface JobSource {
+  job(id: string): Promise<JobView>;
+  /** Lines from `sequence` on, and the sequence to ask for next. */
+  logs(id: string, sequence: number): Promise<{ lines: string[]; next: number }>;
+}
+
+export interface LogSink {
+  info(line: string): void;
+  startGroup(name: string): void;
+  endGroup(): void;
+}
+
+const ENDED = ['COMPLETE', 'ERROR', 'STOPPED'];
+
+/**
+ * Prints a job's log into the step log as it grows, a group per task (lines a task wrote are
+ * `[task] ...`), until the job has ended and every line is out. Resolves with the job as it
+ * ended, or with `timedOut` and the job as it was when `timeoutMs` passed.
+ */
+export async function followJob(
+  source: JobSource,
+  id: string,
+  sink: LogSink,
+  options: { timeoutMs: number; pollMs?: number },
+): Promise<{ job: JobView; timedOut: boolean }> {
+  const deadline = Date.now() + options.timeoutMs;
+  const printer = new GroupedPrinter(sink);
+  let sequence = 0;
+  try {
+    for (;;) {
+      // The status first: lines written before the job ended are then all read below.
+      const job = await source.job(id);
+      for (;;) {
+        const { lines, next } = await source.logs(id, sequence);
+        for (const line of lines) printer.write(line);
+        if (lines.length === 0 || next === sequence) break;
+        sequence = next;
+      }
+      if (ENDED.includes(job.status)) return { job, timedOut: false };
+      if (Date.now() >= deadline) return { job, timedOut: true };
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+    }
+  } finally {
+    printer.close();
+  }
+}
+
+class GroupedPrinter {
+  private group: string | undefined;
+  constructor(private readonly sink: LogSink) {}
+
+  write(line: string): void {
+    const task = /^\[([^\]\s]+)\] /.exec(line)?.[1];
+    if (task !== this.group) {
+      if (this.group !== undefined) this.sink.endGroup();
+      if (task !== undefined) this.sink.startGroup(task);
+      this.group = task;
+    }
+    this.sink.info(line);
+  }
+
+  close(): void {
+    if (this.group !== undefined) this.sink.endGroup();
+    this.group = undefined;
+  }
+}

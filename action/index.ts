@@ -1,0 +1,5 @@
+import * as core from '@actions/core';
+import { post, run } from './run.js';
+
+// The main step saves `main-ran`; the runner hands saved state to the post step.
+await (core.getState('main-ran') === 'true' ? post() : run());

@@ -1,0 +1,222 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const COMMANDS = [
+  'deploy-workspace',
+  'deploy-task',
+  'run-pipeline',
+  'deploy-release',
+  'switch-traffic',
+  'finalize',
+  'cancel',
+] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** Commands that run in the runner against a cluster (`kubeconfig`); the rest need a server. */
+export const DIRECT_COMMANDS: readonly Command[] = [
+  'deploy-workspace',
+  'deploy-task',
+  'run-pipeline',
+];
+
+/** An input that cannot be used as given: the step fails with this message. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export type Mode =
+  | { kind: 'remote'; serverUrl: string; token: string }
+  | { kind: 'direct'; kubeconfig: string };
+
+/** Every input, parsed once, and what the runner tells about the run. */
+export interface Settings {
+  command: Command;
+  mode: Mode;
+  workspace?: string;
+  repository: string;
+  directory: string;
+  namespace?: string;
+  name?: string;
+  branch?: string;
+  release?: number;
+  scope?: number;
+  traffic?: number;
+  wait: boolean;
+  timeoutMs: number;
+  dryRun: boolean;
+  run: RunContext;
+}
+
+/** What the runner's environment says about this workflow run. */
+export interface RunContext {
+  /** `owner/name` of the repository the workflow runs in. */
+  repository: string;
+  /** The branch or tag of the run (`GITHUB_REF_NAME`). */
+  refName?: string;
+  sha?: string;
+  /** The checked-out repository (`GITHUB_WORKSPACE`). */
+  checkout: string;
+}
+
+/**
+ * Parses the Action's inputs (`read` is `core.getInput`) and the runner's environment into
+ * settings. Each invalid input throws an InputError that quotes the value and says what is
+ * expected; combinations a command cannot use are refused the same way.
+ *
+ * @example
+ * parseInputs((n) => ({ command: 'finalize', 'server-url': 'https://s', token: 't', scope: '3' })[n] ?? '', env)
+ */
+export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessEnv): Settings {
+  const text = (name: string): string | undefined => read(name).trim() || undefined;
+  const command = oneOf(text('command'), 'command', COMMANDS);
+  const serverUrl = text('server-url');
+  const kubeconfig = text('kubeconfig');
+  let mode: Mode;
+  if (serverUrl && kubeconfig) {
+    throw new InputError(
+      '"server-url" and "kubeconfig" are both set; expected one: a Slipway server (remote) or a cluster (direct)',
+    );
+  }
+  if (serverUrl) {
+    if (!/^https?:\/\/[^/\s]+/.test(serverUrl)) {
+      throw new InputError(
+        `Input "server-url" is "${serverUrl}"; expected an http(s) URL such as https://slipway.example.com`,
+      );
+    }
+    const token = text('token');
+    if (!token)
+      throw new InputError(
+        'Input "token" is empty; remote mode (server-url) needs a Slipway API token',
+      );
+    mode = { kind: 'remote', serverUrl: serverUrl.replace(/\/+$/, ''), token };
+  } else if (kubeconfig) {
+    if (!DIRECT_COMMANDS.includes(command)) {
+      throw new InputError(
+        `command "${command}" needs a Slipway server: set "server-url" and "token" (direct mode runs ${DIRECT_COMMANDS.join(', ')})`,
+      );
+    }
+    mode = { kind: 'direct', kubeconfig: kubeconfigText(kubeconfig) };
+  } else {
+    throw new InputError(
+      'neither "server-url" nor "kubeconfig" is set; expected one: a Slipway server (with "token") or a cluster',
+    );
+  }
+
+  const run: RunContext = {
+    repository: env.GITHUB_REPOSITORY ?? '',
+    checkout: env.GITHUB_WORKSPACE ?? process.cwd(),
+    ...(env.GITHUB_REF_NAME ? { refName: env.GITHUB_REF_NAME } : {}),
+    ...(env.GITHUB_SHA ? { sha: env.GITHUB_SHA } : {}),
+  };
+  const directory = text('directory') ?? '.';
+  if (path.isAbsolute(directory) || directory.split(/[\\/]/).includes('..')) {
+    throw new InputError(
+      `Input "directory" is "${directory}"; expected a path inside the repository, such as tasks/hello`,
+    );
+  }
+  const settings: Settings = {
+    command,
+    mode,
+    repository: text('repository') ?? run.repository,
+    directory: directory.replace(/\/+$/, '') || '.',
+    wait: bool(text('wait'), 'wait', true),
+    timeoutMs:
+      (whole(text('timeout'), 'timeout', 1, 86_400, 'seconds from 1 to 86400') ?? 600) * 1000,
+    dryRun: bool(text('dry-run'), 'dry-run', false),
+    run,
+  };
+  for (const [key, input] of [
+    ['workspace', 'workspace'],
+    ['namespace', 'namespace'],
+    ['name', 'name'],
+    ['branch', 'branch'],
+  ] as const) {
+    const value = text(input);
+    if (value !== undefined) settings[key] = value;
+  }
+  const release = whole(
+    text('release'),
+    'release',
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'the integer id of a release',
+  );
+  const scope = whole(
+    text('scope'),
+    'scope',
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'the integer id of a scope',
+  );
+  const traffic = whole(text('traffic'), 'traffic', 0, 100, 'a whole percentage from 0 to 100');
+  if (release !== undefined) settings.release = release;
+  if (scope !== undefined) settings.scope = scope;
+  if (traffic !== undefined) settings.traffic = traffic;
+
+  const need = (input: string, value: unknown) => {
+    if (value === undefined || value === '')
+      throw new InputError(`command "${command}" needs the "${input}" input`);
+  };
+  if (command === 'deploy-workspace' && mode.kind === 'remote')
+    need('workspace', settings.workspace);
+  if ((command === 'deploy-task' || command === 'run-pipeline') && mode.kind === 'remote')
+    need('repository', settings.repository);
+  if (command === 'deploy-release') {
+    need('scope', settings.scope);
+    need('release', settings.release);
+  }
+  if (command === 'switch-traffic') {
+    need('scope', settings.scope);
+    need('traffic', settings.traffic);
+  }
+  if (command === 'finalize' || command === 'cancel') need('scope', settings.scope);
+  if (settings.dryRun && command !== 'deploy-workspace') {
+    throw new InputError(
+      `Input "dry-run" is "true"; only deploy-workspace can plan, not ${command}`,
+    );
+  }
+  return settings;
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+): T {
+  if (value && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new InputError(
+    `Input "${name}" is "${value ?? ''}"; expected one of ${allowed.join(', ')}`,
+  );
+}
+
+function bool(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError(`Input "${name}" is "${value}"; expected true or false`);
+}
+
+function whole(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  expected: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new InputError(`Input "${name}" is "${value}"; expected ${expected}`);
+  return n;
+}
+
+/** The kubeconfig's YAML: the input itself, or the file it names. */
+function kubeconfigText(value: string): string {
+  if (/\n/.test(value) || /^\s*(apiVersion|clusters|kind)\s*:/m.test(value)) return value;
+  if (!existsSync(value)) {
+    throw new InputError(
+      `Input "kubeconfig" is a path, "${value}", that does not exist; expected a kubeconfig's content or the path of one`,
+    );
+  }
+  return readFileSync(value, 'utf8');
+}

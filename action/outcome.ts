@@ -1,0 +1,71 @@
+import type { JobView } from './follow-job.js';
+
+/** How a command ended: the outputs, the rows of the job summary, and whether the step fails. */
+export interface Outcome {
+  jobId: string;
+  status: string;
+  url: string;
+  summary: string;
+  /** Set when the step must fail: why. */
+  failure?: string;
+  title: string;
+  rows: string[][];
+}
+
+interface Ref {
+  kind?: string;
+  name?: string;
+}
+
+/**
+ * The outcome of a job: success only when it COMPLETEd; the summary line and table rows from
+ * its result (a workspace deploy's created, changed and pruned workloads, a task's action, a
+ * pipeline's status).
+ */
+export function jobOutcome(job: JobView, url: string, what: string, timedOut: boolean): Outcome {
+  const result = (job.result ?? {}) as Record<string, unknown>;
+  const rows: string[][] = [];
+  const took = duration(job);
+  for (const action of ['created', 'changed', 'pruned', 'unchanged'] as const) {
+    const refs = result[action];
+    if (!Array.isArray(refs)) continue;
+    for (const ref of refs as Ref[])
+      rows.push([
+        `${ref.kind ?? ''}`,
+        `${ref.name ?? ''}`,
+        result.plan ? `would be ${action}` : action,
+        took,
+      ]);
+  }
+  if (job.type === 'TASK_DEPLOY' && typeof result.name === 'string') {
+    rows.push([
+      String(result.kind ?? 'task'),
+      result.name,
+      String(result.action ?? 'applied'),
+      took,
+    ]);
+  }
+  if (job.type === 'PIPELINE_RUN' && typeof result.pipeline === 'string') {
+    rows.push(['pipeline', result.pipeline, String(result.status ?? job.status), took]);
+  }
+  const summary = job.message ?? `${what} ${job.status}`;
+  const outcome: Outcome = {
+    jobId: job.id,
+    status: job.status,
+    url,
+    summary,
+    title: `${what}: ${job.status}`,
+    rows,
+  };
+  if (timedOut) {
+    outcome.failure = `${what} is still ${job.status} after the timeout; the job goes on: ${url}`;
+  } else if (job.status !== 'COMPLETE') {
+    outcome.failure = `${what} ended ${job.status}: ${job.message ?? 'see the log above'}`;
+  }
+  return outcome;
+}
+
+function duration(job: JobView): string {
+  if (!job.startTime || !job.endTime) return '';
+  return `${((Date.parse(job.endTime) - Date.parse(job.startTime)) / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,238 @@
+import { followJob, type JobSource, type JobView, type LogSink } from './follow-job.js';
+import type { Settings } from './inputs.js';
+import { jobOutcome, type Outcome } from './outcome.js';
+import { RemoteClient, RemoteError } from './remote-client.js';
+
+const LOG_PAGE = 5000;
+
+/** The server's jobs, as `followJob` reads them. */
+function jobSource(client: RemoteClient): JobSource {
+  return {
+    async job(id) {
+      return (await client.request('GET', `/api/jobs/${encodeURIComponent(id)}`)).body as JobView;
+    },
+    async logs(id, sequence) {
+      const answer = await client.request(
+        'GET',
+        `/api/jobs/${encodeURIComponent(id)}/logs?sequence=${sequence}&limit=${LOG_PAGE}`,
+        { accept: 'text/plain' },
+      );
+      if (answer.status === 204) return { lines: [], next: sequence };
+      const lines = String(answer.body).replace(/\n$/, '').split('\n');
+      return {
+        lines,
+        next: Number(answer.headers.get('x-next-sequence') ?? sequence + lines.length),
+      };
+    },
+  };
+}
+
+/**
+ * Remote mode: the command as REST calls to a Slipway server. Job commands queue a job and
+ * (with `wait`) follow its log to the end; release commands change a nullplatform deployment
+ * and wait for it to settle.
+ */
+export async function runRemote(
+  settings: Settings & { mode: { kind: 'remote' } },
+  sink: LogSink,
+  onJob: (id: string) => void,
+): Promise<Outcome> {
+  const client = new RemoteClient(settings.mode.serverUrl, settings.mode.token);
+  const jobUrl = (id: string) => `${client.url}/api/jobs/${id}`;
+  const follow = async (id: string, what: string): Promise<Outcome> => {
+    onJob(id);
+    sink.info(`${what}: job ${id} (${jobUrl(id)})`);
+    if (!settings.wait) {
+      const job = await jobSource(client).job(id);
+      return {
+        jobId: id,
+        status: job.status,
+        url: jobUrl(id),
+        summary: `${what} queued`,
+        title: `${what}: queued`,
+        rows: [],
+      };
+    }
+    const { job, timedOut } = await followJob(jobSource(client), id, sink, {
+      timeoutMs: settings.timeoutMs,
+    });
+    return jobOutcome(job, jobUrl(id), what, timedOut);
+  };
+  const branch = settings.branch ?? settings.run.refName;
+
+  switch (settings.command) {
+    case 'deploy-workspace': {
+      const workspace = await findWorkspace(client, settings.workspace as string);
+      const plan = settings.dryRun ? '?plan=true' : '';
+      const { body } = await client.request(
+        'POST',
+        `/api/workspaces/${workspace.id}/deployments${plan}`,
+      );
+      return follow(
+        body.id,
+        `${settings.dryRun ? 'plan of' : 'deploy of'} workspace ${workspace.name}`,
+      );
+    }
+    case 'deploy-task': {
+      const { body } = await client.request(
+        'POST',
+        `/v2/task/elaborate/deploy/${segment(settings.repository, 'repository')}/${segment(settings.directory, 'directory')}`,
+        { body: compact({ namespace: settings.namespace, name: settings.name, branch }) },
+      );
+      return follow(body.id, `deploy of task ${body.namespace}/${body.name}`);
+    }
+    case 'run-pipeline': {
+      const name = settings.name ?? lastPart(settings.directory, settings.repository);
+      const { body } = await client.request(
+        'POST',
+        `/v2/pipeline/elaborate/run/${segment(settings.repository, 'repository')}/${segment(settings.directory, 'directory')}/${segment(name, 'name')}`,
+        { body: compact({ namespace: settings.namespace, branch }) },
+      );
+      return follow(body.id, `run of pipeline ${name}`);
+    }
+    default:
+      return runRelease(client, settings, sink);
+  }
+}
+
+/** deploy-release, switch-traffic, finalize, cancel: a nullplatform deployment on a scope. */
+async function runRelease(
+  client: RemoteClient,
+  settings: Settings,
+  sink: LogSink,
+): Promise<Outcome> {
+  const scope = (await client.request('GET', `/scope/${settings.scope}`)).body;
+  let id: number;
+  let wanted: string[];
+  let traffic: number | undefined;
+  if (settings.command === 'deploy-release') {
+    const { body } = await client.request('POST', '/deployment', {
+      body: { scope_id: settings.scope, release_id: settings.release },
+    });
+    id = body.id;
+    wanted = body.strategy === 'initial' ? ['finalized'] : ['running'];
+    sink.info(
+      `deployment ${id} of release ${settings.release} on scope ${scope.name}: ${body.strategy}`,
+    );
+  } else {
+    id = await openDeployment(client, settings.scope as number, scope.name);
+    if (settings.command === 'switch-traffic') {
+      traffic = settings.traffic as number;
+      await client.request('PATCH', `/deployment/${id}`, {
+        body: { strategy_data: { desired_switched_traffic: traffic } },
+      });
+      wanted = ['running'];
+    } else if (settings.command === 'finalize') {
+      await client.request('PATCH', `/deployment/${id}`, { body: { status: 'finalizing' } });
+      wanted = ['finalized'];
+    } else {
+      await client.request('PATCH', `/deployment/${id}`, { body: { status: 'cancelling' } });
+      wanted = ['rolled_back', 'cancelled'];
+    }
+    sink.info(`deployment ${id} on scope ${scope.name}: ${settings.command}`);
+  }
+  const what = `${settings.command} on scope ${scope.name}`;
+  const base = { jobId: String(id), url: '', title: what, rows: [] as string[][] };
+  if (!settings.wait) return { ...base, status: 'accepted', summary: `${what}: accepted` };
+  const deadline = Date.now() + settings.timeoutMs;
+  let printed = 0;
+  for (;;) {
+    const d = (await client.request('GET', `/deployment/${id}?include_messages=true`)).body;
+    const messages = (d.messages ?? []) as Array<{ date: string; message: string }>;
+    for (const m of messages.slice(printed)) sink.info(`${m.date} ${m.message}`);
+    printed = messages.length;
+    const data = d.strategy_data ?? {};
+    const settled = data.switched_traffic === data.desired_switched_traffic;
+    const url = (await client.request('GET', `/scope/${settings.scope}`)).body.address ?? '';
+    const rows = [
+      [
+        `deployment ${id}`,
+        d.status,
+        `${data.switched_traffic ?? 0} %`,
+        `${data.healthy_instances ?? 0}/${data.amount_instances_to_wait ?? 0} healthy`,
+      ],
+    ];
+    const summary = `deployment ${id} ${d.status}, ${data.switched_traffic ?? 0} % of traffic on the new release`;
+    if (
+      wanted.includes(d.status) &&
+      settled &&
+      (traffic === undefined || data.switched_traffic === traffic)
+    ) {
+      return { ...base, status: d.status, url, summary, rows };
+    }
+    if (['failed', 'cancelled', 'rolled_back', 'finalized', 'deleted'].includes(d.status)) {
+      const error = (d.messages ?? []).filter((m: { level: string }) => m.level === 'error').at(-1);
+      return {
+        ...base,
+        status: d.status,
+        url,
+        summary,
+        rows,
+        failure: `deployment ${id} ended ${d.status}${error ? `: ${error.message}` : ''}`,
+      };
+    }
+    if (Date.now() >= deadline) {
+      return {
+        ...base,
+        status: d.status,
+        url,
+        summary,
+        rows,
+        failure: `deployment ${id} is still ${d.status} after the timeout`,
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** The scope's deployment that is neither finalized nor ended. */
+async function openDeployment(client: RemoteClient, scope: number, name: string): Promise<number> {
+  const { body } = await client.request('GET', `/deployment?scope_id=${scope}&limit=200`);
+  const open = (body.results as Array<{ id: number; status: string }>).filter((d) =>
+    ['creating', 'waiting_for_instances', 'running', 'finalizing', 'cancelling'].includes(d.status),
+  );
+  const last = open.at(-1);
+  if (!last)
+    throw new RemoteError(`scope ${name} (${scope}) has no deployment in progress to change`, 404);
+  return last.id;
+}
+
+async function findWorkspace(
+  client: RemoteClient,
+  nameOrId: string,
+): Promise<{ id: string; name: string }> {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId)) {
+    return (await client.request('GET', `/api/workspaces/${nameOrId}`)).body;
+  }
+  for (let page = 0; ; page++) {
+    const { body } = await client.request('GET', `/api/workspaces?page=${page}&size=100`);
+    const workspaces = (body._embedded?.workspaces ?? []) as Array<{ id: string; name: string }>;
+    const found = workspaces.find((ws) => ws.name === nameOrId);
+    if (found) return found;
+    if (workspaces.length < 100) break;
+  }
+  throw new RemoteError(`no workspace is named "${nameOrId}" on ${client.url}`, 404);
+}
+
+/** A path segment; "." and ".." cannot travel in a URL path. */
+function segment(value: string, input: string): string {
+  if (value === '.' || value === '..') {
+    throw new RemoteError(
+      `Input "${input}" is "${value}"; the server needs a named directory, such as tasks/hello`,
+      0,
+    );
+  }
+  return encodeURIComponent(value);
+}
+
+function lastPart(directory: string, repository: string): string {
+  const parts = (directory === '.' ? repository : directory).split('/');
+  return parts.at(-1) ?? 'pipeline';
+}
+
+function compact(fields: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+}

@@ -1,0 +1,87 @@
+import * as core from '@actions/core';
+import { runDirect } from './direct.js';
+import type { LogSink } from './follow-job.js';
+import { InputError, parseInputs, type Settings } from './inputs.js';
+import type { Outcome } from './outcome.js';
+import { runRemote } from './remote.js';
+import { RemoteClient, RemoteError } from './remote-client.js';
+
+const JOB_STATE = 'job-id';
+const SERVER_STATE = 'server-url';
+
+const sink: LogSink = {
+  info: (line) => core.info(line),
+  startGroup: (name) => core.startGroup(name),
+  endGroup: () => core.endGroup(),
+};
+
+/**
+ * The Action's main step: parse the inputs once, run the command remotely or in the runner, set
+ * the outputs and the job summary, and fail the step (the only `setFailed`) when it did not
+ * succeed.
+ */
+export async function run(): Promise<void> {
+  try {
+    const settings = parseInputs((name) => core.getInput(name), process.env);
+    if (settings.mode.kind === 'remote') core.setSecret(settings.mode.token);
+    core.saveState('main-ran', 'true');
+    const outcome =
+      settings.mode.kind === 'remote'
+        ? await runRemote(settings as Settings & { mode: { kind: 'remote' } }, sink, (id) => {
+            core.saveState(JOB_STATE, id);
+            core.saveState(SERVER_STATE, (settings.mode as { serverUrl: string }).serverUrl);
+          })
+        : await runDirect(settings as Settings & { mode: { kind: 'direct' } }, sink);
+    core.setOutput('job-id', outcome.jobId);
+    core.setOutput('status', outcome.status);
+    core.setOutput('url', outcome.url);
+    core.setOutput('summary', outcome.summary);
+    await writeSummary(outcome);
+    if (outcome.failure) core.setFailed(outcome.failure);
+    else core.info(outcome.summary);
+  } catch (error) {
+    const known = error instanceof InputError || error instanceof RemoteError;
+    core.setFailed(
+      known ? (error as Error).message : `Slipway failed: ${(error as Error).stack ?? error}`,
+    );
+  }
+}
+
+/**
+ * The post step: when the workflow was cancelled while the job ran, withdraw the job so the
+ * deploy stops too. A job that ended is left alone.
+ */
+export async function post(): Promise<void> {
+  const id = core.getState(JOB_STATE);
+  const server = core.getState(SERVER_STATE);
+  if (!id || !server) return;
+  try {
+    const client = new RemoteClient(server, core.getInput('token'));
+    const { body } = await client.request('GET', `/api/jobs/${encodeURIComponent(id)}`);
+    if (body.status !== 'QUEUED' && body.status !== 'RUNNING') return;
+    await client.request('PUT', `/api/jobs/${encodeURIComponent(id)}/stopped`);
+    core.warning(`withdrew Slipway job ${id}: the workflow stopped before it ended`);
+  } catch (error) {
+    core.warning(`could not withdraw Slipway job ${id}: ${(error as Error).message}`);
+  }
+}
+
+async function writeSummary(outcome: Outcome): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const summary = core.summary
+    .addHeading(`Slipway: ${outcome.title}`, 3)
+    .addRaw(`${outcome.summary}\n\n`, true);
+  if (outcome.rows.length > 0) {
+    summary.addTable([
+      [
+        { data: 'kind', header: true },
+        { data: 'name', header: true },
+        { data: 'what happened', header: true },
+        { data: 'took', header: true },
+      ],
+      ...outcome.rows,
+    ]);
+  }
+  if (outcome.url) summary.addLink(`Job ${outcome.jobId}`, outcome.url);
+  await summary.write();
+}

@@ -1,0 +1,245 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diamond, job, repoIn } from './fixtures/datatask.js';
+import { serviceFiles } from './fixtures/np-service.js';
+import { runAction } from './helpers/action.js';
+import { createRepo, type TestRepo } from './helpers/git.js';
+import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
+
+describe('the GitHub Action in remote mode, run as a runner runs it, against the real server', () => {
+  let server: ServerProcess;
+  let reposDir: string;
+  const repos: TestRepo[] = [];
+  let remote: Record<string, string>;
+
+  beforeAll(async () => {
+    reposDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-repos-'));
+    repos.push(
+      repoIn(reposDir, 'shop', {
+        'tasks/job1/manifest.json': job('job1', { lines: ['job1 says hi'] }),
+        'tasks/job2/manifest.json': job('job2'),
+        'tasks/job3/manifest.json': job('job3'),
+        'tasks/job4/manifest.json': job('job4'),
+        'pipelines/diamond/pipeline.json': diamond('shop'),
+      }),
+      repoIn(reposDir, 'tools', {
+        'tasks/broken/manifest.json': job('broken', { exitCode: 3, lines: ['about to fail'] }),
+        'tasks/slow/manifest.json': job('slow', { ms: 20_000 }),
+      }),
+    );
+    server = await startServer({ reposDir });
+    remote = { 'server-url': server.url, token: server.adminToken };
+    const ws = await server.api('POST', '/api/workspaces', {
+      name: 'shop',
+      repositoryUrl: 'shop',
+      branch: 'master',
+      namespace: 'shop-ws',
+    });
+    expect(ws.status).toBe(201);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    for (const repo of repos) repo.cleanup();
+  });
+
+  it('deploys a workspace, streams its log in groups per task, and sets outputs and the summary', async () => {
+    const run = await runAction({ ...remote, command: 'deploy-workspace', workspace: 'shop' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs).toMatchObject({
+      status: 'COMPLETE',
+      'job-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+      url: `${server.url}/api/jobs/${run.outputs['job-id']}`,
+    });
+    expect(run.outputs.summary).toMatch(/deployed [0-9a-f]{12} to namespace shop-ws: 4 created/);
+    expect(run.stdout).toContain('::group::job1');
+    expect(run.stdout).toContain('[job1] job1 says hi');
+    expect(run.stdout).toContain('::endgroup::');
+    // The token is only ever shown to the runner, to be masked.
+    expect(run.stdout.split(server.adminToken)).toHaveLength(2);
+    expect(run.stdout).toContain(`::add-mask::${server.adminToken}`);
+    expect(run.summary).toContain('<h3>Slipway: deploy of workspace shop: COMPLETE</h3>');
+    expect(run.summary).toMatch(
+      /<tr><td>job<\/td><td>job1<\/td><td>created<\/td><td>[\d.]+ s<\/td><\/tr>/,
+    );
+    expect(run.summary).toContain(`href="${run.outputs.url}"`);
+
+    const plan = await runAction({
+      ...remote,
+      command: 'deploy-workspace',
+      workspace: 'shop',
+      'dry-run': 'true',
+    });
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(plan.summary).toContain('unchanged');
+  });
+
+  it('deploys a task and runs a pipeline', async () => {
+    const task = await runAction({
+      ...remote,
+      command: 'deploy-task',
+      repository: 'shop',
+      directory: 'tasks/job1',
+      branch: 'master',
+      namespace: 'team',
+    });
+    expect(task.code, task.stdout).toBe(0);
+    expect(task.outputs.status).toBe('COMPLETE');
+    expect(task.summary).toMatch(/<td>job<\/td><td>job1<\/td><td>created<\/td>/);
+
+    const pipeline = await runAction({
+      ...remote,
+      command: 'run-pipeline',
+      repository: 'shop',
+      directory: 'pipelines/diamond',
+      branch: 'master',
+      namespace: 'team',
+    });
+    expect(pipeline.code, pipeline.stdout).toBe(0);
+    expect(pipeline.outputs.summary).toBe(
+      'pipeline diamond succeeded: 4 succeeded, 0 failed, 0 killed, 0 skipped',
+    );
+    expect(pipeline.summary).toMatch(/<td>pipeline<\/td><td>diamond<\/td><td>succeeded<\/td>/);
+  });
+
+  it('fails the step when the job fails, with its message, and outputs ERROR', async () => {
+    const run = await runAction({
+      ...remote,
+      command: 'deploy-task',
+      repository: 'tools',
+      directory: 'tasks/broken',
+      branch: 'master',
+      namespace: 'team',
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs.status).toBe('ERROR');
+    expect(run.stdout).toContain('[broken] about to fail');
+    expect(run.stdout).toMatch(
+      /::error::deploy of task team\/broken ended ERROR: .*exit(ed)? (with )?code 3/,
+    );
+  });
+
+  it('gives up waiting at the timeout, and its post step withdraws a job the workflow left running', async () => {
+    const run = await runAction({
+      ...remote,
+      command: 'deploy-task',
+      repository: 'tools',
+      directory: 'tasks/slow',
+      branch: 'master',
+      namespace: 'team',
+      timeout: '2',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::deploy of task team\/slow is still RUNNING after the timeout; the job goes on/,
+    );
+    const id = run.outputs['job-id'] as string;
+    expect(run.state).toMatchObject({ 'main-ran': 'true', 'job-id': id, 'server-url': server.url });
+    const post = await runAction({ ...remote }, { state: run.state });
+    expect(post.code, post.stdout).toBe(0);
+    expect(post.stdout).toContain(`::warning::withdrew Slipway job ${id}`);
+    expect((await waitForJob(server, id)).status).toBe('STOPPED');
+    // A job that ended is left alone.
+    const again = await runAction({ ...remote }, { state: run.state });
+    expect(again.stdout).not.toContain('withdrew');
+  });
+
+  it('drives a blue-green release: deploy, 30 % of traffic, finalize; then a cancel', async () => {
+    const service = createRepo(serviceFiles());
+    repos.push(service);
+    const app = (
+      await server.api('POST', '/application', { name: 'api', repository_url: service.dir })
+    ).json;
+    const scope = (
+      await server.api('POST', '/scope', {
+        application_id: app.id,
+        name: 'production',
+        asset_name: 'api',
+        capabilities: { health_check: { initial_delay_seconds: 0, period_seconds: 1 } },
+      })
+    ).json;
+    const release = async (semver: string, commit: string): Promise<Json> => {
+      const build = (
+        await server.api('POST', '/build', {
+          application_id: app.id,
+          commit: { id: commit },
+          status: 'successful',
+        })
+      ).json;
+      await server.api('POST', `/build/${build.id}/asset`, {
+        name: 'api',
+        type: 'directory',
+        url: 'svc',
+      });
+      return (
+        await server.api('POST', '/release', {
+          status: 'active',
+          build_id: build.id,
+          application_id: app.id,
+          semver,
+        })
+      ).json;
+    };
+    const v1 = await release('1.0.0', service.head());
+    const first = await runAction({
+      ...remote,
+      command: 'deploy-release',
+      scope: String(scope.id),
+      release: String(v1.id),
+    });
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.outputs.status).toBe('finalized');
+    const address = first.outputs.url as string;
+    expect(await (await fetch(address)).text()).toBe('1.0.0');
+
+    const v2 = await release('1.1.0', service.commit({ 'svc/CHANGELOG': '1.1.0\n' }));
+    const second = await runAction({
+      ...remote,
+      command: 'deploy-release',
+      scope: String(scope.id),
+      release: String(v2.id),
+    });
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.outputs).toMatchObject({
+      status: 'running',
+      summary: expect.stringContaining('0 % of traffic'),
+    });
+    const switched = await runAction({
+      ...remote,
+      command: 'switch-traffic',
+      scope: String(scope.id),
+      traffic: '30',
+    });
+    expect(switched.code, switched.stdout).toBe(0);
+    expect(switched.outputs).toMatchObject({
+      'job-id': second.outputs['job-id'],
+      status: 'running',
+    });
+    expect(switched.outputs.summary).toContain('30 % of traffic');
+    expect(switched.summary).toContain('30 %');
+    const finalized = await runAction({ ...remote, command: 'finalize', scope: String(scope.id) });
+    expect(finalized.code, finalized.stdout).toBe(0);
+    expect(finalized.outputs.status).toBe('finalized');
+    expect(await (await fetch(address)).text()).toBe('1.1.0');
+
+    const v3 = await release('1.2.0', service.commit({ 'svc/CHANGELOG': '1.2.0\n' }));
+    await runAction({
+      ...remote,
+      command: 'deploy-release',
+      scope: String(scope.id),
+      release: String(v3.id),
+    });
+    const cancelled = await runAction({ ...remote, command: 'cancel', scope: String(scope.id) });
+    expect(cancelled.code, cancelled.stdout).toBe(0);
+    expect(cancelled.outputs.status).toBe('rolled_back');
+    await eventually(
+      async () => ((await (await fetch(address)).text()) === '1.1.0' ? true : undefined),
+      'traffic back on 1.1.0',
+    );
+    const nothing = await runAction({ ...remote, command: 'finalize', scope: String(scope.id) });
+    expect(nothing.code).toBe(1);
+    expect(nothing.stdout).toContain('::error::scope production');
+  });
+});

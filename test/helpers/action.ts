@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from './server.js';
+
+export interface ActionRun {
+  code: number | null;
+  /** The step log: what the runner would show (workflow commands included). */
+  stdout: string;
+  outputs: Record<string, string>;
+  /** The Markdown written to $GITHUB_STEP_SUMMARY. */
+  summary: string;
+  /** What the step saved for its post step (`STATE_*` for the next run). */
+  state: Record<string, string>;
+}
+
+/**
+ * Runs the committed bundle `action/dist/index.js` as a runner does: a node child process with
+ * `INPUT_<NAME>` variables (upper case, hyphens kept), `GITHUB_EVENT_PATH`, and the
+ * `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY` and `GITHUB_STATE` files; `state` is handed back as
+ * `STATE_*` variables, as the runner does for the post step.
+ */
+export async function runAction(
+  inputs: Record<string, string>,
+  options: {
+    env?: Record<string, string>;
+    state?: Record<string, string>;
+    workspace?: string;
+  } = {},
+): Promise<ActionRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-runner-'));
+  const files = {
+    output: path.join(dir, 'output'),
+    summary: path.join(dir, 'summary'),
+    state: path.join(dir, 'state'),
+    event: path.join(dir, 'event.json'),
+  };
+  for (const file of [files.output, files.summary, files.state]) writeFileSync(file, '');
+  writeFileSync(
+    files.event,
+    JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'acme/shop' } }),
+  );
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_WORKSPACE: options.workspace ?? dir,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
+    RUNNER_TEMP: dir,
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
+  const child = spawn(process.execPath, [path.join(ROOT, 'action/dist/index.js')], {
+    cwd: options.workspace ?? dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return {
+    code,
+    stdout,
+    outputs: readKeyValues(files.output),
+    summary: existsSync(files.summary) ? readFileSync(files.summary, 'utf8') : '',
+    state: readKeyValues(files.state),
+  };
+}
+
+/** `name<<DELIMITER\nvalue\nDELIMITER` entries, as @actions/core writes them. */
+function readKeyValues(file: string): Record<string, string> {
+  const text = readFileSync(file, 'utf8');
+  const values: Record<string, string> = {};
+  const pattern = /^(.+?)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const match of text.matchAll(pattern)) values[match[1] as string] = match[3] as string;
+  return values;
+}
