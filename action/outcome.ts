@@ -25,7 +25,7 @@ interface Ref {
 export function jobOutcome(job: JobView, url: string, what: string, timedOut: boolean): Outcome {
   const result = (job.result ?? {}) as Record<string, unknown>;
   const rows: string[][] = [];
-  const took = duration(job);
+  const took = duration(job) ? `took ${duration(job)}` : '';
   for (const action of ['created', 'changed', 'pruned', 'unchanged'] as const) {
     const refs = result[action];
     if (!Array.isArray(refs)) continue;

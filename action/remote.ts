@@ -146,10 +146,10 @@ async function runRelease(
     const url = (await client.request('GET', `/scope/${settings.scope}`)).body.address ?? '';
     const rows = [
       [
-        `deployment ${id}`,
-        d.status,
-        `${data.switched_traffic ?? 0} %`,
-        `${data.healthy_instances ?? 0}/${data.amount_instances_to_wait ?? 0} healthy`,
+        'deployment',
+        String(id),
+        `${d.status}, ${data.switched_traffic ?? 0} % of traffic on the new release`,
+        `${data.healthy_instances ?? 0}/${data.amount_instances_to_wait ?? 0} instances healthy`,
       ],
     ];
     const summary = `deployment ${id} ${d.status}, ${data.switched_traffic ?? 0} % of traffic on the new release`;

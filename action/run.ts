@@ -38,7 +38,6 @@ export async function run(): Promise<void> {
     core.setOutput('summary', outcome.summary);
     await writeSummary(outcome);
     if (outcome.failure) core.setFailed(outcome.failure);
-    else core.info(outcome.summary);
   } catch (error) {
     const known = error instanceof InputError || error instanceof RemoteError;
     core.setFailed(
@@ -77,7 +76,7 @@ async function writeSummary(outcome: Outcome): Promise<void> {
         { data: 'kind', header: true },
         { data: 'name', header: true },
         { data: 'what happened', header: true },
-        { data: 'took', header: true },
+        { data: 'details', header: true },
       ],
       ...outcome.rows,
     ]);

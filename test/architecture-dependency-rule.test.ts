@@ -67,6 +67,15 @@ describe('the dependency rule (DESIGN.md section 1)', () => {
     expect(importers).toEqual(['core/store/sqlite.ts']);
   });
 
+  it('keeps action/ away from app/ and from the SQLite store', () => {
+    const files = reachable('action/index.ts');
+    expect(files.has('action/run.ts')).toBe(true);
+    expect([...files].filter((f) => f.startsWith('app/') || f.endsWith('store/sqlite.ts'))).toEqual(
+      [],
+    );
+    expect([...files].filter((f) => importsOf(f).includes('better-sqlite3'))).toEqual([]);
+  });
+
   it('lets the engine and the store port be bundled without the SQLite addon (what the Action imports)', () => {
     for (const entry of ['core/engine.ts', 'core/store/index.ts']) {
       const files = reachable(entry);

@@ -62,7 +62,7 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
     expect(run.stdout).toContain(`::add-mask::${server.adminToken}`);
     expect(run.summary).toContain('<h3>Slipway: deploy of workspace shop: COMPLETE</h3>');
     expect(run.summary).toMatch(
-      /<tr><td>job<\/td><td>job1<\/td><td>created<\/td><td>[\d.]+ s<\/td><\/tr>/,
+      /<tr><td>job<\/td><td>job1<\/td><td>created<\/td><td>took [\d.]+ s<\/td><\/tr>/,
     );
     expect(run.summary).toContain(`href="${run.outputs.url}"`);
 

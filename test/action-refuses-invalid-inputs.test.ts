@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { runAction } from './helpers/action.js';
+
+const remote = { 'server-url': 'http://127.0.0.1:9', token: 'secret-token-value' };
+
+describe('the Action refuses inputs it cannot use, quoting the value and what is expected', () => {
+  it.each<[Record<string, string>, string]>([
+    [
+      { ...remote, command: 'deploy' },
+      'Input "command" is "deploy"; expected one of deploy-workspace, deploy-task',
+    ],
+    [{ command: 'deploy-workspace' }, 'neither "server-url" nor "kubeconfig" is set'],
+    [
+      { ...remote, command: 'deploy-workspace', kubeconfig: 'apiVersion: v1' },
+      '"server-url" and "kubeconfig" are both set',
+    ],
+    [
+      { command: 'finalize', 'server-url': 'slipway.example.com', token: 't', scope: '1' },
+      'Input "server-url" is "slipway.example.com"; expected an http(s) URL',
+    ],
+    [{ command: 'finalize', 'server-url': 'https://s.example.com' }, 'Input "token" is empty'],
+    [
+      { ...remote, command: 'switch-traffic', scope: '1', traffic: '150' },
+      'Input "traffic" is "150"; expected a whole percentage from 0 to 100',
+    ],
+    [
+      { ...remote, command: 'switch-traffic', scope: '1' },
+      'command "switch-traffic" needs the "traffic" input',
+    ],
+    [
+      { ...remote, command: 'deploy-release', scope: 'prod', release: '2' },
+      'Input "scope" is "prod"; expected the integer id of a scope',
+    ],
+    [
+      { ...remote, command: 'deploy-workspace', workspace: 'shop', wait: 'yes' },
+      'Input "wait" is "yes"; expected true or false',
+    ],
+    [
+      { ...remote, command: 'deploy-workspace', workspace: 'shop', timeout: '0' },
+      'Input "timeout" is "0"; expected seconds from 1 to 86400',
+    ],
+    [
+      { ...remote, command: 'deploy-workspace' },
+      'command "deploy-workspace" needs the "workspace" input',
+    ],
+    [
+      { ...remote, command: 'deploy-task', directory: '../etc' },
+      'Input "directory" is "../etc"; expected a path inside the repository',
+    ],
+    [
+      { ...remote, command: 'deploy-task', 'dry-run': 'true', directory: 'tasks/a' },
+      'only deploy-workspace can plan, not deploy-task',
+    ],
+    [
+      { ...remote, command: 'deploy-task', directory: 'tasks/a' },
+      'cannot reach Slipway at http://127.0.0.1:9',
+    ],
+  ])('%j', async (inputs, message) => {
+    const run = await runAction(inputs);
+    expect(run.code).toBe(1);
+    const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(message);
+    expect(run.stdout.replace('::add-mask::secret-token-value', '')).not.toContain(
+      'secret-token-value',
+    );
+  });
+});
