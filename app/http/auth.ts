@@ -69,6 +69,11 @@ export class Auth {
     return null;
   }
 
+  /** The identity of a bearer token (admin, API token or JWT); UNAUTHENTICATED when it is bad. */
+  verifyToken(token: string): Promise<Identity> {
+    return this.fromAuthorization(`Bearer ${token}`);
+  }
+
   /**
    * Middleware: makes this Auth available to handlers. Credentials are checked lazily, by the
    * routes that need them, so a public route (a signed webhook) is not refused for a stray header.
