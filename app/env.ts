@@ -71,6 +71,7 @@ const envSchema = z.object({
     .optional(),
   SLIPWAY_IDENTITY_CIDRS: cidrList.default(['127.0.0.1/32', '::1/128']),
   SLIPWAY_WORKERS: wholeNumber(1, 64).default(4),
+  SLIPWAY_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600).default(25),
   APP_ID: z.string().regex(/^\d+$/, { error: 'expected the numeric GitHub App id' }).optional(),
   PRIVATE_KEY: nonEmpty.optional(),
   PRIVATE_KEY_PATH: nonEmpty.optional(),
@@ -108,7 +109,9 @@ export class EnvError extends Error {
  * parseEnv({ PORT: 'x' }) // throws: PORT is "x"; expected a port number from 0 to 65535
  */
 export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
-  const parsed = envSchema.safeParse(source);
+  // An empty variable is an unset one (a Kubernetes Secret key left blank, `VAR=` in a shell).
+  const set = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(set);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');

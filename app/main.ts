@@ -5,7 +5,11 @@ import pino from 'pino';
 import { createEngine } from '../core/engine.js';
 import { observeJobChanges } from '../core/jobs/index.js';
 import { PatternCatalog, TemplateLibrary } from '../core/patterns/index.js';
-import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
+import {
+  createKubernetesRuntime,
+  DEFAULT_RETRY,
+  loadKubeConfig,
+} from '../core/runtime/kubernetes/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
@@ -17,6 +21,8 @@ import { readPrivateKey } from './github/private-key.js';
 import { recordReports } from './github/record-reports.js';
 import { Auth } from './http/auth.js';
 import { createHttpApp } from './http/server.js';
+import { createMetrics } from './metrics.js';
+import { requestContextMixin } from './request-context.js';
 
 /** Variables a local workload inherits from Slipway's environment; nothing else leaks to it. */
 const WORKLOAD_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
@@ -32,6 +38,15 @@ const GIT_ENV = [
   'https_proxy',
   'no_proxy',
 ];
+
+/** `apply Deployment shop/web` -> `apply Deployment`: a metric label without object names. */
+function operationOf(what: string): string {
+  return what
+    .split(' ')
+    .filter((word) => !word.includes('/'))
+    .slice(0, 2)
+    .join(' ');
+}
 
 function pickEnv(names: string[]): Record<string, string> {
   const picked: Record<string, string> = {};
@@ -49,6 +64,8 @@ async function main(): Promise<void> {
     level: env.LOG_LEVEL,
     base: { service: 'slipway' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Lines logged while serving a request carry its id (jobs carry their jobId).
+    mixin: requestContextMixin,
   });
   mkdirSync(env.dataDir, { recursive: true });
   const lock = acquireDataDirLock(path.join(env.dataDir, 'slipway.lock'));
@@ -62,12 +79,12 @@ async function main(): Promise<void> {
   // outbox in the same transaction; the App's sender delivers it.
   let github: GitHubApp | undefined;
   const privateKey = env.githubApp ? readPrivateKey(env) : undefined;
-  const engineStore = privateKey
-    ? observeJobChanges(
-        store,
-        recordReports(store, systemClock, () => github?.wake()),
-      )
-    : store;
+  const metrics = createMetrics(store, systemClock);
+  const report = privateKey ? recordReports(store, systemClock, () => github?.wake()) : undefined;
+  const engineStore = observeJobChanges(store, (job) => {
+    metrics.jobChanged(job);
+    report?.(job);
+  });
   const runtime =
     env.SLIPWAY_RUNTIME === 'kubernetes'
       ? createKubernetesRuntime({
@@ -76,6 +93,14 @@ async function main(): Promise<void> {
             inCluster: env.inCluster,
           }),
           logger: logger.child({ component: 'runtime' }),
+          retry: {
+            ...DEFAULT_RETRY,
+            onError: (what, error) => {
+              // A missing object is an answer, not an error of the API.
+              if ((error as { code?: number }).code === 404) return;
+              metrics.runtimeErrors.inc({ operation: operationOf(what) });
+            },
+          },
         })
       : createLocalRuntime({
           stateDir: path.join(env.dataDir, 'local'),
@@ -144,6 +169,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     logger,
     ...(github ? { github } : {}),
+    metrics,
   });
 
   await engine.start();
@@ -172,7 +198,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close();
-    await engine.stop();
+    await engine.stop(env.SLIPWAY_SHUTDOWN_GRACE_SECONDS * 1000);
     await github?.stop();
     store.close();
     lock.release();

@@ -58,8 +58,11 @@ export interface Engine {
   runtime: Runtime;
   /** Restores the runtime and starts the workers. */
   start(): Promise<void>;
-  /** Stops the workers (running jobs go back to the queue) and the runtime. */
-  stop(): Promise<void>;
+  /**
+   * Stops claiming, lets running jobs finish for up to `graceMs` (default 0), puts the rest
+   * back in the queue with their leases released, and stops the runtime.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -197,10 +200,10 @@ export function createEngine(deps: EngineDeps): Engine {
       await deps.runtime.start();
       pool.start(deps.orphans ?? 'expired');
     },
-    async stop() {
+    async stop(graceMs = 0) {
       if (!started) return;
       started = false;
-      await pool.stop();
+      await pool.stop(graceMs);
       await deps.runtime.stop();
     },
   };

@@ -62,7 +62,14 @@ export class OutboxSender {
     this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
+  /** Sends what is due for up to `drainMs` (a shutdown should not leave reports behind), then stops. */
+  async stop(drainMs = 5000): Promise<void> {
+    const deadline = Date.now() + drainMs;
+    const { store, clock } = this.options;
+    while (this.running && Date.now() < deadline && store.dueOutbox(clock.now(), 1).length > 0) {
+      this.wake();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     this.running = false;
     this.wakeUp?.();
     await this.loop;

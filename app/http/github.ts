@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Logger } from '../../core/types.js';
 import type { GitHubApp } from '../github/github-app.js';
+import type { Metrics } from '../metrics.js';
 
 const OFF_MESSAGE =
   'the GitHub App is off: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET to turn it on';
@@ -14,11 +15,15 @@ const OFF_MESSAGE =
 export function createGitHubWebhookApp({
   github,
   logger,
+  metrics,
 }: {
   github: GitHubApp | undefined;
   logger: Logger;
+  metrics: Metrics;
 }) {
   const app = new Hono();
+  const count = (event: string, outcome: string) =>
+    metrics.webhooks.inc({ source: 'github-app', event, outcome });
   app.post('/api/github/webhooks', async (c) => {
     if (!github) return c.json({ message: OFF_MESSAGE }, 503);
     const id = c.req.header('x-github-delivery');
@@ -33,6 +38,7 @@ export function createGitHubWebhookApp({
     }
     const body = await c.req.text();
     if (!(await github.verify(body, signature as string))) {
+      count(name as string, 'refused');
       logger.warn({ delivery: id, event: name }, 'webhook refused: bad signature');
       return c.json(
         { message: 'X-Hub-Signature-256 does not match the body signed with the WEBHOOK_SECRET' },
@@ -46,6 +52,14 @@ export function createGitHubWebhookApp({
       return c.json({ message: 'the body is not JSON' }, 400);
     }
     const outcome = await github.receive(id as string, name as string, payload);
+    count(
+      name as string,
+      outcome.jobs.some((j) => j.created)
+        ? 'queued'
+        : outcome.jobs.length > 0
+          ? 'redelivery'
+          : 'ignored',
+    );
     logger.info(
       { delivery: id, event: name, jobs: outcome.jobs.map((j) => j.job), ignored: outcome.ignored },
       'webhook received',

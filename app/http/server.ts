@@ -1,19 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { matchedRoutes } from 'hono/route';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import type { PatternCatalog, TemplateLibrary } from '../../core/patterns/index.js';
 import type { Store } from '../../core/store/types.js';
 import type { Clock, Logger } from '../../core/types.js';
 import type { GitHubApp } from '../github/github-app.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { withRequestContext } from '../request-context.js';
 import type { Auth, AuthVariables } from './auth.js';
+import { createDashboardApp } from './dashboard/create-dashboard-app.js';
 import { createDataTaskApp } from './datatask.js';
 import { springError } from './errors.js';
 import { createGitHubWebhookApp } from './github.js';
 import { createMatatikaApp } from './matatika.js';
 import { createMetaKraftwerkApp, feathersError } from './metakraftwerk.js';
 import { createNullplatformApp } from './nullplatform.js';
+import { createOpenApiApp } from './openapi/index.js';
+import { createOperationsApp } from './operations.js';
 import { createTokensApp } from './tokens.js';
 
 export interface HttpAppOptions {
@@ -26,6 +32,8 @@ export interface HttpAppOptions {
   logger: Logger;
   /** The GitHub App, when it is configured. */
   github?: GitHubApp;
+  /** Default: a registry of its own (tests). */
+  metrics?: Metrics;
 }
 
 /** GitHub's own limit on webhook payloads. */
@@ -44,6 +52,7 @@ export function createHttpApp({
   clock,
   logger,
   github,
+  metrics = createMetrics(store, clock),
 }: HttpAppOptions) {
   const app = new Hono<{ Variables: AuthVariables & { requestId: string } }>();
 
@@ -53,8 +62,16 @@ export function createHttpApp({
     c.set('requestId', requestId);
     c.header('X-Request-Id', requestId);
     const started = performance.now();
-    await next();
+    await withRequestContext({ requestId }, next);
     const ms = Math.round((performance.now() - started) * 10) / 10;
+    // The route pattern, not the path: ids must not become label values.
+    const route =
+      matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path ??
+      (c.res.status === 404 ? 'unmatched' : '*');
+    metrics.http.observe(
+      { method: c.req.method, route, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
     const entry = { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms };
     if (c.res.status >= 500) logger.error(entry, 'request failed');
     else logger.info(entry, 'request');
@@ -74,8 +91,11 @@ export function createHttpApp({
 
   /** Liveness: the process answers. */
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/', createOpenApiApp());
+  app.route('/', createDashboardApp({ engine, auth, logger }));
+  app.route('/', createOperationsApp({ engine, store, metrics, logger }));
 
-  app.route('/', createGitHubWebhookApp({ github, logger }));
+  app.route('/', createGitHubWebhookApp({ github, logger, metrics }));
   // MetaKraftwerk first: its /api/v1 paths must not fall to Matatika's /api handlers.
   app.route('/api/v1', createMetaKraftwerkApp({ catalog, logger }));
   app.route('/', createMatatikaApp({ engine, logger }));

@@ -8,7 +8,7 @@ import { type AuthVariables, generateToken, hashToken, requireAdmin } from './au
 import { springErrorHandler } from './errors.js';
 import { parseWith, readJson } from './validate.js';
 
-const createTokenSchema = z.strictObject({
+export const createTokenSchema = z.strictObject({
   name: z
     .string({ error: 'expected a string' })
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "expected 1-64 letters, digits, '.', '_' or '-'" }),

@@ -95,18 +95,26 @@ export class WorkerPool {
   }
 
   /**
-   * Stops claiming, aborts running jobs and waits for their handlers (up to `graceMs`); their
-   * jobs go back to QUEUED so the next start runs them.
+   * Stops claiming and lets running jobs finish for up to `graceMs`; the ones still running
+   * then are aborted and go back to QUEUED with their lease released, so the next start runs
+   * them at once. Waits up to `abortMs` for their handlers to wind down.
    */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = 0, abortMs = 10_000): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     for (const off of this.unsubscribe) off();
     this.wake?.();
     await this.loop;
+    const settled = () => Promise.all([...this.running.values()].map((r) => r.done));
+    if (graceMs > 0 && this.running.size > 0) {
+      this.options.logger.info(
+        { running: this.running.size, graceMs },
+        'waiting for running jobs to finish',
+      );
+      await Promise.race([settled(), delay(graceMs)]);
+    }
     for (const id of this.running.keys()) this.abort(id, 'shutdown');
-    const all = Promise.all([...this.running.values()].map((r) => r.done));
-    await Promise.race([all, delay(graceMs)]);
+    await Promise.race([settled(), delay(abortMs)]);
   }
 
   /** Resolves when the job is not running in this process (at once if it is not). */

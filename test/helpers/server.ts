@@ -60,6 +60,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_REPOS_DIR: options.reposDir ?? path.join(dataDir, 'repos'),
     LOG_LEVEL: 'debug',
+    // Tests stop servers with work in flight; production waits longer (default 25 s).
+    SLIPWAY_SHUTDOWN_GRACE_SECONDS: '1',
     ...options.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {

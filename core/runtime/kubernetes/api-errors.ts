@@ -101,6 +101,8 @@ export interface RetryOptions {
   attempts: number;
   backoff: BackoffPolicy;
   signal?: AbortSignal;
+  /** Told of every failed attempt (metrics count them), retried or not. */
+  onError?: (what: string, error: unknown) => void;
 }
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, backoff: { baseMs: 200, maxMs: 5000 } };
@@ -118,6 +120,7 @@ export async function withRetries<T>(
     try {
       return await call();
     } catch (error) {
+      options.onError?.(what, error);
       if (!isTransient(error) || attempt + 1 >= options.attempts || options.signal?.aborted) {
         throw toSlipwayError(error, what);
       }

@@ -70,6 +70,27 @@ export const RESOURCES: readonly ResourceDef[] = [
   def({ plural: 'configmaps', kind: 'ConfigMap', shortNames: ['cm'] }),
   def({ plural: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'] }),
   def({ plural: 'events', kind: 'Event', shortNames: ['ev'] }),
+  def({ plural: 'secrets', kind: 'Secret' }),
+  def({
+    plural: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    shortNames: ['pvc'],
+    subresources: ['status'],
+  }),
+  def({ group: 'rbac.authorization.k8s.io', plural: 'roles', kind: 'Role' }),
+  def({ group: 'rbac.authorization.k8s.io', plural: 'rolebindings', kind: 'RoleBinding' }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    plural: 'clusterroles',
+    kind: 'ClusterRole',
+    namespaced: false,
+  }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    plural: 'clusterrolebindings',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+  }),
   def({
     group: 'apps',
     plural: 'deployments',

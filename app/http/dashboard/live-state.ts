@@ -1,0 +1,52 @@
+import type { Engine } from '../../../core/engine.js';
+import type { Job } from '../../../core/types.js';
+import { badgeClass, duration, isActive } from './format.js';
+
+/** Rows of the overview's jobs table. */
+export const RECENT_JOBS = 25;
+/** Workspaces the overview lists (and names jobs by). */
+export const MAX_WORKSPACES = 200;
+/** Log lines one poll of a job page carries; the script asks again at once when it is full. */
+const MAX_POLL_LOG_LINES = 1_000;
+
+/** The newest jobs, newest first. */
+export function recentJobs(engine: Engine): Job[] {
+  return engine.jobs.list(
+    {},
+    { offset: 0, limit: RECENT_JOBS, sort: { field: 'created', direction: 'desc' } },
+  ).items;
+}
+
+/** Workspace names by id, to show a job's workspace by name. */
+export function workspaceNames(engine: Engine): Map<string, string> {
+  return new Map(
+    engine.workspaces
+      .list({ offset: 0, limit: MAX_WORKSPACES })
+      .items.map((ws) => [ws.id, ws.name]),
+  );
+}
+
+/**
+ * A job's status and its log lines from `sequence` on, as the job page's script reads them.
+ *
+ * @example
+ * jobState(engine, id, 12)
+ * // {status: 'RUNNING', badge: 'badge b-blue', active: true, lines: ['working'], nextSequence: 13, ...}
+ */
+export function jobState(engine: Engine, id: string, sequence: number) {
+  // Status first, lines second: once the status read is terminal, the lines read after it are
+  // the whole rest of the log, so the script can stop polling without losing any.
+  const job = engine.jobs.get(id);
+  const lines = engine.jobs.logs(job.id, sequence, MAX_POLL_LOG_LINES);
+  return {
+    id: job.id,
+    status: job.status,
+    badge: badgeClass(job.status),
+    active: isActive(job.status),
+    duration: duration(job.startTime, job.endTime),
+    message: job.message,
+    lines: lines.map((l) => l.line),
+    nextSequence: (lines.at(-1)?.sequence ?? sequence - 1) + 1,
+    more: lines.length === MAX_POLL_LOG_LINES,
+  };
+}

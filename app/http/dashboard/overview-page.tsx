@@ -1,0 +1,123 @@
+import type { Job, Workspace } from '../../../core/types.js';
+import { compactTime, duration, jobSubject, shortCommit } from './format.js';
+import { Badge, Time } from './layout.js';
+import type { ScopeView } from './scope-views.js';
+import { ScopesSection } from './scopes-section.js';
+
+export interface OverviewData {
+  workspaces: Workspace[];
+  jobs: Job[];
+  workspaceNames: ReadonlyMap<string, string>;
+  scopes: ScopeView[];
+}
+
+function WorkspacesSection({ workspaces }: { workspaces: Workspace[] }) {
+  return (
+    <section aria-labelledby="workspaces-title">
+      <h2 id="workspaces-title">Workspaces</h2>
+      {workspaces.length === 0 ? (
+        <p class="empty">No workspaces yet: create one with POST /api/workspaces.</p>
+      ) : (
+        <table id="workspaces">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Repository</th>
+              <th>Branch</th>
+              <th>Status</th>
+              <th>Last deploy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {workspaces.map((ws) => (
+              <tr data-workspace-id={ws.id}>
+                <td>{ws.name}</td>
+                <td class="mono">
+                  {/^https?:\/\//.test(ws.repositoryUrl) ? (
+                    <a href={ws.repositoryUrl}>{ws.repositoryUrl}</a>
+                  ) : (
+                    ws.repositoryUrl
+                  )}
+                </td>
+                <td class="mono">{ws.branch}</td>
+                <td>
+                  <Badge status={ws.status} />
+                </td>
+                <td>
+                  {ws.lastJobId ? (
+                    <a href={`/jobs/${ws.lastJobId}`}>
+                      <span class="mono">{shortCommit(ws.lastCommitId) || 'deploy'}</span>{' '}
+                      <Time iso={ws.lastDeployed} text={compactTime(ws.lastDeployed)} />
+                    </a>
+                  ) : (
+                    <span class="muted">never deployed</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** One row of the jobs table; the live script keeps `data-status`, the badge and duration. */
+function JobRow({ job, subject }: { job: Job; subject: string }) {
+  return (
+    <tr data-job-id={job.id} data-status={job.status}>
+      <td class="mono">
+        <a href={`/jobs/${job.id}`}>{job.id.slice(0, 8)}</a>
+      </td>
+      <td>{job.type}</td>
+      <td>
+        <Badge status={job.status} />
+      </td>
+      <td>{subject}</td>
+      <td>
+        <Time iso={job.created} text={compactTime(job.created)} />
+      </td>
+      <td class="num" data-duration="">
+        {duration(job.startTime, job.endTime)}
+      </td>
+    </tr>
+  );
+}
+
+function JobsSection({ jobs, names }: { jobs: Job[]; names: ReadonlyMap<string, string> }) {
+  return (
+    <section aria-labelledby="jobs-title">
+      <h2 id="jobs-title">Recent jobs</h2>
+      <table id="jobs">
+        <thead>
+          <tr>
+            <th>Id</th>
+            <th>Type</th>
+            <th>Status</th>
+            <th>Workspace / target</th>
+            <th>Created (UTC)</th>
+            <th class="num">Duration</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((job) => (
+            <JobRow job={job} subject={jobSubject(job, names)} />
+          ))}
+        </tbody>
+      </table>
+      {jobs.length === 0 ? <p class="empty">No jobs yet.</p> : null}
+    </section>
+  );
+}
+
+/** The overview: workspaces, recent jobs (kept live by a script) and nullplatform scopes. */
+export function OverviewPage({ data }: { data: OverviewData }) {
+  return (
+    <>
+      <h1>Overview</h1>
+      <WorkspacesSection workspaces={data.workspaces} />
+      <JobsSection jobs={data.jobs} names={data.workspaceNames} />
+      <ScopesSection scopes={data.scopes} />
+    </>
+  );
+}

@@ -1,0 +1,63 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { isSlipwayError } from '../../../core/errors.js';
+import type { Auth, AuthVariables, Identity } from '../auth.js';
+import { baseUrl } from '../links.js';
+
+/** The cookie holding the API token a person signed in with. */
+export const SESSION_COOKIE = 'slipway_session';
+
+export type DashboardEnv = { Variables: AuthVariables };
+
+/** Whether the browser reached us over https (itself, or through a trusted proxy). */
+function overHttps(c: Context<{ Variables: AuthVariables }>): boolean {
+  return baseUrl(c).startsWith('https:');
+}
+
+/** Keeps the token in an HttpOnly, SameSite=Strict cookie; Secure whenever the page is https. */
+export function openSession(c: Context<{ Variables: AuthVariables }>, token: string): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/',
+    secure: overHttps(c),
+  });
+}
+
+export function closeSession(c: Context<{ Variables: AuthVariables }>): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: overHttps(c) });
+}
+
+/**
+ * The identity of the session cookie's token, or null when there is none or it is no longer
+ * valid (revoked token, changed JWT secret). Any other failure is a real error and propagates.
+ */
+export async function sessionIdentity(
+  c: Context<{ Variables: AuthVariables }>,
+  auth: Auth,
+): Promise<Identity | null> {
+  const token = getCookie(c, SESSION_COOKIE);
+  if (!token) return null;
+  try {
+    return await auth.verifyToken(token);
+  } catch (error) {
+    if (isSlipwayError(error) && error.code === 'UNAUTHENTICATED') return null;
+    throw error;
+  }
+}
+
+/**
+ * Middleware for the dashboard's own paths: pages without a valid session redirect to the login
+ * form; the JSON endpoints the live scripts poll answer 401 instead (a script cannot follow a
+ * login form) and the script sends the person there.
+ */
+export function requireSession(auth: Auth, as: 'page' | 'json'): MiddlewareHandler<DashboardEnv> {
+  return async (c, next) => {
+    if (!(await sessionIdentity(c, auth))) {
+      if (getCookie(c, SESSION_COOKIE) !== undefined) closeSession(c);
+      if (as === 'json') return c.json({ message: 'sign in at /login' }, 401);
+      return c.redirect('/login', 302);
+    }
+    await next();
+  };
+}

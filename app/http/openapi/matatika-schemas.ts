@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { JOB_STATUSES, JOB_TYPES, WORKSPACE_STATUSES } from '../../../core/types.js';
+import { count, isoTime } from './common-schemas.js';
+import { responseBody } from './route-spec.js';
+
+const href = z.object({ href: z.url() });
+const typedLink = z.object({ href: z.url(), type: z.enum(['GET', 'POST', 'PUT', 'DELETE']) });
+
+/** `jobJson` of app/http/matatika.ts. */
+export const job = responseBody(
+  'Job',
+  z.object({
+    id: z.string(),
+    created: isoTime,
+    type: z.enum(JOB_TYPES),
+    maxAttempts: z.number().int().min(1),
+    attempt: count,
+    status: z.enum(JOB_STATUSES),
+    startTime: isoTime.optional(),
+    endTime: isoTime.optional(),
+    exitCode: z.number().int().optional(),
+    commitId: z.string().optional(),
+    message: z.string().optional(),
+    result: z.record(z.string(), z.unknown()).optional(),
+    _links: z.object({
+      self: href,
+      'delete job': typedLink,
+      logs: typedLink,
+      'withdraw job': typedLink.optional().describe('only while QUEUED or RUNNING'),
+    }),
+  }),
+  'A job with HAL links (seed 000): the seed fields, then what a started or finished job has.',
+);
+
+/** `workspaceJson` of app/http/matatika.ts. */
+export const workspace = responseBody(
+  'Workspace',
+  z.object({
+    id: z.string(),
+    created: isoTime,
+    lastModified: isoTime,
+    name: z.string(),
+    alias: z.string(),
+    repositoryUrl: z.string(),
+    branch: z.string(),
+    namespace: z.string(),
+    status: z.enum(WORKSPACE_STATUSES),
+    timeoutSeconds: z.number().int(),
+    deploymentSecret: z.string().optional().describe('only for its owner and the admin'),
+    lastDeployment: z
+      .object({ jobId: z.string(), commitId: z.string().nullable(), time: isoTime.nullable() })
+      .nullable(),
+    _links: z.object({
+      self: href,
+      'update workspace': typedLink,
+      'delete workspace': typedLink,
+      'deploy workspace': typedLink,
+      'github webhook': typedLink,
+      jobs: typedLink,
+    }),
+  }),
+  'A workspace: a repository and branch deployed into a namespace.',
+);
+
+const page = z.object({
+  size: z.number().int().min(1),
+  totalElements: count,
+  totalPages: count,
+  number: count,
+});
+
+export const workspacePage = responseBody(
+  'WorkspacePage',
+  z.object({
+    _embedded: z.object({ workspaces: z.array(workspace) }),
+    _links: z.object({ self: href }),
+    page,
+  }),
+);
+
+export const jobPage = responseBody(
+  'JobPage',
+  z.object({ _embedded: z.object({ jobs: z.array(job) }), _links: z.object({ self: href }), page }),
+);
+
+/** What the workspace webhook answers when it queues nothing. */
+export const webhookIgnored = responseBody(
+  'WebhookIgnored',
+  z.object({ message: z.string(), workspace: z.string().optional() }),
+  '`ping` (with the workspace id), another event, a push to another branch, a deleted branch.',
+);
+
+/** One line of `GET /api/jobs/{id}/logs` as NDJSON. */
+export const logLine = responseBody(
+  'LogLine',
+  z.object({ sequence: count, time: isoTime, line: z.string() }),
+  'One NDJSON line of a job log.',
+);

@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { JOB_SORT_FIELDS, WORKSPACE_SORT_FIELDS } from '../../../core/store/types.js';
+import { JOB_STATUSES, JOB_TYPES } from '../../../core/types.js';
+import { createWorkspaceSchema, updateWorkspaceSchema } from '../../../core/workspaces/index.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../paging.js';
+import { springError } from './common-schemas.js';
+import { job, jobPage, webhookIgnored, workspace, workspacePage } from './matatika-schemas.js';
+import {
+  errorResponses,
+  header,
+  type ParamSpec,
+  query,
+  type RouteSpec,
+  requestBody,
+} from './route-spec.js';
+
+const tags = ['Matatika'];
+const errors = (...statuses: number[]) => errorResponses(springError, ...statuses);
+
+requestBody(
+  'CreateWorkspace',
+  createWorkspaceSchema,
+  'Fields of a workspace JSON sent back are ignored.',
+);
+requestBody('UpdateWorkspace', updateWorkspaceSchema, 'The fields given change; the others stay.');
+
+const paging = (fields: readonly string[]): ParamSpec[] => [
+  query('page', 'Page number, from 0', { type: 'integer', minimum: 0, default: 0 }),
+  query('size', 'Page size', {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  }),
+  query('sort', `\`<field>[,asc|desc]\`, field one of ${fields.join(', ')}`, {
+    type: 'string',
+    pattern: `^(${fields.join('|')})(,(asc|desc|ASC|DESC))?$`,
+  }),
+];
+const jobFilters = [
+  query('status', 'Only jobs with this status', { type: 'string', enum: [...JOB_STATUSES] }),
+  query('type', 'Only jobs of this type', { type: 'string', enum: [...JOB_TYPES] }),
+];
+
+/** The Matatika surface (seed 000, DESIGN.md 7.1): workspaces, deployments, jobs and logs. */
+export const matatikaRoutes: RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/api/workspaces',
+    operationId: 'createWorkspace',
+    summary: 'Create a workspace',
+    tags,
+    access: 'caller',
+    body: { schema: createWorkspaceSchema },
+    responses: {
+      201: {
+        description: 'The workspace, with its deploymentSecret',
+        schema: workspace,
+        headers: { Location: { description: 'The workspace URL', schema: { type: 'string' } } },
+      },
+      ...errors(400, 401, 409, 415),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/workspaces',
+    operationId: 'listWorkspaces',
+    summary: 'List workspaces, paged',
+    tags,
+    access: 'caller',
+    params: paging(WORKSPACE_SORT_FIELDS),
+    responses: {
+      200: { description: 'A page of workspaces', schema: workspacePage },
+      ...errors(400, 401),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/workspaces/{id}',
+    operationId: 'getWorkspace',
+    summary: 'Get a workspace',
+    tags,
+    access: 'caller',
+    responses: { 200: { description: 'The workspace', schema: workspace }, ...errors(401, 404) },
+  },
+  {
+    method: 'put',
+    path: '/api/workspaces/{id}',
+    operationId: 'updateWorkspace',
+    summary: 'Change a workspace',
+    tags,
+    access: 'caller',
+    body: { schema: updateWorkspaceSchema },
+    responses: {
+      200: { description: 'The changed workspace', schema: workspace },
+      ...errors(400, 401, 404, 409, 415),
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/workspaces/{id}',
+    operationId: 'deleteWorkspace',
+    summary: 'Delete a workspace, its jobs and what it deployed',
+    tags,
+    access: 'caller',
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 404) },
+  },
+  {
+    method: 'post',
+    path: '/api/workspaces/{id}/deployments',
+    operationId: 'deployWorkspace',
+    summary: 'Deploy the workspace repository (a QUEUED WORKSPACE_DEPLOY job)',
+    tags,
+    access: 'caller',
+    params: [query('plan', 'true: a dry run that applies nothing', { type: 'boolean' })],
+    responses: { 202: { description: 'The queued job', schema: job }, ...errors(400, 401, 404) },
+  },
+  {
+    method: 'post',
+    path: '/api/workspaces/{id}/deployments/github-webhook',
+    operationId: 'workspaceGitHubWebhook',
+    summary: "GitHub webhook, signed with the workspace's deploymentSecret",
+    description:
+      'Authenticated by `X-Hub-Signature-256` (or `X-Hub-Signature`) over the raw body, not by a token. The same `X-GitHub-Delivery` again answers the job it created.',
+    tags,
+    access: 'public',
+    params: [
+      header('X-Hub-Signature-256', 'sha256=<HMAC-SHA256 of the body>'),
+      header('X-Hub-Signature', 'sha1=<HMAC-SHA1 of the body>'),
+      header('X-GitHub-Event', '`push` deploys, `ping` answers 200, others are ignored'),
+      header('X-GitHub-Delivery', 'Idempotency key of the delivery'),
+    ],
+    body: {
+      schema: requestBody('GitHubPushPayload', pushPayloadSchema()),
+      types: ['application/json', 'application/x-www-form-urlencoded'],
+      required: false,
+    },
+    responses: {
+      200: { description: 'Nothing to deploy (ping, another branch...)', schema: webhookIgnored },
+      202: { description: 'The queued (or already queued) job', schema: job },
+      ...errors(400, 401, 404),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/workspaces/{id}/jobs',
+    operationId: 'listWorkspaceJobs',
+    summary: "A workspace's jobs, newest first, paged",
+    tags,
+    access: 'caller',
+    params: [...paging(JOB_SORT_FIELDS), ...jobFilters],
+    responses: {
+      200: { description: 'A page of jobs', schema: jobPage },
+      ...errors(400, 401, 404),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/jobs',
+    operationId: 'listJobs',
+    summary: 'Every job, newest first, paged',
+    tags,
+    access: 'caller',
+    params: [...paging(JOB_SORT_FIELDS), ...jobFilters],
+    responses: { 200: { description: 'A page of jobs', schema: jobPage }, ...errors(400, 401) },
+  },
+  {
+    method: 'get',
+    path: '/api/jobs/{id}',
+    operationId: 'getJob',
+    summary: 'Get a job',
+    tags,
+    access: 'caller',
+    responses: { 200: { description: 'The job', schema: job }, ...errors(401, 404) },
+  },
+  {
+    method: 'delete',
+    path: '/api/jobs/{id}',
+    operationId: 'deleteJob',
+    summary: 'Delete a job and its log (a QUEUED or RUNNING one is stopped first)',
+    tags,
+    access: 'caller',
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 404, 409) },
+  },
+  {
+    method: 'put',
+    path: '/api/jobs/{id}/stopped',
+    operationId: 'withdrawJob',
+    summary: 'Withdraw a QUEUED or RUNNING job',
+    tags,
+    access: 'caller',
+    responses: { 202: { description: 'The STOPPED job', schema: job }, ...errors(401, 404, 409) },
+  },
+  {
+    method: 'get',
+    path: '/api/jobs/{id}/logs',
+    operationId: 'getJobLogs',
+    summary: 'Log lines from `sequence` on',
+    description:
+      'text/plain by default; NDJSON (one `LogLine` a line) for `Accept: application/x-ndjson` or `application/stream+json`. `X-Next-Sequence` says where to continue.',
+    tags,
+    access: 'caller',
+    params: [
+      query('sequence', 'First line to return', { type: 'integer', minimum: 0, default: 0 }),
+      query('limit', 'Most lines to return', { type: 'integer', minimum: 1, maximum: 10_000 }),
+    ],
+    responses: {
+      200: {
+        description: 'The lines',
+        content: {
+          'text/plain': { type: 'string' },
+          'application/x-ndjson': { $ref: '#/components/schemas/LogLine' },
+          'application/stream+json': { $ref: '#/components/schemas/LogLine' },
+        },
+        headers: nextSequence(),
+      },
+      204: { description: 'No line at or after `sequence` yet', headers: nextSequence() },
+      ...errors(400, 401, 404),
+    },
+  },
+];
+
+function nextSequence() {
+  return {
+    'X-Next-Sequence': { description: 'The sequence to ask for next', schema: { type: 'integer' } },
+  };
+}
+
+/** Only `ref`, `after` and `deleted` of a push matter; any other event payload is accepted. */
+function pushPayloadSchema() {
+  return z
+    .looseObject({
+      ref: z.string().optional(),
+      after: z.string().optional(),
+      deleted: z.boolean().optional(),
+    })
+    .describe('A GitHub webhook payload; of a push, `ref`, `after` and `deleted` are read');
+}
