@@ -82,6 +82,23 @@ export function slipwayApp({ engine, installations, outcomes, gheHost }: Slipway
     });
   };
 
+  /** Queues a deploy (or plan) of `headSha` for every workspace of the repository and branch. */
+  const queueBranch = (
+    delivery: string,
+    repository: Repo,
+    branch: string,
+    origin: Omit<GitHubOrigin, 'checkName' | 'environment' | 'repository'>,
+    sender: string | undefined,
+  ) => {
+    const workspaces = workspacesOf(repository, branch);
+    if (workspaces.length === 0) {
+      return ignore(delivery, `no workspace deploys ${repository.full_name} branch ${branch}`);
+    }
+    for (const workspace of workspaces) {
+      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender);
+    }
+  };
+
   return (app: Probot) => {
     app.on('push', async (context) => {
       const { payload } = context;
@@ -91,27 +108,13 @@ export function slipwayApp({ engine, installations, outcomes, gheHost }: Slipway
       if (!payload.ref.startsWith('refs/heads/'))
         return ignore(context.id, `${payload.ref} is not a branch`);
       if (!payload.installation) return ignore(context.id, 'the event names no installation');
-      const branch = payload.ref.slice('refs/heads/'.length);
-      const workspaces = workspacesOf(payload.repository, branch);
-      if (workspaces.length === 0) {
-        return ignore(
-          context.id,
-          `no workspace deploys ${payload.repository.full_name} branch ${branch}`,
-        );
-      }
-      for (const workspace of workspaces) {
-        queue(
-          context.id,
-          workspace,
-          {
-            installationId: payload.installation.id,
-            repository: payload.repository.full_name,
-            headSha: payload.after,
-            kind: 'deploy',
-          },
-          payload.sender?.login,
-        );
-      }
+      queueBranch(
+        context.id,
+        payload.repository,
+        payload.ref.slice('refs/heads/'.length),
+        { installationId: payload.installation.id, headSha: payload.after, kind: 'deploy' },
+        payload.sender?.login,
+      );
     });
 
     app.on(
@@ -121,27 +124,18 @@ export function slipwayApp({ engine, installations, outcomes, gheHost }: Slipway
         remember(payload);
         if (!payload.installation) return ignore(context.id, 'the event names no installation');
         const pull = payload.pull_request;
-        const workspaces = workspacesOf(payload.repository, pull.base.ref);
-        if (workspaces.length === 0) {
-          return ignore(
-            context.id,
-            `no workspace deploys ${payload.repository.full_name} branch ${pull.base.ref}`,
-          );
-        }
-        for (const workspace of workspaces) {
-          queue(
-            context.id,
-            workspace,
-            {
-              installationId: payload.installation.id,
-              repository: payload.repository.full_name,
-              headSha: pull.head.sha,
-              kind: 'plan',
-              pullRequest: pull.number,
-            },
-            payload.sender?.login,
-          );
-        }
+        queueBranch(
+          context.id,
+          payload.repository,
+          pull.base.ref,
+          {
+            installationId: payload.installation.id,
+            headSha: pull.head.sha,
+            kind: 'plan',
+            pullRequest: pull.number,
+          },
+          payload.sender?.login,
+        );
       },
     );
 
@@ -169,26 +163,13 @@ export function slipwayApp({ engine, installations, outcomes, gheHost }: Slipway
       if (!payload.installation || !suite.head_branch) {
         return ignore(context.id, 'the check suite names no branch or installation');
       }
-      const workspaces = workspacesOf(payload.repository, suite.head_branch);
-      if (workspaces.length === 0) {
-        return ignore(
-          context.id,
-          `no workspace deploys ${payload.repository.full_name} branch ${suite.head_branch}`,
-        );
-      }
-      for (const workspace of workspaces) {
-        queue(
-          context.id,
-          workspace,
-          {
-            installationId: payload.installation.id,
-            repository: payload.repository.full_name,
-            headSha: suite.head_sha,
-            kind: 'deploy',
-          },
-          payload.sender?.login,
-        );
-      }
+      queueBranch(
+        context.id,
+        payload.repository,
+        suite.head_branch,
+        { installationId: payload.installation.id, headSha: suite.head_sha, kind: 'deploy' },
+        payload.sender?.login,
+      );
     });
 
     app.on('installation', async (context) => {
