@@ -5,18 +5,14 @@ import pino from 'pino';
 import { createEngine } from '../core/engine.js';
 import { observeJobChanges } from '../core/jobs/index.js';
 import { PatternCatalog, TemplateLibrary } from '../core/patterns/index.js';
-import {
-  createKubernetesRuntime,
-  DEFAULT_RETRY,
-  loadKubeConfig,
-} from '../core/runtime/kubernetes/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
+import type { Runtime } from '../core/runtime/types.js';
 import { createGitSource } from '../core/source/index.js';
 import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
-import { systemClock } from '../core/types.js';
+import { type Logger, systemClock } from '../core/types.js';
 import { loadAdminToken } from './admin-token.js';
-import { EnvError, parseEnv } from './env.js';
-import { createGitHubApp, type GitHubApp } from './github/github-app.js';
+import { type Env, EnvError, parseEnv } from './env.js';
+import type { GitHubApp } from './github/github-app.js';
 import { readPrivateKey } from './github/private-key.js';
 import { recordReports } from './github/record-reports.js';
 import { Auth } from './http/auth.js';
@@ -38,6 +34,33 @@ const GIT_ENV = [
   'https_proxy',
   'no_proxy',
 ];
+
+/**
+ * The Kubernetes runtime, its client loaded only when it is used (it is large). `onApiError`
+ * hears of every failed API call but a 404 (a missing object is an answer, not an error).
+ */
+async function kubernetesRuntime(
+  env: Env,
+  logger: Logger,
+  onApiError: (what: string) => void,
+): Promise<Runtime> {
+  const { createKubernetesRuntime, DEFAULT_RETRY, loadKubeConfig } = await import(
+    '../core/runtime/kubernetes/index.js'
+  );
+  return createKubernetesRuntime({
+    kubeConfig: loadKubeConfig({
+      ...(env.KUBECONFIG ? { path: path.resolve(env.KUBECONFIG) } : {}),
+      inCluster: env.inCluster,
+    }),
+    logger,
+    retry: {
+      ...DEFAULT_RETRY,
+      onError: (what, error) => {
+        if ((error as { code?: number }).code !== 404) onApiError(what);
+      },
+    },
+  });
+}
 
 /** `apply Deployment shop/web` -> `apply Deployment`: a metric label without object names. */
 function operationOf(what: string): string {
@@ -85,26 +108,15 @@ async function main(): Promise<void> {
     metrics.jobChanged(job);
     report?.(job);
   });
+  const runtimeLogger = logger.child({ component: 'runtime' });
   const runtime =
     env.SLIPWAY_RUNTIME === 'kubernetes'
-      ? createKubernetesRuntime({
-          kubeConfig: loadKubeConfig({
-            ...(env.KUBECONFIG ? { path: path.resolve(env.KUBECONFIG) } : {}),
-            inCluster: env.inCluster,
-          }),
-          logger: logger.child({ component: 'runtime' }),
-          retry: {
-            ...DEFAULT_RETRY,
-            onError: (what, error) => {
-              // A missing object is an answer, not an error of the API.
-              if ((error as { code?: number }).code === 404) return;
-              metrics.runtimeErrors.inc({ operation: operationOf(what) });
-            },
-          },
-        })
+      ? await kubernetesRuntime(env, runtimeLogger, (what) =>
+          metrics.runtimeErrors.inc({ operation: operationOf(what) }),
+        )
       : createLocalRuntime({
           stateDir: path.join(env.dataDir, 'local'),
-          logger: logger.child({ component: 'runtime' }),
+          logger: runtimeLogger,
           baseEnv: pickEnv(WORKLOAD_ENV),
         });
   const source = createGitSource({
@@ -148,6 +160,7 @@ async function main(): Promise<void> {
   );
   await catalog.report();
   if (privateKey && env.APP_ID && env.WEBHOOK_SECRET) {
+    const { createGitHubApp } = await import('./github/github-app.js');
     github = await createGitHubApp({
       appId: env.APP_ID,
       privateKey,

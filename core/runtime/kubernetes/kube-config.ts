@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage, SlipwayError } from '../../errors.js';
 
@@ -15,7 +17,7 @@ export interface KubeConfigSource {
  * deploy to whatever listens there.
  */
 export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
-  const config = new KubeConfig();
+  const config = new KeepAliveKubeConfig();
   if (source.path) {
     if (!existsSync(source.path)) {
       throw new SlipwayError(
@@ -54,4 +56,43 @@ export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
     );
   }
   return config;
+}
+
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+
+/**
+ * A KubeConfig whose API calls share keep-alive connections. client-node makes a new agent, so
+ * a new TCP and TLS handshake, for every request; a 500-task deploy then spends most of its
+ * time shaking hands. Agents are shared per TLS identity (CA, client certificate and key,
+ * server name), so a rotated certificate still gets a fresh connection.
+ */
+class KeepAliveKubeConfig extends KubeConfig {
+  private readonly agents = new Map<string, http.Agent>();
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const made = context.getAgent();
+    if (!made || made.constructor !== (made instanceof https.Agent ? https.Agent : http.Agent))
+      return;
+    const options = (made as https.Agent).options ?? {};
+    const key = [
+      made instanceof https.Agent ? 'https' : 'http',
+      ...[options.ca, options.cert, options.key, options.pfx, options.passphrase].map((v) =>
+        v === undefined ? '' : String(v),
+      ),
+      String(options.rejectUnauthorized),
+      String(options.servername),
+    ].join('\u0000');
+    let shared = this.agents.get(key);
+    if (!shared) {
+      const keepAlive = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
+      shared =
+        made instanceof https.Agent
+          ? new https.Agent({ ...options, ...keepAlive })
+          : new http.Agent({ ...keepAlive });
+      this.agents.set(key, shared);
+    }
+    made.destroy();
+    context.setAgent(shared);
+  }
 }

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSqliteStore } from '../core/store/sqlite.js';
+import { isoTime, type Job } from '../core/types.js';
+import { drive, type LoadResult, temp } from './measure.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const JOBS = 100_000;
+const LINES = 5;
+const TOKEN = 'bench-admin-token-0123456789';
+
+function seed(dataDir: string): string {
+  const store = openSqliteStore(path.join(dataDir, 'slipway.db'));
+  const now = Date.now();
+  let last = '';
+  for (let batch = 0; batch < JOBS / 1000; batch++) {
+    store.transaction(() => {
+      for (let i = 0; i < 1000; i++) {
+        const t = isoTime(now - (JOBS - batch * 1000 - i) * 1000);
+        const job: Job = {
+          id: randomUUID(),
+          created: t,
+          type: 'TASK_DEPLOY',
+          status: 'COMPLETE',
+          attempt: 0,
+          maxAttempts: 3,
+          startTime: t,
+          endTime: t,
+          exitCode: 0,
+          commitId: 'c'.repeat(40),
+          message: 'job deployed',
+          target: `task:bench/t${i}`,
+          workspaceId: null,
+          params: {},
+          result: { namespace: 'bench', name: `t${i}` },
+          deliveryId: null,
+          identity: 'bench',
+          runAfter: 0,
+          leaseOwner: null,
+          leaseExpires: null,
+          updated: t,
+        };
+        store.insertJob(job);
+        store.appendJobLogs(
+          job.id,
+          Array.from({ length: LINES }, (_, n) => ({
+            time: t,
+            line: `[t${i}] line ${n} of a finished job`,
+          })),
+        );
+        last = job.id;
+      }
+    });
+  }
+  store.close();
+  return last;
+}
+
+/**
+ * 100,000 finished jobs with their logs in the database, then the real server on it: its
+ * resident memory, and p99 latencies of paged lists (first and deep pages) and single reads.
+ */
+export async function memoryAtScale(): Promise<{
+  rssMb: number;
+  routes: Record<string, LoadResult>;
+}> {
+  const dataDir = temp();
+  const jobId = seed(dataDir);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dataDir,
+      PORT: '0',
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      const match = /Slipway listening on (http:\/\/\S+?)"/.exec(text);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const routes: Record<string, string> = {
+    'GET /api/jobs (first page of 20)': '/api/jobs?page=0&size=20',
+    'GET /api/jobs (page 4000 of 20)': '/api/jobs?page=4000&size=20',
+    'GET /api/jobs/{id}': `/api/jobs/${jobId}`,
+    'GET /api/jobs/{id}/logs': `/api/jobs/${jobId}/logs?sequence=0`,
+  };
+  const results: Record<string, LoadResult> = {};
+  for (const [name, route] of Object.entries(routes)) {
+    results[name] = await drive(
+      1000,
+      10,
+      () => ({ url: `${url}${route}`, init: { headers } }),
+      200,
+    );
+  }
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const rss = Number(
+    /^slipway_process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN,
+  );
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return { rssMb: rss / 2 ** 20, routes: results };
+}

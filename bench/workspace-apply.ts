@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { parseTaskManifest } from '../core/config/index.js';
+import {
+  createKubernetesRuntime,
+  loadKubeConfig,
+  renderObjects,
+} from '../core/runtime/kubernetes/index.js';
+import type { Workload } from '../core/runtime/types.js';
+import { renderWorkload } from '../core/tasks/render-workload.js';
+import { startKubeApiServer } from '../test/fakes/kube/index.js';
+import { temp } from './measure.js';
+
+const run = promisify(execFile);
+const TASKS = 500;
+
+function workloads(namespace: string): Workload[] {
+  return Array.from({ length: TASKS }, (_, i) => {
+    const text = JSON.stringify({
+      name: `task-${i}`,
+      type: 'deployment',
+      'image-destination': `registry.example.com/bench/task-${i}:1`,
+      replicas: 0,
+      env: [{ name: 'INDEX', value: String(i) }],
+    });
+    const parsed = parseTaskManifest(text, `tasks/task-${i}/manifest.json`);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    return renderWorkload(parsed.manifest, {
+      namespace,
+      checkoutDir: '/nowhere',
+      directory: `tasks/task-${i}`,
+      repository: 'bench',
+      commit: 'c'.repeat(40),
+      digest: `d${i}`,
+      labels: { 'slipway.dev/workspace': 'bench' },
+    });
+  });
+}
+
+/**
+ * A 500-task workspace applied by Slipway's Kubernetes runtime (server-side apply, concurrent)
+ * against `kubectl apply --server-side -f` of the same rendered objects, each to a fresh
+ * Kubernetes API test server. Seconds each.
+ */
+export async function workspaceApply(): Promise<{ ours: number; kubectl: number } | undefined> {
+  try {
+    await run('kubectl', ['version', '--client']);
+  } catch {
+    return undefined;
+  }
+  const oursKube = await startKubeApiServer();
+  const runtime = createKubernetesRuntime({
+    kubeConfig: loadKubeConfig({ path: oursKube.kubeconfigPath, inCluster: false }),
+  });
+  await runtime.start();
+  await runtime.ensureNamespace('bench');
+  const started = performance.now();
+  const outcomes = await runtime.apply(workloads('bench'));
+  const ours = (performance.now() - started) / 1000;
+  if (outcomes.filter((o) => o.action === 'created').length !== TASKS)
+    throw new Error('not all created');
+  await runtime.stop();
+  await oursKube.close();
+
+  const kubeKube = await startKubeApiServer();
+  const dir = temp();
+  const file = path.join(dir, 'objects.yaml');
+  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } };
+  const objects = [namespace, ...workloads('bench').flatMap((w) => renderObjects(w))];
+  writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+  const env = { ...process.env, HOME: dir };
+  const args = [
+    '--kubeconfig',
+    kubeKube.kubeconfigPath,
+    'apply',
+    '--server-side',
+    '--validate=false',
+    '-f',
+    file,
+  ];
+  const t0 = performance.now();
+  await run('kubectl', args, { env, maxBuffer: 64 * 1024 * 1024 });
+  const kubectl = (performance.now() - t0) / 1000;
+  await kubeKube.close();
+  return { ours, kubectl };
+}
