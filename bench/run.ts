@@ -16,6 +16,7 @@ import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import { silentLogger, systemClock } from '../core/types.js';
+import { LIMITS } from './limits.js';
 import { listen, median, temp } from './measure.js';
 import { memoryAtScale } from './memory-at-scale.js';
 import { webhookIngest } from './webhook-ingest.js';
@@ -257,6 +258,7 @@ async function main(): Promise<void> {
         `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(1)} ms | ${r.p99Ms < 20 ? 'met' : 'missed'} |`,
     ),
     '',
+    LIMITS,
   ];
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.md');
   writeFileSync(file, lines.join('\n'));
