@@ -23,11 +23,18 @@ export interface Fault {
   times?: number;
   /** End open and next matching watch streams abruptly, as a dropped connection does. */
   dropWatch?: boolean;
+  /**
+   * A set rate: only every `every`-th matching request is affected (5 = 20 % of them),
+   * deterministically, so a flaky API can be simulated for as long as `times` allows.
+   */
+  every?: number;
 }
 
 interface ActiveFault {
   fault: Fault;
   remaining: number;
+  /** Matching requests seen, for `every`. */
+  seen: number;
 }
 
 interface OpenWatch {
@@ -49,7 +56,7 @@ export class FaultInjector {
   private readonly watches = new Set<OpenWatch>();
 
   inject(fault: Fault): void {
-    const entry = { fault, remaining: fault.times ?? 1 };
+    const entry = { fault, remaining: fault.times ?? 1, seen: 0 };
     if (fault.dropWatch) {
       for (const watch of [...this.watches]) {
         if (entry.remaining > 0 && matches(fault, watch.method, watch.path)) {
@@ -75,6 +82,8 @@ export class FaultInjector {
         continue;
       if (entry.fault.status === undefined && entry.fault.delayMs === undefined) continue;
       if (status !== undefined && entry.fault.status !== undefined) continue;
+      entry.seen += 1;
+      if (entry.fault.every !== undefined && entry.seen % entry.fault.every !== 0) continue;
       entry.remaining -= 1;
       delayMs += entry.fault.delayMs ?? 0;
       if (entry.fault.status !== undefined) status = entry.fault.status;
