@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { helloJob, slowJob } from './fixtures/tasks.js';
 import { createRepo, git, manifest, type TestRepo } from './helpers/git.js';
-import { aboutRepository, deliver, examplePayload } from './helpers/github-webhooks.js';
+import {
+  aboutRepository,
+  deliver,
+  examplePayload,
+  githubAppEnv,
+} from './helpers/github-webhooks.js';
 import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
@@ -19,13 +24,7 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
   let dataDir: string;
   const marks = mkdtempSync(path.join(os.tmpdir(), 'slipway-marks-'));
 
-  const appEnv = () => ({
-    APP_ID: String(github.appId),
-    PRIVATE_KEY: github.privateKey,
-    WEBHOOK_SECRET: github.webhookSecret,
-    GHE_HOST: github.host,
-    GHE_PROTOCOL: 'http',
-  });
+  const appEnv = () => githubAppEnv(github);
 
   function push(after: string, ref = 'refs/heads/main'): Json {
     const payload = aboutRepository(

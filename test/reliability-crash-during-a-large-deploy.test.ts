@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
-import { aboutRepository, deliver, examplePayload } from './helpers/github-webhooks.js';
+import {
+  aboutRepository,
+  deliver,
+  examplePayload,
+  githubAppEnv,
+} from './helpers/github-webhooks.js';
 import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
@@ -42,11 +47,7 @@ describe(`crash: SIGKILL at a random point of a ${TASKS}-task deploy, ${TRIALS} 
       env: {
         SLIPWAY_RUNTIME: 'kubernetes',
         KUBECONFIG: kube.kubeconfigPath,
-        APP_ID: String(github.appId),
-        PRIVATE_KEY: github.privateKey,
-        WEBHOOK_SECRET: github.webhookSecret,
-        GHE_HOST: github.host,
-        GHE_PROTOCOL: 'http',
+        ...githubAppEnv(github),
         LOG_LEVEL: 'info',
       },
     });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { helloJob } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
-import { aboutRepository, examplePayload } from './helpers/github-webhooks.js';
+import { aboutRepository, examplePayload, githubAppEnv } from './helpers/github-webhooks.js';
 import { type ServerProcess, startServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
@@ -24,11 +24,7 @@ describe('load: 10,000 webhook deliveries, half of them forged or redelivered, w
     const installation = github.addInstallation('acme', ['acme/shop']).id;
     server = await startServer({
       env: {
-        APP_ID: String(github.appId),
-        PRIVATE_KEY: github.privateKey,
-        WEBHOOK_SECRET: github.webhookSecret,
-        GHE_HOST: github.host,
-        GHE_PROTOCOL: 'http',
+        ...githubAppEnv(github),
         LOG_LEVEL: 'info',
       },
     });

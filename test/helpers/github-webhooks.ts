@@ -79,3 +79,19 @@ export async function deliver(
   }
   return { id, status: response.status, json };
 }
+
+/** The environment that points a Slipway server's GitHub App at the GitHub API test server. */
+export function githubAppEnv(github: {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+  host: string;
+}): Record<string, string> {
+  return {
+    APP_ID: String(github.appId),
+    PRIVATE_KEY: github.privateKey,
+    WEBHOOK_SECRET: github.webhookSecret,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: 'http',
+  };
+}
