@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openApiViolation } from './openapi-check.js';
 import { eventually } from './wait.js';
 
 export { eventually } from './wait.js';
@@ -118,11 +119,22 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
-    api: (method, route, body, headers = {}) =>
-      request(`${url}${route}`, method, body, {
+    async api(method, route, body, headers = {}) {
+      const response = await request(`${url}${route}`, method, body, {
         authorization: `Bearer ${adminToken}`,
         ...headers,
-      }),
+      });
+      // Every answer the end-to-end tests see is checked against the OpenAPI document.
+      const violation = openApiViolation(
+        method,
+        `${url}${route}`,
+        response.status,
+        response.headers.get('content-type') ?? '',
+        response.text,
+      );
+      if (violation) throw new Error(`OpenAPI: ${violation}`);
+      return response;
+    },
   };
 }
 

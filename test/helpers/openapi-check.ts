@@ -1,0 +1,81 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { openApiDocument } from '../../app/http/openapi/index.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: the document is walked as plain JSON
+type Json = any;
+
+interface Template {
+  path: string;
+  pattern: RegExp;
+  params: number;
+}
+
+let state:
+  | { document: Json; ajv: Ajv2020; templates: Template[]; compiled: Map<string, ValidateFunction> }
+  | undefined;
+
+function load() {
+  if (state) return state;
+  const document = JSON.parse(JSON.stringify(openApiDocument())) as Json;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  ajv.addFormat('uri', (value: string) => URL.canParse(value));
+  ajv.addSchema({ $id: 'components', $defs: relink(document.components.schemas) });
+  const templates = Object.keys(document.paths).map((path) => ({
+    path,
+    pattern: new RegExp(
+      `^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`,
+    ),
+    params: (path.match(/\{/g) ?? []).length,
+  }));
+  state = { document, ajv, templates, compiled: new Map() };
+  return state;
+}
+
+function relink(schema: Json): Json {
+  return JSON.parse(
+    JSON.stringify(schema).replaceAll('"#/components/schemas/', '"components#/$defs/'),
+  );
+}
+
+/**
+ * What is wrong with a response by the OpenAPI document, or undefined when it is as documented:
+ * the operation must be documented, its status declared (a 5xx may fall to `default`) and its
+ * JSON body valid. The end-to-end tests' `server.api()` calls go through it.
+ */
+export function openApiViolation(
+  method: string,
+  url: string,
+  status: number,
+  contentType: string,
+  text: string,
+): string | undefined {
+  const { document, ajv, templates, compiled } = load();
+  const { pathname } = new URL(url);
+  const candidates = templates
+    .filter((t) => t.pattern.test(pathname) && document.paths[t.path]?.[method.toLowerCase()])
+    .sort((a, b) => a.params - b.params);
+  const template = candidates[0];
+  // An unknown route answering 404 is right; anything else it answers is a route to document.
+  if (!template) {
+    return status === 404 ? undefined : `${method} ${pathname} is not in the OpenAPI document`;
+  }
+  const operation = document.paths[template.path][method.toLowerCase()];
+  const declared =
+    operation.responses[String(status)] ??
+    (status >= 500 ? operation.responses.default : undefined);
+  if (!declared)
+    return `${method} ${template.path} answered ${status}, which the document does not declare`;
+  const type = contentType.split(';')[0]?.trim() ?? '';
+  if (type !== 'application/json' || text === '') return undefined;
+  const media = declared.content?.[type];
+  if (!media) return `${method} ${template.path} ${status} is not documented as ${type}`;
+  const key = `${template.path} ${method} ${status}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile(relink(media.schema));
+    compiled.set(key, validate);
+  }
+  if (validate(JSON.parse(text))) return undefined;
+  return `${method} ${pathname} ${status} does not match the document: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`;
+}
