@@ -202,18 +202,22 @@ export class WorkerPool {
           this.finish(job.id, { commitId });
         },
       });
-      log.close();
       if (controller.signal.aborted) {
+        log.close();
         this.afterAbort(job, controller.signal.reason as AbortReason, timeoutMs);
         return;
       }
       const now = clock.now();
-      this.finish(job.id, {
-        status: 'COMPLETE',
-        exitCode: 0,
-        endTime: isoTime(now),
-        result: outcome?.result ?? null,
-        message: outcome?.message ?? null,
+      // The last lines and the status in one commit: a reader who sees COMPLETE sees them all.
+      store.transaction(() => {
+        log.close();
+        this.finish(job.id, {
+          status: 'COMPLETE',
+          exitCode: 0,
+          endTime: isoTime(now),
+          result: outcome?.result ?? null,
+          message: outcome?.message ?? null,
+        });
       });
       logger.info({ ms: now - Date.parse(job.startTime ?? job.created) }, 'job complete');
     } catch (error) {
