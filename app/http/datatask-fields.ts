@@ -81,9 +81,42 @@ export async function readFields(c: Context): Promise<Record<string, unknown>> {
   );
 }
 
-/** Reads the body and validates the fields a route takes; any other field is an error naming it. */
-export async function readBody<S extends z.ZodRawShape>(c: Context, shape: S) {
-  return parseWith(z.strictObject(shape), await readFields(c), 'request body');
+/**
+ * The bodies the DataTask routes take, one schema each: the handlers validate with them and the
+ * OpenAPI document describes them. Any other field is an error naming it.
+ */
+export const bodies = {
+  branch: z.strictObject({ branch: fields.branch }),
+  branchSchedule: z.strictObject({ branch: fields.branch, schedule: fields.schedule }),
+  taskDeploy: z.strictObject({
+    namespace: fields.namespace,
+    name: fields.name,
+    branch: fields.branch,
+    schedule: fields.schedule,
+  }),
+  taskWithConfiguration: z.strictObject({
+    namespace: fields.namespace,
+    configuration: fields.configuration,
+    template_path: fields.templatePath.optional(),
+    deployment: fields.repository,
+    repository: fields.repository,
+    directory: fields.directory,
+    branch: fields.branch,
+    name: fields.name,
+  }),
+  template: z.strictObject({ template_path: fields.templatePath }),
+  pipelineRun: z.strictObject({ namespace: fields.namespace, branch: fields.branch }),
+  pipelineWithConfiguration: z.strictObject({
+    namespace: fields.namespace,
+    configuration: fields.configuration,
+    name: fields.name,
+    branch: fields.branch,
+  }),
+};
+
+/** Reads the body (JSON or a form) and validates it with one of `bodies`. */
+export async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  return parseWith(schema, await readFields(c), 'request body');
 }
 
 /** A path parameter checked against the rule for what it names. */

@@ -6,7 +6,7 @@ import type { PipelineRunRecord } from '../../core/pipelines/index.js';
 import type { WorkloadKind } from '../../core/runtime/types.js';
 import type { Logger } from '../../core/types.js';
 import { type AuthVariables, identityOf } from './auth.js';
-import { DEFAULT_BRANCH, fields, pathName, readBody, requireCaller } from './datatask-fields.js';
+import { bodies, DEFAULT_BRANCH, pathName, readBody, requireCaller } from './datatask-fields.js';
 import { reasonPhrase, toHttpFailure } from './errors.js';
 
 export interface DataTaskOptions {
@@ -139,17 +139,12 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
   app.post('/v1/task/elaborate/deployinas/:repository/:directory/:namespace/:name', async (c) => {
     const namespace = pathName(c, 'namespace', 'a namespace');
     const name = pathName(c, 'name');
-    const body = await readBody(c, { branch: fields.branch, schedule: fields.schedule });
+    const body = await readBody(c, bodies.branchSchedule);
     return deploy(c, { namespace, name, ...body });
   });
   /** Deploy with `namespace`, `name`, `branch` and `schedule` in the body. */
   app.post('/v2/task/elaborate/deploy/:repository/:directory', async (c) => {
-    const body = await readBody(c, {
-      namespace: fields.namespace,
-      name: fields.name,
-      branch: fields.branch,
-      schedule: fields.schedule,
-    });
+    const body = await readBody(c, bodies.taskDeploy);
     return deploy(c, body);
   });
   /**
@@ -160,16 +155,7 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
    */
   app.post('/v2/task/deploy/with-configuration', async (c) => {
     const identity = await requireCaller(c);
-    const body = await readBody(c, {
-      namespace: fields.namespace,
-      configuration: fields.configuration,
-      template_path: fields.templatePath.optional(),
-      deployment: fields.repository,
-      repository: fields.repository,
-      directory: fields.directory,
-      branch: fields.branch,
-      name: fields.name,
-    });
+    const body = await readBody(c, bodies.taskWithConfiguration);
     const fromPattern = body.template_path
       ? await patternSource(body.template_path, body.deployment)
       : null;
@@ -217,7 +203,7 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
   for (const unit of ['task', 'pipeline'] as const) {
     /** Load a manifest.json (pipeline.json) from git: `{work_id}` to poll. */
     app.post(`/v2/${unit}/load/configuration/from-git/:repository/:directory`, async (c) => {
-      const body = await readBody(c, { branch: fields.branch });
+      const body = await readBody(c, bodies.branch);
       const identity = await identityOf(c);
       const job = engine.tasks.loadConfiguration(
         {
@@ -236,7 +222,7 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
     );
     /** The template file `template_path` of SLIPWAY_TEMPLATES_DIR. */
     app.post(`/v2/${unit}/get/template`, async (c) => {
-      const body = await readBody(c, { template_path: fields.templatePath });
+      const body = await readBody(c, bodies.template);
       const template = await templates.read(body.template_path, unit);
       return c.json(template.content);
     });
@@ -273,24 +259,19 @@ function pipelineRoutes(app: App, { engine }: DataTaskOptions): void {
   app.post('/v1/pipeline/elaborate/runinas/:repository/:directory/:namespace/:name', async (c) => {
     const namespace = pathName(c, 'namespace', 'a namespace');
     const name = pathName(c, 'name');
-    const body = await readBody(c, { branch: fields.branch });
+    const body = await readBody(c, bodies.branch);
     return run(c, { namespace, name, ...body });
   });
   /** Run with `namespace` and `branch` in the body. */
   app.post('/v2/pipeline/elaborate/run/:repository/:directory/:name', async (c) => {
     const name = pathName(c, 'name');
-    const body = await readBody(c, { namespace: fields.namespace, branch: fields.branch });
+    const body = await readBody(c, bodies.pipelineRun);
     return run(c, { name, ...body });
   });
   /** Run the pipeline.json given as `configuration` in `namespace`. */
   app.post('/v2/pipeline/run/with-configuration', async (c) => {
     const identity = await requireCaller(c);
-    const body = await readBody(c, {
-      namespace: fields.namespace,
-      configuration: fields.configuration,
-      name: fields.name,
-      branch: fields.branch,
-    });
+    const body = await readBody(c, bodies.pipelineWithConfiguration);
     if (body.configuration === undefined)
       throw new SlipwayError(
         'BAD_REQUEST',
