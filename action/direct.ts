@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../core/engine.js';
+import { followJob, type JobSource, type LogSink } from '../core/jobs/follow-job.js';
 import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { createMemoryStore } from '../core/store/memory.js';
 import { silentLogger, systemClock } from '../core/types.js';
-import { followJob, type JobSource, type LogSink } from './follow-job.js';
 import type { Settings } from './inputs.js';
 import { jobOutcome, type Outcome } from './outcome.js';
 

@@ -1,4 +1,4 @@
-import type { JobView } from './follow-job.js';
+import type { JobView } from '../core/jobs/follow-job.js';
 
 /** How a command ended: the outputs, the rows of the job summary, and whether the step fails. */
 export interface Outcome {
@@ -25,7 +25,8 @@ interface Ref {
 export function jobOutcome(job: JobView, url: string, what: string, timedOut: boolean): Outcome {
   const result = (job.result ?? {}) as Record<string, unknown>;
   const rows: string[][] = [];
-  const took = duration(job) ? `took ${duration(job)}` : '';
+  const seconds = duration(job);
+  const took = seconds ? `took ${seconds}` : '';
   for (const action of ['created', 'changed', 'pruned', 'unchanged'] as const) {
     const refs = result[action];
     if (!Array.isArray(refs)) continue;

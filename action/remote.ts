@@ -1,4 +1,5 @@
-import { followJob, type JobSource, type JobView, type LogSink } from './follow-job.js';
+import { followJob, type JobSource, type JobView, type LogSink } from '../core/jobs/follow-job.js';
+import { ENDED_DEPLOYMENT_STATUSES } from '../core/rollouts/model.js';
 import type { Settings } from './inputs.js';
 import { jobOutcome, type Outcome } from './outcome.js';
 import { RemoteClient, RemoteError } from './remote-client.js';
@@ -138,50 +139,43 @@ async function runRelease(
   let printed = 0;
   for (;;) {
     const d = (await client.request('GET', `/deployment/${id}?include_messages=true`)).body;
-    const messages = (d.messages ?? []) as Array<{ date: string; message: string }>;
+    const messages = (d.messages ?? []) as Array<{ date: string; message: string; level: string }>;
     for (const m of messages.slice(printed)) sink.info(`${m.date} ${m.message}`);
     printed = messages.length;
     const data = d.strategy_data ?? {};
-    const settled = data.switched_traffic === data.desired_switched_traffic;
-    const url = (await client.request('GET', `/scope/${settings.scope}`)).body.address ?? '';
-    const rows = [
-      [
-        'deployment',
-        String(id),
-        `${d.status}, ${data.switched_traffic ?? 0} % of traffic on the new release`,
-        `${data.healthy_instances ?? 0}/${data.amount_instances_to_wait ?? 0} instances healthy`,
-      ],
-    ];
-    const summary = `deployment ${id} ${d.status}, ${data.switched_traffic ?? 0} % of traffic on the new release`;
-    if (
+    const reached =
       wanted.includes(d.status) &&
-      settled &&
-      (traffic === undefined || data.switched_traffic === traffic)
-    ) {
-      return { ...base, status: d.status, url, summary, rows };
+      data.switched_traffic === data.desired_switched_traffic &&
+      (traffic === undefined || data.switched_traffic === traffic);
+    const ended = (ENDED_DEPLOYMENT_STATUSES as readonly string[]).includes(d.status);
+    if (!reached && !ended && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
     }
-    if (['failed', 'cancelled', 'rolled_back', 'finalized', 'deleted'].includes(d.status)) {
-      const error = (d.messages ?? []).filter((m: { level: string }) => m.level === 'error').at(-1);
-      return {
-        ...base,
-        status: d.status,
-        url,
-        summary,
-        rows,
-        failure: `deployment ${id} ended ${d.status}${error ? `: ${error.message}` : ''}`,
-      };
-    }
-    if (Date.now() >= deadline) {
-      return {
-        ...base,
-        status: d.status,
-        url,
-        summary,
-        rows,
-        failure: `deployment ${id} is still ${d.status} after the timeout`,
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const error = messages.filter((m) => m.level === 'error').at(-1);
+    const share = `${data.switched_traffic ?? 0} % of traffic on the new release`;
+    return {
+      ...base,
+      status: d.status,
+      // Where the scope serves its traffic.
+      url: (await client.request('GET', `/scope/${settings.scope}`)).body.address ?? '',
+      summary: `deployment ${id} ${d.status}, ${share}`,
+      rows: [
+        [
+          'deployment',
+          String(id),
+          `${d.status}, ${share}`,
+          `${data.healthy_instances ?? 0}/${data.amount_instances_to_wait ?? 0} instances healthy`,
+        ],
+      ],
+      ...(reached
+        ? {}
+        : {
+            failure: ended
+              ? `deployment ${id} ended ${d.status}${error ? `: ${error.message}` : ''}`
+              : `deployment ${id} is still ${d.status} after the timeout`,
+          }),
+    };
   }
 }
 

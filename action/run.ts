@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
+import type { LogSink } from '../core/jobs/follow-job.js';
 import { runDirect } from './direct.js';
-import type { LogSink } from './follow-job.js';
 import { InputError, parseInputs, type Settings } from './inputs.js';
 import type { Outcome } from './outcome.js';
 import { runRemote } from './remote.js';

@@ -1,8 +1,7 @@
+import { followJob, type JobSource, type JobView } from '../../core/jobs/index.js';
+import type { ApiClient } from './api-client.js';
 import type { CommandContext } from './commands.js';
 import { UsageError } from './parse-args.js';
-
-const ENDED = ['COMPLETE', 'ERROR', 'STOPPED'];
-const POLL_MS = 500;
 
 /**
  * `slipway jobs logs`: prints a job's log lines from `--sequence` on. With `--follow` it keeps
@@ -20,33 +19,48 @@ export async function followJobLogs({
   if (from !== undefined && (typeof from !== 'string' || !/^\d+$/.test(from))) {
     throw new UsageError(`--sequence is "${String(from)}"; expected a line number (0 or more)`);
   }
-  let sequence = Number(from ?? 0);
-  const follow = options.get('follow') === true;
-  const path = `/api/jobs/${encodeURIComponent(id ?? '')}`;
-  for (;;) {
-    // Read the status before the lines: lines written before the job ended are then all seen.
-    const status = follow ? String(((await client.request('GET', path)).body as Job).status) : '';
-    for (;;) {
-      const answer = await client.request('GET', `${path}/logs`, {
+  const source = jobSource(client);
+  const jobId = id ?? '';
+  const first = Number(from ?? 0);
+  if (options.get('follow') !== true) {
+    for (let sequence = first; ; ) {
+      const { lines, next } = await source.logs(jobId, sequence);
+      for (const line of lines) print(line);
+      if (lines.length === 0 || next === sequence) return 0;
+      sequence = next;
+    }
+  }
+  const sink = { info: print, startGroup: () => {}, endGroup: () => {} };
+  const { job } = await followJob(source, jobId, sink, {
+    timeoutMs: Number.POSITIVE_INFINITY,
+    pollMs: 500,
+    from: first,
+  });
+  if (job.status === 'COMPLETE') return 0;
+  note(`job ${id} ended ${job.status}${job.message ? `: ${job.message}` : ''}`);
+  return 1;
+}
+
+/** The server's view of a job and its log. */
+function jobSource(client: ApiClient): JobSource {
+  const path = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
+  return {
+    async job(id) {
+      return (await client.request('GET', path(id))).body as JobView;
+    },
+    async logs(id, sequence) {
+      const answer = await client.request('GET', `${path(id)}/logs`, {
         query: { sequence: String(sequence) },
         accept: 'text/plain',
       });
-      if (answer.status === 204 || typeof answer.body !== 'string') break;
-      print(answer.body.replace(/\n$/, ''));
-      sequence = Number(answer.headers.get('x-next-sequence') ?? sequence);
-    }
-    if (!follow) return 0;
-    if (ENDED.includes(status)) {
-      const job = (await client.request('GET', path)).body as Job;
-      if (job.status === 'COMPLETE') return 0;
-      note(`job ${id} ended ${job.status}${job.message ? `: ${job.message}` : ''}`);
-      return 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-interface Job {
-  status: string;
-  message?: string;
+      if (answer.status === 204 || typeof answer.body !== 'string') {
+        return { lines: [], next: sequence };
+      }
+      const lines = answer.body.replace(/\n$/, '').split('\n');
+      return {
+        lines,
+        next: Number(answer.headers.get('x-next-sequence') ?? sequence + lines.length),
+      };
+    },
+  };
 }

@@ -1,4 +1,10 @@
 export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+export {
+  followJob,
+  type JobSource,
+  type JobView,
+  type LogSink,
+} from './follow-job.js';
 export { JobLog } from './job-log.js';
 export { type JobChangeListener, observeJobChanges } from './observe-job-changes.js';
 export {

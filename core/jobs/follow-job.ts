@@ -1,4 +1,6 @@
-/** A job as the Action reads it, from the server or from the in-runner engine. */
+import { TERMINAL_JOB_STATUSES } from '../types.js';
+
+/** A job as a client reads it: from a server's REST API, or from an engine in the same process. */
 export interface JobView {
   id: string;
   type: string;
@@ -22,22 +24,23 @@ export interface LogSink {
   endGroup(): void;
 }
 
-const ENDED = ['COMPLETE', 'ERROR', 'STOPPED'];
+const ENDED: readonly string[] = TERMINAL_JOB_STATUSES;
 
 /**
- * Prints a job's log into the step log as it grows, a group per task (lines a task wrote are
- * `[task] ...`), until the job has ended and every line is out. Resolves with the job as it
+ * Prints a job's log as it grows, a group per task (lines a task wrote are `[task] ...`; a sink
+ * without groups ignores them), until the job has ended and every line is out. The Action and
+ * the `slipway` CLI both follow jobs with it. Resolves with the job as it
  * ended, or with `timedOut` and the job as it was when `timeoutMs` passed.
  */
 export async function followJob(
   source: JobSource,
   id: string,
   sink: LogSink,
-  options: { timeoutMs: number; pollMs?: number },
+  options: { timeoutMs: number; pollMs?: number; from?: number },
 ): Promise<{ job: JobView; timedOut: boolean }> {
   const deadline = Date.now() + options.timeoutMs;
   const printer = new GroupedPrinter(sink);
-  let sequence = 0;
+  let sequence = options.from ?? 0;
   try {
     for (;;) {
       // The status first: lines written before the job ended are then all read below.
