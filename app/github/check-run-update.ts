@@ -59,7 +59,8 @@ export function checkRunUpdate(
   job: Job,
   status: JobStatus,
   origin: GitHubOrigin,
-  logs: JobLogLine[],
+  /** The job's log; read only for a completed check run, the one that shows its tail. */
+  logs: () => JobLogLine[],
   secrets: readonly string[],
 ): CheckRunUpdate {
   const plan = origin.kind === 'plan';
@@ -84,7 +85,7 @@ export function checkRunUpdate(
     });
   }
   const result = (job.result ?? {}) as DeployResult;
-  const text = logTail(logs, secrets);
+  const text = logTail(logs(), secrets);
   const completedAt = job.endTime ?? new Date().toISOString();
   if (status === 'COMPLETE') {
     return plain({

@@ -170,13 +170,12 @@ export class OutboxSender {
   ) {
     const { store } = this.options;
     const [owner, repo] = origin.repository.split('/');
-    const logs = store.readJobLogs(job.id, 0, 100_000);
     const workspace = job.workspaceId ? store.getWorkspace(job.workspaceId) : undefined;
     const update = checkRunUpdate(
       job,
       status,
       origin,
-      logs,
+      () => store.readJobLogs(job.id, 0, 100_000),
       workspace ? [workspace.deploymentSecret] : [],
     );
     const report = this.report(job.id);
