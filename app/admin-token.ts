@@ -10,13 +10,18 @@ export interface AdminToken {
   generated: boolean;
 }
 
+/** Where the generated admin token is kept in a data directory. */
+export function adminTokenFile(dataDir: string): string {
+  return path.join(dataDir, 'admin-token');
+}
+
 /**
  * The admin token: SLIPWAY_ADMIN_TOKEN when set, else `$SLIPWAY_DATA_DIR/admin-token`, generated
  * (mode 0600) on the first start. The caller prints where it is, never the token itself.
  */
 export function loadAdminToken(dataDir: string, fromEnv: string | undefined): AdminToken {
   if (fromEnv) return { token: fromEnv, file: null, generated: false };
-  const file = path.join(dataDir, 'admin-token');
+  const file = adminTokenFile(dataDir);
   if (existsSync(file)) {
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= 16) return { token, file, generated: false };

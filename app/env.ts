@@ -43,6 +43,9 @@ const cidrList = z
     }
   });
 
+/** Where Slipway keeps its database, caches and admin token unless SLIPWAY_DATA_DIR says. */
+export const DEFAULT_DATA_DIR = './.slipway';
+
 /** The environment Slipway reads (DESIGN.md section 2), and nothing else. */
 const envSchema = z.object({
   PORT: port('PORT').default(3000),
@@ -51,7 +54,7 @@ const envSchema = z.object({
       error: 'expected an IP address to bind (e.g. 127.0.0.1 or 0.0.0.0)',
     })
     .default('127.0.0.1'),
-  SLIPWAY_DATA_DIR: nonEmpty.default('./.slipway'),
+  SLIPWAY_DATA_DIR: nonEmpty.default(DEFAULT_DATA_DIR),
   SLIPWAY_ADMIN_TOKEN: z
     .string()
     .min(16, { error: 'expected at least 16 characters (use a long random token)' })

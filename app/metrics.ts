@@ -1,6 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../core/store/types.js';
-import { type Clock, JOB_STATUSES, JOB_TYPES, type Job } from '../core/types.js';
+import {
+  type Clock,
+  JOB_STATUSES,
+  JOB_TYPES,
+  type Job,
+  TERMINAL_JOB_STATUSES,
+} from '../core/types.js';
 
 /** Slipway's Prometheus metrics (`GET /metrics`), one registry per process. */
 export interface Metrics {
@@ -91,7 +97,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     webhooks,
     runtimeErrors,
     jobChanged(job) {
-      if (!['COMPLETE', 'ERROR', 'STOPPED'].includes(job.status) || !job.startTime) return;
+      if (!TERMINAL_JOB_STATUSES.includes(job.status) || !job.startTime) return;
       const end = job.endTime ? Date.parse(job.endTime) : clock.now();
       durations.observe(
         { type: job.type, status: job.status },

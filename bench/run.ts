@@ -17,14 +17,14 @@ import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import { silentLogger, systemClock } from '../core/types.js';
 import { LIMITS } from './limits.js';
-import { listen, median, temp } from './measure.js';
+import { drive, listen, median, temp } from './measure.js';
 import { memoryAtScale } from './memory-at-scale.js';
 import { webhookIngest } from './webhook-ingest.js';
 import { workspaceApply } from './workspace-apply.js';
 
 const ROUNDS = 3;
 const QUEUE_JOBS = 3000;
-const READ_SECONDS = 3;
+const READS = 8000;
 const READ_CONCURRENCY = 32;
 
 /** No-op jobs per second through enqueue -> claim -> complete, on SQLite. */
@@ -99,23 +99,6 @@ function bareSqliteThroughput(): number {
   return QUEUE_JOBS / seconds;
 }
 
-/** Requests per second of GET `url` with `READ_CONCURRENCY` clients for `READ_SECONDS`. */
-async function load(url: string, headers: Record<string, string>): Promise<number> {
-  const deadline = performance.now() + READ_SECONDS * 1000;
-  let count = 0;
-  await Promise.all(
-    Array.from({ length: READ_CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const response = await fetch(url, { headers });
-        if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
-        await response.arrayBuffer();
-        count += 1;
-      }
-    }),
-  );
-  return count / READ_SECONDS;
-}
-
 /** `GET /api/jobs/{id}` of the real app against a bare Hono route returning the same JSON. */
 async function restReads(): Promise<{ ours: number; floor: number }> {
   const dir = temp();
@@ -149,9 +132,11 @@ async function restReads(): Promise<{ ours: number; floor: number }> {
   bare.get('/api/jobs/:id', (c) => c.json(body));
   const floor = await listen(bare.fetch);
   const headers = { authorization: `Bearer ${adminToken}` };
+  const get = (url: string) => () => ({ url, init: { headers } });
+  const reads = (url: string) => drive(READS, READ_CONCURRENCY, get(url), 200);
   const result = {
-    ours: await load(`${ours.url}/api/jobs/${job.id}`, headers),
-    floor: await load(`${floor.url}/api/jobs/${job.id}`, headers),
+    ours: (await reads(`${ours.url}/api/jobs/${job.id}`)).perSecond,
+    floor: (await reads(`${floor.url}/api/jobs/${job.id}`)).perSecond,
   };
   ours.close();
   floor.close();

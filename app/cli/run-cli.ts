@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { adminTokenFile } from '../admin-token.js';
+import { DEFAULT_DATA_DIR } from '../env.js';
 import { ApiError, createApiClient, UnreachableError } from './api-client.js';
 import { COMMANDS, type Command } from './commands.js';
 import { parseArgs, UsageError } from './parse-args.js';
@@ -186,7 +188,7 @@ function tokenFromEnv(url: string, io: CliIo): string | undefined {
   if (io.env.SLIPWAY_TOKEN) return io.env.SLIPWAY_TOKEN;
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return undefined;
-  const file = path.resolve(io.cwd, io.env.SLIPWAY_DATA_DIR ?? '.slipway', 'admin-token');
+  const file = adminTokenFile(path.resolve(io.cwd, io.env.SLIPWAY_DATA_DIR ?? DEFAULT_DATA_DIR));
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
