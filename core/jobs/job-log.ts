@@ -38,13 +38,35 @@ export class JobLog {
 
   /** Writes what is pending now. */
   flush(): void {
+    this.append(this.drain());
+  }
+
+  /**
+   * Hands over what is pending, for a caller that writes it with `append` in a transaction of
+   * its own (and may have to run that transaction again). `restore` puts the lines back when
+   * that transaction failed.
+   */
+  take(): NewLogLine[] {
+    return this.drain();
+  }
+
+  restore(lines: NewLogLine[]): void {
+    this.pending = [...lines, ...this.pending];
+  }
+
+  private drain(): NewLogLine[] {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.pending.length === 0) return;
     const lines = this.pending;
     this.pending = [];
+    return lines;
+  }
+
+  /** Writes `lines` (from `take`) now. */
+  append(lines: NewLogLine[]): void {
+    if (lines.length === 0) return;
     try {
       this.store.appendJobLogs(this.jobId, lines);
     } catch (error) {

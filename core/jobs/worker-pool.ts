@@ -71,6 +71,11 @@ export class WorkerPool {
   private loop: Promise<void> | undefined;
   private lastSweep = 0;
   private readonly unsubscribe: Array<() => void> = [];
+  private pendingCommits: Array<{
+    write: () => void;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.leaseMs = options.leaseMs ?? 30_000;
@@ -130,17 +135,26 @@ export class WorkerPool {
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
       if (this.clockNow() - this.lastSweep >= LEASE_SWEEP_MS) this.requeueOrphans('expired');
-      let claimed = false;
-      if (this.running.size < this.options.workers) {
-        const now = this.clockNow();
-        const job = this.options.store.claimJob(this.options.owner, now, now + this.leaseMs);
-        if (job) {
-          claimed = true;
-          this.launch(job);
-        }
-      }
-      if (!claimed) await this.idle();
+      const claimed = this.claim(this.options.workers - this.running.size);
+      for (const job of claimed) this.launch(job);
+      if (claimed.length === 0) await this.idle();
     }
+  }
+
+  /** Up to `free` jobs, claimed in one commit: a burst of queued jobs costs one write each. */
+  private claim(free: number): Job[] {
+    if (free <= 0) return [];
+    const { store, owner } = this.options;
+    const now = this.clockNow();
+    return store.transaction(() => {
+      const claimed: Job[] = [];
+      while (claimed.length < free) {
+        const job = store.claimJob(owner, now, now + this.leaseMs);
+        if (!job) break;
+        claimed.push(job);
+      }
+      return claimed;
+    });
   }
 
   private idle(): Promise<void> {
@@ -209,16 +223,22 @@ export class WorkerPool {
       }
       const now = clock.now();
       // The last lines and the status in one commit: a reader who sees COMPLETE sees them all.
-      store.transaction(() => {
-        log.close();
-        this.finish(job.id, {
-          status: 'COMPLETE',
-          exitCode: 0,
-          endTime: isoTime(now),
-          result: outcome?.result ?? null,
-          message: outcome?.message ?? null,
+      const lines = log.take();
+      try {
+        await this.commitSoon(() => {
+          log.append(lines);
+          this.finish(job.id, {
+            status: 'COMPLETE',
+            exitCode: 0,
+            endTime: isoTime(now),
+            result: outcome?.result ?? null,
+            message: outcome?.message ?? null,
+          });
         });
-      });
+      } catch (error) {
+        log.restore(lines);
+        throw error;
+      }
       logger.info({ ms: now - Date.parse(job.startTime ?? job.created) }, 'job complete');
     } catch (error) {
       if (controller.signal.aborted) {
@@ -231,6 +251,38 @@ export class WorkerPool {
       clearInterval(heartbeat);
       clearTimeout(timeout);
       log.close();
+    }
+  }
+
+  /**
+   * Runs `write` in a transaction shared with the other jobs that end in the same turn of the
+   * event loop: a burst of short jobs costs one commit, not one each. A write that throws is
+   * run again alone, so it cannot take the others down with it.
+   */
+  private commitSoon(write: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingCommits.push({ write, resolve, reject });
+      if (this.pendingCommits.length === 1) setImmediate(() => this.commitPending());
+    });
+  }
+
+  private commitPending(): void {
+    const batch = this.pendingCommits;
+    this.pendingCommits = [];
+    try {
+      this.options.store.transaction(() => {
+        for (const entry of batch) entry.write();
+      });
+      for (const entry of batch) entry.resolve();
+    } catch {
+      for (const entry of batch) {
+        try {
+          this.options.store.transaction(entry.write);
+          entry.resolve();
+        } catch (error) {
+          entry.reject(error);
+        }
+      }
     }
   }
 
