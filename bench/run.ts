@@ -150,6 +150,9 @@ async function restReads(): Promise<{ ours: number; floor: number }> {
   const headers = { authorization: `Bearer ${adminToken}` };
   const get = (url: string) => () => ({ url, init: { headers } });
   const reads = (url: string) => drive(READS, READ_CONCURRENCY, get(url), 200);
+  // Both servers warm up (JIT, connection pools) before either is measured.
+  await drive(READS / 4, READ_CONCURRENCY, get(`${ours.url}/api/jobs/${job.id}`), 200);
+  await drive(READS / 4, READ_CONCURRENCY, get(`${floor.url}/api/jobs/${job.id}`), 200);
   const result = {
     ours: (await reads(`${ours.url}/api/jobs/${job.id}`)).perSecond,
     floor: (await reads(`${floor.url}/api/jobs/${job.id}`)).perSecond,

@@ -9,9 +9,10 @@ export function baseUrl(c: Context<{ Variables: AuthVariables }>): string {
   const url = new URL(c.req.url);
   let protocol = url.protocol.slice(0, -1);
   let host = url.host;
-  if (c.get('auth')?.isTrustedPeer(peerAddress(c))) {
-    const forwardedProto = firstValue(c.req.header('x-forwarded-proto'))?.toLowerCase();
-    const forwardedHost = firstValue(c.req.header('x-forwarded-host'));
+  const forwardedProto = firstValue(c.req.header('x-forwarded-proto'))?.toLowerCase();
+  const forwardedHost = firstValue(c.req.header('x-forwarded-host'));
+  // The peer is only looked up when it asks for something: that costs more than the rest.
+  if ((forwardedProto || forwardedHost) && c.get('auth')?.isTrustedPeer(peerAddress(c))) {
     if (forwardedProto === 'http' || forwardedProto === 'https') protocol = forwardedProto;
     if (forwardedHost && /^[A-Za-z0-9.\-:[\]]+$/.test(forwardedHost)) host = forwardedHost;
   }

@@ -36,6 +36,8 @@ export interface HttpAppOptions {
   metrics?: Metrics;
 }
 
+const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** GitHub's own limit on webhook payloads. */
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
@@ -76,17 +78,17 @@ export function createHttpApp({
     if (c.res.status >= 500) logger.error(entry, 'request failed');
     else logger.info(entry, 'request');
   });
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        springError(c, {
-          status: 413,
-          message: `request body is larger than ${MAX_BODY_BYTES} bytes`,
-          problems: [],
-        }),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      springError(c, {
+        status: 413,
+        message: `request body is larger than ${MAX_BODY_BYTES} bytes`,
+        problems: [],
+      }),
+  });
+  // Reads carry no body and none is read; asking for one would build a whole fetch Request.
+  app.use((c, next) => (BODYLESS.has(c.req.method) ? next() : limitBody(c, next)));
   app.use(auth.middleware);
 
   /** Liveness: the process answers. */

@@ -256,9 +256,15 @@ export function toToken(row: unknown): ApiToken | undefined {
   return fromRow<ApiToken>(row, TOKEN_COLUMNS);
 }
 
+/** A job's columns under its field names: rows read with it are jobs but for the JSON columns. */
+export const JOB_SELECT = Object.entries(JOB_COLUMNS)
+  .map(([field, column]) => (field === column ? column : `${column} AS ${field}`))
+  .join(', ');
+
+/** A row read with JOB_SELECT as a job. */
 export function toJob(row: unknown): Job | undefined {
-  const job = fromRow<Job>(row, JOB_COLUMNS);
-  if (!job) return undefined;
+  if (!row) return undefined;
+  const job = row as Job;
   job.params = JSON.parse(job.params as unknown as string);
   if (job.result !== null) job.result = JSON.parse(job.result as unknown as string);
   return job;

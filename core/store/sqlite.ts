@@ -6,6 +6,7 @@ import {
   assignments,
   insertSql,
   JOB_COLUMNS,
+  JOB_SELECT,
   jobParams,
   jobWhere,
   keysExcept,
@@ -89,8 +90,8 @@ function sqliteStore(db: Database.Database): Store {
   const countWorkspaces = prepared('SELECT COUNT(*) AS n FROM workspaces');
   const deleteWorkspace = prepared('DELETE FROM workspaces WHERE id = ?');
   const insertJob = prepared(insertSql('jobs', JOB_COLUMNS));
-  const getJob = prepared('SELECT * FROM jobs WHERE id = ?');
-  const findJobByDelivery = prepared('SELECT * FROM jobs WHERE delivery_id = ?');
+  const getJob = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE id = ?`);
+  const findJobByDelivery = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE delivery_id = ?`);
   const deleteJob = prepared('DELETE FROM jobs WHERE id = ?');
   const claimJob = prepared(
     `UPDATE jobs SET status = 'RUNNING', lease_owner = @owner, lease_expires = @leaseExpires,
@@ -101,7 +102,7 @@ function sqliteStore(db: Database.Database): Store {
          AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'RUNNING' AND r.target = q.target)
        ORDER BY q.created, q.rowid
        LIMIT 1)
-     RETURNING *`,
+     RETURNING ${JOB_SELECT}`,
   );
   const logState = prepared(
     `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = @jobId) AS present,
@@ -216,9 +217,13 @@ function sqliteStore(db: Database.Database): Store {
         column: 'created',
         direction: 'DESC',
       };
+      // The page's rows are found in the index alone, then read: a deep page skips index
+      // entries, not whole rows.
+      const sort = `ORDER BY ${order.column} ${order.direction}, rowid ${order.direction}`;
       const rows = prepared(
-        `SELECT * FROM jobs ${where} ORDER BY ${order.column} ${order.direction}, rowid ${order.direction}
-         LIMIT @limit OFFSET @offset`,
+        `SELECT ${JOB_SELECT} FROM jobs WHERE rowid IN (
+           SELECT rowid FROM jobs ${where} ${sort} LIMIT @limit OFFSET @offset)
+         ${sort}`,
       ).all({ ...params, ...limits(page) }) as Row[];
       const { n } = prepared(`SELECT COUNT(*) AS n FROM jobs ${where}`).get(params) as {
         n: number;
@@ -241,7 +246,7 @@ function sqliteStore(db: Database.Database): Store {
       }
       // A patch with nothing to change still answers whether the expectation holds.
       const sets = fields.length > 0 ? assignments(JOB_COLUMNS, fields) : 'id = id';
-      const sql = `UPDATE jobs SET ${sets} WHERE ${conditions.join(' AND ')} RETURNING *`;
+      const sql = `UPDATE jobs SET ${sets} WHERE ${conditions.join(' AND ')} RETURNING ${JOB_SELECT}`;
       try {
         return toJob(prepared(sql).get(params));
       } catch (error) {
