@@ -1,4 +1,5 @@
 import { errorMessage, isSlipwayError } from '../errors.js';
+import { GroupCommit } from '../store/group-commit.js';
 import type { JobPatch, Store } from '../store/types.js';
 import { type Clock, isoTime, type Job, type JobType, type Logger } from '../types.js';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
@@ -71,16 +72,14 @@ export class WorkerPool {
   private loop: Promise<void> | undefined;
   private lastSweep = 0;
   private readonly unsubscribe: Array<() => void> = [];
-  private pendingCommits: Array<{
-    write: () => void;
-    resolve: () => void;
-    reject: (error: unknown) => void;
-  }> = [];
+  /** Jobs that end in the same turn of the event loop commit together. */
+  private readonly commits: GroupCommit;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 250;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.commits = new GroupCommit(options.store);
   }
 
   /**
@@ -225,7 +224,7 @@ export class WorkerPool {
       // The last lines and the status in one commit: a reader who sees COMPLETE sees them all.
       const lines = log.take();
       try {
-        await this.commitSoon(() => {
+        await this.commits.run(() => {
           log.append(lines);
           this.finish(job.id, {
             status: 'COMPLETE',
@@ -251,38 +250,6 @@ export class WorkerPool {
       clearInterval(heartbeat);
       clearTimeout(timeout);
       log.close();
-    }
-  }
-
-  /**
-   * Runs `write` in a transaction shared with the other jobs that end in the same turn of the
-   * event loop: a burst of short jobs costs one commit, not one each. A write that throws is
-   * run again alone, so it cannot take the others down with it.
-   */
-  private commitSoon(write: () => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pendingCommits.push({ write, resolve, reject });
-      if (this.pendingCommits.length === 1) setImmediate(() => this.commitPending());
-    });
-  }
-
-  private commitPending(): void {
-    const batch = this.pendingCommits;
-    this.pendingCommits = [];
-    try {
-      this.options.store.transaction(() => {
-        for (const entry of batch) entry.write();
-      });
-      for (const entry of batch) entry.resolve();
-    } catch {
-      for (const entry of batch) {
-        try {
-          this.options.store.transaction(entry.write);
-          entry.resolve();
-        } catch (error) {
-          entry.reject(error);
-        }
-      }
     }
   }
 
