@@ -3,6 +3,7 @@ import { Probot, ProbotOctokit } from 'probot';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import type { GitHubAccess } from '../../core/source/git.js';
+import { GroupCommit } from '../../core/store/group-commit.js';
 import type { Store } from '../../core/store/types.js';
 import type { Clock } from '../../core/types.js';
 import { Installations } from './installations.js';
@@ -72,11 +73,13 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
   });
   const installations = new Installations(store, clock);
   const outcomes = new Map<string, DeliveryOutcome>();
+  const inflight = new Map<string, Promise<DeliveryOutcome>>();
   await probot.load(
     slipwayApp({
       engine,
       installations,
       outcomes,
+      commits: new GroupCommit(store),
       ...(options.gheHost ? { gheHost: options.gheHost } : {}),
     }),
   );
@@ -127,11 +130,25 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
   return {
     verify: (body, signature) => probot.webhooks.verify(body, signature),
     async receive(id, name, payload) {
+      // Outcomes are kept by delivery id: two copies of one delivery (GitHub redelivering while
+      // the first is being handled) take turns, the second finding the first one's jobs.
+      const earlier = inflight.get(id);
+      const handled = (async () => {
+        await earlier?.catch(() => {});
+        try {
+          await probot.receive({ id, name, payload } as Parameters<Probot['receive']>[0]);
+          return (
+            outcomes.get(id) ?? { jobs: [], ignored: `Slipway does nothing on ${name} events` }
+          );
+        } finally {
+          outcomes.delete(id);
+        }
+      })();
+      inflight.set(id, handled);
       try {
-        await probot.receive({ id, name, payload } as Parameters<Probot['receive']>[0]);
-        return outcomes.get(id) ?? { jobs: [], ignored: `Slipway does nothing on ${name} events` };
+        return await handled;
       } finally {
-        outcomes.delete(id);
+        if (inflight.get(id) === handled) inflight.delete(id);
       }
     },
     async access(repository) {

@@ -1,6 +1,7 @@
 import type { Probot } from 'probot';
 import type { Engine } from '../../core/engine.js';
 import { isSlipwayError } from '../../core/errors.js';
+import type { GroupCommit } from '../../core/store/group-commit.js';
 import type { Job, Workspace } from '../../core/types.js';
 import type { Installations } from './installations.js';
 import { checkNameOf, type GitHubOrigin, githubOriginOf, originParams } from './origin.js';
@@ -17,6 +18,8 @@ export interface SlipwayAppDeps {
   installations: Installations;
   /** Filled per delivery id for the webhook route to answer with. */
   outcomes: Map<string, DeliveryOutcome>;
+  /** The group commit every handler writes through. */
+  commits: GroupCommit;
   gheHost?: string;
 }
 
@@ -32,12 +35,22 @@ interface Repo {
  * branch; `check_run`/`check_suite` `rerequested` deploy that commit again; installation events
  * are recorded. A delivery id makes each job once, however often GitHub redelivers it.
  */
-export function slipwayApp({ engine, installations, outcomes, gheHost }: SlipwayAppDeps) {
+export function slipwayApp({ engine, installations, outcomes, commits, gheHost }: SlipwayAppDeps) {
   const outcomeOf = (delivery: string): DeliveryOutcome => {
     const outcome = outcomes.get(delivery) ?? { jobs: [] };
     outcomes.set(delivery, outcome);
     return outcome;
   };
+  /**
+   * Runs a handler's writes in the group commit: deliveries that arrive together commit together,
+   * and the webhook's 2xx waits for the commit. A handler may run twice (alone after a shared
+   * commit failed), so it starts from a clean outcome; each delivery has one handler.
+   */
+  const committed = (delivery: string, handle: () => void): Promise<void> =>
+    commits.run(() => {
+      outcomes.delete(delivery);
+      handle();
+    });
   const ignore = (delivery: string, why: string) => {
     outcomeOf(delivery).ignored = why;
   };
@@ -100,102 +113,117 @@ export function slipwayApp({ engine, installations, outcomes, gheHost }: Slipway
   };
 
   return (app: Probot) => {
-    app.on('push', async (context) => {
-      const { payload } = context;
-      remember(payload);
-      if (payload.deleted || /^0+$/.test(payload.after))
-        return ignore(context.id, 'the branch was deleted');
-      if (!payload.ref.startsWith('refs/heads/'))
-        return ignore(context.id, `${payload.ref} is not a branch`);
-      if (!payload.installation) return ignore(context.id, 'the event names no installation');
-      queueBranch(
-        context.id,
-        payload.repository,
-        payload.ref.slice('refs/heads/'.length),
-        { installationId: payload.installation.id, headSha: payload.after, kind: 'deploy' },
-        payload.sender?.login,
-      );
-    });
-
-    app.on(
-      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'],
-      async (context) => {
+    app.on('push', (context) =>
+      committed(context.id, () => {
         const { payload } = context;
         remember(payload);
+        if (payload.deleted || /^0+$/.test(payload.after))
+          return ignore(context.id, 'the branch was deleted');
+        if (!payload.ref.startsWith('refs/heads/'))
+          return ignore(context.id, `${payload.ref} is not a branch`);
         if (!payload.installation) return ignore(context.id, 'the event names no installation');
-        const pull = payload.pull_request;
         queueBranch(
           context.id,
           payload.repository,
-          pull.base.ref,
+          payload.ref.slice('refs/heads/'.length),
+          { installationId: payload.installation.id, headSha: payload.after, kind: 'deploy' },
+          payload.sender?.login,
+        );
+      }),
+    );
+
+    app.on(
+      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'],
+      (context) =>
+        committed(context.id, () => {
+          const { payload } = context;
+          remember(payload);
+          if (!payload.installation) return ignore(context.id, 'the event names no installation');
+          const pull = payload.pull_request;
+          queueBranch(
+            context.id,
+            payload.repository,
+            pull.base.ref,
+            {
+              installationId: payload.installation.id,
+              headSha: pull.head.sha,
+              kind: 'plan',
+              pullRequest: pull.number,
+            },
+            payload.sender?.login,
+          );
+        }),
+    );
+
+    app.on('check_run.rerequested', (context) =>
+      committed(context.id, () => {
+        const { payload } = context;
+        remember(payload);
+        const job = findJob(engine, payload.check_run.external_id);
+        const origin = job && githubOriginOf(job);
+        const workspace = job?.workspaceId ? findWorkspace(engine, job.workspaceId) : undefined;
+        if (!origin || !workspace || !payload.installation) {
+          return ignore(context.id, `check run ${payload.check_run.id} is not one of Slipway's`);
+        }
+        queue(
+          context.id,
+          workspace,
           {
+            ...origin,
             installationId: payload.installation.id,
-            headSha: pull.head.sha,
-            kind: 'plan',
-            pullRequest: pull.number,
+            headSha: payload.check_run.head_sha,
           },
           payload.sender?.login,
         );
-      },
+      }),
     );
 
-    app.on('check_run.rerequested', async (context) => {
-      const { payload } = context;
-      remember(payload);
-      const job = findJob(engine, payload.check_run.external_id);
-      const origin = job && githubOriginOf(job);
-      const workspace = job?.workspaceId ? findWorkspace(engine, job.workspaceId) : undefined;
-      if (!origin || !workspace || !payload.installation) {
-        return ignore(context.id, `check run ${payload.check_run.id} is not one of Slipway's`);
-      }
-      queue(
-        context.id,
-        workspace,
-        { ...origin, installationId: payload.installation.id, headSha: payload.check_run.head_sha },
-        payload.sender?.login,
-      );
-    });
+    app.on('check_suite.rerequested', (context) =>
+      committed(context.id, () => {
+        const { payload } = context;
+        remember(payload);
+        const suite = payload.check_suite;
+        if (!payload.installation || !suite.head_branch) {
+          return ignore(context.id, 'the check suite names no branch or installation');
+        }
+        queueBranch(
+          context.id,
+          payload.repository,
+          suite.head_branch,
+          { installationId: payload.installation.id, headSha: suite.head_sha, kind: 'deploy' },
+          payload.sender?.login,
+        );
+      }),
+    );
 
-    app.on('check_suite.rerequested', async (context) => {
-      const { payload } = context;
-      remember(payload);
-      const suite = payload.check_suite;
-      if (!payload.installation || !suite.head_branch) {
-        return ignore(context.id, 'the check suite names no branch or installation');
-      }
-      queueBranch(
-        context.id,
-        payload.repository,
-        suite.head_branch,
-        { installationId: payload.installation.id, headSha: suite.head_sha, kind: 'deploy' },
-        payload.sender?.login,
-      );
-    });
+    app.on('installation', (context) =>
+      committed(context.id, () => {
+        const { payload } = context;
+        const { id, account } = payload.installation;
+        const login = account && 'login' in account ? account.login : String(id);
+        const names = (payload.repositories ?? []).map((r) => r.full_name);
+        if (payload.action === 'deleted') installations.remove(id);
+        else if (payload.action === 'suspend') installations.setSuspended(id, true);
+        else if (payload.action === 'unsuspend') installations.setSuspended(id, false);
+        else installations.save(id, login, payload.repositories ? names : undefined);
+        ignore(context.id, `installation ${id} ${payload.action}: recorded`);
+      }),
+    );
 
-    app.on('installation', async (context) => {
-      const { payload } = context;
-      const { id, account } = payload.installation;
-      const login = account && 'login' in account ? account.login : String(id);
-      const names = (payload.repositories ?? []).map((r) => r.full_name);
-      if (payload.action === 'deleted') installations.remove(id);
-      else if (payload.action === 'suspend') installations.setSuspended(id, true);
-      else if (payload.action === 'unsuspend') installations.setSuspended(id, false);
-      else installations.save(id, login, payload.repositories ? names : undefined);
-      ignore(context.id, `installation ${id} ${payload.action}: recorded`);
-    });
-
-    app.on('installation_repositories', async (context) => {
-      const { payload } = context;
-      const { id, account } = payload.installation;
-      const login = account && 'login' in account ? account.login : String(id);
-      installations.change(
-        id,
-        login,
-        payload.repositories_added.map((r) => r.full_name),
-        payload.repositories_removed.map((r) => r.full_name ?? ''),
-      );
-      ignore(context.id, `installation ${id} repositories ${payload.action}: recorded`);
-    });
+    app.on('installation_repositories', (context) =>
+      committed(context.id, () => {
+        const { payload } = context;
+        const { id, account } = payload.installation;
+        const login = account && 'login' in account ? account.login : String(id);
+        installations.change(
+          id,
+          login,
+          payload.repositories_added.map((r) => r.full_name),
+          payload.repositories_removed.map((r) => r.full_name ?? ''),
+        );
+        ignore(context.id, `installation ${id} repositories ${payload.action}: recorded`);
+      }),
+    );
   };
 }
 
