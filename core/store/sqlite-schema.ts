@@ -1,6 +1,6 @@
 import type { ApiToken, Job, Workspace } from '../types.js';
 import { sortOf } from './sort.js';
-import type { JobFilter, OutboxEntry, PageRequest } from './types.js';
+import { JOB_SORT_FIELDS, type JobFilter, type OutboxEntry, type PageRequest } from './types.js';
 
 // The SQLite schema and the mapping between rows and domain objects: plain data and SQL text,
 // no connection (that, and the only import of better-sqlite3, stay in sqlite.ts).
@@ -206,6 +206,29 @@ export function limits(page: PageRequest): { limit: number; offset: number } {
   return { limit: Math.max(0, page.limit), offset: Math.max(0, page.offset) };
 }
 
+/**
+ * The statements of a job list: the page (found in an index alone, then read, so a deep page
+ * skips index entries rather than whole rows) and the count of every match.
+ */
+export function jobListQuery(
+  filter: JobFilter,
+  page: PageRequest,
+): { page: string; count: string; params: Row } {
+  const { where, params } = jobWhere(filter);
+  const order = orderBy(page, 'jobs', JOB_SORT_FIELDS, JOB_COLUMNS) ?? {
+    column: 'created',
+    direction: 'DESC',
+  };
+  const sort = `ORDER BY ${order.column} ${order.direction}, rowid ${order.direction}`;
+  return {
+    page: `SELECT ${JOB_SELECT} FROM jobs WHERE rowid IN (
+             SELECT rowid FROM jobs ${where} ${sort} LIMIT @limit OFFSET @offset)
+           ${sort}`,
+    count: `SELECT COUNT(*) AS n FROM jobs ${where}`,
+    params: { ...params, ...limits(page) },
+  };
+}
+
 export function jobWhere(filter: JobFilter): { where: string; params: Row } {
   const conditions: string[] = [];
   const params: Row = {};
@@ -214,8 +237,12 @@ export function jobWhere(filter: JobFilter): { where: string; params: Row } {
     params.workspaceId = filter.workspaceId;
   }
   if (filter.status !== undefined) {
-    conditions.push('status IN (SELECT value FROM json_each(@status))');
-    params.status = JSON.stringify(filter.status);
+    // One parameter per status: the planner uses the status indexes for a plain list, not for
+    // a json_each() subquery (which scans every job).
+    conditions.push(`status IN (${filter.status.map((_, i) => `@status${i}`).join(', ')})`);
+    filter.status.forEach((status, i) => {
+      params[`status${i}`] = status;
+    });
   }
   if (filter.type !== undefined) {
     conditions.push('type = @type');

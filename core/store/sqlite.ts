@@ -7,8 +7,8 @@ import {
   insertSql,
   JOB_COLUMNS,
   JOB_SELECT,
+  jobListQuery,
   jobParams,
-  jobWhere,
   keysExcept,
   limits,
   MIGRATIONS,
@@ -24,7 +24,6 @@ import {
   WORKSPACE_COLUMNS,
 } from './sqlite-schema.js';
 import {
-  JOB_SORT_FIELDS,
   type JobExpectation,
   type JobFilter,
   type JobPatch,
@@ -212,22 +211,9 @@ function sqliteStore(db: Database.Database): Store {
     getJob: (id) => toJob(getJob.get(id)),
     findJobByDelivery: (deliveryId) => toJob(findJobByDelivery.get(deliveryId)),
     listJobs(filter: JobFilter, page: PageRequest): Page<Job> {
-      const { where, params } = jobWhere(filter);
-      const order = orderBy(page, 'jobs', JOB_SORT_FIELDS, JOB_COLUMNS) ?? {
-        column: 'created',
-        direction: 'DESC',
-      };
-      // The page's rows are found in the index alone, then read: a deep page skips index
-      // entries, not whole rows.
-      const sort = `ORDER BY ${order.column} ${order.direction}, rowid ${order.direction}`;
-      const rows = prepared(
-        `SELECT ${JOB_SELECT} FROM jobs WHERE rowid IN (
-           SELECT rowid FROM jobs ${where} ${sort} LIMIT @limit OFFSET @offset)
-         ${sort}`,
-      ).all({ ...params, ...limits(page) }) as Row[];
-      const { n } = prepared(`SELECT COUNT(*) AS n FROM jobs ${where}`).get(params) as {
-        n: number;
-      };
+      const query = jobListQuery(filter, page);
+      const rows = prepared(query.page).all(query.params) as Row[];
+      const { n } = prepared(query.count).get(query.params) as { n: number };
       return { items: rows.map((row) => toJob(row) as Job), total: n };
     },
     updateJob(id: string, patch: JobPatch, expect?: JobExpectation) {
@@ -237,8 +223,10 @@ function sqliteStore(db: Database.Database): Store {
       const conditions = ['id = @id'];
       const params: Row = { ...jobParams(patch), id };
       if (expect?.status) {
-        conditions.push('status IN (SELECT value FROM json_each(@expectStatus))');
-        params.expectStatus = JSON.stringify(expect.status);
+        conditions.push(`status IN (${expect.status.map((_, i) => `@expect${i}`).join(', ')})`);
+        expect.status.forEach((status, i) => {
+          params[`expect${i}`] = status;
+        });
       }
       if (expect?.leaseOwner !== undefined) {
         conditions.push('lease_owner = @expectLeaseOwner');
