@@ -30,6 +30,7 @@ export function listen(
 
 export interface LoadResult {
   perSecond: number;
+  p50Ms: number;
   p99Ms: number;
 }
 
@@ -64,5 +65,9 @@ export async function drive(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { perSecond: total / seconds, p99Ms: percentile(latencies, 99) };
+  return {
+    perSecond: total / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }

@@ -1,6 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { parseTaskManifest } from '../core/config/index.js';
@@ -11,7 +15,6 @@ import {
 } from '../core/runtime/kubernetes/index.js';
 import type { Workload } from '../core/runtime/types.js';
 import { renderWorkload } from '../core/tasks/render-workload.js';
-import { startKubeApiServer } from '../test/fakes/kube/index.js';
 import { temp } from './measure.js';
 
 const run = promisify(execFile);
@@ -40,10 +43,38 @@ function workloads(namespace: string): Workload[] {
   });
 }
 
+/** A Kubernetes API test server in a child process: its kubeconfig, and how to stop it. */
+async function kubeApiServerProcess(): Promise<{
+  kubeconfigPath: string;
+  close: () => Promise<void>;
+}> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.X_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./kube-api-server-process.ts', import.meta.url)),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const [line] = (await once(createInterface({ input: child.stdout as Readable }), 'line')) as [
+    string,
+  ];
+  const { kubeconfigPath } = JSON.parse(line) as { kubeconfigPath: string };
+  return {
+    kubeconfigPath,
+    close: async () => {
+      child.stdin?.end();
+      await once(child, 'exit');
+    },
+  };
+}
+
 /**
  * A 500-task workspace applied by Slipway's Kubernetes runtime (server-side apply, concurrent)
  * against `kubectl apply --server-side -f` of the same rendered objects, each to a fresh
- * Kubernetes API test server. Seconds each.
+ * Kubernetes API test server, which runs in a process of its own for both. Seconds each.
  */
 export async function workspaceApply(): Promise<{ ours: number; kubectl: number } | undefined> {
   try {
@@ -51,7 +82,7 @@ export async function workspaceApply(): Promise<{ ours: number; kubectl: number 
   } catch {
     return undefined;
   }
-  const oursKube = await startKubeApiServer();
+  const oursKube = await kubeApiServerProcess();
   const runtime = createKubernetesRuntime({
     kubeConfig: loadKubeConfig({ path: oursKube.kubeconfigPath, inCluster: false }),
   });
@@ -65,7 +96,7 @@ export async function workspaceApply(): Promise<{ ours: number; kubectl: number 
   await runtime.stop();
   await oursKube.close();
 
-  const kubeKube = await startKubeApiServer();
+  const kubeKube = await kubeApiServerProcess();
   const dir = temp();
   const file = path.join(dir, 'objects.yaml');
   const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } };
