@@ -50,12 +50,7 @@ async function kubeApiServerProcess(): Promise<{
 }> {
   const child = spawn(
     process.execPath,
-    [
-      ...(process.env.X_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./kube-api-server-process.ts', import.meta.url)),
-    ],
+    ['--import', 'tsx', fileURLToPath(new URL('./kube-api-server-process.ts', import.meta.url))],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const [line] = (await once(createInterface({ input: child.stdout as Readable }), 'line')) as [
