@@ -1,16 +1,33 @@
 /** What limits the targets missed, from CPU profiles of the benchmark runs (printed with them). */
 export const LIMITS = `## What limits the missed targets (from CPU profiles of these runs)
 
-- Everything runs on 2 cores with the load generator in the same process: at 50 connections
-  the bare Probot floor itself shows a p99 of several hundred ms, so the 50 ms p99 target is out
-  of reach on this machine for any route; the ratios are the meaningful figures.
-- Webhook ingest: each delivery is one SQLite transaction (job row, superseding the queued one,
-  two outbox rows) plus Probot building an installation Octokit per event; GC is the largest
-  single cost. Group commits would raise throughput at the price of latency.
-- Queue: each job is three transactions (enqueue, claim with its guard query, complete) and a
-  JobLog flush; the floor is bare statements without the claim query or the log.
-- REST reads: every request runs auth (SHA-256 of the token), metrics, the request context and
-  the Matatika HAL shaping; the floor returns a constant.
-- Workspace apply: client-node spends most of a request serializing; with keep-alive
-  connections it matches kubectl (it was half as fast before), not 5x.
+- The machine: 2 vCPUs. For the queue, REST and webhook figures the load generator (undici
+  \`fetch\`) runs in the benchmark's process beside both servers; for the 100,000-job figures the
+  server is a child process. A query that takes 0.1 ms in a tight loop takes 0.3 ms inside the
+  server under load, with the client busy on the other vCPU.
+- Webhook ingest: the route with the store work taken out runs at 0.85-0.9x of the bare Probot
+  route, so verifying, parsing, Probot and the 202 are not what is missing. The store work of a
+  push is: find the workspaces of the repository, check the delivery id, supersede the queued
+  deploy (its status, a log line, a check-run outbox entry), insert the job and its outbox entry,
+  and note the installation. That is about 14 statements, about 0.3 ms. Group commit (one
+  transaction for the deliveries of one event-loop turn) took the ratio from 0.39x to the figure
+  above. The p99 target cannot be met with 50 closed-loop connections here: mean latency is 50
+  over the throughput (about 50 ms at 1,000/s), and the bare floor's own p99 is over 100 ms.
+- REST reads: on top of the floor's work, every request checks the token (SHA-256), counts
+  itself in the metrics, carries a request id and context for its log lines, reads the job from
+  SQLite (about 18 µs inside the server, 2 µs in a loop) and shapes it as HAL. Runs of this
+  benchmark land between 0.62x and 0.70x.
+- Queue: the floor runs the same statements on Slipway's jobs table. Without the table's indexes
+  (newest first, by workspace, by target and status, by status, and delivery id) the same
+  statements run 2.5x faster. Those indexes are what keep the lists and the claim fast at
+  100,000 jobs.
+- Workspace apply: the Kubernetes API test server is the limit. It runs in a process of its own
+  and stays busy all through Slipway's apply (CPU time in the note). Each server-side apply costs
+  it about 2.8 ms, including its controllers creating ReplicaSets. kubectl's time per object is
+  that plus its own, so no client can be much faster than 1.25x here. Slipway sends the same
+  number of requests (one list per namespace, then one apply per object), 16 at a time.
+- Lists at 100,000 jobs: deep pages are found in the newest-first index alone, then read (their
+  p99 was 80 ms before). A first page costs its query and a COUNT(*) over 100,000 index entries
+  (0.3 ms together inside the server), 20 HAL jobs as JSON, and one log line. At 10 connections
+  the p99 is about 3x the mean latency for every route, the single-job read included.
 `;
