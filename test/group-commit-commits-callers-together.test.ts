@@ -6,33 +6,16 @@ import { GroupCommit } from '../core/store/group-commit.js';
 import { createMemoryStore } from '../core/store/memory.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import type { Store } from '../core/store/types.js';
+import { countCommits } from './helpers/count-commits.js';
 
 const stores: Store[] = [];
 afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
 
-/** A store that counts the transactions it commits (outermost ones). */
 function counted(inner: Store): { store: Store; commits: () => number } {
-  let commits = 0;
-  let depth = 0;
   stores.push(inner);
-  return {
-    store: {
-      ...inner,
-      transaction<T>(fn: () => T): T {
-        depth += 1;
-        try {
-          const result = inner.transaction(fn);
-          if (depth === 1) commits += 1;
-          return result;
-        } finally {
-          depth -= 1;
-        }
-      },
-    },
-    commits: () => commits,
-  };
+  return countCommits(inner);
 }
 
 const backends: Array<[string, () => Store]> = [

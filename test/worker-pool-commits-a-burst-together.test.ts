@@ -6,6 +6,7 @@ import { JobQueue, WorkerPool } from '../core/jobs/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import type { Store } from '../core/store/types.js';
 import { type Job, silentLogger, systemClock } from '../core/types.js';
+import { countCommits } from './helpers/count-commits.js';
 import { eventually } from './helpers/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -21,21 +22,10 @@ function countingStore(): { store: Store; commits: () => number; failFor: Set<st
   const inner = openSqliteStore(
     path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-burst-')), 'slipway.db'),
   );
-  let commits = 0;
-  let depth = 0;
+  const counted = countCommits(inner);
   const failFor = new Set<string>();
   const store: Store = {
-    ...inner,
-    transaction<T>(fn: () => T): T {
-      depth += 1;
-      try {
-        const result = inner.transaction(fn);
-        if (depth === 1) commits += 1;
-        return result;
-      } finally {
-        depth -= 1;
-      }
-    },
+    ...counted.store,
     updateJob(id, patch, expect) {
       if (patch.status === 'COMPLETE' && failFor.has(id)) {
         throw new Error(`injected failure for ${id}`);
@@ -44,7 +34,7 @@ function countingStore(): { store: Store; commits: () => number; failFor: Set<st
     },
   };
   cleanups.push(() => inner.close());
-  return { store, commits: () => commits, failFor };
+  return { store, commits: counted.commits, failFor };
 }
 
 function pool(store: Store, workers: number): { queue: JobQueue; pool: WorkerPool } {
