@@ -271,6 +271,18 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     expect(list.json.page).toEqual({ size: 20, totalElements: 2, totalPages: 1, number: 0 });
     const complete = await server.api('GET', `/api/workspaces/${ws.json.id}/jobs?status=ERROR`);
     expect(complete.json._embedded.jobs).toEqual([]);
+    // A repeated status means any of them.
+    const ended = await server.api(
+      'GET',
+      `/api/workspaces/${ws.json.id}/jobs?status=ERROR&status=COMPLETE&status=STOPPED`,
+    );
+    expect(ended.json.page.totalElements).toBe(2);
+    const mixed = await server.api(
+      'GET',
+      `/api/workspaces/${ws.json.id}/jobs?status=ERROR&status=DONE`,
+    );
+    expect(mixed.status).toBe(400);
+    expect(mixed.json.message).toContain('query "status" is "DONE"');
     const all = await server.api('GET', '/api/jobs?type=WORKSPACE_DEPLOY&size=1');
     expect(all.json._embedded.jobs).toHaveLength(1);
     expect(all.json.page.totalElements).toBeGreaterThanOrEqual(2);

@@ -205,13 +205,16 @@ function jobsPage(
   path: string,
 ) {
   const paging = readPaging(c, JOB_SORT_FIELDS);
-  const status = c.req.query('status');
+  // `status` may be repeated: jobs with any of the statuses.
+  const statuses = c.req.queries('status');
   const type = c.req.query('type');
-  if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
-    throw new SlipwayError(
-      'BAD_REQUEST',
-      `query "status" is "${status}"; expected one of ${JOB_STATUSES.join(', ')}`,
-    );
+  for (const status of statuses ?? []) {
+    if (!(JOB_STATUSES as readonly string[]).includes(status)) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `query "status" is "${status}"; expected one of ${JOB_STATUSES.join(', ')} (repeat "status" for several)`,
+      );
+    }
   }
   if (type !== undefined && !(JOB_TYPES as readonly string[]).includes(type)) {
     throw new SlipwayError(
@@ -222,7 +225,7 @@ function jobsPage(
   const page = engine.jobs.list(
     {
       ...filter,
-      ...(status ? { status: [status as Job['status']] } : {}),
+      ...(statuses ? { status: [...new Set(statuses)] as Job['status'][] } : {}),
       ...(type ? { type: type as Job['type'] } : {}),
     },
     paging,

@@ -38,7 +38,10 @@ const paging = (fields: readonly string[]): ParamSpec[] => [
   }),
 ];
 const jobFilters = [
-  query('status', 'Only jobs with this status', { type: 'string', enum: [...JOB_STATUSES] }),
+  query('status', 'Only jobs with one of these statuses (repeat the parameter for several)', {
+    type: 'array',
+    items: { type: 'string', enum: [...JOB_STATUSES] },
+  }),
   query('type', 'Only jobs of this type', { type: 'string', enum: [...JOB_TYPES] }),
 ];
 
