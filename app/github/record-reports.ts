@@ -18,8 +18,9 @@ export function recordReports(store: Store, clock: Clock, wake: () => void): Job
     const now = clock.now();
     const entry = { key: job.id, created: isoTime(now), nextAttempt: now };
     store.addOutbox({ ...entry, topic: CHECK_RUN_TOPIC, payload: { status: job.status } });
-    // A GitHub deployment starts when the deploy does; one superseded while queued never ran.
-    if (origin.kind === 'deploy' && job.status !== 'QUEUED') {
+    // A GitHub deployment starts when the deploy does: one stopped (superseded, withdrawn)
+    // before it ever started has none, and asking GitHub for it would only spend its API.
+    if (origin.kind === 'deploy' && job.status !== 'QUEUED' && job.startTime !== null) {
       store.addOutbox({ ...entry, topic: DEPLOYMENT_TOPIC, payload: { status: job.status } });
     }
     // After the transaction commits: the sender must not read before the entry is there.
