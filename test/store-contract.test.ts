@@ -231,6 +231,21 @@ describe.each(factories)('the %s store', (_name, factory) => {
       expect(store.listWorkspaces({ offset: 0, limit: 0 })).toEqual({ items: [], total: 5 });
     });
 
+    it('finds the workspaces whose repository URL mentions a text, in any case, by name', () => {
+      store.insertWorkspace(
+        workspace({ name: 'b-ssh', repositoryUrl: 'git@github.com:Acme/Shop.git' }),
+      );
+      store.insertWorkspace(workspace({ name: 'a-short', repositoryUrl: 'acme/shop' }));
+      store.insertWorkspace(workspace({ name: 'c-other', repositoryUrl: 'acme/shelf' }));
+      store.insertWorkspace(workspace({ name: 'd-path', repositoryUrl: '/srv/repos/SHOP' }));
+      const names = (text: string) => store.findWorkspacesMentioning(text).map((w) => w.name);
+      expect(names('shop')).toEqual(['a-short', 'b-ssh', 'd-path']);
+      expect(names('SHELF')).toEqual(['c-other']);
+      // A plain substring: LIKE's wildcards mean nothing here.
+      expect(names('%')).toEqual([]);
+      expect(names('s_op')).toEqual([]);
+    });
+
     it('sorts by each allowed field, both ways, ties broken by id', () => {
       store.insertWorkspace(
         workspace({

@@ -65,9 +65,11 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
   };
   const workspacesOf = (repository: Repo, branch?: string): Workspace[] => {
     const key = repository.full_name.toLowerCase();
+    // Every URL form of owner/name contains the name: the store narrows, the key decides.
+    const name = key.slice(key.indexOf('/') + 1);
     return engine.workspaces
-      .list({ offset: 0, limit: 100_000 })
-      .items.filter((ws) => repositoryKey(ws.repositoryUrl, gheHost) === key)
+      .mentioning(name)
+      .filter((ws) => repositoryKey(ws.repositoryUrl, gheHost) === key)
       .filter((ws) => branch === undefined || ws.branch === branch);
   };
   const queue = (

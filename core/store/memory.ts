@@ -101,6 +101,13 @@ export function createMemoryStore(): Store {
         findBy(live().workspaces, (w) => w.name === name),
         copyWorkspace,
       ),
+    findWorkspacesMentioning(text) {
+      const needle = text.toLowerCase();
+      return [...live().workspaces.values()]
+        .filter((w) => w.repositoryUrl.toLowerCase().includes(needle))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map(copyWorkspace);
+    },
     listWorkspaces(page) {
       const sort = sortOf(page, 'workspaces', WORKSPACE_SORT_FIELDS) ?? {
         field: 'name',

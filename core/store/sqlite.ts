@@ -87,6 +87,10 @@ function sqliteStore(db: Database.Database): Store {
   const getWorkspace = prepared('SELECT * FROM workspaces WHERE id = ?');
   const findWorkspace = prepared('SELECT * FROM workspaces WHERE name = ?');
   const countWorkspaces = prepared('SELECT COUNT(*) AS n FROM workspaces');
+  // lower() folds ASCII only, as the memory store's comparison does for the names GitHub allows.
+  const findWorkspacesMentioning = prepared(
+    'SELECT * FROM workspaces WHERE instr(lower(repository_url), lower(?)) > 0 ORDER BY name',
+  );
   const deleteWorkspace = prepared('DELETE FROM workspaces WHERE id = ?');
   const insertJob = prepared(insertSql('jobs', JOB_COLUMNS));
   const getJob = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE id = ?`);
@@ -174,6 +178,8 @@ function sqliteStore(db: Database.Database): Store {
     },
     getWorkspace: (id) => toWorkspace(getWorkspace.get(id)),
     findWorkspaceByName: (name) => toWorkspace(findWorkspace.get(name)),
+    findWorkspacesMentioning: (text) =>
+      (findWorkspacesMentioning.all(text) as Row[]).map((row) => toWorkspace(row) as Workspace),
     listWorkspaces(page) {
       const order = orderBy(page, 'workspaces', WORKSPACE_SORT_FIELDS, WORKSPACE_COLUMNS) ?? {
         column: 'name',

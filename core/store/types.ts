@@ -103,6 +103,11 @@ export interface Store {
   getWorkspace(id: string): Workspace | undefined;
   findWorkspaceByName(name: string): Workspace | undefined;
   listWorkspaces(page: PageRequest): Page<Workspace>;
+  /**
+   * Workspaces whose repository URL contains `text`, ignoring ASCII case, by name: candidates
+   * for a caller that then matches the URL exactly (cheaper than listing every workspace).
+   */
+  findWorkspacesMentioning(text: string): Workspace[];
   /** Replaces the stored workspace with the same id; false when it does not exist. */
   updateWorkspace(workspace: Workspace): boolean;
   /** Deletes the workspace; its jobs stay, with `workspaceId` set to null. */

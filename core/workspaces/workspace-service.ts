@@ -85,6 +85,11 @@ export class WorkspaceService {
     return this.deps.store.listWorkspaces(page);
   }
 
+  /** Workspaces whose repository URL contains `text` (any case): candidates to match exactly. */
+  mentioning(text: string): Workspace[] {
+    return this.deps.store.findWorkspacesMentioning(text);
+  }
+
   /** Changes the given fields; the next deploy uses them (a new namespace prunes the old one). */
   update(id: string, input: UpdateWorkspaceInput): Workspace {
     return this.deps.store.transaction(() => {
