@@ -140,7 +140,7 @@ export class WorkerPool {
     }
   }
 
-  /** Up to `free` jobs, claimed in one commit: a burst of queued jobs costs one write each. */
+  /** Up to `free` jobs, claimed in one commit rather than one commit each. */
   private claim(free: number): Job[] {
     if (free <= 0) return [];
     const { store, owner } = this.options;
