@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,5 +68,20 @@ describe.each(backends)('group commit on the %s store', (_, open) => {
     expect(store.getRecord('tasks', 'late')).toBeUndefined();
     await pending;
     expect(store.getRecord('tasks', 'late')).toBe(1);
+  });
+});
+
+describe('group commit and async context', () => {
+  it("runs each write in its own caller's async context", async () => {
+    const store = createMemoryStore();
+    stores.push(store);
+    const group = new GroupCommit(store);
+    const context = new AsyncLocalStorage<string>();
+    const seen = await Promise.all(
+      ['first', 'second', 'third'].map((name) =>
+        context.run(name, () => group.run(() => context.getStore())),
+      ),
+    );
+    expect(seen).toEqual(['first', 'second', 'third']);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Store } from './types.js';
 
 interface Pending {
@@ -27,7 +28,13 @@ export class GroupCommit {
 
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      // Each write runs in its caller's async context, so what it logs carries the caller's
+      // request id, not that of whoever came first in the batch.
+      this.pending.push({
+        write: AsyncResource.bind(write),
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (this.pending.length === 1) setImmediate(() => this.commit());
     });
   }
