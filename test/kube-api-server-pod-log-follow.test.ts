@@ -117,6 +117,23 @@ describe('pod logs', () => {
     expect(await followed.ended).toBe('listening\n');
   });
 
+  it('answers a follow request at once, before the container writes, so the client can stop it', async () => {
+    await k.core.createNamespacedPod({
+      namespace: ns,
+      body: pod('silent', {}, 'Always'),
+    });
+    await phase('silent', 'Running');
+    // client-node hands back the request's AbortController only once the answer has started;
+    // an apiserver starts it at once, whatever the container has written.
+    const answered = await Promise.race([
+      follow('silent'),
+      new Promise<undefined>((resolve) => setTimeout(resolve, 3000, undefined)),
+    ]);
+    expect(answered, 'the follow request answered within 3 s').toBeDefined();
+    answered?.abort();
+    expect(answered?.text()).toBe('');
+  });
+
   it('serves the previous run of a restarted container', async () => {
     await k.core.createNamespacedPod({
       namespace: ns,

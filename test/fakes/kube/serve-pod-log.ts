@@ -71,6 +71,8 @@ export function servePodLog(
   let lines = run.lines.filter((l) => since === undefined || l.time.getTime() >= since);
   if (tailLines !== undefined) lines = tailLines <= 0 ? [] : lines.slice(-tailLines);
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+  // As the apiserver does: the answer starts at once, before the container writes anything.
+  res.flushHeaders();
   let open = true;
   const write = (text: string) => {
     if (!open || limitBytes <= 0) return;
