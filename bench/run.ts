@@ -116,7 +116,7 @@ function bareSqliteThroughput(schema: 'slipway' | 'bare'): number {
 }
 
 /** `GET /api/jobs/{id}` of the real app against a bare Hono route returning the same JSON. */
-async function restReads(): Promise<{ ours: number; floor: number }> {
+async function restReads(floorFirst: boolean): Promise<{ ours: number; floor: number }> {
   const dir = temp();
   const store = openSqliteStore(path.join(dir, 'slipway.db'));
   const runtime = createLocalRuntime({ stateDir: path.join(dir, 'local') });
@@ -153,10 +153,13 @@ async function restReads(): Promise<{ ours: number; floor: number }> {
   // Both servers warm up (JIT, connection pools) before either is measured.
   await drive(READS / 4, READ_CONCURRENCY, get(`${ours.url}/api/jobs/${job.id}`), 200);
   await drive(READS / 4, READ_CONCURRENCY, get(`${floor.url}/api/jobs/${job.id}`), 200);
-  const result = {
-    ours: (await reads(`${ours.url}/api/jobs/${job.id}`)).perSecond,
-    floor: (await reads(`${floor.url}/api/jobs/${job.id}`)).perSecond,
-  };
+  // Which one goes first alternates between rounds, so neither always has the warmer process.
+  const [first, second] = floorFirst ? [floor, ours] : [ours, floor];
+  const firstRate = (await reads(`${first.url}/api/jobs/${job.id}`)).perSecond;
+  const secondRate = (await reads(`${second.url}/api/jobs/${job.id}`)).perSecond;
+  const result = floorFirst
+    ? { floor: firstRate, ours: secondRate }
+    : { ours: firstRate, floor: secondRate };
   ours.close();
   floor.close();
   store.close();
@@ -182,10 +185,10 @@ async function main(): Promise<void> {
     queueFloor.push(bareSqliteThroughput('slipway'));
     queueBareTable.push(bareSqliteThroughput('bare'));
     queue.push(await queueThroughput());
-    const rest = await restReads();
+    const rest = await restReads(round % 2 === 0);
     reads.push(rest.ours);
     readsFloor.push(rest.floor);
-    const ingest = await webhookIngest();
+    const ingest = await webhookIngest(round % 2 === 1);
     hooks.push(ingest.ours.perSecond);
     hooksP99.push(ingest.ours.p99Ms);
     hooksP50.push(ingest.ours.p50Ms);

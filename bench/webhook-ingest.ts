@@ -66,7 +66,7 @@ const privateKey = () =>
  * 202), against a bare Probot `verifyAndReceive` route that stores nothing; and the same with
  * bad signatures, which must cost no more.
  */
-export async function webhookIngest(): Promise<{
+export async function webhookIngest(floorFirst: boolean): Promise<{
   ours: LoadResult;
   floor: LoadResult;
   forged: LoadResult;
@@ -141,9 +141,14 @@ export async function webhookIngest(): Promise<{
   // Both routes warm up (JIT, connections) before either is measured.
   await drive(WARMUP, CONCURRENCY, post(floor.url), 200);
   await drive(WARMUP, CONCURRENCY, post(ours.url), 202);
+  // Which one goes first alternates between rounds, so neither always has the warmer process.
+  const measureFloor = () => drive(DELIVERIES, CONCURRENCY, post(floor.url), 200);
+  const measureOurs = () => drive(DELIVERIES, CONCURRENCY, post(ours.url), 202);
+  const floorResult = floorFirst ? await measureFloor() : undefined;
+  const oursResult = await measureOurs();
   const result = {
-    floor: await drive(DELIVERIES, CONCURRENCY, post(floor.url), 200),
-    ours: await drive(DELIVERIES, CONCURRENCY, post(ours.url), 202),
+    floor: floorResult ?? (await measureFloor()),
+    ours: oursResult,
     forged: await drive(DELIVERIES, CONCURRENCY, post(ours.url, `sha256=${'0'.repeat(64)}`), 401),
   };
   const queued = store.listJobs({ type: 'WORKSPACE_DEPLOY' }, { offset: 0, limit: 1 }).total;
