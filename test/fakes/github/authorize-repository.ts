@@ -1,4 +1,5 @@
-import type { Auth } from './authenticate.js';
+import type { Context } from 'hono';
+import type { Auth, GitHubEnv } from './authenticate.js';
 import { notAccessibleByIntegration, notFound, requiresAuthentication } from './github-error.js';
 import type { GitHubState, RepositoryRecord } from './github-state.js';
 
@@ -35,4 +36,30 @@ export function authorizeRepository(
   const enough = need.access === 'read' ? level === 'read' || level === 'write' : level === 'write';
   if (!enough) throw notAccessibleByIntegration();
   return repository;
+}
+
+/** `authorizeRepository` for the `:owner/:repo` of a route's path. */
+export function repositoryOfRequest(
+  state: GitHubState,
+  c: Context<GitHubEnv>,
+  need: Need,
+): RepositoryRecord {
+  return authorizeRepository(
+    state,
+    c.get('auth'),
+    c.req.param('owner') ?? '',
+    c.req.param('repo') ?? '',
+    need,
+  );
+}
+
+/** The record of `repository` with the path's `id`, or 404 as GitHub answers. */
+export function findInRepository<T extends { id: number; repository: string }>(
+  records: T[],
+  repository: RepositoryRecord,
+  id: string,
+): T {
+  const found = records.find((r) => r.id === Number(id) && r.repository === repository.fullName);
+  if (!found) throw notFound();
+  return found;
 }

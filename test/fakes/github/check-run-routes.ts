@@ -1,34 +1,15 @@
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import type { GitHubEnv } from './authenticate.js';
-import { authorizeRepository, type Need } from './authorize-repository.js';
+import { findInRepository, type Need, repositoryOfRequest } from './authorize-repository.js';
 import { applyCheckRunInput, checkRunJson, type RecordedCheckRun } from './check-run-json.js';
-import { notFound, unprocessable } from './github-error.js';
-import type { GitHubState, RepositoryRecord } from './github-state.js';
+import { unprocessable } from './github-error.js';
+import type { GitHubState } from './github-state.js';
 import { isoTime, paginate, readJson, reply } from './reply.js';
 import { resolveCommit } from './resolve-ref.js';
 import { validateCheckRun } from './validate-check-run.js';
 
-type Ctx = Context<GitHubEnv>;
 const READ: Need = { permission: 'checks', access: 'read' };
 const WRITE: Need = { permission: 'checks', access: 'write' };
-
-function repositoryOf(state: GitHubState, c: Ctx, need: Need): RepositoryRecord {
-  return authorizeRepository(
-    state,
-    c.get('auth'),
-    c.req.param('owner') ?? '',
-    c.req.param('repo') ?? '',
-    need,
-  );
-}
-
-function findRun(state: GitHubState, repository: RepositoryRecord, id: string): RecordedCheckRun {
-  const run = state.checkRuns.find(
-    (r) => r.id === Number(id) && r.repository === repository.fullName,
-  );
-  if (!run) throw notFound();
-  return run;
-}
 
 /**
  * The Checks API for check runs: create (201), update (annotations append), get, list for a ref
@@ -38,7 +19,7 @@ export function createCheckRunRoutes(state: GitHubState): Hono<GitHubEnv> {
   const app = new Hono<GitHubEnv>();
 
   app.post('/repos/:owner/:repo/check-runs', async (c) => {
-    const repository = repositoryOf(state, c, WRITE);
+    const repository = repositoryOfRequest(state, c, WRITE);
     const body = await readJson(c);
     const input = validateCheckRun(body, true);
     const sha = input.head_sha ?? '';
@@ -66,7 +47,11 @@ export function createCheckRunRoutes(state: GitHubState): Hono<GitHubEnv> {
   });
 
   app.patch('/repos/:owner/:repo/check-runs/:id', async (c) => {
-    const run = findRun(state, repositoryOf(state, c, WRITE), c.req.param('id'));
+    const run = findInRepository(
+      state.checkRuns,
+      repositoryOfRequest(state, c, WRITE),
+      c.req.param('id'),
+    );
     const body = await readJson(c);
     applyCheckRunInput(run, validateCheckRun(body, false));
     run.history.push({ method: 'PATCH', body });
@@ -76,12 +61,19 @@ export function createCheckRunRoutes(state: GitHubState): Hono<GitHubEnv> {
   app.get('/repos/:owner/:repo/check-runs/:id', (c) =>
     reply(
       200,
-      checkRunJson(state, findRun(state, repositoryOf(state, c, READ), c.req.param('id'))),
+      checkRunJson(
+        state,
+        findInRepository(state.checkRuns, repositoryOfRequest(state, c, READ), c.req.param('id')),
+      ),
     ),
   );
 
   app.get('/repos/:owner/:repo/check-runs/:id/annotations', (c) => {
-    const run = findRun(state, repositoryOf(state, c, READ), c.req.param('id'));
+    const run = findInRepository(
+      state.checkRuns,
+      repositoryOfRequest(state, c, READ),
+      c.req.param('id'),
+    );
     const { page, headers } = paginate(c, run.output.annotations);
     const blob = `${state.url}/${run.repository}/blob/${run.head_sha}`;
     return reply(
@@ -92,7 +84,7 @@ export function createCheckRunRoutes(state: GitHubState): Hono<GitHubEnv> {
   });
 
   app.get('/repos/:owner/:repo/commits/:ref/check-runs', (c) => {
-    const repository = repositoryOf(state, c, READ);
+    const repository = repositoryOfRequest(state, c, READ);
     const ref = c.req.param('ref');
     const sha = resolveCommit(repository.dir, ref);
     if (!sha) throw unprocessable(`No commit found for SHA: ${ref}`);

@@ -1,9 +1,9 @@
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import type { GitHubEnv } from './authenticate.js';
-import { authorizeRepository, type Need } from './authorize-repository.js';
+import { findInRepository, type Need, repositoryOfRequest } from './authorize-repository.js';
 import { deploymentJson, type RecordedDeployment, statusJson } from './deployment-json.js';
-import { notFound, unprocessable } from './github-error.js';
-import type { GitHubState, RepositoryRecord } from './github-state.js';
+import { unprocessable } from './github-error.js';
+import type { GitHubState } from './github-state.js';
 import { isoTime, paginate, readJson, reply } from './reply.js';
 import { resolveCommit } from './resolve-ref.js';
 import {
@@ -12,31 +12,8 @@ import {
   validateDeploymentStatus,
 } from './validate-deployment.js';
 
-type Ctx = Context<GitHubEnv>;
 const READ: Need = { permission: 'deployments', access: 'read' };
 const WRITE: Need = { permission: 'deployments', access: 'write' };
-
-function repositoryOf(state: GitHubState, c: Ctx, need: Need): RepositoryRecord {
-  return authorizeRepository(
-    state,
-    c.get('auth'),
-    c.req.param('owner') ?? '',
-    c.req.param('repo') ?? '',
-    need,
-  );
-}
-
-function findDeployment(
-  state: GitHubState,
-  repository: RepositoryRecord,
-  id: string,
-): RecordedDeployment {
-  const found = state.deployments.find(
-    (d) => d.id === Number(id) && d.repository === repository.fullName,
-  );
-  if (!found) throw notFound();
-  return found;
-}
 
 /**
  * The Deployments API: create (201; the ref resolved to a commit; 409 while required contexts
@@ -47,7 +24,7 @@ export function createDeploymentRoutes(state: GitHubState): Hono<GitHubEnv> {
   const app = new Hono<GitHubEnv>();
 
   app.post('/repos/:owner/:repo/deployments', async (c) => {
-    const repository = repositoryOf(state, c, WRITE);
+    const repository = repositoryOfRequest(state, c, WRITE);
     const input = validateDeployment(await readJson(c));
     const sha = resolveCommit(repository.dir, input.ref);
     if (!sha) throw unprocessable(`No ref found for: ${input.ref}`);
@@ -65,7 +42,7 @@ export function createDeploymentRoutes(state: GitHubState): Hono<GitHubEnv> {
   });
 
   app.get('/repos/:owner/:repo/deployments', (c) => {
-    const repository = repositoryOf(state, c, READ);
+    const repository = repositoryOfRequest(state, c, READ);
     const { sha, ref, environment, task } = c.req.query();
     const found = state.deployments
       .filter((d) => d.repository === repository.fullName)
@@ -83,12 +60,19 @@ export function createDeploymentRoutes(state: GitHubState): Hono<GitHubEnv> {
   app.get('/repos/:owner/:repo/deployments/:id', (c) =>
     reply(
       200,
-      deploymentJson(state, findDeployment(state, repositoryOf(state, c, READ), c.req.param('id'))),
+      deploymentJson(
+        state,
+        findInRepository(state.deployments, repositoryOfRequest(state, c, READ), c.req.param('id')),
+      ),
     ),
   );
 
   app.post('/repos/:owner/:repo/deployments/:id/statuses', async (c) => {
-    const deployment = findDeployment(state, repositoryOf(state, c, WRITE), c.req.param('id'));
+    const deployment = findInRepository(
+      state.deployments,
+      repositoryOfRequest(state, c, WRITE),
+      c.req.param('id'),
+    );
     const input = validateDeploymentStatus(await readJson(c));
     if (input.environment) deployment.environment = input.environment;
     const { auto_inactive: autoInactive, environment: _environment, ...fields } = input;
@@ -129,7 +113,11 @@ export function createDeploymentRoutes(state: GitHubState): Hono<GitHubEnv> {
   });
 
   app.get('/repos/:owner/:repo/deployments/:id/statuses', (c) => {
-    const deployment = findDeployment(state, repositoryOf(state, c, READ), c.req.param('id'));
+    const deployment = findInRepository(
+      state.deployments,
+      repositoryOfRequest(state, c, READ),
+      c.req.param('id'),
+    );
     const { page, headers } = paginate(c, [...deployment.statuses].reverse());
     return reply(
       200,
