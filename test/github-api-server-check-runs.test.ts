@@ -1,8 +1,8 @@
 import { Octokit } from '@octokit/core';
-import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
+import { installationToken, probotFor, requestFailure } from './helpers/github-api.js';
 
 let github: GitHubApiServer;
 let repo: TestRepo;
@@ -17,33 +17,13 @@ beforeAll(async () => {
   repo = createRepo({ 'README.md': '# shop\n' });
   github.addRepository('acme/shop', repo.dir);
   installationId = github.addInstallation('acme', ['acme/shop']).id;
-  const probot = new Probot({
-    appId: github.appId,
-    privateKey: github.privateKey,
-    baseUrl: github.baseUrl,
-    logLevel: 'fatal',
-  });
-  const app = await probot.auth();
-  const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
-    installation_id: installationId,
-  });
-  token = data.token;
+  token = await installationToken(github, installationId);
   plain = new Octokit({ baseUrl: github.baseUrl, auth: token });
 });
 afterAll(async () => {
   await github.close();
   repo.cleanup();
 });
-
-async function failure(promise: Promise<unknown>): Promise<{ status: number; data: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { status: number; response: { data: unknown } };
-    return { status: e.status, data: e.response.data };
-  }
-  throw new Error('expected the request to fail');
-}
 
 const validationFailed = (field: string, code = 'invalid') => ({
   status: 422,
@@ -64,13 +44,7 @@ const annotation = (line: number) => ({
 
 describe('check runs', () => {
   it('creates, updates and lists a check run through Probot, accumulating annotations', async () => {
-    const probot = new Probot({
-      appId: github.appId,
-      privateKey: github.privateKey,
-      baseUrl: github.baseUrl,
-      logLevel: 'fatal',
-    });
-    const octokit = await probot.auth(installationId);
+    const octokit = await probotFor(github).auth(installationId);
     const sha = repo.head();
     const created = await octokit.rest.checks.create({
       ...where,
@@ -164,7 +138,7 @@ describe('check runs', () => {
   it('answers 422 naming the field for bad bodies', async () => {
     const create = (body: Record<string, unknown>) =>
       // A raw route string: these bodies break the typed parameters on purpose.
-      failure(plain.request('POST /repos/acme/shop/check-runs', body));
+      requestFailure(plain.request('POST /repos/acme/shop/check-runs', body));
     const sha = repo.head();
     expect(await create({ name: 'x' })).toEqual(validationFailed('head_sha', 'missing_field'));
     expect(await create({ head_sha: sha })).toEqual(validationFailed('name', 'missing_field'));
@@ -219,7 +193,7 @@ describe('check runs', () => {
     });
     expect(data.status).toBe('queued');
     const update = (body: Record<string, unknown>, id = data.id) =>
-      failure(
+      requestFailure(
         plain.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
           ...where,
           check_run_id: id,

@@ -1,8 +1,8 @@
 import { Octokit } from '@octokit/core';
-import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { createRepo, git, type TestRepo } from './helpers/git.js';
+import { installationToken, probotFor, requestFailure } from './helpers/github-api.js';
 
 let github: GitHubApiServer;
 let repo: TestRepo;
@@ -15,32 +15,12 @@ beforeAll(async () => {
   repo = createRepo({ 'README.md': '# shop\n' });
   github.addRepository('acme/shop', repo.dir);
   const { id } = github.addInstallation('acme', ['acme/shop']);
-  const probot = new Probot({
-    appId: github.appId,
-    privateKey: github.privateKey,
-    baseUrl: github.baseUrl,
-    logLevel: 'fatal',
-  });
-  const app = await probot.auth();
-  const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
-    installation_id: id,
-  });
-  octokit = new Octokit({ baseUrl: github.baseUrl, auth: data.token });
+  octokit = new Octokit({ baseUrl: github.baseUrl, auth: await installationToken(github, id) });
 });
 afterAll(async () => {
   await github.close();
   repo.cleanup();
 });
-
-async function failure(promise: Promise<unknown>): Promise<{ status: number; data: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { status: number; response: { data: unknown } };
-    return { status: e.status, data: e.response.data };
-  }
-  throw new Error('expected the request to fail');
-}
 
 /** Creates a deployment of `main` (201; the 202 "auto-merged" answer has no id, and never comes here). */
 async function deploy(body: Record<string, unknown>) {
@@ -87,14 +67,16 @@ describe('deployments', () => {
   });
 
   it('answers 422 for unknown refs and a missing ref', async () => {
-    expect(await failure(deploy({ ref: 'nope' }))).toEqual({
+    expect(await requestFailure(deploy({ ref: 'nope' }))).toEqual({
       status: 422,
       data: {
         message: 'No ref found for: nope',
         documentation_url: 'https://docs.github.com/rest',
       },
     });
-    expect(await failure(octokit.request('POST /repos/acme/shop/deployments', {}))).toMatchObject({
+    expect(
+      await requestFailure(octokit.request('POST /repos/acme/shop/deployments', {})),
+    ).toMatchObject({
       status: 422,
       data: {
         message: 'Validation Failed',
@@ -111,7 +93,7 @@ describe('deployments', () => {
       head_sha: sha,
       status: 'in_progress',
     });
-    expect(await failure(deploy({ ref: sha }))).toMatchObject({
+    expect(await requestFailure(deploy({ ref: sha }))).toMatchObject({
       status: 409,
       data: {
         message: `Conflict: Commit status checks failed for ${sha}.`,
@@ -147,16 +129,16 @@ describe('deployments', () => {
       environment_url: 'http://review.test',
       description: 'Deployed',
     });
-    expect(await failure(status({ state: 'done' }))).toMatchObject({
+    expect(await requestFailure(status({ state: 'done' }))).toMatchObject({
       status: 422,
       data: { errors: [{ resource: 'DeploymentStatus', code: 'invalid', field: 'state' }] },
     });
-    expect(await failure(status({ state: 'failure', description: 'x'.repeat(141) }))).toMatchObject(
-      {
-        status: 422,
-        data: { errors: [{ field: 'description' }] },
-      },
-    );
+    expect(
+      await requestFailure(status({ state: 'failure', description: 'x'.repeat(141) })),
+    ).toMatchObject({
+      status: 422,
+      data: { errors: [{ field: 'description' }] },
+    });
     const listed = await octokit.request(
       'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
       {
@@ -200,7 +182,7 @@ describe('deployments', () => {
     );
     expect(
       (
-        await failure(
+        await requestFailure(
           octokit.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}', {
             ...where,
             deployment_id: 1,
@@ -213,13 +195,7 @@ describe('deployments', () => {
   it('accepts a 40-hex ref as the sha for a repository without a git directory', async () => {
     const bare = await startGitHubApiServer();
     const { id } = bare.addInstallation('acme', ['acme/api']);
-    const probot = new Probot({
-      appId: bare.appId,
-      privateKey: bare.privateKey,
-      baseUrl: bare.baseUrl,
-      logLevel: 'fatal',
-    });
-    const installation = await probot.auth(id);
+    const installation = await probotFor(bare).auth(id);
     const sha = 'c'.repeat(40);
     const { data } = await installation.rest.repos.createDeployment({
       owner: 'acme',
@@ -232,7 +208,7 @@ describe('deployments', () => {
       repo: 'api',
       ref: 'main',
     });
-    expect((await failure(branch)).status).toBe(422);
+    expect((await requestFailure(branch)).status).toBe(422);
     await bare.close();
   });
 });

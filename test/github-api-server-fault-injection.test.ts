@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/core';
-import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
+import { installationToken, probotFor, requestFailureWithHeaders } from './helpers/github-api.js';
 import { eventually } from './helpers/wait.js';
 
 let github: GitHubApiServer;
@@ -11,41 +11,15 @@ let octokit: Octokit;
 const where = { owner: 'acme', repo: 'shop' };
 const getRepo = () => octokit.request('GET /repos/{owner}/{repo}', where);
 
-function probot(): Probot {
-  return new Probot({
-    appId: github.appId,
-    privateKey: github.privateKey,
-    baseUrl: github.baseUrl,
-    logLevel: 'fatal',
-  });
-}
-
 beforeAll(async () => {
   github = await startGitHubApiServer();
   installationId = github.addInstallation('acme', ['acme/shop']).id;
-  const app = await probot().auth();
-  const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
-    installation_id: installationId,
+  octokit = new Octokit({
+    baseUrl: github.baseUrl,
+    auth: await installationToken(github, installationId),
   });
-  octokit = new Octokit({ baseUrl: github.baseUrl, auth: data.token });
 });
 afterAll(() => github.close());
-
-interface Failure {
-  status: number;
-  headers: Record<string, string | undefined>;
-  data: unknown;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Failure> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { status: number; response: { headers: Failure['headers']; data: unknown } };
-    return { status: e.status, headers: e.response.headers, data: e.response.data };
-  }
-  throw new Error('expected the request to fail');
-}
 
 const statusesOf = (path: string) =>
   github.requests.filter((r) => r.path === path).map((r) => r.status);
@@ -53,7 +27,7 @@ const statusesOf = (path: string) =>
 describe('fault injection', () => {
   it('answers a 500 once, then normally', async () => {
     github.inject({ method: 'GET', path: '/repos/acme/shop', status: 500 });
-    expect(await failure(getRepo())).toMatchObject({
+    expect(await requestFailureWithHeaders(getRepo())).toMatchObject({
       status: 500,
       data: { message: 'Server Error', documentation_url: 'https://docs.github.com/rest' },
     });
@@ -64,7 +38,7 @@ describe('fault injection', () => {
     github.inject({ method: 'POST', path: /^\/repos\/[^/]+\/shop$/, status: 503 });
     github.inject({ path: /^\/repos\/acme\/shop$/, status: 502, times: 2 });
     for (let i = 0; i < 2; i++) {
-      const answer = await failure(getRepo());
+      const answer = await requestFailureWithHeaders(getRepo());
       expect(answer.status).toBe(502);
       expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(String(answer.data)).toContain('Unicorn!');
@@ -73,7 +47,7 @@ describe('fault injection', () => {
   });
 
   it("is ridden out by Probot's octokit, which retries a 500 after a second", async () => {
-    const installation = await probot().auth(installationId);
+    const installation = await probotFor(github).auth(installationId);
     await installation.request('GET /installation/repositories');
     github.inject({ path: '/repos/acme/shop', status: 500 });
     const started = Date.now();
@@ -86,7 +60,7 @@ describe('fault injection', () => {
 
   it('answers a secondary rate limit with retry-after, quoting the request id', async () => {
     github.inject({ path: '/repos/acme/shop', secondaryRateLimit: true });
-    const answer = await failure(getRepo());
+    const answer = await requestFailureWithHeaders(getRepo());
     expect(answer.status).toBe(403);
     expect(answer.headers['retry-after']).toBe('1');
     expect((answer.data as { message: string }).message).toBe(
@@ -95,16 +69,16 @@ describe('fault injection', () => {
   });
 
   it("surfaces a secondary rate limit through Probot's octokit, which logs it and does not retry", async () => {
-    const installation = await probot().auth(installationId);
+    const installation = await probotFor(github).auth(installationId);
     await installation.request('GET /installation/repositories');
     github.inject({ path: '/repos/acme/shop', secondaryRateLimit: true });
-    expect((await failure(installation.rest.repos.get(where))).status).toBe(403);
+    expect((await requestFailureWithHeaders(installation.rest.repos.get(where))).status).toBe(403);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(statusesOf('/repos/acme/shop').at(-1)).toBe(403);
   });
 
   it("is waited out by Probot's throttling on a primary rate limit, until the reset", async () => {
-    const installation = await probot().auth(installationId);
+    const installation = await probotFor(github).auth(installationId);
     await installation.request('GET /installation/repositories');
     github.inject({ path: '/repos/acme/shop', rateLimit: true });
     const started = Date.now();
@@ -118,7 +92,7 @@ describe('fault injection', () => {
     const before = await getRepo();
     expect(Number(before.headers['x-ratelimit-remaining'])).toBeGreaterThan(4900);
     github.inject({ path: '/repos/', rateLimit: true });
-    const answer = await failure(getRepo());
+    const answer = await requestFailureWithHeaders(getRepo());
     expect(answer.status).toBe(403);
     expect(answer.headers['x-ratelimit-remaining']).toBe('0');
     const reset = Number(answer.headers['x-ratelimit-reset']) * 1000;

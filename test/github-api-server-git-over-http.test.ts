@@ -5,10 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Octokit } from '@octokit/core';
-import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { createRepo, git, type TestRepo } from './helpers/git.js';
+import { installationToken } from './helpers/github-api.js';
 
 const run = promisify(execFile);
 
@@ -20,28 +20,17 @@ let work: string;
 let acmeToken: string;
 let globexToken: string;
 
-async function tokenFor(installationId: number): Promise<string> {
-  const probot = new Probot({
-    appId: github.appId,
-    privateKey: github.privateKey,
-    baseUrl: github.baseUrl,
-    logLevel: 'fatal',
-  });
-  const app = await probot.auth();
-  const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
-    installation_id: installationId,
-  });
-  return data.token;
-}
-
 beforeAll(async () => {
   github = await startGitHubApiServer();
   repo = createRepo({ 'manifest.json': '{"v":1}\n' });
   first = repo.head();
   second = repo.commit({ 'manifest.json': '{"v":2}\n' });
   github.addRepository('acme/shop', repo.dir);
-  acmeToken = await tokenFor(github.addInstallation('acme', ['acme/shop']).id);
-  globexToken = await tokenFor(github.addInstallation('globex', ['globex/api']).id);
+  acmeToken = await installationToken(github, github.addInstallation('acme', ['acme/shop']).id);
+  globexToken = await installationToken(
+    github,
+    github.addInstallation('globex', ['globex/api']).id,
+  );
   work = mkdtempSync(path.join(os.tmpdir(), 'slipway-git-http-'));
 });
 afterAll(async () => {
