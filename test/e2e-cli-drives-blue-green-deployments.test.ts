@@ -23,6 +23,16 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
     return result;
   }
 
+  /** deployment create of a release to the scope. */
+  function deploy(releaseId: number): Promise<CliResult> {
+    return ok(
+      'deployment',
+      'create',
+      '--body',
+      JSON.stringify({ scope_id: scopeId, release_id: releaseId }),
+    );
+  }
+
   /** build start, add-asset, update, release create: the release's id. */
   async function release(semver: string, commit: string): Promise<number> {
     const build = await ok(
@@ -109,12 +119,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
     expect(
       (await ok('release', 'list', '--application_id', String(appId))).json.results[0],
     ).toMatchObject({ semver: '1.0.0' });
-    const created = await ok(
-      'deployment',
-      'create',
-      '--body',
-      JSON.stringify({ scope_id: scopeId, release_id: releaseId }),
-    );
+    const created = await deploy(releaseId);
     expect(created.json).toMatchObject({ strategy: 'initial', status: 'creating' });
     const waited = await ok(
       'deployment',
@@ -139,12 +144,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
 
   it('runs a blue-green deployment: 0 -> 30 -> 100 %, then finalizes, with no failed request', async () => {
     const releaseId = await release('1.1.0', repo.commit({ 'svc/CHANGELOG': '1.1.0\n' }));
-    const created = await ok(
-      'deployment',
-      'create',
-      '--body',
-      JSON.stringify({ scope_id: scopeId, release_id: releaseId }),
-    );
+    const created = await deploy(releaseId);
     const id = String(created.json.id);
     expect(created.json.strategy).toBe('blue_green');
     const running = await ok('deployment', 'wait', '--id', id, '--status', 'running');
@@ -189,16 +189,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
 
   it('cancels a blue-green deployment: traffic goes back and the new release is removed', async () => {
     const releaseId = await release('1.2.0', repo.commit({ 'svc/CHANGELOG': '1.2.0\n' }));
-    const id = String(
-      (
-        await ok(
-          'deployment',
-          'create',
-          '--body',
-          JSON.stringify({ scope_id: scopeId, release_id: releaseId }),
-        )
-      ).json.id,
-    );
+    const id = String((await deploy(releaseId)).json.id);
     await ok('deployment', 'wait', '--id', id, '--status', 'running');
     await ok(
       'deployment',
@@ -235,16 +226,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
       '--body',
       '{"capabilities": {"max_startup_seconds": 3}}',
     );
-    const id = String(
-      (
-        await ok(
-          'deployment',
-          'create',
-          '--body',
-          JSON.stringify({ scope_id: scopeId, release_id: releaseId }),
-        )
-      ).json.id,
-    );
+    const id = String((await deploy(releaseId)).json.id);
     const waited = await slipway(['deployment', 'wait', '--id', id, '--status', 'running'], {
       env,
     });
