@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceFiles } from './fixtures/np-service.js';
+import { productionScope, serviceFiles } from './fixtures/np-service.js';
 import { helloJob, slowJob } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
@@ -245,17 +245,7 @@ describe.skipIf(!haveChromium)('the web dashboard in a real browser', () => {
       );
     };
     const first = await release('1.0.0', serviceRepo.head());
-    const scope = (
-      await server.api('POST', '/scope', {
-        application_id: application.id,
-        name: 'Production',
-        asset_name: 'api',
-        capabilities: {
-          health_check: { initial_delay_seconds: 0, period_seconds: 1 },
-          max_startup_seconds: 30,
-        },
-      })
-    ).json;
+    const scope = (await server.api('POST', '/scope', productionScope(application.id))).json;
     await deployment(first.id, 'finalized');
     const second = await release('1.1.0', serviceRepo.commit({ 'svc/CHANGELOG': '1.1.0\n' }));
     const candidate = await deployment(second.id, 'running');

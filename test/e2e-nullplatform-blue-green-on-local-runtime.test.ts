@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceFiles } from './fixtures/np-service.js';
+import { productionScope, serviceFiles } from './fixtures/np-service.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { hammer } from './helpers/hammer.js';
 import { type Json, type ServerProcess, startServer } from './helpers/server.js';
@@ -68,17 +68,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
 
   it('finalizes an initial deployment by itself once its instances are healthy', async () => {
     await release('1.0.0', repo.head());
-    scope = (
-      await server.api('POST', '/scope', {
-        application_id: app.id,
-        name: 'Production',
-        asset_name: 'api',
-        capabilities: {
-          health_check: { initial_delay_seconds: 0, period_seconds: 1 },
-          max_startup_seconds: 30,
-        },
-      })
-    ).json;
+    scope = (await server.api('POST', '/scope', productionScope(app.id))).json;
     expect(scope).toMatchObject({
       slug: 'production',
       capabilities: {
