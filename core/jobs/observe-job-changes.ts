@@ -36,11 +36,18 @@ export function observeJobChanges(store: Store, listener: JobChangeListener): St
       });
     },
   };
+  // Bound once per method, not on every call: the engine reaches the store through this.
+  const bound = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property in observed) return observed[property as keyof Store];
+      const known = bound.get(property);
+      if (known) return known;
       const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const method = value.bind(target);
+      bound.set(property, method);
+      return method;
     },
   });
 }
