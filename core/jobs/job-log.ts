@@ -38,7 +38,7 @@ export class JobLog {
 
   /** Writes what is pending now. */
   flush(): void {
-    this.append(this.drain());
+    this.append(this.take());
   }
 
   /**
@@ -47,14 +47,6 @@ export class JobLog {
    * that transaction failed.
    */
   take(): NewLogLine[] {
-    return this.drain();
-  }
-
-  restore(lines: NewLogLine[]): void {
-    this.pending = [...lines, ...this.pending];
-  }
-
-  private drain(): NewLogLine[] {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -62,6 +54,10 @@ export class JobLog {
     const lines = this.pending;
     this.pending = [];
     return lines;
+  }
+
+  restore(lines: NewLogLine[]): void {
+    this.pending = [...lines, ...this.pending];
   }
 
   /** Writes `lines` (from `take`) now. */

@@ -105,7 +105,13 @@ export function createMemoryStore(): Store {
       const needle = text.toLowerCase();
       return [...live().workspaces.values()]
         .filter((w) => w.repositoryUrl.toLowerCase().includes(needle))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .sort(
+          compareBy(
+            (w) => w.name,
+            (w) => w.id,
+            'asc',
+          ),
+        )
         .map(copyWorkspace);
     },
     listWorkspaces(page) {

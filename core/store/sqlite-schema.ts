@@ -229,6 +229,18 @@ export function jobListQuery(
   };
 }
 
+/**
+ * `status IN (@<prefix>0, ...)`, its values added to `params`. One parameter per status: the
+ * planner uses the status indexes for a plain list, not for a json_each() subquery (which scans
+ * every job).
+ */
+export function statusIn(statuses: readonly string[], prefix: string, params: Row): string {
+  statuses.forEach((status, i) => {
+    params[`${prefix}${i}`] = status;
+  });
+  return `status IN (${statuses.map((_, i) => `@${prefix}${i}`).join(', ')})`;
+}
+
 export function jobWhere(filter: JobFilter): { where: string; params: Row } {
   const conditions: string[] = [];
   const params: Row = {};
@@ -237,12 +249,7 @@ export function jobWhere(filter: JobFilter): { where: string; params: Row } {
     params.workspaceId = filter.workspaceId;
   }
   if (filter.status !== undefined) {
-    // One parameter per status: the planner uses the status indexes for a plain list, not for
-    // a json_each() subquery (which scans every job).
-    conditions.push(`status IN (${filter.status.map((_, i) => `@status${i}`).join(', ')})`);
-    filter.status.forEach((status, i) => {
-      params[`status${i}`] = status;
-    });
+    conditions.push(statusIn(filter.status, 'status', params));
   }
   if (filter.type !== undefined) {
     conditions.push('type = @type');

@@ -16,6 +16,7 @@ import {
   PATCHABLE_JOB_FIELDS,
   type Row,
   SCHEMA_VERSION,
+  statusIn,
   TOKEN_COLUMNS,
   toJob,
   toOutboxEntry,
@@ -229,10 +230,7 @@ function sqliteStore(db: Database.Database): Store {
       const conditions = ['id = @id'];
       const params: Row = { ...jobParams(patch), id };
       if (expect?.status) {
-        conditions.push(`status IN (${expect.status.map((_, i) => `@expect${i}`).join(', ')})`);
-        expect.status.forEach((status, i) => {
-          params[`expect${i}`] = status;
-        });
+        conditions.push(statusIn(expect.status, 'expect', params));
       }
       if (expect?.leaseOwner !== undefined) {
         conditions.push('lease_owner = @expectLeaseOwner');
