@@ -1,17 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { slowJob } from './fixtures/tasks.js';
+import { slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { createRepo } from './helpers/git.js';
 import { isAlive } from './helpers/local-runtime/harness.js';
-import {
-  eventually,
-  jobLog,
-  type ServerProcess,
-  startServer,
-  waitForJob,
-} from './helpers/server.js';
+import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 
 describe('a server killed with SIGKILL in the middle of a deploy', () => {
   const servers: ServerProcess[] = [];
@@ -29,12 +23,7 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
       repositoryUrl: repo.dir,
     });
     const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
-    await eventually(
-      async () => (existsSync(marker) ? true : undefined),
-      'the job process to start',
-      20_000,
-    );
-    const firstPid = Number(/start (\d+)/.exec(readFileSync(marker, 'utf8'))?.[1]);
+    const firstPid = await slowJobStarted(marker);
     expect((await first.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('RUNNING');
 
     await first.kill();

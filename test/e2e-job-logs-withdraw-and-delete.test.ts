@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helloJob, slowJob } from './fixtures/tasks.js';
+import { helloJob, slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { isAlive } from './helpers/local-runtime/harness.js';
 import {
@@ -35,12 +35,7 @@ describe('job logs, withdraw and delete', () => {
   it('withdraws a RUNNING deploy: STOPPED at once, and the job process it started is killed', async () => {
     const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
     const jobId = queued.json.id;
-    await eventually(
-      async () => (existsSync(marker) ? true : undefined),
-      'the slow job to start',
-      20_000,
-    );
-    const pid = Number(/start (\d+)/.exec(readFileSync(marker, 'utf8'))?.[1]);
+    const pid = await slowJobStarted(marker);
     expect(isAlive(pid)).toBe(true);
 
     const withdrawn = await server.api('PUT', `/api/jobs/${jobId}/stopped`);
