@@ -1,4 +1,4 @@
-import { deepCopy, isPlainObject, type JsonObject } from './kube-object.js';
+import { isPlainObject, type JsonObject } from './kube-object.js';
 import { isAtomicMap, itemKey, listMapKeys } from './list-merge-keys.js';
 
 /**
@@ -186,6 +186,6 @@ export function fromFieldsV1(fields: JsonObject | undefined): FieldSet {
       }
     }
   };
-  if (fields) read(deepCopy(fields), []);
+  if (fields) read(fields, []);
   return set;
 }

@@ -94,10 +94,9 @@ export function recordUpdate(
 ): void {
   const managers = decodeManagers(before);
   const changed: string[] = [];
-  for (const path of fieldSetOf(after)) {
-    // Status is reset on the main resource, so only status writes own status fields.
-    const isStatus = path === 'f:status' || path.startsWith('f:status\n');
-    if (isStatus !== (identity.subresource === 'status')) continue;
+  // Status is reset on the main resource, so only status writes own status fields.
+  const { status, ...main } = after;
+  for (const path of fieldSetOf(identity.subresource === 'status' ? { status } : main)) {
     const old = valueAt(before, path);
     // A list item counts as changed only when it is new; its fields count one by one.
     const isItem = path.slice(path.lastIndexOf('\n') + 1).startsWith('k:');

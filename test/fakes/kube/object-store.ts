@@ -87,7 +87,10 @@ export class ObjectStore {
     return [...keys].flatMap((k) => table.get(k) ?? []);
   }
 
-  /** Stores a new object, stamping the next resourceVersion; answers a copy of what was stored. */
+  /**
+   * Stores a new object, stamping the next resourceVersion; answers a copy of what was stored.
+   * The store keeps `object` itself (as `update` does): the caller must not touch it afterwards.
+   */
   create(plural: string, object: StoredObject): StoredObject {
     return this.write('ADDED', plural, object);
   }
@@ -122,9 +125,9 @@ export class ObjectStore {
     return () => this.listeners.delete(listener);
   }
 
-  private write(type: WatchEventType, plural: string, object: StoredObject): StoredObject {
+  /** Keeps `object` itself: the writer built it for this write and lets go of it. */
+  private write(type: WatchEventType, plural: string, stored: StoredObject): StoredObject {
     this.revision += 1;
-    const stored = deepCopy(object);
     stored.metadata.resourceVersion = String(this.revision);
     const table = this.table(plural);
     const k = key(stored.metadata.namespace, stored.metadata.name ?? '');
