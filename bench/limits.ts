@@ -15,17 +15,20 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   over the throughput (about 50 ms at 1,000/s), and the bare floor's own p99 is over 100 ms.
 - REST reads: on top of the floor's work, every request checks the token (SHA-256), counts
   itself in the metrics, carries a request id and context for its log lines, reads the job from
-  SQLite (about 18 µs inside the server, 2 µs in a loop) and shapes it as HAL. Runs of this
-  benchmark land between 0.62x and 0.70x.
+  SQLite (about 20 µs inside the server, 6 µs in a tight loop) and shapes it as HAL. Runs of
+  this benchmark land between 0.66x and 0.73x, on either side of the target.
 - Queue: the floor runs the same statements on Slipway's jobs table. Without the table's indexes
   (newest first, by workspace, by target and status, by status, and delivery id) the same
   statements run 2.5x faster. Those indexes are what keep the lists and the claim fast at
   100,000 jobs.
 - Workspace apply: the Kubernetes API test server is the limit. It runs in a process of its own
-  and stays busy all through Slipway's apply (CPU time in the note). Each server-side apply costs
-  it about 2.8 ms, including its controllers creating ReplicaSets. kubectl's time per object is
-  that plus its own, so no client can be much faster than 1.25x here. Slipway sends the same
-  number of requests (one list per namespace, then one apply per object), 16 at a time.
+  and is busy all through Slipway's apply (CPU time in the note): about 3 ms of CPU per task, for
+  the apply and the four writes its controllers make for each Deployment (the ReplicaSet, the
+  revision annotation, two status updates), as a real control plane does. Slipway sends one list
+  per namespace, then one apply per object, 16 at a time; \`kubectl apply -f\` sends a GET and a
+  create per object, one after another. \`kubectl apply --server-side -f\` sends one apply per
+  object, like Slipway, so its time per object is the server's plus its own, and no client can be
+  much more than 1.25x faster than it on a server that does its work on one thread.
 - Lists at 100,000 jobs: deep pages are found in the newest-first index alone, then read (their
   p99 was 80 ms before). A first page costs its query and a COUNT(*) over 100,000 index entries
   (0.3 ms together inside the server), 20 HAL jobs as JSON, and one log line. At 10 connections
