@@ -31,9 +31,10 @@ function plan(sql: string, params: Record<string, unknown>): string[] {
 }
 
 const firstPage: PageRequest = { offset: 0, limit: 20 };
-const cases: Array<[string, JobFilter, PageRequest]> = [
+const cases: Array<[string, JobFilter, PageRequest, number?]> = [
   ['every job, newest first', {}, firstPage],
   ['a deep page', {}, { offset: 80_000, limit: 20 }],
+  ['a deep page, found from the far end', {}, { offset: 80_000, limit: 20 }, 100_000],
   ['by status (the queue depth gauge)', { status: ['QUEUED'] }, firstPage],
   ['by several statuses', { status: ['QUEUED', 'RUNNING'] }, firstPage],
   [
@@ -52,8 +53,8 @@ const cases: Array<[string, JobFilter, PageRequest]> = [
 ];
 
 describe('job lists on SQLite', () => {
-  it.each(cases)('finds %s through an index, page and count', (_, filter, page) => {
-    const query = jobListQuery(filter, page);
+  it.each(cases)('finds %s through an index, page and count', (_, filter, page, total) => {
+    const query = jobListQuery(filter, page, total);
     for (const sql of [query.page, query.count]) {
       const steps = plan(sql, query.params);
       expect(steps.some((step) => /USING (COVERING )?INDEX|PRIMARY KEY/.test(step))).toBe(true);

@@ -207,25 +207,37 @@ export function limits(page: PageRequest): { limit: number; offset: number } {
 }
 
 /**
- * The statements of a job list: the page (found in an index alone, then read, so a deep page
- * skips index entries rather than whole rows) and the count of every match.
+ * The statements of a job list: the count of every match, and the page (found in an index alone,
+ * then read, so a deep page skips index entries rather than whole rows). Given the count, a page
+ * past the middle is found from the far end of the index, the order reversed: skipping to page
+ * 4,000 of 5,000 steps over 20,000 entries instead of 80,000.
  */
 export function jobListQuery(
   filter: JobFilter,
   page: PageRequest,
+  total = Number.POSITIVE_INFINITY,
 ): { page: string; count: string; params: Row } {
   const { where, params } = jobWhere(filter);
   const order = orderBy(page, 'jobs', JOB_SORT_FIELDS, JOB_COLUMNS) ?? {
     column: 'created',
     direction: 'DESC',
   };
-  const sort = `ORDER BY ${order.column} ${order.direction}, rowid ${order.direction}`;
+  const sortIn = (direction: string) => `ORDER BY ${order.column} ${direction}, rowid ${direction}`;
+  const { limit, offset } = limits(page);
+  const fromEnd = offset > total / 2 && offset < total;
+  const inner = fromEnd
+    ? {
+        sort: sortIn(order.direction === 'DESC' ? 'ASC' : 'DESC'),
+        limit: Math.min(limit, total - offset),
+        offset: Math.max(0, total - offset - limit),
+      }
+    : { sort: sortIn(order.direction), limit, offset };
   return {
     page: `SELECT ${JOB_SELECT} FROM jobs WHERE rowid IN (
-             SELECT rowid FROM jobs ${where} ${sort} LIMIT @limit OFFSET @offset)
-           ${sort}`,
+             SELECT rowid FROM jobs ${where} ${inner.sort} LIMIT @limit OFFSET @offset)
+           ${sortIn(order.direction)}`,
     count: `SELECT COUNT(*) AS n FROM jobs ${where}`,
-    params: { ...params, ...limits(page) },
+    params: { ...params, limit: inner.limit, offset: inner.offset },
   };
 }
 
