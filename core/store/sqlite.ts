@@ -221,10 +221,10 @@ function sqliteStore(db: Database.Database): Store {
       // Counted first: how deep the page lies decides which end of the index it is found from.
       // Nothing can write between the two statements (this process is the only writer, and
       // both run in one synchronous turn).
-      const { count, params } = jobListQuery(filter, page);
-      const { n } = prepared(count).get(params) as { n: number };
-      const query = jobListQuery(filter, page, n);
-      const rows = prepared(query.page).all(query.params) as Row[];
+      const query = jobListQuery(filter, page);
+      const { n } = prepared(query.count).get(query.params) as { n: number };
+      const deep = page.offset > n / 2 ? jobListQuery(filter, page, n) : query;
+      const rows = prepared(deep.page).all(deep.params) as Row[];
       return { items: rows.map((row) => toJob(row) as Job), total: n };
     },
     updateJob(id: string, patch: JobPatch, expect?: JobExpectation) {
