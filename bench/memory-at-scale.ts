@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../core/store/sqlite.js';
@@ -68,6 +69,10 @@ export async function memoryAtScale(): Promise<{
 }> {
   const dataDir = temp();
   const jobId = seed(dataDir);
+  // The server logs each request, as in production, to a file: a pipe read by this process
+  // (busy driving the load) would fill and stall the server's synchronous log writes.
+  const logFile = path.join(dataDir, 'server.log');
+  const out = openSync(logFile, 'w');
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     cwd: ROOT,
     env: {
@@ -78,23 +83,19 @@ export async function memoryAtScale(): Promise<{
       SLIPWAY_ADMIN_TOKEN: TOKEN,
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const listening = (chunk: Buffer) => {
-      text += chunk;
-      const match = /Slipway listening on (http:\/\/\S+?)"/.exec(text);
-      if (!match?.[1]) return;
-      // The request log that follows is drained unread: keeping and searching it would load
-      // the benchmark's own process more with every request.
-      child.stdout.off('data', listening);
-      child.stdout.resume();
-      resolve(match[1]);
-    };
-    child.stdout.on('data', listening);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  closeSync(out);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
   });
+  let url: string | undefined;
+  while (url === undefined) {
+    if (exited !== undefined) throw new Error(`server exited with ${exited}`);
+    url = /Slipway listening on (http:\/\/\S+?)"/.exec(readFileSync(logFile, 'utf8'))?.[1];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const headers = { authorization: `Bearer ${TOKEN}` };
   const routes: Record<string, string> = {
     'GET /api/jobs (first page of 20)': '/api/jobs?page=0&size=20',
