@@ -3,13 +3,15 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
 
 - The machine: 2 vCPUs. For the queue, REST and webhook figures the load generator (undici
   \`fetch\`) runs in the benchmark's process beside both servers; for the 100,000-job figures the
-  server is a child process. A query that takes 0.1 ms in a tight loop takes 0.3 ms inside the
-  server under load, with the client busy on the other vCPU.
+  server is a child process. A read of one job that takes 6 µs in a tight loop takes 20-35 µs
+  inside the server under load, with the client busy on the other vCPU. Runs on the same day
+  differ by up to a third in absolute figures; the ratios move less.
 - Webhook ingest: the route with the store work taken out runs at 0.85-0.9x of the bare Probot
   route, so verifying, parsing, Probot and the 202 are not what is missing. The store work of a
   push is: find the workspaces of the repository, check the delivery id, supersede the queued
   deploy (its status, a log line, a check-run outbox entry), insert the job and its outbox entry,
-  and note the installation. That is about 14 statements, about 0.3 ms. Group commit (one
+  and note the installation. That is 12 statements, about 0.19 ms inside the server (0.29 ms
+  while SQLite planned the supersede list again on every call). Group commit (one
   transaction for the deliveries of one event-loop turn) took the ratio from 0.39x to the figure
   above. The p99 target cannot be met with 50 closed-loop connections here: mean latency is 50
   over the throughput (about 50 ms at 1,000/s), and the bare floor's own p99 is over 100 ms.

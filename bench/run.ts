@@ -265,7 +265,7 @@ async function main(): Promise<void> {
       return `| ${name} | ${ours.toFixed(0)} | ${floorName} | ${floor.toFixed(0)} | ${ratio.toFixed(2)}x | ${target}x ${ratio >= target ? 'met' : 'missed'} | ${note ?? ''} |`;
     }),
     '',
-    `## At 100,000 finished jobs (5 log lines each)`,
+    `## At 100,000 finished jobs (5 log lines each; medians of 3 passes over the routes)`,
     '',
     `Resident memory of the server after the reads below: ${scale.rssMb.toFixed(0)} MB (target < 200 MB: ${scale.rssMb < 200 ? 'met' : 'missed'}).`,
     '',
