@@ -37,5 +37,5 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   entries costs about 0.5 ms inside the server. A first page costs its query and a COUNT(*) over
   100,000 index entries (0.3 ms together inside the server), 20 HAL jobs as JSON, and one log
   line. At 10 connections the p99 is 2.5-3x the mean latency for every route, the single-job
-  read included. Each route is measured warm (500 requests first), 2,000 requests.
+  read included. Each route is measured warm (500 requests first), three passes of 2,000.
 `;
