@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
@@ -43,6 +43,9 @@ describe('faults: the Kubernetes API answers 5xx, 429, slowly, and drops watches
       })
     ).json.id;
   });
+  // Each test's faults end with it: a rate fault left behind would answer in the next test's
+  // place (a 503 where that test's lasting 500 was expected).
+  afterEach(() => kube?.clearFaults());
   afterAll(async () => {
     await server?.stop();
     await kube?.close();
