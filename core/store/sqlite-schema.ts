@@ -214,16 +214,15 @@ export function limits(page: PageRequest): { limit: number; offset: number } {
 }
 
 /**
- * The statements of a job list: the count of every match, and the page (a deeper one found in an
- * index alone, then read, so it skips index entries rather than whole rows). Given the count, a page
- * past the middle is found from the far end of the index, the order reversed: skipping to page
- * 4,000 of 5,000 steps over 20,000 entries instead of 80,000.
+ * The statements of a job list: the count of every match, and, given that count, the page. A
+ * deeper page is found in an index alone, then read, so it skips index entries rather than whole
+ * rows; a page past the middle is found from the far end of the index, the order reversed:
+ * skipping to page 4,000 of 5,000 steps over 20,000 entries instead of 80,000.
  */
 export function jobListQuery(
   filter: JobFilter,
   page: PageRequest,
-  total = Number.POSITIVE_INFINITY,
-): { page: string; count: string; params: Row } {
+): { count: string; params: Row; page(total: number): { sql: string; params: Row } } {
   const { where, params } = jobWhere(filter);
   const order = orderBy(page, 'jobs', JOB_SORT_FIELDS, JOB_COLUMNS) ?? {
     column: 'created',
@@ -231,24 +230,27 @@ export function jobListQuery(
   };
   const sortIn = (direction: string) => `ORDER BY ${order.column} ${direction}, rowid ${direction}`;
   const { limit, offset } = limits(page);
-  const fromEnd = offset > total / 2 && offset < total;
-  const inner = fromEnd
-    ? {
-        sort: sortIn(order.direction === 'DESC' ? 'ASC' : 'DESC'),
-        limit: Math.min(limit, total - offset),
-        offset: Math.max(0, total - offset - limit),
-      }
-    : { sort: sortIn(order.direction), limit, offset };
-  // A first page skips nothing: it is read directly, without the detour through the index.
-  const direct = !fromEnd && offset === 0;
   return {
-    page: direct
-      ? `SELECT ${JOB_SELECT} FROM jobs ${where} ${inner.sort} ${PAGE_LIMIT}`
-      : `SELECT ${JOB_SELECT} FROM jobs WHERE rowid IN (
-           SELECT rowid FROM jobs ${where} ${inner.sort} ${PAGE_LIMIT})
-         ${sortIn(order.direction)}`,
     count: `SELECT COUNT(*) AS n FROM jobs ${where}`,
-    params: { ...params, limit: inner.limit, offset: inner.offset },
+    params,
+    page(total) {
+      const fromEnd = offset > total / 2 && offset < total;
+      const inner = fromEnd
+        ? {
+            sort: sortIn(order.direction === 'DESC' ? 'ASC' : 'DESC'),
+            limit: Math.min(limit, total - offset),
+            offset: Math.max(0, total - offset - limit),
+          }
+        : { sort: sortIn(order.direction), limit, offset };
+      // A first page skips nothing: it is read directly, without the detour through the index.
+      const sql =
+        !fromEnd && offset === 0
+          ? `SELECT ${JOB_SELECT} FROM jobs ${where} ${inner.sort} ${PAGE_LIMIT}`
+          : `SELECT ${JOB_SELECT} FROM jobs WHERE rowid IN (
+               SELECT rowid FROM jobs ${where} ${inner.sort} ${PAGE_LIMIT})
+             ${sortIn(order.direction)}`;
+      return { sql, params: { ...params, limit: inner.limit, offset: inner.offset } };
+    },
   };
 }
 

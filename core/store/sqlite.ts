@@ -226,8 +226,8 @@ function sqliteStore(db: Database.Database): Store {
       // both run in one synchronous turn).
       const query = jobListQuery(filter, page);
       const { n } = prepared(query.count).get(query.params) as { n: number };
-      const deep = page.offset > n / 2 ? jobListQuery(filter, page, n) : query;
-      const rows = prepared(deep.page).all(deep.params) as Row[];
+      const { sql, params } = query.page(n);
+      const rows = prepared(sql).all(params) as Row[];
       return { items: rows.map((row) => toJob(row) as Job), total: n };
     },
     updateJob(id: string, patch: JobPatch, expect?: JobExpectation) {
