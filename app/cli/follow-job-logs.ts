@@ -1,4 +1,4 @@
-import { followJob, type JobSource, type JobView } from '../../core/jobs/index.js';
+import { followJob, type JobSource, type JobView, readLogs } from '../../core/jobs/index.js';
 import type { ApiClient } from './api-client.js';
 import type { CommandContext } from './commands.js';
 import { UsageError } from './parse-args.js';
@@ -23,12 +23,8 @@ export async function followJobLogs({
   const jobId = id ?? '';
   const first = Number(from ?? 0);
   if (options.get('follow') !== true) {
-    for (let sequence = first; ; ) {
-      const { lines, next } = await source.logs(jobId, sequence);
-      for (const line of lines) print(line);
-      if (lines.length === 0 || next === sequence) return 0;
-      sequence = next;
-    }
+    await readLogs(source, jobId, first, print);
+    return 0;
   }
   const sink = { info: print, startGroup: () => {}, endGroup: () => {} };
   const { job } = await followJob(source, jobId, sink, {

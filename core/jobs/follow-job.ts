@@ -45,18 +45,28 @@ export async function followJob(
     for (;;) {
       // The status first: lines written before the job ended are then all read below.
       const job = await source.job(id);
-      for (;;) {
-        const { lines, next } = await source.logs(id, sequence);
-        for (const line of lines) printer.write(line);
-        if (lines.length === 0 || next === sequence) break;
-        sequence = next;
-      }
+      sequence = await readLogs(source, id, sequence, (line) => printer.write(line));
       if (ENDED.includes(job.status)) return { job, timedOut: false };
       if (Date.now() >= deadline) return { job, timedOut: true };
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
     }
   } finally {
     printer.close();
+  }
+}
+
+/** Hands every line of the log from `sequence` on to `write`; answers the sequence after them. */
+export async function readLogs(
+  source: JobSource,
+  id: string,
+  sequence: number,
+  write: (line: string) => void,
+): Promise<number> {
+  for (let from = sequence; ; ) {
+    const { lines, next } = await source.logs(id, from);
+    for (const line of lines) write(line);
+    if (lines.length === 0 || next === from) return from;
+    from = next;
   }
 }
 

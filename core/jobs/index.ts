@@ -4,6 +4,7 @@ export {
   type JobSource,
   type JobView,
   type LogSink,
+  readLogs,
 } from './follow-job.js';
 export { JobLog } from './job-log.js';
 export { type JobChangeListener, observeJobChanges } from './observe-job-changes.js';
