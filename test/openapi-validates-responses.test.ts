@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { job, repoIn } from './fixtures/datatask.js';
+import { documentAjv, relink } from './helpers/openapi-check.js';
 import {
   type ApiResponse,
   type Json,
@@ -27,21 +28,11 @@ beforeAll(async () => {
   const served = await request(`${server.url}/openapi.json`, 'GET');
   expect(served.status).toBe(200);
   document = served.json;
-  ajv = new Ajv2020({ strict: true, allErrors: true });
-  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-  ajv.addFormat('uri', (value: string) => URL.canParse(value));
-  ajv.addSchema({ $id: 'components', $defs: relink(document.components.schemas) });
+  ajv = documentAjv(document, { strict: true });
 });
 afterAll(async () => {
   await server?.stop();
 });
-
-/** The components become one schema's $defs, so `$ref`s resolve inside Ajv. */
-function relink(schema: Json): Json {
-  return JSON.parse(
-    JSON.stringify(schema).replaceAll('"#/components/schemas/', '"components#/$defs/'),
-  );
-}
 
 /**
  * Sends a request and checks the answer against the document: its status must be declared for

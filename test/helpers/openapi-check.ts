@@ -17,10 +17,7 @@ let state:
 function load() {
   if (state) return state;
   const document = JSON.parse(JSON.stringify(openApiDocument())) as Json;
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-  ajv.addFormat('uri', (value: string) => URL.canParse(value));
-  ajv.addSchema({ $id: 'components', $defs: relink(document.components.schemas) });
+  const ajv = documentAjv(document, { strict: false });
   const templates = Object.keys(document.paths).map((path) => ({
     path,
     pattern: new RegExp(
@@ -32,7 +29,19 @@ function load() {
   return state;
 }
 
-function relink(schema: Json): Json {
+/**
+ * An Ajv that knows the document's formats and components: the components become one schema's
+ * $defs, and `relink` points a response schema's `$ref`s at them.
+ */
+export function documentAjv(document: Json, options: { strict: boolean }): Ajv2020 {
+  const ajv = new Ajv2020({ strict: options.strict, allErrors: true });
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  ajv.addFormat('uri', (value: string) => URL.canParse(value));
+  ajv.addSchema({ $id: 'components', $defs: relink(document.components.schemas) });
+  return ajv;
+}
+
+export function relink(schema: Json): Json {
   return JSON.parse(
     JSON.stringify(schema).replaceAll('"#/components/schemas/', '"components#/$defs/'),
   );
