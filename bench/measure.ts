@@ -71,3 +71,20 @@ export async function drive(
     p99Ms: percentile(latencies, 99),
   };
 }
+
+/**
+ * Measures Slipway's side and its floor one after the other, the floor first when `floorFirst`:
+ * alternated between rounds, neither always runs in the warmer process.
+ */
+export async function alternately<T>(
+  floorFirst: boolean,
+  ours: () => Promise<T>,
+  floor: () => Promise<T>,
+): Promise<{ ours: T; floor: T }> {
+  if (floorFirst) {
+    const floorResult = await floor();
+    return { floor: floorResult, ours: await ours() };
+  }
+  const oursResult = await ours();
+  return { ours: oursResult, floor: await floor() };
+}

@@ -18,7 +18,7 @@ import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import { silentLogger, systemClock } from '../core/types.js';
 import { LIMITS } from './limits.js';
-import { drive, listen, median, temp } from './measure.js';
+import { alternately, drive, listen, median, temp } from './measure.js';
 import { memoryAtScale } from './memory-at-scale.js';
 import { webhookIngest } from './webhook-ingest.js';
 import { workspaceApply } from './workspace-apply.js';
@@ -153,13 +153,12 @@ async function restReads(floorFirst: boolean): Promise<{ ours: number; floor: nu
   // Both servers warm up (JIT, connection pools) before either is measured.
   await drive(READS / 4, READ_CONCURRENCY, get(`${ours.url}/api/jobs/${job.id}`), 200);
   await drive(READS / 4, READ_CONCURRENCY, get(`${floor.url}/api/jobs/${job.id}`), 200);
-  // Which one goes first alternates between rounds, so neither always has the warmer process.
-  const [first, second] = floorFirst ? [floor, ours] : [ours, floor];
-  const firstRate = (await reads(`${first.url}/api/jobs/${job.id}`)).perSecond;
-  const secondRate = (await reads(`${second.url}/api/jobs/${job.id}`)).perSecond;
-  const result = floorFirst
-    ? { floor: firstRate, ours: secondRate }
-    : { ours: firstRate, floor: secondRate };
+  const rate = async (url: string) => (await reads(`${url}/api/jobs/${job.id}`)).perSecond;
+  const result = await alternately(
+    floorFirst,
+    () => rate(ours.url),
+    () => rate(floor.url),
+  );
   ours.close();
   floor.close();
   store.close();

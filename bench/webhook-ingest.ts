@@ -16,7 +16,7 @@ import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import { silentLogger, systemClock } from '../core/types.js';
-import { drive, type LoadResult, listen, temp } from './measure.js';
+import { alternately, drive, type LoadResult, listen, temp } from './measure.js';
 
 const DELIVERIES = 2000;
 const WARMUP = 500;
@@ -141,14 +141,12 @@ export async function webhookIngest(floorFirst: boolean): Promise<{
   // Both routes warm up (JIT, connections) before either is measured.
   await drive(WARMUP, CONCURRENCY, post(floor.url), 200);
   await drive(WARMUP, CONCURRENCY, post(ours.url), 202);
-  // Which one goes first alternates between rounds, so neither always has the warmer process.
-  const measureFloor = () => drive(DELIVERIES, CONCURRENCY, post(floor.url), 200);
-  const measureOurs = () => drive(DELIVERIES, CONCURRENCY, post(ours.url), 202);
-  const floorResult = floorFirst ? await measureFloor() : undefined;
-  const oursResult = await measureOurs();
   const result = {
-    floor: floorResult ?? (await measureFloor()),
-    ours: oursResult,
+    ...(await alternately(
+      floorFirst,
+      () => drive(DELIVERIES, CONCURRENCY, post(ours.url), 202),
+      () => drive(DELIVERIES, CONCURRENCY, post(floor.url), 200),
+    )),
     forged: await drive(DELIVERIES, CONCURRENCY, post(ours.url, `sha256=${'0'.repeat(64)}`), 401),
   };
   const queued = store.listJobs({ type: 'WORKSPACE_DEPLOY' }, { offset: 0, limit: 1 }).total;
