@@ -60,6 +60,14 @@ function pool(store: Store, workers: number): { queue: JobQueue; pool: WorkerPoo
   return { queue, pool: workerPool };
 }
 
+/** `count` no-op deploys, queued: their ids. */
+function enqueue(queue: JobQueue, count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => queue.enqueue({ type: 'TASK_DEPLOY', target: `t-${i}` }).job.id,
+  );
+}
+
 async function allEnded(store: Store, ids: string[]): Promise<Job[]> {
   return eventually(() => {
     const jobs = ids.map((id) => store.getJob(id) as Job);
@@ -73,10 +81,7 @@ describe('the worker pool under a burst of short jobs', () => {
   it('claims and completes them in shared commits, each job still whole', async () => {
     const { store, commits } = countingStore();
     const { queue, pool: workers } = pool(store, 8);
-    const ids = Array.from(
-      { length: 64 },
-      (_, i) => queue.enqueue({ type: 'TASK_DEPLOY', target: `t-${i}` }).job.id,
-    );
+    const ids = enqueue(queue, 64);
     const before = commits();
     workers.start();
     const jobs = await allEnded(store, ids);
@@ -94,10 +99,7 @@ describe('the worker pool under a burst of short jobs', () => {
   it('commits the others when one job of a shared commit fails to end', async () => {
     const { store, failFor } = countingStore();
     const { queue, pool: workers } = pool(store, 4);
-    const ids = Array.from(
-      { length: 4 },
-      (_, i) => queue.enqueue({ type: 'TASK_DEPLOY', target: `t-${i}` }).job.id,
-    );
+    const ids = enqueue(queue, 4);
     const broken = ids[1] as string;
     failFor.add(broken);
     workers.start();
