@@ -1,12 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../core/store/types.js';
-import {
-  type Clock,
-  JOB_STATUSES,
-  JOB_TYPES,
-  type Job,
-  TERMINAL_JOB_STATUSES,
-} from '../core/types.js';
+import { type Clock, type Job, TERMINAL_JOB_STATUSES } from '../core/types.js';
 
 /** Slipway's Prometheus metrics (`GET /metrics`), one registry per process. */
 export interface Metrics {
@@ -55,7 +49,6 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
     registers: [registry],
   });
-  const page = { offset: 0, limit: 1 };
   new Gauge({
     name: 'slipway_jobs',
     help: 'Jobs in the store by type and status',
@@ -63,12 +56,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const type of JOB_TYPES) {
-        for (const status of JOB_STATUSES) {
-          const { total } = store.listJobs({ type, status: [status] }, page);
-          if (total > 0) this.set({ type, status }, total);
-        }
-      }
+      for (const { type, status, count } of store.countJobs()) this.set({ type, status }, count);
     },
   });
   new Gauge({
@@ -76,7 +64,8 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     help: 'Jobs waiting to run (QUEUED)',
     registers: [registry],
     collect() {
-      this.set(store.listJobs({ status: ['QUEUED'] }, page).total);
+      const queued = store.countJobs().filter((c) => c.status === 'QUEUED');
+      this.set(queued.reduce((sum, c) => sum + c.count, 0));
     },
   });
   new Gauge({
@@ -86,7 +75,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     collect() {
       const oldest = store.listJobs(
         { status: ['QUEUED'] },
-        { ...page, sort: { field: 'created', direction: 'asc' } },
+        { offset: 0, limit: 1, sort: { field: 'created', direction: 'asc' } },
       ).items[0];
       this.set(oldest ? Math.max(0, (clock.now() - Date.parse(oldest.created)) / 1000) : 0);
     },

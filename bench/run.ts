@@ -19,7 +19,7 @@ import { openSqliteStore } from '../core/store/sqlite.js';
 import { silentLogger, systemClock } from '../core/types.js';
 import { LIMITS } from './limits.js';
 import { alternately, drive, listen, median, temp } from './measure.js';
-import { memoryAtScale } from './memory-at-scale.js';
+import { memoryAtScale, UNTARGETED } from './memory-at-scale.js';
 import { webhookIngest } from './webhook-ingest.js';
 import { workspaceApply } from './workspace-apply.js';
 
@@ -272,7 +272,7 @@ async function main(): Promise<void> {
     '|---|---:|---:|---|',
     ...Object.entries(scale.routes).map(
       ([name, r]) =>
-        `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(1)} ms | ${r.p99Ms < 20 ? 'met' : 'missed'} |`,
+        `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(1)} ms | ${UNTARGETED[name] ?? (r.p99Ms < 20 ? 'met' : 'missed')} |`,
     ),
     '',
     LIMITS,

@@ -598,6 +598,56 @@ describe.each(factories)('the %s store', (_name, factory) => {
         { sequence: 0, time: 't', line: 'kept' },
       ]);
     });
+
+    it('counts jobs by type and status through inserts, updates, claims, deletes and rollbacks', () => {
+      /** The same counts, the slow way: from the whole list. */
+      const listed = () => {
+        const counts = new Map<string, number>();
+        for (const j of store.listJobs({}, ALL).items) {
+          const key = `${j.type}/${j.status}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const counted = () =>
+        new Map(store.countJobs().map((c) => [`${c.type}/${c.status}`, c.count]));
+      expect(store.countJobs()).toEqual([]);
+
+      const deploys = [job(), job(), job()];
+      for (const j of deploys) store.insertJob(j);
+      const task = job({ type: 'TASK_DEPLOY', status: 'COMPLETE' });
+      store.insertJob(task);
+      store.claimJob('worker', Date.now(), Date.now() + 60_000);
+      store.updateJob(deploys[1]?.id ?? '', { status: 'STOPPED', message: 'withdrawn' });
+      // Changing fields other than the status moves no count.
+      store.updateJob(deploys[2]?.id ?? '', { message: 'still waiting' });
+      expect(store.countJobs()).toEqual([
+        { type: 'TASK_DEPLOY', status: 'COMPLETE', count: 1 },
+        { type: 'WORKSPACE_DEPLOY', status: 'QUEUED', count: 1 },
+        { type: 'WORKSPACE_DEPLOY', status: 'RUNNING', count: 1 },
+        { type: 'WORKSPACE_DEPLOY', status: 'STOPPED', count: 1 },
+      ]);
+      expect(counted()).toEqual(listed());
+
+      // A rolled-back write leaves the counts as they were.
+      thrown(() =>
+        store.transaction(() => {
+          store.insertJob(job());
+          store.updateJob(task.id, { status: 'ERROR' });
+          throw new Error('roll back');
+        }),
+      );
+      expect(counted()).toEqual(listed());
+
+      // A status that empties ends its pair; a delete takes the job out of its count.
+      store.deleteJob(task.id);
+      store.updateJob(deploys[2]?.id ?? '', { status: 'STOPPED' });
+      expect(store.countJobs()).toEqual([
+        { type: 'WORKSPACE_DEPLOY', status: 'RUNNING', count: 1 },
+        { type: 'WORKSPACE_DEPLOY', status: 'STOPPED', count: 2 },
+      ]);
+      expect(counted()).toEqual(listed());
+    });
   });
 
   describe('claiming jobs', () => {

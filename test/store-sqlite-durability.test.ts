@@ -124,6 +124,40 @@ describe('the SQLite store on disk', () => {
     expect(schema()).toEqual(first);
   });
 
+  it('counts the jobs a database already holds when it upgrades to job counts', () => {
+    const file = tempFile();
+    const store = openSqliteStore(file);
+    store.insertJob(job('a'));
+    store.insertJob(job('b', { status: 'COMPLETE' }));
+    store.insertJob(job('c', { status: 'COMPLETE', type: 'TASK_DEPLOY', target: 'task:x' }));
+    store.close();
+    // The database as the version before job counts left it: same jobs, no counts table.
+    raw(file, (db) =>
+      db.exec(`
+        DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete;
+        DROP TRIGGER job_counts_update; DROP TABLE job_counts;
+        PRAGMA user_version = ${SCHEMA_VERSION - 1};
+      `),
+    );
+    const upgraded = openSqliteStore(file);
+    try {
+      expect(upgraded.countJobs()).toEqual([
+        { type: 'TASK_DEPLOY', status: 'COMPLETE', count: 1 },
+        { type: 'WORKSPACE_DEPLOY', status: 'COMPLETE', count: 1 },
+        { type: 'WORKSPACE_DEPLOY', status: 'QUEUED', count: 1 },
+      ]);
+      // And keeps counting from there.
+      upgraded.updateJob('a', { status: 'COMPLETE' });
+      expect(upgraded.countJobs()).toContainEqual({
+        type: 'WORKSPACE_DEPLOY',
+        status: 'COMPLETE',
+        count: 2,
+      });
+    } finally {
+      upgraded.close();
+    }
+  });
+
   it('refuses a database written by a newer Slipway, and leaves it untouched', () => {
     const file = tempFile();
     raw(file, (db) => db.pragma(`user_version = ${SCHEMA_VERSION + 1}`));

@@ -3,6 +3,7 @@ import type { ApiToken, Job, JobLogLine, Workspace } from '../types.js';
 import { sortOf } from './sort.js';
 import {
   JOB_SORT_FIELDS,
+  type JobCount,
   type JobExpectation,
   type JobFilter,
   type JobPatch,
@@ -179,6 +180,20 @@ export function createMemoryStore(): Store {
           ),
         );
       return slice(sorted, page, (r) => copyJob(r.job));
+    },
+    countJobs() {
+      const counts = new Map<string, JobCount>();
+      for (const { job } of jobRows()) {
+        const key = `${job.type} ${job.status}`;
+        const count = counts.get(key) ?? { type: job.type, status: job.status, count: 0 };
+        count.count += 1;
+        counts.set(key, count);
+      }
+      const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      // In SQLite's order: by type, then status.
+      return [...counts.values()].sort(
+        (a, b) => order(a.type, b.type) || order(a.status, b.status),
+      );
     },
     updateJob(id: string, patch: JobPatch, expect?: JobExpectation) {
       const current = live();

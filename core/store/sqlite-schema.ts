@@ -107,6 +107,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_due ON outbox (state, next_attempt, id);
   CREATE INDEX outbox_by_key ON outbox (topic, key, id);
   `,
+  // Jobs by type and status, kept by triggers in the transaction of each write: counting them
+  // from the jobs table took 0.3 s at 100,000 jobs, on every /metrics scrape.
+  `
+  CREATE TABLE job_counts (
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (type, status)
+  ) WITHOUT ROWID;
+  INSERT INTO job_counts (type, status, n) SELECT type, status, count(*) FROM jobs GROUP BY 1, 2;
+  CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO job_counts (type, status, n) VALUES (NEW.type, NEW.status, 1)
+      ON CONFLICT (type, status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE type = OLD.type AND status = OLD.status;
+  END;
+  CREATE TRIGGER job_counts_update AFTER UPDATE OF type, status ON jobs
+  WHEN OLD.type IS NOT NEW.type OR OLD.status IS NOT NEW.status BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE type = OLD.type AND status = OLD.status;
+    INSERT INTO job_counts (type, status, n) VALUES (NEW.type, NEW.status, 1)
+      ON CONFLICT (type, status) DO UPDATE SET n = n + 1;
+  END;
+  `,
 ];
 
 /** The schema version this code writes; a database with a higher one is refused. */

@@ -26,6 +26,7 @@ import {
   WORKSPACE_COLUMNS,
 } from './sqlite-schema.js';
 import {
+  type JobCount,
   type JobExpectation,
   type JobFilter,
   type JobPatch,
@@ -99,6 +100,9 @@ function sqliteStore(db: Database.Database): Store {
   const getJob = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE id = ?`);
   const findJobByDelivery = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE delivery_id = ?`);
   const deleteJob = prepared('DELETE FROM jobs WHERE id = ?');
+  const countJobs = prepared(
+    'SELECT type, status, n AS count FROM job_counts WHERE n > 0 ORDER BY type, status',
+  );
   const claimJob = prepared(
     `UPDATE jobs SET status = 'RUNNING', lease_owner = @owner, lease_expires = @leaseExpires,
        start_time = COALESCE(start_time, @nowIso), updated = @nowIso
@@ -230,6 +234,7 @@ function sqliteStore(db: Database.Database): Store {
       const rows = prepared(sql).all(params) as Row[];
       return { items: rows.map((row) => toJob(row) as Job), total: n };
     },
+    countJobs: () => countJobs.all() as JobCount[],
     updateJob(id: string, patch: JobPatch, expect?: JobExpectation) {
       const fields = PATCHABLE_JOB_FIELDS.filter(
         (key) => patch[key as keyof JobPatch] !== undefined,

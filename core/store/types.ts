@@ -78,6 +78,12 @@ export interface JobExpectation {
   leaseOwner?: string;
 }
 
+export interface JobCount {
+  type: JobType;
+  status: JobStatus;
+  count: number;
+}
+
 export type JobPatch = Partial<Omit<Job, 'id' | 'created' | 'type'>>;
 
 export interface NewLogLine {
@@ -118,6 +124,12 @@ export interface Store {
   getJob(id: string): Job | undefined;
   findJobByDelivery(deliveryId: string): Job | undefined;
   listJobs(filter: JobFilter, page: PageRequest): Page<Job>;
+  /**
+   * How many jobs there are of each type and status (only pairs with at least one job). Kept up
+   * to date as jobs are written, so it costs the same at any number of jobs: `/metrics` reads it
+   * on every scrape.
+   */
+  countJobs(): JobCount[];
   /**
    * Applies `patch` when `expect` holds (all given conditions) and returns the updated job;
    * undefined when the job is missing or the expectation failed.
