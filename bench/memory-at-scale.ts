@@ -121,7 +121,7 @@ export async function memoryAtScale(): Promise<{
     'GET /healthz (the floor: reads nothing)': '/healthz',
   };
   const load = (route: string, total: number) =>
-    drive(total, 10, () => ({ url: `${url}${route}`, init: { headers } }), 200);
+    drive(total, 10, () => ({ url: `${url}${route}`, headers }), 200);
   // A warm server is measured, as for the other figures: the first requests compile code.
   for (const route of Object.values(routes)) await load(route, 500);
   // Each route in turn, PASSES times over: a figure is the median of its passes, as the other

@@ -148,7 +148,7 @@ async function restReads(floorFirst: boolean): Promise<{ ours: number; floor: nu
   bare.get('/api/jobs/:id', (c) => c.json(body));
   const floor = await listen(bare.fetch);
   const headers = { authorization: `Bearer ${adminToken}` };
-  const get = (url: string) => () => ({ url, init: { headers } });
+  const get = (url: string) => () => ({ url, headers });
   const reads = (url: string) => drive(READS, READ_CONCURRENCY, get(url), 200);
   // Both servers warm up (JIT, connection pools) before either is measured.
   await drive(READS / 4, READ_CONCURRENCY, get(`${ours.url}/api/jobs/${job.id}`), 200);

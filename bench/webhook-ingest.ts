@@ -136,7 +136,9 @@ export async function webhookIngest(floorFirst: boolean): Promise<{
 
   const post = (url: string, sig?: string) => () => ({
     url: `${url}/api/github/webhooks`,
-    init: { method: 'POST', headers: headers(randomUUID(), sig), body },
+    method: 'POST',
+    headers: headers(randomUUID(), sig),
+    body,
   });
   // Both routes warm up (JIT, connections) before either is measured.
   await drive(WARMUP, CONCURRENCY, post(floor.url), 200);

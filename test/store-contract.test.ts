@@ -443,6 +443,20 @@ describe.each(factories)('the %s store', (_name, factory) => {
       expect(ids({ workspaceId: ws.id, target: 'x', status: ['QUEUED'] })).toEqual([]);
       const paged = store.listJobs({ target: 'x' }, { offset: 0, limit: 1 });
       expect(paged).toMatchObject({ total: 3, items: [{ id: d.id }] });
+      // Every list's total is its length, however the store counts it.
+      const filters: JobFilter[] = [
+        {},
+        { status: ['QUEUED'] },
+        { status: ['RUNNING', 'COMPLETE'] },
+        { status: [] },
+        { type: 'TASK_DEPLOY' },
+        { type: 'TASK_DEPLOY', status: ['ERROR', 'QUEUED'] },
+        { target: 'x' },
+        { workspaceId: ws.id, status: ['QUEUED'] },
+      ];
+      for (const filter of filters) {
+        expect(store.listJobs(filter, { offset: 0, limit: 1 }).total).toBe(ids(filter).length);
+      }
     });
 
     it('finds RUNNING jobs whose lease lapsed before an instant, alone and with other filters', () => {
