@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -308,6 +309,28 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
       body: `{"pad":"${'x'.repeat(26 * 1024 * 1024)}"}`,
     });
     expect(huge.status).toBe(413);
+    // Sent in chunks, with no Content-Length to check, the body is counted as it arrives.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const outgoing = request(`${server.url}/api/github/webhooks`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': 'big-chunked',
+          'x-hub-signature-256': 'sha256=00',
+        },
+      });
+      outgoing.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      // The server may answer and close before the last chunk is sent.
+      outgoing.on('error', reject);
+      const chunk = 'x'.repeat(1024 * 1024);
+      for (let i = 0; i < 26; i++) outgoing.write(chunk);
+      outgoing.end();
+    });
+    expect(chunked).toBe(413);
     expect((await server.api('GET', '/api/jobs?size=1')).json.page.totalElements).toBe(before);
     const logged = server.output.join('\n');
     expect(logged).not.toContain('Codertocat');

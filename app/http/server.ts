@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import type { Engine } from '../../core/engine.js';
@@ -78,17 +78,25 @@ export function createHttpApp({
     if (c.res.status >= 500) logger.error(entry, 'request failed');
     else logger.info(entry, 'request');
   });
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) =>
-      springError(c, {
-        status: 413,
-        message: `request body is larger than ${MAX_BODY_BYTES} bytes`,
-        problems: [],
-      }),
+  const tooLarge = (c: Context) =>
+    springError(c, {
+      status: 413,
+      message: `request body is larger than ${MAX_BODY_BYTES} bytes`,
+      problems: [],
+    });
+  const countBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  // Hono's bodyLimit asks for the request's body stream, and the Node adapter then builds a whole
+  // fetch Request around it (0.14 ms of a 1.1 ms webhook delivery). A declared length is checked
+  // from its header (Node's parser never reads past it); only a chunked body is counted as it
+  // streams in. Reads carry no body and none is read.
+  app.use((c, next) => {
+    if (BODYLESS.has(c.req.method)) return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
+      return countBody(c, next);
+    }
+    return Number(length) > MAX_BODY_BYTES ? Promise.resolve(tooLarge(c)) : next();
   });
-  // Reads carry no body and none is read; asking for one would build a whole fetch Request.
-  app.use((c, next) => (BODYLESS.has(c.req.method) ? next() : limitBody(c, next)));
   app.use(auth.middleware);
 
   /** Liveness: the process answers. */
