@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { serve } from '@hono/node-server';
 
 export function temp(): string {
@@ -35,18 +38,34 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-/** One request of a load: GET unless `method` says otherwise. */
-export interface LoadRequest {
+/**
+ * The requests of a load, as data (it crosses to the load's worker thread): all alike, GET unless
+ * `method` says otherwise; `freshId` names a header that gets a new UUID on each request (GitHub's
+ * delivery id).
+ */
+export interface LoadSpec {
   url: string;
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  freshId?: string;
 }
 
-/** Sends `request` on a keep-alive connection of `agent`; resolves with the status once read. */
-function send(agent: http.Agent, { url, method = 'GET', headers, body }: LoadRequest) {
+export interface Load {
+  spec: LoadSpec;
+  /** Requests in all. */
+  total: number;
+  /** Clients, each sending its next request when its last one was answered. */
+  concurrency: number;
+  /** The status every answer must have. */
+  expect: number;
+}
+
+/** Sends one request on a keep-alive connection of `agent`; resolves with the status once read. */
+function send(agent: http.Agent, { url, method = 'GET', headers, body, freshId }: LoadSpec) {
+  const sent = freshId ? { ...headers, [freshId]: randomUUID() } : headers;
   return new Promise<number>((resolve, reject) => {
-    const outgoing = http.request(url, { agent, method, headers }, (response) => {
+    const outgoing = http.request(url, { agent, method, headers: sent }, (response) => {
       response.on('error', reject);
       response.on('end', () => resolve(response.statusCode ?? 0));
       response.resume();
@@ -57,19 +76,12 @@ function send(agent: http.Agent, { url, method = 'GET', headers, body }: LoadReq
 }
 
 /**
- * `total` requests made by `concurrency` clients over keep-alive connections, each request built
- * by `request(i)` and expected to answer `expect`: requests per second and latency percentiles.
- *
- * The client is `node:http`, not `fetch`: fetch's streams cost the client about 0.25 ms of CPU
- * per request and garbage-collection pauses of 5-13 ms, which landed on whatever requests were
- * in flight and set the p99 of every route, a route that does nothing included.
+ * Runs `load` in this thread over keep-alive connections: requests per second and latency
+ * percentiles. The client is `node:http`, not `fetch`: fetch's streams cost the client about
+ * 0.25 ms of CPU per request and garbage-collection pauses of 5-13 ms, which landed on whatever
+ * requests were in flight and set the p99 of every route, a route that does nothing included.
  */
-export async function drive(
-  total: number,
-  concurrency: number,
-  request: (i: number) => LoadRequest,
-  expect: number,
-): Promise<LoadResult> {
+export async function driveHere({ spec, total, concurrency, expect }: Load): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   let next = 0;
@@ -78,13 +90,13 @@ export async function drive(
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
-          const load = request(next++);
+          next += 1;
           const t0 = performance.now();
-          const status = await send(agent, load);
+          const status = await send(agent, spec);
           latencies.push(performance.now() - t0);
           if (status !== expect) {
             throw new Error(
-              `${load.method ?? 'GET'} ${load.url} answered ${status}, not ${expect}`,
+              `${spec.method ?? 'GET'} ${spec.url} answered ${status}, not ${expect}`,
             );
           }
         }
@@ -99,6 +111,23 @@ export async function drive(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
   };
+}
+
+/**
+ * Runs `load` from a worker thread, for servers in this thread: on one event loop the client's
+ * work delays the server's and the other way round, which held some requests for hundreds of
+ * milliseconds and made the p99 measure the harness. Throughput is then the server's alone.
+ */
+export async function drive(load: Load): Promise<LoadResult> {
+  // tsx's loader does not reach worker threads: the worker loads the TypeScript through its API.
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./load-worker.ts', import.meta.url).href);
+  const worker = new Worker(
+    `import(${api}).then(({ tsImport }) => tsImport(${entry}, ${entry}))`,
+    { eval: true, workerData: load },
+  );
+  const [result] = (await once(worker, 'message')) as [LoadResult];
+  return result;
 }
 
 /**

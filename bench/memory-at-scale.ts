@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import { isoTime, type Job } from '../core/types.js';
-import { drive, type LoadResult, median, temp } from './measure.js';
+import { driveHere, type LoadResult, median, temp } from './measure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const JOBS = 100_000;
@@ -121,7 +121,7 @@ export async function memoryAtScale(): Promise<{
     'GET /healthz (the floor: reads nothing)': '/healthz',
   };
   const load = (route: string, total: number) =>
-    drive(total, 10, () => ({ url: `${url}${route}`, headers }), 200);
+    driveHere({ spec: { url: `${url}${route}`, headers }, total, concurrency: 10, expect: 200 });
   // A warm server is measured, as for the other figures: the first requests compile code.
   for (const route of Object.values(routes)) await load(route, 500);
   // Each route in turn, PASSES times over: a figure is the median of its passes, as the other

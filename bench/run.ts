@@ -148,12 +148,17 @@ async function restReads(floorFirst: boolean): Promise<{ ours: number; floor: nu
   bare.get('/api/jobs/:id', (c) => c.json(body));
   const floor = await listen(bare.fetch);
   const headers = { authorization: `Bearer ${adminToken}` };
-  const get = (url: string) => () => ({ url, headers });
-  const reads = (url: string) => drive(READS, READ_CONCURRENCY, get(url), 200);
+  const reads = (url: string, total: number) =>
+    drive({
+      spec: { url: `${url}/api/jobs/${job.id}`, headers },
+      total,
+      concurrency: READ_CONCURRENCY,
+      expect: 200,
+    });
   // Both servers warm up (JIT, connection pools) before either is measured.
-  await drive(READS / 4, READ_CONCURRENCY, get(`${ours.url}/api/jobs/${job.id}`), 200);
-  await drive(READS / 4, READ_CONCURRENCY, get(`${floor.url}/api/jobs/${job.id}`), 200);
-  const rate = async (url: string) => (await reads(`${url}/api/jobs/${job.id}`)).perSecond;
+  await reads(ours.url, READS / 4);
+  await reads(floor.url, READS / 4);
+  const rate = async (url: string) => (await reads(url, READS)).perSecond;
   const result = await alternately(
     floorFirst,
     () => rate(ours.url),

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { BlockList } from 'node:net';
 import path from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
@@ -73,13 +73,6 @@ export async function webhookIngest(floorFirst: boolean): Promise<{
 }> {
   const body = pushPayload();
   const signature = await sign(SECRET, body);
-  const headers = (id: string, sig = signature) => ({
-    'content-type': 'application/json',
-    'x-github-event': 'push',
-    'x-github-delivery': id,
-    'x-hub-signature-256': sig,
-  });
-
   const dir = temp();
   const store = openSqliteStore(path.join(dir, 'slipway.db'));
   const report = recordReports(store, systemClock, () => {});
@@ -134,22 +127,33 @@ export async function webhookIngest(floorFirst: boolean): Promise<{
   });
   const floor = await listen(bare.fetch);
 
-  const post = (url: string, sig?: string) => () => ({
-    url: `${url}/api/github/webhooks`,
-    method: 'POST',
-    headers: headers(randomUUID(), sig),
-    body,
-  });
+  const post = (url: string, total: number, expect: number, sig = signature) =>
+    drive({
+      spec: {
+        url: `${url}/api/github/webhooks`,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-hub-signature-256': sig,
+        },
+        body,
+        freshId: 'x-github-delivery',
+      },
+      total,
+      concurrency: CONCURRENCY,
+      expect,
+    });
   // Both routes warm up (JIT, connections) before either is measured.
-  await drive(WARMUP, CONCURRENCY, post(floor.url), 200);
-  await drive(WARMUP, CONCURRENCY, post(ours.url), 202);
+  await post(floor.url, WARMUP, 200);
+  await post(ours.url, WARMUP, 202);
   const result = {
     ...(await alternately(
       floorFirst,
-      () => drive(DELIVERIES, CONCURRENCY, post(ours.url), 202),
-      () => drive(DELIVERIES, CONCURRENCY, post(floor.url), 200),
+      () => post(ours.url, DELIVERIES, 202),
+      () => post(floor.url, DELIVERIES, 200),
     )),
-    forged: await drive(DELIVERIES, CONCURRENCY, post(ours.url, `sha256=${'0'.repeat(64)}`), 401),
+    forged: await post(ours.url, DELIVERIES, 401, `sha256=${'0'.repeat(64)}`),
   };
   const queued = store.listJobs({ type: 'WORKSPACE_DEPLOY' }, { offset: 0, limit: 1 }).total;
   if (queued !== WARMUP + DELIVERIES) {
