@@ -66,9 +66,10 @@ export class JobQueue {
         if (existing) return { job: existing, created: false, superseded: [] };
       }
       const now = this.clock.now();
+      const created = isoTime(now);
       const job: Job = {
         id: randomUUID(),
-        created: isoTime(now),
+        created,
         type: request.type,
         status: 'QUEUED',
         attempt: 0,
@@ -87,7 +88,7 @@ export class JobQueue {
         runAfter: now,
         leaseOwner: null,
         leaseExpires: null,
-        updated: isoTime(now),
+        updated: created,
       };
       const superseded = request.supersede ? this.supersedeQueued(job) : [];
       this.store.insertJob(job);
