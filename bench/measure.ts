@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
+import { on } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -36,6 +36,12 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * From `drive` only: this thread's (the server's) busy time per request, in µs, and the share
+   * of the load's time it was busy. Well under 1, the client set the pace, not the server.
+   */
+  serverUs?: number;
+  serverBusy?: number;
 }
 
 /**
@@ -122,12 +128,23 @@ export async function drive(load: Load): Promise<LoadResult> {
   // tsx's loader does not reach worker threads: the worker loads the TypeScript through its API.
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./load-worker.ts', import.meta.url).href);
-  const worker = new Worker(
-    `import(${api}).then(({ tsImport }) => tsImport(${entry}, ${entry}))`,
-    { eval: true, workerData: load },
-  );
-  const [result] = (await once(worker, 'message')) as [LoadResult];
-  return result;
+  const worker = new Worker(`import(${api}).then(({ tsImport }) => tsImport(${entry}, ${entry}))`, {
+    eval: true,
+    workerData: load,
+  });
+  // The worker's start-up is not part of the load: the server's time counts from when the
+  // worker says it starts sending.
+  const messages = on(worker, 'message');
+  await messages.next();
+  const before = performance.eventLoopUtilization();
+  const [result] = (await messages.next()).value as [LoadResult];
+  const used = performance.eventLoopUtilization(before);
+  await messages.return?.();
+  return {
+    ...result,
+    serverUs: (used.active * 1000) / load.total,
+    serverBusy: used.utilization,
+  };
 }
 
 /**
