@@ -1,24 +1,36 @@
 /** What limits the targets missed, from CPU profiles of the benchmark runs (printed with them). */
 export const LIMITS = `## What limits the missed targets (from CPU profiles of these runs)
 
-- The machine: 2 vCPUs. For the queue, REST and webhook figures the load generator (undici
-  \`fetch\`) runs in the benchmark's process beside both servers; for the 100,000-job figures the
-  server is a child process. A read of one job that takes 6 µs in a tight loop takes 20-35 µs
-  inside the server under load, with the client busy on the other vCPU. Runs on the same day
-  differ by up to a third in absolute figures; the ratios move less.
-- Webhook ingest: the route with the store work taken out runs at 0.85-0.9x of the bare Probot
-  route, so verifying, parsing, Probot and the 202 are not what is missing. The store work of a
-  push is: find the workspaces of the repository, check the delivery id, supersede the queued
-  deploy (its status, a log line, a check-run outbox entry), insert the job and its outbox entry,
-  and note the installation. That is 12 statements, about 0.19 ms inside the server (0.29 ms
-  while SQLite planned the supersede list again on every call). Group commit (one
-  transaction for the deliveries of one event-loop turn) took the ratio from 0.39x to the figure
-  above. The p99 target cannot be met with 50 closed-loop connections here: mean latency is 50
-  over the throughput (about 50 ms at 1,000/s), and the bare floor's own p99 is over 100 ms.
-- REST reads: on top of the floor's work, every request checks the token (SHA-256), counts
-  itself in the metrics, carries a request id and context for its log lines, reads the job from
-  SQLite (about 20 µs inside the server, 6 µs in a tight loop) and shapes it as HAL. Runs of
-  this benchmark land between 0.66x and 0.73x, on either side of the target.
+- The machine: 2 vCPUs. Loads come from \`node:http\` keep-alive clients. For the REST and
+  webhook figures both servers run in the benchmark's main thread and the client in a worker
+  thread, so each has a core; for the 100,000-job figures the server is a child process and the
+  client the benchmark's main thread. Runs on the same day differ by up to a third in absolute
+  figures; the ratios move less.
+- How the client is measured changed the figures. Until 2026-11-30 the client was undici
+  \`fetch\` on the servers' own event loop: fetch cost about 0.25 ms of CPU per request, with
+  garbage-collection pauses of 5-13 ms, and the same client cost on both sides pulled every ratio
+  toward 1 (the REST read measured 0.72x and the webhook 0.57x that way). Its pauses, and each side's work holding the other's on one event
+  loop, also set the p99s: \`/healthz\` had a p99 of 12 ms at a mean of 2 ms, and some webhook
+  deliveries waited 400-900 ms before the server even parsed them.
+- REST reads: the bare Hono route answers faster than one client thread asks: its server sits
+  idle about half of its run, so its requests/s measure the client, and the ratio above flatters
+  us. The server time per request (in the note) is the stricter figure: about 120-135 µs against
+  the floor's 50-55 µs. On top of the floor's work every request checks the token (SHA-256),
+  counts itself in the metrics, carries a request id and context for its log lines (on Node 20
+  AsyncLocalStorage puts a hook on every promise), goes through a router of about 100 routes,
+  reads the job from SQLite (20-26 µs inside the server, 7 µs in a tight loop: two \`fcntl\` lock
+  calls per read in WAL mode, and cold caches) and shapes it as HAL.
+- Webhook ingest: a delivery costs the server about 0.55-0.8 ms against the floor's 0.25-0.36.
+  The floor verifies the signature, parses the JSON and has Probot build an Octokit for the event
+  (about 80 µs, which we pay too). The difference is the store work of a push, 0.28 ms in the
+  transaction plus 0.07 ms of commit: find the workspaces of the repository, check the delivery
+  id, supersede the queued deploy (its status, a log line, a check-run outbox entry), insert the
+  job and its outbox entry, and note the installation, 12 statements in all. Deliveries that
+  arrive together share one transaction (group commit, 15-25 per commit here). Each push dirties
+  about 8 pages of the write-ahead log, most of them in indexes keyed by random UUID v4s (job
+  id, delivery id, log lines and outbox entries by job id); time-ordered ids would halve that,
+  but DESIGN.md makes job ids UUID v4. The p99 target needs about 2,000 deliveries/s: with 50
+  closed-loop connections the mean latency is 50 over the throughput.
 - Queue: the floor runs the same statements on Slipway's jobs table. Without the table's indexes
   (newest first, by workspace, by target and status, by status, and delivery id) the same
   statements run 2.5x faster. Those indexes are what keep the lists and the claim fast at
@@ -31,11 +43,12 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   create per object, one after another. \`kubectl apply --server-side -f\` sends one apply per
   object, like Slipway, so its time per object is the server's plus its own, and no client can be
   much more than 1.25x faster than it on a server that does its work on one thread.
-- Lists at 100,000 jobs: a page is found in the newest-first index alone, then read, and a page
-  past the middle is found from the far end of the index (page 4,000 of 5,000 skips 20,000
-  entries, not 80,000). The middle page is the deepest any page can lie: skipping 50,000 index
-  entries costs about 0.5 ms inside the server. A first page costs its query and a COUNT(*) over
-  100,000 index entries (0.3 ms together inside the server), 20 HAL jobs as JSON, and one log
-  line. At 10 connections the p99 is 2.5-3x the mean latency for every route, the single-job
-  read included. Each route is measured warm (500 requests first), three passes of 2,000.
+- Lists at 100,000 jobs: a page is found in the newest-first index alone, then read; a page past
+  the middle is found from the far end of the index (page 4,000 of 5,000 skips 20,000 entries,
+  not 80,000), and an unfiltered list (or one by status and type) is counted from the counts kept
+  per type and status. The middle page is the deepest any page can lie: skipping 50,000 index
+  entries costs about 0.5 ms, some 10 ns an entry, which is SQLite's own pace. With 10
+  closed-loop connections a request waits for the 9 before it, so the mean latency is about 10
+  times the server's time, and the p99 about twice the mean. Each route is measured warm (500
+  requests first), three passes of 2,000.
 `;
