@@ -189,10 +189,13 @@ export function createMemoryStore(): Store {
         count.count += 1;
         counts.set(key, count);
       }
-      const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
       // In SQLite's order: by type, then status.
       return [...counts.values()].sort(
-        (a, b) => order(a.type, b.type) || order(a.status, b.status),
+        compareBy(
+          (c) => c.type,
+          (c) => c.status,
+          'asc',
+        ),
       );
     },
     updateJob(id: string, patch: JobPatch, expect?: JobExpectation) {
