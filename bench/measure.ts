@@ -44,6 +44,20 @@ export interface LoadResult {
   serverBusy?: number;
 }
 
+/** The median of each figure over several runs of one load (the server's time too, if measured). */
+export function medianLoad(runs: LoadResult[]): LoadResult {
+  const of = (pick: (run: LoadResult) => number | undefined) =>
+    median(runs.map((run) => pick(run) ?? Number.NaN));
+  return {
+    perSecond: of((r) => r.perSecond),
+    p50Ms: of((r) => r.p50Ms),
+    p99Ms: of((r) => r.p99Ms),
+    ...(runs.some((r) => r.serverUs !== undefined)
+      ? { serverUs: of((r) => r.serverUs), serverBusy: of((r) => r.serverBusy) }
+      : {}),
+  };
+}
+
 /**
  * The requests of a load, as data (it crosses to the load's worker thread): all alike, GET unless
  * `method` says otherwise; `freshId` names a header that gets a new UUID on each request (GitHub's

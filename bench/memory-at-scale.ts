@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import { isoTime, type Job } from '../core/types.js';
-import { driveHere, type LoadResult, median, temp } from './measure.js';
+import { driveHere, type LoadResult, medianLoad, temp } from './measure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const JOBS = 100_000;
@@ -133,13 +133,7 @@ export async function memoryAtScale(): Promise<{
     }
   }
   const results: Record<string, LoadResult> = {};
-  for (const [name, runs] of passes) {
-    results[name] = {
-      perSecond: median(runs.map((r) => r.perSecond)),
-      p50Ms: median(runs.map((r) => r.p50Ms)),
-      p99Ms: median(runs.map((r) => r.p99Ms)),
-    };
-  }
+  for (const [name, runs] of passes) results[name] = medianLoad(runs);
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const rss = Number(
     /^slipway_process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN,

@@ -18,7 +18,15 @@ import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import { silentLogger, systemClock } from '../core/types.js';
 import { LIMITS } from './limits.js';
-import { alternately, drive, type LoadResult, listen, median, temp } from './measure.js';
+import {
+  alternately,
+  drive,
+  type LoadResult,
+  listen,
+  median,
+  medianLoad,
+  temp,
+} from './measure.js';
 import { memoryAtScale, UNTARGETED } from './memory-at-scale.js';
 import { webhookIngest } from './webhook-ingest.js';
 import { workspaceApply } from './workspace-apply.js';
@@ -173,7 +181,10 @@ async function restReads(floorFirst: boolean): Promise<{ ours: LoadResult; floor
  * The server thread's busy time per request beside the floor's: the stricter ratio when the
  * floor's server sat idle part of its run, waiting for the client.
  */
-function serverTime(oursUs: number, floorUs: number, floorBusy: number): string {
+function serverTime(ours: LoadResult, floor: LoadResult): string {
+  const oursUs = ours.serverUs ?? Number.NaN;
+  const floorUs = floor.serverUs ?? Number.NaN;
+  const floorBusy = floor.serverBusy ?? Number.NaN;
   return `server time per request ${oursUs.toFixed(0)} µs against the floor's ${floorUs.toFixed(0)} µs (${(floorUs / oursUs).toFixed(2)}x), the floor's server busy ${(floorBusy * 100).toFixed(0)}% of its run`;
 }
 
@@ -181,19 +192,8 @@ async function main(): Promise<void> {
   const queue: number[] = [];
   const queueFloor: number[] = [];
   const queueBareTable: number[] = [];
-  const reads: number[] = [];
-  const readsFloor: number[] = [];
-  const readsUs: number[] = [];
-  const readsFloorUs: number[] = [];
-  const readsFloorBusy: number[] = [];
-  const hooks: number[] = [];
-  const hooksFloor: number[] = [];
-  const hooksUs: number[] = [];
-  const hooksFloorUs: number[] = [];
-  const hooksFloorBusy: number[] = [];
-  const hooksP99: number[] = [];
-  const hooksP50: number[] = [];
-  const hooksFloorP99: number[] = [];
+  const rests: Array<{ ours: LoadResult; floor: LoadResult }> = [];
+  const ingests: Array<{ ours: LoadResult; floor: LoadResult }> = [];
   const forged: number[] = [];
   const apply: number[] = [];
   const applyKubectl: number[] = [];
@@ -203,21 +203,9 @@ async function main(): Promise<void> {
     queueFloor.push(bareSqliteThroughput('slipway'));
     queueBareTable.push(bareSqliteThroughput('bare'));
     queue.push(await queueThroughput());
-    const rest = await restReads(round % 2 === 0);
-    reads.push(rest.ours.perSecond);
-    readsFloor.push(rest.floor.perSecond);
-    readsUs.push(rest.ours.serverUs ?? Number.NaN);
-    readsFloorUs.push(rest.floor.serverUs ?? Number.NaN);
-    readsFloorBusy.push(rest.floor.serverBusy ?? Number.NaN);
+    rests.push(await restReads(round % 2 === 0));
     const ingest = await webhookIngest(round % 2 === 1);
-    hooks.push(ingest.ours.perSecond);
-    hooksP99.push(ingest.ours.p99Ms);
-    hooksP50.push(ingest.ours.p50Ms);
-    hooksFloorP99.push(ingest.floor.p99Ms);
-    hooksFloor.push(ingest.floor.perSecond);
-    hooksUs.push(ingest.ours.serverUs ?? Number.NaN);
-    hooksFloorUs.push(ingest.floor.serverUs ?? Number.NaN);
-    hooksFloorBusy.push(ingest.floor.serverBusy ?? Number.NaN);
+    ingests.push(ingest);
     forged.push(ingest.forged.perSecond);
     const deploy = await workspaceApply();
     if (deploy) {
@@ -229,6 +217,10 @@ async function main(): Promise<void> {
     process.stdout.write(`round ${round}/${ROUNDS} done\n`);
   }
   const scale = await memoryAtScale();
+  const reads = medianLoad(rests.map((r) => r.ours));
+  const readsFloor = medianLoad(rests.map((r) => r.floor));
+  const hooks = medianLoad(ingests.map((r) => r.ours));
+  const hooksFloor = medianLoad(ingests.map((r) => r.floor));
   type Row = readonly [string, number, string, number, number, string?];
   const rows: Row[] = [
     [
@@ -241,25 +233,25 @@ async function main(): Promise<void> {
     ],
     [
       'REST: GET /api/jobs/{id} requests/s',
-      median(reads),
+      reads.perSecond,
       'bare Hono JSON route',
-      median(readsFloor),
+      readsFloor.perSecond,
       0.7,
-      serverTime(median(readsUs), median(readsFloorUs), median(readsFloorBusy)),
+      serverTime(reads, readsFloor),
     ],
     [
       'webhook ingest: signed 10 KB pushes/s to a durable queued job (50 connections)',
-      median(hooks),
+      hooks.perSecond,
       'bare Probot verifyAndReceive route, storing nothing',
-      median(hooksFloor),
+      hooksFloor.perSecond,
       0.8,
-      `p50 ${median(hooksP50).toFixed(1)} ms, p99 ${median(hooksP99).toFixed(1)} ms (target < 50 ms; the floor's p99: ${median(hooksFloorP99).toFixed(1)} ms); ${serverTime(median(hooksUs), median(hooksFloorUs), median(hooksFloorBusy))}`,
+      `p50 ${hooks.p50Ms.toFixed(1)} ms, p99 ${hooks.p99Ms.toFixed(1)} ms (target < 50 ms; the floor's p99: ${hooksFloor.p99Ms.toFixed(1)} ms); ${serverTime(hooks, hooksFloor)}`,
     ],
     [
       'webhook ingest, bad signatures: deliveries/s refused',
       median(forged),
       'good deliveries/s (above)',
-      median(hooks),
+      hooks.perSecond,
       1,
       'bad ones must cost no more than good ones',
     ],
