@@ -22,15 +22,22 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   calls per read in WAL mode, and cold caches) and shapes it as HAL.
 - Webhook ingest: a delivery costs the server about 0.55-0.8 ms against the floor's 0.25-0.36.
   The floor verifies the signature, parses the JSON and has Probot build an Octokit for the event
-  (about 80 µs, which we pay too). The difference is the store work of a push, 0.28 ms in the
-  transaction plus 0.07 ms of commit: find the workspaces of the repository, check the delivery
-  id, supersede the queued deploy (its status, a log line, a check-run outbox entry), insert the
-  job and its outbox entry, and note the installation, 12 statements in all. Deliveries that
-  arrive together share one transaction (group commit, 15-25 per commit here). Each push dirties
-  about 8 pages of the write-ahead log, most of them in indexes keyed by random UUID v4s (job
-  id, delivery id, log lines and outbox entries by job id); time-ordered ids would halve that,
-  but DESIGN.md makes job ids UUID v4. The p99 target needs about 2,000 deliveries/s: with 50
-  closed-loop connections the mean latency is 50 over the throughput.
+  (35 µs in a tight loop, about half of it in Octokit's plugins; we pay it too). The difference
+  is the store work of a push, measured alone at 170-195 µs in the transaction: find the
+  workspaces of the repository, check the delivery id, supersede the queued deploy (its status,
+  a log line, a check-run outbox entry), insert the job and its outbox entry, and note the
+  installation, 12 statements in all. Deliveries that arrive together share one transaction
+  (group commit, 15-25 per commit here), and each push still writes about 7 pages to the
+  write-ahead log. On top of that come SQLite's checkpoints, every 1,000 log pages: their two
+  fsyncs (0.4 ms each on an idle file here, far more with the pages they flush) and the
+  write-back they force cost 100-140 µs per push; with checkpoints off, the server time fell from
+  about 680 to 540 µs. Run instead from a second connection in a worker thread, they gave no
+  clear gain through HTTP: on 2 vCPUs that thread takes CPU from the server and the client, and
+  a passive checkpoint seldom catches up with continuous writes, so the log grows instead of
+  starting over. Time-ordered job ids (UUID v7) would cut the log writes by 46% but save only
+  about 20 µs per push here, and DESIGN.md makes job ids UUID v4. The p99 target needs about
+  2,000 deliveries/s: with 50 closed-loop connections the mean latency is 50 over the
+  throughput, and the floor's own p99 (44-65 ms across runs) lies about the 50 ms line.
 - Queue: the floor runs the same statements on Slipway's jobs table. Without the table's indexes
   (newest first, by workspace, by target and status, by status, and delivery id) the same
   statements run 2.5x faster. Those indexes are what keep the lists and the claim fast at
@@ -38,17 +45,26 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
 - Workspace apply: the Kubernetes API test server is the limit. It runs in a process of its own
   and is busy all through Slipway's apply (CPU time in the note): about 3 ms of CPU per task, for
   the apply and the four writes its controllers make for each Deployment (the ReplicaSet, the
-  revision annotation, two status updates), as a real control plane does. Slipway sends one list
-  per namespace, then one apply per object, 16 at a time; \`kubectl apply -f\` sends a GET and a
-  create per object, one after another. \`kubectl apply --server-side -f\` sends one apply per
-  object, like Slipway, so its time per object is the server's plus its own, and no client can be
-  much more than 1.25x faster than it on a server that does its work on one thread.
+  revision annotation, two status updates), as a real control plane does; the controllers take
+  about 40% of it, on the server's one thread, where a real cluster runs them in a process of
+  their own. Slipway sends one list per namespace, then one apply per object, 16 at a time;
+  \`kubectl apply -f\` sends a GET and a create per object, one after another, and the server is
+  as busy under it (2.7 CPU-seconds in its 2.9 s), so the ratio is mostly the ratio of the
+  server's work for the two. Slipway's own side costs 1.5-2.4 ms of CPU per object, rendering
+  included, most of it in \`@kubernetes/client-node\` (its ObjectSerializer about a fifth,
+  node-fetch and TLS most of the rest): against a server that cost nothing it would still apply
+  only 400-700 objects/s, while kubectl's own CPU is about 2.3 ms per object.
+  \`kubectl apply --server-side -f\` sends one apply per object, like Slipway, so its time per
+  object is the server's plus its own, and no client can be much more than 1.25x faster than it
+  on a server that does its work on one thread.
 - Lists at 100,000 jobs: a page is found in the newest-first index alone, then read; a page past
   the middle is found from the far end of the index (page 4,000 of 5,000 skips 20,000 entries,
   not 80,000), and an unfiltered list (or one by status and type) is counted from the counts kept
   per type and status. The middle page is the deepest any page can lie: skipping 50,000 index
-  entries costs about 0.5 ms, some 10 ns an entry, which is SQLite's own pace. With 10
-  closed-loop connections a request waits for the 9 before it, so the mean latency is about 10
-  times the server's time, and the p99 about twice the mean. Each route is measured warm (500
-  requests first), three passes of 2,000.
+  entries costs about 0.45 ms, 9 ns an entry, which is SQLite's own pace (an index on an integer,
+  a third of the pages, skips no faster). Reading the page's 20 rows of 21 columns costs 120 µs
+  (raw rows mapped to jobs in JavaScript would save 30 of them). With 10 closed-loop connections
+  a request waits for the 9 before it, so the mean latency is about 10 times the server's time,
+  and the p99 about twice the mean. Each route is measured warm (500 requests first), three
+  passes of 2,000.
 `;
