@@ -64,6 +64,28 @@ describe('job lists on SQLite', () => {
     expect(countsFrom({ leaseExpiredBefore: 1000 })).toBe('jobs');
   });
 
+  it('starts a deep page of all jobs at an anchor: a search of the created index, no scan', () => {
+    const seek = (position: number) => ({
+      created: '2026-01-01T00:00:00.000Z',
+      start: position - 400,
+    });
+    const deep = jobListQuery({}, { offset: 50_000, limit: 20 }).page(100_000, seek);
+    expect(deep.params).toMatchObject({ offset: 400, limit: 20 });
+    const steps = plan(deep.sql, deep.params);
+    expect(steps.join('\n')).toMatch(
+      /SEARCH jobs USING COVERING INDEX jobs_created \(created>\?\)/,
+    );
+    expect(steps.filter((step) => step.startsWith('SCAN jobs'))).toEqual([]);
+    // Filtered lists, shallow pages and other orders keep OFFSET: anchors count all jobs.
+    const plain = (filter: JobFilter, page: PageRequest) =>
+      jobListQuery(filter, page).page(100_000, seek).params.anchor;
+    expect(plain({ status: ['COMPLETE'] }, { offset: 50_000, limit: 20 })).toBeUndefined();
+    expect(plain({}, { offset: 100, limit: 20 })).toBeUndefined();
+    expect(
+      plain({}, { offset: 50_000, limit: 20, sort: { field: 'status', direction: 'asc' } }),
+    ).toBeUndefined();
+  });
+
   it.each(cases)('finds %s through an index, page and count', (_, filter, page, total) => {
     const query = jobListQuery(filter, page);
     const paged = query.page(total ?? Number.POSITIVE_INFINITY);

@@ -1,4 +1,5 @@
 import type { ApiToken, Job, Workspace } from '../types.js';
+import type { Anchor } from './page-anchors.js';
 import { sortOf } from './sort.js';
 import { JOB_SORT_FIELDS, type JobFilter, type OutboxEntry, type PageRequest } from './types.js';
 
@@ -241,12 +242,21 @@ export function limits(page: PageRequest): { limit: number; offset: number } {
  * The statements of a job list: the count of every match, and, given that count, the page. A
  * deeper page is found in an index alone, then read, so it skips index entries rather than whole
  * rows; a page past the middle is found from the far end of the index, the order reversed:
- * skipping to page 4,000 of 5,000 steps over 20,000 entries instead of 80,000.
+ * skipping to page 4,000 of 5,000 steps over 20,000 entries instead of 80,000. A deep page of
+ * the list of all jobs in the order they were created starts at an anchor (`seek`, see
+ * page-anchors.ts) when one lies nearer, and skips at most about a thousand entries.
  */
 export function jobListQuery(
   filter: JobFilter,
   page: PageRequest,
-): { count: string; params: Row; page(total: number): { sql: string; params: Row } } {
+): {
+  count: string;
+  params: Row;
+  page(
+    total: number,
+    seek?: (position: number) => Anchor | undefined,
+  ): { sql: string; params: Row };
+} {
   const { where, params } = jobWhere(filter);
   const order = orderBy(page, 'jobs', JOB_SORT_FIELDS, JOB_COLUMNS) ?? {
     column: 'created',
@@ -265,7 +275,7 @@ export function jobListQuery(
       ? `SELECT COALESCE(SUM(n), 0) AS n FROM job_counts ${where}`
       : `SELECT COUNT(*) AS n FROM jobs ${where}`,
     params,
-    page(total) {
+    page(total, seek) {
       const fromEnd = offset > total / 2 && offset < total;
       const inner = fromEnd
         ? {
@@ -274,6 +284,11 @@ export function jobListQuery(
             offset: Math.max(0, total - offset - limit),
           }
         : { sort: sortIn(order.direction), limit, offset };
+      const anchored =
+        seek && where === '' && order.column === 'created' && offset < total
+          ? anchoredPage(total, seek, inner.offset)
+          : undefined;
+      if (anchored) return anchored;
       // A first page skips nothing: it is read directly, without the detour through the index.
       const sql =
         !fromEnd && offset === 0
@@ -284,7 +299,33 @@ export function jobListQuery(
       return { sql, params: { ...params, limit: inner.limit, offset: inner.offset } };
     },
   };
+
+  /** The page from the anchor below it, when that skips fewer entries than `skip`. */
+  function anchoredPage(
+    total: number,
+    seek: (position: number) => Anchor | undefined,
+    skip: number,
+  ): { sql: string; params: Row } | undefined {
+    if (skip < ANCHORED_SKIP) return undefined;
+    // Where the page starts among all jobs, oldest first.
+    const position = order.direction === 'ASC' ? offset : Math.max(0, total - offset - limit);
+    const anchor = seek(position);
+    if (!anchor || position - anchor.start >= skip) return undefined;
+    return {
+      sql: `SELECT ${JOB_SELECT} FROM jobs WHERE rowid IN (
+              SELECT rowid FROM jobs WHERE created >= @anchor ORDER BY created, rowid ${PAGE_LIMIT})
+            ${sortIn(order.direction)}`,
+      params: {
+        anchor: anchor.created,
+        limit: Math.min(limit, total - offset),
+        offset: position - anchor.start,
+      },
+    };
+  }
 }
+
+/** Skips shorter than this are cheaper than finding an anchor (a few µs). */
+const ANCHORED_SKIP = 2000;
 
 /**
  * `status IN (@<prefix>0, ...)`, its values added to `params`. One parameter per status: the

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage, SlipwayError } from '../errors.js';
 import type { ApiToken, Job, JobLogLine, Workspace } from '../types.js';
+import { PageAnchors } from './page-anchors.js';
 import {
   assignments,
   insertSql,
@@ -78,13 +79,45 @@ function sqliteStore(db: Database.Database): Store {
     }
     return statement;
   };
+  const anchors = new PageAnchors({
+    firstCreated: () =>
+      createdOf(prepared('SELECT created FROM jobs ORDER BY created, rowid LIMIT 1').get()),
+    createdAt: (from, skip) =>
+      createdOf(
+        prepared(
+          `SELECT created FROM jobs WHERE created >= @from ORDER BY created, rowid
+           LIMIT 1 OFFSET CAST(@skip AS INTEGER)`,
+        ).get({ from, skip }),
+      ),
+    createdAfter: (from) =>
+      createdOf(
+        prepared('SELECT created FROM jobs WHERE created > ? ORDER BY created LIMIT 1').get(from),
+      ),
+    countBetween: (from, to) =>
+      (
+        prepared('SELECT COUNT(*) AS n FROM jobs WHERE created >= @from AND created < @to').get({
+          from,
+          to,
+        }) as { n: number }
+      ).n,
+  });
   // One transaction function for every call: better-sqlite3 builds four wrappers for each
   // db.transaction(), 6 µs that each top-level transaction would otherwise pay.
   const runAtomically = db.transaction((fn: () => unknown) => fn());
-  const atomic = <T>(fn: () => T): T =>
+  const atomic = <T>(fn: () => T): T => {
+    if (db.inTransaction) return fn();
     // IMMEDIATE takes the write lock up front, so a read-then-write cannot fail half-way with
     // SQLITE_BUSY when another connection wrote in between.
-    db.inTransaction ? fn() : (runAtomically.immediate(fn) as T);
+    let result: T;
+    try {
+      result = runAtomically.immediate(fn) as T;
+    } catch (error) {
+      anchors.settled(false);
+      throw error;
+    }
+    anchors.settled(true);
+    return result;
+  };
 
   const insertWorkspace = prepared(insertSql('workspaces', WORKSPACE_COLUMNS));
   const replaceWorkspace = prepared(
@@ -102,7 +135,7 @@ function sqliteStore(db: Database.Database): Store {
   const insertJob = prepared(insertSql('jobs', JOB_COLUMNS));
   const getJob = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE id = ?`);
   const findJobByDelivery = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE delivery_id = ?`);
-  const deleteJob = prepared('DELETE FROM jobs WHERE id = ?');
+  const deleteJob = prepared('DELETE FROM jobs WHERE id = ? RETURNING created');
   const countJobs = prepared(
     'SELECT type, status, n AS count FROM job_counts WHERE n > 0 ORDER BY type, status',
   );
@@ -217,6 +250,7 @@ function sqliteStore(db: Database.Database): Store {
     insertJob(job) {
       try {
         insertJob.run(jobParams(job));
+        anchors.added(job.created, db.inTransaction);
       } catch (error) {
         throw constraintError(error, {
           'jobs.delivery_id': `delivery id '${job.deliveryId}' is already taken by another job`,
@@ -233,7 +267,11 @@ function sqliteStore(db: Database.Database): Store {
       // both run in one synchronous turn).
       const query = jobListQuery(filter, page);
       const { n } = prepared(query.count).get(query.params) as { n: number };
-      const { sql, params } = query.page(n);
+      // Anchors are built outside transactions only: one rolled back could take back a job
+      // they counted.
+      const { sql, params } = query.page(n, (position) =>
+        anchors.seek(position, !db.inTransaction),
+      );
       const rows = prepared(sql).all(params) as Row[];
       return { items: rows.map((row) => toJob(row) as Job), total: n };
     },
@@ -267,7 +305,11 @@ function sqliteStore(db: Database.Database): Store {
       const nowIso = new Date(now).toISOString();
       return toJob(claimJob.get({ owner, now, leaseExpires, nowIso }));
     },
-    deleteJob: (id) => deleteJob.run(id).changes > 0,
+    deleteJob(id) {
+      const gone = createdOf(deleteJob.get(id));
+      if (gone !== undefined) anchors.removed(gone, db.inTransaction);
+      return gone !== undefined;
+    },
 
     appendJobLogs(jobId: string, lines: NewLogLine[]): number {
       return atomic(() => {
@@ -437,3 +479,7 @@ export function acquireDataDirLock(file: string): DataDirLock {
 }
 
 export { SCHEMA_VERSION } from './sqlite-schema.js';
+
+function createdOf(row: unknown): string | undefined {
+  return (row as { created?: string } | undefined)?.created;
+}
