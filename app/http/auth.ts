@@ -44,6 +44,9 @@ function tokenDigest(token: string): Buffer {
   return hash('sha256', token, 'buffer');
 }
 
+/** How finely an API token's last use is kept (`GET /api/tokens`). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const IDENTITY_SHAPE = /^[^\s@]+@[^\s@]+$|^[A-Za-z0-9._-]{1,200}$/;
 
@@ -109,7 +112,12 @@ export class Auth {
     if (JWT_SHAPE.test(token)) return this.fromJwt(token, 'the bearer token');
     const stored = this.options.store.findApiTokenByHash(digest.toString('hex'));
     if (!stored) throw new SlipwayError('UNAUTHENTICATED', 'bearer token is not valid');
-    this.options.store.touchApiToken(stored.id, isoTime(this.options.clock.now()));
+    // When a token was last used is kept to the minute, so a client polling a job does not make
+    // every read a write to the database.
+    const now = this.options.clock.now();
+    if (stored.lastUsed === null || now - Date.parse(stored.lastUsed) >= LAST_USED_RESOLUTION_MS) {
+      this.options.store.touchApiToken(stored.id, isoTime(now));
+    }
     return { subject: `token:${stored.name}`, method: 'token', admin: false };
   }
 
