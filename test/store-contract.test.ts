@@ -7,6 +7,7 @@ import { createMemoryStore } from '../core/store/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import type { JobFilter, PageRequest, Store } from '../core/store/types.js';
 import { type ApiToken, isoTime, type Job, type Workspace } from '../core/types.js';
+import { testJob } from './helpers/jobs.js';
 
 // One contract, every adapter: what passes here for SQLite must pass for memory, and back.
 
@@ -67,30 +68,14 @@ function workspace(overrides: Partial<Workspace> = {}): Workspace {
 
 function job(overrides: Partial<Job> = {}): Job {
   counter += 1;
-  return {
+  return testJob({
     id: `job-${counter}`,
     created: isoTime(T0 + counter * 1000),
-    type: 'WORKSPACE_DEPLOY',
-    status: 'QUEUED',
-    attempt: 0,
-    maxAttempts: 3,
-    startTime: null,
-    endTime: null,
-    exitCode: null,
-    commitId: null,
-    message: null,
     target: `target-${counter}`,
-    workspaceId: null,
     params: { ref: 'main' },
-    result: null,
-    deliveryId: null,
-    identity: null,
-    runAfter: 0,
-    leaseOwner: null,
-    leaseExpires: null,
     updated: isoTime(T0),
     ...overrides,
-  };
+  });
 }
 
 function token(name: string, overrides: Partial<ApiToken> = {}): ApiToken {

@@ -6,6 +6,7 @@ import { createMemoryStore } from '../core/store/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import type { PageRequest, Store } from '../core/store/types.js';
 import { isoTime, type Job } from '../core/types.js';
+import { testJob } from './helpers/jobs.js';
 
 // Deep pages of the list of all jobs start at anchors (page-anchors.ts) that count jobs from the
 // oldest one. Every change that moves them (a job created before them, a deleted job, a write
@@ -17,29 +18,15 @@ let counter = 0;
 
 function job(createdMs: number): Job {
   counter += 1;
-  return {
+  return testJob({
     id: `job-${String(counter).padStart(6, '0')}`,
     created: isoTime(createdMs),
     type: 'TASK_DEPLOY',
     status: 'COMPLETE',
-    attempt: 0,
-    maxAttempts: 3,
-    startTime: null,
-    endTime: null,
     exitCode: 0,
-    commitId: null,
-    message: null,
     target: `task:t${counter}`,
-    workspaceId: null,
-    params: {},
-    result: null,
-    deliveryId: null,
-    identity: null,
-    runAfter: 0,
-    leaseOwner: null,
-    leaseExpires: null,
     updated: isoTime(createdMs),
-  };
+  });
 }
 
 let dir = '';

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSlipwayError } from '../core/errors.js';
 import { acquireDataDirLock, openSqliteStore, SCHEMA_VERSION } from '../core/store/sqlite.js';
-import { isoTime, type Job } from '../core/types.js';
+import type { Job } from '../core/types.js';
+import { testJob } from './helpers/jobs.js';
 
 // What only the SQLite store has: a file that outlives the process, pragmas, schema versions.
 
@@ -31,30 +32,7 @@ function raw<T>(file: string, fn: (db: Database.Database) => T): T {
 }
 
 function job(id: string, overrides: Partial<Job> = {}): Job {
-  return {
-    id,
-    created: isoTime(0),
-    type: 'WORKSPACE_DEPLOY',
-    status: 'QUEUED',
-    attempt: 0,
-    maxAttempts: 3,
-    startTime: null,
-    endTime: null,
-    exitCode: null,
-    commitId: null,
-    message: null,
-    target: 'workspace:demo',
-    workspaceId: null,
-    params: { units: ['web'] },
-    result: null,
-    deliveryId: null,
-    identity: null,
-    runAfter: 0,
-    leaseOwner: null,
-    leaseExpires: null,
-    updated: isoTime(0),
-    ...overrides,
-  };
+  return testJob({ id, params: { units: ['web'] }, ...overrides });
 }
 
 describe('the SQLite store on disk', () => {
