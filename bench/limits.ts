@@ -15,12 +15,13 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
 - REST reads: the bare Hono route answers faster than one client thread asks: its server sits
   idle about half of its run, so its requests/s measure the client, and the ratio above flatters
   us. The server time per request (in the note) is the stricter figure: 108-140 µs against the
-  floor's 40-61 µs across runs. On top of the floor's work every request checks the token (SHA-256),
-  counts itself in the metrics, carries a request id and context for its log lines (on Node 20
-  AsyncLocalStorage puts a hook on every promise: 18-20 µs of a read, measured by taking it out;
-  Node 24 carries the context in AsyncContextFrame instead, without the hooks), goes through a router of about 100 routes,
-  reads the job from SQLite (20-26 µs inside the server, 7 µs in a tight loop: two \`fcntl\` lock
-  calls per read in WAL mode, and cold caches) and shapes it as HAL.
+  floor's 40-61 µs across runs. On top of the floor's work every request checks the token
+  (SHA-256), counts itself in the metrics, carries a request id and context for its log lines,
+  goes through a router of about 100 routes, reads the job from SQLite (20-26 µs inside the
+  server, 7 µs in a tight loop: two \`fcntl\` lock calls per read in WAL mode, and cold caches)
+  and shapes it as HAL. The context alone costs 18-20 µs (measured by taking it out): on Node 20
+  AsyncLocalStorage puts a hook on every promise; Node 24 carries it in AsyncContextFrame
+  instead, without the hooks.
 - Webhook ingest: a delivery costs the server about 0.55-0.8 ms against the floor's 0.25-0.36.
   The floor verifies the signature, parses the JSON and has Probot build an Octokit for the event
   (35 µs in a tight loop, about half of it in Octokit's plugins; we pay it too). The difference
