@@ -9,9 +9,10 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
 - How the client is measured changed the figures. Until 2026-11-30 the client was undici
   \`fetch\` on the servers' own event loop: fetch cost about 0.25 ms of CPU per request, with
   garbage-collection pauses of 5-13 ms, and the same client cost on both sides pulled every ratio
-  toward 1 (the REST read measured 0.72x and the webhook 0.57x that way). Its pauses, and each side's work holding the other's on one event
-  loop, also set the p99s: \`/healthz\` had a p99 of 12 ms at a mean of 2 ms, and some webhook
-  deliveries waited 400-900 ms before the server even parsed them.
+  toward 1 (the REST read measured 0.72x and the webhook 0.57x that way). Its pauses, and each
+  side's work holding the other's on one event loop, also set the p99s: \`/healthz\` had a p99
+  of 12 ms at a mean of 2 ms, and some webhook deliveries waited 400-900 ms before the server
+  even parsed them.
 - REST reads: the bare Hono route answers faster than one client thread asks: its server sits
   idle about half of its run, so its requests/s measure the client, and the ratio above flatters
   us. The server time per request (in the note) is the stricter figure: 108-140 µs against the
