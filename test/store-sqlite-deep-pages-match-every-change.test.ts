@@ -30,6 +30,7 @@ function job(createdMs: number): Job {
 }
 
 let dir = '';
+let file = '';
 let sqlite: Store;
 const memory = createMemoryStore();
 const both = (write: (store: Store) => void) => {
@@ -46,7 +47,8 @@ const insertAll = (jobs: Job[]) =>
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-anchors-'));
-  sqlite = openSqliteStore(path.join(dir, 'slipway.db'));
+  file = path.join(dir, 'slipway.db');
+  sqlite = openSqliteStore(file);
   // 6,000 jobs: three to a millisecond, then 1,500 in one millisecond (more than the spacing of
   // the anchors), then one a millisecond again.
   const jobs: Job[] = [];
@@ -145,6 +147,26 @@ describe('deep pages of all jobs on SQLite', () => {
       }),
     ).toThrow('roll back');
     expect(sqlite.getJob(oldest as string)).toBeDefined();
+    expectEveryPageToMatch();
+  });
+
+  it('still match after another connection to the database adds and deletes jobs', () => {
+    expectEveryPageToMatch();
+    const other = openSqliteStore(file);
+    try {
+      const [oldest] = ids(memory, {
+        offset: 0,
+        limit: 1,
+        sort: { field: 'created', direction: 'asc' },
+      }).ids;
+      const older = [job(T0 + 3), job(T0 + 4)];
+      for (const store of [other, memory]) {
+        expect(store.deleteJob(oldest as string)).toBe(true);
+        for (const j of older) store.insertJob(j);
+      }
+    } finally {
+      other.close();
+    }
     expectEveryPageToMatch();
   });
 });

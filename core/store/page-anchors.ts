@@ -18,6 +18,8 @@ export interface AnchorSource {
   createdAfter(from: string): string | undefined;
   /** How many jobs were created at or after `from` and before `to`. */
   countBetween(from: string, to: string): number;
+  /** Changes whenever another connection commits (SQLite's data_version). */
+  version(): number;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface AnchorSource {
  * Anchors count jobs from the oldest one, so a new job, created after every anchor, moves none of
  * them; a job added before some of them, or deleted, moves those after it by one. They are built
  * as far as a deep page needs (5-10 ms for 100,000 jobs), and dropped only when a transaction
- * that moved them is rolled back.
+ * that moved them is rolled back, or when another connection has written.
  *
  * @example
  * const anchors = new PageAnchors(source);
@@ -38,6 +40,8 @@ export class PageAnchors {
   private anchors: Anchor[] = [];
   /** Moved by a write whose transaction has not ended yet. */
   private unsettled = false;
+  /** The source's version the anchors were counted at. */
+  private version: number | undefined;
 
   constructor(
     private readonly source: AnchorSource,
@@ -49,6 +53,12 @@ export class PageAnchors {
    * anchors up to it when `extend` is true; undefined when there are no jobs or no anchors.
    */
   seek(position: number, extend: boolean): Anchor | undefined {
+    // Another connection's writes (a second store, a sqlite3 shell) move anchors unseen.
+    const version = this.source.version();
+    if (version !== this.version) {
+      this.anchors = [];
+      this.version = version;
+    }
     if (extend) this.extendTo(position);
     let low = 0;
     let high = this.anchors.length - 1;
