@@ -66,7 +66,7 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   third of the pages, skips no faster): the middle page of all jobs spent 0.45 ms skipping 50,000
   entries, and its p99 sat at the line (19-29 ms across runs). Deep pages of the list of all jobs
   now start at anchors that count jobs from the oldest one (built once as far as a deep page
-  needs, 5-10 ms for 100,000 jobs; new jobs move none of them, a deleted job or one added out of
+  needs, about 10 ms for 100,000 jobs; new jobs move none of them, a deleted job or one added out of
   order moves those after it by one) and skip at most about 1,000 entries, so every page costs
   about what the first does. A filtered list
   keeps OFFSET, from the nearer end of its index. Reading a page's 20 rows of 21 columns costs

@@ -29,7 +29,7 @@ export interface AnchorSource {
  *
  * Anchors count jobs from the oldest one, so a new job, created after every anchor, moves none of
  * them; a job added before some of them, or deleted, moves those after it by one. They are built
- * as far as a deep page needs (5-10 ms for 100,000 jobs), and dropped only when a transaction
+ * as far as a deep page needs (about 10 ms for 100,000 jobs), and dropped only when a transaction
  * that moved them is rolled back, or when another connection has written.
  *
  * @example
