@@ -100,7 +100,7 @@ function sqliteStore(db: Database.Database): Store {
           to,
         }) as { n: number }
       ).n,
-    version: () => prepared('PRAGMA data_version').pluck().get() as number,
+    version: () => (prepared('PRAGMA data_version').get() as { data_version: number }).data_version,
   });
   // One transaction function for every call: better-sqlite3 builds four wrappers for each
   // db.transaction(), 6 µs that each top-level transaction would otherwise pay.
