@@ -261,7 +261,10 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
 
   it('refuses a wrong command line with exit 2 and a message naming what is wrong', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['deploymnt', 'list'], /unknown resource "deploymnt"; expected one of application, build/],
+      [
+        ['deploymnt', 'list'],
+        /unknown resource "deploymnt"; expected one of workspace, application, build/,
+      ],
       [
         ['deployment', 'rollback'],
         /unknown action "rollback" for deployment; expected one of create, read/,

@@ -1,62 +1,16 @@
-import type { ApiClient } from './api-client.js';
+import { type Command, call } from './command.js';
 import { followJobLogs } from './follow-job-logs.js';
 import { waitForDeployment } from './wait-for-deployment.js';
-
-/** What a command's handler is given. */
-export interface CommandContext {
-  client: ApiClient;
-  /** The command's query flags, as given. */
-  query: Record<string, string>;
-  /** The command's other flags. */
-  options: Map<string, string | true>;
-  id: string | undefined;
-  body: Record<string, unknown> | undefined;
-  /** stdout: results, JSON. */
-  print(text: string): void;
-  /** stderr: progress and diagnostics. */
-  note(text: string): void;
-}
-
-export interface Command {
-  resource: string;
-  action: string;
-  summary: string;
-  /** `required`: the command refuses to run without `--id`. */
-  id?: 'required';
-  body?: 'required' | 'optional';
-  /** Flags sent as query parameters, with what they mean. */
-  query?: Record<string, string>;
-  /** Other flags the command takes, with what they mean. */
-  options?: Record<string, string>;
-  /** Flags of `options` that take no value. */
-  booleans?: string[];
-  example: string;
-  run(context: CommandContext): Promise<number>;
-}
+import { WORKSPACE_COMMANDS } from './workspace-commands.js';
 
 const NP_PAGING = {
   offset: 'skip this many results (default 0)',
   limit: 'at most this many results (default 30, at most 200)',
 };
 
-/** A request whose answer is printed as JSON; 204 prints nothing. */
-function call(
-  method: string,
-  path: (id: string | undefined) => string,
-  defaults: Record<string, unknown> = {},
-): Command['run'] {
-  return async ({ client, query, id, body, print }) => {
-    const answer = await client.request(method, path(id), {
-      ...(body !== undefined || method === 'POST' ? { body: { ...defaults, ...body } } : {}),
-      query,
-    });
-    if (answer.body !== undefined) print(JSON.stringify(answer.body, null, 2));
-    return 0;
-  };
-}
-
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: Command[] = [
+  ...WORKSPACE_COMMANDS,
   {
     resource: 'application',
     action: 'create',

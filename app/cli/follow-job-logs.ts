@@ -1,6 +1,6 @@
 import { followJob, type JobSource, type JobView, readLogs } from '../../core/jobs/index.js';
 import type { ApiClient } from './api-client.js';
-import type { CommandContext } from './commands.js';
+import type { CommandContext } from './command.js';
 import { UsageError } from './parse-args.js';
 
 /**
@@ -19,19 +19,40 @@ export async function followJobLogs({
   if (from !== undefined && (typeof from !== 'string' || !/^\d+$/.test(from))) {
     throw new UsageError(`--sequence is "${String(from)}"; expected a line number (0 or more)`);
   }
-  const source = jobSource(client);
   const jobId = id ?? '';
   const first = Number(from ?? 0);
   if (options.get('follow') !== true) {
-    await readLogs(source, jobId, first, print);
+    await readLogs(jobSource(client), jobId, first, print);
     return 0;
   }
+  return followToEnd(client, jobId, { print, note }, { from: first });
+}
+
+/**
+ * Prints a job's log from line `from` as it grows until the job ends: 0 when it completed, 1 when
+ * it failed or was withdrawn (its status and message on stderr), and 1 when `timeoutMs` passes
+ * first (the job goes on on the server).
+ */
+export async function followToEnd(
+  client: ApiClient,
+  id: string,
+  { print, note }: Pick<CommandContext, 'print' | 'note'>,
+  options: { from?: number; timeoutMs?: number } = {},
+): Promise<number> {
   const sink = { info: print, startGroup: () => {}, endGroup: () => {} };
-  const { job } = await followJob(source, jobId, sink, {
-    timeoutMs: Number.POSITIVE_INFINITY,
+  const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
+  const { job, timedOut } = await followJob(jobSource(client), id, sink, {
+    timeoutMs,
     pollMs: 500,
-    from: first,
+    from: options.from ?? 0,
   });
+  if (timedOut) {
+    note(
+      `job ${id} is still ${job.status} after ${timeoutMs / 1000} s; it goes on on the server ` +
+        `("slipway jobs withdraw --id ${id}" stops it)`,
+    );
+    return 1;
+  }
   if (job.status === 'COMPLETE') return 0;
   note(`job ${id} ended ${job.status}${job.message ? `: ${job.message}` : ''}`);
   return 1;

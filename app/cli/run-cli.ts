@@ -3,7 +3,8 @@ import path from 'node:path';
 import { adminTokenFile } from '../admin-token.js';
 import { DEFAULT_DATA_DIR } from '../env.js';
 import { ApiError, createApiClient, UnreachableError } from './api-client.js';
-import { COMMANDS, type Command } from './commands.js';
+import type { Command } from './command.js';
+import { COMMANDS } from './commands.js';
 import { parseArgs, UsageError } from './parse-args.js';
 
 /** Exit codes a script can rely on. */
@@ -200,8 +201,8 @@ function overallHelp(): string {
   const lines = [
     'Usage: slipway <resource> <action> [--id ID] [--body JSON|FILE|-] [flags]',
     '',
-    "Drives a Slipway server's REST API: nullplatform applications, builds, releases, scopes and",
-    'blue-green deployments, and the jobs that carry them out.',
+    "Drives a Slipway server's REST API: workspaces and their deploys, nullplatform applications,",
+    'builds, releases, scopes and blue-green deployments, and the jobs that carry them out.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${`${c.resource} ${c.action}`.padEnd(24)}${c.summary}`),
@@ -230,7 +231,9 @@ function resourceHelp(resource: string): string {
 function commandHelp(command: Command): string {
   const own: Record<string, string> = {
     ...(command.id
-      ? { id: `the ${command.resource === 'jobs' ? 'job' : command.resource}'s id (required)` }
+      ? {
+          id: `${command.idHelp ?? `the ${command.resource === 'jobs' ? 'job' : command.resource}'s id`} (required)`,
+        }
       : {}),
     ...(command.body
       ? { body: `${BODY_FLAG}${command.body === 'required' ? ' (required)' : ''}` }

@@ -1,5 +1,5 @@
 import { DEPLOYMENT_STATUSES, ENDED_DEPLOYMENT_STATUSES } from '../../core/rollouts/model.js';
-import type { CommandContext } from './commands.js';
+import { type CommandContext, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
 
 const POLL_MS = 500;
@@ -33,11 +33,8 @@ export async function waitForDeployment({
       );
     }
   }
-  const timeout = options.get('timeout') ?? String(DEFAULT_TIMEOUT_S);
-  if (typeof timeout !== 'string' || !/^\d+$/.test(timeout) || Number(timeout) === 0) {
-    throw new UsageError(`--timeout is "${String(timeout)}"; expected whole seconds, 1 or more`);
-  }
-  const deadline = Date.now() + Number(timeout) * 1000;
+  const waitMs = timeoutMs(options, DEFAULT_TIMEOUT_S);
+  const deadline = Date.now() + waitMs;
   let last: Deployment | undefined;
   for (;;) {
     last = (
@@ -61,7 +58,7 @@ export async function waitForDeployment({
     }
     if (Date.now() >= deadline) {
       note(
-        `deployment ${id} is still ${last.status} after ${timeout} s; waited for ${wanted.join(' or ')}`,
+        `deployment ${id} is still ${last.status} after ${waitMs / 1000} s; waited for ${wanted.join(' or ')}`,
       );
       return 1;
     }

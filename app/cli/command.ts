@@ -1,0 +1,61 @@
+import type { ApiClient } from './api-client.js';
+import { UsageError } from './parse-args.js';
+
+/** What a command's handler is given. */
+export interface CommandContext {
+  client: ApiClient;
+  /** The command's query flags, as given. */
+  query: Record<string, string>;
+  /** The command's other flags. */
+  options: Map<string, string | true>;
+  id: string | undefined;
+  body: Record<string, unknown> | undefined;
+  /** stdout: results, JSON. */
+  print(text: string): void;
+  /** stderr: progress and diagnostics. */
+  note(text: string): void;
+}
+
+export interface Command {
+  resource: string;
+  action: string;
+  summary: string;
+  /** `required`: the command refuses to run without `--id`. */
+  id?: 'required';
+  /** What `--id` names, for `--help`; by default the resource's id. */
+  idHelp?: string;
+  body?: 'required' | 'optional';
+  /** Flags sent as query parameters, with what they mean. */
+  query?: Record<string, string>;
+  /** Other flags the command takes, with what they mean. */
+  options?: Record<string, string>;
+  /** Flags of `options` that take no value. */
+  booleans?: string[];
+  example: string;
+  run(context: CommandContext): Promise<number>;
+}
+
+/** A request whose answer is printed as JSON; 204 prints nothing. */
+export function call(
+  method: string,
+  path: (id: string | undefined) => string,
+  defaults: Record<string, unknown> = {},
+): Command['run'] {
+  return async ({ client, query, id, body, print }) => {
+    const answer = await client.request(method, path(id), {
+      ...(body !== undefined || method === 'POST' ? { body: { ...defaults, ...body } } : {}),
+      query,
+    });
+    if (answer.body !== undefined) print(JSON.stringify(answer.body, null, 2));
+    return 0;
+  };
+}
+
+/** `--timeout` in whole seconds (1 or more), as milliseconds; `fallback` seconds when absent. */
+export function timeoutMs(options: Map<string, string | true>, fallback: number): number {
+  const timeout = options.get('timeout') ?? String(fallback);
+  if (typeof timeout !== 'string' || !/^\d+$/.test(timeout) || Number(timeout) === 0) {
+    throw new UsageError(`--timeout is "${String(timeout)}"; expected whole seconds, 1 or more`);
+  }
+  return Number(timeout) * 1000;
+}

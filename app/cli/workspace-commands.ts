@@ -1,0 +1,156 @@
+import { type ApiClient, ApiError } from './api-client.js';
+import { type Command, type CommandContext, call, timeoutMs } from './command.js';
+import { followToEnd } from './follow-job-logs.js';
+import { UsageError } from './parse-args.js';
+
+const WORKSPACE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LIST_PAGE = 1000;
+const ID_HELP = "the workspace's id or name";
+
+/**
+ * The id of the workspace `nameOrId` stands for: itself when it has the shape of an id, else
+ * the id of the workspace of that name (the REST API addresses workspaces by id only).
+ */
+export async function workspaceId(client: ApiClient, nameOrId: string): Promise<string> {
+  if (WORKSPACE_ID.test(nameOrId)) return nameOrId;
+  for (let page = 0; ; page += 1) {
+    const { body } = await client.request('GET', '/api/workspaces', {
+      query: { page: String(page), size: String(LIST_PAGE), sort: 'name' },
+    });
+    const list = body as {
+      _embedded?: { workspaces?: Array<{ id: string; name: string }> };
+      page?: { totalPages?: number };
+    };
+    const found = list._embedded?.workspaces?.find((ws) => ws.name === nameOrId);
+    if (found) return found.id;
+    if (page + 1 >= (list.page?.totalPages ?? 0)) break;
+  }
+  throw new ApiError(
+    404,
+    `no workspace is named "${nameOrId}" on ${client.url}; "slipway workspace list" lists them`,
+    undefined,
+  );
+}
+
+/** `call`, with `--id` (an id or a name) resolved to the workspace's id first. */
+function onWorkspace(method: string, path: (id: string) => string): Command['run'] {
+  return async (context) => {
+    const id = await workspaceId(context.client, context.id ?? '');
+    return call(method, () => path(encodeURIComponent(id)))(context);
+  };
+}
+
+/**
+ * `slipway workspace deploy`: queues a deploy (or, with `--plan`, a dry run) and prints the job.
+ * With `--wait` it prints the job's log as it grows instead, and exits 0 when the deploy
+ * completed, 1 when it failed, was withdrawn or outlived `--timeout`.
+ */
+async function deployWorkspace(context: CommandContext): Promise<number> {
+  const { client, options, note, print } = context;
+  const wait = options.get('wait') === true;
+  if (!wait && options.has('timeout')) {
+    throw new UsageError('--timeout is how long --wait waits; give --wait too');
+  }
+  const waitMs = wait && options.has('timeout') ? timeoutMs(options, 0) : undefined;
+  const plan = options.get('plan') === true;
+  const id = await workspaceId(client, context.id ?? '');
+  const { body } = await client.request(
+    'POST',
+    `/api/workspaces/${encodeURIComponent(id)}/deployments`,
+    { query: plan ? { plan: 'true' } : {} },
+  );
+  const job = body as { id: string };
+  if (!wait) {
+    print(JSON.stringify(job, null, 2));
+    return 0;
+  }
+  note(`${plan ? 'plan' : 'deploy'} of workspace ${context.id}: job ${job.id}`);
+  return followToEnd(client, job.id, context, waitMs === undefined ? {} : { timeoutMs: waitMs });
+}
+
+/** The workspace commands: Matatika's workspaces, their deploys and their jobs. */
+export const WORKSPACE_COMMANDS: Command[] = [
+  {
+    resource: 'workspace',
+    action: 'create',
+    summary: 'create a workspace: a repository and branch deployed to a namespace',
+    body: 'required',
+    example: `slipway workspace create --body '{"name": "shop", "repositoryUrl": "https://github.com/acme/shop.git"}'`,
+    run: call('POST', () => '/api/workspaces'),
+  },
+  {
+    resource: 'workspace',
+    action: 'read',
+    summary: 'show one workspace, with its deploymentSecret and last deployment',
+    id: 'required',
+    idHelp: ID_HELP,
+    example: 'slipway workspace read --id shop',
+    run: onWorkspace('GET', (id) => `/api/workspaces/${id}`),
+  },
+  {
+    resource: 'workspace',
+    action: 'list',
+    summary: 'list workspaces',
+    query: {
+      page: 'the page, from 0',
+      size: 'workspaces per page (default 20)',
+      sort: 'name, created, lastModified or status, then ,asc or ,desc',
+    },
+    example: 'slipway workspace list --sort name',
+    run: call('GET', () => '/api/workspaces'),
+  },
+  {
+    resource: 'workspace',
+    action: 'update',
+    summary: 'change a workspace: the fields given change, the others stay',
+    id: 'required',
+    idHelp: ID_HELP,
+    body: 'required',
+    example: `slipway workspace update --id shop --body '{"branch": "release"}'`,
+    run: onWorkspace('PUT', (id) => `/api/workspaces/${id}`),
+  },
+  {
+    resource: 'workspace',
+    action: 'delete',
+    summary: 'delete a workspace, withdrawing its jobs and deleting what it deployed',
+    id: 'required',
+    idHelp: ID_HELP,
+    example: 'slipway workspace delete --id shop',
+    run: async (context) => {
+      await onWorkspace('DELETE', (id) => `/api/workspaces/${id}`)(context);
+      context.note(`workspace ${context.id} deleted`);
+      return 0;
+    },
+  },
+  {
+    resource: 'workspace',
+    action: 'deploy',
+    summary:
+      'deploy the branch head; with --wait, print the log until the deploy ends (exit 1 unless it completes)',
+    id: 'required',
+    idHelp: ID_HELP,
+    options: {
+      plan: 'a dry run: what the deploy would create, change and prune, applying nothing',
+      wait: "print the deploy's log as it grows until the deploy ends",
+      timeout: 'with --wait, give up waiting after this many seconds (the deploy goes on)',
+    },
+    booleans: ['plan', 'wait'],
+    example: 'slipway workspace deploy --id shop --wait',
+    run: deployWorkspace,
+  },
+  {
+    resource: 'workspace',
+    action: 'jobs',
+    summary: "list a workspace's jobs, newest first",
+    id: 'required',
+    idHelp: ID_HELP,
+    query: {
+      status: 'only this status (QUEUED, RUNNING, COMPLETE, ERROR, STOPPED)',
+      type: 'only this type',
+      page: 'the page, from 0',
+      size: 'jobs per page',
+    },
+    example: 'slipway workspace jobs --id shop --status ERROR',
+    run: onWorkspace('GET', (id) => `/api/workspaces/${id}/jobs`),
+  },
+];

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, slipway } from './helpers/cli.js';
+import { createRepo, type TestRepo } from './helpers/git.js';
+import { type ServerProcess, startServer } from './helpers/server.js';
+
+const hello = JSON.stringify({
+  name: 'hello',
+  type: 'job',
+  cmd: ['node', '-e', "console.log('hello from the cli')"],
+});
+
+describe('the slipway CLI drives workspaces: create, deploy by name and wait, plan, jobs, delete', () => {
+  let server: ServerProcess;
+  let repo: TestRepo;
+  let env: Record<string, string>;
+  let workspaceId: string;
+
+  async function run(...args: string[]): Promise<CliResult> {
+    return slipway(args, { env });
+  }
+
+  /** Runs slipway against the server; fails the test unless it exits 0. */
+  async function ok(...args: string[]): Promise<CliResult> {
+    const result = await run(...args);
+    expect(result.code, `slipway ${args.join(' ')}\n${result.stderr}`).toBe(0);
+    return result;
+  }
+
+  beforeAll(async () => {
+    repo = createRepo({ 'tasks/hello/manifest.json': hello });
+    server = await startServer();
+    env = { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.adminToken };
+    const created = await ok(
+      'workspace',
+      'create',
+      '--body',
+      JSON.stringify({ name: 'shop floor', repositoryUrl: repo.dir }),
+    );
+    workspaceId = created.json.id;
+    expect(created.json.namespace).toBe('shop-floor');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.cleanup();
+  });
+
+  it('reads and lists a workspace by its name as by its id', async () => {
+    const byName = await ok('workspace', 'read', 'shop floor');
+    const byId = await ok('workspace', 'read', '--id', workspaceId);
+    expect(byName.json.id).toBe(workspaceId);
+    expect(byId.json.name).toBe('shop floor');
+    const listed = await ok('workspace', 'list', '--sort', 'name');
+    expect(listed.json._embedded.workspaces.map((ws: { id: string }) => ws.id)).toContain(
+      workspaceId,
+    );
+  });
+
+  it('deploys and waits: the log as it grows, exit 0 once the deploy completed', async () => {
+    const deployed = await ok('workspace', 'deploy', 'shop floor', '--wait');
+    expect(deployed.stdout).toContain('[hello] hello from the cli');
+    expect(deployed.stdout).toMatch(
+      new RegExp(`deployed ${repo.head().slice(0, 12)} to namespace shop-floor: 1 created`),
+    );
+    const jobId = /job ([0-9a-f-]{36})/.exec(deployed.stderr)?.[1];
+    expect(deployed.stderr).toContain(`deploy of workspace shop floor: job ${jobId}`);
+    const job = (await server.api('GET', `/api/jobs/${jobId}`)).json;
+    expect(job.status).toBe('COMPLETE');
+    expect(job.commitId).toBe(repo.head());
+  });
+
+  it('plans without applying, and queues without waiting', async () => {
+    const next = repo.commit({
+      'tasks/hello/manifest.json': hello.replace('hello from the cli', 'hello again'),
+    });
+    const plan = await ok('workspace', 'deploy', '--id', 'shop floor', '--plan', '--wait');
+    expect(plan.stdout).toMatch(/plan for \w+ to namespace shop-floor: 0 created, 1 changed/);
+    expect(plan.stderr).toMatch(/^plan of workspace shop floor: job /);
+    const workspace = (await server.api('GET', `/api/workspaces/${workspaceId}`)).json;
+    expect(workspace.lastDeployment?.commitId ?? null).not.toBe(next);
+
+    const queued = await ok('workspace', 'deploy', workspaceId);
+    expect(queued.json.type).toBe('WORKSPACE_DEPLOY');
+    expect(['QUEUED', 'RUNNING']).toContain(queued.json.status);
+    const followed = await ok('jobs', 'logs', '--id', queued.json.id, '--follow');
+    expect(followed.stdout).toContain('[hello] hello again');
+
+    const jobs = await ok('workspace', 'jobs', 'shop floor', '--status', 'COMPLETE');
+    const ids = jobs.json._embedded.jobs.map((j: { id: string }) => j.id);
+    expect(ids).toContain(queued.json.id);
+    expect(jobs.json.page.totalElements).toBe(3);
+  });
+
+  it('exits 1 naming the status and the reason when a deploy fails', async () => {
+    repo.commit({ 'tasks/hello/manifest.json': '{ "name": "hello", "type": "cronjob" }' });
+    const failed = await run('workspace', 'deploy', 'shop floor', '--wait');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /job [0-9a-f-]{36} ended ERROR: 1 problem\(s\) in tasks\/hello\/manifest.json; nothing was applied/,
+    );
+    expect(failed.stdout).toMatch(/tasks\/hello\/manifest.json:\d+:\d+ "type" is "cronjob"/);
+  });
+
+  it('stops waiting at --timeout with exit 1 while the deploy goes on', async () => {
+    repo.commit({
+      'tasks/hello/manifest.json': JSON.stringify({
+        name: 'hello',
+        type: 'job',
+        cmd: ['node', '-e', 'setTimeout(() => {}, 60000)'],
+      }),
+    });
+    const started = Date.now();
+    const waited = await run('workspace', 'deploy', 'shop floor', '--wait', '--timeout', '2');
+    expect(waited.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const jobId = /job ([0-9a-f-]{36}) is still (QUEUED|RUNNING) after 2 s/.exec(
+      waited.stderr,
+    )?.[1];
+    expect(jobId, waited.stderr).toBeDefined();
+    expect(waited.stderr).toContain(`slipway jobs withdraw --id ${jobId}`);
+    const job = (await server.api('GET', `/api/jobs/${jobId}`)).json;
+    expect(['QUEUED', 'RUNNING']).toContain(job.status);
+    await ok('jobs', 'withdraw', '--id', jobId as string);
+  });
+
+  it('refuses unknown names, misplaced flags and bad timeouts', async () => {
+    const unknown = await run('workspace', 'deploy', 'no such workspace', '--wait');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      `no workspace is named "no such workspace" on ${server.url}; "slipway workspace list" lists them`,
+    );
+    const usage: Array<[string[], RegExp]> = [
+      [
+        ['workspace', 'deploy', 'shop floor', '--timeout', '5'],
+        /--timeout is how long --wait waits/,
+      ],
+      [
+        ['workspace', 'deploy', 'shop floor', '--wait', '--timeout', '0'],
+        /--timeout is "0"; expected whole seconds, 1 or more/,
+      ],
+      [['workspace', 'deploy'], /workspace deploy needs --id/],
+      [['workspace', 'create'], /workspace create needs --body/],
+      [['workspace', 'read', 'shop floor', '--plan'], /workspace read takes no --plan/],
+    ];
+    for (const [args, message] of usage) {
+      const result = await run(...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+    const invalid = await run(
+      'workspace',
+      'create',
+      '--body',
+      JSON.stringify({ name: 'other', repositoryUrl: repo.dir, namespace: 'Bad_NS' }),
+    );
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/answered 400: .*"namespace" is "Bad_NS"/);
+  });
+
+  it('updates a workspace by name, then deletes it', async () => {
+    const updated = await ok('workspace', 'update', 'shop floor', '--body', '{"branch": "next"}');
+    expect(updated.json.branch).toBe('next');
+    const deleted = await ok('workspace', 'delete', 'shop floor');
+    expect(deleted.stdout).toBe('');
+    expect(deleted.stderr).toContain('workspace shop floor deleted');
+    const gone = await run('workspace', 'read', '--id', workspaceId);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`answered 404: workspace '${workspaceId}' does not exist`);
+  });
+});
