@@ -1,4 +1,5 @@
 import { type Command, call } from './command.js';
+import { DATATASK_COMMANDS } from './datatask-commands.js';
 import { followJobLogs } from './follow-job-logs.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { WORKSPACE_COMMANDS } from './workspace-commands.js';
@@ -11,6 +12,7 @@ const NP_PAGING = {
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: Command[] = [
   ...WORKSPACE_COMMANDS,
+  ...DATATASK_COMMANDS,
   {
     resource: 'application',
     action: 'create',

@@ -1,6 +1,6 @@
 import { followJob, type JobSource, type JobView, readLogs } from '../../core/jobs/index.js';
 import type { ApiClient } from './api-client.js';
-import type { CommandContext } from './command.js';
+import { type CommandContext, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
 
 /**
@@ -80,4 +80,42 @@ function jobSource(client: ApiClient): JobSource {
       };
     },
   };
+}
+
+/** The flags of a command that queues a job and can wait for it. */
+export const WAIT_OPTIONS = {
+  wait: "print the job's log as it grows until the job ends (exit 1 unless it completes)",
+  timeout: 'with --wait, give up waiting after this many seconds (the job goes on)',
+};
+
+/**
+ * Reads `--wait` and `--timeout` before anything is queued, so that a wrong flag queues
+ * nothing: `undefined` without `--wait`, else how long to wait.
+ */
+export function waitFlags(options: Map<string, string | true>): { timeoutMs?: number } | undefined {
+  if (options.get('wait') !== true) {
+    if (options.has('timeout')) {
+      throw new UsageError('--timeout is how long --wait waits; give --wait too');
+    }
+    return undefined;
+  }
+  return options.has('timeout') ? { timeoutMs: timeoutMs(options, 0) } : {};
+}
+
+/**
+ * A job just queued: printed as JSON and exit 0; with `wait` (from {@link waitFlags}), its log
+ * followed to the end under the heading `what`.
+ */
+export async function printOrFollow(
+  context: Pick<CommandContext, 'client' | 'print' | 'note'>,
+  job: { id: string },
+  what: string,
+  wait: { timeoutMs?: number } | undefined,
+): Promise<number> {
+  if (!wait) {
+    context.print(JSON.stringify(job, null, 2));
+    return 0;
+  }
+  context.note(`${what}: job ${job.id}`);
+  return followToEnd(context.client, job.id, context, wait);
 }

@@ -201,8 +201,9 @@ function overallHelp(): string {
   const lines = [
     'Usage: slipway <resource> <action> [--id ID] [--body JSON|FILE|-] [flags]',
     '',
-    "Drives a Slipway server's REST API: workspaces and their deploys, nullplatform applications,",
-    'builds, releases, scopes and blue-green deployments, and the jobs that carry them out.',
+    "Drives a Slipway server's REST API: workspaces and their deploys, DataTask tasks and",
+    'pipelines, nullplatform applications, builds, releases, scopes and blue-green deployments,',
+    'and the jobs that carry them out.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${`${c.resource} ${c.action}`.padEnd(24)}${c.summary}`),

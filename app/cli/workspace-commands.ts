@@ -1,7 +1,6 @@
 import { type ApiClient, ApiError } from './api-client.js';
-import { type Command, type CommandContext, call, timeoutMs } from './command.js';
-import { followToEnd } from './follow-job-logs.js';
-import { UsageError } from './parse-args.js';
+import { type Command, type CommandContext, call } from './command.js';
+import { printOrFollow, WAIT_OPTIONS, waitFlags } from './follow-job-logs.js';
 
 const WORKSPACE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_PAGE = 1000;
@@ -46,12 +45,8 @@ function onWorkspace(method: string, path: (id: string) => string): Command['run
  * completed, 1 when it failed, was withdrawn or outlived `--timeout`.
  */
 async function deployWorkspace(context: CommandContext): Promise<number> {
-  const { client, options, note, print } = context;
-  const wait = options.get('wait') === true;
-  if (!wait && options.has('timeout')) {
-    throw new UsageError('--timeout is how long --wait waits; give --wait too');
-  }
-  const waitMs = wait && options.has('timeout') ? timeoutMs(options, 0) : undefined;
+  const { client, options } = context;
+  const wait = waitFlags(options);
   const plan = options.get('plan') === true;
   const id = await workspaceId(client, context.id ?? '');
   const { body } = await client.request(
@@ -59,13 +54,8 @@ async function deployWorkspace(context: CommandContext): Promise<number> {
     `/api/workspaces/${encodeURIComponent(id)}/deployments`,
     { query: plan ? { plan: 'true' } : {} },
   );
-  const job = body as { id: string };
-  if (!wait) {
-    print(JSON.stringify(job, null, 2));
-    return 0;
-  }
-  note(`${plan ? 'plan' : 'deploy'} of workspace ${context.id}: job ${job.id}`);
-  return followToEnd(client, job.id, context, waitMs === undefined ? {} : { timeoutMs: waitMs });
+  const what = `${plan ? 'plan' : 'deploy'} of workspace ${context.id}`;
+  return printOrFollow(context, body as { id: string }, what, wait);
 }
 
 /** The workspace commands: Matatika's workspaces, their deploys and their jobs. */
@@ -131,8 +121,7 @@ export const WORKSPACE_COMMANDS: Command[] = [
     idHelp: ID_HELP,
     options: {
       plan: 'a dry run: what the deploy would create, change and prune, applying nothing',
-      wait: "print the deploy's log as it grows until the deploy ends",
-      timeout: 'with --wait, give up waiting after this many seconds (the deploy goes on)',
+      ...WAIT_OPTIONS,
     },
     booleans: ['plan', 'wait'],
     example: 'slipway workspace deploy --id shop --wait',
