@@ -263,7 +263,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
     const cases: Array<[string[], RegExp]> = [
       [
         ['deploymnt', 'list'],
-        /unknown resource "deploymnt"; expected one of workspace, application, build/,
+        /unknown resource "deploymnt"; expected one of workspace, task, pipeline, application, build/,
       ],
       [
         ['deployment', 'rollback'],

@@ -9,7 +9,7 @@ const hello = JSON.stringify({
   cmd: ['node', '-e', "console.log('hello from the cli')"],
 });
 
-describe('the slipway CLI drives workspaces: create, deploy by name and wait, plan, jobs, delete', () => {
+describe('the slipway CLI drives workspaces (create, deploy by name and wait, plan, jobs, delete) and API tokens', () => {
   let server: ServerProcess;
   let repo: TestRepo;
   let env: Record<string, string>;
@@ -165,5 +165,32 @@ describe('the slipway CLI drives workspaces: create, deploy by name and wait, pl
     const gone = await run('workspace', 'read', '--id', workspaceId);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`answered 404: workspace '${workspaceId}' does not exist`);
+  });
+
+  it('creates an API token that works at once, lists it without its secret, and revokes it', async () => {
+    const created = await ok('token', 'create', '--name', 'github-actions');
+    const { id, token } = created.json;
+    expect(token).toMatch(/^slw_/);
+    const listed = await ok('token', 'list');
+    expect(listed.stdout).not.toContain(token);
+    expect(listed.json.tokens.map((t: { name: string }) => t.name)).toContain('github-actions');
+
+    const asToken = { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: token };
+    const read = await slipway(['workspace', 'list'], { env: asToken });
+    expect(read.code, read.stderr).toBe(0);
+    const notAdmin = await slipway(['token', 'list'], { env: asToken });
+    expect(notAdmin.code).toBe(1);
+    expect(notAdmin.stderr).toContain('answered 403: only the admin token may do this');
+
+    const revoked = await ok('token', 'delete', id);
+    expect(revoked.stderr).toContain(`token ${id} revoked`);
+    const refused = await slipway(['workspace', 'list'], { env: asToken });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('answered 401');
+    expect(refused.stderr).not.toContain(token);
+
+    const nameless = await run('token', 'create');
+    expect(nameless.code).toBe(2);
+    expect(nameless.stderr).toContain('token create needs --name');
   });
 });

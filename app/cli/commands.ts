@@ -1,6 +1,7 @@
 import { type Command, call } from './command.js';
 import { DATATASK_COMMANDS } from './datatask-commands.js';
 import { followJobLogs } from './follow-job-logs.js';
+import { UsageError } from './parse-args.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { WORKSPACE_COMMANDS } from './workspace-commands.js';
 
@@ -249,5 +250,39 @@ export const COMMANDS: Command[] = [
     id: 'required',
     example: 'slipway jobs withdraw --id 6f1c...',
     run: call('PUT', (id) => `/api/jobs/${id}/stopped`),
+  },
+  {
+    resource: 'token',
+    action: 'create',
+    summary: 'create an API token (admin only); the token is printed once, only its hash is kept',
+    options: { name: 'what the token is for, e.g. github-actions (required)' },
+    example: 'slipway token create --name github-actions',
+    run: async ({ client, options, print }) => {
+      const name = options.get('name');
+      if (name === undefined) throw new UsageError('token create needs --name');
+      if (name === true || name.trim() === '') throw new UsageError('--name needs a value');
+      const answer = await client.request('POST', '/api/tokens', { body: { name } });
+      print(JSON.stringify(answer.body, null, 2));
+      return 0;
+    },
+  },
+  {
+    resource: 'token',
+    action: 'list',
+    summary: 'list API tokens (admin only): names, creation and last use, never the tokens',
+    example: 'slipway token list',
+    run: call('GET', () => '/api/tokens'),
+  },
+  {
+    resource: 'token',
+    action: 'delete',
+    summary: 'revoke an API token (admin only)',
+    id: 'required',
+    example: 'slipway token delete --id 3f2c...',
+    run: async (context) => {
+      await call('DELETE', (id) => `/api/tokens/${encodeURIComponent(id ?? '')}`)(context);
+      context.note(`token ${context.id} revoked`);
+      return 0;
+    },
   },
 ];
