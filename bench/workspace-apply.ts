@@ -19,6 +19,8 @@ import { temp } from './measure.js';
 
 const run = promisify(execFile);
 const TASKS = 500;
+/** The round trip added to every request in the second comparison: a cluster a network hop away. */
+export const LATENCY_MS = 2;
 
 function workloads(namespace: string): Workload[] {
   return Array.from({ length: TASKS }, (_, i) => {
@@ -43,15 +45,23 @@ function workloads(namespace: string): Workload[] {
   });
 }
 
-/** A Kubernetes API test server in a child process: its kubeconfig, its CPU time, and a stop. */
-async function kubeApiServerProcess(): Promise<{
+/**
+ * A Kubernetes API test server in a child process, answering every request `latencyMs` late:
+ * its kubeconfig, its CPU time, and a stop.
+ */
+async function kubeApiServerProcess(latencyMs = 0): Promise<{
   kubeconfigPath: string;
   cpuMs: () => Promise<number>;
   close: () => Promise<void>;
 }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./kube-api-server-process.ts', import.meta.url))],
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./kube-api-server-process.ts', import.meta.url)),
+      String(latencyMs),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout as Readable });
@@ -72,8 +82,8 @@ async function kubeApiServerProcess(): Promise<{
 }
 
 /** Seconds `kubectl apply` (with `extra` arguments) takes for `objects` on a fresh test server. */
-async function kubectlApply(objects: object[], extra: string[]): Promise<number> {
-  const server = await kubeApiServerProcess();
+async function kubectlApply(objects: object[], extra: string[], latencyMs = 0): Promise<number> {
+  const server = await kubeApiServerProcess(latencyMs);
   const dir = temp();
   const file = path.join(dir, 'objects.yaml');
   writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
@@ -86,40 +96,56 @@ async function kubectlApply(objects: object[], extra: string[]): Promise<number>
   return seconds;
 }
 
+/** Seconds Slipway's Kubernetes runtime takes to apply the workspace, and how busy the server was. */
+async function slipwayApply(latencyMs = 0): Promise<{ seconds: number; serverBusy: number }> {
+  const server = await kubeApiServerProcess(latencyMs);
+  const runtime = createKubernetesRuntime({
+    kubeConfig: loadKubeConfig({ path: server.kubeconfigPath, inCluster: false }),
+  });
+  await runtime.start();
+  await runtime.ensureNamespace('bench');
+  const cpuBefore = await server.cpuMs();
+  const started = performance.now();
+  const outcomes = await runtime.apply(workloads('bench'));
+  const seconds = (performance.now() - started) / 1000;
+  // How much of the apply the test server spent working: near 1, it is what limits any client.
+  const serverBusy = ((await server.cpuMs()) - cpuBefore) / 1000 / seconds;
+  if (outcomes.filter((o) => o.action === 'created').length !== TASKS)
+    throw new Error('not all created');
+  await runtime.stop();
+  await server.close();
+  return { seconds, serverBusy };
+}
+
 /**
  * A 500-task workspace applied by Slipway's Kubernetes runtime (server-side apply, concurrent)
  * against `kubectl apply -f` of the same rendered objects (the peer DESIGN.md names), and against
  * `kubectl apply --server-side -f`, each to a fresh Kubernetes API test server, which runs in a
- * process of its own for every client. Seconds each.
+ * process of its own for every client. Then Slipway and `kubectl apply -f` again, with
+ * {@link LATENCY_MS} added to every request. Seconds each.
  */
 export async function workspaceApply(): Promise<
-  { ours: number; kubectl: number; kubectlServerSide: number; serverBusy: number } | undefined
+  | {
+      ours: number;
+      kubectl: number;
+      kubectlServerSide: number;
+      serverBusy: number;
+      oursLatent: number;
+      kubectlLatent: number;
+    }
+  | undefined
 > {
   try {
     await run('kubectl', ['version', '--client']);
   } catch {
     return undefined;
   }
-  const oursKube = await kubeApiServerProcess();
-  const runtime = createKubernetesRuntime({
-    kubeConfig: loadKubeConfig({ path: oursKube.kubeconfigPath, inCluster: false }),
-  });
-  await runtime.start();
-  await runtime.ensureNamespace('bench');
-  const cpuBefore = await oursKube.cpuMs();
-  const started = performance.now();
-  const outcomes = await runtime.apply(workloads('bench'));
-  const ours = (performance.now() - started) / 1000;
-  // How much of the apply the test server spent working: near 1, it is what limits any client.
-  const serverBusy = ((await oursKube.cpuMs()) - cpuBefore) / 1000 / ours;
-  if (outcomes.filter((o) => o.action === 'created').length !== TASKS)
-    throw new Error('not all created');
-  await runtime.stop();
-  await oursKube.close();
-
+  const { seconds: ours, serverBusy } = await slipwayApply();
   const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } };
   const objects = [namespace, ...workloads('bench').flatMap((w) => renderObjects(w))];
   const kubectl = await kubectlApply(objects, []);
   const kubectlServerSide = await kubectlApply(objects, ['--server-side']);
-  return { ours, kubectl, kubectlServerSide, serverBusy };
+  const { seconds: oursLatent } = await slipwayApply(LATENCY_MS);
+  const kubectlLatent = await kubectlApply(objects, [], LATENCY_MS);
+  return { ours, kubectl, kubectlServerSide, serverBusy, oursLatent, kubectlLatent };
 }
