@@ -135,7 +135,7 @@ describe('the slipway CLI deploys DataTask tasks and runs pipelines, and waits f
       [['task', 'deploy', '--directory', 'tasks/first'], /task deploy needs --repository/],
       [
         ['task', 'deploy', '--repository', 'flows', '--directory', '.'],
-        /--directory is "\."; expected a named directory/,
+        /--directory is "\.", which cannot travel in a URL path; expected a named directory/,
       ],
       [
         ['task', 'deploy', '--repository', 'flows', '--directory', 'tasks/first', '--timeout', '9'],

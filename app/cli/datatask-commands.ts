@@ -14,8 +14,9 @@ function segment(options: Map<string, string | true>, name: string, command: str
   if (value === undefined) throw new UsageError(`${command} needs --${name}`);
   if (value === true || value === '') throw new UsageError(`--${name} needs a value`);
   if (value === '.' || value === '..') {
+    const expected = name === 'directory' ? 'a named directory, such as tasks/hello' : 'a name';
     throw new UsageError(
-      `--${name} is "${value}"; expected a named directory, such as tasks/hello`,
+      `--${name} is "${value}", which cannot travel in a URL path; expected ${expected}`,
     );
   }
   return encodeURIComponent(value);
