@@ -6,6 +6,14 @@ import { RemoteClient, RemoteError } from './remote-client.js';
 
 const LOG_PAGE = 5000;
 
+/**
+ * What a Slipway server that is restarting answers (an upgrade rolling out while the workflow
+ * waits): no connection, or a proxy's 502, 503 or 504. It picks its jobs up again when back.
+ */
+function isTransient(error: unknown): boolean {
+  return error instanceof RemoteError && [0, 502, 503, 504].includes(error.status);
+}
+
 /** The server's jobs, as `followJob` reads them. */
 function jobSource(client: RemoteClient): JobSource {
   return {
@@ -56,6 +64,13 @@ export async function runRemote(
     }
     const { job, timedOut } = await followJob(jobSource(client), id, sink, {
       timeoutMs: settings.timeoutMs,
+      transient: isTransient,
+      onOutage: (outage) =>
+        sink.info(
+          outage === 'over'
+            ? `Slipway answers again; following job ${id}`
+            : `${(outage.error as Error).message}; retrying for up to ${outage.patienceMs / 1000} s`,
+        ),
     });
     return jobOutcome(job, jobUrl(id), what, timedOut);
   };

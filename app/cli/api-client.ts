@@ -13,6 +13,10 @@ export class ApiError extends Error {
 /** The server could not be reached at all: exit code 3. */
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
+  /** `reason`, then a hint at what to check. */
+  constructor(readonly reason: string) {
+    super(`${reason}; is the server running, and is SLIPWAY_URL right?`);
+  }
 }
 
 export interface ApiAnswer {
@@ -57,8 +61,7 @@ export function createApiClient(url: string, token: string | undefined): ApiClie
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         throw new UnreachableError(
-          `cannot reach Slipway at ${base} (${cause?.code ?? cause?.message ?? String(error)}); ` +
-            'is the server running, and is SLIPWAY_URL right?',
+          `cannot reach Slipway at ${base} (${cause?.code ?? cause?.message ?? String(error)})`,
         );
       }
       const text = await response.text();

@@ -25,48 +25,109 @@ export interface LogSink {
 }
 
 const ENDED: readonly string[] = TERMINAL_JOB_STATUSES;
+const PATIENCE_MS = 60_000;
+
+export interface FollowOptions {
+  /** Stop following (`timedOut`) once this has passed; the job goes on. */
+  timeoutMs: number;
+  pollMs?: number;
+  /** The first log line to print. */
+  from?: number;
+  /**
+   * Errors worth waiting out: the server restarting, or a proxy answering 503 while it does.
+   * They are retried every poll until `patienceMs` of them in a row; any other error ends the
+   * follow at once.
+   */
+  transient?: (error: unknown) => boolean;
+  /** Default one minute. */
+  patienceMs?: number;
+  /** Told when an outage begins (its first transient error) and when it is over. */
+  onOutage?: (event: { error: unknown; patienceMs: number } | 'over') => void;
+}
 
 /**
  * Prints a job's log as it grows, a group per task (lines a task wrote are `[task] ...`; a sink
  * without groups ignores them), until the job has ended and every line is out. The Action and
- * the `slipway` CLI both follow jobs with it. Resolves with the job as it
- * ended, or with `timedOut` and the job as it was when `timeoutMs` passed.
+ * the `slipway` CLI both follow jobs with it. Resolves with the job as it ended, or with
+ * `timedOut` and the job as it was when `timeoutMs` passed. Through an outage of the source
+ * (see `transient`) it keeps its place: every line is printed once, in order.
  */
 export async function followJob(
   source: JobSource,
   id: string,
   sink: LogSink,
-  options: { timeoutMs: number; pollMs?: number; from?: number },
+  options: FollowOptions,
 ): Promise<{ job: JobView; timedOut: boolean }> {
   const deadline = Date.now() + options.timeoutMs;
+  const patienceMs = options.patienceMs ?? PATIENCE_MS;
   const printer = new GroupedPrinter(sink);
   let sequence = options.from ?? 0;
+  let last: JobView | undefined;
+  let failingSince: number | undefined;
+  const answered = () => {
+    if (failingSince === undefined) return;
+    failingSince = undefined;
+    options.onOutage?.('over');
+  };
+  const pause = () => new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
   try {
     for (;;) {
-      // The status first: lines written before the job ended are then all read below.
-      const job = await source.job(id);
-      sequence = await readLogs(source, id, sequence, (line) => printer.write(line));
+      let job: JobView;
+      try {
+        // The status first: lines written before the job ended are then all read below.
+        job = await source.job(id);
+        last = job;
+        answered();
+        sequence = await readLogs(
+          source,
+          id,
+          sequence,
+          (line) => printer.write(line),
+          (next) => {
+            sequence = next;
+            answered();
+          },
+        );
+      } catch (error) {
+        if (!options.transient?.(error)) throw error;
+        const now = Date.now();
+        if (failingSince === undefined) {
+          failingSince = now;
+          options.onOutage?.({ error, patienceMs });
+        } else if (now - failingSince >= patienceMs) {
+          throw error;
+        }
+        if (now >= deadline && last) return { job: last, timedOut: true };
+        await pause();
+        continue;
+      }
       if (ENDED.includes(job.status)) return { job, timedOut: false };
       if (Date.now() >= deadline) return { job, timedOut: true };
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+      await pause();
     }
   } finally {
     printer.close();
   }
 }
 
-/** Hands every line of the log from `sequence` on to `write`; answers the sequence after them. */
+/**
+ * Hands every line of the log from `sequence` on to `write`; answers the sequence after them.
+ * `progress` hears the sequence after each page written, so a caller keeps its place when a
+ * later page fails.
+ */
 export async function readLogs(
   source: JobSource,
   id: string,
   sequence: number,
   write: (line: string) => void,
+  progress?: (next: number) => void,
 ): Promise<number> {
   for (let from = sequence; ; ) {
     const { lines, next } = await source.logs(id, from);
     for (const line of lines) write(line);
     if (lines.length === 0 || next === from) return from;
     from = next;
+    progress?.(from);
   }
 }
 

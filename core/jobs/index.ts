@@ -1,5 +1,6 @@
 export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export {
+  type FollowOptions,
   followJob,
   type JobSource,
   type JobView,
