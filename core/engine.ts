@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SlipwayError } from './errors.js';
 import { type BackoffPolicy, JobQueue, WorkerPool } from './jobs/index.js';
 import { PipelineService, runPipeline } from './pipelines/index.js';
-import { RolloutService, runRollout } from './rollouts/index.js';
+import { RolloutService, runRollout, settleEndedRollout } from './rollouts/index.js';
 import type { Runtime } from './runtime/types.js';
 import type { SourceFetcher } from './source/types.js';
 import type { Store } from './store/types.js';
@@ -141,6 +141,8 @@ export function createEngine(deps: EngineDeps): Engine {
             pollMs: deps.healthPollMs,
           }),
         timeoutMs: () => 2 * 60 * 60 * 1000,
+        ended: (job, reason) =>
+          settleEndedRollout(job, reason, { records: rollouts.records, clock }),
       },
     },
   });

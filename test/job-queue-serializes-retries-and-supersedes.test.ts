@@ -269,4 +269,57 @@ describe('the job queue', () => {
     expect(runs).toBe(1);
     expect(logText(store, job.id)).toContain('the worker running this job stopped');
   });
+
+  it("tells a handler's `ended` of each job that ends for good without completing, once", async () => {
+    const told: Array<[string, string]> = [];
+    const ended$ = (job: Job, message: string) => told.push([job.target, message]);
+    const store = createMemoryStore();
+    const dead = new JobQueue(store, systemClock);
+    // Out of attempts when its process died: the sweep gives it up.
+    const orphan = dead.enqueue({ type: 'ROLLOUT', target: 'orphan', maxAttempts: 1 }).job;
+    const now = Date.now();
+    expect(store.claimJob('dead-process', now, now + 20)?.id).toBe(orphan.id);
+    let flaky = 0;
+    const { queue, pool } = harness(
+      {
+        ROLLOUT: {
+          run: async ({ job, signal }) => {
+            if (job.target === 'fails') throw new SlipwayError('BAD_REQUEST', 'no such release');
+            if (job.target === 'flaky') flaky += 1;
+            if (job.target === 'flaky' && flaky === 1) {
+              throw new SlipwayError('SOURCE_UNAVAILABLE', 'down for now', { retryable: true });
+            }
+            if (job.target === 'slow' || job.target === 'withdrawn') {
+              await new Promise((resolve) => signal.addEventListener('abort', resolve));
+            }
+            return undefined;
+          },
+          timeoutMs: (job) => (job.target === 'slow' ? 50 : 60_000),
+          ended: ended$,
+        },
+      },
+      { store, owner: 'alive' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pool.start('expired');
+    const jobs = ['fails', 'flaky', 'slow', 'withdrawn', 'fine'].map(
+      (target) => queue.enqueue({ type: 'ROLLOUT', target, maxAttempts: 3 }).job,
+    );
+    const withdrawn = jobs[3] as Job;
+    await eventually(
+      () => store.getJob(withdrawn.id)?.status === 'RUNNING' || undefined,
+      'running',
+    );
+    queue.withdraw(withdrawn.id, 'test');
+    for (const job of [orphan, ...jobs]) await ended(store, job.id);
+    await eventually(() => told.length >= 4 || undefined, 'four ends told');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(told.sort()).toEqual([
+      ['fails', 'no such release'],
+      ['orphan', 'the worker running this job stopped 1 times; giving up'],
+      ['slow', 'timed out after 0 s'],
+      ['withdrawn', 'withdrawn'],
+    ]);
+    expect(store.getJob((jobs[1] as Job).id)?.status).toBe('COMPLETE');
+  });
 });

@@ -29,6 +29,12 @@ export interface JobHandlerEntry {
   run: JobHandler;
   /** Hard limit on one attempt; past it the job ends STOPPED. Default one hour. */
   timeoutMs?: (job: Job) => number;
+  /**
+   * Told when a job of this type ends without completing and will not run again: it failed for
+   * good, timed out, was withdrawn while it ran here, or its worker stopped once too often. The
+   * place to settle what the job left half done.
+   */
+  ended?: (job: Job, message: string) => void;
 }
 
 export interface WorkerPoolOptions {
@@ -290,6 +296,16 @@ export class WorkerPool {
       result,
     });
     logger.warn({ err: isSlipwayError(error) ? undefined : error, reason: message }, 'job failed');
+    this.ended(job, message);
+  }
+
+  /** Hands a job that ended for good to its handler's `ended`; a failure there is logged. */
+  private ended(job: Job, message: string): void {
+    try {
+      this.options.handlers[job.type]?.ended?.(job, message);
+    } catch (error) {
+      this.options.logger.error({ err: error, jobId: job.id }, 'settling an ended job failed');
+    }
   }
 
   private afterAbort(job: Job, reason: AbortReason, timeoutMs: number): void {
@@ -299,6 +315,9 @@ export class WorkerPool {
       const message = `timed out after ${Math.round(timeoutMs / 1000)} s`;
       store.appendJobLogs(job.id, [{ time: now, line: message }]);
       this.finish(job.id, { status: 'STOPPED', endTime: now, message });
+      this.ended(job, message);
+    } else if (reason === 'withdrawn') {
+      this.ended(job, 'withdrawn');
     } else if (reason === 'shutdown') {
       const line = 'Slipway is shutting down; the job runs again when it starts';
       store.appendJobLogs(job.id, [{ time: now, line }]);
@@ -378,7 +397,10 @@ export class WorkerPool {
           },
           expect,
         );
-        if (ended) store.appendJobLogs(job.id, [{ time, line: message }]);
+        if (ended) {
+          store.appendJobLogs(job.id, [{ time, line: message }]);
+          this.ended(job, message);
+        }
       }
     }
   }

@@ -7,6 +7,11 @@ export {
   type RolloutServiceDeps,
   rolloutTarget,
 } from './rollout-service.js';
-export { type RolloutParams, type RunRolloutDeps, runRollout } from './run-rollout.js';
+export {
+  type RolloutParams,
+  type RunRolloutDeps,
+  runRollout,
+  settleEndedRollout,
+} from './run-rollout.js';
 export * from './schemas.js';
 export { type DeploymentPatch, planPatch, type RolloutStep } from './transitions.js';

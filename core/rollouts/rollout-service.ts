@@ -366,7 +366,6 @@ export class RolloutService {
       target: rolloutTarget(deployment.scope_id),
       params: { ...params },
       identity,
-      maxAttempts: 1,
     });
   }
 

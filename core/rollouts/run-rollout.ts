@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.js';
 import type { JobContext, JobOutcome } from '../jobs/index.js';
 import type { Runtime, TrafficWeight } from '../runtime/types.js';
 import type { SourceFetcher } from '../source/index.js';
-import { type Clock, isoTime } from '../types.js';
+import { type Clock, isoTime, type Job } from '../types.js';
 import type { Deployment, DeploymentStatus, Scope } from './model.js';
 import { renderInstance } from './render-instance.js';
 import type { RolloutRecords } from './rollout-records.js';
@@ -54,6 +54,39 @@ export async function runRollout(context: JobContext, deps: RunRolloutDeps): Pro
   };
 }
 
+/** The statuses a deployment holds only while a `ROLLOUT` step is carrying it somewhere. */
+const IN_PASSAGE: readonly DeploymentStatus[] = [
+  'creating',
+  'waiting_for_instances',
+  'finalizing',
+  'cancelling',
+  'rolling_back',
+];
+
+/**
+ * A `ROLLOUT` job that ended without completing and will not run again (it failed for good,
+ * timed out, was withdrawn, or its worker stopped once too often) leaves no deployment half
+ * way: one still in passage is failed, with the reason in its messages.
+ */
+export function settleEndedRollout(
+  job: Job,
+  reason: string,
+  deps: Pick<RunRolloutDeps, 'records' | 'clock'>,
+): void {
+  const { deploymentId } = job.params as unknown as RolloutParams;
+  const deployment = deps.records.deployment(deploymentId);
+  if (!IN_PASSAGE.includes(deployment.status)) return;
+  deps.records.updateDeployment(
+    deploymentId,
+    { status: 'failed' },
+    {
+      date: isoTime(deps.clock.now()),
+      level: 'error',
+      message: `the rollout job ${job.id} ended while the deployment was ${deployment.status}: ${reason}`,
+    },
+  );
+}
+
 class RolloutStepRunner {
   constructor(
     private readonly context: JobContext,
@@ -91,11 +124,31 @@ class RolloutStepRunner {
     return this.update({ status }, message, level);
   }
 
+  /**
+   * Every step is resumable: after a crash or restart the job runs again (a new attempt) and
+   * goes on from where the deployment stands. Applying, routing and deleting are idempotent.
+   */
   async launch(): Promise<void> {
     const deployment = this.deployment;
-    if (deployment.status !== 'creating') {
+    if (
+      deployment.strategy === 'initial' &&
+      (deployment.status === 'running' || deployment.status === 'finalizing')
+    ) {
+      // Healthy and routed before the interruption: only the finalizing is left.
+      this.context.log(`deployment ${this.id} is ${deployment.status}; finishing its launch`);
+      await this.route([{ workload: deployment.workload, weight: 100 }]);
+      if (this.deployment.status === 'running') {
+        this.setStatus('finalizing', 'initial deployment: finalizing');
+      }
+      this.complete();
+      return;
+    }
+    if (deployment.status !== 'creating' && deployment.status !== 'waiting_for_instances') {
       this.context.log(`deployment ${this.id} is ${deployment.status}; nothing to launch`);
       return;
+    }
+    if (deployment.status === 'waiting_for_instances') {
+      this.context.log(`deployment ${this.id}: resuming its launch`);
     }
     const scope = this.scope();
     const from = this.deps.records.instanceSource(deployment);
@@ -117,7 +170,15 @@ class RolloutStepRunner {
       });
       await this.waitHealthy(ref, scope.capabilities.max_startup_seconds * 1000);
     } catch (error) {
-      if (this.context.signal.aborted) return;
+      if (this.context.signal.aborted) {
+        // Withdrawn or timed out, the launch is over and its instances go; after a shutdown or a
+        // lost lease the job runs again and takes them up.
+        const reason = this.context.signal.reason;
+        if (reason === 'withdrawn' || reason === 'timeout') {
+          await this.deps.runtime.delete(ref).catch(() => false);
+        }
+        return;
+      }
       await this.deps.runtime.delete(ref).catch(() => false);
       const kept = deployment.previous_deployment ? '; the active release keeps all traffic' : '';
       this.setStatus('failed', `${errorMessage(error)}${kept}`, 'error');
@@ -209,7 +270,8 @@ class RolloutStepRunner {
 
   async cancel(): Promise<void> {
     const deployment = this.deployment;
-    if (deployment.status !== 'cancelling') {
+    // rolling_back: a cancel interrupted half way, taken up again.
+    if (deployment.status !== 'cancelling' && deployment.status !== 'rolling_back') {
       this.context.log(`deployment ${this.id} is ${deployment.status}; nothing to cancel`);
       return;
     }
@@ -218,7 +280,9 @@ class RolloutStepRunner {
       ? this.deps.records.deployment(deployment.previous_deployment)
       : null;
     if (previous) {
-      this.setStatus('rolling_back', 'traffic back to the active release');
+      if (deployment.status === 'cancelling') {
+        this.setStatus('rolling_back', 'traffic back to the active release');
+      }
       await this.route([{ workload: previous.workload, weight: 100 }]);
       await this.drain();
     }

@@ -1,0 +1,126 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { productionScope, serviceFiles } from './fixtures/np-service.js';
+import { createRepo } from './helpers/git.js';
+import { type Json, type ServerProcess, startServer } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
+
+/**
+ * A blue-green step is a `ROLLOUT` job: when Slipway dies in the middle of one, the job runs
+ * again and the deployment goes on from where it stood; when the job ends for good without
+ * completing, its deployment is failed rather than left half way.
+ */
+describe('rollouts interrupted half way', () => {
+  const servers: ServerProcess[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+  });
+
+  /** A server, an application of `files`, its production scope, and a release per call. */
+  async function shop(files: Record<string, string>) {
+    const repo = createRepo(files);
+    const server = await startServer();
+    servers.push(server);
+    let current = server;
+    const api = async (method: string, route: string, body?: unknown) => {
+      const answer = await current.api(method, route, body);
+      expect(answer.status, `${method} ${route}: ${answer.text}`).toBeLessThan(300);
+      return answer.json;
+    };
+    const app = await api('POST', '/application', { name: 'shop', repository_url: repo.dir });
+    const scope = await api('POST', '/scope', productionScope(app.id));
+    let builds = 0;
+    return {
+      repo,
+      scope,
+      api,
+      server: () => current,
+      /** A release of the repository's head (or `commit`), deployed on the scope. */
+      async deploy(commit = repo.head()): Promise<Json> {
+        builds += 1;
+        const build = await api('POST', '/build', {
+          application_id: app.id,
+          commit: { id: commit },
+          branch: 'main',
+          status: 'successful',
+        });
+        await api('POST', `/build/${build.id}/asset`, {
+          name: 'api',
+          type: 'directory',
+          url: 'svc',
+        });
+        const release = await api('POST', '/release', {
+          status: 'active',
+          build_id: build.id,
+          application_id: app.id,
+          semver: `1.${builds}.0`,
+        });
+        return api('POST', '/deployment', { scope_id: scope.id, release_id: release.id });
+      },
+      async deploymentIn(id: number, statuses: string[]): Promise<Json> {
+        return eventually(
+          async () => {
+            const d = await api('GET', `/deployment/${id}?include_messages=true`);
+            return statuses.includes(d.status) ? d : undefined;
+          },
+          `deployment ${id} to be ${statuses.join(' or ')}`,
+          30_000,
+        );
+      },
+      /** SIGKILL, then the same data directory and port again. */
+      async crash(): Promise<void> {
+        const port = new URL(current.url).port;
+        await current.kill();
+        current = await startServer({ dataDir: current.dataDir, env: { PORT: port } });
+        servers.push(current);
+      },
+    };
+  }
+
+  it('a cancel killed while traffic goes back resumes after the restart and ends rolled back', async () => {
+    const np = await shop(serviceFiles());
+    const first = await np.deploy();
+    await np.deploymentIn(first.id, ['finalized']);
+    const second = await np.deploy(np.repo.commit({ 'svc/CHANGELOG': 'two\n' }));
+    await np.deploymentIn(second.id, ['running']);
+    await np.api('PATCH', `/deployment/${second.id}`, { status: 'cancelling' });
+    // Traffic is back on the active release; the requests already sent drain for 2 s.
+    await np.deploymentIn(second.id, ['rolling_back']);
+    await np.crash();
+
+    const ended = await np.deploymentIn(second.id, ['rolled_back', 'failed']);
+    expect(ended.status, JSON.stringify(ended.messages)).toBe('rolled_back');
+    const address = (await np.api('GET', `/scope/${np.scope.id}`)).address;
+    expect(await (await fetch(address)).text()).toBe('1.1.0');
+    const jobs = (await np.api('GET', '/api/jobs?type=ROLLOUT'))._embedded.jobs as Json[];
+    const cancel = jobs[0];
+    expect(cancel).toMatchObject({ status: 'COMPLETE', attempt: 1 });
+    expect((await np.server().api('GET', `/api/jobs/${cancel.id}/logs?sequence=0`)).text).toContain(
+      'running it again',
+    );
+    np.repo.cleanup();
+  });
+
+  it('a launch withdrawn while its instances start fails the deployment and removes them', async () => {
+    // Never healthy: the launch waits (up to max_startup_seconds, 30 s) until it is withdrawn.
+    const np = await shop(serviceFiles(500));
+    const launch = await np.deploy();
+    await np.deploymentIn(launch.id, ['waiting_for_instances']);
+    const [job] = (await np.api('GET', '/api/jobs?type=ROLLOUT'))._embedded.jobs as Json[];
+    await np.api('PUT', `/api/jobs/${job.id}/stopped`);
+
+    const failed = await np.deploymentIn(launch.id, ['failed']);
+    expect(failed.messages.at(-1)).toMatchObject({
+      level: 'error',
+      message: `the rollout job ${job.id} ended while the deployment was waiting_for_instances: withdrawn`,
+    });
+    const workloads = await eventually(async () => {
+      const listed = await np.api('GET', `/v1/list/tasks/${np.scope.namespace}`);
+      return listed.services.length === 0 && listed.deployments.length === 0 ? listed : undefined;
+    }, 'the launched instances removed');
+    expect(workloads.services).toEqual([]);
+    // A new deployment on the scope is not held back by the failed one.
+    const next = await np.deploy(np.repo.commit(serviceFiles()));
+    expect((await np.deploymentIn(next.id, ['finalized', 'failed'])).status).toBe('finalized');
+    np.repo.cleanup();
+  });
+});
