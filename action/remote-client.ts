@@ -1,3 +1,5 @@
+import type { OutageOptions } from '../core/jobs/outage-watch.js';
+
 /** A call to the Slipway server that failed: the step fails with the server's own message. */
 export class RemoteError extends Error {
   override name = 'RemoteError';
@@ -64,4 +66,22 @@ export class RemoteClient {
     }
     return { status: response.status, headers: response.headers, body };
   }
+}
+
+/**
+ * How a step that waits rides out a restart of the server (an upgrade rolling out while the
+ * workflow waits, or a crash: Slipway picks its jobs up again): no connection, or a proxy's
+ * 502, 503 or 504, is waited out, and `info` hears when the outage begins and when it is over,
+ * then `what` goes on.
+ */
+export function waitOutRestarts(info: (line: string) => void, what: string): OutageOptions {
+  return {
+    transient: (error) => error instanceof RemoteError && [0, 502, 503, 504].includes(error.status),
+    onOutage: (outage) =>
+      info(
+        outage === 'over'
+          ? `Slipway answers again; ${what}`
+          : `${(outage.error as Error).message}; retrying for up to ${outage.patienceMs / 1000} s`,
+      ),
+  };
 }

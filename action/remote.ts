@@ -1,18 +1,11 @@
 import { followJob, type JobSource, type JobView, type LogSink } from '../core/jobs/follow-job.js';
+import { OutageWatch } from '../core/jobs/outage-watch.js';
 import { ENDED_DEPLOYMENT_STATUSES } from '../core/rollouts/model.js';
 import type { Settings } from './inputs.js';
 import { jobOutcome, type Outcome } from './outcome.js';
-import { RemoteClient, RemoteError } from './remote-client.js';
+import { type Answer, RemoteClient, RemoteError, waitOutRestarts } from './remote-client.js';
 
 const LOG_PAGE = 5000;
-
-/**
- * What a Slipway server that is restarting answers (an upgrade rolling out while the workflow
- * waits): no connection, or a proxy's 502, 503 or 504. It picks its jobs up again when back.
- */
-function isTransient(error: unknown): boolean {
-  return error instanceof RemoteError && [0, 502, 503, 504].includes(error.status);
-}
 
 /** The server's jobs, as `followJob` reads them. */
 function jobSource(client: RemoteClient): JobSource {
@@ -64,13 +57,7 @@ export async function runRemote(
     }
     const { job, timedOut } = await followJob(jobSource(client), id, sink, {
       timeoutMs: settings.timeoutMs,
-      transient: isTransient,
-      onOutage: (outage) =>
-        sink.info(
-          outage === 'over'
-            ? `Slipway answers again; following job ${id}`
-            : `${(outage.error as Error).message}; retrying for up to ${outage.patienceMs / 1000} s`,
-        ),
+      ...waitOutRestarts((line) => sink.info(line), `following job ${id}`),
     });
     return jobOutcome(job, jobUrl(id), what, timedOut);
   };
@@ -151,9 +138,21 @@ async function runRelease(
   const base = { jobId: String(id), url: '', title: what, rows: [] as string[][] };
   if (!settings.wait) return { ...base, status: 'accepted', summary: `${what}: accepted` };
   const deadline = Date.now() + settings.timeoutMs;
+  const outages = new OutageWatch(
+    waitOutRestarts((line) => sink.info(line), `waiting for deployment ${id}`),
+  );
   let printed = 0;
   for (;;) {
-    const d = (await client.request('GET', `/deployment/${id}?include_messages=true`)).body;
+    let d: Answer['body'];
+    try {
+      d = (await client.request('GET', `/deployment/${id}?include_messages=true`)).body;
+      outages.answered();
+    } catch (error) {
+      outages.failed(error);
+      if (Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
     const messages = (d.messages ?? []) as Array<{ date: string; message: string; level: string }>;
     for (const m of messages.slice(printed)) sink.info(`${m.date} ${m.message}`);
     printed = messages.length;

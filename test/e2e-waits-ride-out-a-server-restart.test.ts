@@ -6,7 +6,7 @@ import { slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { runAction } from './helpers/action.js';
 import { slipway } from './helpers/cli.js';
 import { createRepo } from './helpers/git.js';
-import { type ServerProcess, startServer } from './helpers/server.js';
+import { eventually, type ServerProcess, startServer } from './helpers/server.js';
 
 /**
  * A waiting client against a server that is killed in the middle of the deploy it waits for,
@@ -89,4 +89,91 @@ describe('a client waiting on a deploy while the server is killed and started ag
     expect(run.stdout.match(/\[slow\] finished/g)).toHaveLength(1);
     deploy.cleanup();
   });
+
+  it('slipway deployment wait waits the outage out until the release is finalized', async () => {
+    // A service that is healthy only 3 s after it starts: the rollout is still waiting for it
+    // when the server is killed, and again after the restart brings the service back.
+    const repo = createRepo({
+      'svc/manifest.json': JSON.stringify({
+        name: 'api',
+        type: 'service',
+        cmd: ['node', 'server.js'],
+      }),
+      'svc/server.js': `const started = Date.now();
+require('node:http').createServer((q, s) => {
+  if (q.url === '/health') { s.statusCode = Date.now() - started > 3000 ? 200 : 503; return s.end(); }
+  s.end(process.env.NP_RELEASE);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    });
+    const first = await startServer();
+    servers.push(first);
+    const post = async (route: string, body: unknown) => {
+      const answer = await first.api('POST', route, body);
+      expect(answer.status, `${route}: ${answer.text}`).toBeLessThan(300);
+      return answer.json;
+    };
+    const app = await post('/application', { name: 'shop', repository_url: repo.dir });
+    const scope = await post('/scope', {
+      application_id: app.id,
+      name: 'production',
+      asset_name: 'api',
+      capabilities: {
+        health_check: { initial_delay_seconds: 0, period_seconds: 1 },
+        max_startup_seconds: 60,
+      },
+    });
+    const build = await post('/build', {
+      application_id: app.id,
+      commit: { id: repo.head() },
+      branch: 'main',
+      status: 'successful',
+    });
+    await post(`/build/${build.id}/asset`, { name: 'api', type: 'directory', url: 'svc' });
+    const release = await post('/release', {
+      status: 'active',
+      build_id: build.id,
+      application_id: app.id,
+      semver: '1.0.0',
+    });
+    const deployment = await post('/deployment', { scope_id: scope.id, release_id: release.id });
+
+    const env = { SLIPWAY_URL: first.url, SLIPWAY_TOKEN: first.adminToken };
+    const waiting = slipway(
+      ['deployment', 'wait', '--id', String(deployment.id), '--status', 'finalized'],
+      {
+        env,
+      },
+    );
+    await eventually(async () => {
+      const now = (await first.api('GET', `/deployment/${deployment.id}`)).json;
+      return now.status === 'waiting_for_instances' ? now : undefined;
+    }, 'the rollout waiting for its instances');
+    await first.kill();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const second = await startServer({
+      dataDir: first.dataDir,
+      env: { PORT: new URL(first.url).port },
+    });
+    servers.push(second);
+    const result = await waiting;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/cannot reach Slipway at .*; retrying for up to 60 s/);
+    expect(result.stderr).toContain(
+      `Slipway answers again; waiting for deployment ${deployment.id}`,
+    );
+    expect(result.json).toMatchObject({
+      status: 'finalized',
+      strategy_data: { switched_traffic: 100 },
+    });
+    // The ROLLOUT job the crash interrupted ran again and took the launch up where it stood.
+    const [rollout] = (await second.api('GET', '/api/jobs?type=ROLLOUT')).json._embedded.jobs;
+    expect(rollout).toMatchObject({ status: 'COMPLETE', attempt: 1 });
+    const log = (await second.api('GET', `/api/jobs/${rollout.id}/logs?sequence=0`)).text;
+    expect(log).toContain('the worker running this job stopped (attempt 1); running it again');
+    expect(log).toContain(`deployment ${deployment.id}: resuming its launch`);
+    const address = (await second.api('GET', `/scope/${scope.id}`)).json.address;
+    expect(await (await fetch(address)).text()).toBe('1.0.0');
+    repo.cleanup();
+  }, 90_000);
 });

@@ -1,3 +1,5 @@
+import type { OutageOptions } from '../../core/jobs/index.js';
+
 /** The server answered with an error status: exit code 1, its message on stderr. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -108,4 +110,23 @@ function describeProblem(problem: unknown): string {
       return path ? `${String(path)}: ${String(message)}` : String(message);
   }
   return JSON.stringify(problem);
+}
+
+/**
+ * How a command that waits rides out a restart of the server (an upgrade, or a crash: Slipway
+ * picks its jobs up again): refused connections and a proxy's 502, 503 or 504 are waited out,
+ * and `note` hears when the outage begins and when it is over, then `what` goes on.
+ */
+export function waitOutRestarts(note: (text: string) => void, what: string): OutageOptions {
+  return {
+    transient: (error) =>
+      error instanceof UnreachableError ||
+      (error instanceof ApiError && [502, 503, 504].includes(error.status)),
+    onOutage: (outage) =>
+      note(
+        outage === 'over'
+          ? `Slipway answers again; ${what}`
+          : `${outage.error instanceof UnreachableError ? outage.error.reason : (outage.error as Error).message}; retrying for up to ${outage.patienceMs / 1000} s`,
+      ),
+  };
 }

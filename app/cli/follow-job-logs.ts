@@ -1,5 +1,5 @@
 import { followJob, type JobSource, type JobView, readLogs } from '../../core/jobs/index.js';
-import { type ApiClient, ApiError, UnreachableError } from './api-client.js';
+import { type ApiClient, waitOutRestarts } from './api-client.js';
 import { type CommandContext, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
 
@@ -45,13 +45,7 @@ export async function followToEnd(
     timeoutMs,
     pollMs: 500,
     from: options.from ?? 0,
-    transient: isTransient,
-    onOutage: (outage) =>
-      note(
-        outage === 'over'
-          ? `Slipway answers again; following job ${id}`
-          : `${outage.error instanceof UnreachableError ? outage.error.reason : (outage.error as Error).message}; retrying for up to ${outage.patienceMs / 1000} s`,
-      ),
+    ...waitOutRestarts(note, `following job ${id}`),
   });
   if (timedOut) {
     note(
@@ -87,17 +81,6 @@ function jobSource(client: ApiClient): JobSource {
       };
     },
   };
-}
-
-/**
- * What a server that is restarting (an upgrade, a crash it recovers from) answers: no
- * connection, or a proxy's 502, 503 or 504. Slipway picks its jobs up again when it is back.
- */
-function isTransient(error: unknown): boolean {
-  return (
-    error instanceof UnreachableError ||
-    (error instanceof ApiError && [502, 503, 504].includes(error.status))
-  );
 }
 
 /** The flags of a command that queues a job and can wait for it. */

@@ -1,4 +1,6 @@
+import { OutageWatch } from '../../core/jobs/index.js';
 import { DEPLOYMENT_STATUSES, ENDED_DEPLOYMENT_STATUSES } from '../../core/rollouts/model.js';
+import { waitOutRestarts } from './api-client.js';
 import { type CommandContext, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
 
@@ -35,11 +37,25 @@ export async function waitForDeployment({
   }
   const waitMs = timeoutMs(options, DEFAULT_TIMEOUT_S);
   const deadline = Date.now() + waitMs;
+  const outages = new OutageWatch(waitOutRestarts(note, `waiting for deployment ${id}`));
   let last: Deployment | undefined;
   for (;;) {
-    last = (
-      await client.request('GET', `/deployment/${id}`, { query: { include_messages: 'true' } })
-    ).body as Deployment;
+    try {
+      last = (
+        await client.request('GET', `/deployment/${id}`, { query: { include_messages: 'true' } })
+      ).body as Deployment;
+      outages.answered();
+    } catch (error) {
+      outages.failed(error);
+      if (Date.now() >= deadline) {
+        note(
+          `deployment ${id} ${last ? `is still ${last.status}` : 'did not answer'} after ${waitMs / 1000} s; waited for ${wanted.join(' or ')}`,
+        );
+        return 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
     const settled =
       last.strategy_data?.switched_traffic === undefined ||
       last.strategy_data.desired_switched_traffic === undefined ||

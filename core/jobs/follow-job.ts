@@ -1,4 +1,5 @@
 import { TERMINAL_JOB_STATUSES } from '../types.js';
+import { type OutageOptions, OutageWatch } from './outage-watch.js';
 
 /** A job as a client reads it: from a server's REST API, or from an engine in the same process. */
 export interface JobView {
@@ -25,24 +26,12 @@ export interface LogSink {
 }
 
 const ENDED: readonly string[] = TERMINAL_JOB_STATUSES;
-const PATIENCE_MS = 60_000;
-
-export interface FollowOptions {
+export interface FollowOptions extends OutageOptions {
   /** Stop following (`timedOut`) once this has passed; the job goes on. */
   timeoutMs: number;
   pollMs?: number;
   /** The first log line to print. */
   from?: number;
-  /**
-   * Errors worth waiting out: the server restarting, or a proxy answering 503 while it does.
-   * They are retried every poll until `patienceMs` of them in a row; any other error ends the
-   * follow at once.
-   */
-  transient?: (error: unknown) => boolean;
-  /** Default one minute. */
-  patienceMs?: number;
-  /** Told when an outage begins (its first transient error) and when it is over. */
-  onOutage?: (event: { error: unknown; patienceMs: number } | 'over') => void;
 }
 
 /**
@@ -50,7 +39,7 @@ export interface FollowOptions {
  * without groups ignores them), until the job has ended and every line is out. The Action and
  * the `slipway` CLI both follow jobs with it. Resolves with the job as it ended, or with
  * `timedOut` and the job as it was when `timeoutMs` passed. Through an outage of the source
- * (see `transient`) it keeps its place: every line is printed once, in order.
+ * (see {@link OutageOptions}) it keeps its place: every line is printed once, in order.
  */
 export async function followJob(
   source: JobSource,
@@ -59,16 +48,10 @@ export async function followJob(
   options: FollowOptions,
 ): Promise<{ job: JobView; timedOut: boolean }> {
   const deadline = Date.now() + options.timeoutMs;
-  const patienceMs = options.patienceMs ?? PATIENCE_MS;
   const printer = new GroupedPrinter(sink);
+  const outages = new OutageWatch(options);
   let sequence = options.from ?? 0;
   let last: JobView | undefined;
-  let failingSince: number | undefined;
-  const answered = () => {
-    if (failingSince === undefined) return;
-    failingSince = undefined;
-    options.onOutage?.('over');
-  };
   const pause = () => new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
   try {
     for (;;) {
@@ -77,7 +60,7 @@ export async function followJob(
         // The status first: lines written before the job ended are then all read below.
         job = await source.job(id);
         last = job;
-        answered();
+        outages.answered();
         sequence = await readLogs(
           source,
           id,
@@ -85,19 +68,12 @@ export async function followJob(
           (line) => printer.write(line),
           (next) => {
             sequence = next;
-            answered();
+            outages.answered();
           },
         );
       } catch (error) {
-        if (!options.transient?.(error)) throw error;
-        const now = Date.now();
-        if (failingSince === undefined) {
-          failingSince = now;
-          options.onOutage?.({ error, patienceMs });
-        } else if (now - failingSince >= patienceMs) {
-          throw error;
-        }
-        if (now >= deadline && last) return { job: last, timedOut: true };
+        outages.failed(error);
+        if (Date.now() >= deadline && last) return { job: last, timedOut: true };
         await pause();
         continue;
       }

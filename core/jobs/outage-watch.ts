@@ -1,0 +1,51 @@
+const PATIENCE_MS = 60_000;
+
+/** How a client that polls a server waits out the server's outages. */
+export interface OutageOptions {
+  /**
+   * Errors worth waiting out: the server restarting, or a proxy answering 503 while it does.
+   * They are retried until `patienceMs` of them in a row; any other error ends the wait at once.
+   */
+  transient?: (error: unknown) => boolean;
+  /** Default one minute. */
+  patienceMs?: number;
+  /** Told when an outage begins (its first transient error) and when it is over. */
+  onOutage?: (event: { error: unknown; patienceMs: number } | 'over') => void;
+}
+
+/**
+ * Keeps count of one outage of a polled server: a client reports each answer and each failed
+ * call, and a failure is rethrown unless it is transient and the outage is younger than its
+ * patience.
+ *
+ * @example
+ * const outages = new OutageWatch({ transient: (e) => e instanceof UnreachableError });
+ * try { state = await read(); outages.answered(); } catch (e) { outages.failed(e); }
+ */
+export class OutageWatch {
+  private since: number | undefined;
+  private readonly patienceMs: number;
+
+  constructor(private readonly options: OutageOptions) {
+    this.patienceMs = options.patienceMs ?? PATIENCE_MS;
+  }
+
+  /** The server answered: an outage, if there was one, is over. */
+  answered(): void {
+    if (this.since === undefined) return;
+    this.since = undefined;
+    this.options.onOutage?.('over');
+  }
+
+  /** A call failed: returns when the failure is to be waited out, else throws it. */
+  failed(error: unknown): void {
+    if (!this.options.transient?.(error)) throw error;
+    const now = Date.now();
+    if (this.since === undefined) {
+      this.since = now;
+      this.options.onOutage?.({ error, patienceMs: this.patienceMs });
+    } else if (now - this.since >= this.patienceMs) {
+      throw error;
+    }
+  }
+}
