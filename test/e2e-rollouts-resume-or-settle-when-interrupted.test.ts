@@ -111,7 +111,7 @@ describe('rollouts interrupted half way', () => {
     const failed = await np.deploymentIn(launch.id, ['failed']);
     expect(failed.messages.at(-1)).toMatchObject({
       level: 'error',
-      message: `the rollout job ${job.id} ended while the deployment was waiting_for_instances: withdrawn`,
+      message: `the rollout job ${job.id} ended while the deployment was waiting_for_instances: withdrawn by admin`,
     });
     const workloads = await eventually(async () => {
       const listed = await np.api('GET', `/v1/list/tasks/${np.scope.namespace}`);

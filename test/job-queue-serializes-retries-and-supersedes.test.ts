@@ -310,15 +310,19 @@ describe('the job queue', () => {
       () => store.getJob(withdrawn.id)?.status === 'RUNNING' || undefined,
       'running',
     );
-    queue.withdraw(withdrawn.id, 'test');
-    for (const job of [orphan, ...jobs]) await ended(store, job.id);
-    await eventually(() => told.length >= 4 || undefined, 'four ends told');
+    // Behind the running one on its target, this one is still queued when it is withdrawn.
+    const queued = queue.enqueue({ type: 'ROLLOUT', target: 'withdrawn', maxAttempts: 3 }).job;
+    queue.withdraw(queued.id, 'a queued test');
+    queue.withdraw(withdrawn.id, 'a running test');
+    for (const job of [orphan, ...jobs, queued]) await ended(store, job.id);
+    await eventually(() => told.length >= 5 || undefined, 'five ends told');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(told.sort()).toEqual([
       ['fails', 'no such release'],
       ['orphan', 'the worker running this job stopped 1 times; giving up'],
       ['slow', 'timed out after 0 s'],
-      ['withdrawn', 'withdrawn'],
+      ['withdrawn', 'withdrawn by a queued test'],
+      ['withdrawn', 'withdrawn by a running test'],
     ]);
     expect(store.getJob((jobs[1] as Job).id)?.status).toBe('COMPLETE');
   });

@@ -99,7 +99,11 @@ export class WorkerPool {
     this.requeueOrphans(orphans);
     this.unsubscribe.push(
       this.options.queue.onEnqueued(() => this.wake?.()),
-      this.options.queue.onStopped((job) => this.abort(job.id, 'withdrawn')),
+      this.options.queue.onStopped((job) => {
+        // A job running here ends through its abort; one that was only queued ends now.
+        if (this.running.has(job.id)) this.abort(job.id, 'withdrawn');
+        else this.ended(job, job.message ?? 'withdrawn');
+      }),
     );
     this.loop = this.claimLoop();
   }
@@ -317,7 +321,7 @@ export class WorkerPool {
       this.finish(job.id, { status: 'STOPPED', endTime: now, message });
       this.ended(job, message);
     } else if (reason === 'withdrawn') {
-      this.ended(job, 'withdrawn');
+      this.ended(job, store.getJob(job.id)?.message ?? 'withdrawn');
     } else if (reason === 'shutdown') {
       const line = 'Slipway is shutting down; the job runs again when it starts';
       store.appendJobLogs(job.id, [{ time: now, line }]);
