@@ -31,8 +31,8 @@ export interface JobHandlerEntry {
   timeoutMs?: (job: Job) => number;
   /**
    * Told when a job of this type ends without completing and will not run again: it failed for
-   * good, timed out, was withdrawn while it ran here, or its worker stopped once too often. The
-   * place to settle what the job left half done.
+   * good, timed out, was withdrawn or superseded (queued, or running here), or its worker
+   * stopped once too often. The place to settle what the job left half done.
    */
   ended?: (job: Job, message: string) => void;
 }
