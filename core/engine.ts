@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SlipwayError } from './errors.js';
 import { type BackoffPolicy, JobQueue, WorkerPool } from './jobs/index.js';
-import { PipelineService, runPipeline } from './pipelines/index.js';
+import { PipelineService, runPipeline, settleEndedPipelineRun } from './pipelines/index.js';
 import { RolloutService, runRollout, settleEndedRollout } from './rollouts/index.js';
 import type { Runtime } from './runtime/types.js';
 import type { SourceFetcher } from './source/types.js';
@@ -130,6 +130,7 @@ export function createEngine(deps: EngineDeps): Engine {
             healthPollMs: deps.healthPollMs,
           }),
         timeoutMs: () => 24 * 60 * 60 * 1000,
+        ended: (job, reason) => settleEndedPipelineRun(job, reason, { store: deps.store, clock }),
       },
       ROLLOUT: {
         run: (context) =>

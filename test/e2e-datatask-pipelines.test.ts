@@ -160,6 +160,39 @@ describe('DataTask pipelines (seed 001) on the local runtime', () => {
     expect((await call('GET', `/v1/pipeline/kill/${started.json.id}`)).status).toBe(409);
   });
 
+  it('ends a run killed when its job is withdrawn through the jobs API, queued or running', async () => {
+    const run = (name: string) =>
+      call('POST', `/v2/pipeline/elaborate/run/flows/pipelines%2Flong/${name}`, {
+        namespace: 'flows',
+        branch: 'master',
+      });
+    const first = await run('queued-behind');
+    // The same run name in the same namespace waits for the one before it.
+    const second = await run('queued-behind');
+    expect(second.status).toBe(202);
+    await eventually(async () => {
+      const state = await call('GET', `/v1/pipeline/state/flows/${first.json.id}`);
+      return state.json.tasks[0].status === 'running' ? true : undefined;
+    }, 'the first run to start');
+    expect((await server.api('GET', `/api/jobs/${second.json.id}`)).json.status).toBe('QUEUED');
+
+    for (const started of [second, first]) {
+      const withdrawn = await server.api('PUT', `/api/jobs/${started.json.id}/stopped`);
+      expect(withdrawn.status).toBe(202);
+    }
+    const queued = await finished('flows', second.json.id);
+    expect(queued.status).toBe('killed');
+    expect(queued.endTime).toEqual(expect.any(String));
+    expect(queued.tasks.map((t: Json) => [t.name, t.status])).toEqual([
+      ['first', 'skipped'],
+      ['after', 'skipped'],
+    ]);
+    expect(queued.tasks[0].message).toMatch(/^skipped: the run ended \(withdrawn by /);
+    const running = await finished('flows', first.json.id);
+    expect(running.status).toBe('killed');
+    expect(running.tasks.map((t: Json) => t.status)).toEqual(['killed', 'skipped']);
+  });
+
   it('runs a pipeline passed as configuration, and lists runs per namespace', async () => {
     const configuration = JSON.stringify({
       name: 'inline',

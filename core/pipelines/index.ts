@@ -18,4 +18,5 @@ export {
   pendingRun,
   type RunPipelineDeps,
   runPipeline,
+  settleEndedPipelineRun,
 } from './run-pipeline.js';

@@ -4,7 +4,7 @@ import type { SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import { type Clock, isoTime, type Job } from '../types.js';
 import { type PipelinePlan, type PipelineRunInput, planPipelineRun } from './plan-pipeline.js';
-import { type PipelineRunRecord, pendingRun } from './run-pipeline.js';
+import { type PipelineRunRecord, pendingRun, settleEndedPipelineRun } from './run-pipeline.js';
 
 export interface PipelineServiceDeps {
   store: Store;
@@ -65,24 +65,10 @@ export class PipelineService {
     }
     this.deps.queue.withdraw(id, by);
     await this.deps.settled(id);
-    const after = this.deps.store.getRecord<PipelineRunRecord>('pipelines', id) ?? record;
-    if (after.status === 'pending' || after.status === 'running') {
-      // It never started (withdrawn while queued): nothing ran, so nothing to stop.
-      const now = isoTime(this.deps.clock.now());
-      const killed: PipelineRunRecord = {
-        ...after,
-        status: 'killed',
-        endTime: now,
-        tasks: after.tasks.map((t) =>
-          t.status === 'pending'
-            ? { ...t, status: 'skipped', endTime: now, message: 'skipped: the pipeline was killed' }
-            : t,
-        ),
-      };
-      this.deps.store.putRecord('pipelines', id, killed.namespace, killed);
-      return killed;
-    }
-    return after;
+    // Withdrawn while queued, it never started: the pool's `ended` hook has settled it already,
+    // and this settles it where no pool runs.
+    settleEndedPipelineRun(job, 'withdrawn', this.deps);
+    return this.deps.store.getRecord<PipelineRunRecord>('pipelines', id) ?? record;
   }
 
   /** Runs, newest last, of all namespaces or one. */

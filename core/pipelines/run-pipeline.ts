@@ -7,7 +7,7 @@ import { LogCopier } from '../tasks/copy-logs.js';
 import { loadTaskFromGit } from '../tasks/load-unit.js';
 import { renderWorkload } from '../tasks/render-workload.js';
 import { waitUntilHealthy } from '../tasks/wait-healthy.js';
-import { type Clock, isoTime } from '../types.js';
+import { type Clock, isoTime, type Job } from '../types.js';
 import { executeDag, type PipelineStatus, type TaskState } from './execute-dag.js';
 import type { PipelinePlan, PlannedPipelineTask } from './plan-pipeline.js';
 
@@ -138,6 +138,36 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
     });
   }
   return { result: { pipeline: plan.name, namespace: plan.namespace, status }, message };
+}
+
+/**
+ * A `PIPELINE_RUN` job that ended without completing and will not run again leaves no run
+ * `pending` or `running`: withdrawn, the run is killed; otherwise (failed for good, given up
+ * after its worker stopped too often) it failed. Tasks that never started are skipped, those
+ * that ran are killed. A run the handler already ended is left as it is.
+ */
+export function settleEndedPipelineRun(
+  job: Job,
+  reason: string,
+  deps: Pick<RunPipelineDeps, 'store' | 'clock'>,
+): void {
+  const record = deps.store.getRecord<PipelineRunRecord>('pipelines', job.id);
+  if (!record || (record.status !== 'pending' && record.status !== 'running')) return;
+  const now = isoTime(deps.clock.now());
+  const withdrawn = deps.store.getJob(job.id)?.status === 'STOPPED';
+  const ended: PipelineRunRecord = {
+    ...record,
+    status: withdrawn ? 'killed' : 'failed',
+    endTime: now,
+    tasks: record.tasks.map((t) =>
+      t.status === 'pending'
+        ? { ...t, status: 'skipped', endTime: now, message: `skipped: the run ended (${reason})` }
+        : t.status === 'running'
+          ? { ...t, status: 'killed', endTime: now, message: `killed: the run ended (${reason})` }
+          : t,
+    ),
+  };
+  deps.store.putRecord('pipelines', job.id, ended.namespace, ended);
 }
 
 async function runTask(
