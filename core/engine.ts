@@ -10,7 +10,11 @@ import type { SourceFetcher } from './source/types.js';
 import type { Store } from './store/types.js';
 import { deployTask, loadConfiguration, TaskService } from './tasks/index.js';
 import { type Clock, type Job, type Logger, silentLogger, systemClock } from './types.js';
-import { deployWorkspace, WorkspaceService } from './workspaces/index.js';
+import {
+  deployWorkspace,
+  settleEndedWorkspaceDeploy,
+  WorkspaceService,
+} from './workspaces/index.js';
 
 /** Everything from outside the engine; hosts (app/main.ts, action/run.ts) build these. */
 export interface EngineDeps {
@@ -101,6 +105,7 @@ export function createEngine(deps: EngineDeps): Engine {
             healthPollMs: deps.healthPollMs,
           }),
         timeoutMs: (job) => deployTimeoutMs(deps.store, job),
+        ended: (job, reason) => settleEndedWorkspaceDeploy(job, reason, { store: deps.store }),
       },
       TASK_DEPLOY: {
         run: (context) =>

@@ -5,7 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { createRepo } from './helpers/git.js';
 import { isAlive } from './helpers/local-runtime/harness.js';
-import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  eventually,
+  jobLog,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 
 describe('a server killed with SIGKILL in the middle of a deploy', () => {
   const servers: ServerProcess[] = [];
@@ -47,6 +53,40 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     // The job list still has exactly the jobs created before the crash.
     const jobs = await second.api('GET', `/api/workspaces/${ws.json.id}/jobs`);
     expect(jobs.json._embedded.jobs.map((j: { id: string }) => j.id)).toEqual([queued.json.id]);
+    repo.cleanup();
+  });
+
+  it('leaves the workspace READY when the deploy taken up after a restart is withdrawn', async () => {
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-')), 'runs.txt');
+    const repo = createRepo(slowJob('slow', marker, 30_000));
+    const first = await startServer();
+    servers.push(first);
+    const ws = await first.api('POST', '/api/workspaces', {
+      name: 'held',
+      repositoryUrl: repo.dir,
+    });
+    const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    await slowJobStarted(marker);
+    await first.kill();
+
+    const second = await startServer({ dataDir: first.dataDir });
+    servers.push(second);
+    await eventually(
+      () => (readFileSync(marker, 'utf8').match(/^start /gm)?.length === 2 ? true : undefined),
+      'the job to run again after the restart',
+      20_000,
+    );
+    expect((await second.api('GET', `/api/workspaces/${ws.json.id}`)).json.status).toBe(
+      'PROVISIONING',
+    );
+    expect((await second.api('PUT', `/api/jobs/${queued.json.id}/stopped`)).status).toBe(202);
+    await waitForJob(second, queued.json.id, ['STOPPED'], 10_000);
+    // Before, the second attempt put back the status it found: the first attempt's PROVISIONING.
+    const workspace = await eventually(async () => {
+      const now = (await second.api('GET', `/api/workspaces/${ws.json.id}`)).json;
+      return now.status !== 'PROVISIONING' ? now : undefined;
+    }, 'the workspace to leave PROVISIONING');
+    expect(workspace.status).toBe('READY');
     repo.cleanup();
   });
 

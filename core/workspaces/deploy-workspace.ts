@@ -12,7 +12,7 @@ import {
 import { digestDirectory, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import { describeRef, LogCopier, renderWorkload, waitUntilHealthy } from '../tasks/index.js';
-import { type Clock, isoTime, type Workspace } from '../types.js';
+import { type Clock, isoTime, type Job, type Workspace } from '../types.js';
 import { loadUnits } from './load-units.js';
 
 export interface DeployWorkspaceDeps {
@@ -253,6 +253,34 @@ function toRef(ref: WorkloadRef): WorkloadRef {
 
 function refKey(ref: WorkloadRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/**
+ * A `WORKSPACE_DEPLOY` job that ended without completing and will not run again leaves its
+ * workspace `PROVISIONING` only while another deploy of it is queued or running: otherwise the
+ * workspace is `FAILED` when the job failed for good (or was given up), and `READY` when it
+ * was withdrawn, superseded or timed out (what it deployed before still runs).
+ */
+export function settleEndedWorkspaceDeploy(
+  job: Job,
+  _reason: string,
+  deps: Pick<DeployWorkspaceDeps, 'store'>,
+): void {
+  if (!job.workspaceId || job.params.plan === true) return;
+  const workspaceId = job.workspaceId;
+  deps.store.transaction(() => {
+    const workspace = deps.store.getWorkspace(workspaceId);
+    if (workspace?.status !== 'PROVISIONING') return;
+    const others = deps.store
+      .listJobs(
+        { workspaceId, type: 'WORKSPACE_DEPLOY', status: ['QUEUED', 'RUNNING'] },
+        { offset: 0, limit: 10 },
+      )
+      .items.filter((other) => other.id !== job.id && other.params.plan !== true);
+    if (others.length > 0) return;
+    const ended = deps.store.getJob(job.id)?.status;
+    deps.store.updateWorkspace({ ...workspace, status: ended === 'ERROR' ? 'FAILED' : 'READY' });
+  });
 }
 
 function setStatus(deps: DeployWorkspaceDeps, id: string, status: Workspace['status']): void {

@@ -1,4 +1,8 @@
-export { deployWorkspace, type WorkspaceDeployResult } from './deploy-workspace.js';
+export {
+  deployWorkspace,
+  settleEndedWorkspaceDeploy,
+  type WorkspaceDeployResult,
+} from './deploy-workspace.js';
 export { type LoadedUnits, loadUnits } from './load-units.js';
 export {
   type CreateWorkspaceInput,
