@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { productionScope, serviceFiles } from './fixtures/np-service.js';
 import { createRepo } from './helpers/git.js';
-import { type Json, type ServerProcess, startServer } from './helpers/server.js';
+import { crashAndRestart, type Json, type ServerProcess, startServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
 /**
@@ -68,9 +68,7 @@ describe('rollouts interrupted half way', () => {
       },
       /** SIGKILL, then the same data directory and port again. */
       async crash(): Promise<void> {
-        const port = new URL(current.url).port;
-        await current.kill();
-        current = await startServer({ dataDir: current.dataDir, env: { PORT: port } });
+        current = await crashAndRestart(current);
         servers.push(current);
       },
     };

@@ -6,7 +6,7 @@ import { slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { runAction } from './helpers/action.js';
 import { slipway } from './helpers/cli.js';
 import { createRepo } from './helpers/git.js';
-import { eventually, type ServerProcess, startServer } from './helpers/server.js';
+import { crashAndRestart, eventually, type ServerProcess, startServer } from './helpers/server.js';
 
 /**
  * A waiting client against a server that is killed in the middle of the deploy it waits for,
@@ -29,13 +29,7 @@ describe('a client waiting on a deploy while the server is killed and started ag
       first,
       async restart(): Promise<ServerProcess> {
         await slowJobStarted(marker);
-        await first.kill();
-        // The port stays closed for a moment: the client meets refused connections.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        const second = await startServer({
-          dataDir: first.dataDir,
-          env: { PORT: new URL(first.url).port },
-        });
+        const second = await crashAndRestart(first, 1500);
         servers.push(second);
         return second;
       },
@@ -149,12 +143,7 @@ require('node:http').createServer((q, s) => {
       const now = (await first.api('GET', `/deployment/${deployment.id}`)).json;
       return now.status === 'waiting_for_instances' ? now : undefined;
     }, 'the rollout waiting for its instances');
-    await first.kill();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const second = await startServer({
-      dataDir: first.dataDir,
-      env: { PORT: new URL(first.url).port },
-    });
+    const second = await crashAndRestart(first, 1500);
     servers.push(second);
     const result = await waiting;
     expect(result.code, result.stderr).toBe(0);

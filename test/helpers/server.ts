@@ -179,6 +179,16 @@ function collectLines(stream: NodeJS.ReadableStream | null, onLine: (line: strin
   });
 }
 
+/**
+ * A crash and a restart: SIGKILL, the port closed for `downMs` (clients meet refused
+ * connections), then a new server on the same port and data directory.
+ */
+export async function crashAndRestart(server: ServerProcess, downMs = 0): Promise<ServerProcess> {
+  await server.kill();
+  if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+  return startServer({ dataDir: server.dataDir, env: { PORT: new URL(server.url).port } });
+}
+
 /** Waits until the job reaches one of `statuses` (default: any terminal one) and returns it. */
 export async function waitForJob(
   server: ServerProcess,
