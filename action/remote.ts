@@ -58,6 +58,7 @@ export async function runRemote(
     const { job, timedOut } = await followJob(jobSource(client), id, sink, {
       timeoutMs: settings.timeoutMs,
       ...waitOutRestarts((line) => sink.info(line), `following job ${id}`),
+      answeredBefore: true,
     });
     return jobOutcome(job, jobUrl(id), what, timedOut);
   };
@@ -138,9 +139,10 @@ async function runRelease(
   const base = { jobId: String(id), url: '', title: what, rows: [] as string[][] };
   if (!settings.wait) return { ...base, status: 'accepted', summary: `${what}: accepted` };
   const deadline = Date.now() + settings.timeoutMs;
-  const outages = new OutageWatch(
-    waitOutRestarts((line) => sink.info(line), `waiting for deployment ${id}`),
-  );
+  const outages = new OutageWatch({
+    ...waitOutRestarts((line) => sink.info(line), `waiting for deployment ${id}`),
+    answeredBefore: true,
+  });
   let printed = 0;
   for (;;) {
     let d: Answer['body'];

@@ -345,6 +345,14 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
     const down = await slipway(['scope', 'list'], { env: { SLIPWAY_URL: 'http://127.0.0.1:9' } });
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('cannot reach Slipway at http://127.0.0.1:9');
+    // A wait rides out a restart of a server it has heard from, not a wrong address.
+    const started = Date.now();
+    const neverHeard = await slipway(['deployment', 'wait', '--id', '1', '--status', 'running'], {
+      env: { SLIPWAY_URL: 'http://127.0.0.1:9' },
+    });
+    expect(neverHeard.code).toBe(3);
+    expect(neverHeard.stderr).not.toContain('retrying');
+    expect(Date.now() - started).toBeLessThan(15_000);
 
     const anonymous = await slipway(['scope', 'list'], {
       env: { SLIPWAY_URL: server.url },

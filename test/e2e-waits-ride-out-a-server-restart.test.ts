@@ -139,10 +139,15 @@ require('node:http').createServer((q, s) => {
         env,
       },
     );
+    // The crash comes once the CLI has heard from the server (a wait does not wait out an
+    // address that never answered) and the rollout waits for its instance. This test reads the
+    // deployment from the list, so the reads of /deployment/{id} in the log are the CLI's.
     await eventually(async () => {
-      const now = (await first.api('GET', `/deployment/${deployment.id}`)).json;
-      return now.status === 'waiting_for_instances' ? now : undefined;
-    }, 'the rollout waiting for its instances');
+      const heard = first.logs().some((l) => l.path === `/deployment/${deployment.id}`);
+      const listed = (await first.api('GET', `/deployment?scope_id=${scope.id}`)).json;
+      const now = listed.results.find((d: { id: number }) => d.id === deployment.id);
+      return heard && now?.status === 'waiting_for_instances' ? now : undefined;
+    }, 'the CLI waiting and the rollout waiting for its instances');
     const second = await crashAndRestart(first, 1500);
     servers.push(second);
     const result = await waiting;

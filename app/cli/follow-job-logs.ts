@@ -37,7 +37,7 @@ export async function followToEnd(
   client: ApiClient,
   id: string,
   { print, note }: Pick<CommandContext, 'print' | 'note'>,
-  options: { from?: number; timeoutMs?: number } = {},
+  options: { from?: number; timeoutMs?: number; answeredBefore?: boolean } = {},
 ): Promise<number> {
   const sink = { info: print, startGroup: () => {}, endGroup: () => {} };
   const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
@@ -46,6 +46,7 @@ export async function followToEnd(
     pollMs: 500,
     from: options.from ?? 0,
     ...waitOutRestarts(note, `following job ${id}`),
+    answeredBefore: options.answeredBefore === true,
   });
   if (timedOut) {
     note(
@@ -118,5 +119,6 @@ export async function printOrFollow(
     return 0;
   }
   context.note(`${what}: job ${job.id}`);
-  return followToEnd(context.client, job.id, context, wait);
+  // The server has just answered: from here on, no answer is an outage to wait out.
+  return followToEnd(context.client, job.id, context, { ...wait, answeredBefore: true });
 }

@@ -11,12 +11,14 @@ export interface OutageOptions {
   patienceMs?: number;
   /** Told when an outage begins (its first transient error) and when it is over. */
   onOutage?: (event: { error: unknown; patienceMs: number } | 'over') => void;
+  /** The server has answered this client already (the request that queued the job, say). */
+  answeredBefore?: boolean;
 }
 
 /**
  * Keeps count of one outage of a polled server: a client reports each answer and each failed
- * call, and a failure is rethrown unless it is transient and the outage is younger than its
- * patience.
+ * call, and a failure is rethrown unless it is transient, the server has answered before (a
+ * wrong address fails at once), and the outage is younger than its patience.
  *
  * @example
  * const outages = new OutageWatch({ transient: (e) => e instanceof UnreachableError });
@@ -24,14 +26,17 @@ export interface OutageOptions {
  */
 export class OutageWatch {
   private since: number | undefined;
+  private heard = false;
   private readonly patienceMs: number;
 
   constructor(private readonly options: OutageOptions) {
     this.patienceMs = options.patienceMs ?? PATIENCE_MS;
+    this.heard = options.answeredBefore === true;
   }
 
   /** The server answered: an outage, if there was one, is over. */
   answered(): void {
+    this.heard = true;
     if (this.since === undefined) return;
     this.since = undefined;
     this.options.onOutage?.('over');
@@ -39,7 +44,7 @@ export class OutageWatch {
 
   /** A call failed: returns when the failure is to be waited out, else throws it. */
   failed(error: unknown): void {
-    if (!this.options.transient?.(error)) throw error;
+    if (!this.heard || !this.options.transient?.(error)) throw error;
     const now = Date.now();
     if (this.since === undefined) {
       this.since = now;
