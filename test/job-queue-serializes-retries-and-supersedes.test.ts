@@ -311,7 +311,15 @@ describe('the job queue', () => {
       'running',
     );
     // Behind the running one on its target, this one is still queued when it is withdrawn.
-    const queued = queue.enqueue({ type: 'ROLLOUT', target: 'withdrawn', maxAttempts: 3 }).job;
+    const superseded = queue.enqueue({ type: 'ROLLOUT', target: 'withdrawn', maxAttempts: 3 }).job;
+    // Superseded, it is not told: the newer job of its target takes its place.
+    const queued = queue.enqueue({
+      type: 'ROLLOUT',
+      target: 'withdrawn',
+      maxAttempts: 3,
+      supersede: true,
+    }).job;
+    expect(store.getJob(superseded.id)?.status).toBe('STOPPED');
     queue.withdraw(queued.id, 'a queued test');
     queue.withdraw(withdrawn.id, 'a running test');
     for (const job of [orphan, ...jobs, queued]) await ended(store, job.id);

@@ -33,8 +33,8 @@ export interface EnqueueResult {
   superseded: Job[];
 }
 
-/** Called when a job reaches a terminal status outside a worker (withdrawn, superseded). */
-export type StopListener = (job: Job) => void;
+/** Called when a job reaches a terminal status outside a worker, and why. */
+export type StopListener = (job: Job, why: 'withdrawn' | 'superseded') => void;
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -94,7 +94,7 @@ export class JobQueue {
       this.store.insertJob(job);
       return { job, created: true, superseded };
     });
-    for (const job of outcome.superseded) this.notifyStopped(job);
+    for (const job of outcome.superseded) this.notifyStopped(job, 'superseded');
     if (outcome.created) for (const listener of this.enqueueListeners) listener();
     return outcome;
   }
@@ -163,7 +163,7 @@ export class JobQueue {
       this.store.appendJobLogs(id, [{ time: now, line: message }]);
       return updated;
     });
-    this.notifyStopped(stopped);
+    this.notifyStopped(stopped, 'withdrawn');
     return stopped;
   }
 
@@ -188,7 +188,7 @@ export class JobQueue {
     return () => this.stopListeners.delete(listener);
   }
 
-  private notifyStopped(job: Job): void {
-    for (const listener of this.stopListeners) listener(job);
+  private notifyStopped(job: Job, why: 'withdrawn' | 'superseded'): void {
+    for (const listener of this.stopListeners) listener(job, why);
   }
 }

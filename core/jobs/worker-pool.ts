@@ -31,8 +31,9 @@ export interface JobHandlerEntry {
   timeoutMs?: (job: Job) => number;
   /**
    * Told when a job of this type ends without completing and will not run again: it failed for
-   * good, timed out, was withdrawn or superseded (queued, or running here), or its worker
-   * stopped once too often. The place to settle what the job left half done.
+   * good, timed out, was withdrawn (queued, or running here), or its worker stopped once too
+   * often. Not when it was superseded: the newer job of its target takes its place. The place
+   * to settle what the job left half done.
    */
   ended?: (job: Job, message: string) => void;
 }
@@ -99,10 +100,11 @@ export class WorkerPool {
     this.requeueOrphans(orphans);
     this.unsubscribe.push(
       this.options.queue.onEnqueued(() => this.wake?.()),
-      this.options.queue.onStopped((job) => {
-        // A job running here ends through its abort; one that was only queued ends now.
+      this.options.queue.onStopped((job, why) => {
+        // A job running here ends through its abort; one withdrawn while queued ends now. A
+        // superseded one leaves nothing to settle: the newer job of its target takes its place.
         if (this.running.has(job.id)) this.abort(job.id, 'withdrawn');
-        else this.ended(job, job.message ?? 'withdrawn');
+        else if (why === 'withdrawn') this.ended(job, job.message ?? 'withdrawn');
       }),
     );
     this.loop = this.claimLoop();

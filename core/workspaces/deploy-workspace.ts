@@ -259,7 +259,7 @@ function refKey(ref: WorkloadRef): string {
  * A `WORKSPACE_DEPLOY` job that ended without completing and will not run again leaves its
  * workspace `PROVISIONING` only while another deploy of it is queued or running: otherwise the
  * workspace is `FAILED` when the job failed for good (or was given up), and `READY` when it
- * was withdrawn, superseded or timed out (what it deployed before still runs).
+ * was withdrawn or timed out (what it deployed before still runs).
  */
 export function settleEndedWorkspaceDeploy(
   job: Job,
