@@ -26,7 +26,7 @@ export interface OutageOptions {
  */
 export class OutageWatch {
   private since: number | undefined;
-  private heard = false;
+  private heard: boolean;
   private readonly patienceMs: number;
 
   constructor(private readonly options: OutageOptions) {
