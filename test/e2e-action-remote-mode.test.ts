@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diamond, job, repoIn } from './fixtures/datatask.js';
-import { serviceFiles } from './fixtures/np-service.js';
+import { createRelease, serviceFiles } from './fixtures/np-service.js';
 import { runAction } from './helpers/action.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
-import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
 describe('the GitHub Action in remote mode, run as a runner runs it, against the real server', () => {
@@ -160,28 +160,8 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
         capabilities: { health_check: { initial_delay_seconds: 0, period_seconds: 1 } },
       })
     ).json;
-    const release = async (semver: string, commit: string): Promise<Json> => {
-      const build = (
-        await server.api('POST', '/build', {
-          application_id: app.id,
-          commit: { id: commit },
-          status: 'successful',
-        })
-      ).json;
-      await server.api('POST', `/build/${build.id}/asset`, {
-        name: 'api',
-        type: 'directory',
-        url: 'svc',
-      });
-      return (
-        await server.api('POST', '/release', {
-          status: 'active',
-          build_id: build.id,
-          application_id: app.id,
-          semver,
-        })
-      ).json;
-    };
+    const release = (semver: string, commit: string) =>
+      createRelease(server, app.id, commit, semver);
     const v1 = await release('1.0.0', service.head());
     const first = await runAction({
       ...remote,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { productionScope, serviceFiles } from './fixtures/np-service.js';
+import { createRelease, productionScope, serviceFiles } from './fixtures/np-service.js';
 import { createRepo } from './helpers/git.js';
 import { crashAndRestart, type Json, type ServerProcess, startServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
@@ -37,23 +37,7 @@ describe('rollouts interrupted half way', () => {
       /** A release of the repository's head (or `commit`), deployed on the scope. */
       async deploy(commit = repo.head()): Promise<Json> {
         builds += 1;
-        const build = await api('POST', '/build', {
-          application_id: app.id,
-          commit: { id: commit },
-          branch: 'main',
-          status: 'successful',
-        });
-        await api('POST', `/build/${build.id}/asset`, {
-          name: 'api',
-          type: 'directory',
-          url: 'svc',
-        });
-        const release = await api('POST', '/release', {
-          status: 'active',
-          build_id: build.id,
-          application_id: app.id,
-          semver: `1.${builds}.0`,
-        });
+        const release = await createRelease(current, app.id, commit, `1.${builds}.0`);
         return api('POST', '/deployment', { scope_id: scope.id, release_id: release.id });
       },
       async deploymentIn(id: number, statuses: string[]): Promise<Json> {

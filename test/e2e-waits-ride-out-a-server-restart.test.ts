@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRelease } from './fixtures/np-service.js';
 import { slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { runAction } from './helpers/action.js';
 import { slipway } from './helpers/cli.js';
@@ -117,19 +118,7 @@ require('node:http').createServer((q, s) => {
         max_startup_seconds: 60,
       },
     });
-    const build = await post('/build', {
-      application_id: app.id,
-      commit: { id: repo.head() },
-      branch: 'main',
-      status: 'successful',
-    });
-    await post(`/build/${build.id}/asset`, { name: 'api', type: 'directory', url: 'svc' });
-    const release = await post('/release', {
-      status: 'active',
-      build_id: build.id,
-      application_id: app.id,
-      semver: '1.0.0',
-    });
+    const release = await createRelease(first, app.id, repo.head(), '1.0.0');
     const deployment = await post('/deployment', { scope_id: scope.id, release_id: release.id });
 
     const env = { SLIPWAY_URL: first.url, SLIPWAY_TOKEN: first.adminToken };

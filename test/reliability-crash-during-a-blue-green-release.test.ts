@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { productionScope } from './fixtures/np-service.js';
+import { createRelease, productionScope } from './fixtures/np-service.js';
 import { createRepo, manifest } from './helpers/git.js';
 import { hammer } from './helpers/hammer.js';
 import { crashAndRestart, type Json, type ServerProcess, startServer } from './helpers/server.js';
@@ -72,27 +72,7 @@ describe(`crash: SIGKILL at a random point of a blue-green release, ${TRIALS} ti
       let previous: number | undefined;
       for (let trial = 0; trial <= TRIALS; trial++) {
         const commit = trial === 0 ? repo.head() : repo.commit(service(trial), `v${trial}`);
-        const build = (
-          await server.api('POST', '/build', {
-            application_id: app.id,
-            commit: { id: commit },
-            branch: 'main',
-            status: 'successful',
-          })
-        ).json;
-        await server.api('POST', `/build/${build.id}/asset`, {
-          name: 'api',
-          type: 'directory',
-          url: 'svc',
-        });
-        const release = (
-          await server.api('POST', '/release', {
-            status: 'active',
-            build_id: build.id,
-            application_id: app.id,
-            semver: `1.${trial}.0`,
-          })
-        ).json;
+        const release = await createRelease(server, app.id, commit, `1.${trial}.0`);
         const deployment = (
           await server.api('POST', '/deployment', { scope_id: scope.id, release_id: release.id })
         ).json;
