@@ -142,9 +142,10 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
 
 /**
  * A `PIPELINE_RUN` job that ended without completing and will not run again leaves no run
- * `pending` or `running`: withdrawn, the run is killed; otherwise (failed for good, given up
- * after its worker stopped too often) it failed. Tasks that never started are skipped, those
- * that ran are killed. A run the handler already ended is left as it is.
+ * `pending` or `running`: stopped (withdrawn, or timed out), the run is killed; otherwise
+ * (failed for good, given up after its worker stopped too often) it failed. Tasks that never
+ * started are skipped, those that ran are killed. A run the handler already ended is left as
+ * it is.
  */
 export function settleEndedPipelineRun(
   job: Job,
