@@ -105,7 +105,7 @@ export function createEngine(deps: EngineDeps): Engine {
             healthPollMs: deps.healthPollMs,
           }),
         timeoutMs: (job) => deployTimeoutMs(deps.store, job),
-        ended: (job, reason) => settleEndedWorkspaceDeploy(job, reason, { store: deps.store }),
+        ended: (job, end) => settleEndedWorkspaceDeploy(job, end, { store: deps.store }),
       },
       TASK_DEPLOY: {
         run: (context) =>
@@ -135,7 +135,7 @@ export function createEngine(deps: EngineDeps): Engine {
             healthPollMs: deps.healthPollMs,
           }),
         timeoutMs: () => 24 * 60 * 60 * 1000,
-        ended: (job, reason) => settleEndedPipelineRun(job, reason, { store: deps.store, clock }),
+        ended: (job, end) => settleEndedPipelineRun(job, end, { store: deps.store, clock }),
       },
       ROLLOUT: {
         run: (context) =>
@@ -147,8 +147,7 @@ export function createEngine(deps: EngineDeps): Engine {
             pollMs: deps.healthPollMs,
           }),
         timeoutMs: () => 2 * 60 * 60 * 1000,
-        ended: (job, reason) =>
-          settleEndedRollout(job, reason, { records: rollouts.records, clock }),
+        ended: (job, end) => settleEndedRollout(job, end, { records: rollouts.records, clock }),
       },
     },
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlipwayError } from '../core/errors.js';
-import { type JobHandlerEntry, JobQueue, WorkerPool } from '../core/jobs/index.js';
+import { type JobEnd, type JobHandlerEntry, JobQueue, WorkerPool } from '../core/jobs/index.js';
 import { createMemoryStore } from '../core/store/memory.js';
 import type { Store } from '../core/store/types.js';
 import { type Job, type JobType, silentLogger, systemClock } from '../core/types.js';
@@ -272,7 +272,7 @@ describe('the job queue', () => {
 
   it("tells a handler's `ended` of each job that ends for good without completing, once", async () => {
     const told: Array<[string, string]> = [];
-    const ended$ = (job: Job, message: string) => told.push([job.target, message]);
+    const ended$ = (job: Job, end: JobEnd) => told.push([job.target, end.message]);
     const store = createMemoryStore();
     const dead = new JobQueue(store, systemClock);
     // Out of attempts when its process died: the sweep gives it up.

@@ -18,6 +18,7 @@ export {
 } from './queue.js';
 export {
   type JobContext,
+  type JobEnd,
   type JobHandler,
   type JobHandlerEntry,
   type JobOutcome,

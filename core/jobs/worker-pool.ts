@@ -35,7 +35,13 @@ export interface JobHandlerEntry {
    * often. Not when it was superseded: the newer job of its target takes its place. The place
    * to settle what the job left half done.
    */
-  ended?: (job: Job, message: string) => void;
+  ended?: (job: Job, end: JobEnd) => void;
+}
+
+/** How a job ended for good without completing: the status it ended in, and why. */
+export interface JobEnd {
+  status: 'ERROR' | 'STOPPED';
+  message: string;
 }
 
 export interface WorkerPoolOptions {
@@ -104,7 +110,9 @@ export class WorkerPool {
         // A job running here ends through its abort; one withdrawn while queued ends now. A
         // superseded one leaves nothing to settle: the newer job of its target takes its place.
         if (this.running.has(job.id)) this.abort(job.id, 'withdrawn');
-        else if (why === 'withdrawn') this.ended(job, job.message ?? 'withdrawn');
+        else if (why === 'withdrawn') {
+          this.ended(job, { status: 'STOPPED', message: job.message ?? 'withdrawn' });
+        }
       }),
     );
     this.loop = this.claimLoop();
@@ -302,13 +310,13 @@ export class WorkerPool {
       result,
     });
     logger.warn({ err: isSlipwayError(error) ? undefined : error, reason: message }, 'job failed');
-    this.ended(job, message);
+    this.ended(job, { status: 'ERROR', message });
   }
 
   /** Hands a job that ended for good to its handler's `ended`; a failure there is logged. */
-  private ended(job: Job, message: string): void {
+  private ended(job: Job, end: JobEnd): void {
     try {
-      this.options.handlers[job.type]?.ended?.(job, message);
+      this.options.handlers[job.type]?.ended?.(job, end);
     } catch (error) {
       this.options.logger.error({ err: error, jobId: job.id }, 'settling an ended job failed');
     }
@@ -321,9 +329,10 @@ export class WorkerPool {
       const message = `timed out after ${Math.round(timeoutMs / 1000)} s`;
       store.appendJobLogs(job.id, [{ time: now, line: message }]);
       this.finish(job.id, { status: 'STOPPED', endTime: now, message });
-      this.ended(job, message);
+      this.ended(job, { status: 'STOPPED', message });
     } else if (reason === 'withdrawn') {
-      this.ended(job, store.getJob(job.id)?.message ?? 'withdrawn');
+      // The withdraw wrote its message (who withdrew it) with the STOPPED status.
+      this.ended(job, { status: 'STOPPED', message: store.getJob(job.id)?.message ?? 'withdrawn' });
     } else if (reason === 'shutdown') {
       const line = 'Slipway is shutting down; the job runs again when it starts';
       store.appendJobLogs(job.id, [{ time: now, line }]);
@@ -405,7 +414,7 @@ export class WorkerPool {
         );
         if (ended) {
           store.appendJobLogs(job.id, [{ time, line: message }]);
-          this.ended(job, message);
+          this.ended(job, { status: 'ERROR', message });
         }
       }
     }

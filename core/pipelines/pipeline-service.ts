@@ -67,7 +67,7 @@ export class PipelineService {
     await this.deps.settled(id);
     // Withdrawn while queued, it never started: the pool's `ended` hook has settled it already,
     // and this settles it where no pool runs.
-    settleEndedPipelineRun(job, 'withdrawn', this.deps);
+    settleEndedPipelineRun(job, { status: 'STOPPED', message: 'withdrawn' }, this.deps);
     return this.deps.store.getRecord<PipelineRunRecord>('pipelines', id) ?? record;
   }
 

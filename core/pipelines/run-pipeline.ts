@@ -1,5 +1,5 @@
 import { SlipwayError } from '../errors.js';
-import type { JobContext, JobOutcome } from '../jobs/index.js';
+import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import { LABELS, type Runtime } from '../runtime/types.js';
 import type { SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
@@ -149,22 +149,31 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
  */
 export function settleEndedPipelineRun(
   job: Job,
-  reason: string,
+  end: JobEnd,
   deps: Pick<RunPipelineDeps, 'store' | 'clock'>,
 ): void {
   const record = deps.store.getRecord<PipelineRunRecord>('pipelines', job.id);
   if (!record || (record.status !== 'pending' && record.status !== 'running')) return;
   const now = isoTime(deps.clock.now());
-  const withdrawn = deps.store.getJob(job.id)?.status === 'STOPPED';
   const ended: PipelineRunRecord = {
     ...record,
-    status: withdrawn ? 'killed' : 'failed',
+    status: end.status === 'STOPPED' ? 'killed' : 'failed',
     endTime: now,
     tasks: record.tasks.map((t) =>
       t.status === 'pending'
-        ? { ...t, status: 'skipped', endTime: now, message: `skipped: the run ended (${reason})` }
+        ? {
+            ...t,
+            status: 'skipped',
+            endTime: now,
+            message: `skipped: the run ended (${end.message})`,
+          }
         : t.status === 'running'
-          ? { ...t, status: 'killed', endTime: now, message: `killed: the run ended (${reason})` }
+          ? {
+              ...t,
+              status: 'killed',
+              endTime: now,
+              message: `killed: the run ended (${end.message})`,
+            }
           : t,
     ),
   };

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.js';
-import type { JobContext, JobOutcome } from '../jobs/index.js';
+import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import type { Runtime, TrafficWeight } from '../runtime/types.js';
 import type { SourceFetcher } from '../source/index.js';
 import { type Clock, isoTime, type Job } from '../types.js';
@@ -70,7 +70,7 @@ const IN_PASSAGE: readonly DeploymentStatus[] = [
  */
 export function settleEndedRollout(
   job: Job,
-  reason: string,
+  end: JobEnd,
   deps: Pick<RunRolloutDeps, 'records' | 'clock'>,
 ): void {
   const { deploymentId } = job.params as unknown as RolloutParams;
@@ -82,7 +82,7 @@ export function settleEndedRollout(
     {
       date: isoTime(deps.clock.now()),
       level: 'error',
-      message: `the rollout job ${job.id} ended while the deployment was ${deployment.status}: ${reason}`,
+      message: `the rollout job ${job.id} ended while the deployment was ${deployment.status}: ${end.message}`,
     },
   );
 }

@@ -1,6 +1,6 @@
 import { formatProblem } from '../config/index.js';
 import { SlipwayError } from '../errors.js';
-import type { JobContext, JobOutcome } from '../jobs/index.js';
+import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import {
   type ApplyOutcome,
   LABELS,
@@ -263,7 +263,7 @@ function refKey(ref: WorkloadRef): string {
  */
 export function settleEndedWorkspaceDeploy(
   job: Job,
-  _reason: string,
+  end: JobEnd,
   deps: Pick<DeployWorkspaceDeps, 'store'>,
 ): void {
   if (!job.workspaceId || job.params.plan === true) return;
@@ -278,8 +278,10 @@ export function settleEndedWorkspaceDeploy(
       )
       .items.filter((other) => other.id !== job.id && other.params.plan !== true);
     if (others.length > 0) return;
-    const ended = deps.store.getJob(job.id)?.status;
-    deps.store.updateWorkspace({ ...workspace, status: ended === 'ERROR' ? 'FAILED' : 'READY' });
+    deps.store.updateWorkspace({
+      ...workspace,
+      status: end.status === 'ERROR' ? 'FAILED' : 'READY',
+    });
   });
 }
 
