@@ -1,4 +1,4 @@
-import type { OutageOptions } from '../core/jobs/outage-watch.js';
+import { type OutageOptions, tellOutages } from '../core/jobs/outage-watch.js';
 
 /** A call to the Slipway server that failed: the step fails with the server's own message. */
 export class RemoteError extends Error {
@@ -77,11 +77,6 @@ export class RemoteClient {
 export function waitOutRestarts(info: (line: string) => void, what: string): OutageOptions {
   return {
     transient: (error) => error instanceof RemoteError && [0, 502, 503, 504].includes(error.status),
-    onOutage: (outage) =>
-      info(
-        outage === 'over'
-          ? `Slipway answers again; ${what}`
-          : `${(outage.error as Error).message}; retrying for up to ${outage.patienceMs / 1000} s`,
-      ),
+    onOutage: tellOutages(info, what),
   };
 }

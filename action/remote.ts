@@ -151,6 +151,7 @@ async function runRelease(
       outages.answered();
     } catch (error) {
       outages.failed(error);
+      // Past the timeout the step fails with what the server last did not answer.
       if (Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       continue;

@@ -1,4 +1,4 @@
-import type { OutageOptions } from '../../core/jobs/index.js';
+import { type OutageOptions, tellOutages } from '../../core/jobs/index.js';
 
 /** The server answered with an error status: exit code 1, its message on stderr. */
 export class ApiError extends Error {
@@ -122,11 +122,8 @@ export function waitOutRestarts(note: (text: string) => void, what: string): Out
     transient: (error) =>
       error instanceof UnreachableError ||
       (error instanceof ApiError && [502, 503, 504].includes(error.status)),
-    onOutage: (outage) =>
-      note(
-        outage === 'over'
-          ? `Slipway answers again; ${what}`
-          : `${outage.error instanceof UnreachableError ? outage.error.reason : (outage.error as Error).message}; retrying for up to ${outage.patienceMs / 1000} s`,
-      ),
+    onOutage: tellOutages(note, what, (error) =>
+      error instanceof UnreachableError ? error.reason : (error as Error).message,
+    ),
   };
 }

@@ -40,13 +40,10 @@ export async function waitForDeployment({
   const outages = new OutageWatch(waitOutRestarts(note, `waiting for deployment ${id}`));
   let last: Deployment | undefined;
   for (;;) {
-    try {
-      last = (
-        await client.request('GET', `/deployment/${id}`, { query: { include_messages: 'true' } })
-      ).body as Deployment;
-      outages.answered();
-    } catch (error) {
-      outages.failed(error);
+    const answer = await outages.attempt(() =>
+      client.request('GET', `/deployment/${id}`, { query: { include_messages: 'true' } }),
+    );
+    if (!answer) {
       if (Date.now() >= deadline) {
         note(
           `deployment ${id} ${last ? `is still ${last.status}` : 'did not answer'} after ${waitMs / 1000} s; waited for ${wanted.join(' or ')}`,
@@ -56,6 +53,7 @@ export async function waitForDeployment({
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       continue;
     }
+    last = answer.body as Deployment;
     const settled =
       last.strategy_data?.switched_traffic === undefined ||
       last.strategy_data.desired_switched_traffic === undefined ||

@@ -55,11 +55,10 @@ export async function followJob(
   const pause = () => new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
   try {
     for (;;) {
-      let job: JobView;
-      try {
+      const job = await outages.attempt(async () => {
         // The status first: lines written before the job ended are then all read below.
-        job = await source.job(id);
-        last = job;
+        const read = await source.job(id);
+        last = read;
         outages.answered();
         sequence = await readLogs(
           source,
@@ -71,8 +70,9 @@ export async function followJob(
             outages.answered();
           },
         );
-      } catch (error) {
-        outages.failed(error);
+        return read;
+      });
+      if (!job) {
         if (Date.now() >= deadline && last) return { job: last, timedOut: true };
         await pause();
         continue;

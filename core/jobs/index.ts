@@ -9,7 +9,7 @@ export {
 } from './follow-job.js';
 export { JobLog } from './job-log.js';
 export { type JobChangeListener, observeJobChanges } from './observe-job-changes.js';
-export { type OutageOptions, OutageWatch } from './outage-watch.js';
+export { type OutageOptions, OutageWatch, tellOutages } from './outage-watch.js';
 export {
   DEFAULT_MAX_ATTEMPTS,
   type EnqueueRequest,

@@ -42,6 +42,18 @@ export class OutageWatch {
     this.options.onOutage?.('over');
   }
 
+  /** Makes one call of the poll: its answer, or undefined when its failure is waited out. */
+  async attempt<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const answer = await call();
+      this.answered();
+      return answer;
+    } catch (error) {
+      this.failed(error);
+      return undefined;
+    }
+  }
+
   /** A call failed: returns when the failure is to be waited out, else throws it. */
   failed(error: unknown): void {
     if (!this.heard || !this.options.transient?.(error)) throw error;
@@ -53,4 +65,21 @@ export class OutageWatch {
       throw error;
     }
   }
+}
+
+/**
+ * The lines a client tells of an outage: when it begins, what failed (`describe`) and how long
+ * it will be retried; when the server answers again, that `what` goes on.
+ */
+export function tellOutages(
+  tell: (line: string) => void,
+  what: string,
+  describe: (error: unknown) => string = (error) => (error as Error).message,
+): NonNullable<OutageOptions['onOutage']> {
+  return (outage) =>
+    tell(
+      outage === 'over'
+        ? `Slipway answers again; ${what}`
+        : `${describe(outage.error)}; retrying for up to ${outage.patienceMs / 1000} s`,
+    );
 }
