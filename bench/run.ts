@@ -29,7 +29,7 @@ import {
 } from './measure.js';
 import { memoryAtScale, UNTARGETED } from './memory-at-scale.js';
 import { webhookIngest } from './webhook-ingest.js';
-import { LATENCY_MS, workspaceApply } from './workspace-apply.js';
+import { type ApplyTimes, LATENCY_MS, workspaceApply } from './workspace-apply.js';
 
 const ROUNDS = 5;
 const QUEUE_JOBS = 3000;
@@ -195,12 +195,7 @@ async function main(): Promise<void> {
   const rests: Array<{ ours: LoadResult; floor: LoadResult }> = [];
   const ingests: Array<{ ours: LoadResult; floor: LoadResult }> = [];
   const forged: number[] = [];
-  const apply: number[] = [];
-  const applyKubectl: number[] = [];
-  const applyKubectlServerSide: number[] = [];
-  const applyServerBusy: number[] = [];
-  const applyLatent: number[] = [];
-  const applyKubectlLatent: number[] = [];
+  const applies: ApplyTimes[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     queueFloor.push(bareSqliteThroughput('slipway'));
     queueBareTable.push(bareSqliteThroughput('bare'));
@@ -210,14 +205,7 @@ async function main(): Promise<void> {
     ingests.push(ingest);
     forged.push(ingest.forged.perSecond);
     const deploy = await workspaceApply();
-    if (deploy) {
-      apply.push(deploy.ours);
-      applyKubectl.push(deploy.kubectl);
-      applyKubectlServerSide.push(deploy.kubectlServerSide);
-      applyServerBusy.push(deploy.serverBusy);
-      applyLatent.push(deploy.oursLatent);
-      applyKubectlLatent.push(deploy.kubectlLatent);
-    }
+    if (deploy) applies.push(deploy);
     process.stdout.write(`round ${round}/${ROUNDS} done\n`);
   }
   const scale = await memoryAtScale();
@@ -260,15 +248,18 @@ async function main(): Promise<void> {
       'bad ones must cost no more than good ones',
     ],
   ];
-  if (apply.length > 0) {
+  if (applies.length > 0) {
+    const of = (field: keyof ApplyTimes) => median(applies.map((a) => a[field]));
+    const [ours, kubectl, serverSide] = [of('ours'), of('kubectl'), of('kubectlServerSide')];
+    const [oursLatent, kubectlLatent] = [of('oursLatent'), of('kubectlLatent')];
     // Seconds: lower is better, so the ratio is kubectl's time over ours.
     rows.push([
       'workspace deploy: 500 tasks applied to the Kubernetes API test server, tasks/s',
-      500 / median(apply),
+      500 / ours,
       'kubectl apply -f of the same objects, tasks/s',
-      500 / median(applyKubectl),
+      500 / kubectl,
       5,
-      `${median(apply).toFixed(2)} s against ${median(applyKubectl).toFixed(2)} s; against kubectl apply --server-side -f (${median(applyKubectlServerSide).toFixed(2)} s) ${(median(applyKubectlServerSide) / median(apply)).toFixed(2)}x; the test server used ${median(applyServerBusy).toFixed(2)} CPU-seconds per second of Slipway's apply; with ${LATENCY_MS} ms added to every request (a cluster a network hop away) ${median(applyLatent).toFixed(2)} s against kubectl apply -f's ${median(applyKubectlLatent).toFixed(2)} s, ${(median(applyKubectlLatent) / median(applyLatent)).toFixed(2)}x`,
+      `${ours.toFixed(2)} s against ${kubectl.toFixed(2)} s; against kubectl apply --server-side -f (${serverSide.toFixed(2)} s) ${(serverSide / ours).toFixed(2)}x; the test server used ${of('serverBusy').toFixed(2)} CPU-seconds per second of Slipway's apply; with ${LATENCY_MS} ms added to every request (a cluster a network hop away) ${oursLatent.toFixed(2)} s against kubectl apply -f's ${kubectlLatent.toFixed(2)} s, ${(kubectlLatent / oursLatent).toFixed(2)}x`,
     ]);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

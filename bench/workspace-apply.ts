@@ -117,6 +117,16 @@ async function slipwayApply(latencyMs = 0): Promise<{ seconds: number; serverBus
   return { seconds, serverBusy };
 }
 
+/** One round of the apply comparison: seconds each, and the test server's busy share. */
+export interface ApplyTimes {
+  ours: number;
+  kubectl: number;
+  kubectlServerSide: number;
+  serverBusy: number;
+  oursLatent: number;
+  kubectlLatent: number;
+}
+
 /**
  * A 500-task workspace applied by Slipway's Kubernetes runtime (server-side apply, concurrent)
  * against `kubectl apply -f` of the same rendered objects (the peer DESIGN.md names), and against
@@ -124,17 +134,7 @@ async function slipwayApply(latencyMs = 0): Promise<{ seconds: number; serverBus
  * process of its own for every client. Then Slipway and `kubectl apply -f` again, with
  * {@link LATENCY_MS} added to every request. Seconds each.
  */
-export async function workspaceApply(): Promise<
-  | {
-      ours: number;
-      kubectl: number;
-      kubectlServerSide: number;
-      serverBusy: number;
-      oursLatent: number;
-      kubectlLatent: number;
-    }
-  | undefined
-> {
+export async function workspaceApply(): Promise<ApplyTimes | undefined> {
   try {
     await run('kubectl', ['version', '--client']);
   } catch {
