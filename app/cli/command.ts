@@ -51,6 +51,13 @@ export function call(
   };
 }
 
+/** A flag that takes a value: the value, or undefined when absent; refused when given bare. */
+export function stringFlag(flags: Map<string, string | true>, name: string): string | undefined {
+  const value = flags.get(name);
+  if (value === true) throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
 /** `--timeout` in whole seconds (1 or more), as milliseconds; `fallback` seconds when absent. */
 export function timeoutMs(options: Map<string, string | true>, fallback: number): number {
   const timeout = options.get('timeout') ?? String(fallback);

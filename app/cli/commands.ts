@@ -1,4 +1,4 @@
-import { type Command, call } from './command.js';
+import { type Command, call, stringFlag } from './command.js';
 import { DATATASK_COMMANDS } from './datatask-commands.js';
 import { followJobLogs } from './follow-job-logs.js';
 import { UsageError } from './parse-args.js';
@@ -258,9 +258,9 @@ export const COMMANDS: Command[] = [
     options: { name: 'what the token is for, e.g. github-actions (required)' },
     example: 'slipway token create --name github-actions',
     run: async ({ client, options, print }) => {
-      const name = options.get('name');
+      const name = stringFlag(options, 'name');
       if (name === undefined) throw new UsageError('token create needs --name');
-      if (name === true || name.trim() === '') throw new UsageError('--name needs a value');
+      if (name.trim() === '') throw new UsageError('--name needs a value');
       const answer = await client.request('POST', '/api/tokens', { body: { name } });
       print(JSON.stringify(answer.body, null, 2));
       return 0;

@@ -1,4 +1,4 @@
-import type { Command, CommandContext } from './command.js';
+import { type Command, type CommandContext, stringFlag } from './command.js';
 import { printOrFollow, WAIT_OPTIONS, waitFlags } from './follow-job-logs.js';
 import { UsageError } from './parse-args.js';
 
@@ -10,9 +10,9 @@ const SOURCE_OPTIONS = {
 
 /** A required flag with a value, as a URL path segment. */
 function segment(options: Map<string, string | true>, name: string, command: string): string {
-  const value = options.get(name);
+  const value = stringFlag(options, name);
   if (value === undefined) throw new UsageError(`${command} needs --${name}`);
-  if (value === true || value === '') throw new UsageError(`--${name} needs a value`);
+  if (value === '') throw new UsageError(`--${name} needs a value`);
   if (value === '.' || value === '..') {
     const expected = name === 'directory' ? 'a named directory, such as tasks/hello' : 'a name';
     throw new UsageError(
@@ -26,8 +26,7 @@ function segment(options: Map<string, string | true>, name: string, command: str
 function given(options: Map<string, string | true>, names: string[]): Record<string, string> {
   const body: Record<string, string> = {};
   for (const name of names) {
-    const value = options.get(name);
-    if (value === true) throw new UsageError(`--${name} needs a value`);
+    const value = stringFlag(options, name);
     if (value !== undefined) body[name] = value;
   }
   return body;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { adminTokenFile } from '../admin-token.js';
 import { DEFAULT_DATA_DIR } from '../env.js';
 import { ApiError, createApiClient, UnreachableError } from './api-client.js';
-import type { Command } from './command.js';
+import { type Command, stringFlag } from './command.js';
 import { COMMANDS } from './commands.js';
 import { parseArgs, UsageError } from './parse-args.js';
 
@@ -137,12 +137,6 @@ async function execute(
     print: (text) => io.stdout(`${text}\n`),
     note: (text) => io.stderr(`${text}\n`),
   });
-}
-
-function stringFlag(flags: Map<string, string | true>, name: string): string | undefined {
-  const value = flags.get(name);
-  if (value === true) throw new UsageError(`--${name} needs a value`);
-  return value;
 }
 
 /** `--body`: inline JSON, `-` for stdin, or a file holding JSON. */
