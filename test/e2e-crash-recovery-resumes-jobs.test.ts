@@ -19,17 +19,30 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     for (const server of servers) await server.stop();
   });
 
-  it('picks the job up again after a restart: it ends COMPLETE, nothing lost, nothing run twice at once', async () => {
+  /**
+   * A server deploying workspace `name` of a job that takes `ms`, once the job has started: the
+   * server, the repository, the job's marker file, the workspace, the deploy and the job's pid.
+   */
+  async function deployingSlowJob(name: string, ms: number) {
     const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-')), 'runs.txt');
-    const repo = createRepo(slowJob('slow', marker, 3000));
+    const repo = createRepo(slowJob('slow', marker, ms));
     const first = await startServer();
     servers.push(first);
-    const ws = await first.api('POST', '/api/workspaces', {
-      name: 'crash',
-      repositoryUrl: repo.dir,
-    });
+    const ws = await first.api('POST', '/api/workspaces', { name, repositoryUrl: repo.dir });
     const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
-    const firstPid = await slowJobStarted(marker);
+    const pid = await slowJobStarted(marker);
+    return { first, repo, marker, ws, queued, pid };
+  }
+
+  it('picks the job up again after a restart: it ends COMPLETE, nothing lost, nothing run twice at once', async () => {
+    const {
+      first,
+      repo,
+      marker,
+      ws,
+      queued,
+      pid: firstPid,
+    } = await deployingSlowJob('crash', 3000);
     expect((await first.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('RUNNING');
 
     await first.kill();
@@ -57,16 +70,7 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
   });
 
   it('leaves the workspace READY when the deploy taken up after a restart is withdrawn', async () => {
-    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-')), 'runs.txt');
-    const repo = createRepo(slowJob('slow', marker, 30_000));
-    const first = await startServer();
-    servers.push(first);
-    const ws = await first.api('POST', '/api/workspaces', {
-      name: 'held',
-      repositoryUrl: repo.dir,
-    });
-    const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
-    await slowJobStarted(marker);
+    const { first, repo, marker, ws, queued } = await deployingSlowJob('held', 30_000);
     await first.kill();
 
     const second = await startServer({ dataDir: first.dataDir });
