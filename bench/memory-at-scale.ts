@@ -37,6 +37,7 @@ function seed(dataDir: string): string {
           workspaceId: null,
           params: {},
           result: { namespace: 'bench', name: `t${i}` },
+          progress: null,
           deliveryId: null,
           identity: 'bench',
           runAfter: 0,

@@ -45,6 +45,11 @@ export interface Job {
   params: Record<string, unknown>;
   /** What the job did (created, changed, pruned...), set when it ends. */
   result: Record<string, unknown> | null;
+  /**
+   * What its handler kept while it ran, for a later attempt of the same job to go on from
+   * (see `JobContext.keepProgress`); cleared when the job completes or fails. Never shown.
+   */
+  progress: Record<string, unknown> | null;
   /** Idempotency key (e.g. a GitHub delivery id, scoped by the receiver). */
   deliveryId: string | null;
   /** Who asked for it (admin, token:<name>, an e-mail). */

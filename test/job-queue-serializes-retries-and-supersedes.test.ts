@@ -133,6 +133,39 @@ describe('the job queue', () => {
     expect(logText(store, job.id)).toContain('attempt 1 of 3 failed: connection reset');
   });
 
+  it('hands what an attempt kept to the next attempt, and clears it when the job ends', async () => {
+    const seen: (Record<string, unknown> | null)[] = [];
+    const { queue, pool, store } = harness({
+      WORKSPACE_DEPLOY: {
+        run: async ({ job, keepProgress }) => {
+          seen.push(job.progress);
+          if (job.attempt === 0) {
+            keepProgress({ applied: ['web'] });
+            throw new SlipwayError('SOURCE_UNAVAILABLE', 'connection reset', { retryable: true });
+          }
+          return { result: { created: job.progress?.applied } };
+        },
+      },
+      TASK_DEPLOY: {
+        run: async ({ keepProgress }) => {
+          keepProgress({ applied: ['job'] });
+          throw new SlipwayError('MANIFEST_INVALID', 'bad manifest');
+        },
+      },
+    });
+    pool.start();
+    const retried = queue.enqueue({ type: 'WORKSPACE_DEPLOY', target: 'a', maxAttempts: 2 }).job;
+    const failed = queue.enqueue({ type: 'TASK_DEPLOY', target: 'b' }).job;
+    const done = await ended(store, retried.id);
+    expect(seen).toEqual([null, { applied: ['web'] }]);
+    expect(done).toMatchObject({
+      status: 'COMPLETE',
+      result: { created: ['web'] },
+      progress: null,
+    });
+    expect(await ended(store, failed.id)).toMatchObject({ status: 'ERROR', progress: null });
+  });
+
   it('ends ERROR after maxAttempts, and does not retry what is not retryable', async () => {
     let retryableCalls = 0;
     let fatalCalls = 0;

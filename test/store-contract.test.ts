@@ -325,10 +325,16 @@ describe.each(factories)('the %s store', (_name, factory) => {
       expect(store.getJob('missing')).toBeUndefined();
     });
 
-    it('stores params and result as JSON: a Date comes back as its string, undefined disappears', () => {
+    it('stores params, result and progress as JSON: a Date comes back as its string, undefined disappears', () => {
       const j = job({ params: { at: new Date(T0), skip: undefined, keep: 1 } });
       store.insertJob(j);
       expect(store.getJob(j.id)?.params).toStrictEqual({ at: isoTime(T0), keep: 1 });
+      store.updateJob(j.id, { progress: { before: { 'job/ns/a': 'h1' }, at: new Date(T0) } });
+      expect(store.getJob(j.id)?.progress).toStrictEqual({
+        before: { 'job/ns/a': 'h1' },
+        at: isoTime(T0),
+      });
+      expect(store.updateJob(j.id, { progress: null })?.progress).toBeNull();
     });
 
     it('refuses a taken delivery id with CONFLICT naming it, and allows many jobs without one', () => {

@@ -109,12 +109,14 @@ describe('the SQLite store on disk', () => {
     store.insertJob(job('b', { status: 'COMPLETE' }));
     store.insertJob(job('c', { status: 'COMPLETE', type: 'TASK_DEPLOY', target: 'task:x' }));
     store.close();
-    // The database as the version before job counts left it: same jobs, no counts table.
+    // The database as the version before job counts (its three steps) left it: same jobs, no
+    // counts table, and none of the later steps.
     raw(file, (db) =>
       db.exec(`
         DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete;
         DROP TRIGGER job_counts_update; DROP TABLE job_counts;
-        PRAGMA user_version = ${SCHEMA_VERSION - 1};
+        ALTER TABLE jobs DROP COLUMN progress;
+        PRAGMA user_version = 3;
       `),
     );
     const upgraded = openSqliteStore(file);
@@ -131,6 +133,27 @@ describe('the SQLite store on disk', () => {
         status: 'COMPLETE',
         count: 2,
       });
+    } finally {
+      upgraded.close();
+    }
+  });
+
+  it('keeps the jobs a database already holds when it upgrades to job progress', () => {
+    const file = tempFile();
+    const store = openSqliteStore(file);
+    store.insertJob(job('a', { status: 'RUNNING', result: { created: 1 } }));
+    store.close();
+    raw(file, (db) =>
+      db.exec(
+        `ALTER TABLE jobs DROP COLUMN progress; PRAGMA user_version = ${SCHEMA_VERSION - 1};`,
+      ),
+    );
+    const upgraded = openSqliteStore(file);
+    try {
+      expect(upgraded.getJob('a')).toMatchObject({ status: 'RUNNING', result: { created: 1 } });
+      expect(upgraded.getJob('a')?.progress).toBeNull();
+      upgraded.updateJob('a', { progress: { before: {} } });
+      expect(upgraded.getJob('a')?.progress).toEqual({ before: {} });
     } finally {
       upgraded.close();
     }

@@ -83,6 +83,7 @@ export class JobQueue {
         workspaceId: request.workspaceId ?? null,
         params: request.params ?? {},
         result: null,
+        progress: null,
         deliveryId: request.deliveryId ?? null,
         identity: request.identity ?? null,
         runAfter: now,

@@ -16,6 +16,12 @@ export interface JobContext {
   logger: Logger;
   /** Records the commit the job acts on as soon as it is known. */
   setCommit(commitId: string): void;
+  /**
+   * Keeps what the handler needs to go on from here, durably and at once: a later attempt of the
+   * same job (a retry, or the one taken up after a crash) finds it in `job.progress`, and can
+   * report the whole job rather than its own attempt.
+   */
+  keepProgress(progress: Record<string, unknown>): void;
 }
 
 export interface JobOutcome {
@@ -234,6 +240,9 @@ export class WorkerPool {
         setCommit: (commitId) => {
           this.finish(job.id, { commitId });
         },
+        keepProgress: (progress) => {
+          this.finish(job.id, { progress });
+        },
       });
       if (controller.signal.aborted) {
         log.close();
@@ -251,6 +260,7 @@ export class WorkerPool {
             exitCode: 0,
             endTime: isoTime(now),
             result: outcome?.result ?? null,
+            progress: null,
             message: outcome?.message ?? null,
           });
         });
@@ -308,6 +318,7 @@ export class WorkerPool {
       endTime: isoTime(now),
       message,
       result,
+      progress: null,
     });
     logger.warn({ err: isSlipwayError(error) ? undefined : error, reason: message }, 'job failed');
     this.ended(job, { status: 'ERROR', message });
@@ -328,7 +339,7 @@ export class WorkerPool {
     if (reason === 'timeout') {
       const message = `timed out after ${Math.round(timeoutMs / 1000)} s`;
       store.appendJobLogs(job.id, [{ time: now, line: message }]);
-      this.finish(job.id, { status: 'STOPPED', endTime: now, message });
+      this.finish(job.id, { status: 'STOPPED', endTime: now, message, progress: null });
       this.ended(job, { status: 'STOPPED', message });
     } else if (reason === 'withdrawn') {
       // The withdraw wrote its message (who withdrew it) with the STOPPED status.
@@ -406,6 +417,7 @@ export class WorkerPool {
             exitCode: 1,
             endTime: time,
             message,
+            progress: null,
             leaseOwner: null,
             leaseExpires: null,
             updated: time,

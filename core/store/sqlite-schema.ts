@@ -132,6 +132,10 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (type, status) DO UPDATE SET n = n + 1;
   END;
   `,
+  // What a running job's handler keeps for its next attempt (JobContext.keepProgress).
+  `
+  ALTER TABLE jobs ADD COLUMN progress TEXT;
+  `,
 ];
 
 /** The schema version this code writes; a database with a higher one is refused. */
@@ -171,6 +175,7 @@ export const JOB_COLUMNS: Record<keyof Job, string> = {
   workspaceId: 'workspace_id',
   params: 'params',
   result: 'result',
+  progress: 'progress',
   deliveryId: 'delivery_id',
   identity: 'identity',
   runAfter: 'run_after',
@@ -370,6 +375,8 @@ export function jobParams(job: Partial<Job>): Row {
   if (job.params !== undefined) params.params = JSON.stringify(job.params);
   if (job.result !== undefined)
     params.result = job.result === null ? null : JSON.stringify(job.result);
+  if (job.progress !== undefined)
+    params.progress = job.progress === null ? null : JSON.stringify(job.progress);
   return params;
 }
 
@@ -399,6 +406,7 @@ export function toJob(row: unknown): Job | undefined {
   const job = row as Job;
   job.params = JSON.parse(job.params as unknown as string);
   if (job.result !== null) job.result = JSON.parse(job.result as unknown as string);
+  if (job.progress !== null) job.progress = JSON.parse(job.progress as unknown as string);
   return job;
 }
 

@@ -20,6 +20,7 @@ export function testJob(overrides: Partial<Job> & Pick<Job, 'id'>): Job {
     workspaceId: null,
     params: {},
     result: null,
+    progress: null,
     deliveryId: null,
     identity: null,
     runAfter: 0,
