@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { slowJob, slowJobStarted } from './fixtures/tasks.js';
+import { helloJob, slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { createRepo } from './helpers/git.js';
 import { isAlive } from './helpers/local-runtime/harness.js';
 import {
@@ -66,6 +66,44 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     // The job list still has exactly the jobs created before the crash.
     const jobs = await second.api('GET', `/api/workspaces/${ws.json.id}/jobs`);
     expect(jobs.json._embedded.jobs.map((j: { id: string }) => j.id)).toEqual([queued.json.id]);
+    repo.cleanup();
+  });
+
+  it('reports the whole deploy after a restart: what the killed attempt created and pruned counts', async () => {
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-')), 'runs.txt');
+    const repo = createRepo({ ...helloJob('kept'), ...helloJob('dropped') });
+    const first = await startServer();
+    servers.push(first);
+    const ws = await first.api('POST', '/api/workspaces', {
+      name: 'whole',
+      repositoryUrl: repo.dir,
+    });
+    const initial = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    await waitForJob(first, initial.json.id, ['COMPLETE'], 30_000);
+
+    repo.commit({ 'tasks/dropped/manifest.json': null, ...slowJob('slow', marker, 3000) });
+    const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    // The slow job runs once the deploy has applied it and pruned 'dropped'.
+    await slowJobStarted(marker);
+    await first.kill();
+
+    const second = await startServer({ dataDir: first.dataDir });
+    servers.push(second);
+    const done = await waitForJob(second, queued.json.id, ['COMPLETE', 'ERROR', 'STOPPED'], 60_000);
+    const log = await jobLog(second, queued.json.id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.attempt).toBe(1);
+    // The first attempt's last lines may have died with it; the second says what it did.
+    expect(log).toContain("job 'slow' created (by an earlier attempt of this deploy)");
+    expect(log).toContain("job 'dropped' pruned (by an earlier attempt of this deploy)");
+    const ref = (name: string) => [{ kind: 'job', namespace: 'whole', name }];
+    expect(done.result).toMatchObject({
+      created: ref('slow'),
+      changed: [],
+      unchanged: ref('kept'),
+      pruned: ref('dropped'),
+    });
+    expect(done.message).toMatch(/: 1 created, 0 changed, 1 unchanged, 1 pruned in /);
     repo.cleanup();
   });
 

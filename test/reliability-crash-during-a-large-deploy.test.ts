@@ -118,6 +118,10 @@ describe(`crash: SIGKILL at a random point of a ${TASKS}-task deploy, ${TRIALS} 
           30_000,
         );
         expect(runs.map((r) => r.conclusion)).toEqual(['success']);
+        // The result is the whole deploy's, whichever attempt applied what.
+        const action = trial === 1 ? 'created' : 'changed';
+        expect(job.result[action]).toHaveLength(TASKS);
+        expect(runs[0]?.output.title).toMatch(new RegExp(`^(\\d+ \\w+, )*${TASKS} ${action}`));
       }
       const all = await server.api('GET', '/api/jobs?type=WORKSPACE_DEPLOY&size=100');
       expect(all.json.page.totalElements).toBe(TRIALS);

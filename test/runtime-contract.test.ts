@@ -265,6 +265,8 @@ describe.each([
     await runtime.apply([doomed]);
     const owned = await runtime.list({ labels: { [LABELS.workspace]: 'other-ws' } });
     expect(owned.map((w) => `${w.kind}/${w.name}`)).toEqual(['deployment/doomed']);
+    // What a deploy compares against when it resumes after a crash.
+    expect(owned[0]?.specHash).toBe(doomed.specHash);
     expect(await runtime.delete(ref(doomed))).toBe(true);
     expect((await runtime.status(ref(doomed))).health).toBe('missing');
     expect(await runtime.delete(ref(doomed))).toBe(false);

@@ -104,6 +104,8 @@ export interface WorkloadInfo extends WorkloadRef {
   created: string;
   schedule: string | null;
   replicas: number;
+  /** The `specHash` it was applied with; null when it carries none. */
+  specHash: string | null;
 }
 
 /**

@@ -218,6 +218,10 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
   await deps.runtime.ensureNamespace(plan.namespace);
   const [outcome] = await deps.runtime.apply([workload]);
   log(`${describeRef(workload)} ${outcome?.action ?? 'applied'} in namespace ${plan.namespace}`);
+  // A task an earlier attempt applied is unchanged now; the deploy created or changed it all the same.
+  const earlier = job.progress?.action;
+  const action = earlier === 'created' || earlier === 'changed' ? earlier : outcome?.action;
+  if (action) context.keepProgress({ action });
   const now = isoTime(deps.clock.now());
   const previous = deps.store.getRecord<TaskRecord>('tasks', `${plan.namespace}/${plan.name}`);
   deps.store.putRecord('tasks', `${plan.namespace}/${plan.name}`, plan.namespace, {
@@ -250,13 +254,13 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
       beforeFailure: (r) => copier.drain([r], 2000),
     });
     await copier.drain([ref], 2000);
-    const message = `${describeRef(workload)} ${outcome?.action ?? 'applied'}: ${status?.message ?? 'healthy'}`;
+    const message = `${describeRef(workload)} ${action ?? 'applied'}: ${status?.message ?? 'healthy'}`;
     return {
       result: {
         namespace: plan.namespace,
         name: plan.name,
         kind: workload.kind,
-        action: outcome?.action ?? null,
+        action: action ?? null,
       },
       message,
     };

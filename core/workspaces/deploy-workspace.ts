@@ -7,6 +7,8 @@ import {
   MANAGED_BY_VALUE,
   type Runtime,
   type Workload,
+  type WorkloadInfo,
+  type WorkloadKind,
   type WorkloadRef,
 } from '../runtime/types.js';
 import { digestDirectory, type SourceFetcher } from '../source/index.js';
@@ -136,19 +138,31 @@ async function sync(
   }
   signal.throwIfAborted();
 
+  // What this workspace runs before the deploy: what it prunes, and, kept with the job, what a
+  // later attempt compares against so that its result is the whole deploy's.
+  const owned = await runtime.list({
+    labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: workspace.id },
+  });
+  const earlier = plan ? undefined : keptBefore(job);
+  if (!plan && !earlier) context.keepProgress({ before: snapshot(owned) });
+
   if (!plan) await runtime.ensureNamespace(workspace.namespace);
   const outcomes = await runtime.apply(workloads, { dryRun: plan });
   const verb = plan ? 'would be ' : '';
   for (const outcome of outcomes) {
     if (outcome.action !== 'unchanged') log(`${describeRef(outcome)} ${verb}${outcome.action}`);
   }
+  const done = earlier ? credit(outcomes, workloads, earlier) : outcomes;
+  for (const [i, outcome] of done.entries()) {
+    if (outcome.action !== outcomes[i]?.action)
+      log(`${describeRef(outcome)} ${outcome.action} (by an earlier attempt of this deploy)`);
+  }
 
-  const owned = await runtime.list({
-    labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: workspace.id },
-  });
   const desired = new Set(workloads.map(refKey));
   const stale = owned.filter((info) => !desired.has(refKey(info)));
-  const pruned: WorkloadRef[] = [];
+  const pruned: WorkloadRef[] = earlier ? prunedBefore(earlier, desired, stale) : [];
+  for (const ref of pruned)
+    log(`${describeRef(ref)} pruned (by an earlier attempt of this deploy)`);
   for (const info of stale) {
     signal.throwIfAborted();
     const ref = { kind: info.kind, namespace: info.namespace, name: info.name };
@@ -165,9 +179,9 @@ async function sync(
     branch: workspace.branch,
     commit: checkout.commit,
     namespace: workspace.namespace,
-    created: refsWith(outcomes, 'created'),
-    changed: refsWith(outcomes, 'changed'),
-    unchanged: refsWith(outcomes, 'unchanged'),
+    created: refsWith(done, 'created'),
+    changed: refsWith(done, 'changed'),
+    unchanged: refsWith(done, 'unchanged'),
     pruned,
     pipelines: units.pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),
     durationMs: deps.clock.now() - started,
@@ -243,6 +257,46 @@ function summarize(result: WorkspaceDeployResult): string {
   return `${what} ${result.commit.slice(0, 12)} to namespace ${result.namespace}: ${counts} in ${seconds} s`;
 }
 
+/** The spec hash of every workload the workspace ran, by `refKey`, before the deploy began. */
+type Snapshot = Record<string, string>;
+
+function snapshot(owned: WorkloadInfo[]): Snapshot {
+  return Object.fromEntries(owned.map((info) => [refKey(info), info.specHash ?? '']));
+}
+
+/** The snapshot an earlier attempt of this deploy kept; none on the first attempt. */
+function keptBefore(job: Job): Snapshot | undefined {
+  const before = job.progress?.before;
+  if (typeof before !== 'object' || before === null || Array.isArray(before)) return undefined;
+  return before as Snapshot;
+}
+
+/**
+ * An earlier attempt may have applied a workload before it died, so this attempt finds it
+ * unchanged: the deploy created or changed it all the same, as the snapshot shows.
+ */
+function credit(outcomes: ApplyOutcome[], workloads: Workload[], before: Snapshot): ApplyOutcome[] {
+  const hashes = new Map(workloads.map((w) => [refKey(w), w.specHash]));
+  return outcomes.map((outcome) => {
+    if (outcome.action !== 'unchanged') return outcome;
+    const was = before[refKey(outcome)];
+    if (was === undefined) return { ...outcome, action: 'created' };
+    return was === hashes.get(refKey(outcome)) ? outcome : { ...outcome, action: 'changed' };
+  });
+}
+
+/** What an earlier attempt pruned: what the workspace ran before, git no longer has, and is gone. */
+function prunedBefore(
+  before: Snapshot,
+  desired: Set<string>,
+  stale: WorkloadInfo[],
+): WorkloadRef[] {
+  const left = new Set(stale.map(refKey));
+  return Object.keys(before)
+    .filter((key) => !desired.has(key) && !left.has(key))
+    .map(fromKey);
+}
+
 function refsWith(outcomes: ApplyOutcome[], action: ApplyOutcome['action']): WorkloadRef[] {
   return outcomes.filter((o) => o.action === action).map(toRef);
 }
@@ -253,6 +307,11 @@ function toRef(ref: WorkloadRef): WorkloadRef {
 
 function refKey(ref: WorkloadRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+function fromKey(key: string): WorkloadRef {
+  const [kind, namespace, name] = key.split('/') as [WorkloadKind, string, string];
+  return { kind, namespace, name };
 }
 
 /**

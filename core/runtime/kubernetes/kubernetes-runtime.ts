@@ -232,6 +232,7 @@ export class KubernetesRuntime implements Runtime {
             object.kind === 'CronJob' ? ((object as V1CronJob).spec?.schedule ?? null) : null,
           replicas:
             object.kind === 'Deployment' ? ((object as V1Deployment).spec?.replicas ?? 1) : 1,
+          specHash: object.metadata?.annotations?.[SPEC_HASH_ANNOTATION] ?? null,
         });
       }
     }

@@ -19,6 +19,7 @@ export function toWorkloadInfo({ workload, created }: ManagedWorkload): Workload
     created,
     schedule: workload.schedule,
     replicas: workload.replicas,
+    specHash: workload.specHash,
   };
 }
 
