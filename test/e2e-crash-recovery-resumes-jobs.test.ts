@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoIn } from './fixtures/datatask.js';
 import { helloJob, slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { createRepo } from './helpers/git.js';
 import { isAlive } from './helpers/local-runtime/harness.js';
 import {
   eventually,
   jobLog,
+  request,
   type ServerProcess,
   startServer,
   waitForJob,
@@ -104,6 +106,29 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
       pruned: ref('dropped'),
     });
     expect(done.message).toMatch(/: 1 created, 0 changed, 1 unchanged, 1 pruned in /);
+    repo.cleanup();
+  });
+
+  it('reports a DataTask task the killed attempt applied as created', async () => {
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-')), 'runs.txt');
+    const reposDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-repos-'));
+    const repo = repoIn(reposDir, 'etl', slowJob('slow', marker, 3000));
+    const first = await startServer({ reposDir });
+    servers.push(first);
+    const deploy = await request(`${first.url}/v1/task/deploy/etl/tasks%2Fslow`, 'GET', undefined, {
+      identity: 'dev@example.com',
+    });
+    expect(deploy.status).toBe(202);
+    await slowJobStarted(marker);
+    await first.kill();
+
+    const second = await startServer({ dataDir: first.dataDir, reposDir });
+    servers.push(second);
+    const done = await waitForJob(second, deploy.json.id, ['COMPLETE', 'ERROR', 'STOPPED'], 60_000);
+    expect(done.status, await jobLog(second, deploy.json.id)).toBe('COMPLETE');
+    expect(done.attempt).toBe(1);
+    expect(done.result).toMatchObject({ name: 'slow', kind: 'job', action: 'created' });
+    expect(done.message).toMatch(/^job 'slow' created: /);
     repo.cleanup();
   });
 
