@@ -137,6 +137,60 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     );
   });
 
+  it.skipIf(!kubectlAvailable())(
+    'puts back what someone changed or deleted with kubectl, and says what had drifted',
+    async () => {
+      const kubectl = (...args: string[]) =>
+        promisify(execFile)('kubectl', [
+          '--kubeconfig',
+          kube.kubeconfigPath,
+          '-n',
+          'kube-demo',
+          ...args,
+        ]);
+      await kubectl('scale', 'deployment/worker', '--replicas=0');
+      await kubectl('set', 'image', 'deployment/worker', 'task=evil.example.com/worker:6');
+      await kubectl('delete', 'service,ingress', 'web');
+      // Beside Slipway's fields, not instead of them: not drift, and left alone.
+      await kubectl('label', 'cronjob', 'nightly', 'extra=yes');
+      const deployments = () => kube.objects('deployments', 'kube-demo');
+      const byName = (name: string) => deployments().find((o) => o.metadata.name === name);
+      const refs = (...names: string[]) => names.map((name) => expect.objectContaining({ name }));
+
+      const plan = await server.api('POST', `/api/workspaces/${workspaceId}/deployments?plan=true`);
+      const planned = await waitForJob(server, plan.json.id, undefined, 60_000);
+      const planLog = await jobLog(server, plan.json.id);
+      expect(planned.status, planLog).toBe('COMPLETE');
+      expect(planLog).toContain(
+        "deployment 'worker' would be changed (drifted from git: Deployment worker: spec.replicas is 0, git says 2)",
+      );
+      expect(planLog).toContain(
+        "service 'web' would be changed (drifted from git: Service web is missing)",
+      );
+      expect(byName('worker')?.spec.replicas).toBe(0);
+
+      const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+      const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+      const log = await jobLog(server, queued.json.id);
+      expect(done.status, log).toBe('COMPLETE');
+      expect(done.result.changed).toEqual(refs('web', 'worker'));
+      expect(done.result.unchanged).toEqual(refs('migrate', 'nightly'));
+      expect(log).toContain("deployment 'worker' changed (drifted from git:");
+      expect(byName('worker')?.spec.replicas).toBe(2);
+      expect(byName('worker')?.spec.template.spec.containers[0].image).toBe(`${IMAGE}/worker:1`);
+      expect(kube.objects('services', 'kube-demo').map((o) => o.metadata.name)).toEqual(['web']);
+      expect(kube.objects('ingresses', 'kube-demo').map((o) => o.metadata.name)).toEqual(['web']);
+      expect(kube.objects('cronjobs', 'kube-demo')[0]?.metadata.labels?.extra).toBe('yes');
+
+      // Once put back, nothing has drifted: the next deploy applies nothing.
+      const applied = kube.requests.length;
+      const again = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+      const quiet = await waitForJob(server, again.json.id, undefined, 60_000);
+      expect(quiet.result.unchanged).toHaveLength(4);
+      expect(kube.requests.slice(applied).filter((r) => r.method === 'PATCH')).toEqual([]);
+    },
+  );
+
   it('leaves unchanged tasks alone, replaces a changed job, and prunes a removed task', async () => {
     repo.commit({
       'tasks/worker': null,

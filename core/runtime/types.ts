@@ -90,6 +90,11 @@ export type ApplyAction = 'created' | 'changed' | 'unchanged';
 
 export interface ApplyOutcome extends WorkloadRef {
   action: ApplyAction;
+  /**
+   * Why a workload whose spec did not change was `changed`: what had drifted from what Slipway
+   * applied (Kubernetes: a field someone changed, an object someone deleted).
+   */
+  drift?: string;
 }
 
 export interface ApplyOptions {

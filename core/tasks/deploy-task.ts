@@ -11,7 +11,7 @@ import { type Clock, isoTime } from '../types.js';
 import { LogCopier } from './copy-logs.js';
 import { defaultNamespace, loadTaskFromGit } from './load-unit.js';
 import { renderWorkload, workloadKind } from './render-workload.js';
-import { describeRef, waitUntilHealthy } from './wait-healthy.js';
+import { describeOutcome, describeRef, waitUntilHealthy } from './wait-healthy.js';
 
 /** A task deploy as the DataTask routes ask for it (seed 001). */
 export interface TaskDeployInput {
@@ -217,7 +217,9 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
   });
   await deps.runtime.ensureNamespace(plan.namespace);
   const [outcome] = await deps.runtime.apply([workload]);
-  log(`${describeRef(workload)} ${outcome?.action ?? 'applied'} in namespace ${plan.namespace}`);
+  log(
+    `${outcome ? describeOutcome(outcome) : `${describeRef(workload)} applied`} in namespace ${plan.namespace}`,
+  );
   // A task an earlier attempt applied is unchanged now; the deploy created or changed it all the same.
   const earlier = job.progress?.action;
   const action = earlier === 'created' || earlier === 'changed' ? earlier : outcome?.action;

@@ -31,6 +31,7 @@ export {
   type TaskStateView,
 } from './task-service.js';
 export {
+  describeOutcome,
   describeRef,
   describeStatus,
   type WaitHealthyOptions,

@@ -1,5 +1,5 @@
 import { SlipwayError } from '../errors.js';
-import type { Runtime, WorkloadRef, WorkloadStatus } from '../runtime/types.js';
+import type { ApplyOutcome, Runtime, WorkloadRef, WorkloadStatus } from '../runtime/types.js';
 import type { Clock } from '../types.js';
 
 export interface WaitHealthyOptions {
@@ -18,6 +18,16 @@ export interface WaitHealthyOptions {
 /** `job 'hello'` — how a workload is named in messages. */
 export function describeRef(ref: WorkloadRef): string {
   return `${ref.kind} '${ref.name}'`;
+}
+
+/**
+ * What an apply did to a workload, for the job log: "service 'web' changed", and why when only
+ * drift made it change ("... (drifted from git: Deployment web: spec.replicas is 0, git says 1)").
+ * A plan says what would be done.
+ */
+export function describeOutcome(outcome: ApplyOutcome, plan = false): string {
+  const drift = outcome.drift ? ` (drifted from git: ${outcome.drift})` : '';
+  return `${describeRef(outcome)} ${plan ? 'would be ' : ''}${outcome.action}${drift}`;
 }
 
 /** One line saying where a workload stands. */

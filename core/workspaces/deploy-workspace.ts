@@ -13,7 +13,13 @@ import {
 } from '../runtime/types.js';
 import { digestDirectory, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
-import { describeRef, LogCopier, renderWorkload, waitUntilHealthy } from '../tasks/index.js';
+import {
+  describeOutcome,
+  describeRef,
+  LogCopier,
+  renderWorkload,
+  waitUntilHealthy,
+} from '../tasks/index.js';
 import { type Clock, isoTime, type Job, type Workspace } from '../types.js';
 import { loadUnits } from './load-units.js';
 
@@ -148,9 +154,8 @@ async function sync(
 
   if (!plan) await runtime.ensureNamespace(workspace.namespace);
   const outcomes = await runtime.apply(workloads, { dryRun: plan });
-  const verb = plan ? 'would be ' : '';
   for (const outcome of outcomes) {
-    if (outcome.action !== 'unchanged') log(`${describeRef(outcome)} ${verb}${outcome.action}`);
+    if (outcome.action !== 'unchanged') log(describeOutcome(outcome, plan));
   }
   const done = earlier ? credit(outcomes, workloads, earlier) : outcomes;
   for (const [i, outcome] of done.entries()) {
@@ -167,7 +172,7 @@ async function sync(
     signal.throwIfAborted();
     const ref = { kind: info.kind, namespace: info.namespace, name: info.name };
     if (!plan) await runtime.delete(ref);
-    log(`${describeRef(ref)} ${verb}pruned (no longer in git)`);
+    log(`${describeRef(ref)} ${plan ? 'would be ' : ''}pruned (no longer in git)`);
     pruned.push(ref);
   }
 

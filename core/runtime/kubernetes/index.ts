@@ -1,6 +1,7 @@
 import { KubernetesRuntime, type KubernetesRuntimeOptions } from './kubernetes-runtime.js';
 
 export { DEFAULT_RETRY, type RetryOptions } from './api-errors.js';
+export { findDrift, sameContent } from './find-drift.js';
 export { judgeCronJob, judgeDeployment, judgeJob } from './judge-health.js';
 export { type KubeConfigSource, loadKubeConfig } from './kube-config.js';
 export { KubernetesRuntime, type KubernetesRuntimeOptions } from './kubernetes-runtime.js';

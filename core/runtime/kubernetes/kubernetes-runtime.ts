@@ -32,6 +32,7 @@ import {
   type WorkloadStatus,
 } from '../types.js';
 import { DEFAULT_RETRY, type RetryOptions, statusCode, withRetries } from './api-errors.js';
+import { findDrift, sameContent } from './find-drift.js';
 import { judgeCronJob, judgeDeployment, judgeJob, missingStatus, podInfo } from './judge-health.js';
 import { podLogs } from './pod-logs.js';
 import {
@@ -143,13 +144,13 @@ export class KubernetesRuntime implements Runtime {
     assertRunnable(workloads);
     const dryRun = options.dryRun === true;
     const namespaces = [...new Set(workloads.map((w) => w.namespace))];
-    const current = new Map<string, Primary>();
+    const current = new Map<string, KubernetesObject>();
     const missingNamespaces = new Set<string>();
     for (const namespace of namespaces) {
-      const found = await this.listPrimaries(namespace);
+      const services = workloads.some((w) => w.namespace === namespace && w.kind === 'service');
+      const found = await this.listOwned(namespace, services);
       if (found === undefined) missingNamespaces.add(namespace);
-      for (const object of found ?? [])
-        current.set(`${object.kind}/${namespace}/${object.metadata?.name}`, object);
+      for (const object of found ?? []) current.set(objectKey(object), object);
     }
     return mapLimit(
       workloads,
@@ -157,13 +158,13 @@ export class KubernetesRuntime implements Runtime {
       async (workload): Promise<ApplyOutcome> => {
         const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
         const existing = current.get(
-          `${primaryKind(workload.kind)}/${workload.namespace}/${workload.name}`,
+          objectKey(spec(primaryKind(workload.kind), workload.namespace, workload.name)),
         );
         if (
           existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === workload.specHash &&
           kindOf(existing) === workload.kind
         ) {
-          return { ...ref, action: 'unchanged' };
+          return this.restoreDrift(workload, current, dryRun);
         }
         const action = existing ? 'changed' : 'created';
         if (dryRun) {
@@ -181,19 +182,60 @@ export class KubernetesRuntime implements Runtime {
           await this.deleteAndWait(existing);
         }
         const rendered = renderObjects(workload);
-        for (const object of rendered) {
-          const result = await this.applyObject(object, false);
-          if (object.kind === primaryKind(workload.kind)) {
-            this.applied.set(refKey(ref), {
-              uid: result.metadata?.uid ?? '',
-              generation: result.metadata?.generation ?? 0,
-            });
-          }
-        }
+        await this.applyRendered(ref, rendered, false);
         if (existing) await this.removeLeftovers(workload, rendered);
         return { ...ref, action };
       },
     );
+  }
+
+  /**
+   * A workload whose spec did not change in git is applied again only when its objects drifted
+   * from what Slipway applied (someone scaled, edited or deleted them); it is `changed` when that
+   * apply changed them back, and says what had drifted. A Job is left as it is: its pod template
+   * cannot change, and applying it again would not run it again.
+   */
+  private async restoreDrift(
+    workload: Workload,
+    current: Map<string, KubernetesObject>,
+    dryRun: boolean,
+  ): Promise<ApplyOutcome> {
+    const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+    if (workload.kind === 'job') return { ...ref, action: 'unchanged' };
+    const rendered = renderObjects(workload);
+    const drift = findDrift(rendered, (object) => current.get(objectKey(object)));
+    if (!drift) return { ...ref, action: 'unchanged' };
+    const results = await this.applyRendered(ref, rendered, dryRun);
+    // Server-side apply leaves an object as it is when it already says what was applied (a
+    // quantity written another way is the same): that is no drift.
+    const moved = results.some((result) => {
+      const before = current.get(objectKey(result));
+      if (!before) return true;
+      return dryRun
+        ? !sameContent(result, before)
+        : result.metadata?.resourceVersion !== before.metadata?.resourceVersion;
+    });
+    return moved ? { ...ref, action: 'changed', drift } : { ...ref, action: 'unchanged' };
+  }
+
+  /** Applies a workload's objects in order, noting its primary's uid and generation. */
+  private async applyRendered(
+    ref: WorkloadRef,
+    rendered: KubernetesObject[],
+    dryRun: boolean,
+  ): Promise<KubernetesObject[]> {
+    const results: KubernetesObject[] = [];
+    for (const object of rendered) {
+      const result = await this.applyObject(object, dryRun);
+      results.push({ ...result, kind: object.kind });
+      if (!dryRun && object.kind === primaryKind(ref.kind)) {
+        this.applied.set(refKey(ref), {
+          uid: result.metadata?.uid ?? '',
+          generation: result.metadata?.generation ?? 0,
+        });
+      }
+    }
+    return results;
   }
 
   async delete(ref: WorkloadRef): Promise<boolean> {
@@ -356,16 +398,46 @@ export class KubernetesRuntime implements Runtime {
     return { address: `http://${scope.name}.${scope.namespace}.svc.cluster.local:${scope.port}` };
   }
 
-  private async listPrimaries(namespace: string): Promise<Primary[] | undefined> {
+  /**
+   * What Slipway owns in a namespace: its Jobs, CronJobs and Deployments, and with `services`
+   * its Services and Ingresses too; undefined when the namespace does not exist.
+   */
+  private async listOwned(
+    namespace: string,
+    services: boolean,
+  ): Promise<KubernetesObject[] | undefined> {
     const exists = await this.call(
       `read namespace ${namespace}`,
       () => this.core.readNamespace({ name: namespace }),
       true,
     );
     if (!exists) return undefined;
-    const all: Primary[] = [];
+    const all: KubernetesObject[] = [];
     for (const kind of ['Job', 'CronJob', 'Deployment'] as const)
       all.push(...(await this.listKind(kind, namespace, MANAGED)));
+    if (!services) return all;
+    const listed = [
+      await this.call(`list Services in ${namespace}`, () =>
+        this.core.listNamespacedService({ namespace, labelSelector: MANAGED }),
+      ),
+      // Through the generic client: the typed networking one would double the Action's bundle.
+      await this.call(`list Ingresses in ${namespace}`, () =>
+        this.objects.list(
+          API_VERSION.Ingress,
+          'Ingress',
+          namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          MANAGED,
+        ),
+      ),
+    ];
+    for (const [i, kind] of (['Service', 'Ingress'] as const).entries()) {
+      for (const item of listed[i]?.items ?? [])
+        all.push({ ...item, kind, apiVersion: API_VERSION[kind] } as KubernetesObject);
+    }
     return all;
   }
 
@@ -564,6 +636,10 @@ function kindOf(object: KubernetesObject): WorkloadKind {
 
 function refKey(ref: WorkloadRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+function objectKey(object: KubernetesObject): string {
+  return `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
 }
 
 function isoOf(value: Date | string | undefined): string {

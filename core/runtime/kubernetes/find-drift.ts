@@ -1,0 +1,149 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+/**
+ * What of a workload's objects no longer is as Slipway applied it, in a sentence; undefined when
+ * nothing is. Every label, annotation and spec field Slipway renders must be in the live object
+ * with the same value: a field someone changed (`kubectl scale`, `kubectl set image`, an edit)
+ * or an object someone deleted is drift. What others added beside Slipway's fields (defaults,
+ * a sidecar, a label) is not: server-side apply leaves it alone too.
+ *
+ * @example
+ * findDrift(renderObjects(workload), (object) => live.get(keyOf(object)))
+ * // "Deployment worker: spec.replicas is 0, git says 2"
+ */
+export function findDrift(
+  rendered: KubernetesObject[],
+  live: (object: KubernetesObject) => KubernetesObject | undefined,
+): string | undefined {
+  for (const object of rendered) {
+    const name = `${object.kind} ${object.metadata?.name}`;
+    const found = live(object);
+    if (!found) return `${name} is missing`;
+    const wanted = object as Record<string, unknown>;
+    const have = found as Record<string, unknown>;
+    const difference =
+      differs(object.metadata?.labels, found.metadata?.labels, 'metadata.labels') ??
+      differs(object.metadata?.annotations, found.metadata?.annotations, 'metadata.annotations') ??
+      differs(wanted.spec, have.spec, 'spec');
+    if (difference) return `${name}: ${difference}`;
+  }
+  return undefined;
+}
+
+/** Whether two forms of an object have the same labels, annotations and spec. */
+export function sameContent(a: KubernetesObject, b: KubernetesObject): boolean {
+  const content = (object: KubernetesObject) => ({
+    labels: object.metadata?.labels,
+    annotations: object.metadata?.annotations,
+    spec: (object as { spec?: unknown }).spec,
+  });
+  return deepEqual(content(a), content(b));
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a).filter((key) => (a as Record<string, unknown>)[key] !== undefined);
+  const other = Object.keys(b).filter((key) => (b as Record<string, unknown>)[key] !== undefined);
+  return (
+    keys.length === other.length &&
+    keys.every((key) =>
+      deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    )
+  );
+}
+
+/** The first place where `have` lacks what `want` holds, as "path is X, git says Y". */
+function differs(want: unknown, have: unknown, path: string): string | undefined {
+  if (want === undefined) return undefined;
+  if (have === undefined || have === null) return `${path} is missing, git says ${show(want)}`;
+  if (Array.isArray(want)) return arrayDiffers(want, have, path);
+  if (typeof want === 'object' && want !== null) {
+    if (typeof have !== 'object' || Array.isArray(have)) return mismatch(path, have, want);
+    for (const [key, value] of Object.entries(want)) {
+      const found = differs(value, (have as Record<string, unknown>)[key], `${path}.${key}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (want === have) return undefined;
+  if (/\.resources\.(requests|limits)\./.test(path) && sameQuantity(want, have)) return undefined;
+  return mismatch(path, have, want);
+}
+
+/**
+ * Lists of named items (containers, env, ports) match by name, as the API server merges them;
+ * others by position, and a list of plain values must be equal.
+ */
+function arrayDiffers(want: unknown[], have: unknown, path: string): string | undefined {
+  if (!Array.isArray(have)) return mismatch(path, have, want);
+  const named = want.every((item) => typeof nameOf(item) === 'string');
+  if (named) {
+    for (const item of want) {
+      const name = nameOf(item) as string;
+      const found = have.find((other) => nameOf(other) === name);
+      const difference = differs(item, found, `${path}[${name}]`);
+      if (difference) return difference;
+    }
+    return undefined;
+  }
+  if (want.some((item) => typeof item === 'object' && item !== null)) {
+    for (const [i, item] of want.entries()) {
+      const difference = differs(item, have[i], `${path}[${i}]`);
+      if (difference) return difference;
+    }
+    return undefined;
+  }
+  return JSON.stringify(want) === JSON.stringify(have) ? undefined : mismatch(path, have, want);
+}
+
+function nameOf(item: unknown): unknown {
+  return typeof item === 'object' && item !== null ? (item as { name?: unknown }).name : undefined;
+}
+
+function mismatch(path: string, have: unknown, want: unknown): string {
+  return `${path} is ${show(have)}, git says ${show(want)}`;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const SUFFIXES: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** Whether two resource quantities are the same amount: the API server writes "0.5" as "500m". */
+function sameQuantity(a: unknown, b: unknown): boolean {
+  const x = quantity(a);
+  const y = quantity(b);
+  return x !== undefined && y !== undefined && Math.abs(x - y) <= Math.abs(x) * 1e-12;
+}
+
+function quantity(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const match =
+    /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$/.exec(
+      value.trim(),
+    );
+  if (!match) return undefined;
+  return Number(match[1]) * (SUFFIXES[match[2] ?? ''] ?? 1);
+}
