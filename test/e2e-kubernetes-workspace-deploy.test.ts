@@ -173,7 +173,15 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       const done = await waitForJob(server, queued.json.id, undefined, 60_000);
       const log = await jobLog(server, queued.json.id);
       expect(done.status, log).toBe('COMPLETE');
-      expect(done.result.changed).toEqual(refs('web', 'worker'));
+      expect(done.result.changed).toEqual([
+        { kind: 'service', namespace: 'kube-demo', name: 'web', drift: 'Service web is missing' },
+        {
+          kind: 'deployment',
+          namespace: 'kube-demo',
+          name: 'worker',
+          drift: 'Deployment worker: spec.replicas is 0, git says 2',
+        },
+      ]);
       expect(done.result.unchanged).toEqual(refs('migrate', 'nightly'));
       expect(log).toContain("deployment 'worker' changed (drifted from git:");
       expect(byName('worker')?.spec.replicas).toBe(2);

@@ -2,7 +2,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { findDrift, sameContent } from '../core/runtime/kubernetes/index.js';
 
-function deployment(spec: Record<string, unknown>, labels = { team: 'web' }): KubernetesObject {
+function deployment(
+  spec: Record<string, unknown>,
+  labels: Record<string, string> = { team: 'web' },
+): KubernetesObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -67,7 +70,7 @@ describe('drift between what Slipway applied and what the cluster holds', () => 
           },
         },
       },
-      { team: 'web', extra: 'yes' } as { team: string },
+      { team: 'web', extra: 'yes' },
     );
     expect(drift(want, live)).toBeUndefined();
   });
@@ -91,13 +94,18 @@ describe('drift between what Slipway applied and what the cluster holds', () => 
       'Deployment web: spec.template.spec.containers[task].resources.requests.cpu is "2", git says "1"',
     );
     // Only under resources: elsewhere "1000m" is a string like any other.
-    expect(
-      drift(
-        deployment(container({ env: [{ name: 'N', value: '1' }] })),
-        deployment(container({ env: [{ name: 'N', value: '1000m' }] })),
-      ),
-    ).toBe(
-      'Deployment web: spec.template.spec.containers[task].env[N].value is "1000m", git says "1"',
+    expect(drift(deployment({}, { size: '1' }), deployment({}, { size: '1000m' }))).toBe(
+      'Deployment web: metadata.labels.size is "1000m", git says "1"',
+    );
+  });
+
+  it('names drifted environment values without showing them: they may be secrets', () => {
+    const env = (value: string) => deployment(container({ env: [{ name: 'TOKEN', value }] }));
+    expect(drift(env('from-git'), env('s3cr3t-set-by-hand'))).toBe(
+      'Deployment web: spec.template.spec.containers[task].env[TOKEN].value is not what git says',
+    );
+    expect(drift(env('from-git'), deployment(container({})))).toBe(
+      'Deployment web: spec.template.spec.containers[task].env is missing',
     );
   });
 

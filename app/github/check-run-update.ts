@@ -42,7 +42,7 @@ interface DeployResult {
   namespace?: string;
   commit?: string;
   created?: WorkloadRef[];
-  changed?: WorkloadRef[];
+  changed?: (WorkloadRef & { drift?: string })[];
   unchanged?: WorkloadRef[];
   pruned?: WorkloadRef[];
   durationMs?: number;
@@ -148,8 +148,11 @@ function title(result: DeployResult, plan: boolean): string {
 
 function changesTable(result: DeployResult, plan: boolean): string {
   const rows: string[] = [];
-  const add = (list: WorkloadRef[] | undefined, action: string) => {
-    for (const ref of list ?? []) rows.push(`| ${ref.kind} | ${ref.name} | ${action} |`);
+  const add = (list: (WorkloadRef & { drift?: string })[] | undefined, action: string) => {
+    for (const ref of list ?? []) {
+      const why = ref.drift ? ` (drifted from git: ${ref.drift.replace(/\|/g, '\\|')})` : '';
+      rows.push(`| ${ref.kind} | ${ref.name} | ${action}${why} |`);
+    }
   };
   add(result.created, plan ? 'would be created' : 'created');
   add(result.changed, plan ? 'would change' : 'changed');

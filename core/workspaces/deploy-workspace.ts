@@ -40,7 +40,8 @@ export interface WorkspaceDeployResult {
   commit: string;
   namespace: string;
   created: WorkloadRef[];
-  changed: WorkloadRef[];
+  /** With `drift` when only drift changed it (see `ApplyOutcome.drift`). */
+  changed: (WorkloadRef & { drift?: string })[];
   unchanged: WorkloadRef[];
   pruned: WorkloadRef[];
   pipelines: { name: string; file: string }[];
@@ -185,7 +186,9 @@ async function sync(
     commit: checkout.commit,
     namespace: workspace.namespace,
     created: refsWith(done, 'created'),
-    changed: refsWith(done, 'changed'),
+    changed: done
+      .filter((o) => o.action === 'changed')
+      .map((o) => (o.drift ? { ...toRef(o), drift: o.drift } : toRef(o))),
     unchanged: refsWith(done, 'unchanged'),
     pruned,
     pipelines: units.pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),

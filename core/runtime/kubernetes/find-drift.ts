@@ -57,7 +57,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 /** The first place where `have` lacks what `want` holds, as "path is X, git says Y". */
 function differs(want: unknown, have: unknown, path: string): string | undefined {
   if (want === undefined) return undefined;
-  if (have === undefined || have === null) return `${path} is missing, git says ${show(want)}`;
+  if (have === undefined || have === null)
+    return hidden(path) ? `${path} is missing` : `${path} is missing, git says ${show(want)}`;
   if (Array.isArray(want)) return arrayDiffers(want, have, path);
   if (typeof want === 'object' && want !== null) {
     if (typeof have !== 'object' || Array.isArray(have)) return mismatch(path, have, want);
@@ -103,7 +104,13 @@ function nameOf(item: unknown): unknown {
 }
 
 function mismatch(path: string, have: unknown, want: unknown): string {
+  if (hidden(path)) return `${path} is not what git says`;
   return `${path} is ${show(have)}, git says ${show(want)}`;
+}
+
+/** Environment values may be secrets (someone's, set by hand): their drift is named, not shown. */
+function hidden(path: string): boolean {
+  return /\.env(\[|$)/.test(path);
 }
 
 function show(value: unknown): string {
