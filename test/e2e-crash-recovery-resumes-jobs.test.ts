@@ -36,6 +36,21 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     return { first, repo, marker, ws, queued, pid };
   }
 
+  /**
+   * Kills `first` with SIGKILL, starts a server on its data directory, and waits there for job
+   * `id` to complete on its second attempt: the new server, the job and its log.
+   */
+  async function killAndComplete(first: ServerProcess, id: string, reposDir?: string) {
+    await first.kill();
+    const second = await startServer({ dataDir: first.dataDir, ...(reposDir ? { reposDir } : {}) });
+    servers.push(second);
+    const done = await waitForJob(second, id, ['COMPLETE', 'ERROR', 'STOPPED'], 60_000);
+    const log = await jobLog(second, id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.attempt).toBe(1);
+    return { second, done, log };
+  }
+
   it('picks the job up again after a restart: it ends COMPLETE, nothing lost, nothing run twice at once', async () => {
     const {
       first,
@@ -47,14 +62,7 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     } = await deployingSlowJob('crash', 3000);
     expect((await first.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('RUNNING');
 
-    await first.kill();
-
-    const second = await startServer({ dataDir: first.dataDir });
-    servers.push(second);
-    const done = await waitForJob(second, queued.json.id, ['COMPLETE', 'ERROR', 'STOPPED'], 60_000);
-    const log = await jobLog(second, queued.json.id);
-    expect(done.status, log).toBe('COMPLETE');
-    expect(done.attempt).toBe(1);
+    const { second, log } = await killAndComplete(first, queued.json.id);
     expect(log).toContain('the worker running this job stopped');
     expect(log).toContain('[slow] finished');
 
@@ -87,14 +95,7 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     const queued = await first.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
     // The slow job runs once the deploy has applied it and pruned 'dropped'.
     await slowJobStarted(marker);
-    await first.kill();
-
-    const second = await startServer({ dataDir: first.dataDir });
-    servers.push(second);
-    const done = await waitForJob(second, queued.json.id, ['COMPLETE', 'ERROR', 'STOPPED'], 60_000);
-    const log = await jobLog(second, queued.json.id);
-    expect(done.status, log).toBe('COMPLETE');
-    expect(done.attempt).toBe(1);
+    const { done, log } = await killAndComplete(first, queued.json.id);
     // The first attempt's last lines may have died with it; the second says what it did.
     expect(log).toContain("job 'slow' created (by an earlier attempt of this deploy)");
     expect(log).toContain("job 'dropped' pruned (by an earlier attempt of this deploy)");
@@ -120,13 +121,7 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     });
     expect(deploy.status).toBe(202);
     await slowJobStarted(marker);
-    await first.kill();
-
-    const second = await startServer({ dataDir: first.dataDir, reposDir });
-    servers.push(second);
-    const done = await waitForJob(second, deploy.json.id, ['COMPLETE', 'ERROR', 'STOPPED'], 60_000);
-    expect(done.status, await jobLog(second, deploy.json.id)).toBe('COMPLETE');
-    expect(done.attempt).toBe(1);
+    const { done } = await killAndComplete(first, deploy.json.id, reposDir);
     expect(done.result).toMatchObject({ name: 'slow', kind: 'job', action: 'created' });
     expect(done.message).toMatch(/^job 'slow' created: /);
     repo.cleanup();

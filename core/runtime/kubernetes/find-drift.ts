@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { quantityValue } from '../../config/index.js';
 
 /**
  * What of a workload's objects no longer is as Slipway applied it, in a sentence; undefined when
@@ -118,39 +119,10 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-const SUFFIXES: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
 /** Whether two resource quantities are the same amount: the API server writes "0.5" as "500m". */
 function sameQuantity(a: unknown, b: unknown): boolean {
-  const x = quantity(a);
-  const y = quantity(b);
-  return x !== undefined && y !== undefined && Math.abs(x - y) <= Math.abs(x) * 1e-12;
-}
-
-function quantity(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return undefined;
-  const match =
-    /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$/.exec(
-      value.trim(),
-    );
-  if (!match) return undefined;
-  return Number(match[1]) * (SUFFIXES[match[2] ?? ''] ?? 1);
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const x = quantityValue(a);
+  const y = quantityValue(b);
+  return Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= Math.abs(x) * 1e-12;
 }
