@@ -48,6 +48,16 @@ describe('the local runtime health-checks services', () => {
     ]);
   });
 
+  it('asks a service that does not listen yet again soon, not only after the health interval', async () => {
+    // One check a minute once it answered; before that, 100 ms, then twice as long each time.
+    const { runtime } = await start({ healthIntervalMs: 60_000 });
+    const late = `setTimeout(() => { ${serverScript('late')} }, 400);`;
+    const service = nodeWorkload('service', 'late', late, { port: await freePort() });
+    await runtime.apply([service]);
+    const status = await until(runtime, service, (s) => s.health === 'healthy', 'late healthy');
+    expect(status.message).toBe('1/1 ready');
+  });
+
   it('is ready only while /health answers 2xx or 3xx, and says why not', async () => {
     const { runtime } = await start();
     const dir = workdir({ unhealthy: '' });

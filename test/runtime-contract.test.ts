@@ -12,7 +12,8 @@ import {
   type WorkloadKind,
   type WorkloadRef,
 } from '../core/runtime/types.js';
-import { specHash } from '../core/tasks/index.js';
+import { specHash, waitUntilHealthy } from '../core/tasks/index.js';
+import { systemClock } from '../core/types.js';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { eventually } from './helpers/wait.js';
 
@@ -162,6 +163,31 @@ describe.each([
   afterAll(async () => {
     await subject?.close();
   });
+
+  it('tells onChange listeners as workloads change, so a wait for health need not poll', async () => {
+    const { runtime, build } = subject;
+    const service = build('service', 'told');
+    let calls = 0;
+    const stop = runtime.onChange(() => {
+      calls += 1;
+    });
+    await runtime.apply([service]);
+    // A wait that would look only once a minute ends as soon as the runtime tells it.
+    const [status] = await waitUntilHealthy(runtime, [ref(service)], {
+      timeoutMs: 60_000,
+      pollMs: 60_000,
+      signal: new AbortController().signal,
+      log: () => {},
+      clock: systemClock,
+    });
+    expect(status?.health).toBe('healthy');
+    expect(calls).toBeGreaterThan(0);
+    stop();
+    const told = calls;
+    await runtime.delete(ref(service));
+    await settledHealth(runtime, service, ['missing']);
+    expect(calls).toBe(told);
+  }, 20_000);
 
   it('records the namespaces it creates', async () => {
     expect(await subject.runtime.listNamespaces()).toContain(NAMESPACE);

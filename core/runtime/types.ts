@@ -215,6 +215,13 @@ export interface Runtime {
    * first use) and answers the address clients reach it at. Weights add up to 100.
    */
   setTraffic(scope: TrafficScope, weights: TrafficWeight[]): Promise<{ address: string }>;
+  /**
+   * Calls `listener` whenever the state of a workload may have changed (a process started,
+   * exited or became ready; a watched object or pod changed), so a wait for health need not
+   * poll; calls may come in bursts, or when nothing a caller cares for changed. Answers the
+   * function that stops the calls.
+   */
+  onChange(listener: () => void): () => void;
 }
 
 /** Labels Slipway puts on everything it owns (DESIGN.md section 5). */

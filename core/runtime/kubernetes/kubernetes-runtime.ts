@@ -90,6 +90,7 @@ export class KubernetesRuntime implements Runtime {
   private readonly logger: Logger;
   private readonly retry: RetryOptions;
   private readonly caches = new Map<string, NamespaceCaches>();
+  private readonly listeners = new Set<() => void>();
   /** The uid and generation each workload's primary object had when we last applied it. */
   private readonly applied = new Map<string, { uid: string; generation: number }>();
 
@@ -109,6 +110,12 @@ export class KubernetesRuntime implements Runtime {
     for (const caches of this.caches.values())
       for (const collection of Object.values(caches)) collection.stop();
     this.caches.clear();
+  }
+
+  onChange(listener: () => void): () => void {
+    const own = () => listener();
+    this.listeners.add(own);
+    return () => this.listeners.delete(own);
   }
 
   async ensureNamespace(namespace: string): Promise<void> {
@@ -568,6 +575,9 @@ export class KubernetesRuntime implements Runtime {
     if (!caches) {
       const kc = this.options.kubeConfig;
       const child = this.logger.child({ namespace });
+      const changed = () => {
+        for (const listener of this.listeners) listener();
+      };
       caches = {
         Job: new WatchedCollection(
           kc,
@@ -575,6 +585,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
+          changed,
         ),
         CronJob: new WatchedCollection(
           kc,
@@ -582,6 +593,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.batch.listNamespacedCronJob({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
+          changed,
         ),
         Deployment: new WatchedCollection(
           kc,
@@ -589,6 +601,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
+          changed,
         ),
         pods: new WatchedCollection(
           kc,
@@ -596,6 +609,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.core.listNamespacedPod({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
+          changed,
         ),
       };
       this.caches.set(namespace, caches);

@@ -29,9 +29,12 @@ export class WatchedCollection<T extends KubernetesObject> {
     list: () => Promise<KubernetesListObject<T>>,
     labelSelector: string,
     private readonly logger: Logger,
+    /** Called on every object added, changed or deleted. */
+    changed: () => void = () => {},
   ) {
     // Not started here: ensureStarted() starts it and reports a first list that fails.
     this.informer = new ListWatch<T>(path, new Watch(kubeConfig), list, false, labelSelector);
+    this.informer.on('change', () => changed());
     this.informer.on('error', (error: unknown) => this.restartLater(error));
     this.informer.on('connect', () => {
       this.failures = 0;

@@ -43,18 +43,23 @@ export class LocalRuntime implements Runtime {
   private readonly proxies = new Map<string, ScopeProxy>();
   private lock: Promise<unknown> = Promise.resolve();
   private started = false;
+  private readonly listeners = new Set<() => void>();
 
   constructor(options: LocalRuntimeOptions) {
     this.settings = resolveSettings(options);
     this.context = {
       settings: this.settings,
       persist: () => {
+        this.context.changed();
         if (!this.started) return;
         try {
           this.save();
         } catch (error) {
           this.settings.logger.error({ err: error }, 'cannot write the local runtime state');
         }
+      },
+      changed: () => {
+        for (const listener of this.listeners) listener();
       },
     };
   }
@@ -114,6 +119,12 @@ export class LocalRuntime implements Runtime {
       this.managed.clear();
       this.namespaces.clear();
     });
+  }
+
+  onChange(listener: () => void): () => void {
+    const own = () => listener();
+    this.listeners.add(own);
+    return () => this.listeners.delete(own);
   }
 
   ensureNamespace(namespace: string): Promise<void> {

@@ -8,6 +8,8 @@ export interface RuntimeContext {
   settings: Settings;
   /** Writes the state file; from process events, so it logs a failure instead of throwing. */
   persist(): void;
+  /** Tells the runtime's `onChange` listeners that a workload's state changed. */
+  changed(): void;
 }
 
 /**

@@ -25,7 +25,9 @@ export function superviseReplica(
   if (managed.workload.kind === 'service') probeReadiness(context, managed, instance, started);
   else {
     later(instance, settings.stableAfterMs, () => {
-      if (instance.process === started) markReady(instance);
+      if (instance.process !== started) return;
+      markReady(instance);
+      context.changed();
     });
   }
   void started.exited.then((exit) => {
@@ -59,7 +61,11 @@ function markReady(instance: Instance): void {
   instance.restartsSinceReady = 0;
 }
 
-/** Asks `/health` every `healthIntervalMs` (timeout: the same) while this process runs. */
+/**
+ * Asks `/health` every `healthIntervalMs` (timeout: the same) while this process runs. Until it
+ * answers the first time, sooner: after 100 ms, then twice as long each time up to the interval,
+ * since most services listen within a few hundred milliseconds and a deploy waits for them.
+ */
 function probeReadiness(
   context: RuntimeContext,
   managed: ManagedWorkload,
@@ -70,6 +76,8 @@ function probeReadiness(
   const probes = new AbortController();
   instance.probes = probes;
   instance.healthDetail = null;
+  let wait = Math.min(healthIntervalMs, 100);
+  let readyOnce = false;
   const current = () => !managed.stopped && instance.process === started && !probes.signal.aborted;
   const check = async () => {
     if (!current() || instance.port === null) return;
@@ -80,11 +88,14 @@ function probeReadiness(
       managed.workload.healthCheck?.path,
     );
     if (!current()) return;
+    const was = instance.ready;
     if (result.ok) markReady(instance);
     else instance.ready = false;
     instance.healthDetail = result.detail;
-    later(instance, healthIntervalMs, () => void check());
+    if (instance.ready !== was) context.changed();
+    readyOnce ||= result.ok;
+    wait = readyOnce ? healthIntervalMs : Math.min(wait * 2, healthIntervalMs);
+    later(instance, wait, () => void check());
   };
-  // The first check comes early: most services listen within a few hundred milliseconds.
-  later(instance, Math.min(healthIntervalMs, 100), () => void check());
+  later(instance, wait, () => void check());
 }
