@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.js';
 import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import type { Runtime, TrafficWeight } from '../runtime/types.js';
 import type { SourceFetcher } from '../source/index.js';
+import { ChangeSignal } from '../tasks/index.js';
 import { type Clock, isoTime, type Job } from '../types.js';
 import type { Deployment, DeploymentStatus, Scope } from './model.js';
 import { renderInstance } from './render-instance.js';
@@ -341,37 +342,42 @@ class RolloutStepRunner {
     if (address !== scope.address) this.deps.records.updateScope(scope.id, { address });
   }
 
-  /** Polls the workload until all its instances are ready, reporting healthy_instances as they come. */
+  /** Waits until all the workload's instances are ready, reporting healthy_instances as they come. */
   private async waitHealthy(
     ref: { kind: 'service'; namespace: string; name: string },
     timeoutMs: number,
   ): Promise<void> {
     const deadline = this.deps.clock.now() + timeoutMs;
-    let reported = -1;
-    for (;;) {
-      this.context.signal.throwIfAborted();
-      const status = await this.deps.runtime.status(ref);
-      if (status.readyReplicas !== reported) {
-        reported = status.readyReplicas;
-        this.update(
-          {
-            strategy_data: {
-              ...this.deployment.strategy_data,
-              healthy_instances: status.readyReplicas,
+    const changes = new ChangeSignal(this.deps.runtime, this.deps.pollMs ?? 250);
+    try {
+      let reported = -1;
+      for (;;) {
+        this.context.signal.throwIfAborted();
+        const status = await changes.measure(() => this.deps.runtime.status(ref));
+        if (status.readyReplicas !== reported) {
+          reported = status.readyReplicas;
+          this.update(
+            {
+              strategy_data: {
+                ...this.deployment.strategy_data,
+                healthy_instances: status.readyReplicas,
+              },
             },
-          },
-          `${status.readyReplicas}/${status.desiredReplicas} instance(s) healthy`,
-        );
+            `${status.readyReplicas}/${status.desiredReplicas} instance(s) healthy`,
+          );
+        }
+        if (status.health === 'healthy') return;
+        if (status.health === 'failed' || status.health === 'missing')
+          throw new Error(`instances of ${ref.name} failed: ${status.message}`);
+        if (this.deps.clock.now() >= deadline) {
+          throw new Error(
+            `instances of ${ref.name} did not pass their health check within ${Math.round(timeoutMs / 1000)} s: ${status.message}`,
+          );
+        }
+        await changes.next(this.context.signal);
       }
-      if (status.health === 'healthy') return;
-      if (status.health === 'failed' || status.health === 'missing')
-        throw new Error(`instances of ${ref.name} failed: ${status.message}`);
-      if (this.deps.clock.now() >= deadline) {
-        throw new Error(
-          `instances of ${ref.name} did not pass their health check within ${Math.round(timeoutMs / 1000)} s: ${status.message}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.deps.pollMs ?? 250));
+    } finally {
+      changes.stop();
     }
   }
 }

@@ -1,3 +1,4 @@
+export { ChangeSignal } from './change-signal.js';
 export { LogCopier } from './copy-logs.js';
 export {
   type DeployTaskDeps,
