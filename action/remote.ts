@@ -1,32 +1,14 @@
-import { followJob, type JobSource, type JobView, type LogSink } from '../core/jobs/follow-job.js';
+import { followJob, type JobSource, type LogSink } from '../core/jobs/follow-job.js';
 import { OutageWatch } from '../core/jobs/outage-watch.js';
+import { restJobSource } from '../core/jobs/rest-job-source.js';
 import { ENDED_DEPLOYMENT_STATUSES } from '../core/rollouts/model.js';
 import type { Settings } from './inputs.js';
 import { jobOutcome, type Outcome } from './outcome.js';
 import { type Answer, RemoteClient, RemoteError, waitOutRestarts } from './remote-client.js';
 
-const LOG_PAGE = 5000;
-
 /** The server's jobs, as `followJob` reads them. */
 function jobSource(client: RemoteClient): JobSource {
-  return {
-    async job(id) {
-      return (await client.request('GET', `/api/jobs/${encodeURIComponent(id)}`)).body as JobView;
-    },
-    async logs(id, sequence) {
-      const answer = await client.request(
-        'GET',
-        `/api/jobs/${encodeURIComponent(id)}/logs?sequence=${sequence}&limit=${LOG_PAGE}`,
-        { accept: 'text/plain' },
-      );
-      if (answer.status === 204) return { lines: [], next: sequence };
-      const lines = String(answer.body).replace(/\n$/, '').split('\n');
-      return {
-        lines,
-        next: Number(answer.headers.get('x-next-sequence') ?? sequence + lines.length),
-      };
-    },
-  };
+  return restJobSource((path, accept) => client.request('GET', path, { accept }));
 }
 
 /**

@@ -48,6 +48,7 @@ export interface JobsApi {
   get: JobQueue['get'];
   list: JobQueue['list'];
   logs: JobQueue['logs'];
+  awaitLogs: JobQueue['awaitLogs'];
   withdraw: JobQueue['withdraw'];
   /** Withdraws the job if it is still QUEUED or RUNNING, waits for its work to stop, deletes it. */
   delete(id: string, by: string | null): Promise<void>;
@@ -179,6 +180,8 @@ export function createEngine(deps: EngineDeps): Engine {
     get: (id) => queue.get(id),
     list: (filter, page) => queue.list(filter, page),
     logs: (id, sequence, limit) => queue.logs(id, sequence, limit),
+    awaitLogs: (id, sequence, limit, waitMs, signal) =>
+      queue.awaitLogs(id, sequence, limit, waitMs, signal),
     withdraw: (id, by) => queue.withdraw(id, by),
     async delete(id, by) {
       const job = queue.get(id);

@@ -131,4 +131,41 @@ describe('job logs, withdraw and delete', () => {
     expect(deleted.status).toBe(204);
     expect((await server.api('GET', `/api/jobs/${done.id}`)).status).toBe(404);
   });
+
+  it('holds a log request with wait until the next line comes, and not past the job end', async () => {
+    const tickMarker = path.join(
+      mkdtempSync(path.join(os.tmpdir(), 'slipway-marker-')),
+      'runs.txt',
+    );
+    const ticking = createRepo(slowJob('tick', tickMarker, 1500));
+    const ws = await server.api('POST', '/api/workspaces', {
+      name: 'ticking',
+      repositoryUrl: ticking.dir,
+    });
+    const queued = await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    const id = queued.json.id;
+    const next = await eventually(async () => {
+      const read = await server.api('GET', `/api/jobs/${id}/logs?sequence=0`);
+      return read.text.includes('[tick] working') ? read.headers.get('x-next-sequence') : undefined;
+    }, 'the tick job to start working');
+
+    // Nothing is there yet: the server answers once the job writes its next line, 1.5 s on.
+    const held = await server.api('GET', `/api/jobs/${id}/logs?sequence=${next}&wait=30`);
+    expect(held.status).toBe(200);
+    expect(held.text.split('\n')[0]).toBe('[tick] finished');
+
+    const done = await waitForJob(server, id);
+    expect(done.status).toBe('COMPLETE');
+    const end = (await server.api('GET', `/api/jobs/${id}/logs?sequence=0`)).headers.get(
+      'x-next-sequence',
+    );
+    // A job that ended writes no more: 204 at once, not after 30 s.
+    const past = await server.api('GET', `/api/jobs/${id}/logs?sequence=${end}&wait=30`);
+    expect(past.status).toBe(204);
+
+    const tooLong = await server.api('GET', `/api/jobs/${id}/logs?sequence=0&wait=31`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json.message).toContain('wait');
+    ticking.cleanup();
+  }, 15_000);
 });

@@ -155,3 +155,43 @@ describe('following a job through an outage of its source', () => {
     expect(printed).toEqual(source.lines);
   });
 });
+
+describe('following a job from a source that can hold a request for the next line', () => {
+  /** `scriptedSource` with `awaitLogs`: the held page is served like any other, or fails. */
+  function holdingSource(polls: number, holdFails: (hold: number) => boolean) {
+    const source = scriptedSource(polls, () => false);
+    let holds = 0;
+    return Object.assign(source, {
+      holds: () => holds,
+      async awaitLogs(id: string, sequence: number, waitMs: number) {
+        holds += 1;
+        expect(waitMs).toBeGreaterThan(0);
+        if (holdFails(holds)) throw new Outage(`hold ${holds} failed`);
+        return source.logs(id, sequence);
+      },
+    });
+  }
+
+  it('waits in the held request, not pollMs, and prints what it brings once, in order', async () => {
+    const source = holdingSource(5, () => false);
+    const { printed, sink } = collect();
+    // A follower that slept pollMs between looks would take minutes.
+    const { job } = await followJob(source, 'j', sink, { timeoutMs: 60_000, pollMs: 60_000 });
+    expect(job.status).toBe('COMPLETE');
+    expect(printed).toEqual(source.lines);
+    expect(printed).toHaveLength(20);
+    expect(source.holds()).toBe(4);
+  });
+
+  it('falls back to pollMs when a held request fails, and keeps its place', async () => {
+    const source = holdingSource(5, (hold) => hold % 2 === 1);
+    const { printed, sink } = collect();
+    const { job } = await followJob(source, 'j', sink, {
+      timeoutMs: 60_000,
+      pollMs: 5,
+      transient: (error) => error instanceof Outage,
+    });
+    expect(job.status).toBe('COMPLETE');
+    expect(printed).toEqual(source.lines);
+  });
+});

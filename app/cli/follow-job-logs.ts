@@ -1,4 +1,4 @@
-import { followJob, type JobSource, type JobView, readLogs } from '../../core/jobs/index.js';
+import { followJob, type JobSource, readLogs, restJobSource } from '../../core/jobs/index.js';
 import { type ApiClient, waitOutRestarts } from './api-client.js';
 import { type CommandContext, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
@@ -62,26 +62,7 @@ export async function followToEnd(
 
 /** The server's view of a job and its log. */
 function jobSource(client: ApiClient): JobSource {
-  const path = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
-  return {
-    async job(id) {
-      return (await client.request('GET', path(id))).body as JobView;
-    },
-    async logs(id, sequence) {
-      const answer = await client.request('GET', `${path(id)}/logs`, {
-        query: { sequence: String(sequence) },
-        accept: 'text/plain',
-      });
-      if (answer.status === 204 || typeof answer.body !== 'string') {
-        return { lines: [], next: sequence };
-      }
-      const lines = answer.body.replace(/\n$/, '').split('\n');
-      return {
-        lines,
-        next: Number(answer.headers.get('x-next-sequence') ?? sequence + lines.length),
-      };
-    },
-  };
+  return restJobSource((path, accept) => client.request('GET', path, { accept }));
 }
 
 /** The flags of a command that queues a job and can wait for it. */

@@ -23,6 +23,8 @@ export interface MatatikaOptions {
 }
 
 const MAX_LOG_LINES = 10_000;
+/** The longest a log request may be held for its next line (`wait`). */
+const MAX_LOG_WAIT_SECONDS = 30;
 const NDJSON_TYPES = ['application/x-ndjson', 'application/stream+json'];
 
 /**
@@ -168,7 +170,8 @@ export function createMatatikaApp({ engine, logger }: MatatikaOptions) {
   /**
    * Log lines from `sequence` on: text/plain by default, NDJSON `{sequence, time, line}` for
    * `Accept: application/x-ndjson` or `application/stream+json`; 204 when none yet.
-   * `X-Next-Sequence` says where to continue.
+   * `X-Next-Sequence` says where to continue. With `wait` (seconds), a request that would get
+   * nothing while the job runs is held until a line comes or the job ends, at most that long.
    */
   app.get('/api/jobs/:id/logs', async (c) => {
     await requireIdentity(c);
@@ -180,7 +183,14 @@ export function createMatatikaApp({ engine, logger }: MatatikaOptions) {
       0,
     );
     const limit = wholeNumber(c.req.query('limit'), 'limit', 1, MAX_LOG_LINES, MAX_LOG_LINES);
-    const lines = engine.jobs.logs(c.req.param('id'), sequence, limit);
+    const wait = wholeNumber(c.req.query('wait'), 'wait', 0, MAX_LOG_WAIT_SECONDS, 0);
+    const lines = await engine.jobs.awaitLogs(
+      c.req.param('id'),
+      sequence,
+      limit,
+      wait * 1000,
+      c.req.raw.signal,
+    );
     const last = lines.at(-1);
     if (!last) return c.body(null, 204, { 'X-Next-Sequence': String(sequence) });
     c.header('X-Next-Sequence', String(last.sequence + 1));

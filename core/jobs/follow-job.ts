@@ -17,7 +17,22 @@ export interface JobSource {
   job(id: string): Promise<JobView>;
   /** Lines from `sequence` on, and the sequence to ask for next. */
   logs(id: string, sequence: number): Promise<{ lines: string[]; next: number }>;
+  /**
+   * Like `logs`, but while there is no line yet and the job runs, a source that can (a server,
+   * with `wait`) holds the request up to `waitMs` for the next line or the job's end. Without
+   * it, a follower asks again every `pollMs`.
+   */
+  awaitLogs?(
+    id: string,
+    sequence: number,
+    waitMs: number,
+  ): Promise<{ lines: string[]; next: number }>;
 }
+
+/** The longest one `awaitLogs` is held: under the idle timeout of any proxy on the way. */
+const HOLD_MS = 10_000;
+/** Between two looks at least this long, were a server to answer `awaitLogs` at once. */
+const MIN_LOOK_GAP_MS = 50;
 
 export interface LogSink {
   info(line: string): void;
@@ -52,7 +67,23 @@ export async function followJob(
   const outages = new OutageWatch(options);
   let sequence = options.from ?? 0;
   let last: JobView | undefined;
-  const pause = () => new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // Between looks: hold a request for the next line where the source can, else wait pollMs.
+  const pause = async () => {
+    if (!source.awaitLogs) return sleep(options.pollMs ?? 1000);
+    const started = Date.now();
+    try {
+      const hold = Math.min(HOLD_MS, Math.max(deadline - started, 0));
+      const { lines, next } = await source.awaitLogs(id, sequence, hold);
+      for (const line of lines) printer.write(line);
+      sequence = next;
+    } catch {
+      // The next look meets the failure again, and handles it (an outage, a missing job).
+      return sleep(options.pollMs ?? 1000);
+    }
+    const rest = MIN_LOOK_GAP_MS - (Date.now() - started);
+    if (rest > 0) await sleep(rest);
+  };
   try {
     for (;;) {
       const job = await outages.attempt(async () => {

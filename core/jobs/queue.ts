@@ -42,6 +42,9 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
  * The durable queue's front: everything that changes jobs from outside a worker. Workers live in
  * `worker-pool.ts`; both only talk through the store, so a job written here survives a crash.
  */
+/** How often `awaitLogs` looks for new lines. */
+const WAIT_STEP_MS = 50;
+
 export class JobQueue {
   private readonly enqueueListeners = new Set<() => void>();
   private readonly stopListeners = new Set<StopListener>();
@@ -137,6 +140,34 @@ export class JobQueue {
   logs(id: string, sequence: number, limit: number): JobLogLine[] {
     this.get(id);
     return this.store.readJobLogs(id, sequence, limit);
+  }
+
+  /**
+   * Like `logs`, but when there is no line from `sequence` on yet and the job still runs, waits
+   * up to `waitMs` for one (or for the job to end, or for `signal`): a follower then hears of a
+   * line within `WAIT_STEP_MS` of its commit, with one request instead of one per poll. Looks
+   * at the store every `WAIT_STEP_MS` (a read of a few microseconds), so it sees lines and ends
+   * whichever process wrote them.
+   */
+  async awaitLogs(
+    id: string,
+    sequence: number,
+    limit: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<JobLogLine[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const lines = this.logs(id, sequence, limit);
+      if (lines.length > 0 || Date.now() >= deadline || signal?.aborted) return lines;
+      if (TERMINAL_JOB_STATUSES.includes(this.get(id).status)) {
+        // Lines written with the final status are committed with it.
+        return this.logs(id, sequence, limit);
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(WAIT_STEP_MS, deadline - Date.now())).unref(),
+      );
+    }
   }
 
   /**

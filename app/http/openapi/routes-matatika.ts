@@ -206,6 +206,11 @@ export const matatikaRoutes: RouteSpec[] = [
     params: [
       query('sequence', 'First line to return', { type: 'integer', minimum: 0, default: 0 }),
       query('limit', 'Most lines to return', { type: 'integer', minimum: 1, maximum: 10_000 }),
+      query(
+        'wait',
+        'Seconds to hold a request that would find no line while the job runs: it answers as soon as a line comes or the job ends',
+        { type: 'integer', minimum: 0, maximum: 30, default: 0 },
+      ),
     ],
     responses: {
       200: {
@@ -217,7 +222,10 @@ export const matatikaRoutes: RouteSpec[] = [
         },
         headers: nextSequence(),
       },
-      204: { description: 'No line at or after `sequence` yet', headers: nextSequence() },
+      204: {
+        description: 'No line at or after `sequence` yet (after `wait` seconds, or the job ended)',
+        headers: nextSequence(),
+      },
       ...errors(400, 401, 404),
     },
   },

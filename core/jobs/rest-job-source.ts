@@ -1,0 +1,46 @@
+import type { JobSource, JobView } from './follow-job.js';
+
+/** What a REST client answers, as much of it as the job routes need. */
+export interface RestAnswer {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: unknown;
+}
+
+/** Log lines asked for at once. */
+const LOG_PAGE = 5000;
+
+/**
+ * A server's jobs as `followJob` reads them, through `GET /api/jobs/{id}` and its `/logs`: the
+ * CLI and the Action each pass their own client's GET. Waiting for lines holds one request on
+ * the server (`wait`) instead of asking again and again.
+ *
+ * @example
+ * const source = restJobSource((path, accept) => client.request('GET', path, { accept }));
+ */
+export function restJobSource(
+  get: (path: string, accept: string) => Promise<RestAnswer>,
+): JobSource {
+  const job = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
+  const page = async (id: string, sequence: number, waitSeconds: number) => {
+    const wait = waitSeconds > 0 ? `&wait=${waitSeconds}` : '';
+    const answer = await get(
+      `${job(id)}/logs?sequence=${sequence}&limit=${LOG_PAGE}${wait}`,
+      'text/plain',
+    );
+    if (answer.status === 204 || typeof answer.body !== 'string')
+      return { lines: [], next: sequence };
+    const lines = answer.body.replace(/\n$/, '').split('\n');
+    return {
+      lines,
+      next: Number(answer.headers.get('x-next-sequence') ?? sequence + lines.length),
+    };
+  };
+  return {
+    async job(id) {
+      return (await get(job(id), 'application/json')).body as JobView;
+    },
+    logs: (id, sequence) => page(id, sequence, 0),
+    awaitLogs: (id, sequence, waitMs) => page(id, sequence, Math.floor(waitMs / 1000)),
+  };
+}
