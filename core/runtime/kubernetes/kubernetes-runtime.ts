@@ -427,7 +427,7 @@ export class KubernetesRuntime implements Runtime {
       await this.call(`list Services in ${namespace}`, () =>
         this.core.listNamespacedService({ namespace, labelSelector: MANAGED }),
       ),
-      // Through the generic client: the typed networking one would double the Action's bundle.
+      // Through the generic client: the typed networking one adds 0.7 MB to the Action's bundle.
       await this.call(`list Ingresses in ${namespace}`, () =>
         this.objects.list(
           API_VERSION.Ingress,
