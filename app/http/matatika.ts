@@ -184,13 +184,12 @@ export function createMatatikaApp({ engine, logger }: MatatikaOptions) {
     );
     const limit = wholeNumber(c.req.query('limit'), 'limit', 1, MAX_LOG_LINES, MAX_LOG_LINES);
     const wait = wholeNumber(c.req.query('wait'), 'wait', 0, MAX_LOG_WAIT_SECONDS, 0);
-    const lines = await engine.jobs.awaitLogs(
-      c.req.param('id'),
-      sequence,
-      limit,
-      wait * 1000,
-      c.req.raw.signal,
-    );
+    const id = c.req.param('id');
+    // Only a held request waits, and stops when its client goes away; the others read at once.
+    const lines =
+      wait > 0
+        ? await engine.jobs.awaitLogs(id, sequence, limit, wait * 1000, c.req.raw.signal)
+        : engine.jobs.logs(id, sequence, limit);
     const last = lines.at(-1);
     if (!last) return c.body(null, 204, { 'X-Next-Sequence': String(sequence) });
     c.header('X-Next-Sequence', String(last.sequence + 1));
