@@ -63,7 +63,7 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   loopback, with no round trip and no storage write to wait for: that is where sending 16
   requests at a time pays, and the second figure of the note shows it. With 2 ms added to
   every request, kubectl's 1,000 requests in a row wait about 2 s more, while Slipway's
-  apply takes no longer than without (1.2-1.3 s against 5.6-6.3 s across runs, 4.4-4.9x).
+  apply takes no longer than without (1.1-1.3 s against 5.6-6.3 s across runs, 4.4-5.0x).
 - Lists at 100,000 jobs: a page is found in the newest-first index alone, then read, and an
   unfiltered list (or one by status and type) is counted from the counts kept per type and
   status. OFFSET steps over every index entry it skips, 9 ns apiece (an index on an integer, a
