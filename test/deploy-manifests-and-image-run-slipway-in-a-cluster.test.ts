@@ -88,6 +88,7 @@ describe.skipIf(!hasKubectl)(
         [
           'cronjobs',
           'deployments',
+          'horizontalpodautoscalers',
           'httproutes',
           'ingresses',
           'jobs',
@@ -100,6 +101,8 @@ describe.skipIf(!hasKubectl)(
       expect(JSON.stringify(rules)).not.toContain('*');
       const pods = rules.find((r) => r.resources.includes('pods'));
       expect(pods?.verbs).toEqual(['get', 'list', 'watch']);
+      const autoscalers = rules.find((r) => r.resources.includes('horizontalpodautoscalers'));
+      expect(autoscalers?.verbs).toEqual(['get', 'list', 'watch']);
       // Every kind the runtime renders is one it may write.
       const rendered = ['render-objects.ts', 'kubernetes-runtime.ts']
         .map((file) => readFileSync(path.join(ROOT, 'core/runtime/kubernetes', file), 'utf8'))

@@ -1,6 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
@@ -196,6 +200,65 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       const quiet = await waitForJob(server, again.json.id, undefined, 60_000);
       expect(quiet.result.unchanged).toHaveLength(4);
       expect(kube.requests.slice(applied).filter((r) => r.method === 'PATCH')).toEqual([]);
+    },
+  );
+
+  it.skipIf(!kubectlAvailable())(
+    'leaves an autoscaled Deployment the replicas its autoscaler set, through drift checks and changes',
+    async () => {
+      const kubectl = (...args: string[]) =>
+        promisify(execFile)('kubectl', [
+          '--kubeconfig',
+          kube.kubeconfigPath,
+          '-n',
+          'kube-demo',
+          ...args,
+        ]);
+      const hpa = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-hpa-')), 'hpa.yaml');
+      writeFileSync(
+        hpa,
+        stringify({
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'worker', namespace: 'kube-demo' },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'worker' },
+            minReplicas: 2,
+            maxReplicas: 6,
+          },
+        }),
+      );
+      await kubectl('create', '--validate=false', '-f', hpa);
+      // What the autoscaler does under load: through the scale subresource, as kubectl scale.
+      await kubectl('scale', 'deployment/worker', '--replicas=5');
+      const worker = () =>
+        kube.objects('deployments', 'kube-demo').find((o) => o.metadata.name === 'worker');
+      const deploy = async () => {
+        const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+        const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+        expect(done.status, await jobLog(server, queued.json.id)).toBe('COMPLETE');
+        return done;
+      };
+
+      const same = await deploy();
+      expect(same.result.changed).toEqual([]);
+      expect(worker()?.spec.replicas).toBe(5);
+
+      repo.commit({
+        'tasks/worker/manifest.json': manifest({
+          name: 'worker',
+          type: 'deployment',
+          'image-destination': `${IMAGE}/worker:2`,
+          replicas: 2,
+        }),
+      });
+      const changed = await deploy();
+      expect(changed.result.changed).toEqual([
+        { kind: 'deployment', namespace: 'kube-demo', name: 'worker' },
+      ]);
+      expect(worker()?.spec.template.spec.containers[0].image).toBe(`${IMAGE}/worker:2`);
+      expect(worker()?.spec.replicas).toBe(5);
+      await kubectl('delete', 'hpa', 'worker');
     },
   );
 

@@ -57,6 +57,7 @@ export interface KubernetesRuntimeOptions {
 }
 
 const FIELD_MANAGER = 'slipway';
+const AUTOSCALER_API_VERSION = 'autoscaling/v2';
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY_VALUE}`;
 const API_VERSION = {
   Job: 'batch/v1',
@@ -154,11 +155,16 @@ export class KubernetesRuntime implements Runtime {
     const current = new Map<string, KubernetesObject>();
     const missingNamespaces = new Set<string>();
     for (const namespace of namespaces) {
-      const services = workloads.some((w) => w.namespace === namespace && w.kind === 'service');
-      const found = await this.listOwned(namespace, services);
+      const kinds = new Set(workloads.filter((w) => w.namespace === namespace).map((w) => w.kind));
+      const found = await this.listOwned(namespace, {
+        services: kinds.has('service'),
+        autoscalers: kinds.has('service') || kinds.has('deployment'),
+      });
       if (found === undefined) missingNamespaces.add(namespace);
       for (const object of found ?? []) current.set(objectKey(object), object);
     }
+    const autoscaled = autoscaledDeployments(current.values());
+    const render = (workload: Workload) => renderKeepingScale(workload, current, autoscaled);
     return mapLimit(
       workloads,
       this.options.concurrency ?? 16,
@@ -171,7 +177,7 @@ export class KubernetesRuntime implements Runtime {
           existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === workload.specHash &&
           kindOf(existing) === workload.kind
         ) {
-          return this.restoreDrift(workload, current, dryRun);
+          return this.restoreDrift(workload, render(workload), current, dryRun);
         }
         const action = existing ? 'changed' : 'created';
         if (dryRun) {
@@ -180,7 +186,7 @@ export class KubernetesRuntime implements Runtime {
             !missingNamespaces.has(workload.namespace) &&
             !(workload.kind === 'job' && existing)
           ) {
-            for (const object of renderObjects(workload)) await this.applyObject(object, true);
+            for (const object of render(workload)) await this.applyObject(object, true);
           }
           return { ...ref, action };
         }
@@ -188,7 +194,7 @@ export class KubernetesRuntime implements Runtime {
           // A Job's pod template is immutable: a changed job is deleted and created again.
           await this.deleteAndWait(existing);
         }
-        const rendered = renderObjects(workload);
+        const rendered = render(workload);
         await this.applyRendered(ref, rendered, false);
         if (existing) await this.removeLeftovers(workload, rendered);
         return { ...ref, action };
@@ -204,12 +210,12 @@ export class KubernetesRuntime implements Runtime {
    */
   private async restoreDrift(
     workload: Workload,
+    rendered: KubernetesObject[],
     current: Map<string, KubernetesObject>,
     dryRun: boolean,
   ): Promise<ApplyOutcome> {
     const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
     if (workload.kind === 'job') return { ...ref, action: 'unchanged' };
-    const rendered = renderObjects(workload);
     const drift = findDrift(rendered, (object) => current.get(objectKey(object)));
     if (!drift) return { ...ref, action: 'unchanged' };
     const results = await this.applyRendered(ref, rendered, dryRun);
@@ -406,12 +412,13 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /**
-   * What Slipway owns in a namespace: its Jobs, CronJobs and Deployments, and with `services`
-   * its Services and Ingresses too; undefined when the namespace does not exist.
+   * What Slipway owns in a namespace: its Jobs, CronJobs and Deployments, with `services` its
+   * Services and Ingresses too, and with `autoscalers` every HorizontalPodAutoscaler (anyone's:
+   * they say which Deployments an autoscaler scales). Undefined when the namespace is missing.
    */
   private async listOwned(
     namespace: string,
-    services: boolean,
+    { services, autoscalers }: { services: boolean; autoscalers: boolean },
   ): Promise<KubernetesObject[] | undefined> {
     const exists = await this.call(
       `read namespace ${namespace}`,
@@ -422,6 +429,15 @@ export class KubernetesRuntime implements Runtime {
     const all: KubernetesObject[] = [];
     for (const kind of ['Job', 'CronJob', 'Deployment'] as const)
       all.push(...(await this.listKind(kind, namespace, MANAGED)));
+    if (autoscalers) {
+      const listed = await this.call(
+        `list HorizontalPodAutoscalers in ${namespace}`,
+        () => this.objects.list(AUTOSCALER_API_VERSION, 'HorizontalPodAutoscaler', namespace),
+        true,
+      );
+      for (const item of listed?.items ?? [])
+        all.push({ ...item, kind: 'HorizontalPodAutoscaler', apiVersion: AUTOSCALER_API_VERSION });
+    }
     if (!services) return all;
     const listed = [
       await this.call(`list Services in ${namespace}`, () =>
@@ -654,6 +670,42 @@ function refKey(ref: WorkloadRef): string {
 
 function objectKey(object: KubernetesObject): string {
   return `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
+}
+
+/** `namespace/name` of every Deployment a HorizontalPodAutoscaler scales. */
+function autoscaledDeployments(objects: Iterable<KubernetesObject>): Set<string> {
+  const targets = new Set<string>();
+  for (const object of objects) {
+    if (object.kind !== 'HorizontalPodAutoscaler') continue;
+    const { spec: hpa } = object as {
+      spec?: { scaleTargetRef?: { kind?: string; name?: string } };
+    };
+    if (hpa?.scaleTargetRef?.kind === 'Deployment')
+      targets.add(`${object.metadata?.namespace}/${hpa.scaleTargetRef.name}`);
+  }
+  return targets;
+}
+
+/**
+ * A workload's objects, where a Deployment that a HorizontalPodAutoscaler scales keeps the
+ * replica count it has now: the autoscaler owns that count, and a deploy must neither reset it
+ * to the manifest's nor call the difference drift.
+ */
+function renderKeepingScale(
+  workload: Workload,
+  current: Map<string, KubernetesObject>,
+  autoscaled: Set<string>,
+): KubernetesObject[] {
+  const rendered = renderObjects(workload);
+  if (!autoscaled.has(`${workload.namespace}/${workload.name}`)) return rendered;
+  const live = current.get(objectKey(spec('Deployment', workload.namespace, workload.name)));
+  const replicas = (live as V1Deployment | undefined)?.spec?.replicas;
+  if (replicas === undefined) return rendered;
+  return rendered.map((object) => {
+    if (object.kind !== 'Deployment') return object;
+    const deployment = object as V1Deployment;
+    return { ...deployment, spec: { ...deployment.spec, replicas } } as V1Deployment;
+  });
 }
 
 function isoOf(value: Date | string | undefined): string {

@@ -128,6 +128,15 @@ export const RESOURCES: readonly ResourceDef[] = [
     hasGeneration: true,
   }),
   def({
+    group: 'autoscaling',
+    version: 'v2',
+    plural: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    shortNames: ['hpa'],
+    categories: ALL,
+    subresources: ['status'],
+  }),
+  def({
     group: 'networking.k8s.io',
     plural: 'ingresses',
     kind: 'Ingress',
