@@ -7,7 +7,7 @@ import { followJob, type JobSource, type LogSink } from '../core/jobs/follow-job
 import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { createMemoryStore } from '../core/store/memory.js';
-import { silentLogger, systemClock } from '../core/types.js';
+import { type JobLogLine, silentLogger, systemClock } from '../core/types.js';
 import type { Settings } from './inputs.js';
 import { jobOutcome, type Outcome } from './outcome.js';
 
@@ -111,16 +111,19 @@ async function start(
 }
 
 function source(engine: Engine): JobSource {
+  const page = (sequence: number, lines: JobLogLine[]) => ({
+    lines: lines.map((l) => l.line),
+    next: (lines.at(-1)?.sequence ?? sequence - 1) + 1,
+  });
   return {
     async job(id) {
       return engine.jobs.get(id);
     },
     async logs(id, sequence) {
-      const lines = engine.jobs.logs(id, sequence, 5000);
-      return {
-        lines: lines.map((l) => l.line),
-        next: (lines.at(-1)?.sequence ?? sequence - 1) + 1,
-      };
+      return page(sequence, engine.jobs.logs(id, sequence, 5000));
+    },
+    async awaitLogs(id, sequence, waitMs) {
+      return page(sequence, await engine.jobs.awaitLogs(id, sequence, 5000, waitMs));
     },
   };
 }

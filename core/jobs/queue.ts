@@ -165,7 +165,7 @@ export class JobQueue {
         return this.logs(id, sequence, limit);
       }
       await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(WAIT_STEP_MS, deadline - Date.now())).unref(),
+        setTimeout(resolve, Math.min(WAIT_STEP_MS, deadline - Date.now())),
       );
     }
   }
