@@ -22,7 +22,6 @@ export {
   type RenderContext,
   renderWorkload,
   specHash,
-  stableJson,
   workloadKind,
 } from './render-workload.js';
 export {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { TaskManifest } from '../config/index.js';
+import { stableJson } from '../runtime/stable-json.js';
 import { LABELS, MANAGED_BY_VALUE, type Workload, type WorkloadKind } from '../runtime/types.js';
 
 export interface RenderContext {
@@ -82,13 +83,4 @@ export function specHash(workload: Omit<Workload, 'specHash'>): string {
     .update(stableJson({ ...spec, source: identity }))
     .digest('hex')
     .slice(0, 32);
-}
-
-/** JSON with object keys sorted, so equal values always give equal text. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }

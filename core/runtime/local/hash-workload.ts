@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stableJson } from '../stable-json.js';
 import type { Workload } from '../types.js';
 
 /**
@@ -13,13 +14,4 @@ export function hashWorkload(workload: Workload): string {
   return createHash('sha256')
     .update(stableJson({ ...spec, source: identity }))
     .digest('hex');
-}
-
-/** JSON with object keys sorted, so equal values always give equal text. */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
