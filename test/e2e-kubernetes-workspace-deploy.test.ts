@@ -141,17 +141,19 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     );
   });
 
+  /** kubectl on the test server, in the workspace's namespace: what someone does by hand. */
+  const kubectl = (...args: string[]) =>
+    promisify(execFile)('kubectl', [
+      '--kubeconfig',
+      kube.kubeconfigPath,
+      '-n',
+      'kube-demo',
+      ...args,
+    ]);
+
   it.skipIf(!kubectlAvailable())(
     'puts back what someone changed or deleted with kubectl, and says what had drifted',
     async () => {
-      const kubectl = (...args: string[]) =>
-        promisify(execFile)('kubectl', [
-          '--kubeconfig',
-          kube.kubeconfigPath,
-          '-n',
-          'kube-demo',
-          ...args,
-        ]);
       await kubectl('scale', 'deployment/worker', '--replicas=0');
       await kubectl('set', 'image', 'deployment/worker', 'task=evil.example.com/worker:6');
       await kubectl('delete', 'service,ingress', 'web');
@@ -206,14 +208,6 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
   it.skipIf(!kubectlAvailable())(
     'leaves an autoscaled Deployment the replicas its autoscaler set, through drift checks and changes',
     async () => {
-      const kubectl = (...args: string[]) =>
-        promisify(execFile)('kubectl', [
-          '--kubeconfig',
-          kube.kubeconfigPath,
-          '-n',
-          'kube-demo',
-          ...args,
-        ]);
       const hpa = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-hpa-')), 'hpa.yaml');
       writeFileSync(
         hpa,
