@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob, slowJob, slowJobStarted } from './fixtures/tasks.js';
-import { createRepo, type TestRepo } from './helpers/git.js';
+import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { isAlive } from './helpers/local-runtime/harness.js';
 import {
   eventually,
   jobLog,
+  request,
   type ServerProcess,
   startServer,
   waitForJob,
@@ -133,11 +134,16 @@ describe('job logs, withdraw and delete', () => {
   });
 
   it('holds a log request with wait until the next line comes, and not past the job end', async () => {
-    const tickMarker = path.join(
-      mkdtempSync(path.join(os.tmpdir(), 'slipway-marker-')),
-      'runs.txt',
-    );
-    const ticking = createRepo(slowJob('tick', tickMarker, 1500));
+    // A job that says one, then two 0.8 s on, then three 0.8 s later.
+    const script =
+      "console.log('one'); setTimeout(() => console.log('two'), 800); setTimeout(() => console.log('three'), 1600);";
+    const ticking = createRepo({
+      'tasks/tick/manifest.json': manifest({
+        name: 'tick',
+        type: 'job',
+        cmd: ['node', '-e', script],
+      }),
+    });
     const ws = await server.api('POST', '/api/workspaces', {
       name: 'ticking',
       repositoryUrl: ticking.dir,
@@ -146,13 +152,22 @@ describe('job logs, withdraw and delete', () => {
     const id = queued.json.id;
     const next = await eventually(async () => {
       const read = await server.api('GET', `/api/jobs/${id}/logs?sequence=0`);
-      return read.text.includes('[tick] working') ? read.headers.get('x-next-sequence') : undefined;
-    }, 'the tick job to start working');
+      return read.text.includes('[tick] one') ? read.headers.get('x-next-sequence') : undefined;
+    }, 'the tick job to say one');
 
-    // Nothing is there yet: the server answers once the job writes its next line, 1.5 s on.
+    // Nothing is there yet: the server answers once the job writes its next line.
     const held = await server.api('GET', `/api/jobs/${id}/logs?sequence=${next}&wait=30`);
     expect(held.status).toBe(200);
-    expect(held.text.split('\n')[0]).toBe('[tick] finished');
+    expect(held.text.split('\n')[0]).toBe('[tick] two');
+    // The dashboard's job page asks the same way, with its session cookie.
+    const state = await request(
+      `${server.url}/dashboard/jobs/${id}/state?sequence=${held.headers.get('x-next-sequence')}&wait=30`,
+      'GET',
+      undefined,
+      { cookie: `slipway_session=${server.adminToken}` },
+    );
+    expect(state.status).toBe(200);
+    expect(state.json.lines[0]).toBe('[tick] three');
 
     const done = await waitForJob(server, id);
     expect(done.status).toBe('COMPLETE');

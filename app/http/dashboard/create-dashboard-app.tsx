@@ -119,13 +119,14 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
   });
 
   /**
-   * A job's status and its log lines from `sequence` on, for the job page's script.
+   * A job's status and its log lines from `sequence` on, for the job page's script. With `wait`
+   * (seconds), held while there is no new line and the job runs, as the REST logs route is.
    *
    * @example
-   * GET /dashboard/jobs/5b1e.../state?sequence=12
+   * GET /dashboard/jobs/5b1e.../state?sequence=12&wait=20
    * // {"status":"RUNNING","badge":"badge b-blue","active":true,"lines":["working"],"nextSequence":13,...}
    */
-  app.get('/dashboard/jobs/:id/state', json, (c) => {
+  app.get('/dashboard/jobs/:id/state', json, async (c) => {
     const sequence = wholeNumber(
       c.req.query('sequence'),
       'sequence',
@@ -133,8 +134,11 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       Number.MAX_SAFE_INTEGER,
       0,
     );
+    const wait = wholeNumber(c.req.query('wait'), 'wait', 0, 30, 0);
+    const id = c.req.param('id');
+    if (wait > 0) await engine.jobs.awaitLogs(id, sequence, 1, wait * 1000, c.req.raw.signal);
     c.header('Cache-Control', 'no-store');
-    return c.json(jobState(engine, c.req.param('id'), sequence));
+    return c.json(jobState(engine, id, sequence));
   });
 
   return app;

@@ -4,14 +4,17 @@
  * so a log line like `<script>` stays text.
  */
 
-/** Polls `/dashboard/jobs/:id/state` every second while the job may change; appends log lines. */
+/**
+ * Asks `/dashboard/jobs/:id/state` while the job may change, each request held by the server
+ * until the next log line or the job's end; appends the lines.
+ */
 export const JOB_PAGE_SCRIPT = `(() => {
   const log = document.getElementById('log');
   const badge = document.getElementById('status');
   const took = document.getElementById('duration');
   const message = document.getElementById('message');
   let next = Number(log.dataset.nextSequence);
-  const url = () => '/dashboard/jobs/' + encodeURIComponent(log.dataset.jobId) + '/state?sequence=' + next;
+  const url = () => '/dashboard/jobs/' + encodeURIComponent(log.dataset.jobId) + '/state?wait=20&sequence=' + next;
   const tick = async () => {
     let state;
     try {
@@ -33,9 +36,9 @@ export const JOB_PAGE_SCRIPT = `(() => {
     took.textContent = state.duration;
     if (state.message) message.textContent = state.message;
     if (state.more) return tick();
-    if (state.active) setTimeout(tick, 1000);
+    if (state.active) setTimeout(tick, 100);
   };
-  setTimeout(tick, 1000);
+  setTimeout(tick, 100);
 })();`;
 
 /** Polls `/dashboard/jobs.json` every second and brings the jobs table's rows up to date. */

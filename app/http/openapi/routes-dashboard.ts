@@ -112,6 +112,13 @@ export const dashboardRoutes: RouteSpec[] = [
         description: 'First line',
         schema: { type: 'integer', minimum: 0 },
       },
+      {
+        name: 'wait',
+        in: 'query',
+        description:
+          'Seconds to hold a request that would find no line while the job runs: it answers as soon as a line comes or the job ends',
+        schema: { type: 'integer', minimum: 0, maximum: 30, default: 0 },
+      },
     ],
     responses: {
       200: { description: 'The state', schema: jobState },
