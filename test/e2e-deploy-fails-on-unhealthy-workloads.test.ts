@@ -84,5 +84,38 @@ describe('a deploy whose workloads do not become healthy', () => {
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
     expect(log).toContain("service 'sick' progressing: health check answered 500");
+    // A 500 is the service's own answer: no hint guesses at it.
+    expect(log).not.toContain('hint:');
+  });
+
+  it.each([
+    [
+      'has no /health route',
+      (port: number) =>
+        `require('node:http').createServer((req, res) => { res.statusCode = 404; res.end(); }).listen(${port}, '127.0.0.1');`,
+      "hint: service 'lost' has no health route: a service answers GET /health with 2xx or 3xx on the port in $PORT",
+    ],
+    [
+      'listens on another port than $PORT',
+      (port: number) =>
+        `require('node:http').createServer((req, res) => res.end()).listen(${port + 1}, '127.0.0.1');`,
+      "hint: service 'lost' does not listen where it is asked: a service listens on the port in $PORT (its container-port)",
+    ],
+  ])('says what to do when a service %s', async (_what, server, hint) => {
+    const port = await freePort();
+    const { done, log } = await deploy(
+      {
+        'tasks/lost/manifest.json': manifest({
+          name: 'lost',
+          type: 'service',
+          'container-port': port,
+          cmd: ['node', 'server.js'],
+        }),
+        'tasks/lost/server.js': server(port),
+      },
+      2,
+    );
+    expect(done.status).toBe('ERROR');
+    expect(log).toContain(hint);
   });
 });

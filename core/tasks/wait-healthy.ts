@@ -86,11 +86,13 @@ export async function waitUntilHealthy(
       }
       if (statuses.every((s) => s.health === 'healthy')) return statuses;
       if (clock.now() >= deadline) {
-        const waiting = statuses.filter((s) => s.health !== 'healthy').map(describeStatus);
+        const unhealthy = statuses.filter((s) => s.health !== 'healthy');
+        const waiting = unhealthy.map(describeStatus);
+        const hint = unhealthy.map(healthHint).find((h) => h !== undefined);
         throw new SlipwayError(
           'TIMEOUT',
           `not healthy after ${Math.round(options.timeoutMs / 1000)} s: ${waiting.join('; ')}`,
-          { details: { waiting } },
+          { details: { waiting }, ...(hint ? { hint } : {}) },
         );
       }
       await changes.next(signal);
@@ -98,4 +100,16 @@ export async function waitUntilHealthy(
   } finally {
     changes.stop();
   }
+}
+
+/** What to do about a service whose health check keeps failing the way most first ones do. */
+function healthHint(status: WorkloadStatus): string | undefined {
+  const name = describeRef(status);
+  if (/health check answered 404/.test(status.message)) {
+    return `${name} has no health route: a service answers GET /health with 2xx or 3xx on the port in $PORT`;
+  }
+  if (/health check failed: ECONNREFUSED/.test(status.message)) {
+    return `${name} does not listen where it is asked: a service listens on the port in $PORT (its container-port)`;
+  }
+  return undefined;
 }
