@@ -38,6 +38,8 @@ export interface Settings {
   namespace?: string;
   name?: string;
   branch?: string;
+  /** deploy-workspace (remote): this commit instead of the branch head. */
+  commit?: string;
   release?: number;
   scope?: number;
   traffic?: number;
@@ -170,6 +172,20 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
     need('traffic', settings.traffic);
   }
   if (command === 'finalize' || command === 'cancel') need('scope', settings.scope);
+  const commit = text('commit');
+  if (commit !== undefined) {
+    if (command !== 'deploy-workspace' || mode.kind !== 'remote') {
+      throw new InputError(
+        `Input "commit" is set; only deploy-workspace in remote mode deploys a given commit (direct mode deploys the checked-out one), not ${command}${mode.kind === 'direct' ? ' in direct mode' : ''}`,
+      );
+    }
+    if (!/^[0-9a-f]{40}$/i.test(commit)) {
+      throw new InputError(
+        `Input "commit" is "${commit}"; expected a full commit id (40 hex characters), such as \${{ github.sha }}`,
+      );
+    }
+    settings.commit = commit;
+  }
   if (settings.dryRun && command !== 'deploy-workspace') {
     throw new InputError(
       `Input "dry-run" is "true"; only deploy-workspace can plan, not ${command}`,

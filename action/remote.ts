@@ -49,14 +49,18 @@ export async function runRemote(
   switch (settings.command) {
     case 'deploy-workspace': {
       const workspace = await findWorkspace(client, settings.workspace as string);
-      const plan = settings.dryRun ? '?plan=true' : '';
+      const query = new URLSearchParams({
+        ...(settings.dryRun ? { plan: 'true' } : {}),
+        ...(settings.commit ? { commit: settings.commit } : {}),
+      }).toString();
       const { body } = await client.request(
         'POST',
-        `/api/workspaces/${workspace.id}/deployments${plan}`,
+        `/api/workspaces/${workspace.id}/deployments${query ? `?${query}` : ''}`,
       );
+      const at = settings.commit ? ` at ${settings.commit.slice(0, 12)}` : '';
       return follow(
         body.id,
-        `${settings.dryRun ? 'plan of' : 'deploy of'} workspace ${workspace.name}`,
+        `${settings.dryRun ? 'plan of' : 'deploy of'} workspace ${workspace.name}${at}`,
       );
     }
     case 'deploy-task': {

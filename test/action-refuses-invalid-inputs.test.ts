@@ -52,6 +52,18 @@ describe('the Action refuses inputs it cannot use, quoting the value and what is
       'only deploy-workspace can plan, not deploy-task',
     ],
     [
+      { ...remote, command: 'deploy-workspace', workspace: 'shop', commit: 'main' },
+      'Input "commit" is "main"; expected a full commit id (40 hex characters), such as',
+    ],
+    [
+      { ...remote, command: 'deploy-task', directory: 'tasks/a', commit: 'a'.repeat(40) },
+      'only deploy-workspace in remote mode deploys a given commit (direct mode deploys the checked-out one), not deploy-task',
+    ],
+    [
+      { kubeconfig: 'apiVersion: v1', command: 'deploy-workspace', commit: 'a'.repeat(40) },
+      'not deploy-workspace in direct mode',
+    ],
+    [
       { ...remote, command: 'deploy-task', directory: 'tasks/a' },
       'cannot reach Slipway at http://127.0.0.1:9',
     ],

@@ -74,6 +74,22 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
     });
     expect(plan.code, plan.stdout).toBe(0);
     expect(plan.summary).toContain('unchanged');
+
+    // A workflow pins the commit it runs for (github.sha), even once the branch moved on.
+    const shop = repos[0] as TestRepo;
+    const pinned = shop.head();
+    shop.commit({ 'tasks/job5/manifest.json': job('job5') });
+    const atCommit = await runAction({
+      ...remote,
+      command: 'deploy-workspace',
+      workspace: 'shop',
+      commit: pinned,
+    });
+    expect(atCommit.code, atCommit.stdout).toBe(0);
+    expect(atCommit.stdout).toContain(`deploy of workspace shop at ${pinned.slice(0, 12)}`);
+    const pinnedJob = await server.api('GET', `/api/jobs/${atCommit.outputs['job-id']}`);
+    expect(pinnedJob.json.commitId).toBe(pinned);
+    expect(pinnedJob.json.result.created).toEqual([]);
   });
 
   it('deploys a task and runs a pipeline', async () => {

@@ -14,6 +14,8 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
   let repo: TestRepo;
   let env: Record<string, string>;
   let workspaceId: string;
+  /** The first commit, the one the first deploy deployed. */
+  let first: string;
 
   async function run(...args: string[]): Promise<CliResult> {
     return slipway(args, { env });
@@ -28,6 +30,7 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
 
   beforeAll(async () => {
     repo = createRepo({ 'tasks/hello/manifest.json': hello });
+    first = repo.head();
     server = await startServer();
     env = { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.adminToken };
     const created = await ok(
@@ -100,6 +103,13 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
     expect(failed.stdout).toMatch(/tasks\/hello\/manifest.json:\d+:\d+ "type" is "cronjob"/);
   });
 
+  it('rolls back with --commit past a broken head to the commit that worked', async () => {
+    const back = await ok('workspace', 'deploy', 'shop floor', '--commit', first, '--wait');
+    expect(back.stderr).toContain(`deploy of workspace shop floor at ${first.slice(0, 12)}: job`);
+    expect(back.stdout).toContain('[hello] hello from the cli');
+    expect(back.stdout).toContain(`deployed ${first.slice(0, 12)} to namespace shop-floor`);
+  });
+
   it('stops waiting at --timeout with exit 1 while the deploy goes on', async () => {
     repo.commit({
       'tasks/hello/manifest.json': JSON.stringify({
@@ -138,6 +148,10 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
         /--timeout is "0"; expected whole seconds, 1 or more/,
       ],
       [['workspace', 'deploy'], /workspace deploy needs --id/],
+      [
+        ['workspace', 'deploy', 'shop floor', '--commit', 'HEAD~1'],
+        /--commit is "HEAD~1"; expected a full commit id \(40 hex characters/,
+      ],
       [['workspace', 'create'], /workspace create needs --body/],
       [['workspace', 'read', 'shop floor', '--plan'], /workspace read takes no --plan/],
     ];

@@ -19,10 +19,13 @@ describe('a workspace deploy through the real server, on the local runtime', () 
   let port: number;
   let workspaceId: string;
   let apiPort: number;
+  /** The repository's first commit: hello and web. */
+  let first: string;
 
   beforeAll(async () => {
     port = await freePort();
     repo = createRepo({ ...helloJob(), ...webService('web', port) });
+    first = repo.head();
     // As with `npm start`, the data directory sits inside a package whose package.json says
     // "type": "module"; the tasks' CommonJS scripts must still run as CommonJS.
     const parent = mkdtempSync(path.join(os.tmpdir(), 'slipway-esm-parent-'));
@@ -118,10 +121,47 @@ describe('a workspace deploy through the real server, on the local runtime', () 
     expect(await isListening(apiPort)).toBe(true);
   });
 
+  it('rolls back to an earlier commit given with ?commit=, and refuses what is not a commit id', async () => {
+    const queued = await server.api(
+      'POST',
+      `/api/workspaces/${workspaceId}/deployments?commit=${first.toUpperCase()}`,
+    );
+    expect(queued.status).toBe(202);
+    const done = await waitForJob(server, queued.json.id);
+    const log = await jobLog(server, queued.json.id);
+    expect(done.status, log).toBe('COMPLETE');
+    expect(done.commitId).toBe(first);
+    expect(log).toContain(`fetching ${repo.dir} at commit ${first}`);
+    expect(log).toContain('[hello] hello from slipway');
+    expect(done.result.created).toEqual([{ kind: 'service', namespace: 'demo', name: 'web' }]);
+    expect(done.result.pruned).toEqual([{ kind: 'service', namespace: 'demo', name: 'api' }]);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('hello web');
+    const workspace = await server.api('GET', `/api/workspaces/${workspaceId}`);
+    expect(workspace.json.lastDeployment.commitId).toBe(first);
+
+    const short = await server.api(
+      'POST',
+      `/api/workspaces/${workspaceId}/deployments?commit=${first.slice(0, 7)}`,
+    );
+    expect(short.status).toBe(400);
+    expect(short.json.message).toBe(
+      `"commit" is "${first.slice(0, 7)}"; expected a full commit id (40 hex characters, as git rev-parse prints it)`,
+    );
+    const unknown = await server.api(
+      'POST',
+      `/api/workspaces/${workspaceId}/deployments?commit=${'0123456789'.repeat(4)}`,
+    );
+    const failed = await waitForJob(server, unknown.json.id);
+    expect(failed.status).toBe('ERROR');
+    expect(failed.message).toContain(`commit ${'0123456789'.repeat(4)} not found`);
+    // What the rollback deployed still runs.
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('hello web');
+  });
+
   it('deleting the workspace stops what it deployed', async () => {
     const deleted = await server.api('DELETE', `/api/workspaces/${workspaceId}`);
     expect(deleted.status).toBe(204);
     expect((await server.api('GET', `/api/workspaces/${workspaceId}`)).status).toBe(404);
-    expect(await isListening(apiPort)).toBe(false);
+    expect(await isListening(port)).toBe(false);
   });
 });

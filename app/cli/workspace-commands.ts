@@ -1,7 +1,9 @@
 import { type ApiClient, ApiError } from './api-client.js';
-import { type Command, type CommandContext, call } from './command.js';
+import { type Command, type CommandContext, call, stringFlag } from './command.js';
 import { printOrFollow, WAIT_OPTIONS, waitFlags } from './follow-job-logs.js';
+import { UsageError } from './parse-args.js';
 
+const FULL_COMMIT = /^[0-9a-f]{40}$/i;
 const WORKSPACE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_PAGE = 1000;
 const ID_HELP = "the workspace's id or name";
@@ -48,13 +50,20 @@ async function deployWorkspace(context: CommandContext): Promise<number> {
   const { client, options } = context;
   const wait = waitFlags(options);
   const plan = options.get('plan') === true;
+  const commit = stringFlag(options, 'commit');
+  if (commit !== undefined && !FULL_COMMIT.test(commit)) {
+    throw new UsageError(
+      `--commit is "${commit}"; expected a full commit id (40 hex characters, as git rev-parse prints it)`,
+    );
+  }
   const id = await workspaceId(client, context.id ?? '');
   const { body } = await client.request(
     'POST',
     `/api/workspaces/${encodeURIComponent(id)}/deployments`,
-    { query: plan ? { plan: 'true' } : {} },
+    { query: { ...(plan ? { plan: 'true' } : {}), ...(commit ? { commit } : {}) } },
   );
-  const what = `${plan ? 'plan' : 'deploy'} of workspace ${context.id}`;
+  const at = commit ? ` at ${commit.slice(0, 12)}` : '';
+  const what = `${plan ? 'plan' : 'deploy'} of workspace ${context.id}${at}`;
   return printOrFollow(context, body as { id: string }, what, wait);
 }
 
@@ -116,11 +125,13 @@ export const WORKSPACE_COMMANDS: Command[] = [
     resource: 'workspace',
     action: 'deploy',
     summary:
-      'deploy the branch head; with --wait, print the log until the deploy ends (exit 1 unless it completes)',
+      'deploy the branch head (or --commit); with --wait, print the log until the deploy ends (exit 1 unless it completes)',
     id: 'required',
     idHelp: ID_HELP,
     options: {
       plan: 'a dry run: what the deploy would create, change and prune, applying nothing',
+      commit:
+        'deploy this commit (a full id) instead of the branch head: an earlier one rolls back',
       ...WAIT_OPTIONS,
     },
     booleans: ['plan', 'wait'],

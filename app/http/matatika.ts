@@ -79,13 +79,18 @@ export function createMatatikaApp({ engine, logger }: MatatikaOptions) {
     return c.body(null, 204);
   });
 
-  /** Deploy the workspace repository: 202 with a QUEUED `WORKSPACE_DEPLOY` job. `?plan=true`: dry run. */
+  /**
+   * Deploy the workspace repository: 202 with a QUEUED `WORKSPACE_DEPLOY` job. `?plan=true`: dry
+   * run. `?commit=<sha>`: that commit (an earlier one rolls back) instead of the branch head.
+   */
   app.post('/api/workspaces/:id/deployments', async (c) => {
     const identity = await requireIdentity(c);
     const plan = readBoolean(c.req.query('plan'), 'plan');
+    const commit = c.req.query('commit');
     const { job } = engine.workspaces.deploy(c.req.param('id'), {
       identity: identity.subject,
       plan,
+      ...(commit !== undefined ? { commitId: commit } : {}),
     });
     return c.json(jobJson(job, baseUrl(c)), 202);
   });

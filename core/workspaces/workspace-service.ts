@@ -8,9 +8,13 @@ import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } fr
 
 export const DEFAULT_BRANCH = 'main';
 export const DEFAULT_TIMEOUT_SECONDS = 600;
+const FULL_COMMIT = /^[0-9a-f]{40}$/i;
 
 export interface DeployRequest {
-  /** Deploy exactly this commit (a push's `after`); default: the branch head at run time. */
+  /**
+   * Deploy exactly this commit (a push's `after`, or an earlier one to roll back to); a full
+   * 40-hex commit id. Default: the branch head at run time.
+   */
   commitId?: string | null;
   /** Idempotency key: the same one again returns the job it created. */
   deliveryId?: string | null;
@@ -142,13 +146,20 @@ export class WorkspaceService {
    */
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
+    const commit = request.commitId ?? null;
+    if (commit !== null && !FULL_COMMIT.test(commit)) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"commit" is "${commit}"; expected a full commit id (40 hex characters, as git rev-parse prints it)`,
+      );
+    }
     return this.deps.queue.enqueue({
       type: 'WORKSPACE_DEPLOY',
       // Plans get their own target: they change nothing, so they neither wait for deploys nor
       // supersede (or get superseded by) them.
       target: request.plan ? `plan:${workspace.id}` : workspaceTarget(workspace.id),
       workspaceId: workspace.id,
-      commitId: request.commitId ?? null,
+      commitId: commit?.toLowerCase() ?? null,
       deliveryId: request.deliveryId ?? null,
       identity: request.identity ?? null,
       params: {

@@ -115,7 +115,14 @@ export const matatikaRoutes: RouteSpec[] = [
     summary: 'Deploy the workspace repository (a QUEUED WORKSPACE_DEPLOY job)',
     tags,
     access: 'caller',
-    params: [query('plan', 'true: a dry run that applies nothing', { type: 'boolean' })],
+    params: [
+      query('plan', 'true: a dry run that applies nothing', { type: 'boolean' }),
+      query(
+        'commit',
+        'Deploy this commit (an earlier one rolls back) instead of the branch head: a full 40-hex commit id',
+        { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
+      ),
+    ],
     responses: { 202: { description: 'The queued job', schema: job }, ...errors(400, 401, 404) },
   },
   {
