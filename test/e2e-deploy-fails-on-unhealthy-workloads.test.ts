@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceTask } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { freePort } from './helpers/ports.js';
 import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
@@ -67,15 +68,11 @@ describe('a deploy whose workloads do not become healthy', () => {
     const port = await freePort();
     const started = Date.now();
     const { done, log } = await deploy(
-      {
-        'tasks/sick/manifest.json': manifest({
-          name: 'sick',
-          type: 'service',
-          'container-port': port,
-          cmd: ['node', 'server.js'],
-        }),
-        'tasks/sick/server.js': `require('node:http').createServer((req, res) => { res.statusCode = req.url === '/health' ? 500 : 200; res.end(); }).listen(${port}, '127.0.0.1');`,
-      },
+      serviceTask(
+        'sick',
+        port,
+        `require('node:http').createServer((req, res) => { res.statusCode = req.url === '/health' ? 500 : 200; res.end(); }).listen(${port}, '127.0.0.1');`,
+      ),
       3,
     );
     expect(done.status).toBe('ERROR');
@@ -103,18 +100,7 @@ describe('a deploy whose workloads do not become healthy', () => {
     ],
   ])('says what to do when a service %s', async (_what, server, hint) => {
     const port = await freePort();
-    const { done, log } = await deploy(
-      {
-        'tasks/lost/manifest.json': manifest({
-          name: 'lost',
-          type: 'service',
-          'container-port': port,
-          cmd: ['node', 'server.js'],
-        }),
-        'tasks/lost/server.js': server(port),
-      },
-      2,
-    );
+    const { done, log } = await deploy(serviceTask('lost', port, server(port)), 2);
     expect(done.status).toBe('ERROR');
     expect(log).toContain(hint);
   });
