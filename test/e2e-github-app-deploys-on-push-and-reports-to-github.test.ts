@@ -229,6 +229,45 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     );
   });
 
+  it('reports a deploy of a given commit asked over REST (a rollback) as it reports a push', async () => {
+    const earlier = repo.head();
+    repo.commit({ 'README.md': 'later\n' });
+    const workspaces = await server.api('GET', '/api/workspaces');
+    const shop = workspaces.json._embedded.workspaces.find(
+      (ws: { name: string }) => ws.name === 'shop',
+    );
+    const runs = github.checkRuns(REPO).filter((r) => r.head_sha === earlier).length;
+    const queued = await server.api(
+      'POST',
+      `/api/workspaces/${shop.id}/deployments?commit=${earlier}`,
+    );
+    expect(queued.status).toBe(202);
+    const job = await waitForJob(server, queued.json.id);
+    expect(job).toMatchObject({ status: 'COMPLETE', commitId: earlier });
+    const run = await eventually(
+      async () =>
+        github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'completed'),
+      'the check run of the REST deploy',
+    );
+    expect(run).toMatchObject({ name: 'Slipway / shop', head_sha: earlier, conclusion: 'success' });
+    expect(github.checkRuns(REPO).filter((r) => r.head_sha === earlier)).toHaveLength(runs + 1);
+    const deployment = await eventually(
+      async () =>
+        github
+          .deployments(REPO)
+          .filter((d) => d.sha === earlier && d.statuses.at(-1)?.state === 'success')
+          .at(-1),
+      'the GitHub deployment of the REST deploy',
+    );
+    expect(deployment).toMatchObject({ environment: 'shop', ref: earlier });
+
+    // The branch head, unknown until the deploy fetches it, is not reported.
+    const before = github.checkRuns(REPO).length;
+    const head = await server.api('POST', `/api/workspaces/${shop.id}/deployments`);
+    expect((await waitForJob(server, head.json.id)).status).toBe('COMPLETE');
+    expect(github.checkRuns(REPO)).toHaveLength(before);
+  });
+
   it('records installation events: a repository they name deploys with that installation, and a re-run suite deploys again', async () => {
     const other = createRepo(helloJob('other', 'hello from other'));
     try {

@@ -5,9 +5,11 @@ import { SlipwayError } from '../../core/errors.js';
 import type { GitHubAccess } from '../../core/source/git.js';
 import { GroupCommit } from '../../core/store/group-commit.js';
 import type { Store } from '../../core/store/types.js';
-import type { Clock } from '../../core/types.js';
+import type { Clock, Workspace } from '../../core/types.js';
 import { Installations } from './installations.js';
+import { checkNameOf, type GitHubOrigin, originParams } from './origin.js';
 import { type GitHubClient, OutboxSender } from './outbox-sender.js';
+import { repositoryKey } from './repository-key.js';
 import { type DeliveryOutcome, slipwayApp } from './slipway-app.js';
 
 export interface GitHubAppOptions {
@@ -33,6 +35,16 @@ export interface GitHubApp {
   receive(id: string, name: string, payload: unknown): Promise<DeliveryOutcome>;
   /** Clone URL and installation token for an `owner/name` repository (the source's hook). */
   access(repository: string): Promise<GitHubAccess>;
+  /**
+   * The job origin that makes a deploy (or plan) of `workspace` at `commit` report to GitHub,
+   * as a push's does: when its repository is on GitHub and an installation of the App the
+   * server has seen covers it. Undefined otherwise (no request is made to find out).
+   */
+  originFor(
+    workspace: Workspace,
+    commit: string,
+    kind: GitHubOrigin['kind'],
+  ): Record<string, unknown> | undefined;
   /** The outbox has new entries. */
   wake(): void;
   start(): void;
@@ -154,6 +166,19 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     async access(repository) {
       const installationId = await installationOf(repository);
       return { url: `${gitHost}/${repository}.git`, token: await tokenOf(installationId) };
+    },
+    originFor(workspace, commit, kind) {
+      const repository = repositoryKey(workspace.repositoryUrl, options.gheHost);
+      const installation = repository ? installations.find(repository) : undefined;
+      if (!repository || !installation) return undefined;
+      return originParams({
+        installationId: installation.id,
+        repository,
+        headSha: commit,
+        kind,
+        checkName: checkNameOf(workspace.name, kind),
+        environment: workspace.name,
+      });
     },
     wake: () => sender.wake(),
     start: () => sender.start(),

@@ -10,6 +10,7 @@ import {
   type Workspace,
 } from '../../core/types.js';
 import { createWorkspaceSchema, updateWorkspaceSchema } from '../../core/workspaces/index.js';
+import type { GitHubApp } from '../github/github-app.js';
 import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
 import { springErrorHandler } from './errors.js';
 import { baseUrl } from './links.js';
@@ -20,6 +21,8 @@ import { checkGitHubSignature } from './webhook-signature.js';
 export interface MatatikaOptions {
   engine: Engine;
   logger: Logger;
+  /** With the GitHub App on: deploys of a given commit report to GitHub too. */
+  github?: Pick<GitHubApp, 'originFor'>;
 }
 
 const MAX_LOG_LINES = 10_000;
@@ -31,7 +34,7 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/stream+json'];
  * The Matatika surface (seed 000, DESIGN.md section 7.1): workspaces, deployments as queued jobs
  * with HAL links, job logs, withdraw, and the signed GitHub webhook. Errors in Spring's shape.
  */
-export function createMatatikaApp({ engine, logger }: MatatikaOptions) {
+export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.onError(springErrorHandler(logger));
 
@@ -87,10 +90,21 @@ export function createMatatikaApp({ engine, logger }: MatatikaOptions) {
     const identity = await requireIdentity(c);
     const plan = readBoolean(c.req.query('plan'), 'plan');
     const commit = c.req.query('commit');
-    const { job } = engine.workspaces.deploy(c.req.param('id'), {
+    const id = c.req.param('id');
+    // A known commit of a repository the GitHub App is installed on reports as a push does.
+    const origin =
+      commit !== undefined
+        ? github?.originFor(
+            engine.workspaces.get(id),
+            commit.toLowerCase(),
+            plan ? 'plan' : 'deploy',
+          )
+        : undefined;
+    const { job } = engine.workspaces.deploy(id, {
       identity: identity.subject,
       plan,
       ...(commit !== undefined ? { commitId: commit } : {}),
+      ...(origin ? { origin } : {}),
     });
     return c.json(jobJson(job, baseUrl(c)), 202);
   });
