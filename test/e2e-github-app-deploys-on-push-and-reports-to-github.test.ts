@@ -229,7 +229,7 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     );
   });
 
-  it('reports a deploy of a given commit asked over REST (a rollback) as it reports a push', async () => {
+  it('reports a deploy asked over REST, of a given commit (a rollback) or of the head, as it reports a push', async () => {
     const earlier = repo.head();
     repo.commit({ 'README.md': 'later\n' });
     const workspaces = await server.api('GET', '/api/workspaces');
@@ -261,11 +261,27 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     );
     expect(deployment).toMatchObject({ environment: 'shop', ref: earlier });
 
-    // The branch head, unknown until the deploy fetches it, is not reported.
-    const before = github.checkRuns(REPO).length;
+    // The branch head is known only once the deploy fetched it: its report comes from then on,
+    // here when it ended.
     const head = await server.api('POST', `/api/workspaces/${shop.id}/deployments`);
-    expect((await waitForJob(server, head.json.id)).status).toBe('COMPLETE');
-    expect(github.checkRuns(REPO)).toHaveLength(before);
+    const headJob = await waitForJob(server, head.json.id);
+    expect(headJob).toMatchObject({ status: 'COMPLETE', commitId: repo.head() });
+    const headRun = await eventually(
+      async () =>
+        github
+          .checkRuns(REPO)
+          .find((r) => r.external_id === headJob.id && r.status === 'completed'),
+      'the check run of the REST deploy of the head',
+    );
+    expect(headRun).toMatchObject({ head_sha: repo.head(), conclusion: 'success' });
+    const headDeployment = await eventually(
+      async () =>
+        github
+          .deployments(REPO)
+          .find((d) => d.sha === repo.head() && d.statuses.at(-1)?.state === 'success'),
+      'the GitHub deployment of the REST deploy of the head',
+    );
+    expect(headDeployment).toMatchObject({ environment: 'shop' });
   });
 
   it('records installation events: a repository they name deploys with that installation, and a re-run suite deploys again', async () => {

@@ -36,14 +36,15 @@ export interface GitHubApp {
   /** Clone URL and installation token for an `owner/name` repository (the source's hook). */
   access(repository: string): Promise<GitHubAccess>;
   /**
-   * The job origin that makes a deploy (or plan) of `workspace` at `commit` report to GitHub,
-   * as a push's does: when its repository is on GitHub and an installation of the App the
-   * server has seen covers it. Undefined otherwise (no request is made to find out).
+   * The job origin that makes a deploy (or plan) of `workspace` report to GitHub, as a push's
+   * does: when its repository is on GitHub and an installation of the App the server has seen
+   * covers it. Undefined otherwise (no request is made to find out). Without `commit`, the
+   * reports are on the commit the deploy fetches, from when it is known.
    */
   originFor(
     workspace: Workspace,
-    commit: string,
     kind: GitHubOrigin['kind'],
+    commit?: string,
   ): Record<string, unknown> | undefined;
   /** The outbox has new entries. */
   wake(): void;
@@ -167,14 +168,14 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
       const installationId = await installationOf(repository);
       return { url: `${gitHost}/${repository}.git`, token: await tokenOf(installationId) };
     },
-    originFor(workspace, commit, kind) {
+    originFor(workspace, kind, commit) {
       const repository = repositoryKey(workspace.repositoryUrl, options.gheHost);
       const installation = repository ? installations.find(repository) : undefined;
       if (!repository || !installation) return undefined;
       return originParams({
         installationId: installation.id,
         repository,
-        headSha: commit,
+        ...(commit ? { headSha: commit } : {}),
         kind,
         checkName: checkNameOf(workspace.name, kind),
         environment: workspace.name,

@@ -21,13 +21,22 @@ export function checkNameOf(workspaceName: string, kind: GitHubOrigin['kind']): 
   return kind === 'plan' ? `Slipway plan / ${workspaceName}` : `Slipway / ${workspaceName}`;
 }
 
-/** The job's GitHub origin, or undefined for a job that did not come from GitHub. */
+/**
+ * What a job reports to on GitHub, or undefined for a job that does not report there. A job of
+ * a branch head (asked over REST) reports on the commit its deploy fetched: until then, there
+ * is nothing to report on, and it is undefined too.
+ */
 export function githubOriginOf(job: Job): GitHubOrigin | undefined {
-  const origin = job.params.origin as { github?: GitHubOrigin } | undefined;
-  return origin?.github;
+  const origin = job.params.origin as { github?: KeptOrigin } | undefined;
+  const github = origin?.github;
+  const headSha = github?.headSha ?? job.commitId;
+  return github && headSha ? { ...github, headSha } : undefined;
 }
 
-/** `job.params.origin` for a job started from GitHub. */
-export function originParams(origin: GitHubOrigin): Record<string, unknown> {
+/** An origin as a job keeps it: without the commit when the deploy is to find it. */
+export type KeptOrigin = Omit<GitHubOrigin, 'headSha'> & { headSha?: string };
+
+/** `job.params.origin` for a job that reports to GitHub. */
+export function originParams(origin: KeptOrigin): Record<string, unknown> {
   return { github: origin };
 }

@@ -91,15 +91,12 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
     const plan = readBoolean(c.req.query('plan'), 'plan');
     const commit = c.req.query('commit');
     const id = c.req.param('id');
-    // A known commit of a repository the GitHub App is installed on reports as a push does.
-    const origin =
-      commit !== undefined
-        ? github?.originFor(
-            engine.workspaces.get(id),
-            commit.toLowerCase(),
-            plan ? 'plan' : 'deploy',
-          )
-        : undefined;
+    // A deploy of a repository the GitHub App is installed on reports as a push's does.
+    const origin = github?.originFor(
+      engine.workspaces.get(id),
+      plan ? 'plan' : 'deploy',
+      commit?.toLowerCase(),
+    );
     const { job } = engine.workspaces.deploy(id, {
       identity: identity.subject,
       plan,
