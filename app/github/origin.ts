@@ -29,8 +29,8 @@ export function checkNameOf(workspaceName: string, kind: GitHubOrigin['kind']): 
 export function githubOriginOf(job: Job): GitHubOrigin | undefined {
   const origin = job.params.origin as { github?: KeptOrigin } | undefined;
   const github = origin?.github;
-  const headSha = github?.headSha ?? job.commitId;
-  return github && headSha ? { ...github, headSha } : undefined;
+  if (!github || github.headSha) return github as GitHubOrigin | undefined;
+  return job.commitId ? { ...github, headSha: job.commitId } : undefined;
 }
 
 /** An origin as a job keeps it: without the commit when the deploy is to find it. */
