@@ -104,9 +104,9 @@ async function main(): Promise<void> {
   const privateKey = env.githubApp ? readPrivateKey(env) : undefined;
   const metrics = createMetrics(store, systemClock);
   const report = privateKey ? recordReports(store, systemClock, () => github?.wake()) : undefined;
-  const engineStore = observeJobChanges(store, (job) => {
-    metrics.jobChanged(job);
-    report?.(job);
+  const engineStore = observeJobChanges(store, (job, change) => {
+    if (change === 'status') metrics.jobChanged(job);
+    report?.(job, change);
   });
   const runtimeLogger = logger.child({ component: 'runtime' });
   const runtime =

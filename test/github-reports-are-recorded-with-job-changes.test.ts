@@ -61,4 +61,34 @@ describe('GitHub reports recorded with job changes', () => {
     queue.withdraw(job.id, 'someone');
     expect(statuses(DEPLOYMENT_TOPIC, job.id)).toEqual(['RUNNING', 'STOPPED']);
   });
+
+  it('reports a deploy of a branch head from the moment its commit is set, and a push only by status', () => {
+    const { store, queue, deploy, statuses } = setup();
+    const head = queue.enqueue({
+      type: 'WORKSPACE_DEPLOY',
+      target: 'workspace:api',
+      params: {
+        origin: originParams({
+          installationId: 7,
+          repository: 'acme/api',
+          kind: 'deploy',
+          checkName: 'Slipway / api',
+          environment: 'api',
+        }),
+      },
+    }).job;
+    store.claimJob('worker', Date.now(), Date.now() + 30_000);
+    // Queued and claimed with no commit: nothing to report on yet.
+    expect(statuses(CHECK_RUN_TOPIC, head.id)).toEqual([]);
+    store.updateJob(head.id, { commitId: 'e'.repeat(40) });
+    expect(statuses(CHECK_RUN_TOPIC, head.id)).toEqual(['RUNNING']);
+    expect(statuses(DEPLOYMENT_TOPIC, head.id)).toEqual(['RUNNING']);
+    store.updateJob(head.id, { status: 'COMPLETE', endTime: new Date().toISOString() });
+    expect(statuses(CHECK_RUN_TOPIC, head.id)).toEqual(['RUNNING', 'COMPLETE']);
+
+    const push = deploy('f'.repeat(40));
+    store.claimJob('worker', Date.now(), Date.now() + 30_000);
+    store.updateJob(push.id, { commitId: 'f'.repeat(40) });
+    expect(statuses(CHECK_RUN_TOPIC, push.id)).toEqual(['QUEUED', 'RUNNING']);
+  });
 });

@@ -27,10 +27,14 @@ export function checkNameOf(workspaceName: string, kind: GitHubOrigin['kind']): 
  * is nothing to report on, and it is undefined too.
  */
 export function githubOriginOf(job: Job): GitHubOrigin | undefined {
-  const origin = job.params.origin as { github?: KeptOrigin } | undefined;
-  const github = origin?.github;
+  const github = keptOriginOf(job);
   if (!github || github.headSha) return github as GitHubOrigin | undefined;
   return job.commitId ? { ...github, headSha: job.commitId } : undefined;
+}
+
+/** The origin as the job keeps it: without a commit for a deploy of a branch head. */
+export function keptOriginOf(job: Job): KeptOrigin | undefined {
+  return (job.params.origin as { github?: KeptOrigin } | undefined)?.github;
 }
 
 /** An origin as a job keeps it: without the commit when the deploy is to find it. */

@@ -1,18 +1,22 @@
 import type { JobChangeListener } from '../../core/jobs/index.js';
 import type { Store } from '../../core/store/types.js';
 import { type Clock, isoTime } from '../../core/types.js';
-import { githubOriginOf } from './origin.js';
+import { githubOriginOf, keptOriginOf } from './origin.js';
 
 export const CHECK_RUN_TOPIC = 'github-check-run';
 export const DEPLOYMENT_TOPIC = 'github-deployment';
 
 /**
- * The job change listener that reports to GitHub: for a job that came from GitHub, each status
- * it reaches becomes an outbox entry for its check run (and, for deploys that ran, one for its
- * GitHub deployment), written in the transaction of the change. `wake` tells the sender.
+ * The job change listener that reports to GitHub: for a job that reports there, each status it
+ * reaches becomes an outbox entry for its check run (and, for deploys that ran, one for its
+ * GitHub deployment), written in the transaction of the change. A deploy of a branch head has
+ * nothing to report on until its commit is set: then its status so far is reported. `wake`
+ * tells the sender.
  */
 export function recordReports(store: Store, clock: Clock, wake: () => void): JobChangeListener {
-  return (job) => {
+  return (job, change) => {
+    // A commit set on a job that knew it from the start changes nothing on GitHub.
+    if (change === 'commit' && keptOriginOf(job)?.headSha) return;
     const origin = githubOriginOf(job);
     if (!origin) return;
     const now = clock.now();

@@ -1,12 +1,15 @@
 import type { Store } from '../store/types.js';
 import type { Job } from '../types.js';
 
-/** Sees a job right after a write gave it a status, inside the transaction that wrote it. */
-export type JobChangeListener = (job: Job) => void;
+/**
+ * Sees a job right after a write gave it a status, or the commit it acts on (`change` says
+ * which), inside the transaction that wrote it.
+ */
+export type JobChangeListener = (job: Job, change: 'status' | 'commit') => void;
 
 /**
  * Wraps a store so that `listener` sees every job whose status a write set (a new job, a claim,
- * an update with `status`), inside the same transaction: whatever the listener writes (an outbox
+ * an update with `status`), and every job a write gave its commit, inside the same transaction: whatever the listener writes (an outbox
  * entry) commits or rolls back with the job change itself. Everything else passes through.
  *
  * @example
@@ -17,21 +20,22 @@ export function observeJobChanges(store: Store, listener: JobChangeListener): St
     insertJob(job) {
       store.transaction(() => {
         store.insertJob(job);
-        listener(structuredClone(job));
+        listener(structuredClone(job), 'status');
       });
     },
     updateJob(id, patch, expect) {
-      if (patch.status === undefined) return store.updateJob(id, patch, expect);
+      const change = patch.status !== undefined ? 'status' : patch.commitId ? 'commit' : undefined;
+      if (change === undefined) return store.updateJob(id, patch, expect);
       return store.transaction(() => {
         const updated = store.updateJob(id, patch, expect);
-        if (updated) listener(updated);
+        if (updated) listener(updated, change);
         return updated;
       });
     },
     claimJob(owner, now, leaseExpires) {
       return store.transaction(() => {
         const claimed = store.claimJob(owner, now, leaseExpires);
-        if (claimed) listener(claimed);
+        if (claimed) listener(claimed, 'status');
         return claimed;
       });
     },
