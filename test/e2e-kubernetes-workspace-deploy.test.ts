@@ -253,6 +253,29 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       expect(worker()?.spec.template.spec.containers[0].image).toBe(`${IMAGE}/worker:2`);
       expect(worker()?.spec.replicas).toBe(5);
       await kubectl('delete', 'hpa', 'worker');
+
+      // A ClusterRole from before it granted reading autoscalers: the deploy goes on, and says so.
+      kube.inject({
+        method: 'GET',
+        path: '/horizontalpodautoscalers',
+        status: 403,
+        times: Number.POSITIVE_INFINITY,
+      });
+      try {
+        const refused = await deploy();
+        // No autoscaler scales the worker any more: its replicas go back to what git says.
+        expect(refused.result.changed).toEqual([
+          expect.objectContaining({
+            name: 'worker',
+            drift: 'Deployment worker: spec.replicas is 5, git says 2',
+          }),
+        ]);
+        expect(server.logs().map((l) => l.msg)).toContain(
+          'cannot read HorizontalPodAutoscalers: the Deployments they scale get their manifest replicas; apply deploy/rbac.yaml to let Slipway read them',
+        );
+      } finally {
+        kube.clearFaults();
+      }
     },
   );
 

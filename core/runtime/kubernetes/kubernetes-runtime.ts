@@ -92,6 +92,7 @@ export class KubernetesRuntime implements Runtime {
   private readonly retry: RetryOptions;
   private readonly caches = new Map<string, NamespaceCaches>();
   private readonly listeners = new Set<() => void>();
+  private toldAutoscalersForbidden = false;
   /** The uid and generation each workload's primary object had when we last applied it. */
   private readonly applied = new Map<string, { uid: string; generation: number }>();
 
@@ -429,15 +430,7 @@ export class KubernetesRuntime implements Runtime {
     const all: KubernetesObject[] = [];
     for (const kind of ['Job', 'CronJob', 'Deployment'] as const)
       all.push(...(await this.listKind(kind, namespace, MANAGED)));
-    if (autoscalers) {
-      const listed = await this.call(
-        `list HorizontalPodAutoscalers in ${namespace}`,
-        () => this.objects.list(AUTOSCALER_API_VERSION, 'HorizontalPodAutoscaler', namespace),
-        true,
-      );
-      for (const item of listed?.items ?? [])
-        all.push({ ...item, kind: 'HorizontalPodAutoscaler', apiVersion: AUTOSCALER_API_VERSION });
-    }
+    if (autoscalers) all.push(...(await this.listAutoscalers(namespace)));
     if (!services) return all;
     const listed = [
       await this.call(`list Services in ${namespace}`, () =>
@@ -462,6 +455,36 @@ export class KubernetesRuntime implements Runtime {
         all.push({ ...item, kind, apiVersion: API_VERSION[kind] } as KubernetesObject);
     }
     return all;
+  }
+
+  /**
+   * The namespace's HorizontalPodAutoscalers. None when Slipway may not read them (a ClusterRole
+   * from before `deploy/rbac.yaml` granted it): a deploy then goes on, with autoscaled
+   * Deployments getting their manifest's replicas as before, and the log says once what to do.
+   */
+  private async listAutoscalers(namespace: string): Promise<KubernetesObject[]> {
+    try {
+      const listed = await this.call(
+        `list HorizontalPodAutoscalers in ${namespace}`,
+        () => this.objects.list(AUTOSCALER_API_VERSION, 'HorizontalPodAutoscaler', namespace),
+        true,
+      );
+      return (listed?.items ?? []).map((item) => ({
+        ...item,
+        kind: 'HorizontalPodAutoscaler',
+        apiVersion: AUTOSCALER_API_VERSION,
+      }));
+    } catch (error) {
+      if (!(error instanceof SlipwayError && error.code === 'FORBIDDEN')) throw error;
+      if (!this.toldAutoscalersForbidden) {
+        this.toldAutoscalersForbidden = true;
+        this.logger.warn(
+          { namespace, reason: error.message },
+          'cannot read HorizontalPodAutoscalers: the Deployments they scale get their manifest replicas; apply deploy/rbac.yaml to let Slipway read them',
+        );
+      }
+      return [];
+    }
   }
 
   private async listKind(
