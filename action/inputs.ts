@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isCommitId } from '../core/source/git.js';
 
 export const COMMANDS = [
   'deploy-workspace',
@@ -179,7 +180,7 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
         `Input "commit" is set; only deploy-workspace in remote mode deploys a given commit (direct mode deploys the checked-out one), not ${command}${mode.kind === 'direct' ? ' in direct mode' : ''}`,
       );
     }
-    if (!/^[0-9a-f]{40}$/i.test(commit)) {
+    if (!isCommitId(commit)) {
       throw new InputError(
         `Input "commit" is "${commit}"; expected a full commit id (40 hex characters), such as \${{ github.sha }}`,
       );

@@ -1,9 +1,9 @@
+import { isCommitId } from '../../core/source/index.js';
 import { type ApiClient, ApiError } from './api-client.js';
 import { type Command, type CommandContext, call, stringFlag } from './command.js';
 import { printOrFollow, WAIT_OPTIONS, waitFlags } from './follow-job-logs.js';
 import { UsageError } from './parse-args.js';
 
-const FULL_COMMIT = /^[0-9a-f]{40}$/i;
 const WORKSPACE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_PAGE = 1000;
 const ID_HELP = "the workspace's id or name";
@@ -51,7 +51,7 @@ async function deployWorkspace(context: CommandContext): Promise<number> {
   const wait = waitFlags(options);
   const plan = options.get('plan') === true;
   const commit = stringFlag(options, 'commit');
-  if (commit !== undefined && !FULL_COMMIT.test(commit)) {
+  if (commit !== undefined && !isCommitId(commit)) {
     throw new UsageError(
       `--commit is "${commit}"; expected a full commit id (40 hex characters, as git rev-parse prints it)`,
     );

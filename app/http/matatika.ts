@@ -14,20 +14,18 @@ import type { GitHubApp } from '../github/github-app.js';
 import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
 import { springErrorHandler } from './errors.js';
 import { baseUrl } from './links.js';
-import { pageInfo, readPaging, wholeNumber } from './paging.js';
+import { pageInfo, readPaging, waitSeconds, wholeNumber } from './paging.js';
 import { parseWith, readJson } from './validate.js';
 import { checkGitHubSignature } from './webhook-signature.js';
 
 export interface MatatikaOptions {
   engine: Engine;
   logger: Logger;
-  /** With the GitHub App on: deploys of a given commit report to GitHub too. */
+  /** With the GitHub App on: deploys asked here report to GitHub as a push's do. */
   github?: Pick<GitHubApp, 'originFor'>;
 }
 
 const MAX_LOG_LINES = 10_000;
-/** The longest a log request may be held for its next line (`wait`). */
-const MAX_LOG_WAIT_SECONDS = 30;
 const NDJSON_TYPES = ['application/x-ndjson', 'application/stream+json'];
 
 /**
@@ -199,7 +197,7 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
       0,
     );
     const limit = wholeNumber(c.req.query('limit'), 'limit', 1, MAX_LOG_LINES, MAX_LOG_LINES);
-    const wait = wholeNumber(c.req.query('wait'), 'wait', 0, MAX_LOG_WAIT_SECONDS, 0);
+    const wait = waitSeconds(c.req.query('wait'));
     const id = c.req.param('id');
     // Only a held request waits, and stops when its client goes away; the others read at once.
     const lines =

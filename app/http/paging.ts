@@ -59,3 +59,14 @@ export function wholeNumber(
   }
   return value;
 }
+
+/** The longest a request may be held for a job's next log line. */
+const MAX_WAIT_SECONDS = 30;
+
+/**
+ * Query `wait`: how many seconds a request for a job's log may be held while there is no new
+ * line and the job runs; 0 (the default) answers at once.
+ */
+export function waitSeconds(text: string | undefined): number {
+  return wholeNumber(text, 'wait', 0, MAX_WAIT_SECONDS, 0);
+}

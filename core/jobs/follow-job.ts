@@ -29,11 +29,6 @@ export interface JobSource {
   ): Promise<{ lines: string[]; next: number }>;
 }
 
-/** The longest one `awaitLogs` is held: under the idle timeout of any proxy on the way. */
-const HOLD_MS = 10_000;
-/** Between two looks at least this long, were a server to answer `awaitLogs` at once. */
-const MIN_LOOK_GAP_MS = 50;
-
 export interface LogSink {
   info(line: string): void;
   startGroup(name: string): void;
@@ -41,6 +36,11 @@ export interface LogSink {
 }
 
 const ENDED: readonly string[] = TERMINAL_JOB_STATUSES;
+/** The longest one `awaitLogs` is held: under the idle timeout of any proxy on the way. */
+const HOLD_MS = 10_000;
+/** Between two looks at least this long, were a server to answer `awaitLogs` at once. */
+const MIN_LOOK_GAP_MS = 50;
+
 export interface FollowOptions extends OutageOptions {
   /** Stop following (`timedOut`) once this has passed; the job goes on. */
   timeoutMs: number;

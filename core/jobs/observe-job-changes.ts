@@ -9,8 +9,9 @@ export type JobChangeListener = (job: Job, change: 'status' | 'commit') => void;
 
 /**
  * Wraps a store so that `listener` sees every job whose status a write set (a new job, a claim,
- * an update with `status`), and every job a write gave its commit, inside the same transaction: whatever the listener writes (an outbox
- * entry) commits or rolls back with the job change itself. Everything else passes through.
+ * an update with `status`), and every job a write gave its commit, inside the same transaction:
+ * whatever the listener writes (an outbox entry) commits or rolls back with the job change
+ * itself. Everything else passes through.
  *
  * @example
  * const store = observeJobChanges(openSqliteStore(file), (job) => outbox.record(job));

@@ -38,13 +38,13 @@ export type StopListener = (job: Job, why: 'withdrawn' | 'superseded') => void;
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
+/** How often `awaitLogs` looks for new lines. */
+const WAIT_STEP_MS = 50;
+
 /**
  * The durable queue's front: everything that changes jobs from outside a worker. Workers live in
  * `worker-pool.ts`; both only talk through the store, so a job written here survives a crash.
  */
-/** How often `awaitLogs` looks for new lines. */
-const WAIT_STEP_MS = 50;
-
 export class JobQueue {
   private readonly enqueueListeners = new Set<() => void>();
   private readonly stopListeners = new Set<StopListener>();

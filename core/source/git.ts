@@ -35,6 +35,11 @@ export interface GitSourceOptions {
 
 const COMMIT = /^[0-9a-f]{40}$/i;
 
+/** Whether `text` is a full commit id: 40 hex characters, as `git rev-parse` prints it. */
+export function isCommitId(text: string): boolean {
+  return COMMIT.test(text);
+}
+
 /**
  * Fetches repositories with the git CLI into a cache keyed by commit (DESIGN.md section 6):
  * shallow, one checkout per commit, plain files (no `.git`), complete or absent. A commit that is

@@ -1,7 +1,12 @@
 /** Sources (DESIGN.md section 6): fetch a repository at a ref into the cache, find its units. */
 export { digestDirectory } from './digest.js';
 export { discoverUnits } from './discover.js';
-export { createGitSource, type GitHubAccess, type GitSourceOptions } from './git.js';
+export {
+  createGitSource,
+  type GitHubAccess,
+  type GitSourceOptions,
+  isCommitId,
+} from './git.js';
 export { resolveUnitDirectory } from './paths.js';
 export {
   ACCEPTED_FORMS,

@@ -45,17 +45,10 @@ export class ChangeSignal {
   /** Resolves on the next change (or `pollMs`, or the abort), no sooner than 4 looks' time. */
   async next(signal: AbortSignal): Promise<void> {
     const gap = Math.min(4 * this.lastLookMs, this.pollMs);
-    if (gap >= 1) await sleep(gap, signal);
+    if (gap >= 1) await pause(gap, signal);
     if (this.changed || signal.aborted) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.pollMs - gap);
-      signal.addEventListener('abort', done, { once: true });
+    await pause(this.pollMs - gap, signal, (done) => {
       this.wake = done;
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
     });
     this.wake = undefined;
   }
@@ -66,10 +59,16 @@ export class ChangeSignal {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or until `signal` aborts, or until the function handed to `wakeable` is called. */
+function pause(
+  ms: number,
+  signal: AbortSignal,
+  wakeable?: (wake: () => void) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    wakeable?.(done);
     function done() {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);

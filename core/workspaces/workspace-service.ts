@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
 import type { EnqueueResult, JobQueue } from '../jobs/index.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime } from '../runtime/types.js';
+import { isCommitId } from '../source/index.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
 
 export const DEFAULT_BRANCH = 'main';
 export const DEFAULT_TIMEOUT_SECONDS = 600;
-const FULL_COMMIT = /^[0-9a-f]{40}$/i;
 
 export interface DeployRequest {
   /**
@@ -147,7 +147,7 @@ export class WorkspaceService {
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
     const commit = request.commitId ?? null;
-    if (commit !== null && !FULL_COMMIT.test(commit)) {
+    if (commit !== null && !isCommitId(commit)) {
       throw new SlipwayError(
         'BAD_REQUEST',
         `"commit" is "${commit}"; expected a full commit id (40 hex characters, as git rev-parse prints it)`,

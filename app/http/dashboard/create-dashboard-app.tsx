@@ -4,7 +4,7 @@ import { isSlipwayError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/types.js';
 import type { Auth } from '../auth.js';
 import { toHttpFailure } from '../errors.js';
-import { wholeNumber } from '../paging.js';
+import { waitSeconds, wholeNumber } from '../paging.js';
 import { isActive, jobRowJson, jobSubject } from './format.js';
 import { JobPage } from './job-page.js';
 import { sendPage } from './layout.js';
@@ -134,7 +134,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       Number.MAX_SAFE_INTEGER,
       0,
     );
-    const wait = wholeNumber(c.req.query('wait'), 'wait', 0, 30, 0);
+    const wait = waitSeconds(c.req.query('wait'));
     const id = c.req.param('id');
     if (wait > 0) await engine.jobs.awaitLogs(id, sequence, 1, wait * 1000, c.req.raw.signal);
     c.header('Cache-Control', 'no-store');

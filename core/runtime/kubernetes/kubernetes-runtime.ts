@@ -115,9 +115,8 @@ export class KubernetesRuntime implements Runtime {
   }
 
   onChange(listener: () => void): () => void {
-    const own = () => listener();
-    this.listeners.add(own);
-    return () => this.listeners.delete(own);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async ensureNamespace(namespace: string): Promise<void> {

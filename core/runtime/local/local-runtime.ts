@@ -122,9 +122,8 @@ export class LocalRuntime implements Runtime {
   }
 
   onChange(listener: () => void): () => void {
-    const own = () => listener();
-    this.listeners.add(own);
-    return () => this.listeners.delete(own);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   ensureNamespace(namespace: string): Promise<void> {
