@@ -7,7 +7,7 @@ import type { WorkloadKind } from '../../core/runtime/types.js';
 import type { Logger } from '../../core/types.js';
 import { type AuthVariables, identityOf } from './auth.js';
 import { bodies, DEFAULT_BRANCH, pathName, readBody, requireCaller } from './datatask-fields.js';
-import { reasonPhrase, toHttpFailure } from './errors.js';
+import { type HttpFailure, reasonPhrase, toHttpFailure } from './errors.js';
 
 export interface DataTaskOptions {
   engine: Engine;
@@ -27,18 +27,7 @@ type Ctx = Context<{ Variables: AuthVariables }>;
  */
 export function createDataTaskApp(options: DataTaskOptions): App {
   const app: App = new Hono();
-  app.onError((error, c) => {
-    const failure = toHttpFailure(error, options.logger, c);
-    return c.json(
-      {
-        status: failure.status,
-        error: reasonPhrase(failure.status),
-        message: failure.message,
-        ...(failure.problems.length > 0 ? { problems: failure.problems } : {}),
-      },
-      failure.status,
-    );
-  });
+  app.onError((error, c) => dataTaskError(c, toHttpFailure(error, options.logger, c)));
   taskRoutes(app, options);
   pipelineRoutes(app, options);
   listRoutes(app, options);
@@ -46,9 +35,33 @@ export function createDataTaskApp(options: DataTaskOptions): App {
   return app;
 }
 
-/** Registers a handler for GET and POST: the seed's GET routes that change something. */
+/** DataTask's error body: `{status, error, message, problems?}`. */
+function dataTaskError(c: Context, failure: HttpFailure, headers?: Record<string, string>) {
+  return c.json(
+    {
+      status: failure.status,
+      error: reasonPhrase(failure.status),
+      message: failure.message,
+      ...(failure.problems.length > 0 ? { problems: failure.problems } : {}),
+    },
+    failure.status,
+    headers,
+  );
+}
+
+/**
+ * Registers a handler for GET and POST: the seed's GET routes that change something. Hono
+ * answers HEAD with a route's GET handler; these refuse it (405), because link checkers,
+ * monitors and proxies send HEAD trusting it to change nothing.
+ */
 function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response>): void {
-  app.on(['GET', 'POST'], path, handler);
+  app.on(['GET', 'POST'], path, (c) => {
+    if (c.req.method !== 'HEAD') return handler(c);
+    const message = `HEAD is not allowed on ${c.req.path}: it deploys, runs, kills or deletes; use GET or POST`;
+    return Promise.resolve(
+      dataTaskError(c, { status: 405, message, problems: [] }, { Allow: 'GET, POST' }),
+    );
+  });
 }
 
 function repositoryParam(c: Ctx): string {
