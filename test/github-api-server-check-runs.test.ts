@@ -34,6 +34,23 @@ const validationFailed = (field: string, code = 'invalid') => ({
   },
 });
 
+// GitHub's own answer, quoted in github/docs#35252.
+const tooManyBytes = (field: 'summary' | 'text') => ({
+  status: 422,
+  data: {
+    message: 'Validation Failed',
+    errors: [
+      {
+        resource: 'CheckRun',
+        code: 'custom',
+        field,
+        message: `${field} exceeds a maximum bytesize of 65535`,
+      },
+    ],
+    documentation_url: 'https://docs.github.com/rest',
+  },
+});
+
 const annotation = (line: number) => ({
   path: 'tasks/hello/manifest.json',
   start_line: line,
@@ -161,7 +178,7 @@ describe('check runs', () => {
         head_sha: sha,
         output: { title: 't', summary: 's'.repeat(65536) },
       }),
-    ).toEqual(validationFailed('output.summary'));
+    ).toEqual(tooManyBytes('summary'));
     const tooMany = Array.from({ length: 51 }, (_, i) => annotation(i + 1));
     expect(
       await create({
@@ -183,6 +200,33 @@ describe('check runs', () => {
       data: { message: `No commit found for SHA: ${'f'.repeat(40)}` },
     });
     expect(github.checkRuns().filter((r) => r.name === 'x')).toEqual([]);
+  });
+
+  it('counts summary and text in UTF-8 bytes, as GitHub does, not in characters', async () => {
+    const sha = repo.head();
+    const create = (output: { summary: string; text?: string }) =>
+      plain.request('POST /repos/{owner}/{repo}/check-runs', {
+        ...where,
+        name: 'bytes',
+        head_sha: sha,
+        output: { title: 't', ...output },
+      });
+    // 40,000 characters, 80,000 bytes: under a limit in characters, over GitHub's in bytes.
+    const accented = 'é'.repeat(40_000);
+    expect(await requestFailure(create({ summary: accented }))).toEqual(tooManyBytes('summary'));
+    expect(await requestFailure(create({ summary: 's', text: accented }))).toEqual(
+      tooManyBytes('text'),
+    );
+    // 16,384 emoji: 32,768 UTF-16 units, 65,536 bytes.
+    expect(await requestFailure(create({ summary: '🚢'.repeat(16_384) }))).toEqual(
+      tooManyBytes('summary'),
+    );
+    // Exactly 65,535 bytes is taken.
+    const full = `${'é'.repeat(32_767)}a`;
+    const taken = await create({ summary: full, text: full });
+    expect(taken.status).toBe(201);
+    expect(taken.data.output.summary).toBe(full);
+    expect(github.checkRuns().filter((r) => r.name === 'bytes')).toHaveLength(1);
   });
 
   it('validates updates too, and answers 404 for unknown runs and 400 for bad JSON', async () => {

@@ -12,7 +12,8 @@ export const CHECK_CONCLUSIONS = [
   'timed_out',
 ] as const;
 const ANNOTATION_LEVELS = ['notice', 'warning', 'failure'];
-const MAX_TEXT = 65535;
+/** GitHub counts `summary` and `text` in UTF-8 bytes, not characters (github/docs#35252). */
+const MAX_BYTES = 65535;
 const MAX_ANNOTATIONS = 50;
 
 export interface Annotation {
@@ -43,6 +44,21 @@ export interface CheckRunInput {
 const invalid = (field: string, message?: string) =>
   validationFailed('CheckRun', field, 'invalid', message);
 const missing = (field: string) => validationFailed('CheckRun', field, 'missing_field');
+
+/**
+ * GitHub's answer to an over-long output field: code `custom` and the field's bare name, e.g.
+ * `{"resource":"CheckRun","code":"custom","field":"summary","message":"summary exceeds a
+ * maximum bytesize of 65535"}` (github/docs#35252, dorny/test-reporter#57).
+ */
+function withinBytes(field: 'summary' | 'text', value: string): void {
+  if (Buffer.byteLength(value, 'utf8') > MAX_BYTES)
+    throw validationFailed(
+      'CheckRun',
+      field,
+      'custom',
+      `${field} exceeds a maximum bytesize of ${MAX_BYTES}`,
+    );
+}
 
 function optionalString(body: Record<string, unknown>, field: string): string | undefined {
   const value = body[field];
@@ -95,11 +111,9 @@ function output(value: unknown): CheckRunInput['output'] {
   const o = value as Record<string, unknown>;
   if (typeof o.title !== 'string' || o.title === '') throw missing('output.title');
   if (typeof o.summary !== 'string' || o.summary === '') throw missing('output.summary');
-  if (o.summary.length > MAX_TEXT)
-    throw invalid('output.summary', `summary is too long (maximum is ${MAX_TEXT} characters)`);
+  withinBytes('summary', o.summary);
   const text = optionalString(o, 'text') ?? null;
-  if (text !== null && text.length > MAX_TEXT)
-    throw invalid('output.text', `text is too long (maximum is ${MAX_TEXT} characters)`);
+  if (text !== null) withinBytes('text', text);
   const list = o.annotations ?? [];
   if (!Array.isArray(list)) throw invalid('output.annotations');
   if (list.length > MAX_ANNOTATIONS)
