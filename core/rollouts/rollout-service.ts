@@ -314,29 +314,35 @@ export class RolloutService {
         );
         this.step(deployment, { deploymentId: id, step: 'finalize' }, identity);
       } else {
-        const launching = this.deps.store.listJobs(
-          { target: rolloutTarget(deployment.scope_id), status: ['QUEUED', 'RUNNING'] },
-          { offset: 0, limit: 100 },
-        ).items;
-        this.records.updateDeployment(
-          id,
-          { status: 'cancelling' },
-          {
-            date: this.records.now(),
-            level: 'info',
-            message: `cancelling${identity ? ` (asked by ${identity})` : ''}`,
-          },
-        );
-        // Instances still starting are not waited for: their launch is withdrawn.
-        for (const job of launching.filter(
-          (j) =>
-            (j.params as unknown as RolloutParams).step === 'launch' &&
-            (j.params as unknown as RolloutParams).deploymentId === id,
-        )) {
-          this.deps.queue.withdraw(job.id, 'cancel');
-          await this.deps.settled(job.id);
-        }
-        this.step(deployment, { deploymentId: id, step: 'cancel' }, identity);
+        // The status, the cancel step and the withdrawal of a launch still under way commit
+        // together: a crash right after leaves the cancel queued, never a `cancelling`
+        // deployment that nothing carries on. Steps of a scope run one at a time, so the
+        // cancel runs once the withdrawn launch has wound down.
+        const withdrawn = this.deps.store.transaction(() => {
+          this.records.updateDeployment(
+            id,
+            { status: 'cancelling' },
+            {
+              date: this.records.now(),
+              level: 'info',
+              message: `cancelling${identity ? ` (asked by ${identity})` : ''}`,
+            },
+          );
+          this.step(deployment, { deploymentId: id, step: 'cancel' }, identity);
+          // Instances still starting are not waited for: their launch is withdrawn.
+          const launching = this.deps.store
+            .listJobs(
+              { target: rolloutTarget(deployment.scope_id), status: ['QUEUED', 'RUNNING'] },
+              { offset: 0, limit: 100 },
+            )
+            .items.filter((j) => {
+              const params = j.params as unknown as RolloutParams;
+              return params.step === 'launch' && params.deploymentId === id;
+            });
+          for (const job of launching) this.deps.queue.withdraw(job.id, 'cancel');
+          return launching;
+        });
+        for (const job of withdrawn) await this.deps.settled(job.id);
       }
     }
   }

@@ -55,28 +55,41 @@ export async function runRollout(context: JobContext, deps: RunRolloutDeps): Pro
   };
 }
 
-/** The statuses a deployment holds only while a `ROLLOUT` step is carrying it somewhere. */
-const IN_PASSAGE: readonly DeploymentStatus[] = [
-  'creating',
-  'waiting_for_instances',
-  'finalizing',
-  'cancelling',
-  'rolling_back',
-];
+/**
+ * The statuses a deployment holds only while a `ROLLOUT` step of this kind carries it somewhere:
+ * the launch through its start (and an initial deployment's finalizing), the finalize and the
+ * cancel through theirs. A traffic step carries none: the deployment runs before and after it.
+ */
+function carriedBy(step: RolloutParams['step'], deployment: Deployment): DeploymentStatus[] {
+  switch (step) {
+    case 'launch':
+      return deployment.strategy === 'initial'
+        ? ['creating', 'waiting_for_instances', 'finalizing']
+        : ['creating', 'waiting_for_instances'];
+    case 'finalize':
+      return ['finalizing'];
+    case 'cancel':
+      return ['cancelling', 'rolling_back'];
+    case 'traffic':
+      return [];
+  }
+}
 
 /**
  * A `ROLLOUT` job that ended without completing and will not run again (it failed for good,
  * timed out, was withdrawn, or its worker stopped once too often) leaves no deployment half
- * way: one still in passage is failed, with the reason in its messages.
+ * way: one its step was carrying is failed, with the reason in its messages. A launch withdrawn
+ * by a cancel is not: the deployment is `cancelling` by then, and the cancel step queued with
+ * it carries it to `rolled_back` or `cancelled`.
  */
 export function settleEndedRollout(
   job: Job,
   end: JobEnd,
   deps: Pick<RunRolloutDeps, 'records' | 'clock'>,
 ): void {
-  const { deploymentId } = job.params as unknown as RolloutParams;
+  const { deploymentId, step } = job.params as unknown as RolloutParams;
   const deployment = deps.records.deployment(deploymentId);
-  if (!IN_PASSAGE.includes(deployment.status)) return;
+  if (!carriedBy(step, deployment).includes(deployment.status)) return;
   deps.records.updateDeployment(
     deploymentId,
     { status: 'failed' },
@@ -188,6 +201,8 @@ class RolloutStepRunner {
     if (this.context.signal.aborted) return;
     if (this.deployment.strategy === 'initial') {
       await this.route([{ workload: deployment.workload, weight: 100 }]);
+      // Withdrawn while routing (a cancel): the cancel step owns the deployment now.
+      if (this.context.signal.aborted) return;
       this.update(
         {
           status: 'running',
@@ -205,6 +220,7 @@ class RolloutStepRunner {
     }
     const desired = this.deployment.strategy_data.desired_switched_traffic;
     await this.split(desired);
+    if (this.context.signal.aborted) return;
     this.update(
       {
         status: 'running',
