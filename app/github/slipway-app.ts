@@ -23,6 +23,9 @@ export interface SlipwayAppDeps {
   gheHost?: string;
 }
 
+/** How many of a workspace's latest deploys a re-run check suite looks through for its commit. */
+const RECENT_JOBS = 50;
+
 interface Repo {
   full_name: string;
   owner: { login: string } | null;
@@ -78,11 +81,15 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     origin: Omit<GitHubOrigin, 'checkName' | 'environment'>,
     sender: string | undefined,
   ) => {
+    const plan = origin.kind === 'plan';
+    const scope = plan && origin.pullRequest !== undefined ? `pull/${origin.pullRequest}` : '';
     const { job, created } = engine.workspaces.deploy(workspace.id, {
       commitId: origin.headSha,
-      deliveryId: `${delivery}/${workspace.id}`,
+      // A delivery may queue a deploy and plans for one workspace (a re-run suite): one key each.
+      deliveryId: `${delivery}/${workspace.id}${plan ? `/plan${scope ? `/${scope}` : ''}` : ''}`,
       identity: sender ? `github:${sender}` : 'github',
-      plan: origin.kind === 'plan',
+      plan,
+      ...(scope ? { planScope: scope } : {}),
       origin: originParams({
         ...origin,
         checkName: checkNameOf(workspace.name, origin.kind),
@@ -112,6 +119,26 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     for (const workspace of workspaces) {
       queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender);
     }
+  };
+
+  /**
+   * The workspaces' deploys and plans of `sha` that reported to GitHub, newest first, one per
+   * workspace, kind and pull request: what a check suite on that commit holds.
+   */
+  const reportedOn = (repository: Repo, sha: string) => {
+    const found = new Map<string, { workspace: Workspace; origin: GitHubOrigin }>();
+    for (const workspace of workspacesOf(repository)) {
+      const recent = engine.jobs.list(
+        { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
+        { offset: 0, limit: RECENT_JOBS },
+      );
+      for (const job of recent.items) {
+        const origin = job.commitId === sha ? githubOriginOf(job) : undefined;
+        const key = `${workspace.id}/${origin?.kind}/${origin?.pullRequest ?? ''}`;
+        if (origin && !found.has(key)) found.set(key, { workspace, origin });
+      }
+    }
+    return [...found.values()];
   };
 
   return (app: Probot) => {
@@ -185,16 +212,42 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         const { payload } = context;
         remember(payload);
         const suite = payload.check_suite;
-        if (!payload.installation || !suite.head_branch) {
-          return ignore(context.id, 'the check suite names no branch or installation');
+        if (!payload.installation) return ignore(context.id, 'the event names no installation');
+        const installationId = payload.installation.id;
+        const sender = payload.sender?.login;
+        // The suite holds the check runs Slipway made on its commit, deploys and pull requests'
+        // plans alike: each runs again, as a re-run of that one check run would.
+        const earlier = reportedOn(payload.repository, suite.head_sha);
+        for (const { workspace, origin } of earlier) {
+          queue(context.id, workspace, { ...origin, installationId }, sender);
         }
-        queueBranch(
-          context.id,
-          payload.repository,
-          suite.head_branch,
-          { installationId: payload.installation.id, headSha: suite.head_sha, kind: 'deploy' },
-          payload.sender?.login,
-        );
+        if (earlier.length > 0) return;
+        // None is known any more: do what the commit's push and pull requests would have done.
+        const why: string[] = [];
+        if (suite.head_branch) {
+          queueBranch(
+            context.id,
+            payload.repository,
+            suite.head_branch,
+            { installationId, headSha: suite.head_sha, kind: 'deploy' },
+            sender,
+          );
+          why.push(outcomeOf(context.id).ignored ?? '');
+        }
+        for (const pull of suite.pull_requests) {
+          queueBranch(
+            context.id,
+            payload.repository,
+            pull.base.ref,
+            { installationId, headSha: suite.head_sha, kind: 'plan', pullRequest: pull.number },
+            sender,
+          );
+        }
+        const outcome = outcomeOf(context.id);
+        if (outcome.jobs.length > 0) delete outcome.ignored;
+        else if (!suite.head_branch && suite.pull_requests.length === 0) {
+          ignore(context.id, 'the check suite names no branch or pull request');
+        }
       }),
     );
 

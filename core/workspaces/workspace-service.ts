@@ -22,6 +22,11 @@ export interface DeployRequest {
   /** Compute what would be created, changed and pruned, and apply nothing. */
   plan?: boolean;
   /**
+   * What a plan is for, e.g. `pull/7`: a newer plan replaces a queued older one of the same
+   * scope only, so plans of two pull requests never cancel each other. Default: the workspace.
+   */
+  planScope?: string;
+  /**
    * Where the request came from, for the host to report back to (a GitHub check run): kept in
    * the job's `params.origin`, never read by the engine.
    */
@@ -156,8 +161,10 @@ export class WorkspaceService {
     return this.deps.queue.enqueue({
       type: 'WORKSPACE_DEPLOY',
       // Plans get their own target: they change nothing, so they neither wait for deploys nor
-      // supersede (or get superseded by) them.
-      target: request.plan ? `plan:${workspace.id}` : workspaceTarget(workspace.id),
+      // supersede (or get superseded by) them, nor plans of another scope.
+      target: request.plan
+        ? `plan:${workspace.id}${request.planScope ? `:${request.planScope}` : ''}`
+        : workspaceTarget(workspace.id),
       workspaceId: workspace.id,
       commitId: commit?.toLowerCase() ?? null,
       deliveryId: request.deliveryId ?? null,
