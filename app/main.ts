@@ -126,9 +126,9 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'source' }),
     ...(privateKey
       ? {
-          resolveGitHub: (repository: string) => {
+          resolveGitHub: (repository: string, options?: { refresh?: boolean }) => {
             if (!github) throw new Error('the GitHub App is still starting');
-            return github.access(repository);
+            return github.access(repository, options);
           },
         }
       : {}),

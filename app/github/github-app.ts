@@ -34,7 +34,8 @@ export interface GitHubApp {
   /** Hands a verified event to Probot; resolves with the jobs it queued. */
   receive(id: string, name: string, payload: unknown): Promise<DeliveryOutcome>;
   /** Clone URL and installation token for an `owner/name` repository (the source's hook). */
-  access(repository: string): Promise<GitHubAccess>;
+  /** `refresh`: git was refused the last token; ask GitHub again (see `GitSourceOptions`). */
+  access(repository: string, options?: { refresh?: boolean }): Promise<GitHubAccess>;
   /**
    * The job origin that makes a deploy (or plan) of `workspace` report to GitHub, as a push's
    * does: when its repository is on GitHub and an installation of the App the server has seen
@@ -105,9 +106,10 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     ...(options.senderPollMs ? { pollMs: options.senderPollMs } : {}),
   });
 
-  async function installationOf(repository: string): Promise<number> {
+  /** The installation that has `repository`: as events told, or (`ask`) as GitHub says now. */
+  async function installationOf(repository: string, ask = false): Promise<number> {
     const known = installations.find(repository);
-    if (known) return known.id;
+    if (known && !ask) return known.id;
     const [owner = '', repo = ''] = repository.split('/');
     const app = await probot.auth();
     try {
@@ -164,9 +166,32 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
         if (inflight.get(id) === handled) inflight.delete(id);
       }
     },
-    async access(repository) {
+    async access(repository, accessOptions = {}) {
+      const url = `${gitHost}/${repository}.git`;
+      if (accessOptions.refresh) {
+        // git was refused the token: the installation was removed, or the repository moved to
+        // another one, without an event reaching us. Ask GitHub, and take a new token.
+        const stale = installations.find(repository);
+        if (stale) tokens.delete(stale.id);
+        const current = await installationOf(repository, true);
+        tokens.delete(current);
+        return { url, token: await tokenOf(current) };
+      }
       const installationId = await installationOf(repository);
-      return { url: `${gitHost}/${repository}.git`, token: await tokenOf(installationId) };
+      try {
+        return { url, token: await tokenOf(installationId) };
+      } catch (error) {
+        if ((error as { status?: number }).status !== 404) throw error;
+        // The installation is gone, and its `deleted` event never reached us: forget it and ask
+        // GitHub which installation has the repository now.
+        installations.remove(installationId);
+        tokens.delete(installationId);
+        logger.warn(
+          { installationId, repository },
+          'GitHub App installation no longer exists; looking up the current one',
+        );
+        return { url, token: await tokenOf(await installationOf(repository)) };
+      }
     },
     originFor(workspace, kind, commit) {
       const repository = repositoryKey(workspace.repositoryUrl, options.gheHost);

@@ -35,6 +35,7 @@ export class Installations {
       updated: isoTime(this.clock.now()),
     };
     this.put(installation);
+    if (repositories) this.release(id, installation.repositories);
     return installation;
   }
 
@@ -45,6 +46,7 @@ export class Installations {
     const repositories = normalize([...current.repositories, ...added]).filter((r) => !gone.has(r));
     const installation = { ...current, repositories, updated: isoTime(this.clock.now()) };
     this.put(installation);
+    this.release(id, normalize(added));
     return installation;
   }
 
@@ -75,6 +77,20 @@ export class Installations {
     return this.store
       .listRecords<Installation>(COLLECTION)
       .find((i) => !i.suspended && i.repositories.includes(name));
+  }
+
+  /**
+   * A repository is in one installation of an App at a time: `id` now has `repositories`, so any
+   * other record of them is stale (its `deleted` or `removed` event never reached us).
+   */
+  private release(id: number, repositories: string[]): void {
+    if (repositories.length === 0) return;
+    const taken = new Set(repositories);
+    for (const other of this.store.listRecords<Installation>(COLLECTION)) {
+      if (other.id === id || !other.repositories.some((r) => taken.has(r))) continue;
+      const kept = other.repositories.filter((r) => !taken.has(r));
+      this.put({ ...other, repositories: kept, updated: isoTime(this.clock.now()) });
+    }
   }
 
   private put(installation: Installation): void {

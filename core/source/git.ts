@@ -29,9 +29,16 @@ export interface GitSourceOptions {
   timeoutMs?: number;
   /** The git binary; default `git`. */
   git?: string;
-  /** Supplies access to `owner/name` repositories; without it they are refused. */
-  resolveGitHub?: (ownerName: string) => Promise<GitHubAccess>;
+  /**
+   * Supplies access to `owner/name` repositories; without it they are refused. `refresh` asks
+   * again for access whose token git was refused with (revoked, or of an old installation).
+   */
+  resolveGitHub?: (ownerName: string, options?: { refresh?: boolean }) => Promise<GitHubAccess>;
 }
+
+/** What git says when the server refused its credentials. */
+const REFUSED =
+  /could not read Username|Authentication failed|Invalid username or password|The requested URL returned error: 40[13]/i;
 
 const COMMIT = /^[0-9a-f]{40}$/i;
 
@@ -68,7 +75,10 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
     ...(signal ? { signal } : {}),
   });
 
-  async function access(resolved: { url: string; github?: string }): Promise<Access> {
+  async function access(
+    resolved: { url: string; github?: string },
+    refresh = false,
+  ): Promise<Access> {
     if (!resolved.github) return { url: resolved.url, env: baseEnv, secrets: [] };
     if (!options.resolveGitHub) {
       throw new SlipwayError(
@@ -78,7 +88,7 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
     }
     let github: GitHubAccess;
     try {
-      github = await options.resolveGitHub(resolved.github);
+      github = await options.resolveGitHub(resolved.github, refresh ? { refresh } : undefined);
     } catch (error) {
       if (isSlipwayError(error)) throw error;
       throw new SlipwayError(
@@ -121,25 +131,35 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       if (pinned && existsSync(path.join(base, pinned))) return done(pinned);
 
       requireLocalRepository(resolved);
-      const how = await access(resolved);
-      const git = command(display, how, signal);
-      const commit = pinned ?? (await resolveRef(how.url, ref, git));
-      const target = path.join(base, commit);
-      if (existsSync(target)) return done(commit);
+      const attempt = async (how: Access): Promise<Checkout> => {
+        const git = command(display, how, signal);
+        const commit = pinned ?? (await resolveRef(how.url, ref, git));
+        const target = path.join(base, commit);
+        if (existsSync(target)) return done(commit);
 
-      const started = Date.now();
-      logger.debug({ repository: display, ref, commit }, 'fetching');
-      await fenceOffPackageScope(options.cacheDir);
-      await fetchCommit({
-        url: how.url,
-        display,
-        ref: COMMIT.test(ref) ? null : ref,
-        commit,
-        target,
-        run: (args, cwd) => runGit(args, cwd ? { ...git, cwd } : git),
-      });
-      logger.info({ repository: display, ref, commit, ms: Date.now() - started }, 'fetched');
-      return done(commit);
+        const started = Date.now();
+        logger.debug({ repository: display, ref, commit }, 'fetching');
+        await fenceOffPackageScope(options.cacheDir);
+        await fetchCommit({
+          url: how.url,
+          display,
+          ref: COMMIT.test(ref) ? null : ref,
+          commit,
+          target,
+          run: (args, cwd) => runGit(args, cwd ? { ...git, cwd } : git),
+        });
+        logger.info({ repository: display, ref, commit, ms: Date.now() - started }, 'fetched');
+        return done(commit);
+      };
+      try {
+        return await attempt(await access(resolved));
+      } catch (error) {
+        const stderr = isSlipwayError(error) ? String(error.details?.stderr ?? '') : '';
+        if (!resolved.github || !REFUSED.test(stderr)) throw error;
+        // An installation token GitHub no longer takes: once more with fresh access.
+        logger.info({ repository: display }, 'GitHub refused the token; asking for a new one');
+        return attempt(await access(resolved, true));
+      }
     },
   };
 }

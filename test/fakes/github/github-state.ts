@@ -112,6 +112,14 @@ export class GitHubState {
     return installation;
   }
 
+  /** Uninstalls: the installation is gone, and so are its tokens (GitHub revokes them). */
+  removeInstallation(id: number): void {
+    this.installations.delete(id);
+    for (const [token, grant] of this.tokens) {
+      if (grant.installationId === id) this.tokens.delete(token);
+    }
+  }
+
   installationOn(fullName: string): InstallationRecord | undefined {
     const key = fullName.toLowerCase();
     return [...this.installations.values()].find((i) => i.repositories.includes(key));

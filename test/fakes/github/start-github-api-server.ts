@@ -28,6 +28,8 @@ export interface GitHubApiServer {
   webhookSecret: string;
   /** Registers an installation on an account with access to these repositories ('owner/name'). */
   addInstallation(account: string, repositories: string[]): { id: number };
+  /** Uninstalls the App from an account: the installation and its tokens are gone. */
+  removeInstallation(id: number): void;
   /**
    * Serves a git repository (a working repo with .git, or bare) as `${url}/<owner>/<name>.git`;
    * private by default (needs a token of an installation covering it).
@@ -90,6 +92,7 @@ export async function startGitHubApiServer(
     addInstallation: (account, repositories) => ({
       id: state.addInstallation(account, repositories).id,
     }),
+    removeInstallation: (id) => state.removeInstallation(id),
     addRepository(fullName, dir, repositoryOptions = {}) {
       const repository = state.ensureRepository(fullName);
       repository.dir = dir;

@@ -1,0 +1,197 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
+import { helloJob } from './fixtures/tasks.js';
+import { createRepo, git, manifest, type TestRepo } from './helpers/git.js';
+import {
+  aboutRepository,
+  deliver,
+  examplePayload,
+  githubAppEnv,
+} from './helpers/github-webhooks.js';
+import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
+
+const REPO = 'acme/site';
+
+describe('the GitHub App: plans of several pull requests, re-run suites, and installations that changed unseen', () => {
+  let github: GitHubApiServer;
+  let repo: TestRepo;
+  let server: ServerProcess;
+  let installationId: number;
+
+  /** A branch `name` off main with one more job task; returns its head commit. */
+  function branch(name: string): string {
+    git(repo.dir, 'checkout', '--quiet', '-b', name, 'main');
+    const head = repo.commit({
+      [`tasks/${name}/manifest.json`]: manifest({
+        name,
+        type: 'job',
+        cmd: ['node', '-e', 'console.log("planned")'],
+      }),
+    });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    return head;
+  }
+
+  function pullRequest(number: number, headRef: string, headSha: string): Json {
+    const payload = aboutRepository(
+      examplePayload('pull_request', 'opened', (p) => Boolean(p.installation)),
+      REPO,
+      installationId,
+    );
+    payload.number = number;
+    payload.pull_request.number = number;
+    payload.pull_request.head.sha = headSha;
+    payload.pull_request.head.ref = headRef;
+    payload.pull_request.base.ref = 'main';
+    return payload;
+  }
+
+  async function completedRun(headSha: string, name: string) {
+    return eventually(
+      async () =>
+        github
+          .checkRuns(REPO)
+          .find(
+            (run) => run.head_sha === headSha && run.name === name && run.status === 'completed',
+          ),
+      `check run "${name}" on ${headSha.slice(0, 7)} to complete`,
+      30_000,
+    );
+  }
+
+  beforeAll(async () => {
+    github = await startGitHubApiServer();
+    repo = createRepo(helloJob('hello'));
+    github.addRepository(REPO, repo.dir);
+    installationId = github.addInstallation('acme', [REPO]).id;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-data-'));
+    server = await startServer({ dataDir, env: githubAppEnv(github) });
+    const created = await server.api('POST', '/api/workspaces', {
+      name: 'site',
+      repositoryUrl: REPO,
+    });
+    expect(created.status, created.text).toBe(201);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await github?.close();
+    repo?.cleanup();
+  });
+
+  it('plans pull requests opened together, each in its own check run, none cancelling another', async () => {
+    const heads = [branch('one'), branch('two'), branch('three')];
+    const deliveries = [];
+    for (const [index, head] of heads.entries()) {
+      const payload = pullRequest(index + 2, ['one', 'two', 'three'][index] ?? '', head);
+      deliveries.push(await deliver(server.url, 'pull_request', payload, github.webhookSecret));
+    }
+    const jobs = await Promise.all(
+      deliveries.map((d) => waitForJob(server, d.json.jobs[0].job as string)),
+    );
+    expect(jobs.map((job) => [job.status, job.message])).toEqual(
+      jobs.map((job) => ['COMPLETE', job.message]),
+    );
+    for (const head of heads) {
+      expect((await completedRun(head, 'Slipway plan / site')).conclusion).toBe('success');
+    }
+
+    // A newer push to one pull request still replaces its own queued plan.
+    const synchronize = pullRequest(2, 'one', heads[0] ?? '');
+    synchronize.action = 'synchronize';
+    const again = await deliver(server.url, 'pull_request', synchronize, github.webhookSecret);
+    expect(again.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+  });
+
+  it('re-runs a pull request suite as plans of that pull request, also when Slipway never reported on its commit', async () => {
+    const head = branch('four');
+    const opened = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest(5, 'four', head),
+      github.webhookSecret,
+    );
+    await waitForJob(server, opened.json.jobs[0].job as string);
+    const suite = aboutRepository(
+      examplePayload('check_suite', 'rerequested'),
+      REPO,
+      installationId,
+    );
+    suite.check_suite.head_branch = 'four';
+    suite.check_suite.head_sha = head;
+    suite.check_suite.pull_requests = [];
+    const rerun = await deliver(server.url, 'check_suite', suite, github.webhookSecret);
+    expect(rerun.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    const job = await waitForJob(server, rerun.json.jobs[0].job as string);
+    expect(job).toMatchObject({ status: 'COMPLETE', commitId: head });
+    expect(job.result.plan).toBe(true);
+    await eventually(
+      async () =>
+        github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'completed'),
+      'the re-run plan check run',
+    );
+
+    // A suite whose commit Slipway never reported on: what its push and pull requests would do.
+    const other = branch('five');
+    const fresh = aboutRepository(
+      examplePayload('check_suite', 'rerequested'),
+      REPO,
+      installationId,
+    );
+    fresh.check_suite.head_branch = 'five';
+    fresh.check_suite.head_sha = other;
+    fresh.check_suite.pull_requests = [
+      { number: 6, head: { ref: 'five', sha: other }, base: { ref: 'main', sha: repo.head() } },
+    ];
+    const planned = await deliver(server.url, 'check_suite', fresh, github.webhookSecret);
+    expect(planned.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    expect(planned.json.ignored).toBeUndefined();
+  });
+
+  it('deploys through the installation the repository has now, when GitHub never said the old one went', async () => {
+    // Known installation from the events so far; now the App is uninstalled and installed again
+    // on the account, and neither event reaches Slipway.
+    github.removeInstallation(installationId);
+    const reinstalled = github.addInstallation('acme', [REPO]).id;
+    const workspaces = await server.api('GET', '/api/workspaces');
+    const site = workspaces.json._embedded.workspaces[0];
+    const deploy = await server.api('POST', `/api/workspaces/${site.id}/deployments`);
+    const job = await waitForJob(server, deploy.json.id);
+    expect(job.status, job.message).toBe('COMPLETE');
+    expect(
+      github.requests.some(
+        (r) => r.path === `/app/installations/${reinstalled}/access_tokens` && r.status === 201,
+      ),
+    ).toBe(true);
+
+    // An event through a third installation makes it the repository's at once: no lookup.
+    github.removeInstallation(reinstalled);
+    const third = github.addInstallation('acme', [REPO]).id;
+    const lookups = github.requests.filter((r) => r.path === `/repos/${REPO}/installation`).length;
+    const push = aboutRepository(
+      examplePayload('push', undefined, (p) => Boolean(p.installation)),
+      REPO,
+      third,
+    );
+    const delivered = await deliver(
+      server.url,
+      'push',
+      { ...push, ref: 'refs/heads/main', after: repo.head(), deleted: false, created: false },
+      github.webhookSecret,
+    );
+    const pushed = await waitForJob(server, delivered.json.jobs[0].job as string);
+    expect(pushed.status, pushed.message).toBe('COMPLETE');
+    expect(github.requests.filter((r) => r.path === `/repos/${REPO}/installation`)).toHaveLength(
+      lookups,
+    );
+  });
+});
