@@ -123,6 +123,15 @@ export function removeAt(root: unknown, path: string): void {
   }
 }
 
+/** Whether `path` is a key field of a list item (`name` under `k:{"name":"app"}`). */
+export function isItemKeyField(path: string): boolean {
+  const elements = splitPath(path);
+  const field = elements.at(-1);
+  const item = elements.at(-2);
+  if (!field?.startsWith('f:') || !item?.startsWith('k:')) return false;
+  return Object.hasOwn(JSON.parse(item.slice(2)) as Record<string, unknown>, field.slice(2));
+}
+
 /** `.spec.template.spec.containers[name="app"].image`: how conflicts name a path. */
 export function describePath(path: string): string {
   return splitPath(path)

@@ -1,4 +1,12 @@
-import { describePath, fieldSetOf, ownsWithin, removeAt, splitPath, valueAt } from './field-set.js';
+import {
+  describePath,
+  fieldSetOf,
+  isItemKeyField,
+  ownsWithin,
+  removeAt,
+  splitPath,
+  valueAt,
+} from './field-set.js';
 import { deepCopy, deepEqual, isPlainObject, type StoredObject } from './kube-object.js';
 import { isAtomicMap, listMapKeys, sameKey } from './list-merge-keys.js';
 import {
@@ -117,8 +125,11 @@ export function serverSideApply(
   for (const { manager, path } of conflicts) manager.fields.delete(path);
 
   // Fields this manager applied before and no longer applies go, unless someone else holds them.
-  const dropped = [...previous].filter((p) => !applying.has(p)).sort((a, b) => b.length - a.length);
+  // Parents before children: a list item goes whole (it is found by its key fields, so they must
+  // still be there), and an item someone else keeps keeps the key fields that name it.
+  const dropped = [...previous].filter((p) => !applying.has(p)).sort((a, b) => a.length - b.length);
   for (const path of dropped) {
+    if (isItemKeyField(path)) continue;
     if (!others.some((m) => ownsWithin(m.fields, path))) removeAt(merged, path);
   }
 
