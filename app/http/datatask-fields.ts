@@ -17,12 +17,24 @@ const objectName = (what: string) =>
       error: `expected lowercase letters, digits and '-', starting and ending with a letter or digit (${what})`,
     });
 
+/**
+ * An optional field whose empty value counts as absent, so its default applies: an HTML form
+ * sends every input, the ones left empty as "" (seed 001 gives defaults for namespace, name and
+ * branch). The union puts "" in the OpenAPI document. Its message is for a value of the wrong
+ * type; for a string that breaks a rule of `schema`, zod reports that rule's own message.
+ */
+const emptyIsAbsent = <S extends z.ZodType>(schema: S, expected: string) =>
+  z
+    .union([z.literal(''), schema], { error: `expected ${expected}, or "" for the default` })
+    .optional()
+    .transform((value) => (value === '' ? undefined : (value as z.output<S>)));
+
 /** Fields of the DataTask bodies (form-data or JSON); each route picks the ones it takes. */
 export const fields = {
-  branch: branchName.optional(),
+  branch: emptyIsAbsent(branchName, 'a branch name'),
   schedule: z.string({ error: 'expected a cron expression, or "" for none' }).max(200).optional(),
-  namespace: objectName('a Kubernetes namespace').optional(),
-  name: objectName('a Kubernetes name').optional(),
+  namespace: emptyIsAbsent(objectName('a Kubernetes namespace'), 'a Kubernetes namespace'),
+  name: emptyIsAbsent(objectName('a Kubernetes name'), 'a Kubernetes name'),
   repository: z.string({ error: 'expected a repository name or git URL' }).max(2048).optional(),
   directory: z.string({ error: 'expected a directory of the repository' }).max(1024).optional(),
   templatePath: z
@@ -38,7 +50,7 @@ export const fields = {
 
 /**
  * The request body as flat fields: a JSON object, or form-data / urlencoded fields (an uploaded
- * file becomes its text). An empty body has no fields.
+ * file becomes its text; a field given twice is refused). An empty body has no fields.
  */
 export async function readFields(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
@@ -60,15 +72,18 @@ export async function readFields(c: Context): Promise<Record<string, unknown>> {
     return value as Record<string, unknown>;
   }
   if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(type)) {
-    const body = await c.req.parseBody();
+    // `all`: a field sent twice arrives as both values, not silently as the last one.
+    const body = await c.req.parseBody({ all: true });
     const result: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(body)) {
-      result[key] =
-        typeof value === 'string'
-          ? value
-          : Array.isArray(value)
-            ? value.map(String)
-            : await (value as File).text();
+      if (Array.isArray(value)) {
+        throw new SlipwayError(
+          'BAD_REQUEST',
+          `field "${key}" is given ${value.length} times; expected it once`,
+          { problems: [{ path: key, message: `"${key}" is given ${value.length} times` }] },
+        );
+      }
+      result[key] = typeof value === 'string' ? value : await value.text();
     }
     return result;
   }

@@ -1,0 +1,148 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { job, repoIn } from './fixtures/datatask.js';
+import { type ApiResponse, request, type ServerProcess, startServer } from './helpers/server.js';
+
+const ME = { identity: 'dev@example.com' };
+const FORM = { ...ME, 'content-type': 'application/x-www-form-urlencoded' };
+
+/** One task, run under the pipeline's name. */
+const PIPELINE = JSON.stringify({
+  name: 'single',
+  tasks: [{ name: 'hello', namespacetask: 'etl/tasks/hello' }],
+});
+const MANIFEST = JSON.stringify({ name: 'inline', type: 'job', cmd: ['node', '-e', '0'] });
+
+describe('DataTask form routes: an empty field takes its default, a repeated one is refused', () => {
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    const reposDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-dt-empty-'));
+    // Only a master branch: an empty branch that is not taken as master fails to fetch.
+    repoIn(reposDir, 'etl', {
+      'tasks/hello/manifest.json': job('hello'),
+      'pipelines/single/pipeline.json': PIPELINE,
+    });
+    server = await startServer({ reposDir });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** An urlencoded form, as an HTML form posts it: `[["namespace", ""], ...]`. */
+  const form = (route: string, entries: [string, string][]): Promise<ApiResponse> =>
+    request(`${server.url}${route}`, 'POST', new URLSearchParams(entries).toString(), FORM);
+
+  /** A multipart form, as `curl -F` posts it (the body sets its own content type). */
+  async function multipart(route: string, entries: [string, string][]) {
+    const body = new FormData();
+    for (const [key, value] of entries) body.append(key, value);
+    const response = await fetch(`${server.url}${route}`, { method: 'POST', body, headers: ME });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  }
+
+  const jobCount = async () =>
+    (await server.api('GET', '/api/jobs?size=1')).json.page.totalElements as number;
+
+  it('deploys a task into namespace = repository, under the manifest name, from master', async () => {
+    const empty: [string, string][] = [
+      ['namespace', ''],
+      ['name', ''],
+      ['branch', ''],
+      ['schedule', ''],
+    ];
+    const expected = { namespace: 'etl', name: 'hello', kind: 'job', status: 'pending' };
+    const urlencoded = await form('/v2/task/elaborate/deploy/etl/tasks%2Fhello', empty);
+    expect(urlencoded.status, urlencoded.text).toBe(202);
+    expect(urlencoded.json).toMatchObject(expected);
+    const fromCurlF = await multipart('/v2/task/elaborate/deploy/etl/tasks%2Fhello', empty);
+    expect(fromCurlF.status, JSON.stringify(fromCurlF.json)).toBe(202);
+    expect(fromCurlF.json).toMatchObject(expected);
+    const json = await request(
+      `${server.url}/v2/task/elaborate/deploy/etl/tasks%2Fhello`,
+      'POST',
+      { namespace: '', name: '', branch: '' },
+      ME,
+    );
+    expect(json.status, json.text).toBe(202);
+    expect(json.json).toMatchObject(expected);
+    const inas = await form('/v1/task/elaborate/deployinas/etl/tasks%2Fhello/jobs/hi', [
+      ['branch', ''],
+      ['schedule', ''],
+    ]);
+    expect(inas.status, inas.text).toBe(202);
+    expect(inas.json).toMatchObject({ namespace: 'jobs', name: 'hi', kind: 'job' });
+  });
+
+  it('deploys a configuration under its own name from master when name and branch are empty', async () => {
+    const response = await form('/v2/task/deploy/with-configuration', [
+      ['namespace', 'adhoc'],
+      ['configuration', MANIFEST],
+      ['name', ''],
+      ['branch', ''],
+      ['repository', ''],
+      ['directory', ''],
+    ]);
+    expect(response.status, response.text).toBe(202);
+    expect(response.json).toMatchObject({ namespace: 'adhoc', name: 'inline', kind: 'job' });
+  });
+
+  it('runs a pipeline in namespace = repository from master', async () => {
+    const run = await form('/v2/pipeline/elaborate/run/etl/pipelines%2Fsingle/nightly', [
+      ['namespace', ''],
+      ['branch', ''],
+    ]);
+    expect(run.status, run.text).toBe(202);
+    expect(run.json).toMatchObject({ name: 'nightly', namespace: 'etl' });
+    const inas = await form('/v1/pipeline/elaborate/runinas/etl/pipelines%2Fsingle/flows/daily', [
+      ['branch', ''],
+    ]);
+    expect(inas.status, inas.text).toBe(202);
+    expect(inas.json).toMatchObject({ name: 'daily', namespace: 'flows' });
+    const configured = await form('/v2/pipeline/run/with-configuration', [
+      ['namespace', 'flows'],
+      ['configuration', PIPELINE],
+      ['name', ''],
+      ['branch', ''],
+    ]);
+    expect(configured.status, configured.text).toBe(202);
+    expect(configured.json).toMatchObject({ name: 'single', namespace: 'flows' });
+  });
+
+  it('refuses a field given twice with 400 naming it, and deploys nothing', async () => {
+    const before = await jobCount();
+    const twice: [string, string][] = [
+      ['namespace', 'a'],
+      ['namespace', 'b'],
+    ];
+    for (const response of [
+      await multipart('/v2/task/elaborate/deploy/etl/tasks%2Fhello', twice),
+      await form('/v2/task/elaborate/deploy/etl/tasks%2Fhello', twice),
+      await form('/v1/task/elaborate/deployinas/etl/tasks%2Fhello/jobs/hi', [
+        ['branch', 'master'],
+        ['branch', 'other'],
+      ]),
+    ]) {
+      expect(response.status).toBe(400);
+      expect(response.json).toMatchObject({ status: 400, error: 'Bad Request' });
+      expect(response.json.message).toMatch(/^field "(namespace|branch)" is given 2 times/);
+    }
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('still refuses a value that is given and wrong, saying what was expected', async () => {
+    const bad = await form('/v2/task/elaborate/deploy/etl/tasks%2Fhello', [['namespace', 'B_d']]);
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toMatch(/"namespace" is "B_d"; expected lowercase letters/);
+    const number = await request(
+      `${server.url}/v2/task/elaborate/deploy/etl/tasks%2Fhello`,
+      'POST',
+      { branch: 5 },
+      ME,
+    );
+    expect(number.status).toBe(400);
+    expect(number.json.message).toMatch(/"branch" is 5; expected a branch name, or "" for/);
+  });
+});
