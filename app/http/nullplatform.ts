@@ -2,16 +2,21 @@ import { type Context, Hono } from 'hono';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import {
+  APPLICATION_STATUSES,
+  BUILD_STATUSES,
   createApplicationSchema,
   createAssetSchema,
   createBuildSchema,
   createDeploymentSchema,
   createReleaseSchema,
   createScopeSchema,
+  DEPLOYMENT_STATUSES,
   type Deployment,
+  isSemver,
   patchBuildSchema,
   patchDeploymentSchema,
   patchScopeSchema,
+  RELEASE_STATUSES,
 } from '../../core/rollouts/index.js';
 import type { Logger } from '../../core/types.js';
 import { type AuthVariables, requireIdentity } from './auth.js';
@@ -49,14 +54,13 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
     app.use(`/${resource}/*`, authenticated);
   }
 
-  const list = (c: Ctx, kind: Parameters<typeof rollouts.list>[0], filters: string[]) => {
+  const list = (c: Ctx, kind: Parameters<typeof rollouts.list>[0], filters: Filters) => {
     const offset = wholeNumber(c.req.query('offset'), 'offset', 0, 1_000_000, 0);
     const limit = wholeNumber(c.req.query('limit'), 'limit', 1, MAX_LIMIT, DEFAULT_LIMIT);
     const filter: Record<string, string | number | undefined> = {};
-    for (const name of filters) {
+    for (const [name, parse] of Object.entries(filters)) {
       const value = c.req.query(name);
-      if (value === undefined) continue;
-      filter[name] = name.endsWith('_id') ? idOf(value, name) : value;
+      if (value !== undefined) filter[name] = parse(value, `query "${name}"`);
     }
     const page = rollouts.list(kind, filter, { offset, limit });
     const results =
@@ -74,10 +78,10 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
       201,
     ),
   );
-  app.get('/application', (c) => list(c, 'application', ['name', 'status']));
-  app.get('/application/:id', (c) =>
-    c.json(rollouts.records.application(idOf(c.req.param('id'), 'id'))),
+  app.get('/application', (c) =>
+    list(c, 'application', { name: anyText, status: oneOf(APPLICATION_STATUSES) }),
   );
+  app.get('/application/:id', (c) => c.json(rollouts.records.application(idParam(c))));
 
   app.post('/build', async (c) =>
     c.json(
@@ -86,12 +90,18 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
     ),
   );
   /** Builds; `application_id`, `status` and `branch` filter. */
-  app.get('/build', (c) => list(c, 'build', ['application_id', 'status', 'branch']));
-  app.get('/build/:id', (c) => c.json(rollouts.records.build(idOf(c.req.param('id'), 'id'))));
+  app.get('/build', (c) =>
+    list(c, 'build', {
+      application_id: idOf,
+      status: oneOf(BUILD_STATUSES),
+      branch: anyText,
+    }),
+  );
+  app.get('/build/:id', (c) => c.json(rollouts.records.build(idParam(c))));
   app.patch('/build/:id', async (c) =>
     c.json(
       rollouts.patchBuild(
-        idOf(c.req.param('id'), 'id'),
+        idParam(c),
         parseWith(patchBuildSchema, await readJson(c), 'request body'),
       ),
     ),
@@ -100,7 +110,7 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
   app.post('/build/:id/asset', async (c) =>
     c.json(
       rollouts.addAsset(
-        idOf(c.req.param('id'), 'id'),
+        idParam(c),
         parseWith(createAssetSchema, await readJson(c), 'request body'),
       ),
       201,
@@ -115,9 +125,14 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
     ),
   );
   app.get('/release', (c) =>
-    list(c, 'release', ['application_id', 'build_id', 'status', 'semver']),
+    list(c, 'release', {
+      application_id: idOf,
+      build_id: idOf,
+      status: oneOf(RELEASE_STATUSES),
+      semver,
+    }),
   );
-  app.get('/release/:id', (c) => c.json(rollouts.records.release(idOf(c.req.param('id'), 'id'))));
+  app.get('/release/:id', (c) => c.json(rollouts.records.release(idParam(c))));
 
   app.post('/scope', async (c) =>
     c.json(
@@ -125,12 +140,12 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
       201,
     ),
   );
-  app.get('/scope', (c) => list(c, 'scope', ['application_id', 'name']));
-  app.get('/scope/:id', (c) => c.json(rollouts.records.scope(idOf(c.req.param('id'), 'id'))));
+  app.get('/scope', (c) => list(c, 'scope', { application_id: idOf, name: anyText }));
+  app.get('/scope/:id', (c) => c.json(rollouts.records.scope(idParam(c))));
   app.patch('/scope/:id', async (c) =>
     c.json(
       rollouts.patchScope(
-        idOf(c.req.param('id'), 'id'),
+        idParam(c),
         parseWith(patchScopeSchema, await readJson(c), 'request body'),
       ),
     ),
@@ -147,7 +162,12 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
   });
   /** Deployments; `scope_id`, `application_id`, `release_id` and `status` filter. */
   app.get('/deployment', (c) =>
-    list(c, 'deployment', ['scope_id', 'application_id', 'release_id', 'status']),
+    list(c, 'deployment', {
+      scope_id: idOf,
+      application_id: idOf,
+      release_id: idOf,
+      status: oneOf(DEPLOYMENT_STATUSES),
+    }),
   );
   /** A deployment; its step-by-step messages with `include_messages=true`. */
   app.get('/deployment/:id', (c) => {
@@ -158,17 +178,12 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
         `query "include_messages" is "${include}"; expected true or false`,
       );
     }
-    return c.json(
-      deploymentJson(
-        rollouts.records.deployment(idOf(c.req.param('id'), 'id')),
-        include === 'true',
-      ),
-    );
+    return c.json(deploymentJson(rollouts.records.deployment(idParam(c)), include === 'true'));
   });
   /** `{strategy_data: {desired_switched_traffic}}`, `{status: "finalizing"}` or `{status: "cancelling"}`: 204. */
   app.patch('/deployment/:id', async (c) => {
     const identity = await requireIdentity(c);
-    const id = idOf(c.req.param('id'), 'id');
+    const id = idParam(c);
     rollouts.records.deployment(id);
     await rollouts.patchDeployment(
       id,
@@ -186,11 +201,52 @@ async function authenticated(c: Ctx, next: () => Promise<void>): Promise<void> {
   await next();
 }
 
-function idOf(value: string, name: string): number {
+/**
+ * A list's filters: each query parameter's parser, which answers the value to match or throws a
+ * 400 naming the value and what is expected. A value no record can hold is a mistake in the
+ * request, not an empty page.
+ */
+type Filters = Record<string, (value: string, label: string) => string | number>;
+
+/** The route's `:id`. */
+function idParam(c: Ctx): number {
+  return idOf(c.req.param('id') ?? '', '"id"');
+}
+
+/** A positive integer id (ids start at 1), from a path or a query parameter. */
+function idOf(value: string, label: string): number {
   if (!/^\d{1,15}$/.test(value) || Number(value) === 0) {
-    throw new SlipwayError('BAD_REQUEST', `"${name}" is "${value}"; expected an integer id`);
+    throw new SlipwayError('BAD_REQUEST', `${label} is "${value}"; expected a positive integer id`);
   }
   return Number(value);
+}
+
+/** One of a vocabulary, exactly as stored (lower case, DESIGN.md section 3). */
+function oneOf(allowed: readonly string[]) {
+  return (value: string, label: string): string => {
+    if (!allowed.includes(value)) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `${label} is "${value}"; expected one of ${allowed.join(', ')}`,
+      );
+    }
+    return value;
+  };
+}
+
+function semver(value: string, label: string): string {
+  if (!isSemver(value)) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `${label} is "${value}"; expected a semantic version such as 1.2.0 (MAJOR.MINOR.PATCH)`,
+    );
+  }
+  return value;
+}
+
+/** Free text (a name, a branch): any value may match. */
+function anyText(value: string): string {
+  return value;
 }
 
 /** A deployment as nullplatform shows it (its workload is Slipway's business). */

@@ -4,6 +4,9 @@
  * Field names are nullplatform's (snake_case); ids are integers.
  */
 
+export const APPLICATION_STATUSES = ['active'] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+
 export const BUILD_STATUSES = [
   'pending',
   'in_progress',
@@ -49,7 +52,7 @@ export interface Application {
   name: string;
   repository_url: string | null;
   repository_path: string;
-  status: 'active';
+  status: ApplicationStatus;
   created_at: string;
   updated_at: string;
 }
