@@ -54,8 +54,12 @@ export interface Settings {
 export interface RunContext {
   /** `owner/name` of the repository the workflow runs in. */
   repository: string;
-  /** The branch or tag of the run (`GITHUB_REF_NAME`). */
-  refName?: string;
+  /**
+   * The branch the run is for: in pull_request runs the pull request's own branch
+   * (`GITHUB_HEAD_REF`), since `GITHUB_REF_NAME` is then its merge ref, `<number>/merge`, which
+   * no repository has as a branch; otherwise the branch or tag of the run (`GITHUB_REF_NAME`).
+   */
+  branch?: string;
   sha?: string;
   /** The checked-out repository (`GITHUB_WORKSPACE`). */
   checkout: string;
@@ -108,7 +112,9 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
   const run: RunContext = {
     repository: env.GITHUB_REPOSITORY ?? '',
     checkout: env.GITHUB_WORKSPACE ?? process.cwd(),
-    ...(env.GITHUB_REF_NAME ? { refName: env.GITHUB_REF_NAME } : {}),
+    ...(env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME
+      ? { branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME }
+      : {}),
     ...(env.GITHUB_SHA ? { sha: env.GITHUB_SHA } : {}),
   };
   const directory = text('directory') ?? '.';
@@ -186,6 +192,21 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
       );
     }
     settings.commit = commit;
+  }
+  if (settings.branch !== undefined) {
+    const uses =
+      mode.kind === 'remote' && (command === 'deploy-task' || command === 'run-pipeline');
+    if (!uses) {
+      const why =
+        mode.kind === 'direct'
+          ? `${command} in direct mode: it deploys the checked-out commit`
+          : command === 'deploy-workspace'
+            ? `deploy-workspace: a workspace deploys its own branch, set on the server ("commit" picks one of its commits)`
+            : command;
+      throw new InputError(
+        `Input "branch" is "${settings.branch}"; only deploy-task and run-pipeline in remote mode deploy a given branch, not ${why}`,
+      );
+    }
   }
   if (settings.dryRun && command !== 'deploy-workspace') {
     throw new InputError(

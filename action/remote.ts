@@ -12,6 +12,16 @@ function jobSource(client: RemoteClient): JobSource {
 }
 
 /**
+ * Told when the step begins to wait on a job and when that wait is over, however it ended (the
+ * job ended, the timeout passed, the server could not be reached). A wait that began and never
+ * ended is one the workflow cancelled.
+ */
+export interface WaitWatch {
+  waiting(id: string): void;
+  over(): void;
+}
+
+/**
  * Remote mode: the command as REST calls to a Slipway server. Job commands queue a job and
  * (with `wait`) follow its log to the end; release commands change a nullplatform deployment
  * and wait for it to settle.
@@ -19,12 +29,11 @@ function jobSource(client: RemoteClient): JobSource {
 export async function runRemote(
   settings: Settings & { mode: { kind: 'remote' } },
   sink: LogSink,
-  onJob: (id: string) => void,
+  watch: WaitWatch,
 ): Promise<Outcome> {
   const client = new RemoteClient(settings.mode.serverUrl, settings.mode.token);
   const jobUrl = (id: string) => `${client.url}/api/jobs/${id}`;
   const follow = async (id: string, what: string): Promise<Outcome> => {
-    onJob(id);
     sink.info(`${what}: job ${id} (${jobUrl(id)})`);
     if (!settings.wait) {
       const job = await jobSource(client).job(id);
@@ -37,14 +46,19 @@ export async function runRemote(
         rows: [],
       };
     }
-    const { job, timedOut } = await followJob(jobSource(client), id, sink, {
-      timeoutMs: settings.timeoutMs,
-      ...waitOutRestarts((line) => sink.info(line), `following job ${id}`),
-      answeredBefore: true,
-    });
-    return jobOutcome(job, jobUrl(id), what, timedOut);
+    watch.waiting(id);
+    try {
+      const { job, timedOut } = await followJob(jobSource(client), id, sink, {
+        timeoutMs: settings.timeoutMs,
+        ...waitOutRestarts((line) => sink.info(line), `following job ${id}`),
+        answeredBefore: true,
+      });
+      return jobOutcome(job, jobUrl(id), what, timedOut);
+    } finally {
+      watch.over();
+    }
   };
-  const branch = settings.branch ?? settings.run.refName;
+  const branch = settings.branch ?? settings.run.branch;
 
   switch (settings.command) {
     case 'deploy-workspace': {

@@ -27,9 +27,15 @@ export async function run(): Promise<void> {
     core.saveState('main-ran', 'true');
     const outcome =
       settings.mode.kind === 'remote'
-        ? await runRemote(settings as Settings & { mode: { kind: 'remote' } }, sink, (id) => {
-            core.saveState(JOB_STATE, id);
-            core.saveState(SERVER_STATE, (settings.mode as { serverUrl: string }).serverUrl);
+        ? await runRemote(settings as Settings & { mode: { kind: 'remote' } }, sink, {
+            // The runner reads the saved state when the step ends, cancelled or not, and keeps
+            // the last value saved under a name: the post step sees a job id only when the
+            // step was still waiting on that job.
+            waiting: (id) => {
+              core.saveState(JOB_STATE, id);
+              core.saveState(SERVER_STATE, (settings.mode as { serverUrl: string }).serverUrl);
+            },
+            over: () => core.saveState(JOB_STATE, ''),
           })
         : await runDirect(settings as Settings & { mode: { kind: 'direct' } }, sink);
     core.setOutput('job-id', outcome.jobId);
@@ -47,8 +53,9 @@ export async function run(): Promise<void> {
 }
 
 /**
- * The post step: when the workflow was cancelled while the job ran, withdraw the job so the
- * deploy stops too. A job that ended is left alone.
+ * The post step: when the workflow was cancelled while the main step waited on a job, withdraw
+ * the job so the deploy stops too. A job the step did not wait on (`wait: false`), or stopped
+ * waiting on (it ended, or the timeout passed), goes on; a job that ended is left alone.
  */
 export async function post(): Promise<void> {
   const id = core.getState(JOB_STATE);

@@ -64,6 +64,18 @@ describe('the Action refuses inputs it cannot use, quoting the value and what is
       'not deploy-workspace in direct mode',
     ],
     [
+      { ...remote, command: 'deploy-workspace', workspace: 'shop', branch: 'feature-7' },
+      'Input "branch" is "feature-7"; only deploy-task and run-pipeline in remote mode deploy a given branch, not deploy-workspace: a workspace deploys its own branch, set on the server',
+    ],
+    [
+      { kubeconfig: 'apiVersion: v1', command: 'deploy-task', branch: 'feature-7' },
+      'Input "branch" is "feature-7"; only deploy-task and run-pipeline in remote mode deploy a given branch, not deploy-task in direct mode: it deploys the checked-out commit',
+    ],
+    [
+      { ...remote, command: 'finalize', scope: '1', branch: 'feature-7' },
+      'Input "branch" is "feature-7"; only deploy-task and run-pipeline in remote mode deploy a given branch, not finalize',
+    ],
+    [
       { ...remote, command: 'deploy-task', directory: 'tasks/a' },
       'cannot reach Slipway at http://127.0.0.1:9',
     ],

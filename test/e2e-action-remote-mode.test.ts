@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diamond, job, repoIn } from './fixtures/datatask.js';
 import { createRelease, serviceFiles } from './fixtures/np-service.js';
 import { runAction } from './helpers/action.js';
-import { createRepo, type TestRepo } from './helpers/git.js';
+import { createRepo, git, type TestRepo } from './helpers/git.js';
 import { type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
@@ -27,7 +27,7 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
       }),
       repoIn(reposDir, 'tools', {
         'tasks/broken/manifest.json': job('broken', { exitCode: 3, lines: ['about to fail'] }),
-        'tasks/slow/manifest.json': job('slow', { ms: 20_000 }),
+        'tasks/slow/manifest.json': job('slow', { ms: 6000 }),
       }),
     );
     server = await startServer({ reposDir });
@@ -137,7 +137,7 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
     );
   });
 
-  it('gives up waiting at the timeout, and its post step withdraws a job the workflow left running', async () => {
+  it('gives up waiting at the timeout and leaves the job running: the post step withdraws nothing', async () => {
     const run = await runAction({
       ...remote,
       command: 'deploy-task',
@@ -152,14 +152,40 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
       /::error::deploy of task team\/slow is still RUNNING after the timeout; the job goes on/,
     );
     const id = run.outputs['job-id'] as string;
-    expect(run.state).toMatchObject({ 'main-ran': 'true', 'job-id': id, 'server-url': server.url });
+    // The runner runs the post step always (post-if: always()), with what the step saved.
     const post = await runAction({ ...remote }, { state: run.state });
     expect(post.code, post.stdout).toBe(0);
-    expect(post.stdout).toContain(`::warning::withdrew Slipway job ${id}`);
-    expect((await waitForJob(server, id)).status).toBe('STOPPED');
-    // A job that ended is left alone.
-    const again = await runAction({ ...remote }, { state: run.state });
-    expect(again.stdout).not.toContain('withdrew');
+    expect(post.stdout).not.toContain('withdrew');
+    expect((await waitForJob(server, id)).status).toBe('COMPLETE');
+  });
+
+  it("in a pull_request run, deploys the pull request's branch, not its merge ref", async () => {
+    const tools = repos[1] as TestRepo;
+    git(tools.dir, 'checkout', '--quiet', '-b', 'feature-7');
+    tools.commit({ 'tasks/preview/manifest.json': job('preview', { lines: ['from feature-7'] }) });
+    git(tools.dir, 'checkout', '--quiet', 'master');
+    const task = { ...remote, command: 'deploy-task', repository: 'tools', namespace: 'team' };
+    // What the runner sets in a pull_request run: GITHUB_REF_NAME is the merge ref.
+    const pr = await runAction(
+      { ...task, directory: 'tasks/preview' },
+      {
+        env: {
+          GITHUB_EVENT_NAME: 'pull_request',
+          GITHUB_REF_NAME: '7/merge',
+          GITHUB_HEAD_REF: 'feature-7',
+        },
+      },
+    );
+    expect(pr.code, pr.stdout).toBe(0);
+    expect(pr.outputs.status).toBe('COMPLETE');
+    expect(pr.stdout).toContain('[preview] from feature-7');
+    // In a push run GITHUB_HEAD_REF is set but empty: the run's branch is deployed.
+    const push = await runAction(
+      { ...task, repository: 'shop', directory: 'tasks/job1', namespace: 'push-run' },
+      { env: { GITHUB_EVENT_NAME: 'push', GITHUB_REF_NAME: 'master', GITHUB_HEAD_REF: '' } },
+    );
+    expect(push.code, push.stdout).toBe(0);
+    expect(push.stdout).toContain('[job1] job1 says hi');
   });
 
   it('drives a blue-green release: deploy, 30 % of traffic, finalize; then a cancel', async () => {

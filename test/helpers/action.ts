@@ -13,13 +13,16 @@ export interface ActionRun {
   summary: string;
   /** What the step saved for its post step (`STATE_*` for the next run). */
   state: Record<string, string>;
+  /** The signal that ended the step, when `cancelWhen` cancelled it. */
+  signal: NodeJS.Signals | null;
 }
 
 /**
  * Runs the committed bundle `action/dist/index.js` as a runner does: a node child process with
  * `INPUT_<NAME>` variables (upper case, hyphens kept), `GITHUB_EVENT_PATH`, and the
  * `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY` and `GITHUB_STATE` files; `state` is handed back as
- * `STATE_*` variables, as the runner does for the post step.
+ * `STATE_*` variables, as the runner does for the post step. `cancelWhen`: once the step log
+ * matches it, the step is sent SIGINT, as the runner does when the workflow is cancelled.
  */
 export async function runAction(
   inputs: Record<string, string>,
@@ -27,6 +30,7 @@ export async function runAction(
     env?: Record<string, string>;
     state?: Record<string, string>;
     workspace?: string;
+    cancelWhen?: RegExp;
   } = {},
 ): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-runner-'));
@@ -65,15 +69,22 @@ export async function runAction(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
-  child.stdout.on('data', (chunk) => {
+  let cancelled = false;
+  const read = (chunk: Buffer) => {
     stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    if (options.cancelWhen && !cancelled && options.cancelWhen.test(stdout)) {
+      cancelled = true;
+      child.kill('SIGINT');
+    }
+  };
+  child.stdout.on('data', read);
+  child.stderr.on('data', read);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+  );
   return {
     code,
+    signal,
     stdout,
     outputs: readKeyValues(files.output),
     summary: existsSync(files.summary) ? readFileSync(files.summary, 'utf8') : '',
