@@ -158,6 +158,37 @@ describe('a workspace deploy through the real server, on the local runtime', () 
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('hello web');
   });
 
+  it('refuses to take over what another workspace deployed in its namespace, applying nothing', async () => {
+    const unnamed = await server.api('POST', '/api/workspaces', {
+      name: '日本語',
+      repositoryUrl: repo.dir,
+    });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.json.message).toContain('has no latin letter or digit');
+    const second = await server.api('POST', '/api/workspaces', {
+      name: 'Démo Copy',
+      repositoryUrl: repo.dir,
+      namespace: 'demo',
+    });
+    expect(second.status, second.text).toBe(201);
+    expect(second.json.alias).toBe('demo-copy');
+
+    const queued = await server.api('POST', `/api/workspaces/${second.json.id}/deployments`);
+    const refused = await waitForJob(server, queued.json.id);
+    expect(refused.status).toBe('ERROR');
+    expect(refused.message).toContain(
+      `namespace demo already has job 'hello' of workspace 'Demo' (${workspaceId}); deploying would take it over, so nothing was applied`,
+    );
+    expect(refused.message).toContain("give workspace 'Démo Copy' a namespace of its own");
+    // Deleting the refused workspace deletes nothing of the first one's.
+    expect((await server.api('DELETE', `/api/workspaces/${second.json.id}`)).status).toBe(204);
+    expect(await isListening(port)).toBe(true);
+    const again = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+    const done = await waitForJob(server, again.json.id);
+    expect(done.status).toBe('COMPLETE');
+    expect(done.result.created).toEqual([]);
+  });
+
   it('deleting the workspace stops what it deployed', async () => {
     const deleted = await server.api('DELETE', `/api/workspaces/${workspaceId}`);
     expect(deleted.status).toBe(204);

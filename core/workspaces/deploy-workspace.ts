@@ -144,6 +144,7 @@ async function sync(
     );
   }
   signal.throwIfAborted();
+  await refuseTakeover(deps, workspace, workloads);
 
   // What this workspace runs before the deploy: what it prunes, and, kept with the job, what a
   // later attempt compares against so that its result is the whole deploy's.
@@ -194,6 +195,61 @@ async function sync(
     pipelines: units.pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),
     durationMs: deps.clock.now() - started,
   };
+}
+
+/**
+ * Refuses, before anything is applied, a deploy that would take over a workload something else
+ * in the namespace deployed: another workspace (two workspaces sharing a namespace), a DataTask
+ * task or pipeline, a nullplatform release. Applying would relabel it as this workspace's, the
+ * two would undo each other's deploys, and deleting one would delete the other's workload. A
+ * workload of a workspace that no longer exists is left over, and is taken over.
+ */
+async function refuseTakeover(
+  deps: DeployWorkspaceDeps,
+  workspace: Workspace,
+  workloads: Workload[],
+): Promise<void> {
+  const present = await deps.runtime.list({
+    namespace: workspace.namespace,
+    labels: { [LABELS.managedBy]: MANAGED_BY_VALUE },
+  });
+  const held = new Map(present.map((info) => [objectKey(info), info]));
+  const problems: string[] = [];
+  for (const workload of workloads) {
+    const other = held.get(objectKey(workload));
+    const owner = other && ownerOf(deps, workspace, other);
+    if (other && owner) problems.push(`${describeRef(other)} of ${owner}`);
+  }
+  if (problems.length === 0) return;
+  throw new SlipwayError(
+    'CONFLICT',
+    `namespace ${workspace.namespace} already has ${problems.join(', ')}; deploying would take ${problems.length === 1 ? 'it' : 'them'} over, so nothing was applied: rename the task, or give workspace '${workspace.name}' a namespace of its own`,
+  );
+}
+
+/** Who deployed `info`, when it is not `workspace` (nor a workspace since deleted). */
+function ownerOf(
+  deps: DeployWorkspaceDeps,
+  workspace: Workspace,
+  info: WorkloadInfo,
+): string | undefined {
+  const workspaceId = info.labels[LABELS.workspace];
+  if (workspaceId === workspace.id) return undefined;
+  if (workspaceId) {
+    const other = deps.store.getWorkspace(workspaceId);
+    return other ? `workspace '${other.name}' (${other.id})` : undefined;
+  }
+  if (info.labels[LABELS.pipeline]) return `pipeline run '${info.labels[LABELS.pipeline]}'`;
+  if (info.labels[LABELS.deployment]) {
+    return `nullplatform deployment ${info.labels[LABELS.deployment]}`;
+  }
+  return 'a task deployed over the DataTask API';
+}
+
+/** One Kubernetes object name per key: a service is a Deployment too. */
+function objectKey(ref: WorkloadRef): string {
+  const kind = ref.kind === 'service' ? 'deployment' : ref.kind;
+  return `${kind}/${ref.namespace}/${ref.name}`;
 }
 
 /**

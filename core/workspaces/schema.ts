@@ -79,15 +79,18 @@ export type CreateWorkspaceInput = z.infer<typeof createWorkspaceSchema>;
 export type UpdateWorkspaceInput = z.infer<typeof updateWorkspaceSchema>;
 
 /**
- * The alias a name gets by default: lowercase, runs of other characters as '-', at most 63.
+ * The alias a name gets by default: accents dropped, lowercase, runs of other characters as '-',
+ * at most 63.
  *
  * @example
  * defaultAlias('Data Team #1') // 'data-team-1'
+ * defaultAlias('Café Crème') // 'cafe-creme'
  */
 export function defaultAlias(value: string): string {
   return value
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .slice(0, 63)
     .replace(/^-+|-+$/g, '');

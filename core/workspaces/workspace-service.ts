@@ -59,7 +59,7 @@ export class WorkspaceService {
     if (!alias) {
       throw new SlipwayError(
         'BAD_REQUEST',
-        `name "${input.name}" has no letter or digit to derive an alias from; give "alias"`,
+        `name "${input.name}" has no latin letter or digit to derive an alias and namespace from (they are Kubernetes names: a-z, 0-9 and '-'); give "alias"`,
       );
     }
     const workspace: Workspace = {
