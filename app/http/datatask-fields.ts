@@ -23,24 +23,45 @@ const objectName = (what: string) =>
  * branch). The union puts "" in the OpenAPI document. Its message is for a value of the wrong
  * type; for a string that breaks a rule of `schema`, zod reports that rule's own message.
  */
-const emptyIsAbsent = <S extends z.ZodType>(schema: S, expected: string) =>
+const emptyIsAbsent = <S extends z.ZodType>(schema: S, error: string) =>
   z
-    .union([z.literal(''), schema], { error: `expected ${expected}, or "" for the default` })
+    .union([z.literal(''), schema], { error })
     .optional()
     .transform((value) => (value === '' ? undefined : (value as z.output<S>)));
 
 /** Fields of the DataTask bodies (form-data or JSON); each route picks the ones it takes. */
 export const fields = {
-  branch: emptyIsAbsent(branchName, 'a branch name'),
+  branch: emptyIsAbsent(branchName, 'expected a branch name, or "" for master'),
   schedule: z.string({ error: 'expected a cron expression, or "" for none' }).max(200).optional(),
-  namespace: emptyIsAbsent(objectName('a Kubernetes namespace'), 'a Kubernetes namespace'),
-  name: emptyIsAbsent(objectName('a Kubernetes name'), 'a Kubernetes name'),
+  namespace: emptyIsAbsent(
+    objectName('a Kubernetes namespace'),
+    'expected a Kubernetes namespace, or "" for the default',
+  ),
+  name: emptyIsAbsent(
+    objectName('a Kubernetes name'),
+    'expected a Kubernetes name, or "" for the default',
+  ),
   repository: z.string({ error: 'expected a repository name or git URL' }).max(2048).optional(),
   directory: z.string({ error: 'expected a directory of the repository' }).max(1024).optional(),
   templatePath: z
     .string({ error: 'expected the file name of a template' })
     .min(1, { error: 'expected the file name of a template' })
     .max(1024),
+  /**
+   * A deployment definition of the pattern named by `template_path`: its name, or its id
+   * (MetaKraftwerk's integer, in JSON as a number or a string).
+   */
+  deployment: emptyIsAbsent(
+    z.union([
+      z.string().max(253, { error: 'expected at most 253 characters' }),
+      z
+        .number()
+        .int()
+        .min(1)
+        .transform((id) => String(id)),
+    ]),
+    `expected the name or id of one of the pattern's deployment definitions, or "" for none`,
+  ),
   configuration: z
     .union([z.string(), z.record(z.string(), z.unknown())], {
       error: 'expected the JSON of the configuration',
@@ -113,7 +134,7 @@ export const bodies = {
     namespace: fields.namespace,
     configuration: fields.configuration,
     template_path: fields.templatePath.optional(),
-    deployment: fields.repository,
+    deployment: fields.deployment,
     repository: fields.repository,
     directory: fields.directory,
     branch: fields.branch,
