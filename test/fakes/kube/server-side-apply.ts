@@ -16,6 +16,7 @@ import {
   managerEntry,
   pruneToObject,
 } from './managed-fields.js';
+import { refuseDuplicateEntries } from './refuse-duplicate-entries.js';
 import { type StatusCause, StatusError } from './status-error.js';
 
 export interface ApplyOptions {
@@ -86,7 +87,8 @@ function conflictError(conflicts: { manager: Manager; path: string }[]): StatusE
  * manager, as structured-merge-diff does it for the built-in kinds: the applier owns exactly the
  * fields it sets; a field another manager owns with a different value is a 409 conflict unless
  * `force` (which takes the field over); fields the applier set before and no longer sets are
- * removed unless another manager still owns them. Status is ignored (the main resource resets it).
+ * removed unless another manager still owns them. A keyed list naming an item twice is a 500, as
+ * in `refuseDuplicateEntries`. Status is ignored (the main resource resets it).
  * Answers the merged object with its managedFields; the caller defaults, validates and stores it.
  */
 export function serverSideApply(
@@ -94,6 +96,7 @@ export function serverSideApply(
   applied: StoredObject,
   options: ApplyOptions,
 ): StoredObject {
+  refuseDuplicateEntries(applied);
   const config = deepCopy(applied);
   delete config.status;
   const base: StoredObject = live
