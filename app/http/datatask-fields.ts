@@ -133,7 +133,10 @@ export const bodies = {
   taskWithConfiguration: z.strictObject({
     namespace: fields.namespace,
     configuration: fields.configuration,
-    template_path: fields.templatePath.optional(),
+    template_path: emptyIsAbsent(
+      fields.templatePath,
+      'expected the file name of a template, or "" for none',
+    ),
     deployment: fields.deployment,
     repository: fields.repository,
     directory: fields.directory,

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The nullplatform model (seed 003, DESIGN.md section 7.4): a release (semver) points at a build
  * (a commit and its assets); a scope is an environment; a deployment puts a release on a scope.
@@ -188,12 +190,50 @@ export function isSemver(value: string): boolean {
   );
 }
 
-/** A name as a DNS label: lowercase, other characters as '-', at most 40 (room for prefixes). */
-export function slugOf(name: string): string {
-  return name
+/** Latin letters NFKD leaves whole, spelled as ASCII (after lowercasing). */
+const SPELLED: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  đ: 'd',
+  ð: 'd',
+  ł: 'l',
+  þ: 'th',
+  ı: 'i',
+  ħ: 'h',
+};
+
+/** The longest slug: room for the `d-` and `-<deployment id>` of a workload (63 in all). */
+const MAX_SLUG = 40;
+
+/**
+ * A name as a Kubernetes name (a DNS label starting with a letter, at most 40 characters):
+ * accents dropped (NFKD, marks removed), a few latin letters spelled out (ß -> ss), lowercase,
+ * other characters as '-'. Letters and digits no label can hold (日本, ユニ) are not dropped
+ * silently: the slug ends in a hash of the whole name, so it stays the same for the same name
+ * and differs from the slug of its latin part alone. A slug that would start with a digit, or
+ * hold nothing but the hash, starts with `prefix-`. '' for a name with no letter or digit.
+ *
+ * @example
+ * slugOf('Café Crème', 'app') // 'cafe-creme'
+ * slugOf('prod 日本', 'scope') // 'prod-' + 8 hex digits
+ * slugOf('ユニ', 'scope') // 'scope-' + 8 hex digits
+ * slugOf('2024', 'scope') // 'scope-2024'
+ */
+export function slugOf(name: string, prefix: string): string {
+  const folded = name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
+    .replace(/[ßæœøđðłþıħ]/g, (c) => SPELLED[c] ?? c);
+  const lost = /[^a-z0-9]/.test(folded.replace(/[^\p{L}\p{N}]/gu, ''));
+  const hash = lost
+    ? createHash('sha256').update(name.normalize('NFC')).digest('hex').slice(0, 8)
+    : '';
+  const latin = folded.replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '');
+  if (!latin && !hash) return '';
+  const lead = /^[a-z]/.test(latin) ? '' : prefix;
+  const room = MAX_SLUG - (lead ? lead.length + 1 : 0) - (hash ? hash.length + 1 : 0);
+  return [lead, latin.slice(0, room).replace(/-+$/, ''), hash].filter(Boolean).join('-');
 }

@@ -151,16 +151,17 @@ export class RolloutService {
         'BAD_REQUEST',
         `"application_id" is ${input.application_id}; no such application`,
       );
-    const slug = slugOf(input.name);
+    const slug = slugOf(input.name, 'scope');
     if (!slug)
       throw new SlipwayError(
         'BAD_REQUEST',
         `"name" is "${input.name}"; expected a name with letters or digits`,
       );
-    if (this.records.list('scope', application.id).some((s) => s.slug === slug)) {
+    const taken = this.records.list('scope', application.id).find((s) => s.slug === slug);
+    if (taken) {
       throw new SlipwayError(
         'CONFLICT',
-        `application ${application.id} already has a scope named like '${input.name}'`,
+        `application ${application.id} already has a scope named like '${input.name}': scope ${taken.id} '${taken.name}' has the Kubernetes name '${slug}'`,
       );
     }
     const now = this.records.now();
@@ -169,7 +170,7 @@ export class RolloutService {
       application_id: application.id,
       name: input.name,
       slug,
-      namespace: input.namespace ?? (slugOf(application.name) || `app-${application.id}`),
+      namespace: input.namespace ?? (slugOf(application.name, 'app') || `app-${application.id}`),
       type: 'kubernetes',
       status: 'active',
       asset_name: input.asset_name ?? null,
