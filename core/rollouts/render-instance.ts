@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { TaskManifest } from '../config/index.js';
 import { SlipwayError } from '../errors.js';
-import { LABELS, MANAGED_BY_VALUE, type Workload } from '../runtime/types.js';
+import { type EnvVar, LABELS, MANAGED_BY_VALUE, type Workload } from '../runtime/types.js';
 import { digestDirectory, type SourceFetcher } from '../source/index.js';
 import { loadTaskFromGit } from '../tasks/load-unit.js';
 import { specHash } from '../tasks/render-workload.js';
@@ -76,11 +76,10 @@ export async function renderInstance(
     image: asset.type === 'docker-image' ? asset.url : (manifest?.imageDestination ?? null),
     imagePullPolicy: manifest?.imagePullPolicy ?? null,
     command: manifest?.cmd ?? null,
-    env: [
-      ...(manifest?.env ?? []),
+    env: withReleaseVariables(manifest?.env ?? [], [
       { name: 'NP_RELEASE', value: release.semver },
       { name: 'NP_DEPLOYMENT', value: String(deployment.id) },
-    ],
+    ]),
     schedule: null,
     replicas: caps.instances,
     port: caps.port,
@@ -101,4 +100,14 @@ export async function renderInstance(
     source: { repository: application.repository_url ?? '', commit, directory: asset.url, digest },
   };
   return { ...base, specHash: specHash(base) };
+}
+
+/**
+ * The manifest's environment with Slipway's release variables in place of any it sets itself:
+ * they say which release runs, as the local runtime's last-one-wins env already did, and a
+ * Kubernetes apply that names a variable twice is refused (kubernetes/kubernetes#121575).
+ */
+function withReleaseVariables(manifest: EnvVar[], release: EnvVar[]): EnvVar[] {
+  const names = new Set(release.map((variable) => variable.name));
+  return [...manifest.filter((variable) => !names.has(variable.name)), ...release];
 }
