@@ -49,12 +49,20 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     expect(job).toMatchObject({ type: 'WORKSPACE_DEPLOY', attempt: 0, status: 'QUEUED' });
     expect(typeof job.maxAttempts).toBe('number');
     const self = `${server.url}/api/jobs/${job.id}`;
+    // The seed's links in the seed's order, then the workspace the job deploys.
     expect(job._links).toEqual({
       self: { href: self },
       'delete job': { href: self, type: 'DELETE' },
       logs: { href: `${self}/logs?sequence=0`, type: 'GET' },
       'withdraw job': { href: `${self}/stopped`, type: 'PUT' },
+      workspace: { href: `${server.url}/api/workspaces/${ws.json.id}`, type: 'GET' },
     });
+    expect(Object.keys(job._links).slice(0, 4)).toEqual([
+      'self',
+      'delete job',
+      'logs',
+      'withdraw job',
+    ]);
     const done = await waitForJob(server, job.id);
     expect(done.status).toBe('COMPLETE');
     expect(done._links['withdraw job']).toBeUndefined();
@@ -99,6 +107,18 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     expect(page.json.page.totalElements).toBeGreaterThanOrEqual(3);
     const listed = page.json._embedded.workspaces.map((w: { name: string }) => w.name);
     expect(listed).toEqual([...listed].sort().reverse());
+    // The links keep the sort: following `next` continues the same list.
+    const lastPage = page.json.page.totalPages - 1;
+    expect(page.json._links).toEqual({
+      self: { href: `${server.url}/api/workspaces?page=0&size=2&sort=name%2Cdesc` },
+      next: { href: `${server.url}/api/workspaces?page=1&size=2&sort=name%2Cdesc` },
+      last: { href: `${server.url}/api/workspaces?page=${lastPage}&size=2&sort=name%2Cdesc` },
+    });
+    const next = await server.api('GET', page.json._links.next.href.slice(server.url.length));
+    expect(next.json._links.prev.href).toBe(page.json._links.self.href);
+    expect(next.json._links.first.href).toBe(page.json._links.self.href);
+    const nextNames = next.json._embedded.workspaces.map((w: { name: string }) => w.name);
+    expect(nextNames[0] < (listed.at(-1) ?? '')).toBe(true);
 
     const updated = await server.api('PUT', `/api/workspaces/${ids[0]}`, {
       branch: 'release',
@@ -286,5 +306,16 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     const all = await server.api('GET', '/api/jobs?type=WORKSPACE_DEPLOY&size=1');
     expect(all.json._embedded.jobs).toHaveLength(1);
     expect(all.json.page.totalElements).toBeGreaterThanOrEqual(2);
+    expect(all.json._links.self.href).toBe(
+      `${server.url}/api/jobs?type=WORKSPACE_DEPLOY&size=1&page=0`,
+    );
+    expect(all.json._links.next.href).toBe(
+      `${server.url}/api/jobs?type=WORKSPACE_DEPLOY&size=1&page=1`,
+    );
+    // A job links to the workspace it deploys.
+    expect(list.json._embedded.jobs[0]._links.workspace).toEqual({
+      href: `${server.url}/api/workspaces/${ws.json.id}`,
+      type: 'GET',
+    });
   });
 });

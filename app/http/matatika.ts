@@ -14,7 +14,7 @@ import type { GitHubApp } from '../github/github-app.js';
 import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
 import { springErrorHandler } from './errors.js';
 import { baseUrl } from './links.js';
-import { pageInfo, readPaging, waitSeconds, wholeNumber } from './paging.js';
+import { pageInfo, pageLinks, readPaging, waitSeconds, wholeNumber } from './paging.js';
 import { parseWith, readJson } from './validate.js';
 import { checkGitHubSignature } from './webhook-signature.js';
 
@@ -54,7 +54,7 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
     const base = baseUrl(c);
     return c.json({
       _embedded: { workspaces: page.items.map((ws) => workspaceJson(ws, base, identity)) },
-      _links: { self: { href: `${base}/api/workspaces?page=${paging.page}&size=${paging.size}` } },
+      _links: pageLinks(c, base, page, paging),
       page: pageInfo(page, paging),
     });
   });
@@ -151,15 +151,13 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
   app.get('/api/workspaces/:id/jobs', async (c) => {
     await requireIdentity(c);
     const workspace = engine.workspaces.get(c.req.param('id'));
-    return c.json(
-      jobsPage(c, engine, { workspaceId: workspace.id }, `/api/workspaces/${workspace.id}/jobs`),
-    );
+    return c.json(jobsPage(c, engine, { workspaceId: workspace.id }));
   });
 
   /** Every job, newest first, paged; `status` and `type` filter. */
   app.get('/api/jobs', async (c) => {
     await requireIdentity(c);
-    return c.json(jobsPage(c, engine, {}, '/api/jobs'));
+    return c.json(jobsPage(c, engine, {}));
   });
 
   app.get('/api/jobs/:id', async (c) => {
@@ -221,12 +219,7 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
   return app;
 }
 
-function jobsPage(
-  c: Parameters<typeof readPaging>[0],
-  engine: Engine,
-  filter: JobFilter,
-  path: string,
-) {
+function jobsPage(c: Parameters<typeof readPaging>[0], engine: Engine, filter: JobFilter) {
   const paging = readPaging(c, JOB_SORT_FIELDS);
   // `status` may be repeated: jobs with any of the statuses.
   const statuses = c.req.queries('status');
@@ -256,7 +249,7 @@ function jobsPage(
   const base = baseUrl(c);
   return {
     _embedded: { jobs: page.items.map((job) => jobJson(job, base)) },
-    _links: { self: { href: `${base}${path}?page=${paging.page}&size=${paging.size}` } },
+    _links: pageLinks(c, base, page, paging),
     page: pageInfo(page, paging),
   };
 }
@@ -287,6 +280,10 @@ export function jobJson(job: Job, base: string) {
       'delete job': { href: self, type: 'DELETE' },
       logs: { href: `${self}/logs?sequence=0`, type: 'GET' },
       ...(active ? { 'withdraw job': { href: `${self}/stopped`, type: 'PUT' } } : {}),
+      // What it acts on (not in the seed; HAL clients skip links they do not know).
+      ...(job.workspaceId
+        ? { workspace: { href: `${base}/api/workspaces/${job.workspaceId}`, type: 'GET' } }
+        : {}),
     },
   };
 }

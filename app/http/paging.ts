@@ -41,6 +41,30 @@ export function pageInfo(page: Page<unknown>, request: { page: number; size: num
   };
 }
 
+/**
+ * Spring HATEOAS's links of a page: `self` as asked (filters and sort kept), and `first`,
+ * `prev`, `next` and `last` where there are such pages.
+ */
+export function pageLinks(
+  c: Context,
+  base: string,
+  page: Page<unknown>,
+  request: { page: number; size: number },
+): Record<string, { href: string }> {
+  const query = new URLSearchParams(new URL(c.req.url).search);
+  const at = (number: number) => {
+    query.set('page', String(number));
+    query.set('size', String(request.size));
+    return { href: `${base}${c.req.path}?${query}` };
+  };
+  const last = Math.max(0, Math.ceil(page.total / request.size) - 1);
+  return {
+    ...(request.page > 0 ? { first: at(0), prev: at(Math.min(request.page, last + 1) - 1) } : {}),
+    self: at(request.page),
+    ...(request.page < last ? { next: at(request.page + 1), last: at(last) } : {}),
+  };
+}
+
 /** A query parameter that must be a whole number in [min, max]; `fallback` when absent. */
 export function wholeNumber(
   text: string | undefined,

@@ -27,6 +27,7 @@ export const job = responseBody(
       'delete job': typedLink,
       logs: typedLink,
       'withdraw job': typedLink.optional().describe('only while QUEUED or RUNNING'),
+      workspace: typedLink.optional().describe('the workspace a WORKSPACE_DEPLOY deploys'),
     }),
   }),
   'A job with HAL links (seed 000): the seed fields, then what a started or finished job has.',
@@ -69,18 +70,27 @@ const page = z.object({
   number: count,
 });
 
+/** A page's links: itself as asked (filters and sort kept) and its neighbours where they are. */
+const pageLinks = z.object({
+  first: href.optional(),
+  prev: href.optional(),
+  self: href,
+  next: href.optional(),
+  last: href.optional(),
+});
+
 export const workspacePage = responseBody(
   'WorkspacePage',
   z.object({
     _embedded: z.object({ workspaces: z.array(workspace) }),
-    _links: z.object({ self: href }),
+    _links: pageLinks,
     page,
   }),
 );
 
 export const jobPage = responseBody(
   'JobPage',
-  z.object({ _embedded: z.object({ jobs: z.array(job) }), _links: z.object({ self: href }), page }),
+  z.object({ _embedded: z.object({ jobs: z.array(job) }), _links: pageLinks, page }),
 );
 
 /** What the workspace webhook answers when it queues nothing. */
