@@ -190,6 +190,49 @@ export function isSemver(value: string): boolean {
   );
 }
 
+const IMAGE_REFERENCE = (() => {
+  const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+  const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+  const host = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])`;
+  const name = `(?:${host}(?::[0-9]+)?/)?${component}(?:/${component})*`;
+  const tag = '[\\w][\\w.-]{0,127}';
+  const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+  return new RegExp(`^(${name})(?::${tag})?(?:@${digest})?$`);
+})();
+
+/**
+ * An image reference as Docker and Kubernetes read one: `[registry[:port]/]name[:tag][@digest]`,
+ * the grammar of distribution/reference (`reference.go`): lowercase path components joined by
+ * `.`, `_`, `__` or dashes; a tag of up to 128 word characters, dots and dashes; a digest
+ * `algorithm:hex` of 32 or more hex digits; at most 255 characters before the tag.
+ *
+ * @example
+ * isImageReference('registry.example.com/shop/api:1.2.0') // true
+ * isImageReference('https://registry.example.com/shop') // false
+ */
+export function isImageReference(value: string): boolean {
+  const match = IMAGE_REFERENCE.exec(value);
+  return match !== null && (match[1] ?? '').length <= 255;
+}
+
+/**
+ * A directory of a repository as an asset or an application names it: relative, with no `..`
+ * segment, backslash or NUL byte (DESIGN.md 6; symlinks are checked in the checkout, by
+ * `resolveUnitDirectory`). `.` is the repository's root.
+ *
+ * @example
+ * isRepositoryPath('services/api') // true
+ * isRepositoryPath('../../etc') // false
+ */
+export function isRepositoryPath(value: string): boolean {
+  return (
+    !value.startsWith('/') &&
+    !value.includes('\\') &&
+    !value.includes('\0') &&
+    !value.split('/').includes('..')
+  );
+}
+
 /** Latin letters NFKD leaves whole, spelled as ASCII (after lowercasing). */
 const SPELLED: Record<string, string> = {
   ß: 'ss',

@@ -4,6 +4,8 @@ import {
   ASSET_TYPES,
   BUILD_STATUSES,
   DEPLOYMENT_STATUSES,
+  isImageReference,
+  isRepositoryPath,
   isSemver,
   RELEASE_STATUSES,
 } from './model.js';
@@ -19,6 +21,11 @@ const text = (max = 200) =>
     .trim()
     .min(1, { error: 'expected a non-empty string' })
     .max(max, { error: `expected at most ${max} characters` });
+const REPOSITORY_PATH_EXPECTED =
+  'expected a relative path inside the repository, such as svc or services/api, without ".." segments';
+const IMAGE_EXPECTED =
+  'expected a docker image reference, registry/name[:tag][@digest], such as registry.example.com/shop/api:1.2.0';
+
 const seconds = z
   .number({ error: 'expected seconds' })
   .int({ error: 'expected whole seconds' })
@@ -32,6 +39,7 @@ export const createApplicationSchema = z.strictObject({
   repository_path: z
     .string({ error: 'expected a directory of the repository' })
     .max(1024)
+    .refine(isRepositoryPath, { error: REPOSITORY_PATH_EXPECTED })
     .optional(),
 });
 
@@ -61,12 +69,27 @@ export const patchBuildSchema = z.strictObject({
   description: z.string({ error: 'expected a string' }).max(2000).optional(),
 });
 
-/** `POST /build/:id/asset`. */
-export const createAssetSchema = z.strictObject({
-  name: text(100),
-  type: z.enum(ASSET_TYPES, { error: `expected one of ${ASSET_TYPES.join(', ')}` }),
-  url: text(2048),
-});
+/**
+ * `POST /build/:id/asset`: a `docker-image` url is an image reference, a `directory` url a
+ * directory of the application's repository. Checked here, at the request, rather than when a
+ * deployment of the release fails on it.
+ */
+export const createAssetSchema = z
+  .strictObject({
+    name: text(100),
+    type: z.enum(ASSET_TYPES, { error: `expected one of ${ASSET_TYPES.join(', ')}` }),
+    url: text(2048),
+  })
+  .superRefine((asset, context) => {
+    const fits = asset.type === 'docker-image' ? isImageReference : isRepositoryPath;
+    if (fits(asset.url)) return;
+    context.addIssue({
+      code: 'custom',
+      path: ['url'],
+      input: asset.url,
+      message: asset.type === 'docker-image' ? IMAGE_EXPECTED : REPOSITORY_PATH_EXPECTED,
+    });
+  });
 
 /** `POST /release`: every field required (seed 003). */
 export const createReleaseSchema = z.strictObject({
