@@ -157,7 +157,8 @@ describe('DataTask (seed 001) on the Kubernetes runtime', () => {
       expect.arrayContaining(['flows', 'apps']),
     );
     const tasks = (await call('GET', '/v1/list/tasks/apps')).json;
-    expect(tasks.deployments.map((t: Json) => t.name)).toEqual(['worker']);
+    // web is a service task: its Deployment is listed with the deployments.
+    expect(tasks.deployments.map((t: Json) => t.name).sort()).toEqual(['web', 'worker']);
     expect(tasks.services.map((t: Json) => t.name)).toEqual(['web']);
     expect(tasks.cronJobs.map((t: Json) => t.name)).toEqual(['nightly']);
     const pods = (await call('GET', '/v1/list/pods/apps')).json.pods;
@@ -266,6 +267,15 @@ describe('DataTask (seed 001) on the Kubernetes runtime', () => {
   });
 
   it('deletes each kind from the cluster and answers 404 for a missing one', async () => {
+    const front = await call('GET', '/v1/task/deployinas/flows/tasks%2Fweb/apps/front');
+    expect((await waitForJob(server, front.json.id)).status).toBe('COMPLETE');
+    // The delete deployment route takes a service's Deployment with its Service, never half.
+    const viaDeployment = await call('GET', '/v1/delete/deployment/apps/front');
+    expect(viaDeployment.json).toEqual({
+      deleted: { kind: 'service', namespace: 'apps', name: 'front' },
+    });
+    expect(kube.objects('services', 'apps').map((o) => o.metadata.name)).not.toContain('front');
+    expect(kube.objects('deployments', 'apps').map((o) => o.metadata.name)).not.toContain('front');
     const cases: Array<[string, string, string]> = [
       ['job', 'flows', 'job1'],
       ['deployment', 'apps', 'worker'],

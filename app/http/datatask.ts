@@ -327,21 +327,23 @@ function listRoutes(app: App, { engine }: DataTaskOptions): void {
 
   const tasks = async (c: Ctx, namespace?: string) => {
     const workloads = await engine.runtime.list(namespace ? { namespace } : {});
-    const of = (kind: WorkloadKind) =>
+    const of = (...kinds: WorkloadKind[]) =>
       workloads
-        .filter((w) => w.kind === kind)
+        .filter((w) => kinds.includes(w.kind))
         .map((w) => ({
           name: w.name,
           namespace: w.namespace,
           labels: w.labels,
           created: w.created,
-          ...(kind === 'cronjob' ? { schedule: w.schedule } : {}),
-          ...(kind === 'deployment' || kind === 'service' ? { replicas: w.replicas } : {}),
+          ...(w.kind === 'cronjob' ? { schedule: w.schedule } : {}),
+          ...(w.kind === 'deployment' || w.kind === 'service' ? { replicas: w.replicas } : {}),
         }));
     return c.json({
       jobs: of('job'),
       cronJobs: of('cronjob'),
-      deployments: of('deployment'),
+      // A service task is a Deployment plus a Service, so it is under both, as a listing of the
+      // cluster shows it (seed 001 deletes "a service and its deployment").
+      deployments: of('deployment', 'service'),
       services: of('service'),
     });
   };
@@ -372,13 +374,16 @@ function deleteRoutes(app: App, { engine }: DataTaskOptions): void {
     service: 'service',
   } as const;
   for (const [segment, kind] of Object.entries(kinds)) {
-    /** Delete a task of that kind in a namespace (and its record); 404 naming it when missing. */
+    /**
+     * Delete a task of that kind in a namespace (and its record); 404 naming it when missing.
+     * The deployment of a service task deletes the service, and says so (`kind: "service"`).
+     */
     getOrPost(app, `/v1/delete/${segment}/:namespace/:name`, async (c) => {
       await requireCaller(c);
       const namespace = c.req.param('namespace') ?? '';
       const name = c.req.param('name') ?? '';
-      await engine.tasks.delete(kind, namespace, name);
-      return c.json({ deleted: { kind, namespace, name } });
+      const deleted = await engine.tasks.delete(kind, namespace, name);
+      return c.json({ deleted: { kind: deleted, namespace, name } });
     });
   }
 }

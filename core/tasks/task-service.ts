@@ -109,10 +109,19 @@ export class TaskService {
   }
 
   /**
-   * Deletes a task's workload from the runtime and its record. For a service (DataTask's delete
-   * service route) that is the Deployment and the Service.
+   * Deletes a task's workload from the runtime and its record, and answers the kind deleted. For
+   * a service that is the Deployment and the Service; asked for a deployment that is a service's,
+   * it deletes the whole service.
+   *
+   * @example
+   * await tasks.delete('deployment', 'shop', 'web') // 'service' when web is a service task
    */
-  async delete(kind: WorkloadKind, namespace: string, name: string): Promise<void> {
+  async delete(asked: WorkloadKind, namespace: string, name: string): Promise<WorkloadKind> {
+    // A service task is a Deployment plus a Service (DESIGN.md section 5), and DataTask lists its
+    // Deployment among the deployments (seed 001). Deleting only the Deployment would leave a
+    // Service (and Ingress) with nothing behind it, which no DataTask list shows.
+    const kind =
+      asked === 'deployment' && (await this.isService(namespace, name)) ? 'service' : asked;
     // A deploy still running for it would apply it again.
     const active = this.deps.store.listJobs(
       { target: taskTarget(namespace, name), status: ['QUEUED', 'RUNNING'] },
@@ -130,6 +139,12 @@ export class TaskService {
         'NOT_FOUND',
         `${kind} '${name}' not found in namespace '${namespace}'`,
       );
+    return kind;
+  }
+
+  private async isService(namespace: string, name: string): Promise<boolean> {
+    const services = await this.deps.runtime.list({ kind: 'service', namespace });
+    return services.some((service) => service.name === name);
   }
 
   /** Tasks deployed through DataTask (all namespaces, or one). */
