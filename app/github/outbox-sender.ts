@@ -1,6 +1,11 @@
 import type { OutboxEntry, Store } from '../../core/store/types.js';
 import { type Clock, isoTime, type Job, type JobStatus, type Logger } from '../../core/types.js';
-import { checkRunUpdate } from './check-run-update.js';
+import {
+  ANNOTATIONS_PER_REQUEST,
+  briefOutput,
+  type CheckRunUpdate,
+  checkRunUpdate,
+} from './check-run-update.js';
 import { type GitHubOrigin, githubOriginOf } from './origin.js';
 import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC } from './record-reports.js';
 
@@ -180,34 +185,84 @@ export class OutboxSender {
     );
     const report = this.report(job.id);
     let id = report.checkRunId ?? (await this.findCheckRun(client, job, origin));
-    if (id === undefined) {
-      const { data } = await client.request('POST /repos/{owner}/{repo}/check-runs', {
-        owner,
-        repo,
-        name: origin.checkName,
-        head_sha: origin.headSha,
-        external_id: job.id,
-        ...update.body,
-      });
-      id = data.id as number;
+    if (id !== undefined && report.checkRunId === undefined)
       this.saveReport(job.id, origin, { ...report, checkRunId: id });
-    } else {
-      if (report.checkRunId === undefined)
-        this.saveReport(job.id, origin, { ...report, checkRunId: id });
-      await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
-        owner,
-        repo,
-        check_run_id: id,
-        ...update.body,
-      });
+    const batches = chunks(update.annotations, ANNOTATIONS_PER_REQUEST);
+    const body = {
+      ...update.body,
+      output: {
+        ...update.body.output,
+        ...(batches[0] ? { annotations: batches[0] } : {}),
+      },
+    };
+    const sent = await this.sendCompleting(client, job, origin, status, id, body);
+    if (id === undefined) {
+      id = sent.id;
+      this.saveReport(job.id, origin, { ...report, checkRunId: id });
     }
-    for (const annotations of update.moreAnnotations) {
+    if (sent.brief) return;
+    for (const annotations of batches.slice(1)) {
       await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
         owner,
         repo,
         check_run_id: id,
         output: { ...update.body.output, annotations },
       });
+    }
+  }
+
+  /**
+   * Creates (`id` undefined) or updates the check run with `body`. GitHub's 422 on a report that
+   * completes the run would leave it in progress for ever, and sending it again changes nothing:
+   * the run is completed with the least output instead (conclusion and job), or with none.
+   */
+  private async sendCompleting(
+    client: GitHubClient,
+    job: Job,
+    origin: GitHubOrigin,
+    status: JobStatus,
+    id: number | undefined,
+    body: CheckRunUpdate['body'],
+  ): Promise<{ id: number; brief: boolean }> {
+    const [owner, repo] = origin.repository.split('/');
+    const send = async (sent: Record<string, unknown>) => {
+      const { data } =
+        id === undefined
+          ? await client.request('POST /repos/{owner}/{repo}/check-runs', {
+              owner,
+              repo,
+              name: origin.checkName,
+              head_sha: origin.headSha,
+              external_id: job.id,
+              ...sent,
+            })
+          : await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+              owner,
+              repo,
+              check_run_id: id,
+              ...sent,
+            });
+      return (id ?? data.id) as number;
+    };
+    try {
+      return { id: await send(body), brief: false };
+    } catch (error) {
+      if (body.status !== 'completed' || statusOf(error) !== 422) throw error;
+      const { output, ...completion } = body;
+      const reason = classify(error).message;
+      this.options.logger.warn(
+        { jobId: job.id, status, reason },
+        'GitHub refused the check run report; completing it with a brief one',
+      );
+      try {
+        return {
+          id: await send({ ...completion, output: briefOutput(job, status, origin, reason) }),
+          brief: true,
+        };
+      } catch (again) {
+        if (statusOf(again) !== 422) throw again;
+        return { id: await send(completion), brief: true };
+      }
     }
   }
 
@@ -247,7 +302,7 @@ export class OutboxSender {
         auto_merge: false,
         required_contexts: [],
         payload: { slipway_job: job.id },
-        description: `Slipway deploy of ${origin.environment}`.slice(0, 140),
+        description: characters(`Slipway deploy of ${origin.environment}`, 140),
       });
       id = data.id as number;
     }
@@ -265,7 +320,7 @@ export class OutboxSender {
       repo,
       deployment_id: id,
       state,
-      description: (job.message ?? `${status.toLowerCase()}`).slice(0, 140),
+      description: characters(job.message ?? status.toLowerCase(), 140),
     });
   }
 
@@ -291,6 +346,23 @@ export class OutboxSender {
   private saveReport(jobId: string, origin: GitHubOrigin, report: Report): void {
     this.options.store.putRecord('github-reports', jobId, origin.repository, report);
   }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The first `n` characters of `text` (GitHub's limit on descriptions), never half of a pair. */
+function characters(text: string, n: number): string {
+  // n code points take at most 2n UTF-16 units: no need to split a long text whole.
+  return [...text.slice(0, 2 * n)].slice(0, n).join('');
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 interface Failure {
