@@ -187,7 +187,13 @@ export class OutboxSender {
     let id = report.checkRunId ?? (await this.findCheckRun(client, job, origin));
     if (id !== undefined && report.checkRunId === undefined)
       this.saveReport(job.id, origin, { ...report, checkRunId: id });
-    const batches = chunks(update.annotations, ANNOTATIONS_PER_REQUEST);
+    // GitHub appends annotations: those an earlier try of this report got stored are not sent
+    // again (they are the first ones: the report is the same, and sent in order).
+    const stored =
+      id !== undefined && update.annotations.length > 0
+        ? await this.storedAnnotations(client, origin, id)
+        : 0;
+    const batches = chunks(update.annotations.slice(stored), ANNOTATIONS_PER_REQUEST);
     const body = {
       ...update.body,
       output: {
@@ -264,6 +270,17 @@ export class OutboxSender {
         return { id: await send(completion), brief: true };
       }
     }
+  }
+
+  /** How many annotations check run `id` has. */
+  private async storedAnnotations(client: GitHubClient, origin: GitHubOrigin, id: number) {
+    const [owner, repo] = origin.repository.split('/');
+    const { data } = await client.request('GET /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+      owner,
+      repo,
+      check_run_id: id,
+    });
+    return Number(data.output?.annotations_count ?? 0);
   }
 
   /** A check run this job made before a crash kept its id from being recorded. */
