@@ -1,3 +1,4 @@
+import { canonicalize } from './canonical-form.js';
 import {
   ensureObject,
   isPlainObject,
@@ -56,8 +57,12 @@ function defaultTemplate(template: unknown): void {
   defaultPodSpec(ensureObject(template, 'spec'));
 }
 
-/** Fills in the defaults a real API server writes into a stored object of `plural` (in place). */
+/**
+ * Fills in the defaults a real API server writes into a stored object of `plural` (in place),
+ * once its empty values are left out and its quantities made canonical (`canonicalize`).
+ */
 export function applyDefaults(plural: string, object: StoredObject): void {
+  canonicalize(object);
   const spec = () => {
     object.spec ??= {};
     return object.spec;

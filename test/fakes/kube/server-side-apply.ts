@@ -1,3 +1,4 @@
+import { canonicalize } from './canonical-form.js';
 import {
   describePath,
   fieldSetOf,
@@ -99,6 +100,10 @@ export function serverSideApply(
   refuseDuplicateEntries(applied);
   const config = deepCopy(applied);
   delete config.status;
+  // What the applier sets is read as the server stores it: an empty env value is no field, and
+  // "0.5" the same amount as the live "500m", so applying the same manifest again is a no-op.
+  // (A real server may still list such an empty field in the applier's managedFields.)
+  canonicalize(config);
   const base: StoredObject = live
     ? deepCopy(live)
     : { apiVersion: config.apiVersion, kind: config.kind, metadata: {} };
