@@ -99,6 +99,25 @@ describe('drift between what Slipway applied and what the cluster holds', () => 
     );
   });
 
+  it('takes an empty value or a zero the API server left out for what Slipway rendered', () => {
+    const want = deployment(
+      container({
+        env: [{ name: 'EMPTY', value: '' }],
+        readinessProbe: { initialDelaySeconds: 0, periodSeconds: 10 },
+        command: [],
+      }),
+    );
+    const live = deployment(
+      container({ env: [{ name: 'EMPTY' }], readinessProbe: { periodSeconds: 10 } }),
+    );
+    expect(drift(want, live)).toBeUndefined();
+    // A value that is not empty is still missing when the server holds none.
+    const set = deployment(container({ readinessProbe: { initialDelaySeconds: 5 } }));
+    expect(drift(set, live)).toBe(
+      'Deployment web: spec.template.spec.containers[task].readinessProbe.initialDelaySeconds is missing, git says 5',
+    );
+  });
+
   it('names drifted environment values without showing them: they may be secrets', () => {
     const env = (value: string) => deployment(container({ env: [{ name: 'TOKEN', value }] }));
     expect(drift(env('from-git'), env('s3cr3t-set-by-hand'))).toBe(

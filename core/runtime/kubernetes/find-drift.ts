@@ -6,7 +6,8 @@ import { quantityValue } from '../../config/index.js';
  * nothing is. Every label, annotation and spec field Slipway renders must be in the live object
  * with the same value: a field someone changed (`kubectl scale`, `kubectl set image`, an edit)
  * or an object someone deleted is drift. What others added beside Slipway's fields (defaults,
- * a sidecar, a label) is not: server-side apply leaves it alone too.
+ * a sidecar, a label) is not: server-side apply leaves it alone too. Nor is the form the API
+ * server stores a value in: an empty or zero field it left out, a quantity it rewrote.
  *
  * @example
  * findDrift(renderObjects(workload), (object) => live.get(keyOf(object)))
@@ -58,8 +59,12 @@ function deepEqual(a: unknown, b: unknown): boolean {
 /** The first place where `have` lacks what `want` holds, as "path is X, git says Y". */
 function differs(want: unknown, have: unknown, path: string): string | undefined {
   if (want === undefined) return undefined;
-  if (have === undefined || have === null)
+  if (have === undefined || have === null) {
+    // The API server leaves out `omitempty` fields at their zero value (an env variable's
+    // value "", a probe's initialDelaySeconds 0): absent is what Slipway rendered.
+    if (want === '' || want === 0 || (Array.isArray(want) && want.length === 0)) return undefined;
     return hidden(path) ? `${path} is missing` : `${path} is missing, git says ${show(want)}`;
+  }
   if (Array.isArray(want)) return arrayDiffers(want, have, path);
   if (typeof want === 'object' && want !== null) {
     if (typeof have !== 'object' || Array.isArray(have)) return mismatch(path, have, want);
