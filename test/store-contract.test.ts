@@ -760,6 +760,23 @@ describe.each(factories)('the %s store', (_name, factory) => {
       expect(store.readJobLogs('missing', 0, 10)).toEqual([]);
     });
 
+    it('reads the last `limit` lines, in order', () => {
+      const j = job();
+      store.insertJob(j);
+      store.appendJobLogs(
+        j.id,
+        Array.from({ length: 5 }, (_, i) => ({ time: `t${i}`, line: `line ${i}` })),
+      );
+      const tail = (limit: number) => store.readJobLogTail(j.id, limit).map((l) => l.sequence);
+      expect(store.readJobLogTail(j.id, 2)).toEqual([
+        { sequence: 3, time: 't3', line: 'line 3' },
+        { sequence: 4, time: 't4', line: 'line 4' },
+      ]);
+      expect(tail(100)).toEqual([0, 1, 2, 3, 4]);
+      expect(tail(0)).toEqual([]);
+      expect(store.readJobLogTail('missing', 10)).toEqual([]);
+    });
+
     it('refuses lines for a job that does not exist, writing nothing', () => {
       expect(() => store.appendJobLogs('missing', [{ time: 't', line: 'x' }])).toThrow(
         expect.objectContaining({ code: 'NOT_FOUND', message: "job 'missing' does not exist" }),

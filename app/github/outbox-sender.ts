@@ -5,6 +5,7 @@ import {
   briefOutput,
   type CheckRunUpdate,
   checkRunUpdate,
+  LOG_TAIL_LINES,
 } from './check-run-update.js';
 import { type GitHubOrigin, githubOriginOf } from './origin.js';
 import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC } from './record-reports.js';
@@ -180,7 +181,7 @@ export class OutboxSender {
       job,
       status,
       origin,
-      () => store.readJobLogs(job.id, 0, 100_000),
+      () => store.readJobLogTail(job.id, LOG_TAIL_LINES),
       workspace ? [workspace.deploymentSecret] : [],
     );
     const report = this.report(job.id);

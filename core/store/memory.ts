@@ -277,6 +277,12 @@ export function createMemoryStore(): Store {
         .slice(0, Math.max(0, limit))
         .map((l) => ({ sequence: l.sequence, time: l.time, line: l.line }));
     },
+    readJobLogTail(jobId, limit) {
+      const log = live().logs.get(jobId) ?? [];
+      return log
+        .slice(Math.max(0, log.length - Math.max(0, limit)))
+        .map((l) => ({ sequence: l.sequence, time: l.time, line: l.line }));
+    },
 
     insertApiToken(token) {
       const { tokens } = live();

@@ -162,6 +162,10 @@ function sqliteStore(db: Database.Database): Store {
     `SELECT sequence, time, line FROM job_logs WHERE job_id = ? AND sequence >= ?
      ORDER BY sequence LIMIT CAST(? AS INTEGER)`,
   );
+  const readLogTail = prepared(
+    `SELECT sequence, time, line FROM job_logs WHERE job_id = ?
+     ORDER BY sequence DESC LIMIT CAST(? AS INTEGER)`,
+  );
   const insertToken = prepared(insertSql('api_tokens', TOKEN_COLUMNS));
   const findToken = prepared('SELECT * FROM api_tokens WHERE hash = ?');
   const listTokens = prepared('SELECT * FROM api_tokens ORDER BY name');
@@ -323,6 +327,9 @@ function sqliteStore(db: Database.Database): Store {
     },
     readJobLogs(jobId, fromSequence, limit) {
       return readLogs.all(jobId, fromSequence, Math.max(0, limit)) as JobLogLine[];
+    },
+    readJobLogTail(jobId, limit) {
+      return (readLogTail.all(jobId, Math.max(0, limit)) as JobLogLine[]).reverse();
     },
 
     insertApiToken(token) {

@@ -147,6 +147,8 @@ export interface Store {
   appendJobLogs(jobId: string, lines: NewLogLine[]): number;
   /** Lines with `sequence >= fromSequence`, in order, at most `limit`. */
   readJobLogs(jobId: string, fromSequence: number, limit: number): JobLogLine[];
+  /** The last `limit` lines, in order: a log's end without reading all of it. */
+  readJobLogTail(jobId: string, limit: number): JobLogLine[];
 
   /** Throws SlipwayError CONFLICT when the name is taken. */
   insertApiToken(token: ApiToken): void;
