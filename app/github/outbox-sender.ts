@@ -29,6 +29,12 @@ export interface OutboxSenderOptions {
   maxDelayMs?: number;
   /** Attempts before an entry is given up on. Default 25. */
   maxAttempts?: number;
+  /**
+   * How long one request to GitHub may take before it is abandoned and the entry retried, like
+   * a 5xx. Default 30 s (Octokit has no timeout of its own, and Node's fetch waits 300 s for
+   * an answer's headers).
+   */
+  requestTimeoutMs?: number;
 }
 
 interface Report {
@@ -49,14 +55,17 @@ const DEPLOYMENT_STATE: Record<JobStatus, string> = {
  * the order they were written. An entry a later one of the same job supersedes is skipped (even
  * when the later one went first because this one waits for a retry), so GitHub never goes back
  * in time; a failed send is retried with backoff (GitHub's `retry-after` and rate limit reset
- * first) on 5xx, rate limits and network errors, and given up on other 4xx. A check run or deployment created
- * before a crash is found again (by `external_id` or payload), so each is made once.
+ * first) on 5xx, rate limits, network errors and requests that had no answer in
+ * `requestTimeoutMs`, and given up on other 4xx. A check run or deployment created before a
+ * crash is found again (by `external_id` or payload), so each is made once.
  */
 export class OutboxSender {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly pollMs: number;
+  /** Aborted by `stop()`: ends the requests still in flight. */
+  private stopping = new AbortController();
 
   constructor(private readonly options: OutboxSenderOptions) {
     this.pollMs = options.pollMs ?? 1000;
@@ -65,10 +74,15 @@ export class OutboxSender {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.loop = this.run();
   }
 
-  /** Sends what is due for up to `drainMs` (a shutdown should not leave reports behind), then stops. */
+  /**
+   * Sends what is due for up to `drainMs` (a shutdown should not leave reports behind), then
+   * stops: a request still waiting for GitHub is abandoned, and its entry stays for the next
+   * start.
+   */
   async stop(drainMs = 5000): Promise<void> {
     const deadline = Date.now() + drainMs;
     const { store, clock } = this.options;
@@ -77,6 +91,7 @@ export class OutboxSender {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.running = false;
+    this.stopping.abort(new SenderStopped());
     this.wakeUp?.();
     await this.loop;
   }
@@ -137,12 +152,23 @@ export class OutboxSender {
     }
     const status = entry.payload.status as JobStatus;
     try {
-      const client = await this.options.client(origin.installationId);
+      const client = this.bounded(
+        await this.untilAnswered('installation client', () =>
+          this.options.client(origin.installationId),
+        ),
+      );
       if (entry.topic === CHECK_RUN_TOPIC) await this.sendCheckRun(client, job, origin, status);
       else if (entry.topic === DEPLOYMENT_TOPIC)
         await this.sendDeployment(client, job, origin, status);
       store.finishOutbox(entry.id, 'sent', now());
     } catch (error) {
+      if (this.stopping.signal.aborted) {
+        logger.info(
+          { jobId: job.id, topic: entry.topic, status },
+          'GitHub report left for the next start',
+        );
+        return;
+      }
       const failure = classify(error);
       const attempts = entry.attempts + 1;
       const where = {
@@ -166,6 +192,46 @@ export class OutboxSender {
         'GitHub report failed; retrying',
       );
     }
+  }
+
+  /** `client` whose every request ends within `requestTimeoutMs`, or when the sender stops. */
+  private bounded(client: GitHubClient): GitHubClient {
+    return {
+      request: (route, parameters = {}) =>
+        this.untilAnswered(route, (signal) =>
+          // Octokit hands `request.signal` to fetch, which then gives up the connection too.
+          client.request(route, {
+            ...parameters,
+            request: { ...(parameters.request as object | undefined), signal },
+          }),
+        ),
+    };
+  }
+
+  /**
+   * What `call` resolves to, unless it takes longer than `requestTimeoutMs` (GitHubTimeout) or
+   * the sender stops (SenderStopped) first. `call` gets a signal aborted then; whether or not
+   * it heeds it (an installation token fetched inside Octokit's auth hook does not), the
+   * sender goes on.
+   */
+  private untilAnswered<T>(what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    const stopping = this.stopping.signal;
+    const controller = new AbortController();
+    const onStop = () => controller.abort(stopping.reason);
+    const timer = setTimeout(() => controller.abort(new GitHubTimeout(what, timeoutMs)), timeoutMs);
+    stopping.addEventListener('abort', onStop, { once: true });
+    if (stopping.aborted) onStop();
+    const abandoned = new Promise<never>((_, reject) => {
+      const signal = controller.signal;
+      if (signal.aborted) reject(signal.reason);
+      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    const answered = controller.signal.aborted ? abandoned : call(controller.signal);
+    return Promise.race([answered, abandoned]).finally(() => {
+      clearTimeout(timer);
+      stopping.removeEventListener('abort', onStop);
+    });
   }
 
   private async sendCheckRun(
@@ -366,6 +432,22 @@ export class OutboxSender {
   }
 }
 
+/** A request to GitHub that had no answer in time: retried, like a 5xx. */
+class GitHubTimeout extends Error {
+  constructor(what: string, timeoutMs: number) {
+    super(`${what}: no answer from GitHub within ${timeoutMs} ms`);
+    this.name = 'GitHubTimeout';
+  }
+}
+
+/** A request abandoned because the sender stopped: its entry is sent on the next start. */
+class SenderStopped extends Error {
+  constructor() {
+    super('the GitHub report sender stopped');
+    this.name = 'SenderStopped';
+  }
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown }).status;
   return typeof status === 'number' ? status : undefined;
@@ -392,6 +474,8 @@ interface Failure {
 
 /** Whether a failed GitHub call is worth retrying, and when. */
 function classify(error: unknown): Failure {
+  if (error instanceof GitHubTimeout)
+    return { retryable: true, status: undefined, message: error.message };
   const e = error as {
     status?: number;
     message?: string;

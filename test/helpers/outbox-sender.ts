@@ -48,7 +48,10 @@ export interface Reporting {
   github: GitHubApiServer;
   /** The store the sender reads (without the job change observer). */
   store: Store;
-  sender: OutboxSender;
+  /** The sender running now. */
+  readonly sender: OutboxSender;
+  /** Starts a new sender on the same store (the last one stopped): as Slipway starts again. */
+  restart(): OutboxSender;
   logger: ReturnType<typeof recordingLogger>;
   /** Queues a deploy of the repository's head and claims it: RUNNING. */
   start(): Job;
@@ -93,22 +96,31 @@ export async function startReporting(
   const logger = options.logger
     ? (options.logger as ReturnType<typeof recordingLogger>)
     : recordingLogger();
-  sender = new OutboxSender({
-    store: inner,
-    clock: systemClock,
-    logger,
-    client: async (id) => (await probot.auth(id)) as unknown as GitHubClient,
-    pollMs: 50,
-    baseDelayMs: 20,
-    maxDelayMs: 200,
-    ...options,
-  });
+  const newSender = () =>
+    new OutboxSender({
+      store: inner,
+      clock: systemClock,
+      logger,
+      client: async (id) => (await probot.auth(id)) as unknown as GitHubClient,
+      pollMs: 50,
+      baseDelayMs: 20,
+      maxDelayMs: 200,
+      ...options,
+    });
+  sender = newSender();
   sender.start();
 
   const reporting: Reporting = {
     github,
     store: inner,
-    sender,
+    get sender() {
+      return sender as OutboxSender;
+    },
+    restart() {
+      sender = newSender();
+      sender.start();
+      return sender;
+    },
     logger,
     start() {
       const sha = randomBytes(20).toString('hex');
