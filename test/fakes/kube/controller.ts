@@ -13,14 +13,28 @@ export interface ControllerOptions {
   podStartMs: number;
   /** Default run time of a Job's pod when its container has no KUBE_FAKE_DURATION_MS env. Default 50 ms. */
   jobDurationMs: number;
-  /** How long after Running a pod (of a Deployment) turns Ready. Default 20 ms. */
+  /**
+   * How long after Running a pod (of a Deployment) turns Ready, at the least: a container with a
+   * readiness probe takes its initialDelaySeconds + periodSeconds (in `secondMs`). Default 20 ms.
+   */
   readyAfterMs: number;
+  /**
+   * How long one second of a real kubelet's timing lasts here, in ms: a deleted pod's grace
+   * period (its containers run on until it ends: 30 s by default), the crash-loop back-off (10 s
+   * doubling up to 5 min) and readiness-probe delays. Default 1: a 30 s grace period lasts 30 ms;
+   * a test that needs those windows to be seen sets more.
+   */
+  secondMs: number;
+  /** How long the garbage collector takes to notice that an owner is gone. Default 10 ms. */
+  gcDelayMs: number;
 }
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   podStartMs: 20,
   jobDurationMs: 50,
   readyAfterMs: 20,
+  secondMs: 1,
+  gcDelayMs: 10,
 };
 
 export interface Controller {
@@ -62,6 +76,14 @@ export function startController(
     setImmediate(pass);
   };
 
+  // The garbage collector works from its own informers, a little behind the store: the
+  // dependents of a deleted owner go some time after it, never in the same instant.
+  const collectLater = (uid: string) => {
+    const key = keyOf('gc', '', uid);
+    const at = Date.now() + options.gcDelayMs;
+    if (at < (wakeups.get(key) ?? Number.POSITIVE_INFINITY)) wakeups.set(key, at);
+  };
+
   const enqueueOwners = (object: Readonly<StoredObject>, depth: number) => {
     for (const ref of object.metadata.ownerReferences ?? []) {
       const owner = resourceByKind(ref.kind);
@@ -71,7 +93,7 @@ export function startController(
       const found =
         depth > 0 ? store.peek(owner.plural, object.metadata.namespace, ref.name) : undefined;
       if (found) enqueueOwners(found, depth - 1);
-      if (!store.hasUid(ref.uid)) queue.add(keyOf('gc', '', ref.uid));
+      if (!store.hasUid(ref.uid)) collectLater(ref.uid);
     }
   };
 
@@ -80,7 +102,7 @@ export function startController(
     queue.add(keyOf(event.plural, object.metadata.namespace, object.metadata.name ?? ''));
     enqueueOwners(object, 1);
     if (event.type === 'DELETED') {
-      queue.add(keyOf('gc', '', object.metadata.uid ?? ''));
+      collectLater(object.metadata.uid ?? '');
       if (object.metadata.namespace)
         queue.add(keyOf('namespaces', undefined, object.metadata.namespace));
       if (event.plural === 'pods') kubelet.forget(object.metadata.uid ?? '');
@@ -97,12 +119,17 @@ export function startController(
     const object = store.peek(plural, namespace || undefined, name) as StoredObject | undefined;
     if (!object) return Number.POSITIVE_INFINITY;
     gc.finishForeground(resourceByPlural(plural), object);
-    if (plural === 'pods') return kubelet.sync(object, now);
+    if (plural === 'pods') {
+      // The finalizer of a Job's pod goes once its Job is gone, whatever the pod is doing.
+      if (jobs.releaseOrphan(object)) return Number.POSITIVE_INFINITY;
+      return kubelet.sync(object, now);
+    }
     if (plural === 'namespaces') gc.syncNamespace(object);
+    // A Job being deleted still releases its pods' tracking finalizers.
+    if (plural === 'jobs') return jobs.sync(object, now);
     if (object.metadata.deletionTimestamp) return Number.POSITIVE_INFINITY;
     if (plural === 'deployments') return deployments.sync(object, now);
     if (plural === 'replicasets') replicaSets.sync(object);
-    if (plural === 'jobs') return jobs.sync(object, now);
     return Number.POSITIVE_INFINITY;
   };
 

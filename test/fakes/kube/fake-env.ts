@@ -9,7 +9,9 @@ import { isPlainObject } from './kube-object.js';
  *   when it starts running;
  * - `KUBE_FAKE_READY=false`: never Ready (a failing readiness probe);
  * - `KUBE_FAKE_CRASH=true`: exits with code 1 shortly after each start and is restarted with
- *   back-off (CrashLoopBackOff).
+ *   back-off (CrashLoopBackOff);
+ * - `KUBE_FAKE_PULL=fail`: its image cannot be pulled, so it never starts (ErrImagePull, then
+ *   ImagePullBackOff; the pod stays Pending).
  */
 export interface FakeBehaviour {
   exitCode: number;
@@ -17,6 +19,7 @@ export interface FakeBehaviour {
   logs: string[];
   neverReady: boolean;
   crash: boolean;
+  pullFails: boolean;
 }
 
 export function fakeBehaviour(container: unknown): FakeBehaviour {
@@ -33,6 +36,7 @@ export function fakeBehaviour(container: unknown): FakeBehaviour {
       .filter((line, i, all) => line !== '' || i < all.length - 1),
     neverReady: env.get('KUBE_FAKE_READY') === 'false',
     crash: env.get('KUBE_FAKE_CRASH') === 'true',
+    pullFails: env.get('KUBE_FAKE_PULL') === 'fail',
   };
   if (!env.get('KUBE_FAKE_LOGS')) behaviour.logs = [];
   const duration = env.get('KUBE_FAKE_DURATION_MS');

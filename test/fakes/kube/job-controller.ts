@@ -16,6 +16,11 @@ import { createObject, updateObject } from './write-object.js';
 const JOBS = resourceByPlural('jobs');
 const PODS = resourceByPlural('pods');
 const MANAGER = 'kube-controller-manager';
+/** Keeps a Job's pod until the Job controller has counted it (batch/v1 since 1.26). */
+export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
+
+const isTerminal = (pod: Readonly<StoredObject>) =>
+  ['Succeeded', 'Failed'].includes(String(pathValue(pod, 'status', 'phase')));
 
 function condition(type: string, reason: string, message: string, now: string): JsonObject {
   return { type, status: 'True', lastProbeTime: now, lastTransitionTime: now, reason, message };
@@ -25,7 +30,9 @@ function condition(type: string, reason: string, message: string, now: string): 
  * The Job controller: runs a Job's pods (`parallelism` at a time until `completions` succeed),
  * replaces failed ones until `backoffLimit` is exceeded, honours activeDeadlineSeconds, and
  * writes status as Kubernetes does (startTime, active, ready, succeeded, failed, terminating,
- * completionTime, conditions SuccessCriteriaMet + Complete, or FailureTarget + Failed).
+ * completionTime, conditions SuccessCriteriaMet + Complete, or FailureTarget + Failed). Its pods
+ * carry the `batch.kubernetes.io/job-tracking` finalizer until they are counted, the Job has
+ * finished or is being deleted, or the Job is gone.
  */
 export class JobController {
   /** Pods already counted as succeeded or failed, per job uid (pods may be deleted later). */
@@ -39,13 +46,21 @@ export class JobController {
     const status: JsonObject = deepCopy(job.status ?? {});
     const conditions = Array.isArray(status.conditions) ? status.conditions : [];
     if (
+      job.metadata.deletionTimestamp ||
       conditions.some(
         (c) =>
           (pathValue(c, 'type') === 'Complete' || pathValue(c, 'type') === 'Failed') &&
           pathValue(c, 'status') === 'True',
       )
-    )
+    ) {
+      // Nothing more will be counted: pods that have stopped or are going may go.
+      this.release(
+        controlledPods(this.store, job).filter(
+          (p) => isTerminal(p) || p.metadata.deletionTimestamp,
+        ),
+      );
       return Number.POSITIVE_INFINITY;
+    }
     if (pathValue(job, 'spec', 'suspend') === true) return Number.POSITIVE_INFINITY;
     const spec = job.spec ?? {};
     const completions = Number(spec.completions ?? 1);
@@ -68,11 +83,7 @@ export class JobController {
         else failed += 1;
       }
     }
-    const active = pods.filter(
-      (p) =>
-        !p.metadata.deletionTimestamp &&
-        !['Succeeded', 'Failed'].includes(String(pathValue(p, 'status', 'phase'))),
-    );
+    const active = pods.filter((p) => !p.metadata.deletionTimestamp && !isTerminal(p));
     // With restartPolicy OnFailure a failure is a container restart inside the same pod.
     const restarts = active.reduce((n, p) => n + containerRestarts(p), 0);
 
@@ -145,7 +156,29 @@ export class JobController {
         { ...job, status },
         { manager: MANAGER, subresource: 'status', system: true },
       );
+    this.release(controlledPods(this.store, job).filter((p) => counted.has(p.metadata.uid ?? '')));
     return verdict === undefined ? deadline : Number.POSITIVE_INFINITY;
+  }
+
+  /** Releases a Job's pod whose Job is gone (deleted, or orphaned the pod); true if it did. */
+  releaseOrphan(pod: Readonly<StoredObject>): boolean {
+    if (!pod.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)) return false;
+    const owner = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Job');
+    if (owner && this.store.hasUid(owner.uid)) return false;
+    this.release([pod]);
+    return true;
+  }
+
+  private release(pods: Readonly<StoredObject>[]): void {
+    for (const pod of pods) {
+      if (!pod.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)) continue;
+      const next = deepCopy(pod) as StoredObject;
+      next.metadata.finalizers = next.metadata.finalizers?.filter(
+        (f) => f !== JOB_TRACKING_FINALIZER,
+      );
+      if (next.metadata.finalizers?.length === 0) delete next.metadata.finalizers;
+      updateObject(this.store, PODS, pod as StoredObject, next, { manager: MANAGER, system: true });
+    }
   }
 
   private createPod(job: StoredObject): void {
@@ -160,6 +193,7 @@ export class JobController {
         generateName: `${job.metadata.name ?? ''}-`,
         namespace: job.metadata.namespace,
         ownerReferences: [ownerReference(job)],
+        finalizers: [JOB_TRACKING_FINALIZER],
       },
       spec: isPlainObject(template) && isPlainObject(template.spec) ? template.spec : {},
     };

@@ -10,15 +10,20 @@ export interface ContainerRun {
   name: string;
   image: string;
   behaviour: FakeBehaviour;
-  phase: 'creating' | 'running' | 'exited' | 'backoff';
+  /** `pullerror`, `pullbackoff`: its image could not be pulled (ErrImagePull, ImagePullBackOff). */
+  phase: 'creating' | 'pullerror' | 'pullbackoff' | 'running' | 'exited' | 'backoff';
   restartCount: number;
   id: string;
   startedAt: number;
   finishedAt: number;
   exitCode: number;
   readyAt: number;
+  /** How long after each start it turns Ready: its readiness probe's first success. */
+  readyDelayMs: number;
   /** When the next state change is due (Infinity: none). */
   nextAt: number;
+  /** When the grace period of its pod's deletion ends and it is killed (SIGKILL). */
+  killAt?: number;
   last?: { exitCode: number; startedAt: number; finishedAt: number; id: string };
 }
 
@@ -30,9 +35,19 @@ export interface PodRun {
   containers: ContainerRun[];
   conditions: Map<string, { status: string; at: number }>;
   terminatingSince?: number;
+  /** The kubelet has asked for the pod's removal (finalizers may still hold it). */
+  removed?: boolean;
 }
 
 const iso = (ms: number) => kubeTime(new Date(ms));
+
+/** Container phases before its first start. */
+const WAITING_TO_START: ContainerRun['phase'][] = ['creating', 'pullerror', 'pullbackoff'];
+
+/** How long a kubelet waits before restarting a container that has restarted `restartCount` times. */
+export function backOffSeconds(restartCount: number): number {
+  return Math.min(300, 10 * 2 ** Math.max(0, restartCount - 1));
+}
 
 function condition(
   run: PodRun,
@@ -58,7 +73,7 @@ function condition(
 
 /** A pod's status as a kubelet writes it, from the state of its containers' runs. */
 export function podStatus(pod: StoredObject, run: PodRun, now: number): JsonObject {
-  const started = run.containers.some((c) => c.phase !== 'creating');
+  const started = run.containers.some((c) => !WAITING_TO_START.includes(c.phase));
   const done = run.containers.every((c) => c.phase === 'exited');
   const phase = !started
     ? 'Pending'
@@ -104,11 +119,22 @@ function containerStatus(pod: StoredObject, c: ContainerRun, ready: boolean): Js
   });
   let state: JsonObject;
   if (c.phase === 'creating') state = { waiting: { reason: 'ContainerCreating' } };
+  else if (c.phase === 'pullerror')
+    state = {
+      waiting: {
+        reason: 'ErrImagePull',
+        message: `failed to pull and unpack image "${c.image}": not found`,
+      },
+    };
+  else if (c.phase === 'pullbackoff')
+    state = {
+      waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` },
+    };
   else if (c.phase === 'running') state = { running: { startedAt: iso(c.startedAt) } };
   else if (c.phase === 'exited')
     state = { terminated: terminated(c.exitCode, c.startedAt, c.finishedAt, c.id) };
   else {
-    const backoff = Math.min(300, 10 * 2 ** Math.max(0, c.restartCount - 1));
+    const backoff = backOffSeconds(c.restartCount);
     const where = `${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})`;
     state = {
       waiting: {
@@ -128,10 +154,9 @@ function containerStatus(pod: StoredObject, c: ContainerRun, ready: boolean): Js
     ready,
     restartCount: c.restartCount,
     image: c.image,
-    imageID:
-      c.phase === 'creating'
-        ? ''
-        : `docker.io/library/${c.image.split(':')[0] ?? ''}@sha256:${'0'.repeat(64)}`,
+    imageID: WAITING_TO_START.includes(c.phase)
+      ? ''
+      : `docker.io/library/${c.image.split(':')[0] ?? ''}@sha256:${'0'.repeat(64)}`,
     started: c.phase === 'running',
   };
   if (c.id) out.containerID = `containerd://${c.id}`;
