@@ -13,6 +13,8 @@ const FEATHERS: Record<number, [string, string]> = {
   404: ['NotFound', 'not-found'],
   405: ['MethodNotAllowed', 'method-not-allowed'],
   409: ['Conflict', 'conflict'],
+  // Feathers has no class of its own for 413; named as its classes are.
+  413: ['PayloadTooLarge', 'payload-too-large'],
   501: ['NotImplemented', 'not-implemented'],
 };
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
+import { TrieRouter } from 'hono/router/trie-router';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import type { PatternCatalog, TemplateLibrary } from '../../core/patterns/index.js';
@@ -13,7 +15,7 @@ import { withRequestContext } from '../request-context.js';
 import type { Auth, AuthVariables } from './auth.js';
 import { createDashboardApp } from './dashboard/create-dashboard-app.js';
 import { createDataTaskApp } from './datatask.js';
-import { springError } from './errors.js';
+import { reasonPhrase, springError } from './errors.js';
 import { createGitHubWebhookApp } from './github.js';
 import { createMatatikaApp } from './matatika.js';
 import { createMetaKraftwerkApp, feathersError } from './metakraftwerk.js';
@@ -56,7 +58,7 @@ export function createHttpApp({
   github,
   metrics = createMetrics(store, clock),
 }: HttpAppOptions) {
-  const app = new Hono<{ Variables: AuthVariables & { requestId: string } }>();
+  const app = new Hono<{ Variables: AuthVariables & { requestId: string } }>({ strict: false });
 
   app.use(async (c, next) => {
     const incoming = c.req.header('x-request-id');
@@ -79,11 +81,7 @@ export function createHttpApp({
     else logger.info(entry, 'request');
   });
   const tooLarge = (c: Context) =>
-    springError(c, {
-      status: 413,
-      message: `request body is larger than ${MAX_BODY_BYTES} bytes`,
-      problems: [],
-    });
+    surfaceError(c, 413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
   const countBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
   // Hono's bodyLimit asks for the request's body stream, and the Node adapter then builds a whole
   // fetch Request around it (0.14 ms of a 1.1 ms webhook delivery). A declared length is checked
@@ -116,13 +114,23 @@ export function createHttpApp({
   app.route('/', datatask);
   app.route('/apps/deploy-api', datatask);
 
+  const methodsOf = routeMethods(app.routes);
   app.notFound((c) => {
-    const message = `no route for ${c.req.method} ${c.req.path}`;
-    // Each surface answers in its own error shape; the Matatika one owns /api.
-    if (c.req.path.startsWith('/api/v1/')) return feathersError(c, 404, message);
-    if (c.req.path.startsWith('/api/'))
-      return springError(c, { status: 404, message, problems: [] });
-    return c.json({ status: 404, error: 'Not Found', message }, 404);
+    const allowed = methodsOf(c.req.path);
+    if (c.req.method === 'OPTIONS' && allowed.length > 0) {
+      c.header('Allow', [...allowed, 'OPTIONS'].join(', '));
+      return c.body(null, 204);
+    }
+    // A handler of this method that found nothing also ends here: that is a 404.
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      c.header('Allow', allowed.join(', '));
+      return surfaceError(
+        c,
+        405,
+        `${c.req.method} is not allowed on ${c.req.path}; it takes ${allowed.join(', ')}`,
+      );
+    }
+    return surfaceError(c, 404, `no route for ${c.req.method} ${c.req.path}`);
   });
   app.onError((error, c) => {
     const status = error instanceof SlipwayError ? error.status : 500;
@@ -131,4 +139,46 @@ export function createHttpApp({
     return springError(c, { status: status as 500, message, problems: [] });
   });
   return app;
+}
+
+/** Whose API a path belongs to: each answers errors in its own shape (DESIGN.md section 7). */
+function surfaceOf(path: string): 'matatika' | 'metakraftwerk' | 'nullplatform' | 'datatask' {
+  if (path === '/api/v1' || path.startsWith('/api/v1/')) return 'metakraftwerk';
+  if (/^\/(application|build|release|scope|deployment)(\/|$)/.test(path)) return 'nullplatform';
+  if (/^\/(v1|v2|apps\/deploy-api)(\/|$)/.test(path)) return 'datatask';
+  // /api is Matatika's; the server's own pages answer in the same Spring shape.
+  return 'matatika';
+}
+
+/** An error the server answers itself (no route, wrong method, body too large). */
+function surfaceError(c: Context, status: ContentfulStatusCode, message: string): Response {
+  switch (surfaceOf(c.req.path)) {
+    case 'metakraftwerk':
+      return feathersError(c, status, message);
+    case 'nullplatform':
+      return c.json({ message }, status);
+    case 'datatask':
+      return c.json({ status, error: reasonPhrase(status), message }, status);
+    default:
+      return springError(c, { status, message, problems: [] });
+  }
+}
+
+/**
+ * The methods the app's routes take at a path (HEAD with GET), for a 405's `Allow`: matched by
+ * a router of the routes alone, without the middleware every path has.
+ */
+function routeMethods(routes: readonly { method: string; path: string }[]) {
+  const router = new TrieRouter<true>();
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.method === 'ALL') continue;
+    router.add(route.method, route.path, true);
+    methods.add(route.method);
+  }
+  return (path: string): string[] => {
+    const allowed = [...methods].filter((method) => router.match(method, path)[0].length > 0);
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    return allowed;
+  };
 }

@@ -60,14 +60,20 @@ export function openApiViolation(
   text: string,
 ): string | undefined {
   const { document, ajv, templates, compiled } = load();
-  const { pathname } = new URL(url);
+  // The server takes a path with a trailing slash as the path without.
+  const pathname = new URL(url).pathname.replace(/(.)\/$/, '$1');
   const candidates = templates
     .filter((t) => t.pattern.test(pathname) && document.paths[t.path]?.[method.toLowerCase()])
     .sort((a, b) => a.params - b.params);
   const template = candidates[0];
-  // An unknown route answering 404 is right; anything else it answers is a route to document.
+  // An unknown route answering 404 is right; a documented path asked with a method it does not
+  // take answers 405 (or, to OPTIONS, 204 with the methods it takes). Anything else it answers
+  // is a route to document.
   if (!template) {
-    return status === 404 ? undefined : `${method} ${pathname} is not in the OpenAPI document`;
+    if (status === 404) return undefined;
+    const known = templates.some((t) => t.pattern.test(pathname));
+    if (known && (status === 405 || (method === 'OPTIONS' && status === 204))) return undefined;
+    return `${method} ${pathname} is not in the OpenAPI document`;
   }
   const operation = document.paths[template.path][method.toLowerCase()];
   const declared =
