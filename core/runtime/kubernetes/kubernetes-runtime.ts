@@ -312,22 +312,17 @@ export class KubernetesRuntime implements Runtime {
 
   async status(ref: WorkloadRef): Promise<WorkloadStatus> {
     const caches = await this.cachesFor(ref.namespace);
-    const kind = primaryKind(ref.kind);
-    let primary: Primary | undefined = caches[kind].get(ref.name, ref.namespace);
-    if (!primary || this.isStale(ref, primary))
-      primary = await this.readObject<Primary>(spec(kind, ref.namespace, ref.name));
+    const primary = await this.currentPrimary(ref, caches);
     if (!primary || kindOf(primary) !== ref.kind) return missingStatus(ref);
-    const pods = this.podsOf(ref, caches.pods.list(ref.namespace));
-    const judged =
-      kind === 'Job'
-        ? judgeJob(primary as V1Job, pods)
-        : kind === 'CronJob'
-          ? judgeCronJob(primary as V1CronJob)
-          : judgeDeployment(
-              primary as V1Deployment,
-              pods,
-              ref.kind === 'service' ? this.address(primary as V1Deployment, ref) : null,
-            );
+    const pods = this.podsOf(ref, primary, caches.pods.list(ref.namespace));
+    if (primary.kind === 'Job') return { ...ref, ...judgeJob(primary as V1Job, pods) };
+    if (primary.kind === 'CronJob') return { ...ref, ...judgeCronJob(primary as V1CronJob) };
+    const deployment = primary as V1Deployment;
+    const judged = judgeDeployment(
+      deployment,
+      pods,
+      ref.kind === 'service' ? this.address(deployment, ref) : null,
+    );
     return { ...ref, ...judged };
   }
 
@@ -336,8 +331,11 @@ export class KubernetesRuntime implements Runtime {
       follow: options.follow === true,
       ...(options.signal ? { signal: options.signal } : {}),
       container: 'task',
-      pods: async () =>
-        this.podsOf(ref, (await this.cachesFor(ref.namespace)).pods.list(ref.namespace)),
+      pods: async () => {
+        const caches = await this.cachesFor(ref.namespace);
+        const primary = await this.currentPrimary(ref, caches);
+        return primary ? this.podsOf(ref, primary, caches.pods.list(ref.namespace)) : [];
+      },
       finished: async () => ref.kind === 'job' && (await this.status(ref)).health !== 'progressing',
     });
   }
@@ -588,13 +586,30 @@ export class KubernetesRuntime implements Runtime {
     );
   }
 
-  private podsOf(ref: WorkloadRef, pods: V1Pod[]): V1Pod[] {
+  /** A workload's primary object, read afresh when the watched copy is older than our last apply. */
+  private async currentPrimary(
+    ref: WorkloadRef,
+    caches: NamespaceCaches,
+  ): Promise<Primary | undefined> {
+    const kind = primaryKind(ref.kind);
+    const cached: Primary | undefined = caches[kind].get(ref.name, ref.namespace);
+    if (cached && !this.isStale(ref, cached)) return { ...cached, kind } as Primary;
+    const read = await this.readObject<Primary>(spec(kind, ref.namespace, ref.name));
+    return read && ({ ...read, kind } as Primary);
+  }
+
+  private podsOf(ref: WorkloadRef, primary: Primary, pods: V1Pod[]): V1Pod[] {
+    if (ref.kind === 'job') {
+      // A changed job is a new Job under the same name, while the old one's pods linger (garbage
+      // collection, a grace period, finalizers) with the same job-name label: only the pods this
+      // Job controls are its run.
+      const uid = primary.metadata?.uid;
+      return pods.filter((pod) =>
+        pod.metadata?.ownerReferences?.some((owner) => owner.controller && owner.uid === uid),
+      );
+    }
     return pods.filter((pod) => {
       const labels = pod.metadata?.labels ?? {};
-      if (ref.kind === 'job')
-        return (
-          labels['job-name'] === ref.name || labels['batch.kubernetes.io/job-name'] === ref.name
-        );
       if (ref.kind === 'cronjob')
         return labels[SELECTOR_LABEL] === ref.name && Boolean(labels['job-name']);
       return labels[SELECTOR_LABEL] === ref.name && !labels['job-name'];
