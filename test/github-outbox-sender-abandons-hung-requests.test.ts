@@ -11,8 +11,7 @@ const creates = (reporting: Reporting) =>
 describe('a request GitHub never answers', () => {
   let reporting: Reporting;
   beforeAll(async () => {
-    // More than the second Probot's throttling waits between two writes: it is on, although
-    // github-app.ts turns it off.
+    // Short, but longer than a write to the fake GitHub takes on a busy machine.
     reporting = await startReporting({ requestTimeoutMs: 2000 });
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { Logger as PinoLogger } from 'pino';
-import { Probot, ProbotOctokit } from 'probot';
+import { Probot } from 'probot';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import type { GitHubAccess } from '../../core/source/git.js';
@@ -7,6 +7,7 @@ import { GroupCommit } from '../../core/store/group-commit.js';
 import type { Store } from '../../core/store/types.js';
 import type { Clock, Workspace } from '../../core/types.js';
 import { Installations } from './installations.js';
+import { slipwayOctokit } from './octokit.js';
 import { checkNameOf, type GitHubOrigin, originParams } from './origin.js';
 import { type GitHubClient, OutboxSender } from './outbox-sender.js';
 import { repositoryKey } from './repository-key.js';
@@ -56,8 +57,8 @@ export interface GitHubApp {
 /**
  * Slipway as a Probot GitHub App inside the server (DESIGN.md section 8): Probot verifies and
  * dispatches webhooks to the handlers of `slipway-app.ts`, its installation tokens fetch private
- * repositories, and the outbox sender reports check runs and deployments. Octokit's own retry and
- * throttling are off: the outbox retries, durably, and a webhook never waits on GitHub.
+ * repositories, and the outbox sender reports check runs and deployments, through
+ * `slipwayOctokit` (no retry or throttling of Octokit's own, a time limit on every request).
  */
 export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHubApp> {
   const { engine, store, clock } = options;
@@ -73,17 +74,13 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
   const gitHost = options.gheHost
     ? `${options.gheProtocol ?? 'https'}://${options.gheHost}`
     : 'https://github.com';
-  const Octokit = ProbotOctokit.defaults({
-    retry: { enabled: false },
-    throttle: { enabled: false },
-  }) as typeof ProbotOctokit;
   const probot = new Probot({
     appId: options.appId,
     privateKey: options.privateKey,
     secret: options.webhookSecret,
     baseUrl,
     log: probotLog,
-    Octokit,
+    Octokit: slipwayOctokit(),
   });
   const installations = new Installations(store, clock);
   const outcomes = new Map<string, DeliveryOutcome>();

@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Probot, ProbotOctokit } from 'probot';
+import { Probot } from 'probot';
+import { slipwayOctokit } from '../../app/github/octokit.js';
 import { originParams } from '../../app/github/origin.js';
 import {
   type GitHubClient,
@@ -67,7 +68,7 @@ export interface Reporting {
 /**
  * Slipway's GitHub reporting as the server wires it, against the GitHub API test server: a
  * SQLite store whose job changes write outbox entries (`recordReports`), and the outbox sender
- * reaching GitHub through Probot's Octokit (retry and throttling off, as in `github-app.ts`).
+ * reaching GitHub through Probot's Octokit (`slipwayOctokit`, as in `github-app.ts`).
  */
 export async function startReporting(
   options: Partial<Omit<OutboxSenderOptions, 'store' | 'client'>> = {},
@@ -88,10 +89,7 @@ export async function startReporting(
     privateKey: github.privateKey,
     baseUrl: github.baseUrl,
     logLevel: 'fatal',
-    Octokit: ProbotOctokit.defaults({
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    }) as typeof ProbotOctokit,
+    Octokit: slipwayOctokit(),
   });
   const logger = options.logger
     ? (options.logger as ReturnType<typeof recordingLogger>)
