@@ -83,6 +83,21 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     expect(response.json._links.self.href).toBe(
       `https://catalog.example.com/api/workspaces/${ws.json.id}`,
     );
+    // Behind a proxy that serves Slipway under a path and on a port of its own.
+    const prefixed = await server.api('GET', `/api/workspaces/${ws.json.id}`, undefined, {
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'tools.example.com',
+      'x-forwarded-port': '8443',
+      'x-forwarded-prefix': '/slipway/',
+    });
+    expect(prefixed.json._links.self.href).toBe(
+      `https://tools.example.com:8443/slipway/api/workspaces/${ws.json.id}`,
+    );
+    // A prefix that is not a plain path is not taken.
+    const odd = await server.api('GET', `/api/workspaces/${ws.json.id}`, undefined, {
+      'x-forwarded-prefix': '//evil.example.com',
+    });
+    expect(odd.json._links.self.href).toBe(`${server.url}/api/workspaces/${ws.json.id}`);
   });
 
   it('creates, reads, lists (paged and sorted), updates and deletes workspaces', async () => {
@@ -267,6 +282,7 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
       const none = await request(`${server.url}${path}`, method);
       expect(none.status, `${method} ${path}`).toBe(401);
       expect(none.json).toMatchObject({ status: 401, error: 'Unauthorized', path });
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="slipway"');
       const bad = await request(`${server.url}${path}`, method, undefined, {
         authorization: 'Bearer nope',
       });

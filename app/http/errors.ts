@@ -40,6 +40,8 @@ export interface HttpFailure {
 export function toHttpFailure(error: unknown, logger: Logger, c: Context): HttpFailure {
   if (isSlipwayError(error)) {
     if (error.status >= 500) logger.error({ err: error, path: c.req.path }, error.message);
+    // RFC 9110: a 401 says how to authenticate.
+    if (error.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer realm="slipway"');
     return {
       status: error.status as ContentfulStatusCode,
       message: error.message,

@@ -2,21 +2,34 @@ import type { Context } from 'hono';
 import { type AuthVariables, peerAddress } from './auth.js';
 
 /**
- * Scheme, host and port links are built on: the request's own, or `X-Forwarded-Proto` /
- * `X-Forwarded-Host` when a trusted peer (a proxy in SLIPWAY_IDENTITY_CIDRS) sent them.
+ * Scheme, host, port and path prefix links are built on: the request's own, or
+ * `X-Forwarded-Proto`, `-Host`, `-Port` and `-Prefix` when a trusted peer (a proxy in
+ * SLIPWAY_IDENTITY_CIDRS) sent them.
  */
 export function baseUrl(c: Context<{ Variables: AuthVariables }>): string {
   const url = new URL(c.req.url);
   let protocol = url.protocol.slice(0, -1);
   let host = url.host;
+  let prefix = '';
   const forwardedProto = firstValue(c.req.header('x-forwarded-proto'))?.toLowerCase();
   const forwardedHost = firstValue(c.req.header('x-forwarded-host'));
+  const forwardedPort = firstValue(c.req.header('x-forwarded-port'));
+  const forwardedPrefix = firstValue(c.req.header('x-forwarded-prefix'));
+  const forwarded = forwardedProto || forwardedHost || forwardedPort || forwardedPrefix;
   // The peer is only looked up when it asks for something: that costs more than the rest.
-  if ((forwardedProto || forwardedHost) && c.get('auth')?.isTrustedPeer(peerAddress(c))) {
+  if (forwarded && c.get('auth')?.isTrustedPeer(peerAddress(c))) {
     if (forwardedProto === 'http' || forwardedProto === 'https') protocol = forwardedProto;
     if (forwardedHost && /^[A-Za-z0-9.\-:[\]]+$/.test(forwardedHost)) host = forwardedHost;
+    // A port only where the host names none; the scheme's own port is left out, as URLs do.
+    if (forwardedPort && /^\d{1,5}$/.test(forwardedPort) && !/:\d+$/.test(host)) {
+      const standard = (protocol === 'https' && forwardedPort === '443') || forwardedPort === '80';
+      if (!standard) host = `${host}:${forwardedPort}`;
+    }
+    if (forwardedPrefix && /^(\/[A-Za-z0-9._~-]+)+\/?$/.test(forwardedPrefix)) {
+      prefix = forwardedPrefix.replace(/\/$/, '');
+    }
   }
-  return `${protocol}://${host}`;
+  return `${protocol}://${host}${prefix}`;
 }
 
 function firstValue(header: string | undefined): string | undefined {
