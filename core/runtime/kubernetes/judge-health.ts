@@ -1,4 +1,11 @@
-import type { V1CronJob, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import type {
+  V1CronJob,
+  V1Deployment,
+  V1Job,
+  V1ObjectMeta,
+  V1Pod,
+  V1ReplicaSet,
+} from '@kubernetes/client-node';
 import type { PodInfo, PodPhase, WorkloadRef, WorkloadStatus } from '../types.js';
 
 // Health as pure functions of the objects, the way Argo CD's gitops-engine judges them
@@ -103,7 +110,8 @@ export function judgeCronJob(cronJob: V1CronJob): Judged {
 /**
  * A Deployment: healthy when the controller has seen the latest spec and every wanted replica is
  * updated and ready; failed when a pod crash-loops, cannot pull its image, or the rollout passed
- * its progress deadline; progressing otherwise.
+ * its progress deadline; progressing otherwise. `pods` are those of its current revision (see
+ * currentRevisionPods): the ones it is replacing neither fail nor delay it.
  */
 export function judgeDeployment(
   deployment: V1Deployment,
@@ -148,6 +156,42 @@ export function judgeDeployment(
     phase: ready > 0 ? 'running' : 'pending',
     message: `${ready}/${desired} ready: ${why}`,
   };
+}
+
+const REVISION = 'deployment.kubernetes.io/revision';
+
+/**
+ * The pods of a Deployment's current revision: those of its ReplicaSet whose
+ * `deployment.kubernetes.io/revision` is the Deployment's own. The pods of older ReplicaSets are
+ * being replaced, and a crash loop there is what the rollout may be fixing. None until the
+ * controller has seen the latest spec: until then the revision it names is the previous one.
+ *
+ * @example
+ * judgeDeployment(deployment, currentRevisionPods(deployment, replicaSets, pods), null)
+ */
+export function currentRevisionPods(
+  deployment: V1Deployment,
+  replicaSets: V1ReplicaSet[],
+  pods: V1Pod[],
+): V1Pod[] {
+  const observed =
+    (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
+  const revision = deployment.metadata?.annotations?.[REVISION];
+  if (!observed || revision === undefined) return [];
+  const current = replicaSets.find(
+    (rs) =>
+      controlledBy(rs.metadata, deployment.metadata?.uid) &&
+      rs.metadata?.annotations?.[REVISION] === revision,
+  );
+  if (!current) return [];
+  return pods.filter((pod) => controlledBy(pod.metadata, current.metadata?.uid));
+}
+
+function controlledBy(metadata: V1ObjectMeta | undefined, uid: string | undefined): boolean {
+  return (
+    uid !== undefined &&
+    (metadata?.ownerReferences ?? []).some((owner) => owner.controller && owner.uid === uid)
+  );
 }
 
 /** A pod as the Runtime port describes it. */

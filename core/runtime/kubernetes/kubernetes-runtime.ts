@@ -10,6 +10,7 @@ import {
   type V1Deployment,
   type V1Job,
   type V1Pod,
+  type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { SlipwayError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../types.js';
@@ -33,7 +34,14 @@ import {
 } from '../types.js';
 import { DEFAULT_RETRY, type RetryOptions, statusCode, withRetries } from './api-errors.js';
 import { findDrift, sameContent } from './find-drift.js';
-import { judgeCronJob, judgeDeployment, judgeJob, missingStatus, podInfo } from './judge-health.js';
+import {
+  currentRevisionPods,
+  judgeCronJob,
+  judgeDeployment,
+  judgeJob,
+  missingStatus,
+  podInfo,
+} from './judge-health.js';
 import { podLogs } from './pod-logs.js';
 import {
   assertRunnable,
@@ -74,6 +82,8 @@ interface NamespaceCaches {
   CronJob: WatchedCollection<V1CronJob>;
   Deployment: WatchedCollection<V1Deployment>;
   pods: WatchedCollection<V1Pod>;
+  /** Started on first need; 'forbidden' when Slipway may not read them. */
+  replicaSets?: WatchedCollection<V1ReplicaSet> | 'forbidden';
 }
 
 /**
@@ -93,6 +103,7 @@ export class KubernetesRuntime implements Runtime {
   private readonly caches = new Map<string, NamespaceCaches>();
   private readonly listeners = new Set<() => void>();
   private toldAutoscalersForbidden = false;
+  private toldReplicaSetsForbidden = false;
   /** The uid and generation each workload's primary object had when we last applied it. */
   private readonly applied = new Map<string, { uid: string; generation: number }>();
 
@@ -110,7 +121,8 @@ export class KubernetesRuntime implements Runtime {
 
   async stop(): Promise<void> {
     for (const caches of this.caches.values())
-      for (const collection of Object.values(caches)) collection.stop();
+      for (const collection of Object.values(caches))
+        if (collection !== 'forbidden') collection.stop();
     this.caches.clear();
   }
 
@@ -318,9 +330,13 @@ export class KubernetesRuntime implements Runtime {
     if (primary.kind === 'Job') return { ...ref, ...judgeJob(primary as V1Job, pods) };
     if (primary.kind === 'CronJob') return { ...ref, ...judgeCronJob(primary as V1CronJob) };
     const deployment = primary as V1Deployment;
+    // Pods on their way out (terminating, or of a ReplicaSet the rollout replaces) say nothing
+    // of how the rollout fares: a crash loop there may be the very thing it fixes.
+    const live = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
+    const replicaSets = await this.replicaSets(ref.namespace, caches);
     const judged = judgeDeployment(
       deployment,
-      pods,
+      replicaSets ? currentRevisionPods(deployment, replicaSets, live) : live,
       ref.kind === 'service' ? this.address(deployment, ref) : null,
     );
     return { ...ref, ...judged };
@@ -623,6 +639,45 @@ export class KubernetesRuntime implements Runtime {
     return `http://${ref.name}.${ref.namespace}.svc.cluster.local:${port}`;
   }
 
+  /**
+   * The namespace's ReplicaSets, to tell a Deployment's current pods from those it is replacing.
+   * Undefined when Slipway may not read them (a ClusterRole from before it needed to): health is
+   * then judged on all of a Deployment's pods, and the log says once what to grant.
+   */
+  private async replicaSets(
+    namespace: string,
+    caches: NamespaceCaches,
+  ): Promise<V1ReplicaSet[] | undefined> {
+    if (caches.replicaSets === 'forbidden') return undefined;
+    caches.replicaSets ??= new WatchedCollection(
+      this.options.kubeConfig,
+      `/apis/apps/v1/namespaces/${namespace}/replicasets`,
+      () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector: MANAGED }),
+      MANAGED,
+      this.logger.child({ namespace }),
+      () => {
+        for (const listener of this.listeners) listener();
+      },
+    );
+    const collection = caches.replicaSets;
+    try {
+      await collection.ensureStarted();
+    } catch (error) {
+      if (!(error instanceof SlipwayError && error.code === 'FORBIDDEN')) throw error;
+      collection.stop();
+      caches.replicaSets = 'forbidden';
+      if (!this.toldReplicaSetsForbidden) {
+        this.toldReplicaSetsForbidden = true;
+        this.logger.warn(
+          { namespace, reason: error.message },
+          'cannot read ReplicaSets: a Deployment is judged on all its pods, old ones included; let Slipway get, list and watch replicasets (apps)',
+        );
+      }
+      return undefined;
+    }
+    return collection.list(namespace);
+  }
+
   private async cachesFor(namespace: string): Promise<NamespaceCaches> {
     let caches = this.caches.get(namespace);
     if (!caches) {
@@ -668,7 +723,11 @@ export class KubernetesRuntime implements Runtime {
       this.caches.set(namespace, caches);
     }
     const all = caches;
-    await Promise.all(Object.values(all).map((collection) => collection.ensureStarted()));
+    await Promise.all(
+      [all.Job, all.CronJob, all.Deployment, all.pods].map((collection) =>
+        collection.ensureStarted(),
+      ),
+    );
     return all;
   }
 
