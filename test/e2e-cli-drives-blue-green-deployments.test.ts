@@ -283,7 +283,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
       ],
       [
         ['deployment', 'list', '--colour', 'red'],
-        /deployment list takes no --colour; it takes --url, --token, --scope_id/,
+        /deployment list takes no --colour; it takes --url, --token, --output, --scope_id/,
       ],
       [
         ['deployment', 'wait', '--id', '1'],

@@ -71,6 +71,37 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
     expect(job.commitId).toBe(repo.head());
   });
 
+  it('prints lists as tables for people, and JSON for scripts', async () => {
+    const table = await ok('workspace', 'list', '--output', 'table');
+    const [header, row, footer] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^NAME\s+NAMESPACE\s+BRANCH\s+STATUS\s+DEPLOYED\s+AT\s+REPOSITORY$/);
+    expect(row?.split(/\s{2,}/)).toEqual([
+      'shop floor',
+      'shop-floor',
+      'main',
+      'READY',
+      repo.head().slice(0, 12),
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      repo.dir,
+    ]);
+    expect(footer).toBe('page 1 of 1, 1 in all');
+    const jobs = await ok('workspace', 'jobs', 'shop floor', '--output', 'table', '--size', '1');
+    expect(jobs.stdout).toMatch(/^ID\s+TYPE\s+STATUS\s+CREATED\s+COMMIT\s+MESSAGE\n/);
+    expect(jobs.stdout).toContain('WORKSPACE_DEPLOY  COMPLETE');
+    expect(jobs.stdout.trimEnd().split('\n').at(-1)).toMatch(/^page 1 of \d+, \d+ in all/);
+    const none = await ok('jobs', 'list', '--status', 'ERROR', '--output', 'table');
+    expect(none.stdout).toBe('no jobs\n');
+    // One thing as field: value lines.
+    const one = await ok('workspace', 'read', 'shop floor', '--output', 'table');
+    expect(one.stdout).toMatch(/^id: +[0-9a-f-]{36}$/m);
+    expect(one.stdout).toMatch(/^namespace: +shop-floor$/m);
+    // Not on a terminal, without --output: JSON, as before.
+    expect((await ok('workspace', 'list')).json._embedded.workspaces).toHaveLength(1);
+    const wrong = await run('workspace', 'list', '--output', 'yaml');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--output is "yaml"; expected json or table');
+  });
+
   it('plans without applying, and queues without waiting', async () => {
     const next = repo.commit({
       'tasks/hello/manifest.json': hello.replace('hello from the cli', 'hello again'),

@@ -12,6 +12,8 @@ export interface CommandContext {
   body: Record<string, unknown> | undefined;
   /** stdout: results, JSON. */
   print(text: string): void;
+  /** stdout: what the server answered, as `--output` asks (JSON, or a table for people). */
+  printResult(body: unknown): void;
   /** stderr: progress and diagnostics. */
   note(text: string): void;
 }
@@ -41,12 +43,12 @@ export function call(
   path: (id: string | undefined) => string,
   defaults: Record<string, unknown> = {},
 ): Command['run'] {
-  return async ({ client, query, id, body, print }) => {
+  return async ({ client, query, id, body, printResult }) => {
     const answer = await client.request(method, path(id), {
       ...(body !== undefined || method === 'POST' ? { body: { ...defaults, ...body } } : {}),
       query,
     });
-    if (answer.body !== undefined) print(JSON.stringify(answer.body, null, 2));
+    if (answer.body !== undefined) printResult(answer.body);
     return 0;
   };
 }

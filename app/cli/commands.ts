@@ -257,12 +257,12 @@ export const COMMANDS: Command[] = [
     summary: 'create an API token (admin only); the token is printed once, only its hash is kept',
     options: { name: 'what the token is for, e.g. github-actions (required)' },
     example: 'slipway token create --name github-actions',
-    run: async ({ client, options, print }) => {
+    run: async ({ client, options, printResult }) => {
       const name = stringFlag(options, 'name');
       if (name === undefined) throw new UsageError('token create needs --name');
       if (name.trim() === '') throw new UsageError('--name needs a value');
       const answer = await client.request('POST', '/api/tokens', { body: { name } });
-      print(JSON.stringify(answer.body, null, 2));
+      printResult(answer.body);
       return 0;
     },
   },

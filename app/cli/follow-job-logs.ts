@@ -90,13 +90,13 @@ export function waitFlags(options: Map<string, string | true>): { timeoutMs?: nu
  * followed to the end under the heading `what`.
  */
 export async function printOrFollow(
-  context: Pick<CommandContext, 'client' | 'print' | 'note'>,
+  context: Pick<CommandContext, 'client' | 'print' | 'printResult' | 'note'>,
   job: { id: string },
   what: string,
   wait: { timeoutMs?: number } | undefined,
 ): Promise<number> {
   if (!wait) {
-    context.print(JSON.stringify(job, null, 2));
+    context.printResult(job);
     return 0;
   }
   context.note(`${what}: job ${job.id}`);

@@ -6,6 +6,7 @@ import { ApiError, createApiClient, UnreachableError } from './api-client.js';
 import { type Command, stringFlag } from './command.js';
 import { COMMANDS } from './commands.js';
 import { parseArgs, UsageError } from './parse-args.js';
+import { renderTable } from './render-table.js';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -13,6 +14,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 export interface CliIo {
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Whether stdout is a terminal: lists are then tables unless `--output json`. */
+  stdoutIsTerminal?: boolean;
   stdout(text: string): void;
   stderr(text: string): void;
   readStdin(): Promise<string>;
@@ -21,6 +24,8 @@ export interface CliIo {
 const GLOBAL_FLAGS: Record<string, string> = {
   url: 'the Slipway server (default $SLIPWAY_URL, else http://127.0.0.1:3000)',
   token: 'the API token (default $SLIPWAY_TOKEN, else the admin token of a local server)',
+  output:
+    'json (as the server answers), or table (lists as columns, one thing as field: value); default table for a list on a terminal, else json',
   help: 'show this help',
 };
 const BODY_FLAG = "the request body: JSON, a file's path, or - for standard input";
@@ -89,6 +94,7 @@ async function execute(
   const known = new Set([
     'url',
     'token',
+    'output',
     ...(command.id ? ['id'] : []),
     ...(command.body ? ['body'] : []),
     ...Object.keys(command.query ?? {}),
@@ -127,14 +133,28 @@ async function execute(
   if (!/^https?:\/\/[^/]+/.test(url)) {
     throw new UsageError(`the server URL is "${url}"; expected http://host:port or https://...`);
   }
+  const output = stringFlag(flags, 'output');
+  if (output !== undefined && output !== 'json' && output !== 'table') {
+    throw new UsageError(`--output is "${output}"; expected json or table`);
+  }
   const client = createApiClient(url, stringFlag(flags, 'token') ?? tokenFromEnv(url, io));
+  const print = (text: string) => io.stdout(`${text}\n`);
   return command.run({
     client,
     id,
     body,
     query,
     options,
-    print: (text) => io.stdout(`${text}\n`),
+    print,
+    printResult(result) {
+      const list = command.action === 'list' || command.action === 'jobs';
+      const format = output ?? (list && io.stdoutIsTerminal ? 'table' : 'json');
+      print(
+        format === 'table'
+          ? renderTable(result, command.resource)
+          : JSON.stringify(result, null, 2),
+      );
+    },
     note: (text) => io.stderr(`${text}\n`),
   });
 }

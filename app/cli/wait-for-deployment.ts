@@ -16,7 +16,7 @@ export async function waitForDeployment({
   client,
   id,
   options,
-  print,
+  printResult,
   note,
 }: CommandContext): Promise<number> {
   const wanted = String(options.get('status') ?? '')
@@ -59,7 +59,7 @@ export async function waitForDeployment({
       last.strategy_data.desired_switched_traffic === undefined ||
       last.strategy_data.switched_traffic === last.strategy_data.desired_switched_traffic;
     if (wanted.includes(last.status) && settled) {
-      print(JSON.stringify(last, null, 2));
+      printResult(last);
       return 0;
     }
     if ((ENDED_DEPLOYMENT_STATUSES as readonly string[]).includes(last.status)) {
@@ -67,7 +67,7 @@ export async function waitForDeployment({
       note(
         `deployment ${id} ended ${last.status}, not ${wanted.join(' or ')}${error ? `: ${error.message}` : ''}`,
       );
-      print(JSON.stringify(last, null, 2));
+      printResult(last);
       return 1;
     }
     if (Date.now() >= deadline) {
