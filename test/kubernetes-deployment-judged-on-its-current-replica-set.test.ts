@@ -130,7 +130,7 @@ describe("a Deployment's health, judged on the pods of its current ReplicaSet", 
       expect(failed.message).toMatch(/^CrashLoopBackOff: exited with code 1/);
       await runtime.status(ref);
       expect(warnings.filter((w) => w.startsWith('cannot read ReplicaSets'))).toEqual([
-        'cannot read ReplicaSets: a Deployment is judged on all its pods, old ones included; let Slipway get, list and watch replicasets (apps)',
+        'cannot read ReplicaSets: a Deployment is judged on all its pods, old ones included; apply deploy/rbac.yaml to let Slipway read them',
       ]);
     } finally {
       await runtime.stop();

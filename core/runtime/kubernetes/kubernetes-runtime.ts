@@ -670,7 +670,7 @@ export class KubernetesRuntime implements Runtime {
         this.toldReplicaSetsForbidden = true;
         this.logger.warn(
           { namespace, reason: error.message },
-          'cannot read ReplicaSets: a Deployment is judged on all its pods, old ones included; let Slipway get, list and watch replicasets (apps)',
+          'cannot read ReplicaSets: a Deployment is judged on all its pods, old ones included; apply deploy/rbac.yaml to let Slipway read them',
         );
       }
       return undefined;

@@ -12,11 +12,16 @@
  * - Containers behave by their env (see `fake-env.ts`): KUBE_FAKE_EXIT_CODE (default 0),
  *   KUBE_FAKE_DURATION_MS (default: jobDurationMs for Job pods, forever for others),
  *   KUBE_FAKE_LOGS (newline-separated lines, written when the container starts),
- *   KUBE_FAKE_READY=false (never Ready), KUBE_FAKE_CRASH=true (CrashLoopBackOff).
+ *   KUBE_FAKE_READY=false (never Ready), KUBE_FAKE_CRASH=true (CrashLoopBackOff, backing off
+ *   10 s, 20 s ... 5 min), KUBE_FAKE_PULL=fail (ErrImagePull, then ImagePullBackOff).
+ * - A kubelet's seconds last `secondMs` real milliseconds (default 1): readiness after a probe's
+ *   initialDelaySeconds + periodSeconds, crash back-off, and the grace of a deleted pod.
  * - Deployments run through ReplicaSets (`<deployment>-<10 hex>`, pods
- *   `<deployment>-<10 hex>-<5 chars>`); Job pods are `<job>-<5 chars>`. Running pods delete
- *   gracefully (Terminating for podStartMs), namespaces terminate asynchronously, and a Job
- *   deleted without propagationPolicy orphans its pods, as batch/v1 does.
+ *   `<deployment>-<10 hex>-<5 chars>`); Job pods are `<job>-<5 chars>` and carry the
+ *   job-tracking finalizer until counted. Running pods delete gracefully (Terminating for their
+ *   terminationGracePeriodSeconds, then killed with 137), the garbage collector runs after
+ *   `gcDelayMs`, namespaces terminate asynchronously, and a Job deleted without
+ *   propagationPolicy orphans its pods, as batch/v1 does.
  * - Only `--validate=false` lets kubectl apply: the server has no OpenAPI documents (404).
  */
 export type { ControllerOptions } from './controller.js';
