@@ -95,6 +95,7 @@ describe.skipIf(!hasKubectl)(
           'namespaces',
           'pods',
           'pods/log',
+          'replicasets',
           'services',
         ].sort(),
       );
@@ -103,6 +104,8 @@ describe.skipIf(!hasKubectl)(
       expect(pods?.verbs).toEqual(['get', 'list', 'watch']);
       const autoscalers = rules.find((r) => r.resources.includes('horizontalpodautoscalers'));
       expect(autoscalers?.verbs).toEqual(['get', 'list', 'watch']);
+      const replicaSets = rules.find((r) => r.resources.includes('replicasets'));
+      expect(replicaSets?.verbs).toEqual(['get', 'list', 'watch']);
       // Every kind the runtime renders is one it may write.
       const rendered = ['render-objects.ts', 'kubernetes-runtime.ts']
         .map((file) => readFileSync(path.join(ROOT, 'core/runtime/kubernetes', file), 'utf8'))
