@@ -56,6 +56,20 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
     expect(listed.json._embedded.workspaces.map((ws: { id: string }) => ws.id)).toContain(
       workspaceId,
     );
+    // By its alias too, while no other workspace has it.
+    expect((await ok('workspace', 'read', 'shop-floor')).json.id).toBe(workspaceId);
+    const twin = await ok(
+      'workspace',
+      'create',
+      '--body',
+      JSON.stringify({ name: 'Shop Floor', repositoryUrl: repo.dir }),
+    );
+    const ambiguous = await run('workspace', 'read', 'shop-floor');
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(
+      '"shop-floor" is the alias of workspaces "Shop Floor", "shop floor"; give a name or id',
+    );
+    await ok('workspace', 'delete', '--id', twin.json.id);
   });
 
   it('deploys and waits: the log as it grows, exit 0 once the deploy completed', async () => {

@@ -14,17 +14,27 @@ const ID_HELP = "the workspace's id or name";
  */
 export async function workspaceId(client: ApiClient, nameOrId: string): Promise<string> {
   if (WORKSPACE_ID.test(nameOrId)) return nameOrId;
+  // A name is one workspace's; an alias (the name as a Kubernetes name) may be several's.
+  const byAlias: Array<{ id: string; name: string }> = [];
   for (let page = 0; ; page += 1) {
     const { body } = await client.request('GET', '/api/workspaces', {
       query: { page: String(page), size: String(LIST_PAGE), sort: 'name' },
     });
     const list = body as {
-      _embedded?: { workspaces?: Array<{ id: string; name: string }> };
+      _embedded?: { workspaces?: Array<{ id: string; name: string; alias: string }> };
       page?: { totalPages?: number };
     };
-    const found = list._embedded?.workspaces?.find((ws) => ws.name === nameOrId);
+    const workspaces = list._embedded?.workspaces ?? [];
+    const found = workspaces.find((ws) => ws.name === nameOrId);
     if (found) return found.id;
+    byAlias.push(...workspaces.filter((ws) => ws.alias === nameOrId));
     if (page + 1 >= (list.page?.totalPages ?? 0)) break;
+  }
+  const [only, ...others] = byAlias;
+  if (only && others.length === 0) return only.id;
+  if (only) {
+    const names = byAlias.map((ws) => `"${ws.name}"`).join(', ');
+    throw new UsageError(`"${nameOrId}" is the alias of workspaces ${names}; give a name or id`);
   }
   throw new ApiError(
     404,
