@@ -465,15 +465,22 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-interface Failure {
+export interface Failure {
   retryable: boolean;
   status: number | undefined;
   message: string;
   retryAfterMs?: number;
 }
 
-/** Whether a failed GitHub call is worth retrying, and when. */
-function classify(error: unknown): Failure {
+/** How long GitHub asks a client to wait after a secondary rate limit that names no time. */
+const SECONDARY_LIMIT_WAIT_MS = 60_000;
+
+/**
+ * Whether a failed GitHub call is worth retrying, and when. A rate limit waits as GitHub's
+ * docs ask: `retry-after` when given; else, with no requests left, until `x-ratelimit-reset`;
+ * else (a secondary limit) at least a minute.
+ */
+export function classify(error: unknown): Failure {
   if (error instanceof GitHubTimeout)
     return { retryable: true, status: undefined, message: error.message };
   const e = error as {
@@ -492,12 +499,15 @@ function classify(error: unknown): Failure {
       (headers['retry-after'] !== undefined ||
         headers['x-ratelimit-remaining'] === '0' ||
         /rate limit/i.test(message)));
+  const exhausted = headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset);
   const retryAfterMs =
-    Number.isFinite(retryAfter) && retryAfter >= 0
+    headers['retry-after'] !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0
       ? retryAfter * 1000
-      : rateLimited && Number.isFinite(reset)
-        ? Math.max(0, reset * 1000 - Date.now()) + 100
-        : undefined;
+      : !rateLimited
+        ? undefined
+        : exhausted
+          ? Math.max(0, reset * 1000 - Date.now()) + 100
+          : SECONDARY_LIMIT_WAIT_MS;
   // Octokit reports network failures as status 500; no status at all is a bug of ours.
   const retryable = status !== undefined && (status >= 500 || rateLimited);
   return { retryable, status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
