@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { RecordedCheckRun } from './check-run-json.js';
 import type { RecordedDeployment } from './deployment-json.js';
 
@@ -36,16 +38,20 @@ export interface TokenGrant {
   permissions: Record<string, string>;
 }
 
-/** What every installation is granted (the app's permissions). */
-export const APP_PERMISSIONS: Record<string, string> = {
-  checks: 'write',
-  contents: 'read',
-  deployments: 'write',
-  pull_requests: 'read',
-  metadata: 'read',
+/**
+ * The App as registered on GitHub: its manifest, `app.yml`, which a user copies into GitHub's
+ * form. Read from the file, so a permission taken out of it fails every call that needs it.
+ */
+const REGISTRATION = parse(readFileSync(new URL('../../../app.yml', import.meta.url), 'utf8')) as {
+  default_permissions: Record<string, string>;
+  default_events: string[];
 };
 
-export const APP_EVENTS = ['check_run', 'check_suite', 'deployment', 'deployment_status', 'push'];
+/** What every installation is granted (the app's permissions). */
+export const APP_PERMISSIONS: Record<string, string> = { ...REGISTRATION.default_permissions };
+
+/** The events the App is subscribed to. */
+export const APP_EVENTS = [...REGISTRATION.default_events].sort();
 
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const TOKEN_LIFETIME_MS = 60 * 60 * 1000;
