@@ -65,6 +65,8 @@ export interface KubernetesRuntimeOptions {
 }
 
 const FIELD_MANAGER = 'slipway';
+/** The Gateway API version of the HTTPRoutes a scope's gateway gets. */
+const HTTP_ROUTE_API = 'gateway.networking.k8s.io/v1';
 const AUTOSCALER_API_VERSION = 'autoscaling/v2';
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY_VALUE}`;
 const API_VERSION = {
@@ -382,9 +384,10 @@ export class KubernetesRuntime implements Runtime {
       const [gatewayNamespace, gatewayName] = scope.gateway.includes('/')
         ? scope.gateway.split('/', 2)
         : [undefined, scope.gateway];
+      await this.requireHttpRoutes(scope);
       await this.applyObject(
         {
-          apiVersion: 'gateway.networking.k8s.io/v1',
+          apiVersion: HTTP_ROUTE_API,
           kind: 'HTTPRoute',
           metadata: { name: scope.name, namespace: scope.namespace, labels },
           spec: {
@@ -539,6 +542,36 @@ export class KubernetesRuntime implements Runtime {
           PatchStrategy.ServerSideApply,
         ),
       this.retry,
+    );
+  }
+
+  /**
+   * Refuses a gateway on a cluster that serves no HTTPRoutes (no Gateway API CRDs, or not at v1),
+   * saying so: the apply would only answer "the server could not find the requested resource".
+   */
+  private async requireHttpRoutes(scope: TrafficScope): Promise<void> {
+    // A list of at most one asks discovery first, as any call does: 404 when it is not served.
+    const served = await this.objects
+      .list(
+        HTTP_ROUTE_API,
+        'HTTPRoute',
+        scope.namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        1,
+      )
+      .then(() => true)
+      .catch((error: unknown) => {
+        if (statusCode(error) === 404) return false;
+        throw error;
+      });
+    if (served) return;
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `scope '${scope.name}' splits its traffic through gateway '${scope.gateway}', but the cluster serves no Gateway API HTTPRoutes (${HTTP_ROUTE_API}): install the Gateway API, or take the gateway off the scope to split traffic by replicas`,
     );
   }
 
