@@ -9,6 +9,7 @@ export {
 } from './json-source.js';
 export {
   cronProblem,
+  foldToLatin,
   isQuantity,
   labelProblems,
   NAME_PATTERN,

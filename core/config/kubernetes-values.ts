@@ -138,3 +138,33 @@ export function cronProblem(expression: string): string | null {
     return `"schedule" is "${expression}"; ${expected} (${reason})`;
   }
 }
+
+/** Latin letters NFKD leaves whole, spelled as ASCII (after lowercasing). */
+const SPELLED: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  đ: 'd',
+  ð: 'd',
+  ł: 'l',
+  þ: 'th',
+  ı: 'i',
+  ħ: 'h',
+};
+
+/**
+ * A name folded toward what a Kubernetes name can hold: accents dropped (NFKD, marks removed),
+ * lowercase, a few latin letters spelled out (ß -> ss, æ -> ae). Other characters stay as
+ * they are, for the caller to replace.
+ *
+ * @example
+ * foldToLatin('Café Straße') // 'cafe strasse'
+ */
+export function foldToLatin(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[ßæœøđðłþıħ]/g, (c) => SPELLED[c] ?? c);
+}

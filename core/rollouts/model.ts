@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { foldToLatin } from '../config/index.js';
 
 /**
  * The nullplatform model (seed 003, DESIGN.md section 7.4): a release (semver) points at a build
@@ -233,20 +234,6 @@ export function isRepositoryPath(value: string): boolean {
   );
 }
 
-/** Latin letters NFKD leaves whole, spelled as ASCII (after lowercasing). */
-const SPELLED: Record<string, string> = {
-  ß: 'ss',
-  æ: 'ae',
-  œ: 'oe',
-  ø: 'o',
-  đ: 'd',
-  ð: 'd',
-  ł: 'l',
-  þ: 'th',
-  ı: 'i',
-  ħ: 'h',
-};
-
 /** The longest slug: room for the `d-` and `-<deployment id>` of a workload (63 in all). */
 const MAX_SLUG = 40;
 
@@ -265,11 +252,7 @@ const MAX_SLUG = 40;
  * slugOf('2024', 'scope') // 'scope-2024'
  */
 export function slugOf(name: string, prefix: string): string {
-  const folded = name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[ßæœøđðłþıħ]/g, (c) => SPELLED[c] ?? c);
+  const folded = foldToLatin(name);
   const lost = /[^a-z0-9]/.test(folded.replace(/[^\p{L}\p{N}]/gu, ''));
   const hash = lost
     ? createHash('sha256').update(name.normalize('NFC')).digest('hex').slice(0, 8)

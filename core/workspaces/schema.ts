@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { foldToLatin } from '../config/index.js';
 
 /** Lowercase RFC 1123 label: what Kubernetes accepts as a namespace and a label value. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -79,18 +80,15 @@ export type CreateWorkspaceInput = z.infer<typeof createWorkspaceSchema>;
 export type UpdateWorkspaceInput = z.infer<typeof updateWorkspaceSchema>;
 
 /**
- * The alias a name gets by default: accents dropped, lowercase, runs of other characters as '-',
- * at most 63.
+ * The alias a name gets by default: folded to latin (`foldToLatin`), runs of other characters
+ * as '-', at most 63.
  *
  * @example
  * defaultAlias('Data Team #1') // 'data-team-1'
  * defaultAlias('Café Crème') // 'cafe-creme'
  */
 export function defaultAlias(value: string): string {
-  return value
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
+  return foldToLatin(value)
     .replace(/[^a-z0-9]+/g, '-')
     .slice(0, 63)
     .replace(/^-+|-+$/g, '');
