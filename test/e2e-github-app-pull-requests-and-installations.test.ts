@@ -157,7 +157,7 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     expect(planned.json.ignored).toBeUndefined();
   });
 
-  it('deploys through the installation the repository has now, when GitHub never said the old one went', async () => {
+  it('deploys through the installation the repository has now, when GitHub never said the old one went, and says when it is suspended', async () => {
     // Known installation from the events so far; now the App is uninstalled and installed again
     // on the account, and neither event reaches Slipway.
     github.removeInstallation(installationId);
@@ -193,5 +193,17 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     expect(github.requests.filter((r) => r.path === `/repos/${REPO}/installation`)).toHaveLength(
       lookups,
     );
+
+    // The account suspends the App: a deploy says so, and what to do; lifted, deploys go on.
+    github.suspendInstallation(third);
+    const refused = await server.api('POST', `/api/workspaces/${site.id}/deployments`);
+    const failed = await waitForJob(server, refused.json.id);
+    expect(failed.status).toBe('ERROR');
+    expect(failed.message).toContain(
+      "the GitHub App is suspended on acme: lift the suspension in the account's settings",
+    );
+    github.suspendInstallation(third, false);
+    const lifted = await server.api('POST', `/api/workspaces/${site.id}/deployments`);
+    expect((await waitForJob(server, lifted.json.id)).status).toBe('COMPLETE');
   });
 });

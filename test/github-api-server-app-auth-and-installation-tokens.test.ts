@@ -153,6 +153,33 @@ describe('app authentication and installation tokens', () => {
     ).toBe(422);
   });
 
+  it('stops the tokens of a suspended installation and issues none until it is lifted', async () => {
+    const app = octokit(await appJwt());
+    const issue = () =>
+      app.request('POST /app/installations/{installation_id}/access_tokens', {
+        installation_id: globex.id,
+      });
+    const { data } = await issue();
+    github.suspendInstallation(globex.id);
+    try {
+      expect(await statusOf(octokit(data.token).request('GET /installation/repositories'))).toEqual(
+        { status: 401, message: 'Bad credentials' },
+      );
+      expect(await statusOf(issue())).toEqual({
+        status: 403,
+        message: 'This installation has been suspended',
+      });
+      const { data: installation } = await app.request('GET /app/installations/{installation_id}', {
+        installation_id: globex.id,
+      });
+      expect(installation.suspended_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(installation.suspended_by?.login).toBe('globex');
+    } finally {
+      github.suspendInstallation(globex.id, false);
+    }
+    expect((await issue()).status).toBe(201);
+  });
+
   it('answers 401 Bad credentials to unknown tokens and refuses installation tokens on app routes', async () => {
     expect(
       await statusOf(octokit(`ghs_${'x'.repeat(36)}`).request('GET /installation/repositories')),

@@ -132,9 +132,18 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     const cached = tokens.get(installationId);
     if (cached && cached.expires - 5 * 60_000 > clock.now()) return cached.token;
     const app = await probot.auth();
-    const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
-      installation_id: installationId,
-    });
+    const { data } = await app
+      .request('POST /app/installations/{installation_id}/access_tokens', {
+        installation_id: installationId,
+      })
+      .catch((error: { status?: number; message?: string }) => {
+        if (error.status !== 403 || !/suspended/i.test(error.message ?? '')) throw error;
+        const installation = installations.get(installationId);
+        throw new SlipwayError(
+          'FORBIDDEN',
+          `the GitHub App is suspended on ${installation?.account ?? `installation ${installationId}`}: lift the suspension in the account's settings (Applications, Installed GitHub Apps) to deploy from its repositories`,
+        );
+      });
     tokens.set(installationId, { token: data.token, expires: Date.parse(data.expires_at) });
     return data.token;
   }

@@ -91,6 +91,8 @@ export function createAppRoutes(state: GitHubState): Hono<GitHubEnv> {
   app.post('/app/installations/:id/access_tokens', async (c) => {
     requireApp(c);
     const installation = installationOf(state, c.req.param('id'));
+    if (installation.suspendedAt)
+      throw new GitHubError(403, 'This installation has been suspended');
     const body = await readJson(c);
     const repositories = narrowedRepositories(state, installation, body);
     const grant = state.issueToken(installation, repositories, narrowedPermissions(body));

@@ -65,8 +65,8 @@ export function installationJson(state: GitHubState, installation: InstallationR
     created_at: isoTime(installation.createdAt),
     updated_at: isoTime(installation.createdAt),
     single_file_name: null,
-    suspended_at: null,
-    suspended_by: null,
+    suspended_at: installation.suspendedAt ? isoTime(installation.suspendedAt) : null,
+    suspended_by: installation.suspendedAt ? accountJson(state, account) : null,
   };
 }
 

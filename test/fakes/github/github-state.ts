@@ -16,6 +16,8 @@ export interface InstallationRecord {
   /** Lower-cased 'owner/name' of the repositories it covers. */
   repositories: string[];
   createdAt: number;
+  /** When the account suspended the App here: its tokens stop working, none are issued. */
+  suspendedAt?: number;
 }
 
 export interface RepositoryRecord {
@@ -118,11 +120,23 @@ export class GitHubState {
     return installation;
   }
 
+  /** Suspends the App on the installation (or lifts it): tokens issued before stop working. */
+  setSuspended(id: number, suspended: boolean): void {
+    const installation = this.installations.get(id);
+    if (!installation) throw new Error(`no installation ${id}`);
+    installation.suspendedAt = suspended ? Date.now() : undefined;
+    if (suspended) this.revokeTokens(id);
+  }
+
   /** Uninstalls: the installation is gone, and so are its tokens (GitHub revokes them). */
   removeInstallation(id: number): void {
     this.installations.delete(id);
+    this.revokeTokens(id);
+  }
+
+  private revokeTokens(installationId: number): void {
     for (const [token, grant] of this.tokens) {
-      if (grant.installationId === id) this.tokens.delete(token);
+      if (grant.installationId === installationId) this.tokens.delete(token);
     }
   }
 

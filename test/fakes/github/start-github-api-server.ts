@@ -30,6 +30,8 @@ export interface GitHubApiServer {
   addInstallation(account: string, repositories: string[]): { id: number };
   /** Uninstalls the App from an account: the installation and its tokens are gone. */
   removeInstallation(id: number): void;
+  /** Suspends the App on an installation (403 for its tokens), or lifts the suspension. */
+  suspendInstallation(id: number, suspended?: boolean): void;
   /**
    * Serves a git repository (a working repo with .git, or bare) as `${url}/<owner>/<name>.git`;
    * private by default (needs a token of an installation covering it).
@@ -93,6 +95,7 @@ export async function startGitHubApiServer(
       id: state.addInstallation(account, repositories).id,
     }),
     removeInstallation: (id) => state.removeInstallation(id),
+    suspendInstallation: (id, suspended = true) => state.setSuspended(id, suspended),
     addRepository(fullName, dir, repositoryOptions = {}) {
       const repository = state.ensureRepository(fullName);
       repository.dir = dir;
