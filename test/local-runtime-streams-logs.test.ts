@@ -63,6 +63,45 @@ describe('the local runtime streams logs', () => {
     expect(seen).toEqual(Array.from({ length: 400 }, (_, i) => `line ${i}`));
   });
 
+  it('follows every line of a job that writes far more than the buffer holds at once', async () => {
+    const { runtime } = await start({ logBufferLines: 100 });
+    // One write of 20,000 lines: the pipe hands them over in reads of thousands at a time.
+    const job = nodeWorkload(
+      'job',
+      'burst',
+      'let s = ""; for (let i = 0; i < 20000; i++) s += "row " + i + "\\n"; process.stdout.write(s)',
+    );
+    await runtime.apply([job]);
+    const lines = (await collect(runtime.logs(job, { follow: true }))).map((l) => l.line);
+    expect(lines).toHaveLength(20000);
+    expect(lines[0]).toBe('row 0');
+    expect(lines.at(-1)).toBe('row 19999');
+    // The buffer itself keeps only its last lines.
+    expect(await textOf(runtime, job)).toHaveLength(100);
+  });
+
+  it('says how many lines a reader too slow for the buffer did not get', async () => {
+    const { runtime } = await start({ logBufferLines: 50 });
+    const job = nodeWorkload(
+      'job',
+      'flood',
+      'let i = 0; const t = setInterval(() => { for (let j = 0; j < 100; j++) console.log("n " + i++); if (i >= 2000) clearInterval(t); }, 5)',
+    );
+    await runtime.apply([job]);
+    const seen: string[] = [];
+    for await (const line of runtime.logs(job, { follow: true })) {
+      seen.push(line.line);
+      if (seen.length % 10 === 0) await sleep(20);
+    }
+    const notes = seen.filter((line) =>
+      /^\(\d+ line\(s\) not kept: written faster than read\)$/.test(line),
+    );
+    expect(notes.length).toBeGreaterThan(0);
+    const lost = notes.reduce((sum, note) => sum + Number(/\d+/.exec(note)?.[0]), 0);
+    expect(seen.length - notes.length + lost).toBe(2000);
+    expect(seen.at(-1)).toBe('n 1999');
+  });
+
   it('keeps the last logBufferLines lines of the current revision only', async () => {
     const { runtime } = await start({ logBufferLines: 10 });
     const v1 = nodeWorkload('job', 'ring', 'for (let i = 0; i < 50; i++) console.log("v1 " + i)');

@@ -1,3 +1,4 @@
+import { isoTime } from '../../types.js';
 import type { LogLine, LogOptions } from '../types.js';
 import type { ManagedWorkload } from './managed-workload.js';
 
@@ -21,6 +22,16 @@ export async function* followLogs(
       : undefined;
   let index = buffer.start;
   for (;;) {
+    if (index < buffer.start) {
+      // The reader fell behind by more than the buffer holds: say so rather than skip silently.
+      const lost = buffer.start - index;
+      yield {
+        time: isoTime(Date.now()),
+        line: `(${lost} line(s) not kept: written faster than read)`,
+        pod: '',
+      };
+      index = buffer.start;
+    }
     const batch = buffer.from(index);
     index = buffer.end;
     for (const line of batch) yield line;

@@ -4,23 +4,37 @@ import type { LogLine } from '../types.js';
  * The output of one revision of a workload: the last `capacity` lines, addressed by a running
  * index so a reader that pauses misses nothing still kept, with waiters for what comes next.
  * `close()` marks the end of the output (job finished, workload replaced, deleted or stopped).
+ *
+ * A process hands over its output a pipe's read at a time (64 KB, thousands of short lines at
+ * once): the buffer is trimmed back to `capacity` only after the readers woken by those lines
+ * had their turn, so a reader that keeps up sees every line, however fast they come.
  */
 export class LogBuffer {
-  private readonly lines: LogLine[] = [];
+  private lines: LogLine[] = [];
   private dropped = 0;
   private waiters = new Set<() => void>();
   private closedFlag = false;
+  private trimming: NodeJS.Immediate | undefined;
 
   constructor(private readonly capacity: number) {}
 
   push(line: LogLine): void {
     if (this.closedFlag) return;
     this.lines.push(line);
-    if (this.lines.length > this.capacity) {
-      this.lines.shift();
-      this.dropped += 1;
+    if (this.lines.length > this.capacity && !this.trimming) {
+      // Readers resume in microtasks, which run before the next I/O callback and this.
+      this.trimming = setImmediate(() => this.trim());
+      this.trimming.unref();
     }
     this.wake();
+  }
+
+  private trim(): void {
+    this.trimming = undefined;
+    const excess = this.lines.length - this.capacity;
+    if (excess <= 0) return;
+    this.lines = this.lines.slice(excess);
+    this.dropped += excess;
   }
 
   /** Index of the oldest line still kept. */
