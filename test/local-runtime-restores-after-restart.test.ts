@@ -128,6 +128,32 @@ describe('the local runtime restores what it ran after Slipway restarts', () => 
     await printedPid(second.runtime, worker);
   });
 
+  it('gives each restored service its own port back, even where two asked for the same one', async () => {
+    const first = await start();
+    const port = await freePort();
+    // `zz` got the port it asked for; `aa`, asking for it too later, got another one. Restored
+    // in name order, `aa` comes first and must not take `zz`'s.
+    const zz = nodeWorkload('service', 'zz', serverScript('zz'), { port });
+    await first.runtime.apply([zz]);
+    const aa = nodeWorkload('service', 'aa', serverScript('aa'), { port });
+    await first.runtime.apply([zz, aa]);
+    const healthy = (runtime: typeof first.runtime, workload: typeof zz) =>
+      eventually(async () => {
+        const s = await runtime.status(workload);
+        return s.health === 'healthy' ? s : undefined;
+      }, `${workload.name} healthy`);
+    const zzBefore = await healthy(first.runtime, zz);
+    const aaBefore = await healthy(first.runtime, aa);
+    expect(zzBefore.address).toBe(`http://127.0.0.1:${port}`);
+    expect(aaBefore.address).not.toBe(zzBefore.address);
+    await first.runtime.stop();
+
+    const second = await start({ stateDir: first.stateDir });
+    expect((await healthy(second.runtime, zz)).address).toBe(zzBefore.address);
+    expect((await healthy(second.runtime, aa)).address).toBe(aaBefore.address);
+    expect(await get(`${zzBefore.address}/`)).toMatch(/^zz /);
+  });
+
   it('after a clean stop: starts the same workloads on the same ports and runs an interrupted job again', async () => {
     const first = await start();
     const dir = workdir();

@@ -93,8 +93,16 @@ export class LocalRuntime implements Runtime {
       });
       this.started = true;
       for (const [managed, saved] of restored) {
+        // Ports the workloads not started yet had: each gets its own back, none another's.
+        const reserved = restored.filter(
+          ([other]) => other !== managed && other.ports.length === 0,
+        );
         try {
-          await this.launch(managed, saved.ports);
+          await this.launch(
+            managed,
+            saved.ports,
+            reserved.flatMap(([, other]) => other.ports),
+          );
         } catch (error) {
           this.settings.logger.error(
             { err: error, workload: workloadKey(managed.workload) },
@@ -294,11 +302,19 @@ export class LocalRuntime implements Runtime {
     });
   }
 
-  /** Starts a workload's processes; ports of the other workloads are not given out again. */
-  private launch(managed: ManagedWorkload, previousPorts: readonly number[]): Promise<void> {
-    const taken = new Set(
-      [...this.managed.values()].filter((m) => m !== managed).flatMap((m) => m.ports),
-    );
+  /**
+   * Starts a workload's processes; ports of the other workloads, and `reserved` ones (of
+   * workloads being restored), are not given out again.
+   */
+  private launch(
+    managed: ManagedWorkload,
+    previousPorts: readonly number[],
+    reserved: readonly number[] = [],
+  ): Promise<void> {
+    const taken = new Set([
+      ...[...this.managed.values()].filter((m) => m !== managed).flatMap((m) => m.ports),
+      ...reserved,
+    ]);
     return launchWorkload(this.context, managed, previousPorts, taken);
   }
 
