@@ -274,4 +274,31 @@ describe.skipIf(!haveChromium)('the web dashboard in a real browser', () => {
     expect(await bar.locator('.candidate').textContent()).toBe('30 % 1.1.0');
     expect((active?.width ?? 0) / ((active?.width ?? 0) + (next?.width ?? 1))).toBeCloseTo(0.7, 1);
   }, 120_000);
+  it('links a workspace whose deploy failed to that deploy, and keeps its message line by line', async () => {
+    const broken = createRepo({
+      'tasks/bad/manifest.json': '{ "name": "bad", "type": "cronjob" }\n',
+    });
+    try {
+      const ws = (
+        await server.api('POST', '/api/workspaces', { name: 'broken', repositoryUrl: broken.dir })
+      ).json;
+      const deploy = await server.api('POST', `/api/workspaces/${ws.id}/deployments`);
+      const failed = await waitForJob(server, deploy.json.id);
+      expect(failed.status).toBe('ERROR');
+      await page.goto(`${server.url}/`);
+      const row = page.locator(`#workspaces tr[data-workspace-id="${ws.id}"]`);
+      expect(await row.textContent()).not.toContain('never deployed');
+      const link = row.locator('.pending-deploy a');
+      expect(await link.getAttribute('href')).toBe(`/jobs/${failed.id}`);
+      expect(await link.locator('[data-badge]').textContent()).toBe('ERROR');
+      await link.click();
+      await page.waitForURL(`${server.url}/jobs/${failed.id}`);
+      const whiteSpace = await page
+        .locator('#message')
+        .evaluate((element) => getComputedStyle(element).whiteSpace);
+      expect(whiteSpace).toBe('pre-wrap');
+    } finally {
+      broken.cleanup();
+    }
+  }, 60_000);
 });

@@ -9,7 +9,13 @@ import { isActive, jobRowJson, jobSubject } from './format.js';
 import { JobPage } from './job-page.js';
 import { sendPage } from './layout.js';
 import { JOB_PAGE_SCRIPT, JOBS_TABLE_SCRIPT } from './live-scripts.js';
-import { jobState, MAX_WORKSPACES, recentJobs, workspaceNames } from './live-state.js';
+import {
+  jobState,
+  MAX_WORKSPACES,
+  pendingDeploys,
+  recentJobs,
+  workspaceNames,
+} from './live-state.js';
 import { LoginPage } from './login-page.js';
 import { OverviewPage } from './overview-page.js';
 import { scopeViews } from './scope-views.js';
@@ -88,6 +94,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
     }).items;
     const data = {
       workspaces,
+      pendingDeploys: pendingDeploys(engine, workspaces),
       jobs: recentJobs(engine),
       workspaceNames: new Map(workspaces.map((ws) => [ws.id, ws.name])),
       scopes: scopeViews(engine),

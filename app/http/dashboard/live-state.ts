@@ -1,5 +1,6 @@
 import type { Engine } from '../../../core/engine.js';
-import type { Job } from '../../../core/types.js';
+import type { Job, Workspace } from '../../../core/types.js';
+import { workspaceTarget } from '../../../core/workspaces/index.js';
 import { badgeClass, duration, isActive } from './format.js';
 
 /** Rows of the overview's jobs table. */
@@ -15,6 +16,23 @@ export function recentJobs(engine: Engine): Job[] {
     {},
     { offset: 0, limit: RECENT_JOBS, sort: { field: 'created', direction: 'desc' } },
   ).items;
+}
+
+/**
+ * The newest deploy (not plan) of each workspace whose newest one is not the last that
+ * succeeded: a failed, running or queued deploy the overview links to beside the last success.
+ */
+export function pendingDeploys(engine: Engine, workspaces: readonly Workspace[]): Map<string, Job> {
+  const pending = new Map<string, Job>();
+  for (const workspace of workspaces) {
+    if (workspace.status === 'READY' && workspace.lastJobId) continue;
+    const [newest] = engine.jobs.list(
+      { workspaceId: workspace.id, target: workspaceTarget(workspace.id) },
+      { offset: 0, limit: 1 },
+    ).items;
+    if (newest && newest.id !== workspace.lastJobId) pending.set(workspace.id, newest);
+  }
+  return pending;
 }
 
 /** Workspace names by id, to show a job's workspace by name. */

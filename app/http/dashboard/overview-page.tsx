@@ -6,12 +6,20 @@ import { ScopesSection } from './scopes-section.js';
 
 export interface OverviewData {
   workspaces: Workspace[];
+  /** The newest deploy of a workspace when it is not its last success (see `pendingDeploys`). */
+  pendingDeploys: ReadonlyMap<string, Job>;
   jobs: Job[];
   workspaceNames: ReadonlyMap<string, string>;
   scopes: ScopeView[];
 }
 
-function WorkspacesSection({ workspaces }: { workspaces: Workspace[] }) {
+function WorkspacesSection({
+  workspaces,
+  pending,
+}: {
+  workspaces: Workspace[];
+  pending: ReadonlyMap<string, Job>;
+}) {
   return (
     <section aria-labelledby="workspaces-title">
       <h2 id="workspaces-title">Workspaces</h2>
@@ -49,9 +57,10 @@ function WorkspacesSection({ workspaces }: { workspaces: Workspace[] }) {
                       <span class="mono">{shortCommit(ws.lastCommitId) || 'deploy'}</span>{' '}
                       <Time iso={ws.lastDeployed} text={compactTime(ws.lastDeployed)} />
                     </a>
-                  ) : (
+                  ) : pending.has(ws.id) ? null : (
                     <span class="muted">never deployed</span>
                   )}
+                  <PendingDeploy job={pending.get(ws.id)} />
                 </td>
               </tr>
             ))}
@@ -59,6 +68,20 @@ function WorkspacesSection({ workspaces }: { workspaces: Workspace[] }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** A workspace's newest deploy beside its last success: a link to what failed, or runs. */
+function PendingDeploy({ job }: { job: Job | undefined }) {
+  if (!job) return null;
+  return (
+    <div class="pending-deploy">
+      <a href={`/jobs/${job.id}`}>
+        <Badge status={job.status} />{' '}
+        <span class="mono">{shortCommit(job.commitId) || job.id.slice(0, 8)}</span>{' '}
+        <Time iso={job.created} text={compactTime(job.created)} />
+      </a>
+    </div>
   );
 }
 
@@ -115,7 +138,7 @@ export function OverviewPage({ data }: { data: OverviewData }) {
   return (
     <>
       <h1>Overview</h1>
-      <WorkspacesSection workspaces={data.workspaces} />
+      <WorkspacesSection workspaces={data.workspaces} pending={data.pendingDeploys} />
       <JobsSection jobs={data.jobs} names={data.workspaceNames} />
       <ScopesSection scopes={data.scopes} />
     </>
