@@ -65,7 +65,7 @@ describe('a workspace deploy through the real server, on the local runtime', () 
       ]),
     );
     expect(log).toContain('[hello] hello from slipway');
-    expect(log).toContain("service 'web' healthy: 1/1 ready");
+    expect(log).toContain(`service 'web' healthy: 1/1 ready, at http://127.0.0.1:${port}`);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(await page.text()).toBe('hello web');
 

@@ -31,10 +31,11 @@ export function describeOutcome(outcome: ApplyOutcome, plan = false): string {
   return `${describeRef(outcome)} ${plan ? 'would be ' : ''}${outcome.action}${drift}`;
 }
 
-/** One line saying where a workload stands. */
+/** One line saying where a workload stands; a healthy service says where it answers. */
 export function describeStatus(status: WorkloadStatus): string {
   const message = status.message ? `: ${status.message}` : '';
-  return `${describeRef(status)} ${status.health}${message}`;
+  const where = status.health === 'healthy' && status.address ? `, at ${status.address}` : '';
+  return `${describeRef(status)} ${status.health}${message}${where}`;
 }
 
 /**
