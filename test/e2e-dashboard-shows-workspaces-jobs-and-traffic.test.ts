@@ -293,9 +293,10 @@ describe.skipIf(!haveChromium)('the web dashboard in a real browser', () => {
       expect(await link.locator('[data-badge]').textContent()).toBe('ERROR');
       await link.click();
       await page.waitForURL(`${server.url}/jobs/${failed.id}`);
-      const whiteSpace = await page
-        .locator('#message')
-        .evaluate((element) => getComputedStyle(element).whiteSpace);
+      // Run in the page (a string: this file's types know no DOM).
+      const whiteSpace = await page.evaluate(
+        "getComputedStyle(document.getElementById('message')).whiteSpace",
+      );
       expect(whiteSpace).toBe('pre-wrap');
     } finally {
       broken.cleanup();
