@@ -57,5 +57,10 @@ describe('SIGTERM: running jobs finish within the grace period, the rest go back
     expect(readFileSync(marker, 'utf8').match(/^start/gm)?.length).toBeGreaterThanOrEqual(2);
     const log = await jobLog(again, job.id);
     expect(log).toContain('Slipway is shutting down; the job runs again when it starts');
+    // The job task the deploy had started is stopped for the shutdown, not as if withdrawn.
+    expect(log).toContain(
+      "job 'slow' stopped: Slipway is shutting down; the deploy runs again when it starts",
+    );
+    expect(log).not.toContain('the deploy was withdrawn');
   });
 });

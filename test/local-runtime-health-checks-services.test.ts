@@ -48,6 +48,18 @@ describe('the local runtime health-checks services', () => {
     ]);
   });
 
+  it('finds a service that listens on IPv6 loopback only, as localhost may resolve', async () => {
+    const { runtime } = await start();
+    const port = await freePort();
+    const script = `require('node:http')
+      .createServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'v6'))
+      .listen(Number(process.env.PORT), '::1')`;
+    const service = nodeWorkload('service', 'six', script, { port });
+    await runtime.apply([service]);
+    const status = await until(runtime, service, (s) => s.health === 'healthy', 'six healthy');
+    expect(status.message).toBe('1/1 ready');
+  });
+
   it('asks a service that does not listen yet again soon, not only after the health interval', async () => {
     // One check a minute once it answered; before that, 100 ms, then twice as long each time.
     const { runtime } = await start({ healthIntervalMs: 60_000 });

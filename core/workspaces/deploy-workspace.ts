@@ -288,7 +288,7 @@ async function waitForWorkloads(
       2000,
     );
   } catch (error) {
-    if (signal.aborted) await stopRunToCompletion(deps.runtime, started, log);
+    if (signal.aborted) await stopRunToCompletion(deps.runtime, started, log, signal.reason);
     else await copier.drain(started, 500);
     throw error;
   } finally {
@@ -300,12 +300,21 @@ async function stopRunToCompletion(
   runtime: Runtime,
   refs: WorkloadRef[],
   log: (line: string) => void,
+  reason: unknown,
 ): Promise<void> {
+  const why =
+    reason === 'shutdown'
+      ? 'Slipway is shutting down; the deploy runs again when it starts'
+      : reason === 'timeout'
+        ? 'the deploy ran out of time'
+        : reason === 'lease-lost'
+          ? 'another Slipway took the deploy over'
+          : 'the deploy was withdrawn';
   for (const ref of refs.filter((r) => r.kind === 'job')) {
     const status = await runtime.status(ref);
     if (status.health !== 'progressing') continue;
     await runtime.delete(ref);
-    log(`${describeRef(ref)} stopped: the deploy was withdrawn`);
+    log(`${describeRef(ref)} stopped: ${why}`);
   }
 }
 
