@@ -302,4 +302,21 @@ describe.skipIf(!haveChromium)('the web dashboard in a real browser', () => {
       broken.cleanup();
     }
   }, 60_000);
+  it('pages back to older jobs, and forward again', async () => {
+    // Queued plans of one workspace replace each other: cheap jobs, each kept.
+    for (let i = 0; i < 26; i++) {
+      await server.api('POST', `/api/workspaces/${workspace.id}/deployments?plan=true`);
+    }
+    await page.goto(`${server.url}/`);
+    expect(await page.locator('#jobs tbody tr').count()).toBe(25);
+    await page.getByRole('link', { name: 'Older jobs' }).click();
+    await page.waitForURL(`${server.url}/?page=1`);
+    expect(await page.locator('#jobs-title').textContent()).toBe('Jobs, page 2');
+    expect(await page.locator('#jobs tbody tr').count()).toBeGreaterThan(0);
+    const newest = await page.locator('#jobs tbody tr').first().getAttribute('data-job-id');
+    await page.getByRole('link', { name: 'Newer jobs' }).click();
+    await page.waitForURL(`${server.url}/`);
+    expect(await page.locator('#jobs tbody tr').count()).toBe(25);
+    expect(await page.locator(`#jobs tr[data-job-id="${newest}"]`).count()).toBe(0);
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import {
   jobState,
   MAX_WORKSPACES,
   pendingDeploys,
+  RECENT_JOBS,
   recentJobs,
   workspaceNames,
 } from './live-state.js';
@@ -92,10 +93,14 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       limit: MAX_WORKSPACES,
       sort: { field: 'name', direction: 'asc' },
     }).items;
+    const jobsPage = wholeNumber(c.req.query('page'), 'page', 0, 1_000_000, 0);
+    const { jobs, total } = recentJobs(engine, jobsPage);
     const data = {
       workspaces,
       pendingDeploys: pendingDeploys(engine, workspaces),
-      jobs: recentJobs(engine),
+      jobs,
+      jobsPage,
+      olderJobs: (jobsPage + 1) * RECENT_JOBS < total,
       workspaceNames: new Map(workspaces.map((ws) => [ws.id, ws.name])),
       scopes: scopeViews(engine),
     };
@@ -103,7 +108,8 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       title: 'Overview',
       body: <OverviewPage data={data} />,
       signedIn: true,
-      script: JOBS_TABLE_SCRIPT,
+      // Only the newest jobs change: older pages stay as they are.
+      ...(jobsPage === 0 ? { script: JOBS_TABLE_SCRIPT } : {}),
     });
   });
 
@@ -122,7 +128,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
   app.get('/dashboard/jobs.json', json, (c) => {
     const names = workspaceNames(engine);
     c.header('Cache-Control', 'no-store');
-    return c.json({ jobs: recentJobs(engine).map((job) => jobRowJson(job, names)) });
+    return c.json({ jobs: recentJobs(engine).jobs.map((job) => jobRowJson(job, names)) });
   });
 
   /**

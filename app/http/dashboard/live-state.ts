@@ -10,12 +10,17 @@ export const MAX_WORKSPACES = 200;
 /** Log lines one poll of a job page carries; the script asks again at once when it is full. */
 const MAX_POLL_LOG_LINES = 1_000;
 
-/** The newest jobs, newest first. */
-export function recentJobs(engine: Engine): Job[] {
-  return engine.jobs.list(
+/** A page of jobs, newest first (page 0: the newest), and how many jobs there are in all. */
+export function recentJobs(engine: Engine, page = 0): { jobs: Job[]; total: number } {
+  const { items, total } = engine.jobs.list(
     {},
-    { offset: 0, limit: RECENT_JOBS, sort: { field: 'created', direction: 'desc' } },
-  ).items;
+    {
+      offset: page * RECENT_JOBS,
+      limit: RECENT_JOBS,
+      sort: { field: 'created', direction: 'desc' },
+    },
+  );
+  return { jobs: items, total };
 }
 
 /**

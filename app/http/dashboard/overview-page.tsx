@@ -9,6 +9,9 @@ export interface OverviewData {
   /** The newest deploy of a workspace when it is not its last success (see `pendingDeploys`). */
   pendingDeploys: ReadonlyMap<string, Job>;
   jobs: Job[];
+  /** Which page of jobs (0: the newest, kept live), and whether older ones follow. */
+  jobsPage: number;
+  olderJobs: boolean;
   workspaceNames: ReadonlyMap<string, string>;
   scopes: ScopeView[];
 }
@@ -107,10 +110,20 @@ function JobRow({ job, subject }: { job: Job; subject: string }) {
   );
 }
 
-function JobsSection({ jobs, names }: { jobs: Job[]; names: ReadonlyMap<string, string> }) {
+function JobsSection({
+  jobs,
+  names,
+  page,
+  older,
+}: {
+  jobs: Job[];
+  names: ReadonlyMap<string, string>;
+  page: number;
+  older: boolean;
+}) {
   return (
     <section aria-labelledby="jobs-title">
-      <h2 id="jobs-title">Recent jobs</h2>
+      <h2 id="jobs-title">{page === 0 ? 'Recent jobs' : `Jobs, page ${page + 1}`}</h2>
       <table id="jobs">
         <thead>
           <tr>
@@ -128,7 +141,21 @@ function JobsSection({ jobs, names }: { jobs: Job[]; names: ReadonlyMap<string, 
           ))}
         </tbody>
       </table>
-      {jobs.length === 0 ? <p class="empty">No jobs yet.</p> : null}
+      {jobs.length === 0 ? (
+        <p class="empty">{page === 0 ? 'No jobs yet.' : 'No jobs here.'}</p>
+      ) : null}
+      <nav class="pager" aria-label="Jobs pages">
+        {page > 0 ? (
+          <a href={page === 1 ? '/' : `/?page=${page - 1}`} rel="prev">
+            Newer jobs
+          </a>
+        ) : null}
+        {older ? (
+          <a href={`/?page=${page + 1}`} rel="next">
+            Older jobs
+          </a>
+        ) : null}
+      </nav>
     </section>
   );
 }
@@ -139,7 +166,12 @@ export function OverviewPage({ data }: { data: OverviewData }) {
     <>
       <h1>Overview</h1>
       <WorkspacesSection workspaces={data.workspaces} pending={data.pendingDeploys} />
-      <JobsSection jobs={data.jobs} names={data.workspaceNames} />
+      <JobsSection
+        jobs={data.jobs}
+        names={data.workspaceNames}
+        page={data.jobsPage}
+        older={data.olderJobs}
+      />
       <ScopesSection scopes={data.scopes} />
     </>
   );
