@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { isCommitId } from '../core/source/git.js';
 
 export const COMMANDS = [
@@ -248,13 +249,63 @@ function whole(
   return n;
 }
 
-/** The kubeconfig's YAML: the input itself, or the file it names. */
+/**
+ * The kubeconfig: the input itself when it is a kubeconfig's content (YAML, or JSON as kubectl
+ * also reads), else the file it names. Its content is a secret: no message quotes it, and of a
+ * path no more than its first characters.
+ */
 function kubeconfigText(value: string): string {
-  if (/\n/.test(value) || /^\s*(apiVersion|clusters|kind)\s*:/m.test(value)) return value;
-  if (!existsSync(value)) {
-    throw new InputError(
-      `Input "kubeconfig" is a path, "${value}", that does not exist; expected a kubeconfig's content or the path of one`,
-    );
+  const content =
+    /^\s*\{/.test(value) || /\n/.test(value) || /^\s*(apiVersion|clusters|kind)\s*:/m.test(value);
+  if (content) {
+    if (!isMapping(value)) {
+      throw new InputError(
+        'Input "kubeconfig" looks like kubeconfig content but does not parse as a YAML or JSON mapping; expected a kubeconfig (its content, or the path of one)',
+      );
+    }
+    return value;
   }
-  return readFileSync(value, 'utf8');
+  if (existsSync(value)) return readFileSync(value, 'utf8');
+  const start = /^[\w./~-]+$/.test(value) ? `, starting "${value.slice(0, 4)}...",` : '';
+  throw new InputError(
+    `Input "kubeconfig"${start} looks like neither kubeconfig content nor an existing path; expected a kubeconfig's content (YAML or JSON) or the path of one`,
+  );
+}
+
+function isMapping(text: string): boolean {
+  try {
+    const parsed = parseYaml(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What to mask of a kubeconfig: all of it, each of its lines that has a secret, and each
+ * credential in it (a `token`, `client-key-data`, `password`, an auth provider's
+ * `id-token`...), whether it is YAML or JSON.
+ */
+export function kubeconfigSecrets(text: string): string[] {
+  const secrets = new Set<string>([text.trim()]);
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) for (const item of node) walk(item);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (typeof value === 'string' && /token|password|secret|key-data/i.test(key) && value)
+          secrets.add(value);
+        else walk(value);
+      }
+    }
+  };
+  try {
+    walk(parseYaml(text));
+  } catch {
+    // A kubeconfig that does not parse is masked whole; the cluster client says what is wrong.
+  }
+  for (const line of text.split('\n')) {
+    if ([...secrets].some((secret) => secret !== text.trim() && line.includes(secret)))
+      secrets.add(line.trim());
+  }
+  return [...secrets].filter((secret) => secret.length > 0);
 }

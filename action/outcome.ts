@@ -5,7 +5,10 @@ export interface Outcome {
   jobId: string;
   status: string;
   url: string;
+  /** One line (the `summary` output). */
   summary: string;
+  /** The rest of the job's message, when it has more lines (a failed task's last lines). */
+  details?: string;
   /** Set when the step must fail: why. */
   failure?: string;
   title: string;
@@ -49,15 +52,17 @@ export function jobOutcome(job: JobView, url: string, what: string, timedOut: bo
   if (job.type === 'PIPELINE_RUN' && typeof result.pipeline === 'string') {
     rows.push(['pipeline', result.pipeline, String(result.status ?? job.status), took]);
   }
-  const summary = job.message ?? `${what} ${job.status}`;
+  // The message's first line says what happened; the server may add a workload's last lines.
+  const [first = '', ...rest] = (job.message ?? '').split(/\r?\n|\r/);
   const outcome: Outcome = {
     jobId: job.id,
     status: job.status,
     url,
-    summary,
+    summary: first.trim() || `${what} ${job.status}`,
     title: `${what}: ${job.status}`,
     rows,
   };
+  if (rest.some((line) => line.trim())) outcome.details = rest.join('\n');
   if (timedOut) {
     outcome.failure = `${what} is still ${job.status} after the timeout; the job goes on: ${url}`;
   } else if (job.status !== 'COMPLETE') {

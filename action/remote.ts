@@ -1,4 +1,9 @@
-import { followJob, type JobSource, type LogSink } from '../core/jobs/follow-job.js';
+import {
+  FollowTimeoutError,
+  followJob,
+  type JobSource,
+  type LogSink,
+} from '../core/jobs/follow-job.js';
 import { OutageWatch } from '../core/jobs/outage-watch.js';
 import { restJobSource } from '../core/jobs/rest-job-source.js';
 import { ENDED_DEPLOYMENT_STATUSES } from '../core/rollouts/model.js';
@@ -8,7 +13,15 @@ import { type Answer, RemoteClient, RemoteError, waitOutRestarts } from './remot
 
 /** The server's jobs, as `followJob` reads them. */
 function jobSource(client: RemoteClient): JobSource {
-  return restJobSource((path, accept) => client.request('GET', path, { accept }));
+  return restJobSource((path, accept, hold) =>
+    client.request('GET', path, {
+      accept,
+      // followJob keeps the deadline of its own, and abandons a request there (signal).
+      until: Number.POSITIVE_INFINITY,
+      ...(hold ? { holdSeconds: hold.seconds } : {}),
+      ...(hold?.signal ? { signal: hold.signal } : {}),
+    }),
+  );
 }
 
 /**
@@ -31,7 +44,10 @@ export async function runRemote(
   sink: LogSink,
   watch: WaitWatch,
 ): Promise<Outcome> {
-  const client = new RemoteClient(settings.mode.serverUrl, settings.mode.token);
+  // The timeout counts from the step's start: a server that stops answering at any point
+  // (finding the workspace, queueing the job) cannot hold the step past it.
+  const until = Date.now() + settings.timeoutMs;
+  const client = new RemoteClient(settings.mode.serverUrl, settings.mode.token, until);
   const jobUrl = (id: string) => `${client.url}/api/jobs/${id}`;
   const follow = async (id: string, what: string): Promise<Outcome> => {
     sink.info(`${what}: job ${id} (${jobUrl(id)})`);
@@ -47,13 +63,24 @@ export async function runRemote(
       };
     }
     watch.waiting(id);
+    const seconds = settings.timeoutMs / 1000;
     try {
-      const { job, timedOut } = await followJob(jobSource(client), id, sink, {
-        timeoutMs: settings.timeoutMs,
+      const { job, timedOut, stalled } = await followJob(jobSource(client), id, sink, {
+        timeoutMs: Math.max(until - Date.now(), 0),
         ...waitOutRestarts((line) => sink.info(line), `following job ${id}`),
         answeredBefore: true,
       });
-      return jobOutcome(job, jobUrl(id), what, timedOut);
+      const outcome = jobOutcome(job, jobUrl(id), what, timedOut);
+      if (stalled) {
+        outcome.failure = `Slipway at ${client.url} stopped answering, and the timeout (${seconds} s) passed; ${what} was ${job.status} when last read and goes on: ${jobUrl(id)}`;
+      }
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof FollowTimeoutError)) throw error;
+      throw new RemoteError(
+        `Slipway at ${client.url} did not answer within the timeout (${seconds} s); ${what} (job ${id}) goes on: ${jobUrl(id)}`,
+        0,
+      );
     } finally {
       watch.over();
     }
@@ -95,7 +122,7 @@ export async function runRemote(
       return follow(body.id, `run of pipeline ${name}`);
     }
     default:
-      return runRelease(client, settings, sink);
+      return runRelease(client, settings, sink, until);
   }
 }
 
@@ -104,6 +131,7 @@ async function runRelease(
   client: RemoteClient,
   settings: Settings,
   sink: LogSink,
+  until: number,
 ): Promise<Outcome> {
   const scope = (await client.request('GET', `/scope/${settings.scope}`)).body;
   let id: number;
@@ -138,7 +166,6 @@ async function runRelease(
   const what = `${settings.command} on scope ${scope.name}`;
   const base = { jobId: String(id), url: '', title: what, rows: [] as string[][] };
   if (!settings.wait) return { ...base, status: 'accepted', summary: `${what}: accepted` };
-  const deadline = Date.now() + settings.timeoutMs;
   const outages = new OutageWatch({
     ...waitOutRestarts((line) => sink.info(line), `waiting for deployment ${id}`),
     answeredBefore: true,
@@ -152,7 +179,7 @@ async function runRelease(
     } catch (error) {
       outages.failed(error);
       // Past the timeout the step fails with what the server last did not answer.
-      if (Date.now() >= deadline) throw error;
+      if (Date.now() >= until) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       continue;
     }
@@ -165,7 +192,7 @@ async function runRelease(
       data.switched_traffic === data.desired_switched_traffic &&
       (traffic === undefined || data.switched_traffic === traffic);
     const ended = (ENDED_DEPLOYMENT_STATUSES as readonly string[]).includes(d.status);
-    if (!reached && !ended && Date.now() < deadline) {
+    if (!reached && !ended && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       continue;
     }
@@ -175,7 +202,10 @@ async function runRelease(
       ...base,
       status: d.status,
       // Where the scope serves its traffic.
-      url: (await client.request('GET', `/scope/${settings.scope}`)).body.address ?? '',
+      // Past the timeout too: the step tells where the scope serves, whatever came of it.
+      url:
+        (await client.request('GET', `/scope/${settings.scope}`, { until: Date.now() + 30_000 }))
+          .body.address ?? '',
       summary: `deployment ${id} ${d.status}, ${share}`,
       rows: [
         [

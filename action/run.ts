@@ -1,19 +1,13 @@
 import * as core from '@actions/core';
-import type { LogSink } from '../core/jobs/follow-job.js';
 import { runDirect } from './direct.js';
-import { InputError, parseInputs, type Settings } from './inputs.js';
+import { InputError, kubeconfigSecrets, parseInputs, type Settings } from './inputs.js';
 import type { Outcome } from './outcome.js';
 import { runRemote } from './remote.js';
 import { RemoteClient, RemoteError } from './remote-client.js';
+import { stepLog } from './step-log.js';
 
 const JOB_STATE = 'job-id';
 const SERVER_STATE = 'server-url';
-
-const sink: LogSink = {
-  info: (line) => core.info(line),
-  startGroup: (name) => core.startGroup(name),
-  endGroup: () => core.endGroup(),
-};
 
 /**
  * The Action's main step: parse the inputs once, run the command remotely or in the runner, set
@@ -21,23 +15,31 @@ const sink: LogSink = {
  * succeed.
  */
 export async function run(): Promise<void> {
+  const sink = stepLog();
   try {
     const settings = parseInputs((name) => core.getInput(name), process.env);
     if (settings.mode.kind === 'remote') core.setSecret(settings.mode.token);
+    else for (const secret of kubeconfigSecrets(settings.mode.kubeconfig)) core.setSecret(secret);
     core.saveState('main-ran', 'true');
-    const outcome =
-      settings.mode.kind === 'remote'
-        ? await runRemote(settings as Settings & { mode: { kind: 'remote' } }, sink, {
-            // The runner reads the saved state when the step ends, cancelled or not, and keeps
-            // the last value saved under a name: the post step sees a job id only when the
-            // step was still waiting on that job.
-            waiting: (id) => {
-              core.saveState(JOB_STATE, id);
-              core.saveState(SERVER_STATE, (settings.mode as { serverUrl: string }).serverUrl);
-            },
-            over: () => core.saveState(JOB_STATE, ''),
-          })
-        : await runDirect(settings as Settings & { mode: { kind: 'direct' } }, sink);
+    let outcome: Outcome;
+    try {
+      outcome =
+        settings.mode.kind === 'remote'
+          ? await runRemote(settings as Settings & { mode: { kind: 'remote' } }, sink, {
+              // The runner reads the saved state when the step ends, cancelled or not, and keeps
+              // the last value saved under a name: the post step sees a job id only when the
+              // step was still waiting on that job.
+              waiting: (id) => {
+                core.saveState(JOB_STATE, id);
+                core.saveState(SERVER_STATE, (settings.mode as { serverUrl: string }).serverUrl);
+              },
+              over: () => core.saveState(JOB_STATE, ''),
+            })
+          : await runDirect(settings as Settings & { mode: { kind: 'direct' } }, sink);
+    } finally {
+      // The step's own commands (outputs, the failure) must not land in a stop-commands block.
+      sink.close();
+    }
     core.setOutput('job-id', outcome.jobId);
     core.setOutput('status', outcome.status);
     core.setOutput('url', outcome.url);
@@ -74,9 +76,12 @@ export async function post(): Promise<void> {
 
 async function writeSummary(outcome: Outcome): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
+  // @actions/core puts text into the summary's HTML as it is: what a server or a task said is
+  // escaped, and the message sits in HTML blocks, where Markdown is not read either.
   const summary = core.summary
-    .addHeading(`Slipway: ${outcome.title}`, 3)
-    .addRaw(`${outcome.summary}\n\n`, true);
+    .addHeading(escapeHtml(`Slipway: ${outcome.title}`), 3)
+    .addRaw(`<p>${escapeHtml(outcome.summary)}</p>\n\n`, true);
+  if (outcome.details) summary.addRaw(`<pre>${escapeHtml(outcome.details)}</pre>\n\n`, true);
   if (outcome.rows.length > 0) {
     summary.addTable([
       [
@@ -85,9 +90,16 @@ async function writeSummary(outcome: Outcome): Promise<void> {
         { data: 'what happened', header: true },
         { data: 'details', header: true },
       ],
-      ...outcome.rows,
+      ...outcome.rows.map((row) => row.map(escapeHtml)),
     ]);
   }
-  if (outcome.url) summary.addLink(`Job ${outcome.jobId}`, outcome.url);
+  if (outcome.url) summary.addLink(escapeHtml(`Job ${outcome.jobId}`), escapeHtml(outcome.url));
   await summary.write();
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }

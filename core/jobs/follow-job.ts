@@ -12,11 +12,18 @@ export interface JobView {
   endTime?: string | null;
 }
 
-/** Where a job's state and log lines come from. */
+/**
+ * Where a job's state and log lines come from. `signal`, when given, aborts when the follower
+ * stops waiting (its timeout passed): a source that can abandons its request then.
+ */
 export interface JobSource {
-  job(id: string): Promise<JobView>;
+  job(id: string, signal?: AbortSignal): Promise<JobView>;
   /** Lines from `sequence` on, and the sequence to ask for next. */
-  logs(id: string, sequence: number): Promise<{ lines: string[]; next: number }>;
+  logs(
+    id: string,
+    sequence: number,
+    signal?: AbortSignal,
+  ): Promise<{ lines: string[]; next: number }>;
   /**
    * Like `logs`, but while there is no line yet and the job runs, a source that can (a server,
    * with `wait`) holds the request up to `waitMs` for the next line or the job's end. Without
@@ -26,8 +33,20 @@ export interface JobSource {
     id: string,
     sequence: number,
     waitMs: number,
+    signal?: AbortSignal,
   ): Promise<{ lines: string[]; next: number }>;
 }
+
+/**
+ * The timeout of `followJob` passed before its source told anything about the job: the first
+ * request was still unanswered.
+ */
+export class FollowTimeoutError extends Error {
+  override name = 'FollowTimeoutError';
+}
+
+/** A request of the follower that the deadline cut short (internal to `followJob`). */
+class DeadlinePassed extends Error {}
 
 export interface LogSink {
   info(line: string): void;
@@ -55,14 +74,56 @@ export interface FollowOptions extends OutageOptions {
  * the `slipway` CLI both follow jobs with it. Resolves with the job as it ended, or with
  * `timedOut` and the job as it was when `timeoutMs` passed. Through an outage of the source
  * (see {@link OutageOptions}) it keeps its place: every line is printed once, in order.
+ *
+ * The timeout holds even while a request hangs: at the deadline the request is abandoned (its
+ * `signal` aborts) and the follower resolves with `stalled` set, the job as last read; when no
+ * read of the job had been answered yet, it throws a {@link FollowTimeoutError}.
  */
 export async function followJob(
   source: JobSource,
   id: string,
   sink: LogSink,
   options: FollowOptions,
-): Promise<{ job: JobView; timedOut: boolean }> {
+): Promise<{ job: JobView; timedOut: boolean; stalled?: boolean }> {
   const deadline = Date.now() + options.timeoutMs;
+  const cut = new AbortController();
+  // setTimeout takes at most 2^31-1 ms (about 24 days); a longer wait (the CLI's default is
+  // Infinity) has no deadline to cut at.
+  const timer =
+    options.timeoutMs < 2 ** 31
+      ? setTimeout(() => cut.abort(), Math.max(options.timeoutMs, 0))
+      : undefined;
+  let stalled = false;
+  // Every call races the deadline, so a source that never answers cannot hold the follower.
+  const ask = <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    if (cut.signal.aborted) return Promise.reject(new DeadlinePassed());
+    const answer = call(cut.signal);
+    return new Promise<T>((resolve, reject) => {
+      const onCut = () => {
+        stalled = true;
+        reject(new DeadlinePassed());
+      };
+      cut.signal.addEventListener('abort', onCut, { once: true });
+      answer.then(resolve, reject).finally(() => cut.signal.removeEventListener('abort', onCut));
+    });
+  };
+  const guarded: JobSource = {
+    job: (jobId) => ask((signal) => source.job(jobId, signal)),
+    logs: (jobId, from) => ask((signal) => source.logs(jobId, from, signal)),
+    ...(source.awaitLogs
+      ? {
+          awaitLogs: (jobId: string, from: number, waitMs: number) =>
+            ask((signal) =>
+              (source.awaitLogs as NonNullable<JobSource['awaitLogs']>)(
+                jobId,
+                from,
+                waitMs,
+                signal,
+              ),
+            ),
+        }
+      : {}),
+  };
   const printer = new GroupedPrinter(sink);
   const outages = new OutageWatch(options);
   let sequence = options.from ?? 0;
@@ -70,14 +131,15 @@ export async function followJob(
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   // Between looks: hold a request for the next line where the source can, else wait pollMs.
   const pause = async () => {
-    if (!source.awaitLogs) return sleep(options.pollMs ?? 1000);
+    if (!guarded.awaitLogs) return sleep(options.pollMs ?? 1000);
     const started = Date.now();
     try {
       const hold = Math.min(HOLD_MS, Math.max(deadline - started, 0));
-      const { lines, next } = await source.awaitLogs(id, sequence, hold);
+      const { lines, next } = await guarded.awaitLogs(id, sequence, hold);
       for (const line of lines) printer.write(line);
       sequence = next;
-    } catch {
+    } catch (error) {
+      if (error instanceof DeadlinePassed) throw error;
       // The next look meets the failure again, and handles it (an outage, a missing job).
       return sleep(options.pollMs ?? 1000);
     }
@@ -88,11 +150,11 @@ export async function followJob(
     for (;;) {
       const job = await outages.attempt(async () => {
         // The status first: lines written before the job ended are then all read below.
-        const read = await source.job(id);
+        const read = await guarded.job(id);
         last = read;
         outages.answered();
         sequence = await readLogs(
-          source,
+          guarded,
           id,
           sequence,
           (line) => printer.write(line),
@@ -112,7 +174,16 @@ export async function followJob(
       if (Date.now() >= deadline) return { job, timedOut: true };
       await pause();
     }
+  } catch (error) {
+    if (!(error instanceof DeadlinePassed)) throw error;
+    if (!last) {
+      throw new FollowTimeoutError(
+        `no answer about job ${id} within the timeout of ${options.timeoutMs / 1000} s`,
+      );
+    }
+    return { job: last, timedOut: true, ...(stalled ? { stalled: true } : {}) };
   } finally {
+    clearTimeout(timer);
     printer.close();
   }
 }

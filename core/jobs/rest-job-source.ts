@@ -7,6 +7,16 @@ export interface RestAnswer {
   body: unknown;
 }
 
+/**
+ * How a GET is made: `hold.seconds` is how long the server may hold it (a `wait` for log lines),
+ * so a client with a time limit per request allows that much more; `hold.signal` aborts when
+ * the follower stops waiting.
+ */
+export interface RestGetOptions {
+  seconds: number;
+  signal?: AbortSignal;
+}
+
 /** Log lines asked for at once. */
 const LOG_PAGE = 5000;
 
@@ -19,14 +29,20 @@ const LOG_PAGE = 5000;
  * const source = restJobSource((path, accept) => client.request('GET', path, { accept }));
  */
 export function restJobSource(
-  get: (path: string, accept: string) => Promise<RestAnswer>,
+  get: (path: string, accept: string, hold?: RestGetOptions) => Promise<RestAnswer>,
 ): JobSource {
   const job = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
-  const page = async (id: string, sequence: number, waitSeconds: number) => {
+  const page = async (
+    id: string,
+    sequence: number,
+    waitSeconds: number,
+    signal: AbortSignal | undefined,
+  ) => {
     const wait = waitSeconds > 0 ? `&wait=${waitSeconds}` : '';
     const answer = await get(
       `${job(id)}/logs?sequence=${sequence}&limit=${LOG_PAGE}${wait}`,
       'text/plain',
+      { seconds: waitSeconds, ...(signal ? { signal } : {}) },
     );
     if (answer.status === 204 || typeof answer.body !== 'string')
       return { lines: [], next: sequence };
@@ -37,10 +53,12 @@ export function restJobSource(
     };
   };
   return {
-    async job(id) {
-      return (await get(job(id), 'application/json')).body as JobView;
+    async job(id, signal) {
+      return (await get(job(id), 'application/json', { seconds: 0, ...(signal ? { signal } : {}) }))
+        .body as JobView;
     },
-    logs: (id, sequence) => page(id, sequence, 0),
-    awaitLogs: (id, sequence, waitMs) => page(id, sequence, Math.floor(waitMs / 1000)),
+    logs: (id, sequence, signal) => page(id, sequence, 0, signal),
+    awaitLogs: (id, sequence, waitMs, signal) =>
+      page(id, sequence, Math.floor(waitMs / 1000), signal),
   };
 }
