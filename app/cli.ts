@@ -1,6 +1,10 @@
 import { text } from 'node:stream/consumers';
 import { runCli } from './cli/run-cli.js';
 
+// Ctrl-C: the command says what goes on on the server, then exits 130; a second one kills it.
+const interrupt = new AbortController();
+process.once('SIGINT', () => interrupt.abort());
+
 /** `slipway`: the command-line client of the REST API (see `slipway --help`). */
 process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
@@ -9,4 +13,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (chunk) => process.stdout.write(chunk),
   stderr: (chunk) => process.stderr.write(chunk),
   readStdin: () => text(process.stdin),
+  interrupted: interrupt.signal,
 });
+// Interrupted while something still holds the event loop (standard input being read): go now.
+if (interrupt.signal.aborted) process.exit();

@@ -1,4 +1,5 @@
 import { type OutageOptions, tellOutages } from '../../core/jobs/index.js';
+import { UsageError } from './parse-args.js';
 
 /** The server answered with an error status: exit code 1, its message on stderr. */
 export class ApiError extends Error {
@@ -37,39 +38,110 @@ export interface ApiClient {
   ): Promise<ApiAnswer>;
 }
 
+export interface ApiClientOptions {
+  /** Where the token came from (`--token`, `SLIPWAY_TOKEN`, a file), named when it is refused. */
+  tokenSource?: string;
+  /** How long a request may go unanswered, beyond what a long poll (`wait=S`) holds it. */
+  requestTimeoutMs?: number;
+  /** Aborted once the command is over: requests still in flight are dropped. */
+  signal?: AbortSignal;
+}
+
+/** How long a request may go unanswered by default. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The server's address as `--url` or `SLIPWAY_URL` gives it: http(s), with an optional path
+ * prefix (behind a proxy, `https://host/slipway`) and no query or fragment, which would end up
+ * in the middle of every request's path.
+ */
+export function serverUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.host === '') {
+    throw new UsageError(
+      `the server URL is "${text}"; expected http://host:port or https://host[/path]`,
+    );
+  }
+  const extra = text.search(/[?#]/);
+  if (extra !== -1) {
+    throw new UsageError(
+      `the server URL "${text}" has "${text.slice(extra)}" after its path; expected http://host:port or https://host[/path], without a query or fragment`,
+    );
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
 /**
  * A thin client of Slipway's REST API: bearer token, JSON in and out, and every error status
- * turned into an {@link ApiError} carrying the server's own message.
+ * turned into an {@link ApiError} carrying the server's own message. A request the server does
+ * not answer within its time limit fails as {@link UnreachableError}, as a server that is down.
  */
-export function createApiClient(url: string, token: string | undefined): ApiClient {
+export function createApiClient(
+  url: string,
+  token: string | undefined,
+  options: ApiClientOptions = {},
+): ApiClient {
   const base = url.replace(/\/+$/, '');
+  const limitMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   return {
     url: base,
-    async request(method, path, options = {}) {
+    async request(method, path, request = {}) {
       const target = new URL(`${base}${path}`);
-      for (const [name, value] of Object.entries(options.query ?? {})) {
+      for (const [name, value] of Object.entries(request.query ?? {})) {
         target.searchParams.set(name, value);
       }
-      const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
+      const accept = request.accept ?? 'application/json';
+      const headers: Record<string, string> = { Accept: accept };
       if (token) headers.Authorization = `Bearer ${token}`;
-      if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+      if (request.body !== undefined) headers['Content-Type'] = 'application/json';
+      // A long poll is held by the server for `wait` seconds before it answers.
+      const holdMs = Number(target.searchParams.get('wait') ?? 0) * 1000 || 0;
+      const timeout = AbortSignal.timeout(limitMs + holdMs);
+      const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
       let response: Response;
+      let text: string;
       try {
         response = await fetch(target, {
           method,
           headers,
-          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          signal,
+          ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
         });
+        text = await response.text();
       } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (timeout.aborted) {
+          throw new UnreachableError(
+            `Slipway at ${base} did not answer ${method} ${path} within ${(limitMs + holdMs) / 1000} s`,
+          );
+        }
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         throw new UnreachableError(
           `cannot reach Slipway at ${base} (${cause?.code ?? cause?.message ?? String(error)})`,
         );
       }
-      const text = await response.text();
-      const body = parseBody(text, response.headers.get('content-type'));
+      const type = response.headers.get('content-type');
+      const body = parseBody(text, type);
       if (!response.ok) {
-        throw new ApiError(response.status, errorMessage(response, body, method, path), body);
+        throw new ApiError(
+          response.status,
+          errorMessage(response, body, method, path, options.tokenSource),
+          body,
+        );
+      }
+      if (accept === 'application/json' && typeof body === 'string') {
+        // A proxy's page or a web app at the wrong address answers 200 too; it is no result.
+        throw new ApiError(
+          response.status,
+          `${method} ${path} answered ${response.status} with ${type ?? 'no content type'}, not JSON: ` +
+            `${JSON.stringify(body.trim().slice(0, 80))}; is ${base} the address of a Slipway server?`,
+          body,
+        );
       }
       return { status: response.status, headers: response.headers, body };
     },
@@ -88,7 +160,13 @@ function parseBody(text: string, type: string | null): unknown {
   return text;
 }
 
-function errorMessage(response: Response, body: unknown, method: string, path: string): string {
+function errorMessage(
+  response: Response,
+  body: unknown,
+  method: string,
+  path: string,
+  tokenSource: string | undefined,
+): string {
   const said =
     body && typeof body === 'object' && 'message' in body
       ? String((body as { message: unknown }).message)
@@ -99,7 +177,12 @@ function errorMessage(response: Response, body: unknown, method: string, path: s
     body && typeof body === 'object' && Array.isArray((body as { problems?: unknown }).problems)
       ? (body as { problems: unknown[] }).problems.map((p) => `\n  - ${describeProblem(p)}`)
       : [];
-  const hint = response.status === 401 ? ' (set SLIPWAY_TOKEN to a valid token)' : '';
+  const hint =
+    response.status !== 401
+      ? ''
+      : tokenSource
+        ? ` (the token from ${tokenSource} was refused; give a valid one)`
+        : ' (no token was sent; set SLIPWAY_TOKEN or give --token)';
   return `${method} ${path} answered ${response.status}: ${said}${hint}${problems.join('')}`;
 }
 

@@ -7,7 +7,7 @@ export interface CommandContext {
   /** The command's query flags, as given. */
   query: Record<string, string>;
   /** The command's other flags. */
-  options: Map<string, string | true>;
+  options: Map<string, string | boolean>;
   id: string | undefined;
   body: Record<string, unknown> | undefined;
   /** stdout: results, JSON. */
@@ -16,6 +16,11 @@ export interface CommandContext {
   printResult(body: unknown): void;
   /** stderr: progress and diagnostics. */
   note(text: string): void;
+  /**
+   * While waiting: what goes on on the server should the wait be cut short by Ctrl-C, and how to
+   * stop it; said on stderr then.
+   */
+  goesOn(hint: string): void;
 }
 
 export interface Command {
@@ -53,18 +58,24 @@ export function call(
   };
 }
 
-/** A flag that takes a value: the value, or undefined when absent; refused when given bare. */
-export function stringFlag(flags: Map<string, string | true>, name: string): string | undefined {
+/**
+ * A flag that takes a value: the value, or undefined when absent; refused when given bare or
+ * empty (`--id ""`, `--id=`), which would otherwise ask the server for something else.
+ */
+export function stringFlag(flags: Map<string, string | boolean>, name: string): string | undefined {
   const value = flags.get(name);
-  if (value === true) throw new UsageError(`--${name} needs a value`);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new UsageError(`--${name} needs a value`);
+  }
   return value;
 }
 
 /** `--timeout` in whole seconds (1 or more), as milliseconds; `fallback` seconds when absent. */
-export function timeoutMs(options: Map<string, string | true>, fallback: number): number {
-  const timeout = options.get('timeout') ?? String(fallback);
-  if (typeof timeout !== 'string' || !/^\d+$/.test(timeout) || Number(timeout) === 0) {
-    throw new UsageError(`--timeout is "${String(timeout)}"; expected whole seconds, 1 or more`);
+export function timeoutMs(options: Map<string, string | boolean>, fallback: number): number {
+  const timeout = stringFlag(options, 'timeout') ?? String(fallback);
+  if (!/^\d+$/.test(timeout) || Number(timeout) === 0) {
+    throw new UsageError(`--timeout is "${timeout}"; expected whole seconds, 1 or more`);
   }
   return Number(timeout) * 1000;
 }

@@ -9,7 +9,7 @@ const SOURCE_OPTIONS = {
 };
 
 /** A required flag with a value, as a URL path segment. */
-function segment(options: Map<string, string | true>, name: string, command: string): string {
+function segment(options: Map<string, string | boolean>, name: string, command: string): string {
   const value = stringFlag(options, name);
   if (value === undefined) throw new UsageError(`${command} needs --${name}`);
   if (value === '') throw new UsageError(`--${name} needs a value`);
@@ -23,7 +23,7 @@ function segment(options: Map<string, string | true>, name: string, command: str
 }
 
 /** The flags among `names` that were given, for a request body. */
-function given(options: Map<string, string | true>, names: string[]): Record<string, string> {
+function given(options: Map<string, string | boolean>, names: string[]): Record<string, string> {
   const body: Record<string, string> = {};
   for (const name of names) {
     const value = stringFlag(options, name);

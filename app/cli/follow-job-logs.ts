@@ -1,6 +1,12 @@
-import { followJob, type JobSource, readLogs, restJobSource } from '../../core/jobs/index.js';
+import {
+  followJob,
+  type JobSource,
+  type JobView,
+  readLogs,
+  restJobSource,
+} from '../../core/jobs/index.js';
 import { type ApiClient, waitOutRestarts } from './api-client.js';
-import { type CommandContext, timeoutMs } from './command.js';
+import { type CommandContext, stringFlag, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
 
 /**
@@ -14,10 +20,11 @@ export async function followJobLogs({
   options,
   print,
   note,
+  goesOn,
 }: CommandContext): Promise<number> {
-  const from = options.get('sequence');
-  if (from !== undefined && (typeof from !== 'string' || !/^\d+$/.test(from))) {
-    throw new UsageError(`--sequence is "${String(from)}"; expected a line number (0 or more)`);
+  const from = stringFlag(options, 'sequence');
+  if (from !== undefined && !/^\d+$/.test(from)) {
+    throw new UsageError(`--sequence is "${from}"; expected a line number (0 or more)`);
   }
   const jobId = id ?? '';
   const first = Number(from ?? 0);
@@ -25,7 +32,7 @@ export async function followJobLogs({
     await readLogs(jobSource(client), jobId, first, print);
     return 0;
   }
-  return followToEnd(client, jobId, { print, note }, { from: first });
+  return followToEnd(client, jobId, { print, note, goesOn }, { from: first });
 }
 
 /**
@@ -36,33 +43,75 @@ export async function followJobLogs({
 export async function followToEnd(
   client: ApiClient,
   id: string,
-  { print, note }: Pick<CommandContext, 'print' | 'note'>,
+  { print, note, goesOn }: Pick<CommandContext, 'print' | 'note' | 'goesOn'>,
   options: { from?: number; timeoutMs?: number; answeredBefore?: boolean } = {},
 ): Promise<number> {
   const sink = { info: print, startGroup: () => {}, endGroup: () => {} };
   const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
-  const { job, timedOut } = await followJob(jobSource(client), id, sink, {
-    timeoutMs,
-    pollMs: 500,
-    from: options.from ?? 0,
-    ...waitOutRestarts(note, `following job ${id}`),
-    answeredBefore: options.answeredBefore === true,
+  let status: string | undefined;
+  const carriesOn = (after: string) =>
+    `job ${id} ${status ? `is still ${status}${after}` : `could not be read${after}`}; it goes on ` +
+    `on the server ("slipway jobs withdraw --id ${id}" stops it)`;
+  goesOn(carriesOn(''));
+  const following = followJob(
+    jobSource(client, (job) => {
+      status = job.status;
+      goesOn(carriesOn(''));
+    }),
+    id,
+    sink,
+    {
+      timeoutMs,
+      pollMs: 500,
+      from: options.from ?? 0,
+      ...waitOutRestarts(note, `following job ${id}`),
+      answeredBefore: options.answeredBefore === true,
+    },
+  );
+  // followJob looks at its deadline between requests; a server that stopped answering in the
+  // middle of one must not hold the wait past --timeout.
+  const endsAt = Date.now() + timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timedOut'>((resolve) => {
+    // setTimeout takes at most 2^31-1 ms (about 24 days); a longer wait has no timer to cut at.
+    if (timeoutMs < 2 ** 31) timer = setTimeout(() => resolve('timedOut'), timeoutMs);
   });
-  if (timedOut) {
-    note(
-      `job ${id} is still ${job.status} after ${timeoutMs / 1000} s; it goes on on the server ` +
-        `("slipway jobs withdraw --id ${id}" stops it)`,
-    );
+  let outcome: Awaited<typeof following> | 'timedOut';
+  try {
+    outcome = await Promise.race([
+      // A follower that gives up at its own deadline before the job was read counts as one.
+      following.catch((error: unknown) => {
+        if (Date.now() >= endsAt) return 'timedOut' as const;
+        throw error;
+      }),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (outcome === 'timedOut' || outcome.timedOut) {
+    // The requests still in flight are dropped once the command returns; so is their failure.
+    following.catch(() => {});
+    note(carriesOn(` after ${timeoutMs / 1000} s`));
     return 1;
   }
+  const { job } = outcome;
   if (job.status === 'COMPLETE') return 0;
   note(`job ${id} ended ${job.status}${job.message ? `: ${job.message}` : ''}`);
   return 1;
 }
 
 /** The server's view of a job and its log. */
-function jobSource(client: ApiClient): JobSource {
-  return restJobSource((path, accept) => client.request('GET', path, { accept }));
+function jobSource(client: ApiClient, seen: (job: JobView) => void = () => {}): JobSource {
+  const source = restJobSource((path, accept) => client.request('GET', path, { accept }));
+  return {
+    ...source,
+    async job(...args: Parameters<JobSource['job']>) {
+      const job = await source.job(...args);
+      seen(job);
+      return job;
+    },
+  };
 }
 
 /** The flags of a command that queues a job and can wait for it. */
@@ -75,7 +124,9 @@ export const WAIT_OPTIONS = {
  * Reads `--wait` and `--timeout` before anything is queued, so that a wrong flag queues
  * nothing: `undefined` without `--wait`, else how long to wait.
  */
-export function waitFlags(options: Map<string, string | true>): { timeoutMs?: number } | undefined {
+export function waitFlags(
+  options: Map<string, string | boolean>,
+): { timeoutMs?: number } | undefined {
   if (options.get('wait') !== true) {
     if (options.has('timeout')) {
       throw new UsageError('--timeout is how long --wait waits; give --wait too');
@@ -90,7 +141,7 @@ export function waitFlags(options: Map<string, string | true>): { timeoutMs?: nu
  * followed to the end under the heading `what`.
  */
 export async function printOrFollow(
-  context: Pick<CommandContext, 'client' | 'print' | 'printResult' | 'note'>,
+  context: Pick<CommandContext, 'client' | 'print' | 'printResult' | 'note' | 'goesOn'>,
   job: { id: string },
   what: string,
   wait: { timeoutMs?: number } | undefined,

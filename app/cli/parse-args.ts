@@ -6,8 +6,11 @@ export class UsageError extends Error {
 export interface ParsedArgs {
   /** Words that are not flags, in order (`deployment`, `read`, `42`). */
   words: string[];
-  /** `--name value` and `--name=value`; a flag given without a value is `true`. */
-  flags: Map<string, string | true>;
+  /**
+   * `--name value` and `--name=value`; a flag given without a value is `true`. A switch (a flag
+   * listed as boolean) is `true` or `false`: `--plan`, `--plan=true` or `--plan=false`.
+   */
+  flags: Map<string, string | boolean>;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface ParsedArgs {
  */
 export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>): ParsedArgs {
   const words: string[] = [];
-  const flags = new Map<string, string | true>();
+  const flags = new Map<string, string | boolean>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (arg === '--') {
@@ -40,7 +43,9 @@ export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>
     if (name === '')
       throw new UsageError(`"${arg}" is not a flag; expected --name or --name=value`);
     if (flags.has(name)) throw new UsageError(`--${name} is given twice; give it once`);
-    if (eq !== -1) {
+    if (eq !== -1 && booleans.has(name)) {
+      flags.set(name, switchValue(name, arg.slice(eq + 1)));
+    } else if (eq !== -1) {
       flags.set(name, arg.slice(eq + 1));
     } else if (booleans.has(name)) {
       flags.set(name, true);
@@ -55,4 +60,13 @@ export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>
     }
   }
   return { words, flags };
+}
+
+/** `--plan=true` or `--plan=false`; any other value is refused, never read as off (or on). */
+function switchValue(name: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(
+    `--${name} is "${value}"; expected --${name}, --${name}=true or --${name}=false`,
+  );
 }

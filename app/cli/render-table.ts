@@ -36,6 +36,12 @@ const COLUMNS: Record<string, Column[]> = {
     { header: 'COMMIT', value: (r) => short(field('commitId')(r), 12) },
     { header: 'MESSAGE', value: field('message'), max: 100 },
   ],
+  tokens: [
+    { header: 'ID', value: field('id') },
+    { header: 'NAME', value: field('name') },
+    { header: 'CREATED', value: field('created') },
+    { header: 'LAST USED', value: field('lastUsed') },
+  ],
   application: [
     { header: 'ID', value: field('id') },
     { header: 'NAME', value: field('name') },
@@ -79,8 +85,8 @@ const COLUMNS: Record<string, Column[]> = {
 };
 
 /**
- * What the server answered, for a person: a list (a HAL page's `_embedded` items, or a
- * nullplatform page's `results`) as a table with a line saying where it is in the whole; any
+ * What the server answered, for a person: a list (a HAL page's `_embedded` items, a
+ * nullplatform page's `results`, or a whole list under its one key) as a table with a line saying where it is in the whole; any
  * other object as `field: value` lines. `resource` names a nullplatform page's kind.
  */
 export function renderTable(body: unknown, resource: string): string {
@@ -121,6 +127,16 @@ function listOf(body: unknown, resource: string) {
         rows.length === 0
           ? `no ${resource}s${total > 0 ? ` from ${offset} on, ${total} in all` : ''}`
           : `${offset + 1}-${offset + rows.length} of ${total}${more}`,
+    };
+  }
+  // A whole list under its one key, unpaged: `{tokens: [...]}`.
+  const [whole, ...others] = Object.entries(body);
+  if (whole && others.length === 0 && Array.isArray(whole[1]) && whole[1].every(isRow)) {
+    const [key, rows] = whole as [string, Row[]];
+    return {
+      rows,
+      columns: COLUMNS[key] ?? guessColumns(rows),
+      footer: rows.length === 0 ? `no ${key}` : `${rows.length} in all`,
     };
   }
   return undefined;

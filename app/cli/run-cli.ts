@@ -2,14 +2,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { adminTokenFile } from '../admin-token.js';
 import { DEFAULT_DATA_DIR } from '../env.js';
-import { ApiError, createApiClient, UnreachableError } from './api-client.js';
+import {
+  ApiError,
+  createApiClient,
+  REQUEST_TIMEOUT_MS,
+  serverUrl,
+  UnreachableError,
+} from './api-client.js';
 import { type Command, stringFlag } from './command.js';
 import { COMMANDS } from './commands.js';
 import { parseArgs, UsageError } from './parse-args.js';
 import { renderTable } from './render-table.js';
 
 /** Exit codes a script can rely on. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, interrupted: 130 } as const;
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -19,6 +25,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   readStdin(): Promise<string>;
+  /** Aborted on Ctrl-C (SIGINT): the command stops, says what goes on, and exits 130. */
+  interrupted?: AbortSignal;
 }
 
 const GLOBAL_FLAGS: Record<string, string> = {
@@ -67,7 +75,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.ok;
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    return await execute(command, flags, positionalId, io);
+    return await untilInterrupted(io, (run) => execute(command, flags, positionalId, io, run));
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`slipway: ${error.message}\n`);
@@ -87,9 +95,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 async function execute(
   command: Command,
-  flags: Map<string, string | true>,
+  flags: Map<string, string | boolean>,
   positionalId: string | undefined,
   io: CliIo,
+  { goesOn, done }: RunControl,
 ): Promise<number> {
   const known = new Set([
     'url',
@@ -115,6 +124,8 @@ async function execute(
     throw new UsageError(`unexpected argument "${positionalId}"`);
   }
   const id = stringFlag(flags, 'id') ?? positionalId;
+  // An empty id would address the list instead of one of its items.
+  if (id !== undefined && id.trim() === '') throw new UsageError('--id needs a value');
   if (command.id === 'required' && id === undefined) {
     throw new UsageError(`${command.resource} ${command.action} needs --id`);
   }
@@ -129,15 +140,19 @@ async function execute(
     if (value !== undefined) query[name] = value;
   }
   const options = new Map([...flags].filter(([name]) => name in (command.options ?? {})));
-  const url = stringFlag(flags, 'url') ?? io.env.SLIPWAY_URL ?? 'http://127.0.0.1:3000';
-  if (!/^https?:\/\/[^/]+/.test(url)) {
-    throw new UsageError(`the server URL is "${url}"; expected http://host:port or https://...`);
-  }
+  const url = serverUrl(stringFlag(flags, 'url') ?? io.env.SLIPWAY_URL ?? 'http://127.0.0.1:3000');
   const output = stringFlag(flags, 'output');
   if (output !== undefined && output !== 'json' && output !== 'table') {
     throw new UsageError(`--output is "${output}"; expected json or table`);
   }
-  const client = createApiClient(url, stringFlag(flags, 'token') ?? tokenFromEnv(url, io));
+  const flagToken = stringFlag(flags, 'token');
+  const token =
+    flagToken !== undefined ? { value: flagToken, source: '--token' } : tokenFromEnv(url, io);
+  const client = createApiClient(url, token?.value, {
+    tokenSource: token?.source,
+    requestTimeoutMs: requestTimeoutMs(io.env.SLIPWAY_REQUEST_TIMEOUT),
+    signal: done,
+  });
   const print = (text: string) => io.stdout(`${text}\n`);
   return command.run({
     client,
@@ -156,12 +171,66 @@ async function execute(
       );
     },
     note: (text) => io.stderr(`${text}\n`),
+    goesOn,
   });
 }
 
+interface RunControl {
+  /** See CommandContext.goesOn. */
+  goesOn(hint: string): void;
+  /** Aborted once the command is over (or cut short): requests still in flight are dropped. */
+  done: AbortSignal;
+}
+
+/**
+ * Runs `execute` until it ends or Ctrl-C: then says what goes on on the server, if the command
+ * was waiting on something (`goesOn`), and answers 130 as a shell does for SIGINT.
+ */
+async function untilInterrupted(
+  io: CliIo,
+  execute: (control: RunControl) => Promise<number>,
+): Promise<number> {
+  const done = new AbortController();
+  let hint: string | undefined;
+  let onAbort = () => {};
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    onAbort = () => resolve('interrupted');
+    if (io.interrupted?.aborted) onAbort();
+    else io.interrupted?.addEventListener('abort', onAbort, { once: true });
+  });
+  const running = execute({
+    goesOn: (text) => {
+      hint = text;
+    },
+    done: done.signal,
+  });
+  try {
+    const outcome = await Promise.race([running, interrupted]);
+    if (outcome !== 'interrupted') return outcome;
+    // What the command does once its requests are dropped no longer matters.
+    running.catch(() => {});
+    io.stderr(`slipway: interrupted${hint ? `; ${hint}` : ''}\n`);
+    return EXIT.interrupted;
+  } finally {
+    io.interrupted?.removeEventListener('abort', onAbort);
+    // A wait cut short (--timeout, Ctrl-C) may leave a request in flight; it would hold the exit.
+    done.abort();
+  }
+}
+
+/** `SLIPWAY_REQUEST_TIMEOUT`: how many seconds a request may go unanswered (default 30). */
+function requestTimeoutMs(text: string | undefined): number {
+  if (text === undefined || text === '') return REQUEST_TIMEOUT_MS;
+  if (!/^\d+$/.test(text) || Number(text) === 0) {
+    throw new UsageError(`SLIPWAY_REQUEST_TIMEOUT is "${text}"; expected whole seconds, 1 or more`);
+  }
+  return Number(text) * 1000;
+}
+
 /** `--body`: inline JSON, `-` for stdin, or a file holding JSON. */
-async function readBody(source: string | true, io: CliIo): Promise<Record<string, unknown>> {
-  if (source === true) throw new UsageError(`--body needs a value: ${BODY_FLAG}`);
+async function readBody(source: string | boolean, io: CliIo): Promise<Record<string, unknown>> {
+  if (typeof source !== 'string' || source === '')
+    throw new UsageError(`--body needs a value: ${BODY_FLAG}`);
   const trimmed = source.trim();
   let text: string;
   let origin: string;
@@ -199,12 +268,13 @@ async function readBody(source: string | true, io: CliIo): Promise<Record<string
  * `SLIPWAY_TOKEN`; failing that, for a server on this machine, the admin token its data dir
  * holds (`$SLIPWAY_DATA_DIR/admin-token`, by default `./.slipway/admin-token`).
  */
-function tokenFromEnv(url: string, io: CliIo): string | undefined {
-  if (io.env.SLIPWAY_TOKEN) return io.env.SLIPWAY_TOKEN;
+function tokenFromEnv(url: string, io: CliIo): { value: string; source: string } | undefined {
+  if (io.env.SLIPWAY_TOKEN) return { value: io.env.SLIPWAY_TOKEN, source: 'SLIPWAY_TOKEN' };
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return undefined;
   const file = adminTokenFile(path.resolve(io.cwd, io.env.SLIPWAY_DATA_DIR ?? DEFAULT_DATA_DIR));
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  if (!existsSync(file)) return undefined;
+  return { value: readFileSync(file, 'utf8').trim(), source: `the admin token file ${file}` };
 }
 
 function resourceNames(): string[] {

@@ -1,7 +1,7 @@
 import { OutageWatch } from '../../core/jobs/index.js';
 import { DEPLOYMENT_STATUSES, ENDED_DEPLOYMENT_STATUSES } from '../../core/rollouts/model.js';
 import { waitOutRestarts } from './api-client.js';
-import { type CommandContext, timeoutMs } from './command.js';
+import { type CommandContext, stringFlag, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
 
 const POLL_MS = 500;
@@ -12,14 +12,9 @@ const DEFAULT_TIMEOUT_S = 300;
  * switched traffic has reached the desired share, then prints it and exits 0. It exits 1 when the
  * deployment ends in another status or the timeout passes, naming the status it was in.
  */
-export async function waitForDeployment({
-  client,
-  id,
-  options,
-  printResult,
-  note,
-}: CommandContext): Promise<number> {
-  const wanted = String(options.get('status') ?? '')
+export async function waitForDeployment(context: CommandContext): Promise<number> {
+  const { id, options, note, goesOn } = context;
+  const wanted = (stringFlag(options, 'status') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -36,6 +31,40 @@ export async function waitForDeployment({
     }
   }
   const waitMs = timeoutMs(options, DEFAULT_TIMEOUT_S);
+  goesOn(`deployment ${id} goes on on the server`);
+  // The loop looks at the deadline between requests; one the server never answers must not
+  // hold the wait past --timeout.
+  let last: Deployment | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<number>((resolve) => {
+    // setTimeout takes at most 2^31-1 ms (about 24 days); the poll's own check covers longer.
+    if (waitMs >= 2 ** 31) return;
+    timer = setTimeout(() => {
+      note(
+        `deployment ${id} ${last ? `is still ${last.status}` : 'did not answer'} after ${waitMs / 1000} s; waited for ${wanted.join(' or ')}`,
+      );
+      resolve(1);
+    }, waitMs);
+  });
+  const polling = poll(context, wanted, waitMs, (seen) => {
+    last = seen;
+  });
+  try {
+    return await Promise.race([polling, deadline]);
+  } finally {
+    clearTimeout(timer);
+    // The requests still in flight are dropped once the command returns; so is their failure.
+    polling.catch(() => {});
+  }
+}
+
+/** Polls until the deployment is as wanted (0), ended otherwise (1), or `waitMs` passed (1). */
+async function poll(
+  { client, id, printResult, note }: CommandContext,
+  wanted: string[],
+  waitMs: number,
+  seen: (deployment: Deployment) => void,
+): Promise<number> {
   const deadline = Date.now() + waitMs;
   const outages = new OutageWatch(waitOutRestarts(note, `waiting for deployment ${id}`));
   let last: Deployment | undefined;
@@ -54,6 +83,7 @@ export async function waitForDeployment({
       continue;
     }
     last = answer.body as Deployment;
+    seen(last);
     const settled =
       last.strategy_data?.switched_traffic === undefined ||
       last.strategy_data.desired_switched_traffic === undefined ||

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './server.js';
 
@@ -14,7 +14,13 @@ export interface CliResult {
 /** Runs the real `slipway` command (bin/slipway.js) and collects what it prints. */
 export async function slipway(
   args: string[],
-  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    input?: string;
+    cwd?: string;
+    /** Hears the running command: to read its output as it comes, or to send it a signal. */
+    onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
+  } = {},
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/slipway.js'), ...args], {
     cwd: options.cwd ?? ROOT,
@@ -29,6 +35,7 @@ export async function slipway(
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
+  options.onSpawn?.(child);
   child.stdin.end(options.input ?? '');
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   let json: unknown;
