@@ -275,9 +275,9 @@ function annotationOf(problem: Problem): Annotation {
     ...(column >= 1 ? { start_column: column, end_column: column } : {}),
     annotation_level: 'failure',
     title:
-      [...title].length > MAX_ANNOTATION_TITLE
-        ? `${[...title].slice(0, MAX_ANNOTATION_TITLE - 1).join('')}…`
-        : title,
+      characters(title, MAX_ANNOTATION_TITLE) === title
+        ? title
+        : `${characters(title, MAX_ANNOTATION_TITLE - 1)}…`,
     message: clip(problem.message || 'invalid', MAX_ANNOTATION_MESSAGE_BYTES),
   };
 }
@@ -313,6 +313,12 @@ function clip(text: string, max = MAX_OUTPUT_BYTES): string {
   if (byteLength(text) <= max) return text;
   const note = `\n… (${CUT})`;
   return `${headWithin(text, max - byteLength(note))}${note}`;
+}
+
+/** The first `n` characters of `text` (GitHub's limits on titles and descriptions), never half of a pair. */
+export function characters(text: string, n: number): string {
+  // n code points take at most 2n UTF-16 units: no need to split a long text whole.
+  return [...text.slice(0, 2 * n)].slice(0, n).join('');
 }
 
 function byteLength(text: string): number {

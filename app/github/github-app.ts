@@ -172,32 +172,29 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
         if (inflight.get(id) === handled) inflight.delete(id);
       }
     },
-    async access(repository, accessOptions = {}) {
+    async access(repository, { refresh = false } = {}) {
       const url = `${gitHost}/${repository}.git`;
-      if (accessOptions.refresh) {
-        // git was refused the token: the installation was removed, or the repository moved to
-        // another one, without an event reaching us. Ask GitHub, and take a new token.
-        const stale = installations.find(repository);
-        if (stale) tokens.delete(stale.id);
-        const current = await installationOf(repository, true);
-        tokens.delete(current);
-        return { url, token: await tokenOf(current) };
+      if (!refresh) {
+        const installationId = await installationOf(repository);
+        try {
+          return { url, token: await tokenOf(installationId) };
+        } catch (error) {
+          if ((error as { status?: number }).status !== 404) throw error;
+          installations.remove(installationId);
+          logger.warn(
+            { installationId, repository },
+            'GitHub App installation no longer exists; looking up the current one',
+          );
+        }
       }
-      const installationId = await installationOf(repository);
-      try {
-        return { url, token: await tokenOf(installationId) };
-      } catch (error) {
-        if ((error as { status?: number }).status !== 404) throw error;
-        // The installation is gone, and its `deleted` event never reached us: forget it and ask
-        // GitHub which installation has the repository now.
-        installations.remove(installationId);
-        tokens.delete(installationId);
-        logger.warn(
-          { installationId, repository },
-          'GitHub App installation no longer exists; looking up the current one',
-        );
-        return { url, token: await tokenOf(await installationOf(repository)) };
-      }
+      // git was refused the token, or the installation is gone: it was removed, or the
+      // repository moved to another one, without an event reaching us. Ask GitHub which
+      // installation has the repository now, and take a new token.
+      const stale = installations.find(repository);
+      if (stale) tokens.delete(stale.id);
+      const current = await installationOf(repository, true);
+      tokens.delete(current);
+      return { url, token: await tokenOf(current) };
     },
     originFor(workspace, kind, commit) {
       const repository = repositoryKey(workspace.repositoryUrl, options.gheHost);

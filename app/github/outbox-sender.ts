@@ -4,9 +4,11 @@ import {
   ANNOTATIONS_PER_REQUEST,
   briefOutput,
   type CheckRunUpdate,
+  characters,
   checkRunUpdate,
   LOG_TAIL_LINES,
 } from './check-run-update.js';
+import { GITHUB_REQUEST_TIMEOUT_MS } from './octokit.js';
 import { type GitHubOrigin, githubOriginOf } from './origin.js';
 import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC } from './record-reports.js';
 
@@ -215,7 +217,7 @@ export class OutboxSender {
    * sender goes on.
    */
   private untilAnswered<T>(what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    const timeoutMs = this.options.requestTimeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS;
     const stopping = this.stopping.signal;
     const controller = new AbortController();
     const onStop = () => controller.abort(stopping.reason);
@@ -451,12 +453,6 @@ class SenderStopped extends Error {
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown }).status;
   return typeof status === 'number' ? status : undefined;
-}
-
-/** The first `n` characters of `text` (GitHub's limit on descriptions), never half of a pair. */
-function characters(text: string, n: number): string {
-  // n code points take at most 2n UTF-16 units: no need to split a long text whole.
-  return [...text.slice(0, 2 * n)].slice(0, n).join('');
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

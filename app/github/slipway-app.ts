@@ -134,8 +134,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       );
       for (const job of recent.items) {
         const origin = job.commitId === sha ? githubOriginOf(job) : undefined;
-        const key = `${workspace.id}/${origin?.kind}/${origin?.pullRequest ?? ''}`;
-        if (origin && !found.has(key)) found.set(key, { workspace, origin });
+        if (!origin) continue;
+        const key = `${workspace.id}/${origin.kind}/${origin.pullRequest ?? ''}`;
+        if (!found.has(key)) found.set(key, { workspace, origin });
       }
     }
     return [...found.values()];
@@ -223,7 +224,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         }
         if (earlier.length > 0) return;
         // None is known any more: do what the commit's push and pull requests would have done.
-        const why: string[] = [];
+        if (!suite.head_branch && suite.pull_requests.length === 0) {
+          return ignore(context.id, 'the check suite names no branch or pull request');
+        }
         if (suite.head_branch) {
           queueBranch(
             context.id,
@@ -232,7 +235,6 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             { installationId, headSha: suite.head_sha, kind: 'deploy' },
             sender,
           );
-          why.push(outcomeOf(context.id).ignored ?? '');
         }
         for (const pull of suite.pull_requests) {
           queueBranch(
@@ -243,11 +245,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             sender,
           );
         }
+        // One queued what another ignored: the delivery did something.
         const outcome = outcomeOf(context.id);
         if (outcome.jobs.length > 0) delete outcome.ignored;
-        else if (!suite.head_branch && suite.pull_requests.length === 0) {
-          ignore(context.id, 'the check suite names no branch or pull request');
-        }
       }),
     );
 

@@ -57,7 +57,7 @@ export function pageLinks(
     query.set('size', String(request.size));
     return { href: `${base}${c.req.path}?${query}` };
   };
-  const last = Math.max(0, Math.ceil(page.total / request.size) - 1);
+  const last = Math.max(0, pageInfo(page, request).totalPages - 1);
   return {
     ...(request.page > 0 ? { first: at(0), prev: at(Math.min(request.page, last + 1) - 1) } : {}),
     self: at(request.page),

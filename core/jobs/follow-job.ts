@@ -107,20 +107,14 @@ export async function followJob(
       answer.then(resolve, reject).finally(() => cut.signal.removeEventListener('abort', onCut));
     });
   };
+  const awaitLogs = source.awaitLogs?.bind(source);
   const guarded: JobSource = {
     job: (jobId) => ask((signal) => source.job(jobId, signal)),
     logs: (jobId, from) => ask((signal) => source.logs(jobId, from, signal)),
-    ...(source.awaitLogs
+    ...(awaitLogs
       ? {
           awaitLogs: (jobId: string, from: number, waitMs: number) =>
-            ask((signal) =>
-              (source.awaitLogs as NonNullable<JobSource['awaitLogs']>)(
-                jobId,
-                from,
-                waitMs,
-                signal,
-              ),
-            ),
+            ask((signal) => awaitLogs(jobId, from, waitMs, signal)),
         }
       : {}),
   };

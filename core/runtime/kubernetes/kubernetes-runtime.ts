@@ -133,6 +133,11 @@ export class KubernetesRuntime implements Runtime {
     return () => this.listeners.delete(listener);
   }
 
+  /** Tells the `onChange` listeners: a watched object or pod changed. */
+  private readonly notify = () => {
+    for (const listener of this.listeners) listener();
+  };
+
   async ensureNamespace(namespace: string): Promise<void> {
     const exists = await this.call(
       `read namespace ${namespace}`,
@@ -688,9 +693,7 @@ export class KubernetesRuntime implements Runtime {
       () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector: MANAGED }),
       MANAGED,
       this.logger.child({ namespace }),
-      () => {
-        for (const listener of this.listeners) listener();
-      },
+      this.notify,
     );
     const collection = caches.replicaSets;
     try {
@@ -716,9 +719,6 @@ export class KubernetesRuntime implements Runtime {
     if (!caches) {
       const kc = this.options.kubeConfig;
       const child = this.logger.child({ namespace });
-      const changed = () => {
-        for (const listener of this.listeners) listener();
-      };
       caches = {
         Job: new WatchedCollection(
           kc,
@@ -726,7 +726,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
-          changed,
+          this.notify,
         ),
         CronJob: new WatchedCollection(
           kc,
@@ -734,7 +734,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.batch.listNamespacedCronJob({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
-          changed,
+          this.notify,
         ),
         Deployment: new WatchedCollection(
           kc,
@@ -742,7 +742,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
-          changed,
+          this.notify,
         ),
         pods: new WatchedCollection(
           kc,
@@ -750,7 +750,7 @@ export class KubernetesRuntime implements Runtime {
           () => this.core.listNamespacedPod({ namespace, labelSelector: MANAGED }),
           MANAGED,
           child,
-          changed,
+          this.notify,
         ),
       };
       this.caches.set(namespace, caches);
