@@ -163,6 +163,31 @@ describe('the local runtime health-checks services', () => {
     }
   });
 
+  it('restarts a replica on a free port when another program took its own before it bound it', async () => {
+    const { runtime } = await start({ restartBackoff: { initialMs: 500, maxMs: 500 } });
+    const port = await freePort();
+    // The first run exits before it listens; another program takes the port meanwhile, as a
+    // second Slipway on the machine may between the port check and the bind.
+    const script = `if (!require('node:fs').existsSync('ran')) {
+      require('node:fs').writeFileSync('ran', '');
+      process.exit(1);
+    }
+    ${serverScript('second')}`;
+    const service = nodeWorkload('service', 'raced', script, { port, workdir: workdir() });
+    await runtime.apply([service]);
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const status = await until(runtime, service, (s) => s.health !== 'progressing', 'a verdict');
+      expect(status).toMatchObject({ health: 'healthy', message: '1/1 ready' });
+      expect(status.address).not.toBe(`http://127.0.0.1:${port}`);
+      expect(await get(`${status.address}/`)).toMatch(/^second /);
+      expect((await runtime.pods('test'))[0]).toMatchObject({ name: 'raced-1-0', restarts: 1 });
+    } finally {
+      squatter.close();
+    }
+  });
+
   it('fails a service that keeps crashing, like a deployment', async () => {
     const { runtime } = await start({ crashLoopThreshold: 2 });
     const crashing = nodeWorkload('service', 'down', 'process.exit(1)', { port: await freePort() });

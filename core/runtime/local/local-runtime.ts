@@ -61,6 +61,8 @@ export class LocalRuntime implements Runtime {
       changed: () => {
         for (const listener of this.listeners) listener();
       },
+      portsOfOthers: (managed) =>
+        new Set([...this.managed.values()].filter((m) => m !== managed).flatMap((m) => m.ports)),
     };
   }
 
@@ -311,10 +313,7 @@ export class LocalRuntime implements Runtime {
     previousPorts: readonly number[],
     reserved: readonly number[] = [],
   ): Promise<void> {
-    const taken = new Set([
-      ...[...this.managed.values()].filter((m) => m !== managed).flatMap((m) => m.ports),
-      ...reserved,
-    ]);
+    const taken = new Set([...this.context.portsOfOthers(managed), ...reserved]);
     return launchWorkload(this.context, managed, previousPorts, taken);
   }
 

@@ -10,6 +10,8 @@ export interface RuntimeContext {
   persist(): void;
   /** Tells the runtime's `onChange` listeners that a workload's state changed. */
   changed(): void;
+  /** The ports given to the replicas of every workload but `managed`. */
+  portsOfOthers(managed: ManagedWorkload): Set<number>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { findFreePort, portIsFree } from './find-free-port.js';
 import { type Instance, later, type ManagedWorkload, quiet } from './managed-workload.js';
 import { BACKOFF_RESET_MS } from './options.js';
 import { probeHealth } from './probe-health.js';
@@ -49,11 +50,50 @@ export function superviseReplica(
     context.persist();
     later(instance, wait, () => {
       if (managed.stopped) return;
-      instance.restarts += 1;
-      instance.restartsSinceReady += 1;
-      superviseReplica(context, managed, instance);
+      void movePortIfTaken(context, managed, instance).finally(() => {
+        if (managed.stopped || instance.process !== null) return;
+        instance.restarts += 1;
+        instance.restartsSinceReady += 1;
+        superviseReplica(context, managed, instance);
+      });
     });
   });
+}
+
+/**
+ * Gives a service replica about to restart a free port when another program holds its own: a
+ * port found free when it was given out can be taken before the replica binds it (another
+ * Slipway, a test server), and restarting on it would only crash again, as Kubernetes never has
+ * to fear since each pod has its own ports.
+ */
+async function movePortIfTaken(
+  context: RuntimeContext,
+  managed: ManagedWorkload,
+  instance: Instance,
+): Promise<void> {
+  const held = instance.port;
+  if (held === null || (await portIsFree(held))) return;
+  const taken = new Set([...context.portsOfOthers(managed), ...managed.ports]);
+  const { basePort, logger } = context.settings;
+  let port: number;
+  try {
+    port = await findFreePort(basePort, taken);
+  } catch (error) {
+    logger.warn(
+      { err: error, pod: instance.podName },
+      `port ${held} is taken and no other is free`,
+    );
+    return;
+  }
+  if (managed.stopped) return;
+  instance.port = port;
+  const replica = managed.instances.indexOf(instance);
+  if (replica >= 0) managed.ports[replica] = port;
+  logger.warn(
+    { namespace: managed.workload.namespace, pod: instance.podName, from: held, to: port },
+    `another program holds port ${held}; the replica restarts on port ${port}`,
+  );
+  context.persist();
 }
 
 function markReady(instance: Instance): void {
