@@ -205,6 +205,24 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
     expect((await hammer(await address(), 40)).answers).toEqual({ '1.1.0': 40 });
   });
 
+  it('quotes the last lines of instances that crash in the failed deployment', async () => {
+    const crashing = repo.commit({
+      'svc/server.js': "console.log('starting');\nthrow new Error('DATABASE_URL is not set');\n",
+    });
+    await release('2.0.1', crashing);
+    const created = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: releases['2.0.1'].id,
+    });
+    const failed = await deploymentIn(created.json.id, ['failed', 'running']);
+    expect(failed.status).toBe('failed');
+    const last: string = failed.messages.at(-1).message;
+    expect(last).toMatch(/^instances of d-production-\d+ (failed|did not pass)/);
+    expect(last).toMatch(/the active release keeps all traffic\nlast lines:\n/);
+    expect(last).toContain('Error: DATABASE_URL is not set');
+    expect((await hammer(await address(), 20)).answers).toEqual({ '1.1.0': 20 });
+  });
+
   it('refuses forbidden transitions and bad input, naming what is wrong', async () => {
     const finalized = (await server.api('GET', `/deployment?scope_id=${scope.id}&status=finalized`))
       .json.results[0];

@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.js';
 import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import type { Runtime, TrafficWeight } from '../runtime/types.js';
 import type { SourceFetcher } from '../source/index.js';
-import { ChangeSignal } from '../tasks/index.js';
+import { ChangeSignal, LogCopier } from '../tasks/index.js';
 import { type Clock, isoTime, type Job } from '../types.js';
 import type { Deployment, DeploymentStatus, Scope } from './model.js';
 import { renderInstance } from './render-instance.js';
@@ -195,7 +195,11 @@ class RolloutStepRunner {
       }
       await this.deps.runtime.delete(ref).catch(() => false);
       const kept = deployment.previous_deployment ? '; the active release keeps all traffic' : '';
-      this.setStatus('failed', `${errorMessage(error)}${kept}`, 'error');
+      const tail =
+        error instanceof InstancesFailed && error.lastLines.length > 0
+          ? `\nlast lines:\n${error.lastLines.join('\n')}`
+          : '';
+      this.setStatus('failed', `${errorMessage(error)}${kept}${tail}`, 'error');
       return;
     }
     if (this.context.signal.aborted) return;
@@ -358,13 +362,18 @@ class RolloutStepRunner {
     if (address !== scope.address) this.deps.records.updateScope(scope.id, { address });
   }
 
-  /** Waits until all the workload's instances are ready, reporting healthy_instances as they come. */
+  /**
+   * Waits until all the workload's instances are ready, reporting healthy_instances as they come.
+   * Their output goes to the job's log meanwhile; a failure quotes its last lines.
+   */
   private async waitHealthy(
     ref: { kind: 'service'; namespace: string; name: string },
     timeoutMs: number,
   ): Promise<void> {
     const deadline = this.deps.clock.now() + timeoutMs;
     const changes = new ChangeSignal(this.deps.runtime, this.deps.pollMs ?? 250);
+    const copier = new LogCopier(this.deps.runtime, (line) => this.context.log(line));
+    copier.follow(ref);
     try {
       let reported = -1;
       for (;;) {
@@ -384,16 +393,31 @@ class RolloutStepRunner {
         }
         if (status.health === 'healthy') return;
         if (status.health === 'failed' || status.health === 'missing')
-          throw new Error(`instances of ${ref.name} failed: ${status.message}`);
+          throw new InstancesFailed(
+            `instances of ${ref.name} failed: ${status.message}`,
+            copier.lastLines(ref),
+          );
         if (this.deps.clock.now() >= deadline) {
-          throw new Error(
+          throw new InstancesFailed(
             `instances of ${ref.name} did not pass their health check within ${Math.round(timeoutMs / 1000)} s: ${status.message}`,
+            copier.lastLines(ref),
           );
         }
         await changes.next(this.context.signal);
       }
     } finally {
       changes.stop();
+      await copier.stop();
     }
+  }
+}
+
+/** Instances that failed or never became healthy, with the last lines they wrote. */
+class InstancesFailed extends Error {
+  constructor(
+    message: string,
+    readonly lastLines: string[],
+  ) {
+    super(message);
   }
 }
