@@ -7,7 +7,7 @@ import { serviceFiles } from './fixtures/np-service.js';
 import { type CliResult, slipway } from './helpers/cli.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { hammer } from './helpers/hammer.js';
-import { type ServerProcess, startServer } from './helpers/server.js';
+import { eventually, type ServerProcess, startServer } from './helpers/server.js';
 
 describe('the slipway CLI drives releases and blue-green deployments on the local runtime', () => {
   let server: ServerProcess;
@@ -192,6 +192,26 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
     const releaseId = await release('1.2.0', repo.commit({ 'svc/CHANGELOG': '1.2.0\n' }));
     const id = String((await deploy(releaseId)).json.id);
     await ok('deployment', 'wait', '--id', id, '--status', 'running');
+
+    // Ctrl-C while waiting for it to finalize: the deployment goes on, and the CLI says how to
+    // cancel it.
+    const polls = () => server.logs().filter((l) => l.path === `/deployment/${id}`).length;
+    const before = polls();
+    let interrupt = () => {};
+    const waiting = slipway(['deployment', 'wait', '--id', id, '--status', 'finalized'], {
+      env,
+      onSpawn(child) {
+        interrupt = () => child.kill('SIGINT');
+      },
+    });
+    await eventually(() => (polls() >= before + 2 ? true : undefined), 'the wait to poll');
+    interrupt();
+    const interrupted = await waiting;
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toContain(
+      `slipway: interrupted; deployment ${id} is still running; it goes on on the server (slipway deployment patch --id ${id} --body '{"status": "cancelling"}' cancels it)`,
+    );
+
     await ok(
       'deployment',
       'patch',

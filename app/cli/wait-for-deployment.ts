@@ -1,5 +1,10 @@
 import { OutageWatch } from '../../core/jobs/index.js';
-import { DEPLOYMENT_STATUSES, ENDED_DEPLOYMENT_STATUSES } from '../../core/rollouts/model.js';
+import {
+  DEPLOYMENT_STATUSES,
+  type DeploymentStatus,
+  ENDED_DEPLOYMENT_STATUSES,
+} from '../../core/rollouts/model.js';
+import { mayMove } from '../../core/rollouts/transitions.js';
 import { waitOutRestarts } from './api-client.js';
 import { type CommandContext, stringFlag, timeoutMs } from './command.js';
 import { UsageError } from './parse-args.js';
@@ -31,7 +36,7 @@ export async function waitForDeployment(context: CommandContext): Promise<number
     }
   }
   const waitMs = timeoutMs(options, DEFAULT_TIMEOUT_S);
-  goesOn(`deployment ${id} goes on on the server`);
+  goesOn(goesOnHint(id));
   // The loop looks at the deadline between requests; one the server never answers must not
   // hold the wait past --timeout.
   let last: Deployment | undefined;
@@ -48,6 +53,7 @@ export async function waitForDeployment(context: CommandContext): Promise<number
   });
   const polling = poll(context, wanted, waitMs, (seen) => {
     last = seen;
+    goesOn(goesOnHint(id, seen.status));
   });
   try {
     return await Promise.race([polling, deadline]);
@@ -114,4 +120,13 @@ interface Deployment {
   status: string;
   messages?: Array<{ level: string; message: string }>;
   strategy_data?: { switched_traffic?: number; desired_switched_traffic?: number };
+}
+
+/** What Ctrl-C leaves behind: the deployment goes on, and how to cancel it while it may be. */
+function goesOnHint(id: string | undefined, status?: string): string {
+  if (status === undefined) return `deployment ${id} goes on on the server`;
+  const cancel = mayMove(status as DeploymentStatus, 'cancelling')
+    ? ` (slipway deployment patch --id ${id} --body '{"status": "cancelling"}' cancels it)`
+    : '';
+  return `deployment ${id} is still ${status}; it goes on on the server${cancel}`;
 }

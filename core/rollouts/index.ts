@@ -14,4 +14,4 @@ export {
   settleEndedRollout,
 } from './run-rollout.js';
 export * from './schemas.js';
-export { type DeploymentPatch, planPatch, type RolloutStep } from './transitions.js';
+export { type DeploymentPatch, mayMove, planPatch, type RolloutStep } from './transitions.js';

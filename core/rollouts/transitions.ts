@@ -21,6 +21,11 @@ const ALLOWED: Partial<Record<DeploymentStatus, readonly DeploymentStatus[]>> = 
 
 const TRAFFIC_FROM: readonly DeploymentStatus[] = ['waiting_for_instances', 'running'];
 
+/** Whether a PATCH may move a deployment in status `from` to `to`. */
+export function mayMove(from: DeploymentStatus, to: DeploymentStatus): boolean {
+  return ALLOWED[to]?.includes(from) ?? false;
+}
+
 /**
  * Checks a PATCH against the deployment state machine (DESIGN.md 7.4) and answers the steps it
  * means; a transition the current status does not allow is a 400 naming both statuses. Pure.
