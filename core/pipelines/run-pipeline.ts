@@ -6,10 +6,11 @@ import type { Store } from '../store/types.js';
 import { LogCopier } from '../tasks/copy-logs.js';
 import { loadTaskFromGit } from '../tasks/load-unit.js';
 import { renderWorkload } from '../tasks/render-workload.js';
-import { waitUntilHealthy } from '../tasks/wait-healthy.js';
+import { describeRef, waitUntilHealthy } from '../tasks/wait-healthy.js';
 import { type Clock, isoTime, type Job } from '../types.js';
 import { executeDag, type PipelineStatus, type TaskState } from './execute-dag.js';
 import type { PipelinePlan, PlannedPipelineTask } from './plan-pipeline.js';
+import { refuseStepTakeover } from './refuse-step-takeover.js';
 
 /** A pipeline run as the state route reports it, kept in the store. */
 export interface PipelineRunRecord {
@@ -107,10 +108,11 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
       message: null,
     })),
   });
-  await deps.runtime.ensureNamespace(plan.namespace);
   log(
     `pipeline ${plan.pipeline} runs as ${plan.name} in namespace ${plan.namespace}: ${plan.tasks.length} task(s)`,
   );
+  await refuseStepTakeover(deps, plan);
+  await deps.runtime.ensureNamespace(plan.namespace);
 
   const status = await executeDag(
     plan.tasks,
@@ -197,6 +199,13 @@ async function runTask(
     },
     signal,
   );
+  if (task.manifest.schedule) {
+    // DESIGN.md 7.2: a step starts when its dependances finished and runs once; a cron job would
+    // "succeed" on being scheduled and then fire every night outside any run.
+    context.log(
+      `task ${task.name}: schedule "${task.manifest.schedule}" of its manifest is ignored inside a pipeline; it runs once now`,
+    );
+  }
   const workload = renderWorkload(task.manifest, {
     namespace: plan.namespace,
     checkoutDir: loaded.checkout.dir,
@@ -205,6 +214,7 @@ async function runTask(
     commit: task.commit,
     digest: task.commit,
     name: task.workload,
+    schedule: null,
     // Every run is a new workload, so an identical earlier run does not count as this one.
     labels: { [LABELS.pipeline]: plan.name, 'slipway.dev/run': context.job.id },
   });
@@ -231,6 +241,18 @@ async function runTask(
       return false;
     }
     await copier.drain([ref], 500);
+    if (error instanceof SlipwayError && error.code === 'TIMEOUT') {
+      // The wait gave up but the workload would go on (and later succeed) while the run says the
+      // step failed and skips what follows: stop it, as a kill does.
+      await deps.runtime.delete(ref);
+      const stopped = `stopped ${describeRef(ref)}: it did not finish within ${Math.round(deps.taskTimeoutMs / 1000)} s`;
+      context.log(`task ${task.name}: ${stopped}`);
+      throw new SlipwayError('TIMEOUT', `${error.message}; ${stopped}`, {
+        details: error.details,
+        cause: error,
+        ...(error.hint ? { hint: error.hint } : {}),
+      });
+    }
     throw error;
   } finally {
     await copier.stop();

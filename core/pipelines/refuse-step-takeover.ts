@@ -1,0 +1,57 @@
+import { SlipwayError } from '../errors.js';
+import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadInfo } from '../runtime/types.js';
+import type { Store } from '../store/types.js';
+import { describeRef } from '../tasks/wait-healthy.js';
+import type { PipelinePlan } from './plan-pipeline.js';
+
+/**
+ * Refuses, before a run applies anything, a pipeline run whose steps would replace workloads
+ * something else deployed in the namespace (README, "How a deploy works"): a workspace, a task
+ * deployed over the DataTask API, another pipeline's run, a nullplatform release. A step runs as
+ * `<run name>-<task name>`; applying it would delete the other owner's workload (the local
+ * runtime keys workloads by name whatever their kind) and put the step's Job in its place. Only
+ * workloads of earlier runs of the same pipeline (same run name in the namespace) are replaced,
+ * and those of a workspace since deleted (left over). Throws CONFLICT naming each workload and its
+ * owner.
+ *
+ * @example
+ * await refuseStepTakeover({ runtime, store }, plan); // before the first step is applied
+ */
+export async function refuseStepTakeover(
+  deps: { runtime: Runtime; store: Store },
+  plan: PipelinePlan,
+): Promise<void> {
+  const present = await deps.runtime.list({
+    namespace: plan.namespace,
+    labels: { [LABELS.managedBy]: MANAGED_BY_VALUE },
+  });
+  const problems: string[] = [];
+  for (const task of plan.tasks) {
+    for (const info of present.filter((p) => p.name === task.workload)) {
+      const owner = ownerOf(deps.store, plan, info);
+      if (owner) problems.push(`${describeRef(info)} of ${owner} (step "${task.name}")`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw new SlipwayError(
+    'CONFLICT',
+    `namespace ${plan.namespace} already has ${problems.join(', ')}; running pipeline '${plan.pipeline}' as '${plan.name}' would take ${problems.length === 1 ? 'it' : 'them'} over, so nothing was applied: run it under another name, or in another namespace`,
+    { details: { namespace: plan.namespace, pipeline: plan.name, held: problems } },
+  );
+}
+
+/** Who deployed `info`, when it is not an earlier run of this pipeline (nor left over). */
+function ownerOf(store: Store, plan: PipelinePlan, info: WorkloadInfo): string | undefined {
+  const workspaceId = info.labels[LABELS.workspace];
+  if (workspaceId) {
+    const workspace = store.getWorkspace(workspaceId);
+    return workspace ? `workspace '${workspace.name}' (${workspace.id})` : undefined;
+  }
+  const pipeline = info.labels[LABELS.pipeline];
+  if (pipeline === plan.name) return undefined;
+  if (pipeline) return `pipeline run '${pipeline}'`;
+  if (info.labels[LABELS.deployment]) {
+    return `nullplatform deployment ${info.labels[LABELS.deployment]}`;
+  }
+  return 'a task deployed over the DataTask API';
+}
