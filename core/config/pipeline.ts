@@ -91,7 +91,9 @@ export function parsePipelineConfig(
       '': PIPELINE_KEYS,
       'tasks[]': PIPELINE_TASK_KEYS,
     });
-    return { ok: false, problems: sortProblems([...duplicates, ...problems]) };
+    // DESIGN.md 4: every problem at once, so the DAG is checked on whatever tasks parsed too.
+    const dag = dagProblems(dagEntries(json.source.value), json.source);
+    return { ok: false, problems: sortProblems([...duplicates, ...problems, ...dag]) };
   }
   const pipeline: PipelineConfig = {
     name: parsed.data.name,
@@ -108,7 +110,7 @@ export function parsePipelineConfig(
       };
     }),
   };
-  const problems = sortProblems([...duplicates, ...dagProblems(pipeline, json.source)]);
+  const problems = sortProblems([...duplicates, ...dagProblems(pipeline.tasks, json.source)]);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, pipeline };
 }
 
@@ -135,12 +137,38 @@ function isNamespacetask(value: string): boolean {
   );
 }
 
-function dagProblems(pipeline: PipelineConfig, source: JsonSource): Problem[] {
+/** What the DAG checks need of a task; `name` null when it has none usable (a shape problem). */
+interface DagEntry {
+  name: string | null;
+  /** As in the file, so that positions stay right; null for an entry that is not a string. */
+  dependance: (string | null)[];
+}
+
+/**
+ * The tasks of a `pipeline.json` that failed its schema, read as far as they go, in file order:
+ * a task that is not an object, or has no string name, keeps its place with a null name.
+ */
+function dagEntries(value: unknown): DagEntry[] {
+  const tasks = (value as { tasks?: unknown } | null)?.tasks;
+  if (!Array.isArray(tasks)) return [];
+  return tasks.map((task: unknown) => {
+    const fields =
+      task !== null && typeof task === 'object' ? (task as Record<string, unknown>) : {};
+    const dependance = Array.isArray(fields.dependance) ? fields.dependance : [];
+    return {
+      name: typeof fields.name === 'string' ? fields.name : null,
+      dependance: dependance.map((d: unknown) => (typeof d === 'string' ? d : null)),
+    };
+  });
+}
+
+function dagProblems(tasks: DagEntry[], source: JsonSource): Problem[] {
   const problems: Problem[] = [];
   const at = (path: JsonPath, message: string) =>
     problems.push({ file: source.file, path: formatPath(path), ...locate(source, path), message });
   const index = new Map<string, number>();
-  pipeline.tasks.forEach((task, i) => {
+  tasks.forEach((task, i) => {
+    if (task.name === null) return;
     const earlier = index.get(task.name);
     if (earlier === undefined) index.set(task.name, i);
     else {
@@ -150,12 +178,15 @@ function dagProblems(pipeline: PipelineConfig, source: JsonSource): Problem[] {
       );
     }
   });
+  // With a task whose name is unknown, a dependency on it cannot be told from a typo.
+  const allNamed = tasks.every((task) => task.name !== null);
   const known = [...index.keys()].join(', ');
-  pipeline.tasks.forEach((task, i) => {
+  tasks.forEach((task, i) => {
     task.dependance.forEach((dependency, j) => {
+      if (dependency === null || task.name === null) return;
       if (dependency === task.name) {
         at(['tasks', i, 'dependance', j], `task "${task.name}" depends on itself`);
-      } else if (!index.has(dependency)) {
+      } else if (!index.has(dependency) && allNamed) {
         at(
           ['tasks', i, 'dependance', j],
           `task "${task.name}" depends on "${dependency}", which is not a task of this pipeline; expected one of ${known}`,
@@ -163,9 +194,9 @@ function dagProblems(pipeline: PipelineConfig, source: JsonSource): Problem[] {
       }
     });
   });
-  for (const { cycle, task, dependency } of findCycles(pipeline, index)) {
+  for (const { cycle, task, dependency } of findCycles(tasks, index)) {
     const i = index.get(task) ?? 0;
-    const j = pipeline.tasks[i]?.dependance.indexOf(dependency) ?? 0;
+    const j = tasks[i]?.dependance.indexOf(dependency) ?? 0;
     at(['tasks', i, 'dependance', j], `cycle: ${cycle.join(' -> ')}`);
   }
   return problems;
@@ -177,13 +208,14 @@ function dagProblems(pipeline: PipelineConfig, source: JsonSource): Problem[] {
  * edge that closes the cycle. Self and unknown dependencies are reported apart and left out.
  */
 function findCycles(
-  pipeline: PipelineConfig,
+  tasks: DagEntry[],
   index: Map<string, number>,
 ): { cycle: string[]; task: string; dependency: string }[] {
   const dependents = new Map<string, string[]>([...index.keys()].map((name) => [name, []]));
   for (const [name, i] of index) {
-    for (const dependency of pipeline.tasks[i]?.dependance ?? []) {
-      if (dependency !== name && index.has(dependency)) dependents.get(dependency)?.push(name);
+    for (const dependency of tasks[i]?.dependance ?? []) {
+      if (dependency !== null && dependency !== name && index.has(dependency))
+        dependents.get(dependency)?.push(name);
     }
   }
   const state = new Map<string, 'visiting' | 'done'>();
