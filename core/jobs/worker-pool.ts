@@ -62,6 +62,13 @@ export interface WorkerPoolOptions {
   leaseMs?: number;
   pollMs?: number;
   backoff?: BackoffPolicy;
+  /**
+   * How long a handler may take to return once its job was aborted (withdrawn, timed out) before
+   * it is abandoned: its job is settled without it and its worker and target are free again.
+   * Also how long a newly claimed job waits for the handler of an older job of its target.
+   * Default 30 s.
+   */
+  windDownMs?: number;
 }
 
 type AbortReason = 'withdrawn' | 'timeout' | 'lease-lost' | 'shutdown';
@@ -69,10 +76,16 @@ type AbortReason = 'withdrawn' | 'timeout' | 'lease-lost' | 'shutdown';
 interface Running {
   job: Job;
   controller: AbortController;
+  /** Resolves when the handler returned, or was abandoned. */
   done: Promise<void>;
+  /** Settles the job without waiting any longer for its handler; `why` goes to its log. */
+  abandon(why: string): void;
 }
 
 const DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
+const DEFAULT_WIND_DOWN_MS = 30_000;
+/** What a handler's promise is raced against: it was given up on. */
+const ABANDONED = Symbol('abandoned');
 const LEASE_SWEEP_MS = 5000;
 
 /**
@@ -85,6 +98,7 @@ export class WorkerPool {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly backoff: BackoffPolicy;
+  private readonly windDownMs: number;
   private started = false;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -98,6 +112,7 @@ export class WorkerPool {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 250;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.windDownMs = options.windDownMs ?? DEFAULT_WIND_DOWN_MS;
     this.commits = new GroupCommit(options.store);
   }
 
@@ -145,6 +160,11 @@ export class WorkerPool {
     }
     for (const id of this.running.keys()) this.abort(id, 'shutdown');
     await Promise.race([settled(), delay(abortMs)]);
+    // A handler that ignores its abort must not cost its job an attempt at the next start.
+    for (const entry of [...this.running.values()]) {
+      entry.abandon(`did not stop within ${seconds(abortMs)} of the shutdown`);
+    }
+    await settled();
   }
 
   /** Resolves when the job is not running in this process (at once if it is not). */
@@ -198,17 +218,90 @@ export class WorkerPool {
 
   private launch(job: Job): void {
     const controller = new AbortController();
-    // A withdrawn job of the same target may still be winding down here; the store already
-    // shows it STOPPED, so wait for its handler before this one touches the same target.
+    const entry = this.options.handlers[job.type];
+    // The job's time runs from its claim, whatever it then waits for; its lease is kept as long.
+    const timeoutMs = entry?.timeoutMs?.(job) ?? DEFAULT_TIMEOUT_MS;
+    const timeout = setTimeout(() => this.abort(job.id, 'timeout'), timeoutMs);
+    timeout.unref();
+    const heartbeat = setInterval(() => this.heartbeat(job.id), Math.max(this.leaseMs / 3, 10));
+    heartbeat.unref();
+    // A withdrawn or timed-out job of the same target may still be winding down here; the store
+    // already shows it ended, so wait for its handler before this one touches the same target,
+    // but not for ever: a handler stuck in a call that never returns is left behind.
     const winding = [...this.running.values()].filter((r) => r.job.target === job.target);
-    const entry: Running = { job, controller, done: Promise.resolve() };
-    this.running.set(job.id, entry);
-    entry.done = Promise.all(winding.map((r) => r.done))
-      .then(() => this.execute(job, controller))
-      .finally(() => {
+    let giveUp: (why: string) => void = () => {};
+    const abandoned = new Promise<typeof ABANDONED>((resolve) => {
+      giveUp = (why) => {
+        giveUp = () => {};
+        this.options.logger.warn(
+          { jobId: job.id, jobType: job.type, reason: why },
+          'abandoned a job handler that did not stop',
+        );
+        this.appendLog(job.id, `the handler of this job was abandoned: it ${why}`);
+        resolve(ABANDONED);
+      };
+    });
+    const running: Running = {
+      job,
+      controller,
+      done: Promise.resolve(),
+      abandon: (why) => giveUp(why),
+    };
+    this.running.set(job.id, running);
+    let windDown: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      windDown = setTimeout(
+        () =>
+          giveUp(
+            `did not stop within ${seconds(this.windDownMs)} of being ${abortWord(controller.signal.reason)}`,
+          ),
+        this.windDownMs,
+      );
+      windDown.unref();
+    };
+    controller.signal.addEventListener('abort', onAbort, { once: true });
+    running.done = (async () => {
+      try {
+        if (winding.length > 0) {
+          this.appendLog(job.id, 'waiting for the previous job of this target to wind down');
+          const waited = await Promise.race([
+            Promise.all(winding.map((r) => r.done)).then(() => 'done' as const),
+            delay(this.windDownMs).then(() => 'late' as const),
+            aborted(controller.signal),
+          ]);
+          if (waited === 'late') {
+            for (const old of winding) {
+              old.abandon(
+                `did not stop within ${seconds(this.windDownMs)} while a newer job of its target waited`,
+              );
+            }
+          }
+        }
+        if (controller.signal.aborted) {
+          // Never started: nothing to wind down, and no attempt spent.
+          this.afterAbort(job, controller.signal.reason as AbortReason, timeoutMs, false);
+          return;
+        }
+        await this.execute(job, controller, timeoutMs, abandoned);
+      } finally {
+        clearInterval(heartbeat);
+        clearTimeout(timeout);
+        clearTimeout(windDown);
+        giveUp = () => {};
+        controller.signal.removeEventListener('abort', onAbort);
         this.running.delete(job.id);
         this.wake?.();
-      });
+      }
+    })();
+  }
+
+  /** Appends one line to a job's log outside its handler's JobLog. */
+  private appendLog(jobId: string, line: string): void {
+    try {
+      this.options.store.appendJobLogs(jobId, [{ time: isoTime(this.clockNow()), line }]);
+    } catch (error) {
+      this.options.logger.warn({ err: error, jobId }, 'could not write a job log line');
+    }
   }
 
   private abort(jobId: string, reason: AbortReason): void {
@@ -216,23 +309,23 @@ export class WorkerPool {
     if (entry && !entry.controller.signal.aborted) entry.controller.abort(reason);
   }
 
-  private async execute(job: Job, controller: AbortController): Promise<void> {
+  private async execute(
+    job: Job,
+    controller: AbortController,
+    timeoutMs: number,
+    abandoned: Promise<typeof ABANDONED>,
+  ): Promise<void> {
     const { store, clock } = this.options;
     const logger = this.options.logger.child({ jobId: job.id, jobType: job.type });
     const log = new JobLog(store, job.id, clock, logger);
     const entry = this.options.handlers[job.type];
-    const heartbeat = setInterval(() => this.heartbeat(job.id), Math.max(this.leaseMs / 3, 10));
-    heartbeat.unref();
-    const timeoutMs = entry?.timeoutMs?.(job) ?? DEFAULT_TIMEOUT_MS;
-    const timeout = setTimeout(() => controller.abort('timeout'), timeoutMs);
-    timeout.unref();
     const attemptText =
       job.maxAttempts > 1 ? ` (attempt ${job.attempt + 1} of ${job.maxAttempts})` : '';
     log.write(`${job.type} started${attemptText}`);
     logger.info({ attempt: job.attempt }, 'job started');
     try {
       if (!entry) throw new Error(`no handler is registered for job type ${job.type}`);
-      const outcome = await entry.run({
+      const handled = entry.run({
         job,
         signal: controller.signal,
         log: (line) => log.write(line),
@@ -244,9 +337,20 @@ export class WorkerPool {
           this.finish(job.id, { progress });
         },
       });
+      const outcome = await Promise.race([handled, abandoned]);
+      if (outcome === ABANDONED) {
+        // Whatever it does when (if) it returns is ignored: its job is settled here.
+        handled.catch(() => {});
+        log.close();
+        const reason = controller.signal.aborted
+          ? (controller.signal.reason as AbortReason)
+          : 'lease-lost';
+        this.afterAbort(job, reason, timeoutMs, true);
+        return;
+      }
       if (controller.signal.aborted) {
         log.close();
-        this.afterAbort(job, controller.signal.reason as AbortReason, timeoutMs);
+        this.afterAbort(job, controller.signal.reason as AbortReason, timeoutMs, true);
         return;
       }
       const now = clock.now();
@@ -272,13 +376,11 @@ export class WorkerPool {
     } catch (error) {
       if (controller.signal.aborted) {
         log.close();
-        this.afterAbort(job, controller.signal.reason as AbortReason, timeoutMs);
+        this.afterAbort(job, controller.signal.reason as AbortReason, timeoutMs, true);
         return;
       }
       this.afterFailure(job, error, log, logger);
     } finally {
-      clearInterval(heartbeat);
-      clearTimeout(timeout);
       log.close();
     }
   }
@@ -333,7 +435,8 @@ export class WorkerPool {
     }
   }
 
-  private afterAbort(job: Job, reason: AbortReason, timeoutMs: number): void {
+  /** Settles an aborted job; `started` says whether its handler ran (a shutdown says so). */
+  private afterAbort(job: Job, reason: AbortReason, timeoutMs: number, started: boolean): void {
     const now = isoTime(this.clockNow());
     const { store } = this.options;
     if (reason === 'timeout') {
@@ -345,7 +448,9 @@ export class WorkerPool {
       // The withdraw wrote its message (who withdrew it) with the STOPPED status.
       this.ended(job, { status: 'STOPPED', message: store.getJob(job.id)?.message ?? 'withdrawn' });
     } else if (reason === 'shutdown') {
-      const line = 'Slipway is shutting down; the job runs again when it starts';
+      const line = started
+        ? 'Slipway is shutting down; the job runs again when it starts'
+        : 'Slipway is shutting down before this job started; it runs when Slipway starts again';
       store.appendJobLogs(job.id, [{ time: now, line }]);
       this.finish(job.id, { status: 'QUEUED', leaseOwner: null, leaseExpires: null });
     }
@@ -435,6 +540,31 @@ export class WorkerPool {
   private clockNow(): number {
     return this.options.clock.now();
   }
+}
+
+/** Resolves when `signal` aborts (at once if it has). */
+function aborted(signal: AbortSignal): Promise<'aborted'> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+}
+
+function abortWord(reason: unknown): string {
+  switch (reason as AbortReason) {
+    case 'timeout':
+      return 'timed out';
+    case 'lease-lost':
+      return 'taken over by another worker';
+    case 'shutdown':
+      return 'stopped for a shutdown';
+    default:
+      return 'withdrawn';
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 function delay(ms: number): Promise<void> {
