@@ -1,8 +1,8 @@
+import { redact } from '../../core/source/index.js';
+
 const PATTERNS: Array<[RegExp, string]> = [
   // GitHub tokens: installation (ghs_), personal (ghp_, github_pat_), OAuth (gho_), user (ghu_), refresh (ghr_).
   [/\b(gh[opsur]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, '***'],
-  // Credentials in URLs: https://user:secret@host
-  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1***@'],
   // Authorization headers and bearer tokens.
   [/\b(authorization:\s*)(bearer|basic|token)\s+\S+/gi, '$1$2 ***'],
   [/\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
@@ -33,6 +33,8 @@ export function maskSecrets(text: string, known: readonly string[] = []): string
   for (const secret of known) {
     if (secret.length >= 6) masked = masked.split(secret).join('***');
   }
+  // Credentials in URLs, `https://user:secret@host` and token-only `https://TOKEN@host` alike.
+  masked = redact(masked);
   for (const [pattern, replacement] of PATTERNS) masked = masked.replace(pattern, replacement);
   return masked;
 }

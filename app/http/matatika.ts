@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
+import { redact } from '../../core/source/index.js';
 import { JOB_SORT_FIELDS, type JobFilter, WORKSPACE_SORT_FIELDS } from '../../core/store/types.js';
 import {
   JOB_STATUSES,
@@ -64,18 +65,19 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
     return c.json(workspaceJson(engine.workspaces.get(c.req.param('id')), baseUrl(c), identity));
   });
 
-  /** Change a workspace: the fields given change, the others stay. */
+  /** Change a workspace (its owner or the admin): the fields given change, the others stay. */
   app.put('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
     const id = c.req.param('id');
-    engine.workspaces.get(id);
+    requireOwner(engine.workspaces.get(id), identity, 'change');
     const input = parseWith(updateWorkspaceSchema, await readJson(c), 'request body');
     return c.json(workspaceJson(engine.workspaces.update(id, input), baseUrl(c), identity));
   });
 
-  /** Delete a workspace, withdrawing its jobs and deleting what it deployed. */
+  /** Delete a workspace (its owner or the admin), withdrawing its jobs and deleting what it deployed. */
   app.delete('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
+    requireOwner(engine.workspaces.get(c.req.param('id')), identity, 'delete');
     await engine.workspaces.delete(c.req.param('id'), identity.subject);
     return c.body(null, 204);
   });
@@ -274,7 +276,7 @@ export function jobJson(job: Job, base: string) {
     ...(job.exitCode !== null ? { exitCode: job.exitCode } : {}),
     ...(job.commitId ? { commitId: job.commitId } : {}),
     ...(job.message ? { message: job.message } : {}),
-    ...(job.result ? { result: job.result } : {}),
+    ...(job.result ? { result: shownResult(job.result) } : {}),
     _links: {
       self: { href: self },
       'delete job': { href: self, type: 'DELETE' },
@@ -288,17 +290,45 @@ export function jobJson(job: Job, base: string) {
   };
 }
 
-/** A workspace; its deploymentSecret only for its owner and the admin. */
+/** Whether `viewer` owns the workspace, or is the admin: who sees its secrets and may change it. */
+function isOwner(workspace: Workspace, viewer: Identity): boolean {
+  return viewer.admin || viewer.subject === workspace.owner;
+}
+
+/** FORBIDDEN unless `viewer` is the workspace's owner or the admin. */
+function requireOwner(workspace: Workspace, viewer: Identity, action: 'change' | 'delete'): void {
+  if (isOwner(workspace, viewer)) return;
+  const owner = workspace.owner ? `belongs to ${workspace.owner}` : 'has no owner';
+  throw new SlipwayError(
+    'FORBIDDEN',
+    `workspace '${workspace.name}' (${workspace.id}) ${owner}; only its owner or the admin may ${action} it, not ${viewer.subject}`,
+  );
+}
+
+/**
+ * A job's result with the repository's credentials masked: jobs stored before deploys masked
+ * them themselves still hold the URL as the workspace had it.
+ */
+function shownResult(result: Record<string, unknown>): Record<string, unknown> {
+  return typeof result.repository === 'string'
+    ? { ...result, repository: redact(result.repository) }
+    : result;
+}
+
+/**
+ * A workspace; its deploymentSecret, and the credentials in its repositoryUrl, only for its owner
+ * and the admin (the others see them as `***`).
+ */
 export function workspaceJson(workspace: Workspace, base: string, viewer: Identity) {
   const self = `${base}/api/workspaces/${workspace.id}`;
-  const mayReadSecret = viewer.admin || viewer.subject === workspace.owner;
+  const mayReadSecret = isOwner(workspace, viewer);
   return {
     id: workspace.id,
     created: workspace.created,
     lastModified: workspace.lastModified,
     name: workspace.name,
     alias: workspace.alias,
-    repositoryUrl: workspace.repositoryUrl,
+    repositoryUrl: mayReadSecret ? workspace.repositoryUrl : redact(workspace.repositoryUrl),
     branch: workspace.branch,
     namespace: workspace.namespace,
     status: workspace.status,

@@ -11,7 +11,7 @@ import {
   type WorkloadKind,
   type WorkloadRef,
 } from '../runtime/types.js';
-import { digestDirectory, type SourceFetcher } from '../source/index.js';
+import { digestDirectory, redact, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import {
   describeOutcome,
@@ -108,7 +108,9 @@ async function sync(
   const { job, signal, log } = context;
   const { runtime } = deps;
   const wanted = job.commitId ? `commit ${job.commitId}` : `branch ${workspace.branch}`;
-  log(`fetching ${workspace.repositoryUrl} at ${wanted}`);
+  // The URL may carry credentials (`https://TOKEN@host/...`): git gets them, nothing shown does.
+  const repository = redact(workspace.repositoryUrl);
+  log(`fetching ${repository} at ${wanted}`);
   const checkout = await deps.source.fetch(workspace.repositoryUrl, workspace.branch, {
     ...(job.commitId ? { commit: job.commitId } : {}),
     signal,
@@ -136,7 +138,7 @@ async function sync(
         namespace: workspace.namespace,
         checkoutDir: checkout.dir,
         directory: task.directory,
-        repository: workspace.repositoryUrl,
+        repository,
         commit: checkout.commit,
         digest: await digestDirectory(`${checkout.dir}/${task.directory}`),
         labels: ownership,
@@ -182,7 +184,7 @@ async function sync(
 
   return {
     plan,
-    repository: workspace.repositoryUrl,
+    repository,
     branch: workspace.branch,
     commit: checkout.commit,
     namespace: workspace.namespace,

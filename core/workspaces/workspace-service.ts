@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
 import type { EnqueueResult, JobQueue } from '../jobs/index.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime } from '../runtime/types.js';
-import { isCommitId } from '../source/index.js';
+import { isCommitId, redact } from '../source/index.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
@@ -48,6 +48,30 @@ export function workspaceTarget(id: string): string {
   return `workspace:${id}`;
 }
 
+// Where `redact` put `***` in place of a URL's credentials.
+const MASKED_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/\*\*\*@/i;
+
+/**
+ * The repository URL after a change. Whoever is not the owner is shown the URL with its
+ * credentials masked (`https://***@host/repo`); sending that back unchanged (a PUT of what GET
+ * returned) keeps the stored credentials instead of storing the mask.
+ */
+function repositoryUrlAfter(given: string | undefined, current: string): string {
+  if (given === undefined || given === current) return current;
+  if (given === redact(current)) return current;
+  refuseMasked(given);
+  return given;
+}
+
+/** A masked URL that is not the workspace's own would send `***` to git as the user name. */
+function refuseMasked(url: string): void {
+  if (!MASKED_CREDENTIALS.test(url)) return;
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `"repositoryUrl" is "${url}"; expected the credentials themselves where "***" stands (a masked URL is accepted only as the workspace's own, sent back unchanged)`,
+  );
+}
+
 /** Workspaces: CRUD, and deploys queued as `WORKSPACE_DEPLOY` jobs. */
 export class WorkspaceService {
   constructor(private readonly deps: WorkspaceServiceDeps) {}
@@ -62,6 +86,7 @@ export class WorkspaceService {
         `name "${input.name}" has no latin letter or digit to derive an alias and namespace from (they are Kubernetes names: a-z, 0-9 and '-'); give "alias"`,
       );
     }
+    refuseMasked(input.repositoryUrl);
     const workspace: Workspace = {
       id: randomUUID(),
       name: input.name,
@@ -99,7 +124,10 @@ export class WorkspaceService {
     return this.deps.store.findWorkspacesMentioning(text);
   }
 
-  /** Changes the given fields; the next deploy uses them (a new namespace prunes the old one). */
+  /**
+   * Changes the given fields; the next deploy uses them (a new namespace prunes the old one).
+   * `repositoryUrl` sent back as shown with its credentials masked keeps the stored credentials.
+   */
   update(id: string, input: UpdateWorkspaceInput): Workspace {
     return this.deps.store.transaction(() => {
       const current = this.get(id);
@@ -107,7 +135,7 @@ export class WorkspaceService {
         ...current,
         name: input.name ?? current.name,
         alias: input.alias ?? current.alias,
-        repositoryUrl: input.repositoryUrl ?? current.repositoryUrl,
+        repositoryUrl: repositoryUrlAfter(input.repositoryUrl, current.repositoryUrl),
         branch: input.branch ?? current.branch,
         namespace: input.namespace ?? current.namespace,
         timeoutSeconds: input.timeoutSeconds ?? current.timeoutSeconds,

@@ -1,3 +1,4 @@
+import { redact } from '../../../core/source/index.js';
 import type { Job, Workspace } from '../../../core/types.js';
 import { compactTime, duration, jobSubject, shortCommit } from './format.js';
 import { Badge, Time } from './layout.js';
@@ -44,11 +45,7 @@ function WorkspacesSection({
               <tr data-workspace-id={ws.id}>
                 <td>{ws.name}</td>
                 <td class="mono">
-                  {/^https?:\/\//.test(ws.repositoryUrl) ? (
-                    <a href={ws.repositoryUrl}>{ws.repositoryUrl}</a>
-                  ) : (
-                    ws.repositoryUrl
-                  )}
+                  <Repository url={ws.repositoryUrl} />
                 </td>
                 <td class="mono">{ws.branch}</td>
                 <td>
@@ -72,6 +69,25 @@ function WorkspacesSection({
       )}
     </section>
   );
+}
+
+/**
+ * A workspace's repository, its credentials masked (the dashboard is for every signed-in
+ * identity, not only the owner); an http(s) URL links to the repository without them.
+ */
+function Repository({ url }: { url: string }) {
+  const shown = redact(url);
+  if (!/^https?:\/\//i.test(url)) return <>{shown}</>;
+  let href: string;
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    href = parsed.href;
+  } catch {
+    return <>{shown}</>;
+  }
+  return <a href={href}>{shown}</a>;
 }
 
 /** A workspace's newest deploy beside its last success: a link to what failed, or runs. */
