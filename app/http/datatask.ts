@@ -4,6 +4,7 @@ import { SlipwayError } from '../../core/errors.js';
 import type { PatternCatalog, TemplateLibrary } from '../../core/patterns/index.js';
 import type { PipelineRunRecord } from '../../core/pipelines/index.js';
 import type { WorkloadKind } from '../../core/runtime/types.js';
+import { redact } from '../../core/source/index.js';
 import type { Logger } from '../../core/types.js';
 import { type AuthVariables, identityOf } from './auth.js';
 import { bodies, DEFAULT_BRANCH, pathName, readBody, requireCaller } from './datatask-fields.js';
@@ -18,6 +19,8 @@ export interface DataTaskOptions {
 
 type App = Hono<{ Variables: AuthVariables }>;
 type Ctx = Context<{ Variables: AuthVariables }>;
+/** A value read only when asked for: a route's path names and body, read once the caller is known. */
+type Later<T> = () => T | Promise<T>;
 
 /**
  * The DataTask surface (seed 001, DESIGN.md section 7.2): tasks and pipelines deployed from a
@@ -27,6 +30,7 @@ type Ctx = Context<{ Variables: AuthVariables }>;
  */
 export function createDataTaskApp(options: DataTaskOptions): App {
   const app: App = new Hono();
+  headRefused.set(app, []);
   app.onError((error, c) => dataTaskError(c, toHttpFailure(error, options.logger, c)));
   taskRoutes(app, options);
   pipelineRoutes(app, options);
@@ -49,12 +53,23 @@ function dataTaskError(c: Context, failure: HttpFailure, headers?: Record<string
   );
 }
 
+const headRefused = new WeakMap<App, string[]>();
+
+/**
+ * The route paths of a DataTask app whose GET refuses HEAD (see `getOrPost`), relative to the
+ * app: the server leaves HEAD out of their `Allow`.
+ */
+export function pathsRefusingHead(app: App): readonly string[] {
+  return headRefused.get(app) ?? [];
+}
+
 /**
  * Registers a handler for GET and POST: the seed's GET routes that change something. Hono
  * answers HEAD with a route's GET handler; these refuse it (405), because link checkers,
  * monitors and proxies send HEAD trusting it to change nothing.
  */
 function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response>): void {
+  headRefused.get(app)?.push(path);
   app.on(['GET', 'POST'], path, (c) => {
     if (c.req.method !== 'HEAD') return handler(c);
     const message = `HEAD is not allowed on ${c.req.path}: it deploys, runs, kills or deletes; use GET or POST`;
@@ -64,14 +79,32 @@ function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response
   });
 }
 
-function repositoryParam(c: Ctx): string {
-  const value = c.req.param('repository') ?? '';
-  if (!value || value.startsWith('-'))
-    throw new SlipwayError(
-      'BAD_REQUEST',
-      `":repository" is "${value}"; expected a repository name`,
-    );
-  return value;
+/** What a DataTask `:repository` may be (DESIGN.md sections 2 and 8), for error messages. */
+const REPOSITORY_FORMS = 'a repository name in SLIPWAY_REPOS_DIR, or owner/name on GitHub';
+const BARE_NAME = /^(?!\.\.?$)[A-Za-z0-9._][A-Za-z0-9._-]*$/;
+const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*\/(?!\.\.?$)[A-Za-z0-9._-]+$/;
+
+/**
+ * A DataTask repository as the caller named it: a bare name (`<SLIPWAY_REPOS_DIR>/<name>`) or
+ * `owner/name` (GitHub, with the App's installation token). Paths and URLs are refused: they
+ * would let a caller read any directory of the server or make it connect to any host.
+ *
+ * @example
+ * checkRepository('flows', ':repository')            // { name: 'flows', github: false }
+ * checkRepository('acme/api', ':repository')         // { name: 'acme/api', github: true }
+ * checkRepository('/tmp/x', ':repository')           // throws BAD_REQUEST
+ */
+function checkRepository(value: string, field: string): { name: string; github: boolean } {
+  if (BARE_NAME.test(value)) return { name: value, github: false };
+  if (GITHUB_NAME.test(value)) return { name: value, github: true };
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `${field} is "${redact(value)}"; expected ${REPOSITORY_FORMS} (not a path or URL)`,
+  );
+}
+
+function repositoryParam(c: Ctx): { name: string; github: boolean } {
+  return checkRepository(c.req.param('repository') ?? '', '":repository"');
 }
 
 function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): void {
@@ -111,18 +144,24 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
     };
   };
 
+  /**
+   * Deploys the task at `:repository/:directory`. The caller is checked first: a stranger gets
+   * 401 before its path or body is looked at (`overrides` runs only for a known caller).
+   */
   const deploy = async (
     c: Ctx,
-    overrides: { namespace?: string; name?: string; branch?: string; schedule?: string },
+    overrides: Later<{ namespace?: string; name?: string; branch?: string; schedule?: string }>,
   ) => {
     const identity = await requireCaller(c);
+    const repository = repositoryParam(c).name;
+    const { namespace, name, branch, schedule } = await overrides();
     const { job, plan } = await engine.tasks.deploy({
-      repository: repositoryParam(c),
+      repository,
       directory: c.req.param('directory') ?? '.',
-      branch: overrides.branch ?? DEFAULT_BRANCH,
-      namespace: overrides.namespace ?? null,
-      name: overrides.name ?? null,
-      schedule: overrides.schedule ?? null,
+      branch: branch ?? DEFAULT_BRANCH,
+      namespace: namespace ?? null,
+      name: name ?? null,
+      schedule: schedule ?? null,
       configuration: null,
       identity: identity.subject,
     });
@@ -139,27 +178,30 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
   };
 
   /** Deploy a task: namespace = repository, name = the manifest's, branch = master. */
-  getOrPost(app, '/v1/task/deploy/:repository/:directory', (c) => deploy(c, {}));
+  getOrPost(app, '/v1/task/deploy/:repository/:directory', (c) => deploy(c, () => ({})));
   /** Deploy a task under a name. */
   getOrPost(app, '/v1/task/deployas/:repository/:directory/:name', (c) =>
-    deploy(c, { name: pathName(c, 'name') }),
+    deploy(c, () => ({ name: pathName(c, 'name') })),
   );
   /** Deploy a task under a name in a namespace. */
   getOrPost(app, '/v1/task/deployinas/:repository/:directory/:namespace/:name', (c) =>
-    deploy(c, { namespace: pathName(c, 'namespace', 'a namespace'), name: pathName(c, 'name') }),
+    deploy(c, () => ({
+      namespace: pathName(c, 'namespace', 'a namespace'),
+      name: pathName(c, 'name'),
+    })),
   );
   /** The same, with `branch` and `schedule` (a cron job) in the body. */
-  app.post('/v1/task/elaborate/deployinas/:repository/:directory/:namespace/:name', async (c) => {
-    const namespace = pathName(c, 'namespace', 'a namespace');
-    const name = pathName(c, 'name');
-    const body = await readBody(c, bodies.branchSchedule);
-    return deploy(c, { namespace, name, ...body });
-  });
+  app.post('/v1/task/elaborate/deployinas/:repository/:directory/:namespace/:name', (c) =>
+    deploy(c, async () => {
+      const namespace = pathName(c, 'namespace', 'a namespace');
+      const name = pathName(c, 'name');
+      return { namespace, name, ...(await readBody(c, bodies.branchSchedule)) };
+    }),
+  );
   /** Deploy with `namespace`, `name`, `branch` and `schedule` in the body. */
-  app.post('/v2/task/elaborate/deploy/:repository/:directory', async (c) => {
-    const body = await readBody(c, bodies.taskDeploy);
-    return deploy(c, body);
-  });
+  app.post('/v2/task/elaborate/deploy/:repository/:directory', (c) =>
+    deploy(c, () => readBody(c, bodies.taskDeploy)),
+  );
   /**
    * Deploy the manifest given as `configuration` into `namespace`; repository and directory
    * optional. Or deploy a pattern's template (`template_path`) to one of its KUBERNETES
@@ -189,7 +231,7 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
         '"namespace" is missing; expected the namespace to deploy into',
       );
     const { job, plan } = await engine.tasks.deploy({
-      repository: body.repository || null,
+      repository: body.repository ? checkRepository(body.repository, '"repository"').name : null,
       directory: body.directory || null,
       branch: body.branch ?? DEFAULT_BRANCH,
       namespace,
@@ -214,14 +256,25 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
   app.get('/v1/task/state/:id', async (c) => c.json(await engine.tasks.state(c.req.param('id'))));
 
   for (const unit of ['task', 'pipeline'] as const) {
-    /** Load a manifest.json (pipeline.json) from git: `{work_id}` to poll. */
+    /**
+     * Load a manifest.json (pipeline.json) from git: `{work_id}` to poll. Open to anyone for a
+     * repository of SLIPWAY_REPOS_DIR (as the seed has it); `owner/name` is fetched with the
+     * App's installation token, which may reach private repositories, so it needs an identity.
+     */
     app.post(`/v2/${unit}/load/configuration/from-git/:repository/:directory`, async (c) => {
-      const body = await readBody(c, bodies.branch);
+      const repository = repositoryParam(c);
       const identity = await identityOf(c);
+      if (repository.github && !identity) {
+        throw new SlipwayError(
+          'UNAUTHENTICATED',
+          `repository "${repository.name}" is fetched from GitHub with the App's installation token; pass your identity (a JWT in the authtoken cookie, an Identity header or a bearer token) to load from it`,
+        );
+      }
+      const body = await readBody(c, bodies.branch);
       const job = engine.tasks.loadConfiguration(
         {
           unit,
-          repository: repositoryParam(c),
+          repository: repository.name,
           directory: c.req.param('directory') ?? '.',
           branch: body.branch ?? DEFAULT_BRANCH,
         },
@@ -247,14 +300,20 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
 }
 
 function pipelineRoutes(app: App, { engine }: DataTaskOptions): void {
-  const run = async (c: Ctx, overrides: { namespace?: string; name?: string; branch?: string }) => {
+  /** Runs the pipeline at `:repository/:directory`; like `deploy`, the caller is checked first. */
+  const run = async (
+    c: Ctx,
+    overrides: Later<{ namespace?: string; name?: string; branch?: string }>,
+  ) => {
     const identity = await requireCaller(c);
+    const repository = repositoryParam(c).name;
+    const { namespace, name, branch } = await overrides();
     const { job, record } = await engine.pipelines.run({
-      repository: repositoryParam(c),
+      repository,
       directory: c.req.param('directory') ?? '.',
-      branch: overrides.branch ?? DEFAULT_BRANCH,
-      namespace: overrides.namespace ?? null,
-      name: overrides.name ?? null,
+      branch: branch ?? DEFAULT_BRANCH,
+      namespace: namespace ?? null,
+      name: name ?? null,
       configuration: null,
       identity: identity.subject,
     });
@@ -262,25 +321,30 @@ function pipelineRoutes(app: App, { engine }: DataTaskOptions): void {
   };
   /** Run a pipeline under a name: namespace = repository, branch = master. */
   getOrPost(app, '/v1/pipeline/runas/:repository/:directory/:name', (c) =>
-    run(c, { name: pathName(c, 'name') }),
+    run(c, () => ({ name: pathName(c, 'name') })),
   );
   /** Run a pipeline under a name in a namespace. */
   getOrPost(app, '/v1/pipeline/runinas/:repository/:directory/:namespace/:name', (c) =>
-    run(c, { namespace: pathName(c, 'namespace', 'a namespace'), name: pathName(c, 'name') }),
+    run(c, () => ({
+      namespace: pathName(c, 'namespace', 'a namespace'),
+      name: pathName(c, 'name'),
+    })),
   );
   /** The same, with `branch` in the body. */
-  app.post('/v1/pipeline/elaborate/runinas/:repository/:directory/:namespace/:name', async (c) => {
-    const namespace = pathName(c, 'namespace', 'a namespace');
-    const name = pathName(c, 'name');
-    const body = await readBody(c, bodies.branch);
-    return run(c, { namespace, name, ...body });
-  });
+  app.post('/v1/pipeline/elaborate/runinas/:repository/:directory/:namespace/:name', (c) =>
+    run(c, async () => {
+      const namespace = pathName(c, 'namespace', 'a namespace');
+      const name = pathName(c, 'name');
+      return { namespace, name, ...(await readBody(c, bodies.branch)) };
+    }),
+  );
   /** Run with `namespace` and `branch` in the body. */
-  app.post('/v2/pipeline/elaborate/run/:repository/:directory/:name', async (c) => {
-    const name = pathName(c, 'name');
-    const body = await readBody(c, bodies.pipelineRun);
-    return run(c, { name, ...body });
-  });
+  app.post('/v2/pipeline/elaborate/run/:repository/:directory/:name', (c) =>
+    run(c, async () => {
+      const name = pathName(c, 'name');
+      return { name, ...(await readBody(c, bodies.pipelineRun)) };
+    }),
+  );
   /** Run the pipeline.json given as `configuration` in `namespace`. */
   app.post('/v2/pipeline/run/with-configuration', async (c) => {
     const identity = await requireCaller(c);
