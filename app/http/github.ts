@@ -3,6 +3,22 @@ import type { Logger } from '../../core/types.js';
 import type { GitHubApp } from '../github/github-app.js';
 import type { Metrics } from '../metrics.js';
 
+/**
+ * The events that get their own series in `slipway_webhook_deliveries_total`: what the App
+ * subscribes to (app.yml), handles or is sent unasked. Any other verified event counts as
+ * `other`; a refused delivery as `unverified`, since its X-GitHub-Event is whatever the sender
+ * wrote, and one series per value would let anyone grow the metrics without bound.
+ */
+const COUNTED_EVENTS = new Set([
+  'push',
+  'pull_request',
+  'check_run',
+  'check_suite',
+  'installation',
+  'installation_repositories',
+  'ping',
+]);
+
 const OFF_MESSAGE =
   'the GitHub App is off: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET to turn it on';
 
@@ -23,7 +39,11 @@ export function createGitHubWebhookApp({
 }) {
   const app = new Hono();
   const count = (event: string, outcome: string) =>
-    metrics.webhooks.inc({ source: 'github-app', event, outcome });
+    metrics.webhooks.inc({
+      source: 'github-app',
+      event: COUNTED_EVENTS.has(event) ? event : 'other',
+      outcome,
+    });
   app.post('/api/github/webhooks', async (c) => {
     if (!github) return c.json({ message: OFF_MESSAGE }, 503);
     const id = c.req.header('x-github-delivery');
@@ -38,8 +58,11 @@ export function createGitHubWebhookApp({
     }
     const body = await c.req.text();
     if (!(await github.verify(body, signature as string))) {
-      count(name as string, 'refused');
-      logger.warn({ delivery: id, event: name }, 'webhook refused: bad signature');
+      metrics.webhooks.inc({ source: 'github-app', event: 'unverified', outcome: 'refused' });
+      logger.warn(
+        { delivery: id?.slice(0, 100), event: name?.slice(0, 100) },
+        'webhook refused: bad signature',
+      );
       return c.json(
         { message: 'X-Hub-Signature-256 does not match the body signed with the WEBHOOK_SECRET' },
         401,
