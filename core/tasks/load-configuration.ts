@@ -1,5 +1,5 @@
 import type { JobContext, JobOutcome } from '../jobs/index.js';
-import type { SourceFetcher } from '../source/index.js';
+import { redact, type SourceFetcher } from '../source/index.js';
 import { loadPipelineFromGit, loadTaskFromGit } from './load-unit.js';
 
 /** What a `CONFIG_LOAD` job reads: a task's manifest.json or a pipeline's pipeline.json. */
@@ -32,7 +32,7 @@ export async function loadConfiguration(
   context.setCommit(loaded.checkout.commit);
   const file = params.unit === 'task' ? 'manifest.json' : 'pipeline.json';
   context.log(
-    `loaded ${loaded.directory}/${file} from ${params.repository} at ${loaded.checkout.commit}`,
+    `loaded ${loaded.directory}/${file} from ${redact(params.repository)} at ${loaded.checkout.commit}`,
   );
   return {
     result: {

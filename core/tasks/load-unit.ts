@@ -8,7 +8,13 @@ import {
   type TaskManifest,
 } from '../config/index.js';
 import { type Problem, SlipwayError } from '../errors.js';
-import { type Checkout, resolveUnitDirectory, type SourceFetcher } from '../source/index.js';
+import {
+  type Checkout,
+  redact,
+  resolveUnitDirectory,
+  type SourceFetcher,
+} from '../source/index.js';
+import { resolveUnitFile } from '../source/paths.js';
 
 /** Where a unit lives: a repository, a directory in it, a branch (or an exact commit). */
 export interface UnitLocation {
@@ -18,15 +24,41 @@ export interface UnitLocation {
   commit?: string | null;
 }
 
-export interface LoadedUnit<T> {
+/** A unit's directory in a fetched checkout, before any of its files is read. */
+export interface LocatedUnit {
   checkout: Checkout;
   /** Absolute directory of the unit inside the checkout. */
   dir: string;
   /** The directory as given, relative to the checkout root. */
   directory: string;
+  /** `<repository>@<short commit>` for messages, credentials in the URL masked. */
+  label: string;
+}
+
+export interface LoadedUnit<T> extends LocatedUnit {
   value: T;
   /** The file's JSON as written (what a client gets back from configuration loading). */
   raw: unknown;
+}
+
+/**
+ * Fetches `location` and resolves its directory inside the checkout (a path leaving it is
+ * PATH_INVALID, a missing one NOT_FOUND), reading no file of it: the code of a task whose
+ * manifest comes from elsewhere (DataTask `with-configuration`, seed 001).
+ */
+export async function locateUnit(
+  source: SourceFetcher,
+  location: UnitLocation,
+  signal?: AbortSignal,
+): Promise<LocatedUnit> {
+  const checkout = await source.fetch(location.repository, location.branch, {
+    ...(location.commit ? { commit: location.commit } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  const label = `${redact(location.repository)}@${checkout.commit.slice(0, 12)}`;
+  const dir = await resolveUnitDirectory(checkout.dir, location.directory, label);
+  const directory = path.relative(checkout.dir, dir).split(path.sep).join('/') || '.';
+  return { checkout, dir, directory, label };
 }
 
 /** Fetches `location` and validates its `manifest.json`: problems name file, path and line. */
@@ -77,17 +109,15 @@ async function loadUnit<T>(
   parse: Parse<T>,
   signal?: AbortSignal,
 ): Promise<LoadedUnit<T>> {
-  const checkout = await source.fetch(location.repository, location.branch, {
-    ...(location.commit ? { commit: location.commit } : {}),
-    ...(signal ? { signal } : {}),
-  });
-  const label = `${location.repository}@${checkout.commit.slice(0, 12)}`;
-  const dir = await resolveUnitDirectory(checkout.dir, location.directory, label);
-  const relative = path.relative(checkout.dir, dir).split(path.sep).join('/') || '.';
-  const file = relative === '.' ? fileName : `${relative}/${fileName}`;
+  const located = await locateUnit(source, location, signal);
+  const { checkout, directory, label } = located;
+  const file = directory === '.' ? fileName : `${directory}/${fileName}`;
+  // The file is resolved like its directory: a manifest.json linking out of the checkout would
+  // deploy, or hand back, a file of this machine's (DESIGN.md section 6).
+  const real = await resolveUnitFile(checkout.dir, file, label);
   let text: string;
   try {
-    text = await readFile(path.join(dir, fileName), 'utf8');
+    text = await readFile(real, 'utf8');
   } catch {
     throw new SlipwayError('NOT_FOUND', `${file} not found in ${label}`);
   }
@@ -102,7 +132,7 @@ async function loadUnit<T>(
       },
     );
   }
-  return { checkout, dir, directory: relative, value: parsed.value, raw: JSON.parse(text) };
+  return { ...located, value: parsed.value, raw: JSON.parse(text) };
 }
 
 /**
