@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { cronProblem, parseTaskManifest, type TaskManifest } from '../config/index.js';
-import { SlipwayError } from '../errors.js';
+import { isSlipwayError, SlipwayError } from '../errors.js';
 import type { JobContext, JobOutcome } from '../jobs/index.js';
 import { LABELS, type Runtime, type WorkloadKind } from '../runtime/types.js';
-import { digestDirectory, type SourceFetcher } from '../source/index.js';
+import { digestDirectory, redact, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import { type Clock, isoTime } from '../types.js';
 import { LogCopier } from './copy-logs.js';
-import { defaultNamespace, loadTaskFromGit } from './load-unit.js';
+import { defaultNamespace, loadTaskFromGit, locateUnit } from './load-unit.js';
 import { renderWorkload, workloadKind } from './render-workload.js';
 import { describeOutcome, describeRef, waitUntilHealthy } from './wait-healthy.js';
 
@@ -68,6 +68,9 @@ export interface TaskRecord {
   origin: TaskOrigin | null;
 }
 
+/** The label that makes each deploy of a run-to-completion task its own run. */
+const RUN_LABEL = 'slipway.dev/run';
+
 /** The serialization target of a task: one deploy of `namespace/name` at a time. */
 export function taskTarget(namespace: string, name: string): string {
   return `task:${namespace}/${name}`;
@@ -91,8 +94,10 @@ export async function planTaskDeploy(
     input.configuration !== ''
   ) {
     manifest = parseConfiguration(input.configuration);
+    // The repository only supplies the code here; the manifest is the configuration (seed 001),
+    // so a directory without a manifest.json (or with a broken one) is fine.
     if (input.repository) {
-      const loaded = await loadTaskFromGit(source, {
+      const loaded = await locateUnit(source, {
         repository: input.repository,
         directory: input.directory ?? '.',
         branch: input.branch,
@@ -184,7 +189,9 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
   let directory = '.';
   let digest: string;
   if (plan.repository) {
-    const loaded = await loadTaskFromGit(
+    // The manifest was read (or given) and validated when the deploy was planned, at this very
+    // commit; the job needs only the checkout to run the code from.
+    const loaded = await locateUnit(
       deps.source,
       {
         repository: plan.repository,
@@ -195,7 +202,7 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
       signal,
     );
     context.setCommit(loaded.checkout.commit);
-    log(`fetched ${plan.repository} at ${loaded.checkout.commit}`);
+    log(`fetched ${redact(plan.repository)} at ${loaded.checkout.commit}`);
     checkoutDir = loaded.checkout.dir;
     directory = loaded.directory;
     digest = await digestDirectory(loaded.dir);
@@ -213,7 +220,13 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
     digest,
     name: plan.name,
     schedule: plan.schedule ?? '',
-    labels: { [LABELS.task]: plan.name },
+    // A deploy of a run-to-completion task asks for a run (seed 001): each deploy's own run label
+    // makes it a new workload, so an identical earlier run, finished or failed, is replaced and
+    // the job runs again. A retry of this deploy carries the same label and finds its own run.
+    labels: {
+      [LABELS.task]: plan.name,
+      ...(workloadKind(plan.manifest.type, plan.schedule) === 'job' ? { [RUN_LABEL]: job.id } : {}),
+    },
   });
   await deps.runtime.ensureNamespace(plan.namespace);
   const [outcome] = await deps.runtime.apply([workload]);
@@ -267,10 +280,26 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
       message,
     };
   } catch (error) {
-    // A withdrawn run-to-completion task is stopped, not left running.
-    if (signal.aborted && workload.kind === 'job') await deps.runtime.delete(ref);
-    else await copier.drain([ref], 500);
-    throw error;
+    // A withdrawn run-to-completion task is stopped, not left running; so is one that outlived
+    // the wait, or the deploy would say it failed while it runs on (and later succeeds).
+    const timedOut = isSlipwayError(error, 'TIMEOUT');
+    if (workload.kind !== 'job' || !(signal.aborted || timedOut)) {
+      await copier.drain([ref], 500);
+      throw error;
+    }
+    if (!timedOut) {
+      await deps.runtime.delete(ref);
+      throw error;
+    }
+    await copier.drain([ref], 500);
+    await deps.runtime.delete(ref);
+    const stopped = `${describeRef(workload)} stopped: it did not finish within ${Math.round(deps.timeoutMs / 1000)} s`;
+    log(stopped);
+    throw new SlipwayError('TIMEOUT', `${error.message}; ${stopped}`, {
+      details: error.details,
+      cause: error,
+      ...(error.hint ? { hint: error.hint } : {}),
+    });
   } finally {
     await copier.stop();
   }

@@ -1,7 +1,7 @@
 import { SlipwayError } from '../errors.js';
 import type { EnqueueResult, JobQueue } from '../jobs/index.js';
 import type { Runtime, WorkloadKind, WorkloadPhase } from '../runtime/types.js';
-import type { SourceFetcher } from '../source/index.js';
+import { redact, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import type { Job } from '../types.js';
 import {
@@ -131,10 +131,13 @@ export class TaskService {
       this.deps.queue.withdraw(job.id, 'delete');
       await this.deps.settled(job.id);
     }
-    const existed = await this.deps.runtime.delete({ kind, namespace, name });
+    const deleted = await this.deps.runtime.delete({ kind, namespace, name });
     const recorded = this.deps.store.getRecord<TaskRecord>('tasks', `${namespace}/${name}`);
     if (recorded?.kind === kind) this.deps.store.deleteRecord('tasks', `${namespace}/${name}`);
-    if (!existed)
+    // A withdrawn deploy of a job deletes the job itself (it stops what it started), so the
+    // runtime may find nothing left: the task existed all the same, and is gone now.
+    const withdrawn = active.some((job) => (job.params as unknown as TaskDeployPlan).kind === kind);
+    if (!deleted && !withdrawn && recorded?.kind !== kind)
       throw new SlipwayError(
         'NOT_FOUND',
         `${kind} '${name}' not found in namespace '${namespace}'`,
@@ -156,7 +159,7 @@ export class TaskService {
   loadConfiguration(params: ConfigLoadParams, identity: string | null): Job {
     return this.deps.queue.enqueue({
       type: 'CONFIG_LOAD',
-      target: `config:${params.unit}:${params.repository}/${params.directory}@${params.branch}`,
+      target: `config:${params.unit}:${redact(params.repository)}/${params.directory}@${params.branch}`,
       params: { ...params },
       identity,
     }).job;
