@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateToken } from './http/auth.js';
 
@@ -24,9 +24,30 @@ export function loadAdminToken(dataDir: string, fromEnv: string | undefined): Ad
   const file = adminTokenFile(dataDir);
   if (existsSync(file)) {
     const token = readFileSync(file, 'utf8').trim();
+    if (/\s/.test(token)) {
+      throw new Error(
+        `${file} holds a token with spaces or line breaks inside it; expected one token (or delete the file to have a new one generated)`,
+      );
+    }
     if (token.length >= 16) return { token, file, generated: false };
   }
   const token = generateToken();
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  writePrivateFile(file, `${token}\n`);
   return { token, file, generated: true };
+}
+
+/**
+ * Writes `file` with mode 0600 whatever was there: `writeFileSync` applies a mode only when it
+ * creates the file, so a file left 0644 would stay readable by everyone. The rename is atomic.
+ */
+function writePrivateFile(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  rmSync(temporary, { force: true });
+  try {
+    writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }

@@ -24,6 +24,15 @@ const wholeNumber = (min: number, max: number) =>
 
 const nonEmpty = z.string().trim().min(1, { error: 'expected a non-empty value' });
 
+/** `ghe.example.com`, `ghe.example.com:8443`, `10.0.0.5`: a host, no scheme, no path. */
+const HOST_NAME =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+
+function isLoopbackHost(hostname: string): boolean {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
+}
+
 const cidrList = z
   .string()
   .transform((value) =>
@@ -55,9 +64,16 @@ const envSchema = z.object({
     })
     .default('127.0.0.1'),
   SLIPWAY_DATA_DIR: nonEmpty.default(DEFAULT_DATA_DIR),
+  // A token from a file-mounted Secret ends in a newline; no client sends it, so it is trimmed.
   SLIPWAY_ADMIN_TOKEN: z
     .string()
-    .min(16, { error: 'expected at least 16 characters (use a long random token)' })
+    .trim()
+    .refine((token) => !/\s/.test(token), {
+      error: 'expected one token without spaces or line breaks inside it',
+    })
+    .refine((token) => token.length >= 16, {
+      error: 'expected at least 16 characters (use a long random token)',
+    })
     .optional(),
   SLIPWAY_RUNTIME: z
     .enum(['local', 'kubernetes'], { error: 'expected "local" or "kubernetes"' })
@@ -71,15 +87,28 @@ const envSchema = z.object({
     .optional(),
   SLIPWAY_JWKS_URL: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL of a JWKS document' })
+    // Keys fetched over plain http could be swapped by anyone on the path; loopback is local.
+    .refine((url) => new URL(url).protocol === 'https:' || isLoopbackHost(new URL(url).hostname), {
+      error: 'expected an https URL (plain http only to a loopback host)',
+    })
     .optional(),
+  SLIPWAY_JWT_ISSUER: nonEmpty.optional(),
+  SLIPWAY_JWT_AUDIENCE: nonEmpty.optional(),
   SLIPWAY_IDENTITY_CIDRS: cidrList.default(['127.0.0.1/32', '::1/128']),
   SLIPWAY_WORKERS: wholeNumber(1, 64).default(4),
   SLIPWAY_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600).default(25),
+  SLIPWAY_TASK_TIMEOUT_SECONDS: wholeNumber(1, 86_400).default(600),
   APP_ID: z.string().regex(/^\d+$/, { error: 'expected the numeric GitHub App id' }).optional(),
   PRIVATE_KEY: nonEmpty.optional(),
   PRIVATE_KEY_PATH: nonEmpty.optional(),
   WEBHOOK_SECRET: nonEmpty.optional(),
-  GHE_HOST: nonEmpty.optional(),
+  // Probot builds `${GHE_PROTOCOL}://${GHE_HOST}/api/v3`: a scheme or path here breaks every call.
+  GHE_HOST: nonEmpty
+    .regex(HOST_NAME, {
+      error:
+        'expected a host name like ghe.example.com (optionally :port), without a scheme or path; set GHE_PROTOCOL=http for plain http',
+    })
+    .optional(),
   GHE_PROTOCOL: z.enum(['http', 'https'], { error: 'expected http or https' }).optional(),
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
@@ -97,6 +126,8 @@ export type Env = z.infer<typeof envSchema> & {
   githubApp: boolean;
   /** Whether this process runs in a Kubernetes pod (its service account can be used). */
   inCluster: boolean;
+  /** Settings that work but probably not as meant: one log line each at start. */
+  warnings: string[];
 };
 
 /** A bad variable: `message` is the one line the process prints before it exits. */
@@ -127,6 +158,13 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
     throw new EnvError(
       'SLIPWAY_JWT_SECRET and SLIPWAY_JWKS_URL are both set; expected one of them (HS256 secret or JWKS)',
     );
+  }
+  for (const name of ['SLIPWAY_JWT_ISSUER', 'SLIPWAY_JWT_AUDIENCE'] as const) {
+    if (env[name] && !env.SLIPWAY_JWT_SECRET && !env.SLIPWAY_JWKS_URL) {
+      throw new EnvError(
+        `${name} is ${JSON.stringify(env[name])} but JWT authentication is off; expected SLIPWAY_JWT_SECRET or SLIPWAY_JWKS_URL to be set too`,
+      );
+    }
   }
   if (env.PRIVATE_KEY && env.PRIVATE_KEY_PATH) {
     throw new EnvError('PRIVATE_KEY and PRIVATE_KEY_PATH are both set; expected one of them');
@@ -159,6 +197,13 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
       env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH) && env.WEBHOOK_SECRET,
     ),
     inCluster: Boolean(source.KUBERNETES_SERVICE_HOST),
+    warnings:
+      // Many machines have KUBECONFIG set for other tools, so it does not choose the runtime.
+      env.KUBECONFIG && set.SLIPWAY_RUNTIME === undefined
+        ? [
+            'KUBECONFIG is set but SLIPWAY_RUNTIME is not, so workloads run as local processes; set SLIPWAY_RUNTIME=kubernetes to deploy to the cluster of KUBECONFIG',
+          ]
+        : [],
   };
 }
 

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import pino from 'pino';
 import { createEngine } from '../core/engine.js';
 import { observeJobChanges } from '../core/jobs/index.js';
@@ -11,6 +12,7 @@ import { createGitSource } from '../core/source/index.js';
 import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
 import { type Logger, systemClock } from '../core/types.js';
 import { loadAdminToken } from './admin-token.js';
+import { createPrivateFile, prepareDataDir } from './data-dir.js';
 import { type Env, EnvError, parseEnv } from './env.js';
 import type { GitHubApp } from './github/github-app.js';
 import { readPrivateKey } from './github/private-key.js';
@@ -90,14 +92,18 @@ async function main(): Promise<void> {
     // Lines logged while serving a request carry its id (jobs carry their jobId).
     mixin: requestContextMixin,
   });
-  mkdirSync(env.dataDir, { recursive: true });
+  for (const warning of env.warnings) logger.warn(warning);
+  prepareDataDir(env.dataDir, env.SLIPWAY_DATA_DIR);
   const lock = acquireDataDirLock(path.join(env.dataDir, 'slipway.lock'));
   const admin = loadAdminToken(env.dataDir, env.SLIPWAY_ADMIN_TOKEN);
   if (admin.generated)
     logger.info({ file: admin.file }, `admin token generated: read it with "cat ${admin.file}"`);
   else if (admin.file) logger.info({ file: admin.file }, 'admin token read from file');
 
-  const store = openSqliteStore(path.join(env.dataDir, 'slipway.db'));
+  // SQLite gives the -wal and -shm files the database file's mode, and the WAL holds secrets.
+  const dbFile = path.join(env.dataDir, 'slipway.db');
+  createPrivateFile(dbFile);
+  const store = openSqliteStore(dbFile);
   // With the GitHub App on, every job change of a GitHub-started job writes its report to the
   // outbox in the same transaction; the App's sender delivers it.
   let github: GitHubApp | undefined;
@@ -140,6 +146,7 @@ async function main(): Promise<void> {
     logger,
     clock: systemClock,
     workers: env.SLIPWAY_WORKERS,
+    taskTimeoutMs: env.SLIPWAY_TASK_TIMEOUT_SECONDS * 1000,
     scratchDir: path.join(env.dataDir, 'scratch'),
     // We hold the data directory lock: a RUNNING job of another owner belongs to a dead process.
     orphans: 'all',
@@ -151,6 +158,8 @@ async function main(): Promise<void> {
     trustedPeers: env.trustedPeers,
     ...(env.SLIPWAY_JWT_SECRET ? { jwtSecret: env.SLIPWAY_JWT_SECRET } : {}),
     ...(env.SLIPWAY_JWKS_URL ? { jwksUrl: env.SLIPWAY_JWKS_URL } : {}),
+    ...(env.SLIPWAY_JWT_ISSUER ? { jwtIssuer: env.SLIPWAY_JWT_ISSUER } : {}),
+    ...(env.SLIPWAY_JWT_AUDIENCE ? { jwtAudience: env.SLIPWAY_JWT_AUDIENCE } : {}),
   });
   const templates = new TemplateLibrary(env.templatesDir);
   const catalog = new PatternCatalog(
@@ -185,6 +194,10 @@ async function main(): Promise<void> {
     metrics,
   });
 
+  // The port is bound before the engine claims a job: a start that cannot listen (the port in
+  // use) must leave RUNNING jobs alone, not spend one of their attempts.
+  const server = await listen(createAdaptorServer({ fetch: app.fetch }), env);
+  server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
   await engine.start();
   if (github) {
     github.start();
@@ -197,13 +210,12 @@ async function main(): Promise<void> {
       'GitHub App off: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET to turn it on',
     );
   }
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-    const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-    logger.info(
-      { url: `http://${host}:${info.port}`, runtime: runtime.name, dataDir: env.dataDir },
-      `Slipway listening on http://${host}:${info.port}`,
-    );
-  });
+  const info = server.address() as AddressInfo;
+  const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+  logger.info(
+    { url: `http://${host}:${info.port}`, runtime: runtime.name, dataDir: env.dataDir },
+    `Slipway listening on http://${host}:${info.port}`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -220,6 +232,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Binds PORT on HOST; a failure is one line naming the variable and what is wrong. */
+async function listen(server: ServerType, env: Env): Promise<ServerType> {
+  server.listen(env.PORT, env.HOST);
+  try {
+    await once(server, 'listening');
+    return server;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const where = `PORT ${env.PORT} on ${env.HOST}`;
+    const why: Record<string, string> = {
+      EADDRINUSE: `PORT ${env.PORT} is in use on ${env.HOST} (another program, or another Slipway, listens there); stop it or set PORT to a free port`,
+      EACCES: `${where} needs privileges this process does not have (EACCES); expected a port above 1023 or the right to bind below it`,
+      EADDRNOTAVAIL: `HOST is "${env.HOST}", which is not an address of this machine (EADDRNOTAVAIL); expected one of its addresses or 0.0.0.0`,
+    };
+    throw new EnvError(why[code] ?? `cannot listen on ${where}: ${(error as Error).message}`);
+  }
 }
 
 main().catch((error: unknown) => {

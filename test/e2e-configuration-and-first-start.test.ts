@@ -66,6 +66,30 @@ describe('configuration', () => {
       'PRIVATE_KEY_PATH is "/nowhere/key.pem"; expected a readable file (ENOENT)',
     ],
     [{ APP_ID: 'my-app' }, 'APP_ID is "my-app"; expected the numeric GitHub App id'],
+    [
+      { SLIPWAY_ADMIN_TOKEN: 'first-half-of-it second-half-of-it\n' },
+      'SLIPWAY_ADMIN_TOKEN is (hidden); expected one token without spaces or line breaks inside it',
+    ],
+    [
+      { GHE_HOST: 'https://ghe.example.com/' },
+      'GHE_HOST is "https://ghe.example.com/"; expected a host name like ghe.example.com (optionally :port), without a scheme or path',
+    ],
+    [
+      { SLIPWAY_JWKS_URL: 'http://login.example.com/jwks.json' },
+      'SLIPWAY_JWKS_URL is "http://login.example.com/jwks.json"; expected an https URL (plain http only to a loopback host)',
+    ],
+    [
+      { SLIPWAY_JWT_AUDIENCE: 'slipway' },
+      'SLIPWAY_JWT_AUDIENCE is "slipway" but JWT authentication is off; expected SLIPWAY_JWT_SECRET or SLIPWAY_JWKS_URL to be set too',
+    ],
+    [
+      { SLIPWAY_TASK_TIMEOUT_SECONDS: '10m' },
+      'SLIPWAY_TASK_TIMEOUT_SECONDS is "10m"; expected a whole number from 1 to 86400',
+    ],
+    [
+      { SLIPWAY_DATA_DIR: '/etc/hostname' },
+      'SLIPWAY_DATA_DIR is "/etc/hostname"; /etc/hostname or a directory above it is a file; expected a directory',
+    ],
   ])(
     'stops the start on %j with one line naming the variable, the value and what is expected',
     (env, line) => {

@@ -24,6 +24,10 @@ export interface AuthOptions {
   trustedPeers: BlockList;
   jwtSecret?: string;
   jwksUrl?: string;
+  /** When set, a JWT's `iss` must be this (SLIPWAY_JWT_ISSUER). */
+  jwtIssuer?: string;
+  /** When set, a JWT's `aud` must name this (SLIPWAY_JWT_AUDIENCE). */
+  jwtAudience?: string;
 }
 
 /** What the auth middleware puts on every request's context. */
@@ -49,6 +53,21 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const IDENTITY_SHAPE = /^[^\s@]+@[^\s@]+$|^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * Subjects Slipway gives its own callers: `admin` (the admin token), `token:<name>` (API tokens),
+ * `github` and `github:<login>` (the GitHub App). Workspaces record their creator's subject and
+ * show the deployment secret to it, so a JWT or `Identity` header naming one of these would act
+ * as that caller; such a subject is refused instead.
+ */
+const RESERVED_SUBJECT = /^(admin|github)$|^(token|github):/i;
+
+/** Why `subject` may not come from a JWT or an Identity header; null when it may. */
+function reservedSubject(subject: string): string | null {
+  return RESERVED_SUBJECT.test(subject.trim())
+    ? `the subject "${subject}" is reserved for Slipway's own tokens (admin, token:<name>, github); expected a user's e-mail address or name`
+    : null;
+}
 
 /**
  * Authenticates requests: the admin token, a stored API token or a JWT as `Authorization:
@@ -128,19 +147,33 @@ export class Auth {
         `${where} is a JWT, but JWT authentication is off (set SLIPWAY_JWT_SECRET or SLIPWAY_JWKS_URL)`,
       );
     }
+    // A JWT without `exp` would be valid forever; the issuer and audience are checked when set.
+    const checks = {
+      requiredClaims: ['exp'],
+      ...(this.options.jwtIssuer ? { issuer: this.options.jwtIssuer } : {}),
+      ...(this.options.jwtAudience ? { audience: this.options.jwtAudience } : {}),
+    };
     let payload: JWTPayload;
     try {
       payload = this.secret
-        ? (await jwtVerify(token, this.secret, { algorithms: ['HS256'] })).payload
+        ? (await jwtVerify(token, this.secret, { ...checks, algorithms: ['HS256'] })).payload
         : (
             await jwtVerify(token, this.jwks as NonNullable<typeof this.jwks>, {
+              ...checks,
               algorithms: ['RS256', 'ES256'],
             })
           ).payload;
     } catch (error) {
+      const claim = (error as { claim?: string }).claim;
+      const expected =
+        claim === 'iss' && this.options.jwtIssuer
+          ? `; expected "${this.options.jwtIssuer}" (SLIPWAY_JWT_ISSUER)`
+          : claim === 'aud' && this.options.jwtAudience
+            ? `; expected "${this.options.jwtAudience}" (SLIPWAY_JWT_AUDIENCE)`
+            : '';
       throw new SlipwayError(
         'UNAUTHENTICATED',
-        `${where} is not a valid JWT: ${(error as Error).message}`,
+        `${where} is not a valid JWT: ${(error as Error).message}${expected}`,
       );
     }
     const subject = typeof payload.email === 'string' ? payload.email : payload.sub;
@@ -149,6 +182,10 @@ export class Auth {
         'UNAUTHENTICATED',
         `${where} has neither an "email" nor a "sub" claim`,
       );
+    }
+    const reserved = reservedSubject(subject);
+    if (reserved) {
+      throw new SlipwayError('UNAUTHENTICATED', `${where} is refused: ${reserved}`);
     }
     return { subject, method: 'jwt', admin: false };
   }
@@ -167,6 +204,10 @@ export class Auth {
         'UNAUTHENTICATED',
         'the Identity header must be an e-mail address or a user name',
       );
+    }
+    const reserved = reservedSubject(subject);
+    if (reserved) {
+      throw new SlipwayError('UNAUTHENTICATED', `the Identity header is refused: ${reserved}`);
     }
     return { subject, method: 'identity-header', admin: false };
   }

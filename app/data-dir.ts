@@ -1,0 +1,40 @@
+import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { EnvError } from './env.js';
+
+/**
+ * Makes sure the data directory exists and can be written; a directory Slipway creates gets mode
+ * 0700, since its database holds deployment secrets. A failure is one line naming
+ * SLIPWAY_DATA_DIR (`given` is the value as set).
+ */
+export function prepareDataDir(dataDir: string, given: string): void {
+  const refuse = (why: string) =>
+    new EnvError(`SLIPWAY_DATA_DIR is ${JSON.stringify(given)}; ${why}`);
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw refuse(`${dataDir} or a directory above it is a file; expected a directory`);
+    }
+    throw refuse(
+      `cannot create ${dataDir} (${code ?? (error as Error).message}); expected a directory Slipway may create`,
+    );
+  }
+  if (!statSync(dataDir).isDirectory()) throw refuse(`${dataDir} is not a directory`);
+  try {
+    accessSync(dataDir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw refuse(
+      `${dataDir} cannot be written by this process (${(error as NodeJS.ErrnoException).code}); expected a directory Slipway may write`,
+    );
+  }
+}
+
+/** Creates `file` empty with mode 0600 unless it exists, so what is written to it later is private. */
+export function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
