@@ -12,27 +12,29 @@ import type { PipelinePlan } from './plan-pipeline.js';
  * runtime keys workloads by name whatever their kind) and put the step's Job in its place. Only
  * workloads of earlier runs of the same pipeline (same run name in the namespace) are replaced,
  * and those of a workspace since deleted (left over). Throws CONFLICT naming each workload and its
- * owner.
+ * owner; otherwise answers the workloads of earlier runs of this pipeline that steps' names hold.
  *
  * @example
- * await refuseStepTakeover({ runtime, store }, plan); // before the first step is applied
+ * const earlier = await refuseStepTakeover({ runtime, store }, plan); // before any step applies
  */
 export async function refuseStepTakeover(
   deps: { runtime: Runtime; store: Store },
   plan: PipelinePlan,
-): Promise<void> {
+): Promise<WorkloadInfo[]> {
   const present = await deps.runtime.list({
     namespace: plan.namespace,
     labels: { [LABELS.managedBy]: MANAGED_BY_VALUE },
   });
   const problems: string[] = [];
+  const earlier: WorkloadInfo[] = [];
   for (const task of plan.tasks) {
     for (const info of present.filter((p) => p.name === task.workload)) {
       const owner = ownerOf(deps.store, plan, info);
       if (owner) problems.push(`${describeRef(info)} of ${owner} (step "${task.name}")`);
+      else if (info.labels[LABELS.pipeline] === plan.name) earlier.push(info);
     }
   }
-  if (problems.length === 0) return;
+  if (problems.length === 0) return earlier;
   throw new SlipwayError(
     'CONFLICT',
     `namespace ${plan.namespace} already has ${problems.join(', ')}; running pipeline '${plan.pipeline}' as '${plan.name}' would take ${problems.length === 1 ? 'it' : 'them'} over, so nothing was applied: run it under another name, or in another namespace`,

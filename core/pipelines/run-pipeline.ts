@@ -111,8 +111,16 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
   log(
     `pipeline ${plan.pipeline} runs as ${plan.name} in namespace ${plan.namespace}: ${plan.tasks.length} task(s)`,
   );
-  await refuseStepTakeover(deps, plan);
+  const earlier = await refuseStepTakeover(deps, plan);
   await deps.runtime.ensureNamespace(plan.namespace);
+  // Runs from before steps ignored their schedule left cron jobs firing outside any run; on
+  // Kubernetes a step's Job is another kind of object and would not replace them.
+  for (const info of earlier.filter((w) => w.kind === 'cronjob')) {
+    await deps.runtime.delete(info);
+    log(
+      `${describeRef(info)} of an earlier run deleted: a pipeline step runs once, not on a schedule`,
+    );
+  }
 
   const status = await executeDag(
     plan.tasks,
