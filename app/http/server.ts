@@ -14,7 +14,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { withRequestContext } from '../request-context.js';
 import type { Auth, AuthVariables } from './auth.js';
 import { createDashboardApp } from './dashboard/create-dashboard-app.js';
-import { createDataTaskApp } from './datatask.js';
+import { createDataTaskApp, pathsRefusingHead } from './datatask.js';
 import { reasonPhrase, springError } from './errors.js';
 import { createGitHubWebhookApp } from './github.js';
 import { createMatatikaApp } from './matatika.js';
@@ -22,6 +22,7 @@ import { createMetaKraftwerkApp, feathersError } from './metakraftwerk.js';
 import { createNullplatformApp } from './nullplatform.js';
 import { createOpenApiApp } from './openapi/index.js';
 import { createOperationsApp } from './operations.js';
+import { redactPath } from './redact-path.js';
 import { createTokensApp } from './tokens.js';
 
 export interface HttpAppOptions {
@@ -76,7 +77,9 @@ export function createHttpApp({
       { method: c.req.method, route, status: String(c.res.status) },
       (performance.now() - started) / 1000,
     );
-    const entry = { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms };
+    // A repository URL in the path may carry `user:token@`: never logged (DESIGN.md section 9).
+    const path = redactPath(c.req.path);
+    const entry = { requestId, method: c.req.method, path, status: c.res.status, ms };
     if (c.res.status >= 500) logger.error(entry, 'request failed');
     else logger.info(entry, 'request');
   });
@@ -111,10 +114,13 @@ export function createHttpApp({
   app.route('/', createNullplatformApp({ engine, logger }));
   // DataTask's routes, and the same under the prefix its clients use from outside the cluster.
   const datatask = createDataTaskApp({ engine, templates, catalog, logger });
-  app.route('/', datatask);
-  app.route('/apps/deploy-api', datatask);
+  const datataskPrefixes = ['', '/apps/deploy-api'];
+  for (const prefix of datataskPrefixes) app.route(prefix || '/', datatask);
 
-  const methodsOf = routeMethods(app.routes);
+  const methodsOf = routeMethods(
+    app.routes,
+    datataskPrefixes.flatMap((prefix) => pathsRefusingHead(datatask).map((p) => prefix + p)),
+  );
   app.notFound((c) => {
     const allowed = methodsOf(c.req.path);
     if (c.req.method === 'OPTIONS' && allowed.length > 0) {
@@ -134,7 +140,8 @@ export function createHttpApp({
   });
   app.onError((error, c) => {
     const status = error instanceof SlipwayError ? error.status : 500;
-    if (status >= 500) logger.error({ err: error, path: c.req.path }, 'unexpected error');
+    if (status >= 500)
+      logger.error({ err: error, path: redactPath(c.req.path) }, 'unexpected error');
     const message = status >= 500 ? 'internal error; see the server log' : error.message;
     return springError(c, { status: status as 500, message, problems: [] });
   });
@@ -165,10 +172,14 @@ function surfaceError(c: Context, status: ContentfulStatusCode, message: string)
 }
 
 /**
- * The methods the app's routes take at a path (HEAD with GET), for a 405's `Allow`: matched by
- * a router of the routes alone, without the middleware every path has.
+ * The methods the app's routes take at a path (HEAD with GET, except on `headRefused`, whose GET
+ * handlers answer HEAD with 405), for a 405's and an OPTIONS' `Allow`: matched by a router of the
+ * routes alone, without the middleware every path has.
  */
-function routeMethods(routes: readonly { method: string; path: string }[]) {
+function routeMethods(
+  routes: readonly { method: string; path: string }[],
+  headRefused: readonly string[],
+) {
   const router = new TrieRouter<true>();
   const methods = new Set<string>();
   for (const route of routes) {
@@ -176,9 +187,11 @@ function routeMethods(routes: readonly { method: string; path: string }[]) {
     router.add(route.method, route.path, true);
     methods.add(route.method);
   }
+  const noHead = new TrieRouter<true>();
+  for (const path of headRefused) noHead.add('GET', path, true);
   return (path: string): string[] => {
     const allowed = [...methods].filter((method) => router.match(method, path)[0].length > 0);
-    if (allowed.includes('GET')) allowed.push('HEAD');
+    if (allowed.includes('GET') && noHead.match('GET', path)[0].length === 0) allowed.push('HEAD');
     return allowed;
   };
 }
