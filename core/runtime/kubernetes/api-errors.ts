@@ -1,6 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { errorMessage, SlipwayError } from '../../errors.js';
 import { type BackoffPolicy, backoffDelay } from '../../jobs/backoff.js';
+import { isTimeout } from './request-time-limit.js';
 
 interface StatusBody {
   message?: string;
@@ -24,6 +25,7 @@ export function statusCode(error: unknown): number | undefined {
 export function isTransient(error: unknown): boolean {
   const code = statusCode(error);
   if (code !== undefined) return code >= 500 || code === 429 || code === 409;
+  if (isTimeout(error)) return true;
   return (
     NETWORK_CODES.test(errorMessage(error)) ||
     NETWORK_CODES.test(String((error as { code?: unknown }).code ?? ''))
@@ -48,8 +50,24 @@ function statusBody(error: unknown): StatusBody {
  * 409 CONFLICT, 403 FORBIDDEN with a hint about RBAC, 422 BAD_REQUEST naming the field, network
  * and 5xx KUBE_UNAVAILABLE (retryable). `what` says what was being done ("apply Job demo/hello").
  */
-export function toSlipwayError(error: unknown, what: string): SlipwayError {
+export function toSlipwayError(
+  error: unknown,
+  what: string,
+  requestTimeoutMs?: number,
+): SlipwayError {
   if (error instanceof SlipwayError) return error;
+  if (isTimeout(error)) {
+    const limit = requestTimeoutMs ? ` within ${requestTimeoutMs / 1000} s` : ' in time';
+    return new SlipwayError(
+      'KUBE_UNAVAILABLE',
+      `${what}: the API server did not answer${limit} (request time limit)`,
+      {
+        cause: error,
+        retryable: true,
+        hint: 'is the API server of the kubeconfig overloaded, or a proxy in front of it holding requests?',
+      },
+    );
+  }
   const code = statusCode(error);
   const body = statusBody(error);
   const message = body.message ?? errorMessage(error);
@@ -103,6 +121,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Told of every failed attempt (metrics count them), retried or not. */
   onError?: (what: string, error: unknown) => void;
+  /** The time limit of one request, for the message when it runs out. */
+  requestTimeoutMs?: number;
 }
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, backoff: { baseMs: 200, maxMs: 5000 } };
@@ -122,7 +142,7 @@ export async function withRetries<T>(
     } catch (error) {
       options.onError?.(what, error);
       if (!isTransient(error) || attempt + 1 >= options.attempts || options.signal?.aborted) {
-        throw toSlipwayError(error, what);
+        throw toSlipwayError(error, what, options.requestTimeoutMs);
       }
       await sleep(retryAfterMs(error) ?? backoffDelay(attempt, options.backoff), options.signal);
     }

@@ -52,6 +52,7 @@ import {
   SELECTOR_LABEL,
   SPEC_HASH_ANNOTATION,
 } from './render-objects.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, limitRequestTime } from './request-time-limit.js';
 import { WatchedCollection } from './watched-collection.js';
 
 export interface KubernetesRuntimeOptions {
@@ -62,6 +63,11 @@ export interface KubernetesRuntimeOptions {
   concurrency?: number;
   /** How long a deleted Job may take to disappear before it is created again. */
   deleteWaitMs?: number;
+  /**
+   * How long one API request may go unanswered before it is given up (and retried as a
+   * transient failure); watches and log streams have none. Default 30 s.
+   */
+  requestTimeoutMs?: number;
 }
 
 const FIELD_MANAGER = 'slipway';
@@ -110,13 +116,16 @@ export class KubernetesRuntime implements Runtime {
   private readonly applied = new Map<string, { uid: string; generation: number }>();
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
-    const kc = options.kubeConfig;
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // Every call but watches and log streams: a request the server never answers must not hold
+    // a deploy (and, through it, its target) for good.
+    const kc = limitRequestTime(options.kubeConfig, requestTimeoutMs);
     this.objects = KubernetesObjectApi.makeApiClient(kc);
     this.core = kc.makeApiClient(CoreV1Api);
     this.batch = kc.makeApiClient(BatchV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.logger = options.logger ?? silentLogger;
-    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.retry = { ...(options.retry ?? DEFAULT_RETRY), requestTimeoutMs };
   }
 
   async start(): Promise<void> {}
