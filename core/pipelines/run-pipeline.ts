@@ -252,8 +252,12 @@ async function runTask(
     if (error instanceof SlipwayError && error.code === 'TIMEOUT') {
       // The wait gave up but the workload would go on (and later succeed) while the run says the
       // step failed and skips what follows: stop it, as a kill does.
-      await deps.runtime.delete(ref);
-      const stopped = `stopped ${describeRef(ref)}: it did not finish within ${Math.round(deps.taskTimeoutMs / 1000)} s`;
+      const within = `it did not finish within ${Math.round(deps.taskTimeoutMs / 1000)} s`;
+      const stopped = await deps.runtime.delete(ref).then(
+        () => `stopped ${describeRef(ref)}: ${within}`,
+        (failure: unknown) =>
+          `could not stop ${describeRef(ref)} (${within}): ${(failure as Error).message}; it may still be running`,
+      );
       context.log(`task ${task.name}: ${stopped}`);
       throw new SlipwayError('TIMEOUT', `${error.message}; ${stopped}`, {
         details: error.details,
