@@ -41,7 +41,10 @@ export const fields = {
     objectName('a Kubernetes name'),
     'expected a Kubernetes name, or "" for the default',
   ),
-  repository: z.string({ error: 'expected a repository name or git URL' }).max(2048).optional(),
+  repository: z
+    .string({ error: 'expected a repository name in SLIPWAY_REPOS_DIR or owner/name' })
+    .max(2048)
+    .optional(),
   directory: z.string({ error: 'expected a directory of the repository' }).max(1024).optional(),
   templatePath: z
     .string({ error: 'expected the file name of a template' })

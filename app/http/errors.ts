@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isSlipwayError, type Problem } from '../../core/errors.js';
 import type { Logger } from '../../core/types.js';
+import { redactPath } from './redact-path.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -39,7 +40,8 @@ export interface HttpFailure {
  */
 export function toHttpFailure(error: unknown, logger: Logger, c: Context): HttpFailure {
   if (isSlipwayError(error)) {
-    if (error.status >= 500) logger.error({ err: error, path: c.req.path }, error.message);
+    if (error.status >= 500)
+      logger.error({ err: error, path: redactPath(c.req.path) }, error.message);
     // RFC 9110: a 401 says how to authenticate.
     if (error.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer realm="slipway"');
     return {
@@ -55,7 +57,10 @@ export function toHttpFailure(error: unknown, logger: Logger, c: Context): HttpF
       problems: [],
     };
   }
-  logger.error({ err: error, path: c.req.path, method: c.req.method }, 'unexpected error');
+  logger.error(
+    { err: error, path: redactPath(c.req.path), method: c.req.method },
+    'unexpected error',
+  );
   return { status: 500, message: 'internal error; see the server log', problems: [] };
 }
 
