@@ -145,6 +145,7 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
       commitId: after,
       deliveryId: delivery ? `matatika:${workspace.id}:${delivery.slice(0, 200)}` : null,
       identity: 'github-webhook',
+      push: true,
     });
     return c.json(jobJson(job, baseUrl(c)), 202);
   });

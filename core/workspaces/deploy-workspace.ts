@@ -11,7 +11,7 @@ import {
   type WorkloadKind,
   type WorkloadRef,
 } from '../runtime/types.js';
-import { digestDirectory, redact, type SourceFetcher } from '../source/index.js';
+import { type Checkout, digestDirectory, redact, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import {
   describeOutcome,
@@ -111,10 +111,12 @@ async function sync(
   // The URL may carry credentials (`https://TOKEN@host/...`): git gets them, nothing shown does.
   const repository = redact(workspace.repositoryUrl);
   log(`fetching ${repository} at ${wanted}`);
-  const checkout = await deps.source.fetch(workspace.repositoryUrl, workspace.branch, {
-    ...(job.commitId ? { commit: job.commitId } : {}),
-    signal,
-  });
+  const checkout =
+    (await headInsteadOfLatePush(context, deps, workspace)) ??
+    (await deps.source.fetch(workspace.repositoryUrl, workspace.branch, {
+      ...(job.commitId ? { commit: job.commitId } : {}),
+      signal,
+    }));
   context.setCommit(checkout.commit);
   log(`checked out ${checkout.commit}`);
 
@@ -197,6 +199,52 @@ async function sync(
     pipelines: units.pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),
     durationMs: deps.clock.now() - started,
   };
+}
+
+/**
+ * GitHub does not deliver pushes in order: after pushes of A then B, B's webhook may come first,
+ * queue, and be superseded by A's, which would then deploy A and leave the workspace behind its
+ * branch. So a push deploy that superseded (directly or through the deploys it superseded) a
+ * deploy of what is now the branch head, or of the head as such, deploys that head: it is what
+ * the superseded deploy asked for, and the newest the branch has. The branch head is read only
+ * then. A commit asked for by name (`?commit=`, a rollback) is deployed as asked.
+ */
+async function headInsteadOfLatePush(
+  context: JobContext,
+  deps: DeployWorkspaceDeps,
+  workspace: Workspace,
+): Promise<Checkout | undefined> {
+  const { job, signal, log } = context;
+  if (job.params.push !== true || !job.commitId) return undefined;
+  const asked = supersededAsks(deps.store, job, workspace.id).filter((c) => c !== job.commitId);
+  if (asked.length === 0) return undefined;
+  const head = await deps.source.fetch(workspace.repositoryUrl, workspace.branch, { signal });
+  if (head.commit === job.commitId) return head;
+  if (!asked.some((commit) => commit === null || commit === head.commit)) return undefined;
+  log(
+    `commit ${job.commitId.slice(0, 12)} was pushed before ${head.commit.slice(0, 12)}, the head of branch ${workspace.branch}, whose deploy this one superseded (GitHub may deliver pushes out of order): deploying the head`,
+  );
+  return head;
+}
+
+/** What the deploys this job superseded, and those they superseded, asked for (null: the head). */
+function supersededAsks(store: Store, job: Job, workspaceId: string): (string | null)[] {
+  const stopped = store.listJobs(
+    { workspaceId, type: 'WORKSPACE_DEPLOY', status: ['STOPPED'] },
+    { offset: 0, limit: 100, sort: { field: 'created', direction: 'desc' } },
+  ).items;
+  const asks: (string | null)[] = [];
+  const by = [job.id];
+  for (let i = 0; i < by.length; i++) {
+    const prefix = `superseded by job ${by[i]}`;
+    for (const older of stopped) {
+      if (older.params.plan === true || !older.message?.startsWith(prefix)) continue;
+      if (by.includes(older.id)) continue;
+      by.push(older.id);
+      asks.push(older.commitId);
+    }
+  }
+  return asks;
 }
 
 /**

@@ -18,6 +18,12 @@ export interface DeployRequest {
   commitId?: string | null;
   /** Idempotency key: the same one again returns the job it created. */
   deliveryId?: string | null;
+  /**
+   * `commitId` is a push's `after`, not a commit asked for by name: when this deploy superseded
+   * a queued deploy of what is by then the branch head (pushes delivered out of order), it
+   * deploys that head instead of its older commit (see `deployWorkspace`).
+   */
+  push?: boolean;
   identity?: string | null;
   /** Compute what would be created, changed and pruned, and apply nothing. */
   plan?: boolean;
@@ -199,6 +205,7 @@ export class WorkspaceService {
       identity: request.identity ?? null,
       params: {
         ...(request.plan ? { plan: true } : {}),
+        ...(request.push && commit !== null ? { push: true } : {}),
         ...(request.origin ? { origin: request.origin } : {}),
       },
       supersede: true,

@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helloJob, slowJob, slowJobStarted } from './fixtures/tasks.js';
+import { createRepo, type TestRepo } from './helpers/git.js';
+import { jobLog, request, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+
+/**
+ * GitHub does not promise to deliver webhooks in order. With commits X, A, B on main (B the
+ * head) and X deploying, B's push may arrive before A's: B's deploy queues, A's supersedes it,
+ * and deploying A would leave the workspace on A while main is B. The late push deploys the head.
+ */
+describe('a push webhook that arrives after a newer one', () => {
+  let server: ServerProcess;
+  let repo: TestRepo;
+  let scratch: string;
+  let workspace: { id: string; deploymentSecret: string };
+  let x: string;
+  let a: string;
+  let b: string;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'slipway-late-push-'));
+    repo = createRepo(slowJob('work', path.join(scratch, 'x.marker'), 2500));
+    x = repo.head();
+    a = repo.commit({ ...helloJob('work', 'at A') });
+    b = repo.commit({ ...helloJob('work', 'at B') });
+    server = await startServer();
+    workspace = (
+      await server.api('POST', '/api/workspaces', { name: 'ordered', repositoryUrl: repo.dir })
+    ).json;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  async function push(after: string, delivery: string) {
+    const body = JSON.stringify({ ref: 'refs/heads/main', after, deleted: false });
+    const signature = createHmac('sha256', workspace.deploymentSecret).update(body).digest('hex');
+    const response = await request(
+      `${server.url}/api/workspaces/${workspace.id}/deployments/github-webhook`,
+      'POST',
+      body,
+      {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': `sha256=${signature}`,
+      },
+    );
+    expect(response.status).toBe(202);
+    return response.json.id as string;
+  }
+
+  /** Deploys X (slow), and waits until it runs, so that what comes next queues behind it. */
+  async function slowDeployOfX() {
+    rmSync(path.join(scratch, 'x.marker'), { force: true });
+    const deploy = await server.api(
+      'POST',
+      `/api/workspaces/${workspace.id}/deployments?commit=${x}`,
+    );
+    await slowJobStarted(path.join(scratch, 'x.marker'));
+    return deploy.json.id as string;
+  }
+
+  it('deploys the branch head, not its older commit', async () => {
+    const first = await slowDeployOfX();
+    const jobB = await push(b, 'late-1-b');
+    const jobA = await push(a, 'late-1-a');
+
+    const superseded = await waitForJob(server, jobB);
+    expect(superseded.status).toBe('STOPPED');
+    expect(superseded.message).toContain(`superseded by job ${jobA}`);
+    expect((await waitForJob(server, first)).status).toBe('COMPLETE');
+
+    const late = await waitForJob(server, jobA);
+    const log = await jobLog(server, jobA);
+    expect(late.status, log).toBe('COMPLETE');
+    expect(log).toContain(
+      `commit ${a.slice(0, 12)} was pushed before ${b.slice(0, 12)}, the head of branch main, whose deploy this one superseded`,
+    );
+    expect(log).toContain('at B');
+    expect(log).not.toContain('at A');
+    expect(late.commitId).toBe(b);
+    const ws = (await server.api('GET', `/api/workspaces/${workspace.id}`)).json;
+    expect(ws.lastDeployment.commitId).toBe(b);
+  });
+
+  it('still deploys a commit asked for by name (a rollback) as asked', async () => {
+    const first = await slowDeployOfX();
+    const jobB = await push(b, 'late-2-b');
+    const rollback = await server.api(
+      'POST',
+      `/api/workspaces/${workspace.id}/deployments?commit=${a}`,
+    );
+    expect((await waitForJob(server, jobB)).status).toBe('STOPPED');
+    expect((await waitForJob(server, first)).status).toBe('COMPLETE');
+    const done = await waitForJob(server, rollback.json.id);
+    expect(done.status).toBe('COMPLETE');
+    expect(done.commitId).toBe(a);
+    expect(await jobLog(server, done.id)).toContain('at A');
+  });
+
+  it('deploys a push in order as pushed', async () => {
+    const jobA = await push(a, 'in-order-a');
+    const done = await waitForJob(server, jobA);
+    expect(done.status).toBe('COMPLETE');
+    expect(done.commitId).toBe(a);
+  });
+});
