@@ -94,7 +94,9 @@ async function main(): Promise<void> {
   });
   for (const warning of env.warnings) logger.warn(warning);
   prepareDataDir(env.dataDir, env.SLIPWAY_DATA_DIR);
-  const lock = acquireDataDirLock(path.join(env.dataDir, 'slipway.lock'));
+  const lockFile = path.join(env.dataDir, 'slipway.lock');
+  createPrivateFile(lockFile);
+  const lock = acquireDataDirLock(lockFile);
   const admin = loadAdminToken(env.dataDir, env.SLIPWAY_ADMIN_TOKEN);
   if (admin.generated)
     logger.info({ file: admin.file }, `admin token generated: read it with "cat ${admin.file}"`);

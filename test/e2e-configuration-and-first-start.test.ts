@@ -102,6 +102,25 @@ describe('configuration', () => {
     },
   );
 
+  it('starts with KUBECONFIG set but SLIPWAY_RUNTIME unset, and warns that workloads run locally', async () => {
+    const server = await startServer({ env: { KUBECONFIG: '/nowhere/kubeconfig' } });
+    try {
+      const warnings = server.logs().filter((l) => l.level === 40);
+      expect(warnings.map((l) => l.msg)).toEqual([
+        'KUBECONFIG is set but SLIPWAY_RUNTIME is not, so workloads run as local processes; set SLIPWAY_RUNTIME=kubernetes to deploy to the cluster of KUBECONFIG',
+      ]);
+      const listening = server.logs().find((l) => String(l.msg).startsWith('Slipway listening'));
+      expect(listening?.runtime).toBe('local');
+    } finally {
+      await server.stop();
+    }
+    const chosen = await startServer({
+      env: { KUBECONFIG: '/nowhere/kubeconfig', SLIPWAY_RUNTIME: 'local' },
+    });
+    await chosen.stop();
+    expect(chosen.logs().filter((l) => l.level === 40)).toEqual([]);
+  });
+
   it('creates the data directory, the database and a private admin token on first start, and says where the token is', async () => {
     const parent = mkdtempSync(path.join(os.tmpdir(), 'slipway-first-'));
     const dataDir = path.join(parent, 'nested', 'data');
