@@ -14,7 +14,11 @@ export interface FetchCommitOptions {
   commit: string;
   /** Final checkout directory; must not exist yet (another fetch may create it meanwhile). */
   target: string;
-  /** Runs git in `cwd` with the environment, timeout and signal of this fetch. */
+  /**
+   * Runs git in `cwd` with the environment, limits and signal of this fetch. Commands that move
+   * data are given `--progress` (with `--quiet` for the rest), so a working git keeps writing
+   * and only a stalled one meets the no-progress limit.
+   */
   run: (args: string[], cwd?: string) => Promise<string>;
 }
 
@@ -40,7 +44,10 @@ export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
   try {
     await run(['-c', 'init.defaultBranch=slipway', 'init', '--quiet', '--template=', '--', temp]);
     try {
-      await run(['fetch', '--quiet', '--no-tags', '--depth', '1', '--', url, commit], temp);
+      await run(
+        ['fetch', '--quiet', '--progress', '--no-tags', '--depth', '1', '--', url, commit],
+        temp,
+      );
     } catch (error) {
       if (!refused(error)) throw error;
       if (ref === null) {
@@ -51,7 +58,16 @@ export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
       await deepenUntilPresent(options, temp);
     }
     await run(
-      ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit, '--'],
+      [
+        '-c',
+        'advice.detachedHead=false',
+        'checkout',
+        '--quiet',
+        '--progress',
+        '--detach',
+        commit,
+        '--',
+      ],
       temp,
     );
     const head = (await run(['rev-parse', '--verify', 'HEAD^{commit}'], temp)).trim();
@@ -77,7 +93,10 @@ export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
 async function deepenUntilPresent(options: FetchCommitOptions, dir: string): Promise<void> {
   const { url, display, ref, commit, run } = options;
   for (const depth of DEEPER) {
-    await run(['fetch', '--quiet', '--no-tags', ...depth, '--', url, ref as string], dir);
+    await run(
+      ['fetch', '--quiet', '--progress', '--no-tags', ...depth, '--', url, ref as string],
+      dir,
+    );
     try {
       await run(['cat-file', '-e', `${commit}^{commit}`], dir);
       return;

@@ -25,7 +25,15 @@ export interface GitSourceOptions {
   /** Environment for git (PATH, HOME, proxies...); the host picks it, `core/` reads none. */
   env?: Record<string, string | undefined>;
   logger?: Logger;
-  /** Per git command; default 120000 (2 minutes). */
+  /**
+   * No-progress limit: a git command that writes nothing (fetches run with `--progress`) for
+   * this long is stopped, as a retryable failure; default 120000 (2 minutes).
+   */
+  stallMs?: number;
+  /**
+   * Overall cap on one git command however much it still talks, for a fetch that crawls;
+   * default 3600000 (1 hour). A job's own timeout usually ends it first.
+   */
   timeoutMs?: number;
   /** The git binary; default `git`. */
   git?: string;
@@ -41,6 +49,8 @@ const REFUSED =
   /could not read Username|Authentication failed|Invalid username or password|The requested URL returned error: 40[13]/i;
 
 const COMMIT = /^[0-9a-f]{40}$/i;
+const DEFAULT_STALL_MS = 120_000;
+const DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
 
 /** Whether `text` is a full commit id: 40 hex characters, as `git rev-parse` prints it. */
 export function isCommitId(text: string): boolean {
@@ -69,7 +79,8 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
   const command = (display: string, access: Access, signal?: AbortSignal): GitCommand => ({
     git: options.git ?? 'git',
     env: access.env,
-    timeoutMs: options.timeoutMs ?? 120_000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    stallMs: options.stallMs ?? DEFAULT_STALL_MS,
     display,
     secrets: access.secrets,
     ...(signal ? { signal } : {}),
