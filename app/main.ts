@@ -198,7 +198,14 @@ async function main(): Promise<void> {
 
   // The port is bound before the engine claims a job: a start that cannot listen (the port in
   // use) must leave RUNNING jobs alone, not spend one of their attempts.
-  const server = await listen(createAdaptorServer({ fetch: app.fetch }), env);
+  const server = await listen(
+    createAdaptorServer({
+      fetch: app.fetch,
+      // What a request without a Host header (HTTP/1.0) is taken to be addressed to.
+      hostname: env.HOST,
+    }),
+    env,
+  );
   server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
   await engine.start();
   if (github) {
