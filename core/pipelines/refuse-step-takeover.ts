@@ -2,6 +2,7 @@ import { SlipwayError } from '../errors.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadInfo } from '../runtime/types.js';
 import type { Store } from '../store/types.js';
 import { describeRef } from '../tasks/wait-healthy.js';
+import { ownerOf } from '../tasks/workload-owner.js';
 import type { PipelinePlan } from './plan-pipeline.js';
 
 /**
@@ -29,9 +30,9 @@ export async function refuseStepTakeover(
   const earlier: WorkloadInfo[] = [];
   for (const task of plan.tasks) {
     for (const info of present.filter((p) => p.name === task.workload)) {
-      const owner = ownerOf(deps.store, plan, info);
-      if (owner) problems.push(`${describeRef(info)} of ${owner} (step "${task.name}")`);
-      else if (info.labels[LABELS.pipeline] === plan.name) earlier.push(info);
+      const owner = ownerOf(deps.store, info);
+      if (owner?.kind === 'pipeline' && owner.name === plan.name) earlier.push(info);
+      else if (owner) problems.push(`${describeRef(info)} of ${owner.text} (step "${task.name}")`);
     }
   }
   if (problems.length === 0) return earlier;
@@ -40,20 +41,4 @@ export async function refuseStepTakeover(
     `namespace ${plan.namespace} already has ${problems.join(', ')}; running pipeline '${plan.pipeline}' as '${plan.name}' would take ${problems.length === 1 ? 'it' : 'them'} over, so nothing was applied: run it under another name, or in another namespace`,
     { details: { namespace: plan.namespace, pipeline: plan.name, held: problems } },
   );
-}
-
-/** Who deployed `info`, when it is not an earlier run of this pipeline (nor left over). */
-function ownerOf(store: Store, plan: PipelinePlan, info: WorkloadInfo): string | undefined {
-  const workspaceId = info.labels[LABELS.workspace];
-  if (workspaceId) {
-    const workspace = store.getWorkspace(workspaceId);
-    return workspace ? `workspace '${workspace.name}' (${workspace.id})` : undefined;
-  }
-  const pipeline = info.labels[LABELS.pipeline];
-  if (pipeline === plan.name) return undefined;
-  if (pipeline) return `pipeline run '${pipeline}'`;
-  if (info.labels[LABELS.deployment]) {
-    return `nullplatform deployment ${info.labels[LABELS.deployment]}`;
-  }
-  return 'a task deployed over the DataTask API';
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { cronProblem, parseTaskManifest, type TaskManifest } from '../config/index.js';
 import { isSlipwayError, SlipwayError } from '../errors.js';
 import type { JobContext, JobOutcome } from '../jobs/index.js';
-import { LABELS, type Runtime, type WorkloadKind } from '../runtime/types.js';
+import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadKind } from '../runtime/types.js';
 import { digestDirectory, redact, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import { type Clock, isoTime } from '../types.js';
@@ -12,6 +12,7 @@ import { LogCopier } from './copy-logs.js';
 import { defaultNamespace, loadTaskFromGit, locateUnit } from './load-unit.js';
 import { renderWorkload, workloadKind } from './render-workload.js';
 import { describeOutcome, describeRef, waitUntilHealthy } from './wait-healthy.js';
+import { ownerOf } from './workload-owner.js';
 
 /** A task deploy as the DataTask routes ask for it (seed 001). */
 export interface TaskDeployInput {
@@ -228,6 +229,7 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
       ...(workloadKind(plan.manifest.type, plan.schedule) === 'job' ? { [RUN_LABEL]: job.id } : {}),
     },
   });
+  await refuseTaskTakeover(deps, plan);
   await deps.runtime.ensureNamespace(plan.namespace);
   const [outcome] = await deps.runtime.apply([workload]);
   log(
@@ -303,4 +305,29 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
   } finally {
     await copier.stop();
   }
+}
+
+/**
+ * Refuses a task deploy whose name is held in its namespace by a workload of a workspace, a
+ * pipeline run or a nullplatform deployment (README, "How a deploy works"): applying it would
+ * replace theirs. An earlier deploy of a task under that name is replaced, as a redeploy should.
+ * Called before the deploy is queued and again before it applies, as things may change between.
+ */
+export async function refuseTaskTakeover(
+  deps: { store: Store; runtime: Runtime },
+  plan: Pick<TaskDeployPlan, 'namespace' | 'name'>,
+): Promise<void> {
+  const present = await deps.runtime.list({
+    namespace: plan.namespace,
+    labels: { [LABELS.managedBy]: MANAGED_BY_VALUE },
+  });
+  const held = present.flatMap((info) => {
+    const owner = info.name === plan.name ? ownerOf(deps.store, info) : undefined;
+    return owner && owner.kind !== 'task' ? [`${describeRef(info)} of ${owner.text}`] : [];
+  });
+  if (held.length === 0) return;
+  throw new SlipwayError(
+    'CONFLICT',
+    `namespace ${plan.namespace} already has ${held.join(', ')}; deploying task '${plan.name}' would take ${held.length === 1 ? 'it' : 'them'} over, so nothing was applied: deploy it under another name, or in another namespace`,
+  );
 }

@@ -37,3 +37,4 @@ export {
   type WaitHealthyOptions,
   waitUntilHealthy,
 } from './wait-healthy.js';
+export { ownerOf, type WorkloadOwner } from './workload-owner.js';

@@ -6,6 +6,7 @@ import type { Store } from '../store/types.js';
 import type { Job } from '../types.js';
 import {
   planTaskDeploy,
+  refuseTaskTakeover,
   type TaskDeployInput,
   type TaskDeployPlan,
   type TaskOrigin,
@@ -57,6 +58,7 @@ export class TaskService {
     input: TaskDeployInput,
   ): Promise<{ job: EnqueueResult['job']; plan: TaskDeployPlan }> {
     const plan = await planTaskDeploy(this.deps.source, input);
+    await refuseTaskTakeover(this.deps, plan);
     const { job } = this.deps.queue.enqueue({
       type: 'TASK_DEPLOY',
       target: taskTarget(plan.namespace, plan.name),

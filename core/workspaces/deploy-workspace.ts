@@ -17,6 +17,7 @@ import {
   describeOutcome,
   describeRef,
   LogCopier,
+  ownerOf,
   renderWorkload,
   waitUntilHealthy,
 } from '../tasks/index.js';
@@ -267,33 +268,15 @@ async function refuseTakeover(
   const problems: string[] = [];
   for (const workload of workloads) {
     const other = held.get(objectKey(workload));
-    const owner = other && ownerOf(deps, workspace, other);
-    if (other && owner) problems.push(`${describeRef(other)} of ${owner}`);
+    const owner = other && ownerOf(deps.store, other);
+    if (!other || !owner || (owner.kind === 'workspace' && owner.id === workspace.id)) continue;
+    problems.push(`${describeRef(other)} of ${owner.text}`);
   }
   if (problems.length === 0) return;
   throw new SlipwayError(
     'CONFLICT',
     `namespace ${workspace.namespace} already has ${problems.join(', ')}; deploying would take ${problems.length === 1 ? 'it' : 'them'} over, so nothing was applied: rename the task, or give workspace '${workspace.name}' a namespace of its own`,
   );
-}
-
-/** Who deployed `info`, when it is not `workspace` (nor a workspace since deleted). */
-function ownerOf(
-  deps: DeployWorkspaceDeps,
-  workspace: Workspace,
-  info: WorkloadInfo,
-): string | undefined {
-  const workspaceId = info.labels[LABELS.workspace];
-  if (workspaceId === workspace.id) return undefined;
-  if (workspaceId) {
-    const other = deps.store.getWorkspace(workspaceId);
-    return other ? `workspace '${other.name}' (${other.id})` : undefined;
-  }
-  if (info.labels[LABELS.pipeline]) return `pipeline run '${info.labels[LABELS.pipeline]}'`;
-  if (info.labels[LABELS.deployment]) {
-    return `nullplatform deployment ${info.labels[LABELS.deployment]}`;
-  }
-  return 'a task deployed over the DataTask API';
 }
 
 /** One Kubernetes object name per key: a service is a Deployment too. */
