@@ -118,7 +118,7 @@ describe('load: 10,000 webhook deliveries, half of them forged or redelivered, w
       Number(/^slipway_process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1]) / 2 ** 20;
     expect(rss).toBeLessThan(MEMORY_BOUND_MB);
     const refused =
-      /^slipway_webhook_deliveries_total\{source="github-app",event="push",outcome="refused"\} (\S+)$/m.exec(
+      /^slipway_webhook_deliveries_total\{source="github-app",event="unverified",outcome="refused"\} (\S+)$/m.exec(
         metrics,
       );
     expect(Number(refused?.[1])).toBe(GOOD / 2);

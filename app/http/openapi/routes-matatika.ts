@@ -96,7 +96,7 @@ export const matatikaRoutes: RouteSpec[] = [
     body: { schema: updateWorkspaceSchema },
     responses: {
       200: { description: 'The changed workspace', schema: workspace },
-      ...errors(400, 401, 404, 409, 415),
+      ...errors(400, 401, 403, 404, 409, 415),
     },
   },
   {
@@ -106,7 +106,7 @@ export const matatikaRoutes: RouteSpec[] = [
     summary: 'Delete a workspace, its jobs and what it deployed',
     tags,
     access: 'caller',
-    responses: { 204: { description: 'Deleted' }, ...errors(401, 404) },
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
   },
   {
     method: 'post',
