@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors.js';
+import { FETCH_PREFIX } from './clean-leftovers.js';
 
 /** What `fetchCommit` needs: where from, what, where to, and a bound git runner. */
 export interface FetchCommitOptions {
@@ -40,7 +41,8 @@ const DEEPER = [['--depth', '50'], ['--depth', '500'], ['--depth', '5000'], ['--
 export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
   const { url, display, ref, commit, target, run } = options;
   await mkdir(path.dirname(target), { recursive: true });
-  const temp = await mkdtemp(path.join(path.dirname(target), '.fetch-'));
+  // The pid in the name tells a later Slipway whether the fetch's owner still runs.
+  const temp = await mkdtemp(path.join(path.dirname(target), `${FETCH_PREFIX}${process.pid}-`));
   try {
     await run(['-c', 'init.defaultBranch=slipway', 'init', '--quiet', '--template=', '--', temp]);
     try {

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors.js';
 import { type Logger, silentLogger } from '../types.js';
+import { CACHE_VARIABLE, cleanLeftovers, OWNER_VARIABLE } from './clean-leftovers.js';
 import { fetchCommit } from './fetch-commit.js';
 import { redact, requireLocalRepository, resolveRepository } from './repository.js';
 import { type GitCommand, runGit } from './run-git.js';
@@ -75,7 +76,15 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
     GIT_TERMINAL_PROMPT: '0',
     // Only the transports DESIGN.md section 6 names; never `ext::` and friends.
     GIT_ALLOW_PROTOCOL: options.env?.GIT_ALLOW_PROTOCOL ?? 'file:git:http:https:ssh',
+    // Git runs detached (its own process group) and outlives a Slipway killed mid-fetch; these
+    // let the next start find and kill it (cleanLeftovers).
+    [CACHE_VARIABLE]: path.resolve(options.cacheDir),
+    [OWNER_VARIABLE]: String(process.pid),
   };
+  // What a Slipway killed mid-fetch left behind goes before this one fetches anything.
+  const leftovers = cleanLeftovers(options.cacheDir, logger).catch((error: unknown) =>
+    logger.warn({ err: error }, 'could not clear what earlier fetches left in the checkout cache'),
+  );
   const command = (display: string, access: Access, signal?: AbortSignal): GitCommand => ({
     git: options.git ?? 'git',
     env: access.env,
@@ -142,6 +151,7 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       if (pinned && existsSync(path.join(base, pinned))) return done(pinned);
 
       requireLocalRepository(resolved);
+      await leftovers;
       const attempt = async (how: Access): Promise<Checkout> => {
         const git = command(display, how, signal);
         const commit = pinned ?? (await resolveRef(how.url, ref, git));
