@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isRunning } from '../../process-alive.js';
 import type { Logger } from '../../types.js';
 import { MARKER_VARIABLE } from './start-process.js';
 import { signalGroup } from './stop-process.js';
@@ -54,21 +55,6 @@ function ownership(leftover: RecordedProcess): 'ours' | 'theirs' {
   } catch {
     // Gone (ENOENT) or another user's process (EACCES): nothing of ours to kill.
     return 'theirs';
-  }
-}
-
-/** Whether `pid` runs; a zombie nobody reaped yet (our leftovers belong to init) counts as gone. */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).charAt(0) !== 'Z';
-  } catch {
-    return !existsSync('/proc/self/stat');
   }
 }
 
