@@ -165,6 +165,7 @@ export function createEngine(deps: EngineDeps): Engine {
     store: deps.store,
     queue,
     source: deps.source,
+    runtime: deps.runtime,
     clock,
     settled,
   });

@@ -55,6 +55,7 @@ describe('DataTask (seed 001) on the Kubernetes runtime', () => {
       'tasks/slow/manifest.json': kubeTask('slow', 'job', { KUBE_FAKE_DURATION_MS: '60000' }),
       'tasks/web/manifest.json': kubeTask('web', 'service', {}, { 'container-port': 8080 }),
       'tasks/worker/manifest.json': kubeTask('worker', 'deployment', {}, { replicas: 2 }),
+      'tasks/script/manifest.json': manifest({ name: 'script', type: 'job', cmd: ['./run.sh'] }),
       'pipelines/diamond/pipeline.json': JSON.stringify({
         name: 'diamond',
         tasks: [
@@ -252,6 +253,15 @@ describe('DataTask (seed 001) on the Kubernetes runtime', () => {
       expect.arrayContaining(['renamed', 'inline']),
     );
     expect((await call('GET', '/v1/list/pods')).json.pods.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a task with no image before it is queued: Kubernetes runs images', async () => {
+    const refused = await call('GET', '/v1/task/deploy/flows/tasks%2Fscript');
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.json.message).toMatch(
+      /^job 'script' has no "image-destination"; the kubernetes runtime runs images/,
+    );
+    expect(kube.objects('jobs', 'flows').map((j) => j.metadata.name)).not.toContain('script');
   });
 
   it('loads a configuration from git', async () => {

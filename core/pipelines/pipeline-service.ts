@@ -1,7 +1,9 @@
 import { SlipwayError } from '../errors.js';
 import type { JobQueue } from '../jobs/index.js';
+import type { Runtime } from '../runtime/types.js';
 import type { SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
+import { runtimeMisfit } from '../tasks/index.js';
 import { type Clock, isoTime, type Job } from '../types.js';
 import { type PipelinePlan, type PipelineRunInput, planPipelineRun } from './plan-pipeline.js';
 import { type PipelineRunRecord, pendingRun, settleEndedPipelineRun } from './run-pipeline.js';
@@ -10,6 +12,8 @@ export interface PipelineServiceDeps {
   store: Store;
   queue: JobQueue;
   source: SourceFetcher;
+  /** Asked whether it can run each task at all, before the run is queued. */
+  runtime: Pick<Runtime, 'cannotRun'>;
   clock: Clock;
   settled: (jobId: string) => Promise<void>;
 }
@@ -23,6 +27,24 @@ export class PipelineService {
     input: PipelineRunInput,
   ): Promise<{ job: Job; plan: PipelinePlan; record: PipelineRunRecord }> {
     const plan = await planPipelineRun(this.deps.source, input);
+    // A task the runtime can never run would fail the run halfway, after the tasks before it ran.
+    const problems = plan.tasks.flatMap((task) => {
+      const misfit = runtimeMisfit(this.deps.runtime, task.manifest, {
+        namespace: plan.namespace,
+        name: task.workload,
+        schedule: null,
+      });
+      return misfit
+        ? [{ path: `tasks.${task.name}`, message: `task "${task.name}": ${misfit}` }]
+        : [];
+    });
+    if (problems.length > 0) {
+      throw new SlipwayError(
+        'PIPELINE_INVALID',
+        `pipeline "${plan.pipeline}" cannot run: ${problems.map((p) => p.message).join('; ')}`,
+        { problems },
+      );
+    }
     return this.deps.store.transaction(() => {
       const { job } = this.deps.queue.enqueue({
         type: 'PIPELINE_RUN',

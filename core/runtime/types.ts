@@ -202,6 +202,12 @@ export interface Runtime {
   ensureNamespace(namespace: string): Promise<void>;
   /** Namespaces Slipway created. */
   listNamespaces(): Promise<string[]>;
+  /**
+   * Why this runtime could never run `workload`, whatever the machine or cluster holds (the local
+   * runtime runs `cmd`, Kubernetes runs images), or null. Pure: deploys ask it before they are
+   * queued, so such a deploy is a 4xx and nothing runs; apply refuses the same.
+   */
+  cannotRun(workload: Workload): string | null;
   apply(workloads: Workload[], options?: ApplyOptions): Promise<ApplyOutcome[]>;
   /** Deletes the workload and stops what runs for it; false when it did not exist. */
   delete(ref: WorkloadRef): Promise<boolean>;

@@ -24,6 +24,7 @@ export {
   specHash,
   workloadKind,
 } from './render-workload.js';
+export { runtimeMisfit } from './runtime-fit.js';
 export {
   type ConfigLoadView,
   TaskService,

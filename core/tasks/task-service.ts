@@ -14,6 +14,7 @@ import {
   taskTarget,
 } from './deploy-task.js';
 import type { ConfigLoadParams } from './load-configuration.js';
+import { runtimeMisfit } from './runtime-fit.js';
 
 /** A task's state as DataTask reports it (`GET /v1/task/state/:id`). */
 export interface TaskStateView {
@@ -58,6 +59,16 @@ export class TaskService {
     input: TaskDeployInput,
   ): Promise<{ job: EnqueueResult['job']; plan: TaskDeployPlan }> {
     const plan = await planTaskDeploy(this.deps.source, input);
+    const misfit = runtimeMisfit(this.deps.runtime, plan.manifest, {
+      namespace: plan.namespace,
+      name: plan.name,
+      schedule: plan.schedule ?? '',
+    });
+    if (misfit) {
+      throw new SlipwayError('BAD_REQUEST', `${misfit}; nothing was queued`, {
+        problems: [{ path: 'manifest', message: misfit }],
+      });
+    }
     await refuseTaskTakeover(this.deps, plan);
     const { job } = this.deps.queue.enqueue({
       type: 'TASK_DEPLOY',

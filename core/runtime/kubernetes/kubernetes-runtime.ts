@@ -47,6 +47,7 @@ import {
   assertRunnable,
   DEFAULT_SERVICE_PORT,
   KIND_LABEL,
+  kubernetesProblem,
   primaryKind,
   renderObjects,
   SELECTOR_LABEL,
@@ -174,6 +175,10 @@ export class KubernetesRuntime implements Runtime {
       .map((ns) => ns.metadata?.name ?? '')
       .filter(Boolean)
       .sort();
+  }
+
+  cannotRun(workload: Workload): string | null {
+    return kubernetesProblem(workload);
   }
 
   async apply(workloads: Workload[], options: ApplyOptions = {}): Promise<ApplyOutcome[]> {

@@ -26,7 +26,7 @@ import { type LocalRuntimeOptions, resolveSettings, type Settings } from './opti
 import { ScopeProxy } from './scope-proxy.js';
 import type { RuntimeContext } from './spawn-instance.js';
 import { fromPersisted, readState, toPersisted, writeState } from './state-file.js';
-import { validateWorkloads } from './validate-workloads.js';
+import { localCannotRun, validateWorkloads } from './validate-workloads.js';
 import { workloadStatus } from './workload-status.js';
 
 /**
@@ -147,6 +147,11 @@ export class LocalRuntime implements Runtime {
 
   async listNamespaces(): Promise<string[]> {
     return [...this.namespaces].sort();
+  }
+
+  cannotRun(workload: Workload): string | null {
+    const problem = localCannotRun(workload);
+    return problem && `${workload.kind} '${workload.name}' ${problem}`;
   }
 
   apply(workloads: Workload[], options: ApplyOptions = {}): Promise<ApplyOutcome[]> {

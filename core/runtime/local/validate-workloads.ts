@@ -3,6 +3,12 @@ import { Cron } from 'croner';
 import { type Problem, SlipwayError } from '../../errors.js';
 import type { Workload } from '../types.js';
 
+/** Why the local runtime could never run `workload`: it runs `cmd`, never an image. */
+export function localCannotRun(workload: Workload): string | null {
+  if (workload.command && workload.command.length > 0 && workload.command[0]) return null;
+  return 'has no command ("cmd"); the local runtime runs cmd and cannot run an image';
+}
+
 /**
  * Checks that the local runtime can run every workload, all before any starts: a command, an
  * existing directory to run it in, a valid schedule for cron jobs, sane replicas and port, and
@@ -17,9 +23,8 @@ export function validateWorkloads(workloads: Workload[]): void {
       problems.push({ path: key, message: `${describe(workload)} ${message}` });
     if (seen.has(key)) report('is given twice in one apply');
     seen.add(key);
-    if (!workload.command || workload.command.length === 0 || !workload.command[0]) {
-      report('has no command ("cmd"); the local runtime runs cmd and cannot run an image');
-    }
+    const unrunnable = localCannotRun(workload);
+    if (unrunnable) report(unrunnable);
     const directory = directoryProblem(workload.workdir);
     if (directory) report(directory);
     if (workload.kind === 'cronjob') {
