@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { TaskManifest } from '../config/index.js';
 import { SlipwayError } from '../errors.js';
 import { type EnvVar, LABELS, MANAGED_BY_VALUE, type Workload } from '../runtime/types.js';
-import { digestDirectory, type SourceFetcher } from '../source/index.js';
+import { digestUnit, type SourceFetcher } from '../source/index.js';
 import { loadTaskFromGit } from '../tasks/load-unit.js';
 import { specHash } from '../tasks/render-workload.js';
 import type { Application, Asset, Build, Deployment, Release, Scope } from './model.js';
@@ -58,7 +58,7 @@ export async function renderInstance(
     );
     manifest = loaded.value;
     workdir = loaded.dir;
-    digest = await digestDirectory(loaded.dir);
+    digest = await digestUnit(loaded.checkout.dir, loaded.directory);
     commit = loaded.checkout.commit;
   }
   const caps = scope.capabilities;

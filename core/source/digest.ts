@@ -30,3 +30,36 @@ async function walk(root: string, relative: string, hash: ReturnType<typeof crea
     }
   }
 }
+
+/**
+ * Where a checkout's directory trees are listed: next to it, not in it, so nothing a workload
+ * running there writes can change them.
+ */
+export function treesFileOf(checkoutDir: string): string {
+  return `${checkoutDir}.trees`;
+}
+
+/**
+ * The digest of a unit's directory in a checkout: the git tree id of that directory at the
+ * checkout's commit, as listed when it was fetched, so files a workload writes into its working
+ * directory (a log, `__pycache__`) never make an unchanged task look changed. A checkout without
+ * the list (made by an older Slipway) is digested from its files.
+ *
+ * @example
+ * await digestUnit(checkout.dir, 'tasks/etl') // 'tree:3b18e512dba79e4c8300dd08aeb37f8e728b8dad'
+ */
+export async function digestUnit(checkoutDir: string, directory: string): Promise<string> {
+  const wanted = directory.replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
+  let listed: string;
+  try {
+    listed = await readFile(treesFileOf(checkoutDir), 'utf8');
+  } catch {
+    return digestDirectory(path.join(checkoutDir, wanted));
+  }
+  for (const line of listed.split('\0')) {
+    const space = line.indexOf(' ');
+    if (line.slice(space + 1) === wanted) return `tree:${line.slice(0, space)}`;
+  }
+  // Not a directory git knows (empty, or only in the working tree): its files decide.
+  return digestDirectory(path.join(checkoutDir, wanted));
+}

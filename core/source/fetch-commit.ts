@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors.js';
 import { FETCH_PREFIX } from './clean-leftovers.js';
+import { treesFileOf } from './digest.js';
 
 /** What `fetchCommit` needs: where from, what, where to, and a bound git runner. */
 export interface FetchCommitOptions {
@@ -79,6 +80,7 @@ export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
         `checked out ${head} from ${display}; expected ${commit}`,
       );
     }
+    await writeTrees(run, temp, treesFileOf(target));
     await rm(path.join(temp, '.git'), { recursive: true, force: true });
     try {
       await rename(temp, target);
@@ -114,4 +116,24 @@ async function deepenUntilPresent(options: FetchCommitOptions, dir: string): Pro
 function refused(error: unknown): boolean {
   if (!isSlipwayError(error) || error.retryable || error.code === 'STOPPED') return false;
   return REFUSED.test(String(error.details.stderr ?? error.message));
+}
+
+/**
+ * Lists the id of every directory tree of HEAD (`<id> <path>`, the root as `.`, NUL-separated)
+ * into `file`, which `digestUnit` reads: written whole before the checkout appears.
+ */
+async function writeTrees(run: FetchCommitOptions['run'], repo: string, file: string) {
+  const root = (await run(['rev-parse', '--verify', 'HEAD^{tree}'], repo)).trim();
+  const listing = await run(['ls-tree', '-r', '-d', '-z', '--full-tree', 'HEAD'], repo);
+  const entries = [`${root} .`];
+  for (const record of listing.split('\0')) {
+    // `<mode> tree <id>\t<path>`
+    const tab = record.indexOf('\t');
+    if (tab < 0) continue;
+    const id = record.slice(0, tab).split(' ')[2];
+    entries.push(`${id} ${record.slice(tab + 1)}`);
+  }
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, entries.join('\0'));
+  await rename(temp, file);
 }

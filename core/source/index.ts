@@ -1,5 +1,5 @@
 /** Sources (DESIGN.md section 6): fetch a repository at a ref into the cache, find its units. */
-export { digestDirectory } from './digest.js';
+export { digestDirectory, digestUnit } from './digest.js';
 export { discoverUnits } from './discover.js';
 export {
   createGitSource,

@@ -5,7 +5,7 @@ import { cronProblem, parseTaskManifest, type TaskManifest } from '../config/ind
 import { isSlipwayError, SlipwayError } from '../errors.js';
 import type { JobContext, JobOutcome } from '../jobs/index.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadKind } from '../runtime/types.js';
-import { digestDirectory, redact, type SourceFetcher } from '../source/index.js';
+import { digestUnit, redact, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import { type Clock, isoTime } from '../types.js';
 import { LogCopier } from './copy-logs.js';
@@ -206,7 +206,7 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
     log(`fetched ${redact(plan.repository)} at ${loaded.checkout.commit}`);
     checkoutDir = loaded.checkout.dir;
     directory = loaded.directory;
-    digest = await digestDirectory(loaded.dir);
+    digest = await digestUnit(loaded.checkout.dir, loaded.directory);
   } else {
     checkoutDir = path.join(deps.scratchDir, plan.namespace, plan.name);
     await mkdir(checkoutDir, { recursive: true });

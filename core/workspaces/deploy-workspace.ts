@@ -11,7 +11,7 @@ import {
   type WorkloadKind,
   type WorkloadRef,
 } from '../runtime/types.js';
-import { type Checkout, digestDirectory, redact, type SourceFetcher } from '../source/index.js';
+import { type Checkout, digestUnit, redact, type SourceFetcher } from '../source/index.js';
 import type { Store } from '../store/types.js';
 import {
   describeOutcome,
@@ -143,7 +143,7 @@ async function sync(
         directory: task.directory,
         repository,
         commit: checkout.commit,
-        digest: await digestDirectory(`${checkout.dir}/${task.directory}`),
+        digest: await digestUnit(checkout.dir, task.directory),
         labels: ownership,
       }),
     );
