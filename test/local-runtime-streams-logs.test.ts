@@ -93,13 +93,28 @@ describe('the local runtime streams logs', () => {
       seen.push(line.line);
       if (seen.length % 10 === 0) await sleep(20);
     }
+    // Lines the reader fell behind on, and (on a busy machine) lines written before it came.
     const notes = seen.filter((line) =>
-      /^\(\d+ line\(s\) not kept: written faster than read\)$/.test(line),
+      /^\(\d+ (earlier )?line\(s\) not kept(: written faster than read)?\)$/.test(line),
     );
     expect(notes.length).toBeGreaterThan(0);
     const lost = notes.reduce((sum, note) => sum + Number(/\d+/.exec(note)?.[0]), 0);
     expect(seen.length - notes.length + lost).toBe(2000);
     expect(seen.at(-1)).toBe('n 1999');
+  });
+
+  it('starts a follow of output whose beginning is gone by saying how much is missing', async () => {
+    const { runtime } = await start({ logBufferLines: 10 });
+    const job = nodeWorkload('job', 'early', 'for (let i = 0; i < 100; i++) console.log("e " + i)');
+    await runtime.apply([job]);
+    await collect(runtime.logs(job, { follow: true }));
+    const lines = (await collect(runtime.logs(job, { follow: true }))).map((l) => l.line);
+    expect(lines).toEqual([
+      '(90 earlier line(s) not kept)',
+      ...Array.from({ length: 10 }, (_, i) => `e ${90 + i}`),
+    ]);
+    // A read of what is kept, not following, is the last lines alone, as a tail is.
+    expect(await textOf(runtime, job)).toEqual(Array.from({ length: 10 }, (_, i) => `e ${90 + i}`));
   });
 
   it('keeps the last logBufferLines lines of the current revision only', async () => {

@@ -4,7 +4,8 @@ import type { ManagedWorkload } from './managed-workload.js';
 
 /**
  * The output of a workload's current revision, oldest first; with `follow`, then every new line
- * as it comes. A running index into the buffer hands over from the buffered part to the live
+ * as it comes, and a note of how many lines the buffer no longer held, at the start or where
+ * the reader fell behind. A running index into the buffer hands over from the buffered part to the live
  * part, so no line written in between is lost. Following ends when the signal aborts, when the
  * workload is replaced, deleted or the runtime stops, and when the current run ends: a job's
  * run, or for a cron job the run active when following began (an idle cron job ends at once
@@ -21,6 +22,11 @@ export async function* followLogs(
       ? managed.instances.find((instance) => instance.process !== null)
       : undefined;
   let index = buffer.start;
+  if (options.follow && index > 0) {
+    // Followed from its start, the output must not seem whole when its beginning is gone (the
+    // process wrote more than the buffer holds before the reader came): say how much is missing.
+    yield { time: isoTime(Date.now()), line: `(${index} earlier line(s) not kept)`, pod: '' };
+  }
   for (;;) {
     if (index < buffer.start) {
       // The reader fell behind by more than the buffer holds: say so rather than skip silently.
