@@ -133,7 +133,9 @@ async function writeTrees(run: FetchCommitOptions['run'], repo: string, file: st
     const id = record.slice(0, tab).split(' ')[2];
     entries.push(`${id} ${record.slice(tab + 1)}`);
   }
-  const temp = `${file}.${process.pid}.tmp`;
+  // Written in this fetch's own temp directory first: concurrent fetches of the commit (one
+  // process may have several sources) each rename a whole file into place.
+  const temp = path.join(repo, '.git', 'slipway-trees');
   await writeFile(temp, entries.join('\0'));
   await rename(temp, file);
 }
