@@ -285,15 +285,12 @@ export async function deployTask(context: JobContext, deps: DeployTaskDeps): Pro
     // A withdrawn run-to-completion task is stopped, not left running; so is one that outlived
     // the wait, or the deploy would say it failed while it runs on (and later succeeds).
     const timedOut = isSlipwayError(error, 'TIMEOUT');
-    if (workload.kind !== 'job' || !(signal.aborted || timedOut)) {
-      await copier.drain([ref], 500);
-      throw error;
-    }
-    if (!timedOut) {
+    if (workload.kind === 'job' && signal.aborted && !timedOut) {
       await deps.runtime.delete(ref);
       throw error;
     }
     await copier.drain([ref], 500);
+    if (workload.kind !== 'job' || !timedOut) throw error;
     await deps.runtime.delete(ref);
     const stopped = `${describeRef(workload)} stopped: it did not finish within ${Math.round(deps.timeoutMs / 1000)} s`;
     log(stopped);

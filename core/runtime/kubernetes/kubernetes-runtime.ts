@@ -115,6 +115,8 @@ export class KubernetesRuntime implements Runtime {
   private toldReplicaSetsForbidden = false;
   /** The uid and generation each workload's primary object had when we last applied it. */
   private readonly applied = new Map<string, { uid: string; generation: number }>();
+  /** Whether the cluster was found to serve Gateway API HTTPRoutes (asked until it does). */
+  private httpRoutesServed = false;
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -569,6 +571,8 @@ export class KubernetesRuntime implements Runtime {
    * saying so: the apply would only answer "the server could not find the requested resource".
    */
   private async requireHttpRoutes(scope: TrafficScope): Promise<void> {
+    // Once served, the CRDs stay: every later traffic switch skips the question.
+    if (this.httpRoutesServed) return;
     // A list of at most one asks discovery first, as any call does: 404 when it is not served.
     const served = await this.objects
       .list(
@@ -587,6 +591,7 @@ export class KubernetesRuntime implements Runtime {
         if (statusCode(error) === 404) return false;
         throw error;
       });
+    this.httpRoutesServed = served;
     if (served) return;
     throw new SlipwayError(
       'BAD_REQUEST',
