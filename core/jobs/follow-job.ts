@@ -95,12 +95,16 @@ export async function followJob(
       : undefined;
   let stalled = false;
   // Every call races the deadline, so a source that never answers cannot hold the follower.
-  const ask = <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+  // A long poll held up to the deadline is cut there as a matter of course: not a stall.
+  const ask = <T>(
+    call: (signal: AbortSignal) => Promise<T>,
+    heldToDeadline = false,
+  ): Promise<T> => {
     if (cut.signal.aborted) return Promise.reject(new DeadlinePassed());
     const answer = call(cut.signal);
     return new Promise<T>((resolve, reject) => {
       const onCut = () => {
-        stalled = true;
+        stalled ||= !heldToDeadline;
         reject(new DeadlinePassed());
       };
       cut.signal.addEventListener('abort', onCut, { once: true });
@@ -114,7 +118,10 @@ export async function followJob(
     ...(awaitLogs
       ? {
           awaitLogs: (jobId: string, from: number, waitMs: number) =>
-            ask((signal) => awaitLogs(jobId, from, waitMs, signal)),
+            ask(
+              (signal) => awaitLogs(jobId, from, waitMs, signal),
+              Date.now() + waitMs >= deadline,
+            ),
         }
       : {}),
   };
