@@ -95,9 +95,13 @@ export function startProcess(command: string[], options: StartProcessOptions): S
       if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
       // A process that left the group may still hold the pipes open: stop waiting for it.
       drain = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        finish();
+        // A starved event loop runs this timer before it reads the output already waiting in
+        // the pipes: give that one poll for I/O (setImmediate runs after it), then stop.
+        setImmediate(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          finish();
+        });
       }, DRAIN_MS);
       drain.unref();
     });
