@@ -59,6 +59,11 @@ const ENDED: readonly string[] = TERMINAL_JOB_STATUSES;
 const HOLD_MS = 10_000;
 /** Between two looks at least this long, were a server to answer `awaitLogs` at once. */
 const MIN_LOOK_GAP_MS = 50;
+/**
+ * A request the deadline cuts after it went this long unanswered means the source stopped
+ * answering (`stalled`); one sent just before the deadline was merely cut short.
+ */
+const STALL_MS = 1000;
 
 export interface FollowOptions extends OutageOptions {
   /** Stop following (`timedOut`) once this has passed; the job goes on. */
@@ -76,8 +81,9 @@ export interface FollowOptions extends OutageOptions {
  * (see {@link OutageOptions}) it keeps its place: every line is printed once, in order.
  *
  * The timeout holds even while a request hangs: at the deadline the request is abandoned (its
- * `signal` aborts) and the follower resolves with `stalled` set, the job as last read; when no
- * read of the job had been answered yet, it throws a {@link FollowTimeoutError}.
+ * `signal` aborts) and the follower resolves with the job as last read, and `stalled` set when
+ * that request had gone unanswered for {@link STALL_MS} or more; when no read of the job had
+ * been answered yet, it throws a {@link FollowTimeoutError}.
  */
 export async function followJob(
   source: JobSource,
@@ -95,16 +101,18 @@ export async function followJob(
       : undefined;
   let stalled = false;
   // Every call races the deadline, so a source that never answers cannot hold the follower.
-  // A long poll held up to the deadline is cut there as a matter of course: not a stall.
+  // A long poll held up to the deadline is cut there as a matter of course, and so is a request
+  // sent just before it: neither is a stall.
   const ask = <T>(
     call: (signal: AbortSignal) => Promise<T>,
     heldToDeadline = false,
   ): Promise<T> => {
     if (cut.signal.aborted) return Promise.reject(new DeadlinePassed());
+    const sent = Date.now();
     const answer = call(cut.signal);
     return new Promise<T>((resolve, reject) => {
       const onCut = () => {
-        stalled ||= !heldToDeadline;
+        stalled ||= !heldToDeadline && Date.now() - sent >= STALL_MS;
         reject(new DeadlinePassed());
       };
       cut.signal.addEventListener('abort', onCut, { once: true });

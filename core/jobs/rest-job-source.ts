@@ -58,7 +58,9 @@ export function restJobSource(
         .body as JobView;
     },
     logs: (id, sequence, signal) => page(id, sequence, 0, signal),
+    // `wait` is in whole seconds: rounded up, so that a hold of less than one is still a hold
+    // (the follower cuts it at its deadline), not an answer at once and a look every 50 ms.
     awaitLogs: (id, sequence, waitMs, signal) =>
-      page(id, sequence, Math.floor(waitMs / 1000), signal),
+      page(id, sequence, Math.ceil(waitMs / 1000), signal),
   };
 }
