@@ -9,8 +9,9 @@ import { jobLog, request, type ServerProcess, startServer, waitForJob } from './
 
 /**
  * GitHub does not promise to deliver webhooks in order. With commits X, A, B on main (B the
- * head) and X deploying, B's push may arrive before A's: B's deploy queues, A's supersedes it,
- * and deploying A would leave the workspace on A while main is B. The late push deploys the head.
+ * head), B's push may arrive before A's. Whether B's deploy is still queued (X deploying: A's
+ * supersedes it) or already running, deploying A would leave the workspace on A while main is
+ * B. The late push deploys the head.
  */
 describe('a push webhook that arrives after a newer one', () => {
   let server: ServerProcess;
@@ -26,7 +27,11 @@ describe('a push webhook that arrives after a newer one', () => {
     repo = createRepo(slowJob('work', path.join(scratch, 'x.marker'), 2500));
     x = repo.head();
     a = repo.commit({ ...helloJob('work', 'at A') });
-    b = repo.commit({ ...helloJob('work', 'at B') });
+    // B's deploy takes a while too: its gate runs for 2.5 s.
+    b = repo.commit({
+      ...helloJob('work', 'at B'),
+      ...slowJob('gate', path.join(scratch, 'b.marker'), 2500),
+    });
     server = await startServer();
     workspace = (
       await server.api('POST', '/api/workspaces', { name: 'ordered', repositoryUrl: repo.dir })
@@ -81,7 +86,7 @@ describe('a push webhook that arrives after a newer one', () => {
     const log = await jobLog(server, jobA);
     expect(late.status, log).toBe('COMPLETE');
     expect(log).toContain(
-      `commit ${a.slice(0, 12)} was pushed before ${b.slice(0, 12)}, the head of branch main, whose deploy this one superseded`,
+      `commit ${a.slice(0, 12)} was pushed before ${b.slice(0, 12)}, the head of branch main, whose push came first`,
     );
     expect(log).toContain('at B');
     expect(log).not.toContain('at A');
@@ -105,10 +110,36 @@ describe('a push webhook that arrives after a newer one', () => {
     expect(await jobLog(server, done.id)).toContain('at A');
   });
 
-  it('deploys a push in order as pushed', async () => {
-    const jobA = await push(a, 'in-order-a');
-    const done = await waitForJob(server, jobA);
-    expect(done.status).toBe('COMPLETE');
-    expect(done.commitId).toBe(a);
+  it('deploys the branch head when the newer push is already deploying', async () => {
+    // The workspace is on A (the rollback above); B's push deploys, and A's comes meanwhile.
+    rmSync(path.join(scratch, 'b.marker'), { force: true });
+    const jobB = await push(b, 'late-3-b');
+    await slowJobStarted(path.join(scratch, 'b.marker'));
+    const jobA = await push(a, 'late-3-a');
+    expect((await waitForJob(server, jobB)).status).toBe('COMPLETE');
+    const late = await waitForJob(server, jobA);
+    const log = await jobLog(server, jobA);
+    expect(late.status, log).toBe('COMPLETE');
+    expect(log).toContain(
+      `commit ${a.slice(0, 12)} was pushed before ${b.slice(0, 12)}, the head of branch main, whose push came first`,
+    );
+    expect(log).not.toContain('at A');
+    expect(late.commitId).toBe(b);
+    const ws = (await server.api('GET', `/api/workspaces/${workspace.id}`)).json;
+    expect(ws.lastDeployment.commitId).toBe(b);
+  });
+
+  it('deploys pushes in order each as pushed', async () => {
+    const c = repo.commit({ ...helloJob('work', 'at C') });
+    const d = repo.commit({ ...helloJob('work', 'at D') });
+    // C's push deploys C, though D is in git already: Slipway has not heard of D yet.
+    const jobC = await push(c, 'in-order-c');
+    const doneC = await waitForJob(server, jobC);
+    const jobD = await push(d, 'in-order-d');
+    const doneD = await waitForJob(server, jobD);
+    expect([doneC.status, doneC.commitId]).toEqual(['COMPLETE', c]);
+    expect([doneD.status, doneD.commitId]).toEqual(['COMPLETE', d]);
+    expect(await jobLog(server, jobC)).toContain('at C');
+    expect(await jobLog(server, jobD)).toContain('at D');
   });
 });

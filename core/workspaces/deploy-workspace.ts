@@ -203,12 +203,14 @@ async function sync(
 }
 
 /**
- * GitHub does not deliver pushes in order: after pushes of A then B, B's webhook may come first,
- * queue, and be superseded by A's, which would then deploy A and leave the workspace behind its
- * branch. So a push deploy that superseded (directly or through the deploys it superseded) a
- * deploy of what is now the branch head, or of the head as such, deploys that head: it is what
- * the superseded deploy asked for, and the newest the branch has. The branch head is read only
- * then. A commit asked for by name (`?commit=`, a rollback) is deployed as asked.
+ * GitHub does not deliver pushes in order: after pushes of A then B, B's webhook may come first
+ * and A's after it. Deploying A then would leave the workspace behind its branch, whether B's
+ * deploy was still queued (A's superseded it), running, or done. So a push deploy whose commit
+ * is no longer the branch head deploys the head when Slipway heard of that head first: a push
+ * deploy queued before this one asked for it, or a deploy this one superseded (directly or
+ * through the deploys it superseded) asked for it or for the head as such. The branch head is
+ * read only then. Pushes delivered in order deploy each its own commit, and a commit asked for
+ * by name (`?commit=`, a rollback, a re-run check suite) is deployed as asked.
  */
 async function headInsteadOfLatePush(
   context: JobContext,
@@ -217,35 +219,47 @@ async function headInsteadOfLatePush(
 ): Promise<Checkout | undefined> {
   const { job, signal, log } = context;
   if (job.params.push !== true || !job.commitId) return undefined;
-  const asked = supersededAsks(deps.store, job, workspace.id).filter((c) => c !== job.commitId);
-  if (asked.length === 0) return undefined;
+  const heard = headsHeardBefore(deps.store, job, workspace.id).filter((c) => c !== job.commitId);
+  if (heard.length === 0) return undefined;
   const head = await deps.source.fetch(workspace.repositoryUrl, workspace.branch, { signal });
   if (head.commit === job.commitId) return head;
-  if (!asked.some((commit) => commit === null || commit === head.commit)) return undefined;
+  if (!heard.some((commit) => commit === null || commit === head.commit)) return undefined;
   log(
-    `commit ${job.commitId.slice(0, 12)} was pushed before ${head.commit.slice(0, 12)}, the head of branch ${workspace.branch}, whose deploy this one superseded (GitHub may deliver pushes out of order): deploying the head`,
+    `commit ${job.commitId.slice(0, 12)} was pushed before ${head.commit.slice(0, 12)}, the head of branch ${workspace.branch}, whose push came first (GitHub may deliver pushes out of order): deploying the head`,
   );
   return head;
 }
 
-/** What the deploys this job superseded, and those they superseded, asked for (null: the head). */
-function supersededAsks(store: Store, job: Job, workspaceId: string): (string | null)[] {
-  const stopped = store.listJobs(
-    { workspaceId, type: 'WORKSPACE_DEPLOY', status: ['STOPPED'] },
+/**
+ * The commits this push deploy must not take the workspace back from (null: the branch head):
+ * those of push deploys queued before it, whatever became of them, and what the deploys it
+ * superseded, and those they superseded, asked for.
+ */
+function headsHeardBefore(store: Store, job: Job, workspaceId: string): (string | null)[] {
+  const recent = store.listJobs(
+    { workspaceId, type: 'WORKSPACE_DEPLOY' },
     { offset: 0, limit: 100, sort: { field: 'created', direction: 'desc' } },
   ).items;
-  const asks: (string | null)[] = [];
+  const heard = recent
+    .filter(
+      (older) =>
+        older.id !== job.id &&
+        older.created <= job.created &&
+        older.params.push === true &&
+        older.params.plan !== true,
+    )
+    .map((older) => older.commitId);
   const by = [job.id];
   for (let i = 0; i < by.length; i++) {
     const prefix = `superseded by job ${by[i]}`;
-    for (const older of stopped) {
-      if (older.params.plan === true || !older.message?.startsWith(prefix)) continue;
-      if (by.includes(older.id)) continue;
+    for (const older of recent) {
+      if (older.status !== 'STOPPED' || older.params.plan === true) continue;
+      if (!older.message?.startsWith(prefix) || by.includes(older.id)) continue;
       by.push(older.id);
-      asks.push(older.commitId);
+      heard.push(older.commitId);
     }
   }
-  return asks;
+  return heard;
 }
 
 /**
