@@ -87,7 +87,7 @@ export function checkRunUpdate(
   logs: () => JobLogLine[],
   secrets: readonly string[],
 ): CheckRunUpdate {
-  const what = whatOf(origin);
+  const what = whatOf(origin, job);
   const jobLine = jobLineOf(job);
   const plan = origin.kind === 'plan';
   if (status === 'QUEUED') {
@@ -182,13 +182,17 @@ export function briefOutput(
         : ['Failed', 'failed'];
   return fitted({
     title,
-    summary: `${whatOf(origin)} ${verb}. ${jobLineOf(job)} GitHub refused the full report (${headWithin(reason, 500)}): the job's log and result are in Slipway.`,
+    summary: `${whatOf(origin, job)} ${verb}. ${jobLineOf(job)} GitHub refused the full report (${headWithin(reason, 500)}): the job's log and result are in Slipway.`,
   });
 }
 
-function whatOf(origin: GitHubOrigin): string {
+function whatOf(origin: GitHubOrigin, job: Job): string {
   const commit = `\`${origin.headSha.slice(0, 7)}\``;
-  return `${origin.kind === 'plan' ? 'Plan' : 'Deploy'} of **${origin.environment}** at ${commit}`;
+  const what = `${origin.kind === 'plan' ? 'Plan' : 'Deploy'} of **${origin.environment}** at ${commit}`;
+  // A push GitHub delivered after a newer one's deploys the branch head instead of its commit.
+  const deployed = job.commitId;
+  if (origin.kind !== 'deploy' || !deployed || deployed === origin.headSha) return what;
+  return `${what} (it deploys \`${deployed.slice(0, 7)}\`, the head of the branch, instead: GitHub delivered that push first)`;
 }
 
 function jobLineOf(job: Job): string {

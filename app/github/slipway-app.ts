@@ -80,6 +80,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     workspace: Workspace,
     origin: Omit<GitHubOrigin, 'checkName' | 'environment'>,
     sender: string | undefined,
+    push = false,
   ) => {
     const plan = origin.kind === 'plan';
     const scope = plan && origin.pullRequest !== undefined ? `pull/${origin.pullRequest}` : '';
@@ -89,6 +90,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       deliveryId: `${delivery}/${workspace.id}${plan ? `/plan${scope ? `/${scope}` : ''}` : ''}`,
       identity: sender ? `github:${sender}` : 'github',
       plan,
+      // A push GitHub delivers after a newer one's deploys the branch head; a re-run deploys
+      // the commit it names.
+      push,
       ...(scope ? { planScope: scope } : {}),
       origin: originParams({
         ...origin,
@@ -111,13 +115,14 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     branch: string,
     origin: Omit<GitHubOrigin, 'checkName' | 'environment' | 'repository'>,
     sender: string | undefined,
+    push = false,
   ) => {
     const workspaces = workspacesOf(repository, branch);
     if (workspaces.length === 0) {
       return ignore(delivery, `no workspace deploys ${repository.full_name} branch ${branch}`);
     }
     for (const workspace of workspaces) {
-      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender);
+      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender, push);
     }
   };
 
@@ -133,8 +138,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         { offset: 0, limit: RECENT_JOBS },
       );
       for (const job of recent.items) {
-        const origin = job.commitId === sha ? githubOriginOf(job) : undefined;
-        if (!origin) continue;
+        // On the commit it reports on: a late push's deploy of the branch head reports on its own.
+        const origin = githubOriginOf(job);
+        if (origin?.headSha !== sha) continue;
         const key = `${workspace.id}/${origin.kind}/${origin.pullRequest ?? ''}`;
         if (!found.has(key)) found.set(key, { workspace, origin });
       }
@@ -158,6 +164,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
           payload.ref.slice('refs/heads/'.length),
           { installationId: payload.installation.id, headSha: payload.after, kind: 'deploy' },
           payload.sender?.login,
+          true,
         );
       }),
     );
