@@ -167,6 +167,16 @@ describe('manifest.json validation', () => {
       '4:13 "labels" key "Example.com/x" has the prefix "Example.com", which is not a valid Kubernetes label key prefix; expected a lowercase DNS subdomain such as "example.com"',
     ],
     [
+      { labels: 'team:x, slipway.dev/workspace:other' },
+      'labels',
+      '4:13 "labels" key "slipway.dev/workspace" is one Slipway sets itself, to know who deployed a workload; expected a key other than app.kubernetes.io/managed-by and outside slipway.dev/',
+    ],
+    [
+      { labels: 'app.kubernetes.io/managed-by:me' },
+      'labels',
+      '4:13 "labels" key "app.kubernetes.io/managed-by" is one Slipway sets itself, to know who deployed a workload; expected a key other than app.kubernetes.io/managed-by and outside slipway.dev/',
+    ],
+    [
       { 'image-destination': 3 },
       'image-destination',
       '4:24 "image-destination" is 3; expected a string',

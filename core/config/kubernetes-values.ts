@@ -1,9 +1,12 @@
 import { Cron } from 'croner';
+import { LABELS } from '../runtime/types.js';
 
 /** Lowercase RFC 1123 label: what Kubernetes accepts as an object name (at most 63 chars). */
 export const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** The prefix of the labels Slipway puts on what it deploys. */
+const SLIPWAY_PREFIX = `${LABELS.workspace.split('/')[0]}/`;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUANTITY = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
 const SUFFIX: Record<string, number> = {
@@ -80,6 +83,12 @@ export function labelProblems(text: string): string[] {
     }
     if (seen.has(key)) problems.push(`"labels" has the key "${key}" twice; expected each once`);
     seen.add(key);
+    if (key === LABELS.managedBy || key.startsWith(SLIPWAY_PREFIX)) {
+      // They tell whose a workload is: set here they could hand it to another's prune.
+      problems.push(
+        `"labels" key "${key}" is one Slipway sets itself, to know who deployed a workload; expected a key other than ${LABELS.managedBy} and outside ${SLIPWAY_PREFIX}`,
+      );
+    }
     const slash = key.lastIndexOf('/');
     const prefix = slash >= 0 ? key.slice(0, slash) : null;
     const name = key.slice(slash + 1);
