@@ -103,6 +103,15 @@ describe('the GitHub App, given a push after a newer one', () => {
     expect(run.output.summary).toContain(
       `Deploy of **late** at \`${a.slice(0, 7)}\` (it deploys \`${b.slice(0, 7)}\`, the head of the branch, instead: GitHub delivered that push first)`,
     );
+    // Its GitHub deployment, on A, says what runs.
+    const deployment = await eventually(
+      async () =>
+        github.deployments(REPO).find((d) => d.sha === a && d.statuses.at(-1)?.state === 'success'),
+      "A's GitHub deployment to succeed",
+    );
+    expect(deployment.statuses.at(-1)?.description).toMatch(
+      new RegExp(`^branch head ${b.slice(0, 7)} in place of this commit`),
+    );
   });
 
   async function rerunSuite(sha: string) {

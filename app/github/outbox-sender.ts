@@ -406,7 +406,7 @@ export class OutboxSender {
       repo,
       deployment_id: id,
       state,
-      description: characters(job.message ?? status.toLowerCase(), 140),
+      description: characters(deploymentDescription(job, origin, status), 140),
     });
   }
 
@@ -507,4 +507,14 @@ export function classify(error: unknown): Failure {
   // Octokit reports network failures as status 500; no status at all is a bug of ours.
   const retryable = status !== undefined && (status >= 500 || rateLimited);
   return { retryable, status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
+
+/**
+ * A deployment status's description: the job's message, or its status; for a push GitHub
+ * delivered after a newer one's, which deploys the branch head, which commit it deployed.
+ */
+function deploymentDescription(job: Job, origin: GitHubOrigin, status: JobStatus): string {
+  const said = job.message ?? status.toLowerCase();
+  if (!job.commitId || job.commitId === origin.headSha) return said;
+  return `branch head ${job.commitId.slice(0, 7)} in place of this commit: ${said}`;
 }
