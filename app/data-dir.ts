@@ -1,4 +1,13 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  statSync,
+} from 'node:fs';
 import { EnvError } from './env.js';
 
 /**
@@ -37,4 +46,30 @@ export function createPrivateFile(file: string): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
+}
+
+/**
+ * Makes each of `files` that exists private (0600) if others could read or write it: files a
+ * Slipway older than the rule left 0644, or that a user copied in. Answers those it changed.
+ */
+export function tightenFiles(files: readonly string[]): string[] {
+  const changed: string[] = [];
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    if ((statSync(file).mode & 0o077) === 0) continue;
+    chmodSync(file, 0o600);
+    changed.push(file);
+  }
+  return changed;
+}
+
+/**
+ * The warning for a data directory others may enter (it holds the checkouts of the deployed
+ * repositories), or undefined. Slipway does not change the mode of a directory it did not
+ * create: it may be shared on purpose.
+ */
+export function openDataDirWarning(dataDir: string): string | undefined {
+  const mode = statSync(dataDir).mode & 0o777;
+  if ((mode & 0o077) === 0) return undefined;
+  return `SLIPWAY_DATA_DIR ${dataDir} can be read by other users (mode ${mode.toString(8)}), and its checkouts hold the deployed repositories' files: run "chmod 700 ${dataDir}" unless it is shared on purpose`;
 }

@@ -11,8 +11,8 @@ import type { Runtime } from '../core/runtime/types.js';
 import { createGitSource } from '../core/source/index.js';
 import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
 import { type Logger, systemClock } from '../core/types.js';
-import { loadAdminToken } from './admin-token.js';
-import { createPrivateFile, prepareDataDir } from './data-dir.js';
+import { adminTokenFile, loadAdminToken } from './admin-token.js';
+import { createPrivateFile, openDataDirWarning, prepareDataDir, tightenFiles } from './data-dir.js';
 import { type Env, EnvError, parseEnv } from './env.js';
 import type { GitHubApp } from './github/github-app.js';
 import { readPrivateKey } from './github/private-key.js';
@@ -94,6 +94,14 @@ async function main(): Promise<void> {
   });
   for (const warning of env.warnings) logger.warn(warning);
   prepareDataDir(env.dataDir, env.SLIPWAY_DATA_DIR);
+  const openDir = openDataDirWarning(env.dataDir);
+  if (openDir) logger.warn(openDir);
+  // The database (with its WAL) and the admin token hold secrets; older files may be 0644.
+  const dbFile = path.join(env.dataDir, 'slipway.db');
+  const privateFiles = ['', '-wal', '-shm'].map((suffix) => `${dbFile}${suffix}`);
+  for (const file of tightenFiles([...privateFiles, adminTokenFile(env.dataDir)])) {
+    logger.warn({ file }, 'made a file others could read private (mode 600)');
+  }
   const lockFile = path.join(env.dataDir, 'slipway.lock');
   createPrivateFile(lockFile);
   const lock = acquireDataDirLock(lockFile);
@@ -103,7 +111,6 @@ async function main(): Promise<void> {
   else if (admin.file) logger.info({ file: admin.file }, 'admin token read from file');
 
   // SQLite gives the -wal and -shm files the database file's mode, and the WAL holds secrets.
-  const dbFile = path.join(env.dataDir, 'slipway.db');
   createPrivateFile(dbFile);
   const store = openSqliteStore(dbFile);
   // With the GitHub App on, every job change of a GitHub-started job writes its report to the
