@@ -11,6 +11,7 @@ import {
   deliver,
   examplePayload,
   githubAppEnv,
+  pushEvent,
 } from './helpers/github-webhooks.js';
 import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
@@ -28,12 +29,7 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
   const appEnv = () => githubAppEnv(github);
 
   function push(after: string, ref = 'refs/heads/main'): Json {
-    const payload = aboutRepository(
-      examplePayload('push', undefined, (p) => Boolean(p.installation)),
-      REPO,
-      installationId,
-    );
-    return { ...payload, ref, after, deleted: false, created: false };
+    return pushEvent(REPO, installationId, after, ref);
   }
 
   async function checkRun(headSha: string, name = 'Slipway / shop', status = 'completed') {

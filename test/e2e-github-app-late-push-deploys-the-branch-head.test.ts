@@ -5,19 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { helloJob, slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
-import {
-  aboutRepository,
-  deliver,
-  examplePayload,
-  githubAppEnv,
-} from './helpers/github-webhooks.js';
-import {
-  type Json,
-  jobLog,
-  type ServerProcess,
-  startServer,
-  waitForJob,
-} from './helpers/server.js';
+import { deliver, githubAppEnv, pushEvent, rerequestedSuite } from './helpers/github-webhooks.js';
+import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
 const REPO = 'acme/late';
@@ -62,17 +51,7 @@ describe('the GitHub App, given a push after a newer one', () => {
   });
 
   async function push(after: string): Promise<string> {
-    const payload: Json = {
-      ...aboutRepository(
-        examplePayload('push', undefined, (p) => Boolean(p.installation)),
-        REPO,
-        installationId,
-      ),
-      ref: 'refs/heads/main',
-      after,
-      deleted: false,
-      created: false,
-    };
+    const payload = pushEvent(REPO, installationId, after);
     const delivery = await deliver(server.url, 'push', payload, github.webhookSecret);
     expect(delivery.status, JSON.stringify(delivery.json)).toBe(202);
     return delivery.json.jobs[0].job as string;
@@ -115,14 +94,7 @@ describe('the GitHub App, given a push after a newer one', () => {
   });
 
   async function rerunSuite(sha: string) {
-    const suite = aboutRepository(
-      examplePayload('check_suite', 'rerequested'),
-      REPO,
-      installationId,
-    );
-    suite.check_suite.head_branch = 'main';
-    suite.check_suite.head_sha = sha;
-    suite.check_suite.pull_requests = [];
+    const suite = rerequestedSuite(REPO, installationId, sha, 'main');
     const rerun = await deliver(server.url, 'check_suite', suite, github.webhookSecret);
     expect(rerun.status, JSON.stringify(rerun.json)).toBe(202);
     return waitForJob(server, rerun.json.jobs[0].job as string);

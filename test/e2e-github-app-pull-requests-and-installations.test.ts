@@ -10,6 +10,8 @@ import {
   deliver,
   examplePayload,
   githubAppEnv,
+  pushEvent,
+  rerequestedSuite,
 } from './helpers/github-webhooks.js';
 import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
@@ -117,14 +119,7 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
       github.webhookSecret,
     );
     await waitForJob(server, opened.json.jobs[0].job as string);
-    const suite = aboutRepository(
-      examplePayload('check_suite', 'rerequested'),
-      REPO,
-      installationId,
-    );
-    suite.check_suite.head_branch = 'four';
-    suite.check_suite.head_sha = head;
-    suite.check_suite.pull_requests = [];
+    const suite = rerequestedSuite(REPO, installationId, head, 'four');
     const rerun = await deliver(server.url, 'check_suite', suite, github.webhookSecret);
     expect(rerun.json.jobs).toEqual([
       { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
@@ -140,16 +135,9 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
 
     // A suite whose commit Slipway never reported on: what its push and pull requests would do.
     const other = branch('five');
-    const fresh = aboutRepository(
-      examplePayload('check_suite', 'rerequested'),
-      REPO,
-      installationId,
-    );
-    fresh.check_suite.head_branch = 'five';
-    fresh.check_suite.head_sha = other;
-    fresh.check_suite.pull_requests = [
+    const fresh = rerequestedSuite(REPO, installationId, other, 'five', [
       { number: 6, head: { ref: 'five', sha: other }, base: { ref: 'main', sha: repo.head() } },
-    ];
+    ]);
     const planned = await deliver(server.url, 'check_suite', fresh, github.webhookSecret);
     expect(planned.json.jobs).toEqual([
       { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
@@ -177,15 +165,10 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     github.removeInstallation(reinstalled);
     const third = github.addInstallation('acme', [REPO]).id;
     const lookups = github.requests.filter((r) => r.path === `/repos/${REPO}/installation`).length;
-    const push = aboutRepository(
-      examplePayload('push', undefined, (p) => Boolean(p.installation)),
-      REPO,
-      third,
-    );
     const delivered = await deliver(
       server.url,
       'push',
-      { ...push, ref: 'refs/heads/main', after: repo.head(), deleted: false, created: false },
+      pushEvent(REPO, third, repo.head()),
       github.webhookSecret,
     );
     const pushed = await waitForJob(server, delivered.json.jobs[0].job as string);

@@ -41,6 +41,40 @@ export function aboutRepository(payload: Json, fullName: string, installationId:
   return payload;
 }
 
+/** A `push` of `after` to `ref` of `owner/name`, through installation `installationId`. */
+export function pushEvent(
+  fullName: string,
+  installationId: number,
+  after: string,
+  ref = 'refs/heads/main',
+): Json {
+  const payload = aboutRepository(
+    examplePayload('push', undefined, (p) => Boolean(p.installation)),
+    fullName,
+    installationId,
+  );
+  return { ...payload, ref, after, deleted: false, created: false };
+}
+
+/** A `check_suite.rerequested` of the suite on `headSha` of branch `headBranch` (null: none). */
+export function rerequestedSuite(
+  fullName: string,
+  installationId: number,
+  headSha: string,
+  headBranch: string | null,
+  pullRequests: Json[] = [],
+): Json {
+  const suite = aboutRepository(
+    examplePayload('check_suite', 'rerequested'),
+    fullName,
+    installationId,
+  );
+  suite.check_suite.head_branch = headBranch;
+  suite.check_suite.head_sha = headSha;
+  suite.check_suite.pull_requests = pullRequests;
+  return suite;
+}
+
 export interface Delivery {
   id: string;
   status: number;
