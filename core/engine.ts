@@ -198,6 +198,13 @@ export function createEngine(deps: EngineDeps): Engine {
     },
   };
   let started = false;
+  // The checkout cache would grow with every commit deployed: what no workload runs from and
+  // no deploy used lately goes, at start and every hour.
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () =>
+    deps.source.evict?.(deps.runtime.workdirs?.() ?? []).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not evict unused checkouts');
+    });
   return {
     workspaces,
     tasks,
@@ -210,15 +217,22 @@ export function createEngine(deps: EngineDeps): Engine {
       started = true;
       await deps.runtime.start();
       pool.start(deps.orphans ?? 'expired');
+      void sweep();
+      sweeper = setInterval(sweep, SWEEP_MS);
+      sweeper.unref();
     },
     async stop(graceMs = 0) {
       if (!started) return;
       started = false;
+      clearInterval(sweeper);
       await pool.stop(graceMs);
       await deps.runtime.stop();
     },
   };
 }
+
+/** How often unused checkouts are evicted. */
+const SWEEP_MS = 60 * 60 * 1000;
 
 /** A deploy may take its health timeout plus time to fetch and apply; past twice that it stops. */
 function deployTimeoutMs(store: Store, job: Job): number {

@@ -64,7 +64,15 @@ describe('the local runtime tells created, changed and unchanged apart', () => {
     await runtime.apply([first]);
     expect((await runtime.apply([moved]))[0]?.action).toBe('unchanged');
     expect((await runtime.pods())[0]?.name).toBe('x-1-0');
+    // Its process runs on from the first checkout, a restart would start from the second:
+    // neither may be evicted from the checkout cache.
+    expect(runtime.workdirs?.()).toEqual([moved.workdir, first.workdir]);
     expect((await runtime.apply([edited]))[0]?.action).toBe('changed');
+    await eventually(
+      async () => ((await runtime.pods())[0]?.name === 'x-2-0' ? true : undefined),
+      'the edited revision',
+    );
+    expect(runtime.workdirs?.()).toEqual([edited.workdir, edited.workdir]);
   });
 
   it('keys workloads by namespace and name, and counts a change of kind as changed', async () => {

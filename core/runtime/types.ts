@@ -208,6 +208,11 @@ export interface Runtime {
    * queued, so such a deploy is a 4xx and nothing runs; apply refuses the same.
    */
   cannotRun(workload: Workload): string | null;
+  /**
+   * Directories on this machine that what the runtime runs needs kept: the local runtime's
+   * workloads run from their checkouts. Kubernetes runs images and has none.
+   */
+  workdirs?(): string[];
   apply(workloads: Workload[], options?: ApplyOptions): Promise<ApplyOutcome[]>;
   /** Deletes the workload and stops what runs for it; false when it did not exist. */
   delete(ref: WorkloadRef): Promise<boolean>;

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, utimesSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors.js';
 import { type Logger, silentLogger } from '../types.js';
 import { CACHE_VARIABLE, cleanLeftovers, OWNER_VARIABLE } from './clean-leftovers.js';
+import { DEFAULT_EVICTION, type EvictionPolicy, evictCheckouts } from './evict-checkouts.js';
 import { fetchCommit } from './fetch-commit.js';
 import { redact, requireLocalRepository, resolveRepository } from './repository.js';
 import { type GitCommand, runGit } from './run-git.js';
@@ -36,6 +37,8 @@ export interface GitSourceOptions {
    * default 3600000 (1 hour). A job's own timeout usually ends it first.
    */
   timeoutMs?: number;
+  /** Which checkouts `evict` keeps; default three a repository and any used in the last day. */
+  eviction?: EvictionPolicy;
   /** The git binary; default `git`. */
   git?: string;
   /**
@@ -141,13 +144,13 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       const key = createHash('sha256').update(redact(resolved.url)).digest('hex').slice(0, 16);
       const base = path.join(options.cacheDir, key);
       const pinned = (fetchOptions.commit ?? (COMMIT.test(ref) ? ref : undefined))?.toLowerCase();
-      const done = (commit: string): Checkout => ({
-        repository,
-        url: redact(resolved.url),
-        ref,
-        commit,
-        dir: path.join(base, commit),
-      });
+      const done = (commit: string): Checkout => {
+        const dir = path.join(base, commit);
+        // Marks it used (see evict); in the turn that found it, so eviction cannot come between.
+        const now = new Date();
+        utimesSync(dir, now, now);
+        return { repository, url: redact(resolved.url), ref, commit, dir };
+      };
       if (pinned && existsSync(path.join(base, pinned))) return done(pinned);
 
       requireLocalRepository(resolved);
@@ -181,6 +184,17 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
         logger.info({ repository: display }, 'GitHub refused the token; asking for a new one');
         return attempt(await access(resolved, true));
       }
+    },
+
+    async evict(inUse) {
+      await leftovers;
+      await evictCheckouts(
+        options.cacheDir,
+        inUse,
+        options.eviction ?? DEFAULT_EVICTION,
+        Date.now(),
+        logger,
+      );
     },
   };
 }

@@ -21,6 +21,11 @@ export interface FetchOptions {
 /** Fetches repositories (the git CLI in production); injected into the engine as `deps.source`. */
 export interface SourceFetcher {
   fetch(repository: string, ref: string, options?: FetchOptions): Promise<Checkout>;
+  /**
+   * Removes checkouts that are no longer used, except those under a directory of `inUse`
+   * (workloads run from them), so the cache does not grow without end.
+   */
+  evict?(inUse: readonly string[]): Promise<void>;
 }
 
 /** A unit found in a checkout: the directory (relative, `/`-separated) and the file in it. */

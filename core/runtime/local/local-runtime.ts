@@ -149,6 +149,17 @@ export class LocalRuntime implements Runtime {
     return [...this.namespaces].sort();
   }
 
+  /**
+   * Where each workload would start a process, and where each running process started: an
+   * unchanged workload deployed from a newer checkout runs on from the older one.
+   */
+  workdirs(): string[] {
+    return [...this.managed.values()].flatMap(({ workload, instances }) => [
+      ...(workload.workdir ? [workload.workdir] : []),
+      ...instances.flatMap((instance) => (instance.process ? [instance.process.cwd] : [])),
+    ]);
+  }
+
   cannotRun(workload: Workload): string | null {
     const problem = localCannotRun(workload);
     return problem && `${workload.kind} '${workload.name}' ${problem}`;

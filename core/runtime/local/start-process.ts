@@ -25,6 +25,8 @@ export interface StartedProcess {
   /** Pid of the leader, which is also the id of its process group; null when spawn failed. */
   pid: number | null;
   marker: string;
+  /** The directory it was started in. */
+  cwd: string;
   /** True once the leader has exited. */
   readonly ended: boolean;
   /** Resolves once the leader has exited and its output is drained; never rejects. */
@@ -62,7 +64,7 @@ export function startProcess(command: string[], options: StartProcessOptions): S
   } catch (error) {
     // Invalid arguments (a NUL byte...) throw synchronously instead of emitting 'error'.
     const message = `cannot start ${program}: ${(error as Error).message}`;
-    return failed(marker, message);
+    return failed(marker, options.cwd, message);
   }
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => out.write(chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => err.write(chunk));
@@ -113,6 +115,7 @@ export function startProcess(command: string[], options: StartProcessOptions): S
   return {
     pid: child.pid ?? null,
     marker,
+    cwd: options.cwd,
     get ended() {
       return ended;
     },
@@ -120,10 +123,11 @@ export function startProcess(command: string[], options: StartProcessOptions): S
   };
 }
 
-function failed(marker: string, error: string): StartedProcess {
+function failed(marker: string, cwd: string, error: string): StartedProcess {
   return {
     pid: null,
     marker,
+    cwd,
     ended: true,
     exited: Promise.resolve({ code: 127, signal: null, error }),
   };
