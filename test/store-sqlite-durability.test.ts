@@ -63,6 +63,37 @@ describe('the SQLite store on disk', () => {
     second.close();
   });
 
+  it('answers a job read again as the database holds it: after writes, rollbacks and other connections', () => {
+    const file = tempFile();
+    const store = openSqliteStore(file);
+    store.insertJob(job('j1'));
+    const first = store.getJob('j1');
+    expect(first?.status).toBe('QUEUED');
+    // What a caller does to the job it got is its own.
+    if (first) first.params.units = ['changed by a caller'];
+    expect(store.getJob('j1')?.params).toEqual({ units: ['web'] });
+    // A write of this connection, in any table, is seen at the next read.
+    store.updateJob('j1', { status: 'RUNNING' });
+    expect(store.getJob('j1')?.status).toBe('RUNNING');
+    // What was read inside a transaction that rolled back is not what is read after it.
+    expect(() =>
+      store.transaction(() => {
+        store.updateJob('j1', { status: 'ERROR', message: 'rolled back' });
+        expect(store.getJob('j1')?.status).toBe('ERROR');
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(store.getJob('j1')).toMatchObject({ status: 'RUNNING', message: null });
+    // A commit of another connection is seen too.
+    raw(file, (db) =>
+      db.prepare("UPDATE jobs SET message = 'from elsewhere' WHERE id = 'j1'").run(),
+    );
+    expect(store.getJob('j1')?.message).toBe('from elsewhere');
+    raw(file, (db) => db.prepare("DELETE FROM jobs WHERE id = 'j1'").run());
+    expect(store.getJob('j1')).toBeUndefined();
+    store.close();
+  });
+
   it('runs in WAL mode, and its connection enforces foreign keys', () => {
     const file = tempFile();
     const store = openSqliteStore(file);

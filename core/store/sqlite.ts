@@ -38,6 +38,9 @@ import {
   WORKSPACE_SORT_FIELDS,
 } from './types.js';
 
+/** Job rows kept between reads while nothing changes (see `readJob`). */
+const KEPT_JOB_ROWS = 1000;
+
 /**
  * Opens the SQLite database at `file` (`':memory:'` works too), creating or migrating its schema:
  * WAL journal, `synchronous = NORMAL`, foreign keys on, a 5 s busy timeout, statements prepared
@@ -135,6 +138,30 @@ function sqliteStore(db: Database.Database): Store {
   const deleteWorkspace = prepared('DELETE FROM workspaces WHERE id = ?');
   const insertJob = prepared(insertSql('jobs', JOB_COLUMNS));
   const getJob = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE id = ?`);
+  // Clients poll a job by id while it runs (the Action, the CLI, dashboards): its row is read
+  // again only when the database changed since. `total_changes()` counts every row this
+  // connection wrote (in any table, rolled back or not), `data_version` every commit of another
+  // connection; rows read inside a transaction, which may yet roll back, are never kept. A
+  // kept row is copied before `toJob` parses it in place.
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const keptRows = new Map<string, Row>();
+  let keptAt = '';
+  const readJob = (id: string): Row | undefined => {
+    if (db.inTransaction) return getJob.get(id) as Row | undefined;
+    const now = `${totalChanges.get()}/${dataVersion.get()}`;
+    if (now !== keptAt) {
+      keptRows.clear();
+      keptAt = now;
+    }
+    const kept = keptRows.get(id);
+    if (kept) return { ...kept };
+    const row = getJob.get(id) as Row | undefined;
+    if (!row) return undefined;
+    if (keptRows.size >= KEPT_JOB_ROWS) keptRows.clear();
+    keptRows.set(id, { ...row });
+    return row;
+  };
   const findJobByDelivery = prepared(`SELECT ${JOB_SELECT} FROM jobs WHERE delivery_id = ?`);
   const deleteJob = prepared('DELETE FROM jobs WHERE id = ? RETURNING created');
   const countJobs = prepared(
@@ -264,7 +291,7 @@ function sqliteStore(db: Database.Database): Store {
         });
       }
     },
-    getJob: (id) => toJob(getJob.get(id)),
+    getJob: (id) => toJob(readJob(id)),
     findJobByDelivery: (deliveryId) => toJob(findJobByDelivery.get(deliveryId)),
     listJobs(filter: JobFilter, page: PageRequest): Page<Job> {
       // Counted first: how deep the page lies decides which end of the index it is found from.
