@@ -43,8 +43,9 @@ describe('a push webhook that arrives after a newer one', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  async function push(after: string, delivery: string) {
-    const body = JSON.stringify({ ref: 'refs/heads/main', after, deleted: false });
+  /** A push of `after`; with `before`, where the branch was (GitHub sends it; not every sender). */
+  async function push(after: string, delivery: string, before?: string) {
+    const body = JSON.stringify({ ref: 'refs/heads/main', before, after, deleted: false });
     const signature = createHmac('sha256', workspace.deploymentSecret).update(body).digest('hex');
     const response = await request(
       `${server.url}/api/workspaces/${workspace.id}/deployments/github-webhook`,
@@ -99,6 +100,19 @@ describe('a push webhook that arrives after a newer one', () => {
     await expectHeadDeployedBy(jobA);
     // It ran B's tasks itself: B's own deploy never ran.
     expect(await jobLog(server, jobA)).toContain('at B');
+  });
+
+  it("leaves the newer push's queued deploy be when the pushes say where the branch was", async () => {
+    const first = await slowDeployOfX();
+    const jobB = await push(b, 'late-4-b', a);
+    const jobA = await push(a, 'late-4-a', x);
+    // B's push was made on top of A: A's does not supersede it, and B's own deploy runs.
+    const deployedB = await waitForJob(server, jobB);
+    expect(deployedB.status, deployedB.message ?? '').toBe('COMPLETE');
+    expect(deployedB.commitId).toBe(b);
+    expect(await jobLog(server, jobB)).toContain('at B');
+    expect((await waitForJob(server, first)).status).toBe('COMPLETE');
+    await expectHeadDeployedBy(jobA);
   });
 
   it('still deploys a commit asked for by name (a rollback) as asked', async () => {

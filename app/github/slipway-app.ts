@@ -80,7 +80,8 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     workspace: Workspace,
     origin: Omit<GitHubOrigin, 'checkName' | 'environment'>,
     sender: string | undefined,
-    push = false,
+    /** A push's `before`; undefined for what is no push (a re-run deploys what it names). */
+    before?: string,
   ) => {
     const plan = origin.kind === 'plan';
     const scope = plan && origin.pullRequest !== undefined ? `pull/${origin.pullRequest}` : '';
@@ -90,9 +91,10 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       deliveryId: `${delivery}/${workspace.id}${plan ? `/plan${scope ? `/${scope}` : ''}` : ''}`,
       identity: sender ? `github:${sender}` : 'github',
       plan,
-      // A push GitHub delivers after a newer one's deploys the branch head; a re-run deploys
-      // the commit it names.
-      push,
+      // A push GitHub delivers after a newer one's deploys the branch head, and leaves the
+      // newer one's queued deploy be; a re-run deploys the commit it names.
+      push: before !== undefined,
+      ...(before !== undefined ? { before } : {}),
       ...(scope ? { planScope: scope } : {}),
       origin: originParams({
         ...origin,
@@ -115,14 +117,14 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     branch: string,
     origin: Omit<GitHubOrigin, 'checkName' | 'environment' | 'repository'>,
     sender: string | undefined,
-    push = false,
+    before?: string,
   ) => {
     const workspaces = workspacesOf(repository, branch);
     if (workspaces.length === 0) {
       return ignore(delivery, `no workspace deploys ${repository.full_name} branch ${branch}`);
     }
     for (const workspace of workspaces) {
-      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender, push);
+      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender, before);
     }
   };
 
@@ -164,7 +166,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
           payload.ref.slice('refs/heads/'.length),
           { installationId: payload.installation.id, headSha: payload.after, kind: 'deploy' },
           payload.sender?.login,
-          true,
+          payload.before ?? '',
         );
       }),
     );

@@ -146,6 +146,7 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
       deliveryId: delivery ? `matatika:${workspace.id}:${delivery.slice(0, 200)}` : null,
       identity: 'github-webhook',
       push: true,
+      before: typeof payload.before === 'string' ? payload.before : null,
     });
     return c.json(jobJson(job, baseUrl(c)), 202);
   });

@@ -23,6 +23,11 @@ export interface EnqueueRequest {
   maxAttempts?: number;
   /** Stop every QUEUED job of the same target and type: this newer one replaces them. */
   supersede?: boolean;
+  /**
+   * Of the QUEUED jobs `supersede` would stop, the ids of those to keep: they are newer than
+   * this one after all (a push GitHub delivered late). Asked only when there are some.
+   */
+  spare?: (queued: Job[]) => ReadonlySet<string>;
 }
 
 export interface EnqueueResult {
@@ -94,7 +99,7 @@ export class JobQueue {
         leaseExpires: null,
         updated: created,
       };
-      const superseded = request.supersede ? this.supersedeQueued(job) : [];
+      const superseded = request.supersede ? this.supersedeQueued(job, request.spare) : [];
       this.store.insertJob(job);
       return { job, created: true, superseded };
     });
@@ -103,14 +108,16 @@ export class JobQueue {
     return outcome;
   }
 
-  private supersedeQueued(newer: Job): Job[] {
+  private supersedeQueued(newer: Job, spare?: EnqueueRequest['spare']): Job[] {
     const queued = this.store.listJobs(
       { target: newer.target, type: newer.type, status: ['QUEUED'] },
       { offset: 0, limit: 1000 },
     ).items;
+    const spared = queued.length > 0 && spare ? spare(queued) : undefined;
     const stopped: Job[] = [];
     const now = isoTime(this.clock.now());
     for (const older of queued) {
+      if (spared?.has(older.id)) continue;
       const commit = newer.commitId ? ` (commit ${newer.commitId.slice(0, 12)})` : '';
       const message = `superseded by job ${newer.id}${commit}`;
       const job = this.store.updateJob(

@@ -4,7 +4,7 @@ import type { EnqueueResult, JobQueue } from '../jobs/index.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime } from '../runtime/types.js';
 import { isCommitId, redact } from '../source/index.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
-import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
+import { type Clock, isoTime, type Job, type Logger, type Workspace } from '../types.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -19,11 +19,16 @@ export interface DeployRequest {
   /** Idempotency key: the same one again returns the job it created. */
   deliveryId?: string | null;
   /**
-   * `commitId` is a push's `after`, not a commit asked for by name: when this deploy superseded
-   * a queued deploy of what is by then the branch head (pushes delivered out of order), it
-   * deploys that head instead of its older commit (see `deployWorkspace`).
+   * `commitId` is a push's `after`, not a commit asked for by name: when Slipway heard of the
+   * branch head's push first (GitHub delivered this one late), it deploys that head instead of
+   * its older commit (see `deployWorkspace`).
    */
   push?: boolean;
+  /**
+   * A push's `before`: where the branch was before it. A queued deploy of a push made on top of
+   * this one (its `before`s lead back here) is newer, and this push does not supersede it.
+   */
+  before?: string | null;
   identity?: string | null;
   /** Compute what would be created, changed and pruned, and apply nothing. */
   plan?: boolean;
@@ -186,6 +191,10 @@ export class WorkspaceService {
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
     const commit = request.commitId ?? null;
+    const before =
+      request.before && isCommitId(request.before) && !/^0+$/.test(request.before)
+        ? request.before.toLowerCase()
+        : null;
     if (commit !== null && !isCommitId(commit)) {
       throw new SlipwayError(
         'BAD_REQUEST',
@@ -206,9 +215,47 @@ export class WorkspaceService {
       params: {
         ...(request.plan ? { plan: true } : {}),
         ...(request.push && commit !== null ? { push: true } : {}),
+        ...(request.push && commit !== null && before ? { before } : {}),
         ...(request.origin ? { origin: request.origin } : {}),
       },
       supersede: true,
+      ...(request.push && commit !== null
+        ? { spare: (queued: Job[]) => this.pushedOnTop(workspace.id, commit.toLowerCase(), queued) }
+        : {}),
     });
+  }
+
+  /**
+   * The queued push deploys made on top of `commit` (their pushes' `before`s, through the
+   * pushes Slipway heard of, lead back to it): newer than a push of `commit` delivered late.
+   */
+  private pushedOnTop(workspaceId: string, commit: string, queued: Job[]): Set<string> {
+    const spared = new Set<string>();
+    const pushed = queued.filter((job) => job.params.push === true && job.params.before);
+    if (pushed.length === 0) return spared;
+    // Where each push heard of came from. A deploy may since have taken the branch head instead
+    // of its own commit; that head is newer still, so the link stays true.
+    const cameFrom = new Map<string, string>();
+    const recent = this.deps.store.listJobs(
+      { workspaceId, type: 'WORKSPACE_DEPLOY' },
+      { offset: 0, limit: 100 },
+    ).items;
+    for (const job of recent) {
+      const before = job.params.before;
+      if (job.params.push === true && job.commitId && typeof before === 'string') {
+        if (!cameFrom.has(job.commitId)) cameFrom.set(job.commitId, before);
+      }
+    }
+    for (const job of pushed) {
+      let at = job.params.before as string | undefined;
+      for (let steps = 0; at !== undefined && steps <= recent.length; steps++) {
+        if (at === commit) {
+          spared.add(job.id);
+          break;
+        }
+        at = cameFrom.get(at);
+      }
+    }
+    return spared;
   }
 }

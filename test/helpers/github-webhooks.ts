@@ -41,19 +41,30 @@ export function aboutRepository(payload: Json, fullName: string, installationId:
   return payload;
 }
 
-/** A `push` of `after` to `ref` of `owner/name`, through installation `installationId`. */
+/**
+ * A `push` of `after` to `ref` of `owner/name`, through installation `installationId`; from
+ * `before` (where the branch was) when given, else the example's.
+ */
 export function pushEvent(
   fullName: string,
   installationId: number,
   after: string,
   ref = 'refs/heads/main',
+  before?: string,
 ): Json {
   const payload = aboutRepository(
     examplePayload('push', undefined, (p) => Boolean(p.installation)),
     fullName,
     installationId,
   );
-  return { ...payload, ref, after, deleted: false, created: false };
+  return {
+    ...payload,
+    ref,
+    after,
+    ...(before ? { before } : {}),
+    deleted: false,
+    created: false,
+  };
 }
 
 /** A `check_suite.rerequested` of the suite on `headSha` of branch `headBranch` (null: none). */
