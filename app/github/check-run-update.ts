@@ -1,7 +1,7 @@
 import type { Problem } from '../../core/errors.js';
 import type { Job, JobLogLine, JobStatus } from '../../core/types.js';
 import { maskSecrets } from './mask-secrets.js';
-import type { GitHubOrigin } from './origin.js';
+import { deployedInstead, type GitHubOrigin } from './origin.js';
 
 /**
  * GitHub's limits: 65535 bytes of UTF-8 per output field (its docs say characters, its 422 says
@@ -189,9 +189,8 @@ export function briefOutput(
 function whatOf(origin: GitHubOrigin, job: Job): string {
   const commit = `\`${origin.headSha.slice(0, 7)}\``;
   const what = `${origin.kind === 'plan' ? 'Plan' : 'Deploy'} of **${origin.environment}** at ${commit}`;
-  // A push GitHub delivered after a newer one's deploys the branch head instead of its commit.
-  const deployed = job.commitId;
-  if (origin.kind !== 'deploy' || !deployed || deployed === origin.headSha) return what;
+  const deployed = deployedInstead(job, origin);
+  if (!deployed) return what;
   return `${what} (it deploys \`${deployed.slice(0, 7)}\`, the head of the branch, instead: GitHub delivered that push first)`;
 }
 

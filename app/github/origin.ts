@@ -44,3 +44,14 @@ export type KeptOrigin = Omit<GitHubOrigin, 'headSha'> & { headSha?: string };
 export function originParams(origin: KeptOrigin): Record<string, unknown> {
   return { github: origin };
 }
+
+/**
+ * The commit a deploy took in place of the one it reports on, or undefined: a push GitHub
+ * delivered after a newer one's deploys the branch head (see `deployWorkspace`), and its check
+ * run and GitHub deployment stay on the pushed commit.
+ */
+export function deployedInstead(job: Job, origin: GitHubOrigin): string | undefined {
+  if (origin.kind !== 'deploy' || !job.commitId || job.commitId === origin.headSha)
+    return undefined;
+  return job.commitId;
+}

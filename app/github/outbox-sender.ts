@@ -9,7 +9,7 @@ import {
   LOG_TAIL_LINES,
 } from './check-run-update.js';
 import { GITHUB_REQUEST_TIMEOUT_MS } from './octokit.js';
-import { type GitHubOrigin, githubOriginOf } from './origin.js';
+import { deployedInstead, type GitHubOrigin, githubOriginOf } from './origin.js';
 import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC } from './record-reports.js';
 
 /** The little of Octokit the sender uses: `request` with a route and its parameters. */
@@ -510,11 +510,11 @@ export function classify(error: unknown): Failure {
 }
 
 /**
- * A deployment status's description: the job's message, or its status; for a push GitHub
- * delivered after a newer one's, which deploys the branch head, which commit it deployed.
+ * A deployment status's description: the job's message, or its status; for a late push's
+ * deploy of the branch head, which commit it deployed.
  */
 function deploymentDescription(job: Job, origin: GitHubOrigin, status: JobStatus): string {
   const said = job.message ?? status.toLowerCase();
-  if (!job.commitId || job.commitId === origin.headSha) return said;
-  return `branch head ${job.commitId.slice(0, 7)} in place of this commit: ${said}`;
+  const deployed = deployedInstead(job, origin);
+  return deployed ? `branch head ${deployed.slice(0, 7)} in place of this commit: ${said}` : said;
 }

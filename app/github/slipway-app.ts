@@ -80,8 +80,8 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     workspace: Workspace,
     origin: Omit<GitHubOrigin, 'checkName' | 'environment'>,
     sender: string | undefined,
-    /** A push's `before`; undefined for what is no push (a re-run deploys what it names). */
-    before?: string,
+    /** For a push: where the branch was before it. Anything else deploys what it names. */
+    push?: { before: string | undefined },
   ) => {
     const plan = origin.kind === 'plan';
     const scope = plan && origin.pullRequest !== undefined ? `pull/${origin.pullRequest}` : '';
@@ -93,8 +93,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       plan,
       // A push GitHub delivers after a newer one's deploys the branch head, and leaves the
       // newer one's queued deploy be; a re-run deploys the commit it names.
-      push: before !== undefined,
-      ...(before !== undefined ? { before } : {}),
+      ...(push ? { push: true, before: push.before ?? null } : {}),
       ...(scope ? { planScope: scope } : {}),
       origin: originParams({
         ...origin,
@@ -117,14 +116,14 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     branch: string,
     origin: Omit<GitHubOrigin, 'checkName' | 'environment' | 'repository'>,
     sender: string | undefined,
-    before?: string,
+    push?: { before: string | undefined },
   ) => {
     const workspaces = workspacesOf(repository, branch);
     if (workspaces.length === 0) {
       return ignore(delivery, `no workspace deploys ${repository.full_name} branch ${branch}`);
     }
     for (const workspace of workspaces) {
-      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender, before);
+      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender, push);
     }
   };
 
@@ -166,7 +165,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
           payload.ref.slice('refs/heads/'.length),
           { installationId: payload.installation.id, headSha: payload.after, kind: 'deploy' },
           payload.sender?.login,
-          payload.before ?? '',
+          { before: payload.before },
         );
       }),
     );
