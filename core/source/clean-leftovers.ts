@@ -82,7 +82,8 @@ function killLeftoverGit(cache: string): number[] {
   return killed;
 }
 
-function readdirNames(dir: string): string[] {
+/** The names in `dir`; none when it is missing or no directory. */
+export function readdirNames(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {

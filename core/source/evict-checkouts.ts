@@ -1,8 +1,9 @@
-import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../types.js';
-import { FETCH_PREFIX } from './clean-leftovers.js';
+import { FETCH_PREFIX, readdirNames } from './clean-leftovers.js';
+import { treesFileOf } from './digest.js';
 
 /** What `evictCheckouts` keeps. */
 export interface EvictionPolicy {
@@ -28,7 +29,7 @@ const COMMIT_DIR = /^[0-9a-f]{40}$/;
  * each time it hands the checkout out. Each is taken out of the cache by a rename in the same
  * synchronous turn as its last look, so a fetch in this process finds it whole or not at all,
  * and deleted after; the renamed directory carries the fetch temp prefix, so one a crash left
- * half-deleted goes at the next start. Answers how many were removed.
+ * half-deleted goes at the next start.
  */
 export async function evictCheckouts(
   cacheDir: string,
@@ -36,14 +37,14 @@ export async function evictCheckouts(
   policy: EvictionPolicy,
   now: number,
   logger: Logger,
-): Promise<number> {
+): Promise<void> {
   const used = inUse.map((dir) => path.resolve(dir));
   const runsFrom = (dir: string) =>
     used.some((u) => u === dir || u.startsWith(`${dir}${path.sep}`));
   const removed: string[] = [];
-  for (const key of listDir(cacheDir)) {
+  for (const key of readdirNames(cacheDir)) {
     const base = path.join(path.resolve(cacheDir), key);
-    const checkouts = listDir(base)
+    const checkouts = readdirNames(base)
       .filter((entry) => COMMIT_DIR.test(entry))
       .map((commit) => ({
         commit,
@@ -60,7 +61,7 @@ export async function evictCheckouts(
       const doomed = path.join(base, `${FETCH_PREFIX}${process.pid}-evicted-${checkout.commit}`);
       try {
         renameSync(checkout.dir, doomed);
-        rmSync(`${checkout.dir}.trees`, { force: true });
+        rmSync(treesFileOf(checkout.dir), { force: true });
       } catch (error) {
         logger.warn({ err: error, dir: checkout.dir }, 'could not evict a checkout');
         continue;
@@ -71,15 +72,6 @@ export async function evictCheckouts(
   }
   if (removed.length > 0) {
     logger.info({ checkouts: removed }, `evicted ${removed.length} checkout(s) no longer used`);
-  }
-  return removed.length;
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return []; // No cache yet, or a file (the cache's package.json).
   }
 }
 
