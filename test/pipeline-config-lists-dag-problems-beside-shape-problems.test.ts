@@ -32,7 +32,7 @@ describe('pipeline.json with shape problems', () => {
       `${FILE}:8:9 cycle: a -> b -> a`,
       `${FILE}:16:9 task "b" depends on "ghost", which is not a task of this pipeline; expected one of a, b, c`,
       `${FILE}:20:15 task name "b" is also used by tasks[1]; expected unique names`,
-      `${FILE}:21:24 "tasks[2].namespacetask" is "nothing-here"; expected "repository/directory", the directory inside the repository`,
+      `${FILE}:21:24 "tasks[2].namespacetask" is "nothing-here"; expected "repository/directory": a repository name in the repositories directory, then the directory inside it`,
       `${FILE}:26:23 "tasks[3].run-if-error" is "yes"; expected true or false`,
     ]);
   });

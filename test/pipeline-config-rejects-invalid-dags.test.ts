@@ -74,14 +74,24 @@ describe('pipeline.json validation', () => {
     ]);
   });
 
-  it.each(['no-slash', '/dir', 'repo/../x', 'repo//abs', 'repo/a\\b', ' /x'])(
-    'refuses the namespacetask %j',
-    (namespacetask) => {
-      expect(problems(pipeline([{ name: 'a', namespacetask }]))).toEqual([
-        `${FILE}:6:24 "tasks[0].namespacetask" is ${JSON.stringify(namespacetask)}; expected "repository/directory", the directory inside the repository`,
-      ]);
-    },
-  );
+  it.each([
+    'no-slash',
+    '/dir',
+    'repo/../x',
+    'repo//abs',
+    'repo/a\\b',
+    ' /x',
+    // A repository that is not a name in the repositories directory: a host, a path, an option.
+    'git@127.0.0.1:x/tasks',
+    'https:/x/tasks',
+    '../repo/tasks',
+    './tasks',
+    '-oProxyCommand=x/tasks',
+  ])('refuses the namespacetask %j', (namespacetask) => {
+    expect(problems(pipeline([{ name: 'a', namespacetask }]))).toEqual([
+      `${FILE}:6:24 "tasks[0].namespacetask" is ${JSON.stringify(namespacetask)}; expected "repository/directory": a repository name in the repositories directory, then the directory inside it`,
+    ]);
+  });
 
   it('refuses duplicate names, unknown and self dependencies, naming each at its line', () => {
     expect(

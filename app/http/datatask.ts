@@ -4,7 +4,7 @@ import { SlipwayError } from '../../core/errors.js';
 import type { PatternCatalog, TemplateLibrary } from '../../core/patterns/index.js';
 import type { PipelineRunRecord } from '../../core/pipelines/index.js';
 import type { WorkloadKind } from '../../core/runtime/types.js';
-import { redact } from '../../core/source/index.js';
+import { isGitHubName, isRepositoryName, redact } from '../../core/source/index.js';
 import type { Logger } from '../../core/types.js';
 import { type AuthVariables, identityOf } from './auth.js';
 import { bodies, DEFAULT_BRANCH, pathName, readBody, requireCaller } from './datatask-fields.js';
@@ -81,8 +81,6 @@ function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response
 
 /** What a DataTask `:repository` may be (DESIGN.md sections 2 and 8), for error messages. */
 const REPOSITORY_FORMS = 'a repository name in SLIPWAY_REPOS_DIR, or owner/name on GitHub';
-const BARE_NAME = /^(?!\.\.?$)[A-Za-z0-9._][A-Za-z0-9._-]*$/;
-const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*\/(?!\.\.?$)[A-Za-z0-9._-]+$/;
 
 /**
  * A DataTask repository as the caller named it: a bare name (`<SLIPWAY_REPOS_DIR>/<name>`) or
@@ -95,8 +93,8 @@ const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*\/(?!\.\.?$)[A-Za-z0-9._-]+$/;
  * checkRepository('/tmp/x', ':repository')           // throws BAD_REQUEST
  */
 function checkRepository(value: string, field: string): { name: string; github: boolean } {
-  if (BARE_NAME.test(value)) return { name: value, github: false };
-  if (GITHUB_NAME.test(value)) return { name: value, github: true };
+  if (isRepositoryName(value)) return { name: value, github: false };
+  if (isGitHubName(value)) return { name: value, github: true };
   throw new SlipwayError(
     'BAD_REQUEST',
     `${field} is "${redact(value)}"; expected ${REPOSITORY_FORMS} (not a path or URL)`,

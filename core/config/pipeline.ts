@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Problem, SlipwayError } from '../errors.js';
+import { isRepositoryName } from '../source/repository.js';
 import {
   duplicateKeyProblems,
   formatPath,
@@ -39,7 +40,8 @@ export const PIPELINE_KEYS = ['name', 'original', 'tasks'] as const;
 /** The keys a task of `pipeline.json` may have. */
 export const PIPELINE_TASK_KEYS = ['name', 'namespacetask', 'dependance', 'run-if-error'] as const;
 
-const NAMESPACETASK = 'expected "repository/directory", the directory inside the repository';
+const NAMESPACETASK =
+  'expected "repository/directory": a repository name in the repositories directory, then the directory inside it';
 
 /** The zod schema of `pipeline.json`; the DAG rules are checked after it. */
 export const pipelineSchema = z.strictObject(
@@ -125,9 +127,14 @@ export function splitNamespacetask(value: string): { repository: string; directo
   return { repository: value.slice(0, slash), directory: value.slice(slash + 1) || '.' };
 }
 
+/**
+ * `repository/directory`, the repository by its name in the repositories directory only: a
+ * pipeline must not make the server read another directory or connect to another host (a path
+ * or a git URL here would, even from a pipeline sent as a request's configuration).
+ */
 function isNamespacetask(value: string): boolean {
   const slash = value.indexOf('/');
-  if (slash < 1 || value.slice(0, slash).trim() === '') return false;
+  if (slash < 1 || !isRepositoryName(value.slice(0, slash))) return false;
   const directory = value.slice(slash + 1);
   return (
     !directory.startsWith('/') &&

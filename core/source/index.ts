@@ -10,6 +10,8 @@ export {
 export { resolveUnitDirectory } from './paths.js';
 export {
   ACCEPTED_FORMS,
+  isGitHubName,
+  isRepositoryName,
   type ResolvedRepository,
   redact,
   requireLocalRepository,

@@ -19,8 +19,22 @@ const URL_SCHEMES = /^(https?|ssh|git|file):\/\//i;
 // `user@host:path`, the scp-like form git takes for ssh. The host must not start with `-`, or ssh
 // would read it as an option (CVE-2017-1000117).
 const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9][A-Za-z0-9.-]*:[^\s]+$/;
-const BARE_NAME = /^[A-Za-z0-9._-]+$/;
-const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/;
+const BARE_NAME = /^(?!\.\.?$)[A-Za-z0-9._][A-Za-z0-9._-]*$/;
+const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*\/(?!\.\.?$)[A-Za-z0-9._-]+$/;
+
+/**
+ * A repository named by its directory in the repositories directory: `demo`, not `.`, `..`,
+ * `-x`, a path or a URL. What a caller of the REST API may name, so that it never makes the server
+ * read outside that directory or connect to a host of its choosing.
+ */
+export function isRepositoryName(value: string): boolean {
+  return BARE_NAME.test(value);
+}
+
+/** `owner/name` of a GitHub repository. */
+export function isGitHubName(value: string): boolean {
+  return GITHUB_NAME.test(value);
+}
 
 /** The forms a repository may take, for error messages. */
 export const ACCEPTED_FORMS =
@@ -59,12 +73,12 @@ export function resolveRepository(repository: string, reposDir: string): Resolve
     const notFound = `repository '${value}' not found: no such directory`;
     return { url: pathToFileURL(dir).href, display: value, local: { dir, notFound } };
   }
-  if (BARE_NAME.test(value) && value !== '.' && value !== '..') {
+  if (isRepositoryName(value)) {
     const dir = path.join(reposDir, value);
     const notFound = `repository '${value}' not found in ${reposDir}`;
     return { url: pathToFileURL(dir).href, display: value, local: { dir, notFound } };
   }
-  if (GITHUB_NAME.test(value) && !/\/\.\.?$/.test(value)) {
+  if (isGitHubName(value)) {
     return { url: `https://github.com/${value}.git`, display: value, github: value };
   }
   throw invalid();
