@@ -104,4 +104,52 @@ describe('nullplatform names with accents and other scripts', () => {
     const address = (await server.api('GET', `/scope/${uni.id}`)).json.address;
     expect(await (await fetch(address)).text()).toBe('1.0.0');
   });
+
+  it("refuses a scope that would run as another application's scope, in its namespace", async () => {
+    // `cafe creme` has the namespace of `Café Crème`: its scope `Été Prod` would be the same
+    // workload as the one above and take over its address.
+    const twin = (
+      await server.api('POST', '/application', { name: 'cafe creme', repository_url: repo.dir })
+    ).json;
+    const ete = (await server.api('GET', `/scope?application_id=${app.id}`)).json.results.find(
+      (s: Json) => s.name === 'Été Prod',
+    );
+    const clash = await server.api('POST', '/scope', {
+      ...productionScope(twin.id),
+      name: 'Été Prod',
+    });
+    expect(clash.status, clash.text).toBe(409);
+    expect(clash.json.message).toBe(
+      `scope ${ete.id} 'Été Prod' of application ${app.id} already runs as 'ete-prod' in namespace 'cafe-creme'; give this scope another name, or another "namespace"`,
+    );
+    const apart = await server.api('POST', '/scope', {
+      ...productionScope(twin.id),
+      name: 'Été Prod',
+      namespace: 'cafe-creme-twin',
+    });
+    expect(apart.status, apart.text).toBe(201);
+  });
+
+  it('holds a new name given by PATCH to the rules of a new scope, and keeps the slug', async () => {
+    const staging = await scope('Staging');
+    const renamed = await server.api('PATCH', `/scope/${staging.id}`, { name: 'Staging Two' });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.json).toMatchObject({ name: 'Staging Two', slug: 'staging' });
+
+    const empty = await server.api('PATCH', `/scope/${staging.id}`, { name: '!!!' });
+    expect(empty.status).toBe(400);
+    expect(empty.json.message).toBe('"name" is "!!!"; expected a name with letters or digits');
+    const prod = (await server.api('GET', `/scope?application_id=${app.id}`)).json.results.find(
+      (s: Json) => s.name === 'prod',
+    );
+    const taken = await server.api('PATCH', `/scope/${staging.id}`, { name: 'prod' });
+    expect(taken.status).toBe(409);
+    expect(taken.json.message).toBe(
+      `application ${app.id} already has a scope named like 'prod': scope ${prod.id} 'prod' has the Kubernetes name 'prod'`,
+    );
+    // Its own slug stays its own, and the old name may be taken back.
+    const back = await server.api('PATCH', `/scope/${staging.id}`, { name: 'Staging' });
+    expect(back.status, back.text).toBe(200);
+    expect((await server.api('GET', `/scope/${staging.id}`)).json.name).toBe('Staging');
+  });
 });

@@ -151,17 +151,18 @@ export class RolloutService {
         'BAD_REQUEST',
         `"application_id" is ${input.application_id}; no such application`,
       );
-    const slug = slugOf(input.name, 'scope');
-    if (!slug)
-      throw new SlipwayError(
-        'BAD_REQUEST',
-        `"name" is "${input.name}"; expected a name with letters or digits`,
-      );
-    const taken = this.records.list('scope', application.id).find((s) => s.slug === slug);
-    if (taken) {
+    const slug = this.scopeSlug(application.id, input.name);
+    const namespace =
+      input.namespace ?? (slugOf(application.name, 'app') || `app-${application.id}`);
+    // A scope runs, and takes traffic, as `slug` in `namespace`: two scopes there would be one
+    // workload, and the newer one's releases would serve the older one's address.
+    const holder = this.records
+      .list('scope')
+      .find((s) => s.namespace === namespace && s.slug === slug);
+    if (holder) {
       throw new SlipwayError(
         'CONFLICT',
-        `application ${application.id} already has a scope named like '${input.name}': scope ${taken.id} '${taken.name}' has the Kubernetes name '${slug}'`,
+        `scope ${holder.id} '${holder.name}' of application ${holder.application_id} already runs as '${slug}' in namespace '${namespace}'; give this scope another name, or another "namespace"`,
       );
     }
     const now = this.records.now();
@@ -170,7 +171,7 @@ export class RolloutService {
       application_id: application.id,
       name: input.name,
       slug,
-      namespace: input.namespace ?? (slugOf(application.name, 'app') || `app-${application.id}`),
+      namespace,
       type: 'kubernetes',
       status: 'active',
       asset_name: input.asset_name ?? null,
@@ -183,9 +184,35 @@ export class RolloutService {
     });
   }
 
+  /**
+   * The slug of a scope `name` in an application: a 400 for a name with no letter or digit, a 409
+   * naming the scope (other than `except`) whose slug or name it would share.
+   */
+  private scopeSlug(applicationId: number, name: string, except?: number): string {
+    const slug = slugOf(name, 'scope');
+    if (!slug)
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"name" is "${name}"; expected a name with letters or digits`,
+      );
+    const taken = this.records
+      .list('scope', applicationId)
+      .find((s) => s.id !== except && (s.slug === slug || s.name === name));
+    if (taken) {
+      throw new SlipwayError(
+        'CONFLICT',
+        `application ${applicationId} already has a scope named like '${name}': scope ${taken.id} '${taken.name}' has the Kubernetes name '${taken.slug}'`,
+      );
+    }
+    return slug;
+  }
+
   patchScope(id: number, input: PatchScopeInput): Scope {
     return this.deps.store.transaction(() => {
       const scope = this.records.scope(id);
+      // A scope keeps its slug (its workloads and Service) when renamed; the new name is still
+      // held to the rules of a new scope's, so two scopes are never named alike.
+      if (input.name !== undefined) this.scopeSlug(scope.application_id, input.name, scope.id);
       return this.records.updateScope(id, {
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.asset_name !== undefined ? { asset_name: input.asset_name } : {}),
