@@ -358,6 +358,7 @@ class RolloutStepRunner {
         instances: scope.capabilities.instances,
       },
       weights,
+      { readyWithinMs: scope.capabilities.max_startup_seconds * 1000, signal: this.context.signal },
     );
     if (address !== scope.address) this.deps.records.updateScope(scope.id, { address });
   }

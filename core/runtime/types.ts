@@ -192,6 +192,17 @@ export interface TrafficWeight {
   weight: number;
 }
 
+/** How a change of traffic may wait for the instances that are to take it. */
+export interface TrafficOptions {
+  /**
+   * How long instances that must start first (Kubernetes without a gateway scales a workload up,
+   * and waits for its pods to be ready, before it scales another down) may take. Default 5 min.
+   */
+  readyWithinMs?: number;
+  /** Ends the wait for those instances; what was scaled down stays as it was. */
+  signal?: AbortSignal;
+}
+
 /** What every runtime adapter implements. */
 export interface Runtime {
   readonly name: 'local' | 'kubernetes';
@@ -225,7 +236,11 @@ export interface Runtime {
    * Splits a scope's traffic between service workloads by weight (creating the scope's address on
    * first use) and answers the address clients reach it at. Weights add up to 100.
    */
-  setTraffic(scope: TrafficScope, weights: TrafficWeight[]): Promise<{ address: string }>;
+  setTraffic(
+    scope: TrafficScope,
+    weights: TrafficWeight[],
+    options?: TrafficOptions,
+  ): Promise<{ address: string }>;
   /**
    * Calls `listener` whenever the state of a workload may have changed (a process started,
    * exited or became ready; a watched object or pod changed), so a wait for health need not

@@ -24,6 +24,7 @@ import {
   MANAGED_BY_VALUE,
   type PodInfo,
   type Runtime,
+  type TrafficOptions,
   type TrafficScope,
   type TrafficWeight,
   type Workload,
@@ -386,7 +387,11 @@ export class KubernetesRuntime implements Runtime {
    * Services; without one, replica counts are set in proportion to the weights (an approximation:
    * Kubernetes spreads a Service's connections across ready pods, not by weight).
    */
-  async setTraffic(scope: TrafficScope, weights: TrafficWeight[]): Promise<{ address: string }> {
+  async setTraffic(
+    scope: TrafficScope,
+    weights: TrafficWeight[],
+    options: TrafficOptions = {},
+  ): Promise<{ address: string }> {
     const labels = { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.scope]: scope.name };
     await this.applyObject(
       {
@@ -429,24 +434,85 @@ export class KubernetesRuntime implements Runtime {
         false,
       );
     } else {
-      for (const [workload, replicas] of proportionalReplicas(scope.instances, weights)) {
-        const header = spec('Deployment', scope.namespace, workload);
-        await withRetries(
-          `scale Deployment ${scope.namespace}/${workload} to ${replicas}`,
-          () =>
-            this.objects.patch(
-              { ...header, spec: { replicas } } as KubernetesObject,
-              undefined,
-              undefined,
-              'slipway-traffic',
-              undefined,
-              PatchStrategy.MergePatch,
-            ),
-          this.retry,
-        );
-      }
+      await this.scaleInTurn(
+        scope.namespace,
+        proportionalReplicas(scope.instances, weights),
+        options,
+      );
     }
     return { address: `http://${scope.name}.${scope.namespace}.svc.cluster.local:${scope.port}` };
+  }
+
+  /**
+   * Sets replica counts so that the pods serving a scope never run out: first the workloads that
+   * grow, then, once all their pods are ready, the ones that shrink. A grow that fails, or is not
+   * ready in time, throws before anything shrinks, so traffic stays where it was.
+   */
+  private async scaleInTurn(
+    namespace: string,
+    replicas: Map<string, number>,
+    { readyWithinMs = 5 * 60_000, signal }: TrafficOptions,
+  ): Promise<void> {
+    const grow: [string, number][] = [];
+    const shrink: [string, number][] = [];
+    for (const [name, count] of replicas) {
+      const now = await this.status({ kind: 'service', namespace, name });
+      (count > now.desiredReplicas ? grow : shrink).push([name, count]);
+    }
+    for (const [name, count] of grow) await this.scale(namespace, name, count);
+    const deadline = Date.now() + readyWithinMs;
+    for (const [name, count] of grow) {
+      for (;;) {
+        signal?.throwIfAborted();
+        const now = await this.status({ kind: 'service', namespace, name });
+        // The count read must be the new one: the cache may not have seen the scale yet.
+        if (now.desiredReplicas >= count && now.health === 'healthy') break;
+        const failed = now.health === 'failed' || now.health === 'missing';
+        if (failed || Date.now() >= deadline) {
+          const what = failed
+            ? 'failed'
+            : `is not ready after ${Math.round(readyWithinMs / 1000)} s`;
+          throw new SlipwayError(
+            failed ? 'WORKLOAD_FAILED' : 'TIMEOUT',
+            `Deployment ${namespace}/${name}, scaled up to ${count} for its share of traffic, ${what}: ${now.message}; the other releases keep their instances`,
+          );
+        }
+        await this.changeOrPause(250, signal);
+      }
+    }
+    for (const [name, count] of shrink) await this.scale(namespace, name, count);
+  }
+
+  private scale(namespace: string, name: string, replicas: number): Promise<unknown> {
+    const header = spec('Deployment', namespace, name);
+    return withRetries(
+      `scale Deployment ${namespace}/${name} to ${replicas}`,
+      () =>
+        this.objects.patch(
+          { ...header, spec: { replicas } } as KubernetesObject,
+          undefined,
+          undefined,
+          'slipway-traffic',
+          undefined,
+          PatchStrategy.MergePatch,
+        ),
+      this.retry,
+    );
+  }
+
+  /** Resolves on the next watched change, after `ms`, or when `signal` aborts. */
+  private changeOrPause(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop();
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const stop = this.onChange(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 
   /**
