@@ -221,6 +221,10 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
     expect(last).toMatch(/the active release keeps all traffic\nlast lines:\n/);
     expect(last).toContain('Error: DATABASE_URL is not set');
     expect((await hammer(await address(), 20)).answers).toEqual({ '1.1.0': 20 });
+    // The launch's job failed with it, saying why, and was not tried again.
+    const launch = (await server.api('GET', '/api/jobs?type=ROLLOUT')).json._embedded.jobs[0];
+    expect(launch).toMatchObject({ status: 'ERROR', attempt: 0 });
+    expect(launch.message).toBe(`deployment ${created.json.id} failed: ${last.split('\n')[0]}`);
   });
 
   it('refuses forbidden transitions and bad input, naming what is wrong', async () => {

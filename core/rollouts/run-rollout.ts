@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage, SlipwayError } from '../errors.js';
 import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import type { Runtime, TrafficWeight } from '../runtime/types.js';
 import type { SourceFetcher } from '../source/index.js';
@@ -49,6 +49,16 @@ export async function runRollout(context: JobContext, deps: RunRolloutDeps): Pro
       break;
   }
   const deployment = deps.records.deployment(params.deploymentId);
+  if (deployment.status === 'failed') {
+    // The job is how a caller follows the deployment (`slipway jobs logs --follow` exits 1
+    // unless it completed): a deployment that failed is a job that failed, with its reason.
+    const reason = deployment.messages.at(-1)?.message.split('\n')[0];
+    throw new SlipwayError(
+      'WORKLOAD_FAILED',
+      `deployment ${deployment.id} failed${reason ? `: ${reason}` : ''}`,
+      { details: { deployment: deployment.id, status: deployment.status } },
+    );
+  }
   return {
     result: { deployment: deployment.id, status: deployment.status },
     message: `deployment ${deployment.id} ${deployment.status}`,
