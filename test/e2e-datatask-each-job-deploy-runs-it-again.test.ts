@@ -59,4 +59,35 @@ describe('each DataTask deploy of a job runs it again', () => {
     const state = await call('GET', `/v1/task/state/${second?.job.id}`);
     expect(state.json).toMatchObject({ status: 'failed' });
   });
+
+  it("answers each deploy's own state by its id, not the latest run of the task's name", async () => {
+    // The same name, a job that succeeds, then one that fails, then one that succeeds.
+    const ids: string[] = [];
+    for (const directory of ['ok', 'fail', 'ok']) {
+      const response = await call('GET', `/v1/task/deployinas/flows/tasks%2F${directory}/rerun/s`);
+      expect(response.status).toBe(202);
+      await waitForJob(server, response.json.id);
+      ids.push(response.json.id);
+    }
+    const states = await Promise.all(
+      ids.map(async (id) => (await call('GET', `/v1/task/state/${id}`)).json),
+    );
+    expect(states.map((state) => state.status)).toEqual(['succeeded', 'failed', 'succeeded']);
+    expect(states[0].message).toMatch(
+      new RegExp(`^since replaced by task deploy ${ids[1]}; this one ended: `),
+    );
+    expect(states[1].message).toMatch(
+      new RegExp(
+        `^since replaced by task deploy ${ids[2]}; this one ended: job 's' failed: exited with code 3`,
+      ),
+    );
+    for (const state of states) {
+      expect(state.startTime, JSON.stringify(state)).toEqual(expect.any(String));
+      expect(state.completionTime, JSON.stringify(state)).toEqual(expect.any(String));
+    }
+    // Each its own times: the second run started after the first one ended.
+    expect(Date.parse(states[1].startTime)).toBeGreaterThanOrEqual(
+      Date.parse(states[0].completionTime),
+    );
+  });
 });

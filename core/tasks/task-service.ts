@@ -95,8 +95,29 @@ export class TaskService {
       ...(plan.origin ? { origin: plan.origin } : {}),
     };
     if (job.status === 'QUEUED') return { ...base, status: 'pending' };
+    const times = {
+      ...(job.startTime ? { startTime: job.startTime } : {}),
+      ...(job.endTime ? { completionTime: job.endTime } : {}),
+    };
     if (job.status === 'STOPPED')
-      return { ...base, status: 'failed', ...(job.message ? { message: job.message } : {}) };
+      return {
+        ...base,
+        status: 'failed',
+        ...times,
+        ...(job.message ? { message: job.message } : {}),
+      };
+    // The runtime has one workload of the task's name: once a later deploy of it ran, that
+    // workload is the later one's, and this deploy's state is what its job recorded.
+    const later = this.laterDeploy(job);
+    if (later) {
+      return {
+        ...base,
+        status:
+          job.status === 'COMPLETE' ? 'succeeded' : job.status === 'RUNNING' ? 'running' : 'failed',
+        ...times,
+        message: `since replaced by task deploy ${later.id}${job.message ? `; this one ended: ${job.message}` : ''}`,
+      };
+    }
     const status = await this.deps.runtime.status({
       kind: plan.kind,
       namespace: plan.namespace,
@@ -106,6 +127,7 @@ export class TaskService {
       const failed = job.status === 'ERROR';
       return {
         ...base,
+        ...(failed ? times : {}),
         status: failed ? 'failed' : 'unknown',
         message: failed ? (job.message ?? status.message) : status.message,
       };
@@ -119,6 +141,20 @@ export class TaskService {
         ? { message: job.status === 'ERROR' ? (job.message ?? status.message) : status.message }
         : {}),
     };
+  }
+
+  /** The first deploy of the same task queued after `job` that has started, if any. */
+  private laterDeploy(job: Job): Job | undefined {
+    const { items } = this.deps.store.listJobs(
+      { target: job.target, type: 'TASK_DEPLOY' },
+      { offset: 0, limit: 100 },
+    );
+    let next: Job | undefined;
+    for (const other of items) {
+      if (other.id === job.id) break;
+      if (other.startTime) next = other;
+    }
+    return next;
   }
 
   /**
