@@ -3,6 +3,7 @@ import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import {
   APPLICATION_STATUSES,
+  type Application,
   BUILD_STATUSES,
   createApplicationSchema,
   createAssetSchema,
@@ -18,8 +19,9 @@ import {
   patchScopeSchema,
   RELEASE_STATUSES,
 } from '../../core/rollouts/index.js';
+import { redact } from '../../core/source/index.js';
 import type { Logger } from '../../core/types.js';
-import { type AuthVariables, requireIdentity } from './auth.js';
+import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
 import { toHttpFailure } from './errors.js';
 import { wholeNumber } from './paging.js';
 import { parseWith, readJson } from './validate.js';
@@ -54,7 +56,7 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
     app.use(`/${resource}/*`, authenticated);
   }
 
-  const list = (c: Ctx, kind: Parameters<typeof rollouts.list>[0], filters: Filters) => {
+  const list = async (c: Ctx, kind: Parameters<typeof rollouts.list>[0], filters: Filters) => {
     const offset = wholeNumber(c.req.query('offset'), 'offset', 0, 1_000_000, 0);
     const limit = wholeNumber(c.req.query('limit'), 'limit', 1, MAX_LIMIT, DEFAULT_LIMIT);
     const filter: Record<string, string | number | undefined> = {};
@@ -63,17 +65,23 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
       if (value !== undefined) filter[name] = parse(value, `query "${name}"`);
     }
     const page = rollouts.list(kind, filter, { offset, limit });
+    const viewer = await requireIdentity(c);
     const results =
       kind === 'deployment'
         ? (page.results as Deployment[]).map((d) => deploymentJson(d, false))
-        : page.results;
+        : kind === 'application'
+          ? (page.results as Application[]).map((a) => applicationJson(a, viewer))
+          : page.results;
     return c.json({ paging: { total: page.total, offset, limit }, results });
   };
 
   app.post('/application', async (c) =>
     c.json(
-      rollouts.createApplication(
-        parseWith(createApplicationSchema, await readJson(c), 'request body'),
+      applicationJson(
+        rollouts.createApplication(
+          parseWith(createApplicationSchema, await readJson(c), 'request body'),
+        ),
+        await requireIdentity(c),
       ),
       201,
     ),
@@ -81,7 +89,9 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
   app.get('/application', (c) =>
     list(c, 'application', { name: anyText, status: oneOf(APPLICATION_STATUSES) }),
   );
-  app.get('/application/:id', (c) => c.json(rollouts.records.application(idParam(c))));
+  app.get('/application/:id', async (c) =>
+    c.json(applicationJson(rollouts.records.application(idParam(c)), await requireIdentity(c))),
+  );
 
   app.post('/build', async (c) =>
     c.json(
@@ -194,6 +204,17 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
   });
 
   return app;
+}
+
+/**
+ * An application; the credentials in its `repository_url` (`https://user:token@host/...`) only
+ * for the admin, as `***` for everyone else: an application has no owner to show them to.
+ */
+function applicationJson(application: Application, viewer: Identity): Application {
+  const url = application.repository_url;
+  return url === null || viewer.admin
+    ? application
+    : { ...application, repository_url: redact(url) };
 }
 
 async function authenticated(c: Ctx, next: () => Promise<void>): Promise<void> {
