@@ -86,6 +86,9 @@ describe('the Matatika GitHub webhook', () => {
       { 'x-hub-signature-256': sign('sha256', 'another-workspace-secret', body) },
       { 'x-hub-signature': sign('sha1', 'another-workspace-secret', body) },
       { 'x-hub-signature-256': sign('sha256', workspace.deploymentSecret, `${body} `) },
+      // The right digest with a digit more, or less: a malformed header, not a match.
+      { 'x-hub-signature-256': `${sign('sha256', workspace.deploymentSecret, body)}f` },
+      { 'x-hub-signature-256': sign('sha256', workspace.deploymentSecret, body).slice(0, -1) },
     ];
     for (const headers of attempts) {
       const response = await request(hook, 'POST', body, {

@@ -21,11 +21,15 @@ export function checkGitHubSignature(
   }
   const algorithm = headers.sha256 !== undefined ? 'sha256' : 'sha1';
   const name = algorithm === 'sha256' ? 'X-Hub-Signature-256' : 'X-Hub-Signature';
-  const match = new RegExp(`^${algorithm}=([0-9a-f]+)$`, 'i').exec(header.trim());
-  if (!match?.[1]) return { ok: false, reason: `${name} must look like ${algorithm}=<hex digest>` };
   const expected = createHmac(algorithm, secret).update(body).digest();
+  // Exactly the digest's length in hex: Buffer.from(hex) would drop an odd last digit.
+  const digits = expected.length * 2;
+  const match = new RegExp(`^${algorithm}=([0-9a-f]{${digits}})$`, 'i').exec(header.trim());
+  if (!match?.[1]) {
+    return { ok: false, reason: `${name} must look like ${algorithm}=<${digits} hex digits>` };
+  }
   const given = Buffer.from(match[1], 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!timingSafeEqual(given, expected)) {
     return {
       ok: false,
       reason: `${name} does not match the body signed with this workspace's deploymentSecret`,
