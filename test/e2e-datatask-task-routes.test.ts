@@ -79,6 +79,29 @@ describe('DataTask task routes (seed 001) on the local runtime', () => {
     expect(await finalState(inas.json.id, ['running'])).toMatchObject({ status: 'running' });
   });
 
+  it('refuses fields in the body of a POST to a route that takes its values from the path', async () => {
+    const route = '/v1/task/deployas/etl/tasks%2Fworker/worker-three';
+    const refused = await call('POST', route, { namespace: 'elsewhere', schedule: '* * * * *' });
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toBe(
+      `"namespace", "schedule" are not taken by ${route}: it takes its values from its path only`,
+    );
+    const form = new URLSearchParams({ branch: 'nonexistent' });
+    const formRefused = await call('POST', '/v1/pipeline/kill/no-such-run', form.toString(), {
+      ...ME,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(formRefused.status).toBe(400);
+    expect(formRefused.json.message).toMatch(/^"branch" is not taken by/);
+    // Nothing was deployed under that name.
+    const tasks = await call('GET', '/v1/list/tasks/etl');
+    expect(tasks.status).toBe(200);
+    expect(JSON.stringify(tasks.json)).toContain('worker-two');
+    expect(JSON.stringify(tasks.json)).not.toContain('worker-three');
+    // Without credentials, the 401 comes before the body is looked at.
+    expect((await call('POST', route, { namespace: 'x' }, {})).status).toBe(401);
+  });
+
   it('turns a job into a cron job with a schedule from form-data or JSON', async () => {
     const form = new FormData();
     form.set('schedule', '0 3 * * *');
@@ -230,6 +253,17 @@ describe('DataTask task routes (seed 001) on the local runtime', () => {
         { namespace: 'x', configuration: '{"name":"a"}' },
         400,
         /"type" is missing/,
+      ],
+      [
+        'POST',
+        '/v2/task/deploy/with-configuration',
+        {
+          namespace: 'x',
+          directory: 'tasks/web',
+          configuration: '{"name":"a","type":"job","cmd":["true"]}',
+        },
+        400,
+        /^"directory" is "tasks\/web" without a "repository"; expected both/,
       ],
       ['GET', '/v1/task/state/unknown-id', undefined, 404, /task 'unknown-id' does not exist/],
     ];

@@ -7,7 +7,14 @@ import type { WorkloadKind } from '../../core/runtime/types.js';
 import { isGitHubName, isRepositoryName, redact } from '../../core/source/index.js';
 import type { Logger } from '../../core/types.js';
 import { type AuthVariables, identityOf } from './auth.js';
-import { bodies, DEFAULT_BRANCH, pathName, readBody, requireCaller } from './datatask-fields.js';
+import {
+  bodies,
+  DEFAULT_BRANCH,
+  pathName,
+  readBody,
+  readFields,
+  requireCaller,
+} from './datatask-fields.js';
 import { type HttpFailure, reasonPhrase, toHttpFailure } from './errors.js';
 
 export interface DataTaskOptions {
@@ -70,13 +77,33 @@ export function pathsRefusingHead(app: App): readonly string[] {
  */
 function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response>): void {
   headRefused.get(app)?.push(path);
-  app.on(['GET', 'POST'], path, (c) => {
+  app.on(['GET', 'POST'], path, async (c) => {
+    if (c.req.method === 'POST') await refuseBodyFields(c);
     if (c.req.method !== 'HEAD') return handler(c);
     const message = `HEAD is not allowed on ${c.req.path}: it deploys, runs, kills or deletes; use GET or POST`;
     return Promise.resolve(
       dataTaskError(c, { status: 405, message, problems: [] }, { Allow: 'GET, POST' }),
     );
   });
+}
+
+/**
+ * The POST form of a GET route takes everything from its path: a field in its body (`namespace`,
+ * `schedule`) would otherwise be dropped without a word. Asked of a known caller only: a
+ * stranger gets its 401 before the body is read.
+ */
+async function refuseBodyFields(c: Ctx): Promise<void> {
+  await requireCaller(c);
+  const keys = Object.keys(await readFields(c));
+  if (keys.length === 0) return;
+  const names = keys.map((key) => `"${key}"`).join(', ');
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `${names} ${keys.length > 1 ? 'are' : 'is'} not taken by ${c.req.path}: it takes its values from its path only`,
+    {
+      problems: keys.map((key) => ({ path: key, message: `"${key}" is not taken by this route` })),
+    },
+  );
 }
 
 /** What a DataTask `:repository` may be (DESIGN.md sections 2 and 8), for error messages. */
@@ -228,6 +255,14 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
         'BAD_REQUEST',
         '"namespace" is missing; expected the namespace to deploy into',
       );
+    if (body.directory && !body.repository) {
+      // The directory is where the task's code is taken from, in a repository: alone it names
+      // nothing, and dropping it would run the task without the code the caller meant.
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"directory" is "${body.directory}" without a "repository"; expected both (the code to run), or neither`,
+      );
+    }
     const { job, plan } = await engine.tasks.deploy({
       repository: body.repository ? checkRepository(body.repository, '"repository"').name : null,
       directory: body.directory || null,
