@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -23,6 +24,17 @@ const wholeNumber = (min: number, max: number) =>
     });
 
 const nonEmpty = z.string().trim().min(1, { error: 'expected a non-empty value' });
+/** A directory read later: one not there yet is fine (it may come), a file in its place is not. */
+const directoryOrAbsent = nonEmpty.refine(
+  (dir) => {
+    try {
+      return statSync(dir).isDirectory();
+    } catch {
+      return true;
+    }
+  },
+  { error: 'expected a directory, and this is a file' },
+);
 
 /** `ghe.example.com`, `ghe.example.com:8443`, `10.0.0.5`: a host, no scheme, no path. */
 const HOST_NAME =
@@ -79,8 +91,8 @@ const envSchema = z.object({
     .enum(['local', 'kubernetes'], { error: 'expected "local" or "kubernetes"' })
     .default('local'),
   KUBECONFIG: nonEmpty.optional(),
-  SLIPWAY_REPOS_DIR: nonEmpty.default('./repos'),
-  SLIPWAY_TEMPLATES_DIR: nonEmpty.default('./templates'),
+  SLIPWAY_REPOS_DIR: directoryOrAbsent.default('./repos'),
+  SLIPWAY_TEMPLATES_DIR: directoryOrAbsent.default('./templates'),
   SLIPWAY_JWT_SECRET: z
     .string()
     .min(32, { error: 'expected at least 32 characters for an HS256 secret' })
@@ -88,9 +100,14 @@ const envSchema = z.object({
   SLIPWAY_JWKS_URL: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL of a JWKS document' })
     // Keys fetched over plain http could be swapped by anyone on the path; loopback is local.
-    .refine((url) => new URL(url).protocol === 'https:' || isLoopbackHost(new URL(url).hostname), {
-      error: 'expected an https URL (plain http only to a loopback host)',
-    })
+    // Run even when the URL check failed (zod goes on): a value that is no URL is left to it.
+    .refine(
+      (url) =>
+        !URL.canParse(url) ||
+        new URL(url).protocol === 'https:' ||
+        isLoopbackHost(new URL(url).hostname),
+      { error: 'expected an https URL (plain http only to a loopback host)' },
+    )
     .optional(),
   SLIPWAY_JWT_ISSUER: nonEmpty.optional(),
   SLIPWAY_JWT_AUDIENCE: nonEmpty.optional(),

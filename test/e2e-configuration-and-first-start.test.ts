@@ -79,6 +79,22 @@ describe('configuration', () => {
       'SLIPWAY_JWKS_URL is "http://login.example.com/jwks.json"; expected an https URL (plain http only to a loopback host)',
     ],
     [
+      { SLIPWAY_JWKS_URL: 'notaurl' },
+      'SLIPWAY_JWKS_URL is "notaurl"; expected an http(s) URL of a JWKS document',
+    ],
+    [
+      { SLIPWAY_REPOS_DIR: '/etc/hostname' },
+      'SLIPWAY_REPOS_DIR is "/etc/hostname"; expected a directory, and this is a file',
+    ],
+    [
+      { SLIPWAY_TEMPLATES_DIR: '/etc/hostname' },
+      'SLIPWAY_TEMPLATES_DIR is "/etc/hostname"; expected a directory, and this is a file',
+    ],
+    [
+      { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: '/dev/null' },
+      'KUBECONFIG is "/dev/null", which cannot be read as a kubeconfig (it holds no kubeconfig); expected a YAML file with clusters, users, contexts and a current-context',
+    ],
+    [
       { SLIPWAY_JWT_AUDIENCE: 'slipway' },
       'SLIPWAY_JWT_AUDIENCE is "slipway" but JWT authentication is off; expected SLIPWAY_JWT_SECRET or SLIPWAY_JWKS_URL to be set too',
     ],

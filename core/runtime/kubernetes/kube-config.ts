@@ -28,9 +28,12 @@ export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
     try {
       config.loadFromFile(source.path);
     } catch (error) {
+      // An empty or non-YAML-object file makes client-node fail on its own internals
+      // ("reading 'clusters'"): say what the file should be instead.
+      const reason = error instanceof TypeError ? 'it holds no kubeconfig' : errorMessage(error);
       throw new SlipwayError(
         'KUBE_UNAVAILABLE',
-        `KUBECONFIG is "${source.path}", which cannot be read as a kubeconfig: ${errorMessage(error)}`,
+        `KUBECONFIG is "${source.path}", which cannot be read as a kubeconfig (${reason}); expected a YAML file with clusters, users, contexts and a current-context`,
       );
     }
     if (!config.getCurrentCluster()) {
