@@ -105,6 +105,11 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
     expect(jobs.stdout.trimEnd().split('\n').at(-1)).toMatch(/^page 1 of \d+, \d+ in all/);
     const none = await ok('jobs', 'list', '--status', 'ERROR', '--output', 'table');
     expect(none.stdout).toBe('no jobs\n');
+    // Several statuses, comma-separated: any of them.
+    const either = await ok('jobs', 'list', '--status', 'ERROR, COMPLETE', '--output', 'table');
+    expect(either.stdout).toContain('WORKSPACE_DEPLOY  COMPLETE');
+    const ofShop = await ok('workspace', 'jobs', 'shop floor', '--status', 'QUEUED,COMPLETE');
+    expect(ofShop.json._embedded.jobs.length).toBeGreaterThan(0);
     // One thing as field: value lines.
     const one = await ok('workspace', 'read', 'shop floor', '--output', 'table');
     expect(one.stdout).toMatch(/^id: +[0-9a-f-]{36}$/m);

@@ -34,7 +34,12 @@ export interface ApiClient {
   request(
     method: string,
     path: string,
-    options?: { body?: unknown; query?: Record<string, string>; accept?: string },
+    options?: {
+      body?: unknown;
+      /** A list of values is sent as the parameter repeated (`?status=A&status=B`). */
+      query?: Record<string, string | readonly string[]>;
+      accept?: string;
+    },
   ): Promise<ApiAnswer>;
 }
 
@@ -93,7 +98,9 @@ export function createApiClient(
     async request(method, path, request = {}) {
       const target = new URL(`${base}${path}`);
       for (const [name, value] of Object.entries(request.query ?? {})) {
-        target.searchParams.set(name, value);
+        for (const one of typeof value === 'string' ? [value] : value) {
+          target.searchParams.append(name, one);
+        }
       }
       const accept = request.accept ?? 'application/json';
       const headers: Record<string, string> = { Accept: accept };

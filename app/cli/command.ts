@@ -4,8 +4,8 @@ import { UsageError } from './parse-args.js';
 /** What a command's handler is given. */
 export interface CommandContext {
   client: ApiClient;
-  /** The command's query flags, as given. */
-  query: Record<string, string>;
+  /** The command's query flags, as given; those of `several` split at commas. */
+  query: Record<string, string | string[]>;
   /** The command's other flags. */
   options: Map<string, string | boolean>;
   id: string | undefined;
@@ -34,6 +34,8 @@ export interface Command {
   body?: 'required' | 'optional';
   /** Flags sent as query parameters, with what they mean. */
   query?: Record<string, string>;
+  /** Query flags that take several values, comma-separated: each is sent as its own parameter. */
+  several?: string[];
   /** Other flags the command takes, with what they mean. */
   options?: Record<string, string>;
   /** Flags of `options` that take no value. */

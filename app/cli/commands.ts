@@ -214,12 +214,13 @@ export const COMMANDS: Command[] = [
     action: 'list',
     summary: 'list jobs, newest first',
     query: {
-      status: 'only this status (QUEUED, RUNNING, COMPLETE, ERROR, STOPPED)',
+      status: 'only these statuses, comma-separated (QUEUED, RUNNING, COMPLETE, ERROR, STOPPED)',
       type: 'only this type',
       page: 'the page, from 0',
       size: 'jobs per page',
     },
-    example: 'slipway jobs list --status RUNNING',
+    several: ['status'],
+    example: 'slipway jobs list --status QUEUED,RUNNING',
     run: call('GET', () => '/api/jobs'),
   },
   {

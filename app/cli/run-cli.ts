@@ -134,10 +134,13 @@ async function execute(
     throw new UsageError(`${command.resource} ${command.action} needs --body (${BODY_FLAG})`);
   }
   const body = bodySource === undefined ? undefined : await readBody(bodySource, io);
-  const query: Record<string, string> = {};
+  const query: Record<string, string | string[]> = {};
   for (const name of Object.keys(command.query ?? {})) {
     const value = stringFlag(flags, name);
-    if (value !== undefined) query[name] = value;
+    if (value === undefined) continue;
+    query[name] = command.several?.includes(name)
+      ? value.split(',').map((one) => one.trim())
+      : value;
   }
   const options = new Map([...flags].filter(([name]) => name in (command.options ?? {})));
   const url = serverUrl(stringFlag(flags, 'url') ?? io.env.SLIPWAY_URL ?? 'http://127.0.0.1:3000');

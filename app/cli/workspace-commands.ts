@@ -155,12 +155,13 @@ export const WORKSPACE_COMMANDS: Command[] = [
     id: 'required',
     idHelp: ID_HELP,
     query: {
-      status: 'only this status (QUEUED, RUNNING, COMPLETE, ERROR, STOPPED)',
+      status: 'only these statuses, comma-separated (QUEUED, RUNNING, COMPLETE, ERROR, STOPPED)',
       type: 'only this type',
       page: 'the page, from 0',
       size: 'jobs per page',
     },
-    example: 'slipway workspace jobs --id shop --status ERROR',
+    several: ['status'],
+    example: 'slipway workspace jobs --id shop --status ERROR,STOPPED',
     run: onWorkspace('GET', (id) => `/api/workspaces/${id}/jobs`),
   },
 ];
