@@ -64,6 +64,30 @@ describe('a deploy whose workloads do not become healthy', () => {
     );
   });
 
+  it('quotes the last lines of a crash-looping deployment on a redeploy that leaves it unchanged', async () => {
+    const crasher = manifest({
+      name: 'crasher',
+      type: 'deployment',
+      cmd: ['node', '-e', 'console.error("boom: no config"); process.exit(1)'],
+    });
+    const first = await deploy({ 'tasks/crasher/manifest.json': crasher });
+    expect(first.done.message).toContain('boom: no config');
+    // Another commit that does not touch it: the deployment is unchanged, and still failing.
+    const repo = repos.at(-1) as TestRepo;
+    repo.commit({ 'README.md': 'a note\n' });
+    const again = await server.api('POST', `/api/workspaces/${first.ws.id}/deployments`);
+    const done = await waitForJob(server, again.json.id, undefined, 60_000);
+    expect(done.status).toBe('ERROR');
+    expect(await jobLog(server, again.json.id)).not.toMatch(
+      /deployment 'crasher' (created|changed)/,
+    );
+    expect(done.message).toMatch(
+      /deployment 'crasher' failed: CrashLoopBackOff: exited with code 1/,
+    );
+    expect(done.message).toContain('\nlast lines:\n');
+    expect(done.message).toContain('boom: no config');
+  });
+
   it('ends ERROR after the workspace timeout when a service never passes /health', async () => {
     const port = await freePort();
     const started = Date.now();

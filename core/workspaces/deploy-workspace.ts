@@ -312,13 +312,17 @@ async function waitForWorkloads(
 ): Promise<void> {
   const { signal, log } = context;
   const started = outcomes.filter((o) => o.action !== 'unchanged').map(toRef);
+  const followed = [...started];
   // An unchanged workload may still be running (a job the runtime restarted after a crash):
-  // its output belongs in this deploy's log too.
+  // its output belongs in this deploy's log too. One that has failed (a service in a crash
+  // loop) fails this deploy, and its last lines say why, as they would for a new one.
   for (const outcome of outcomes.filter((o) => o.action === 'unchanged')) {
-    if ((await deps.runtime.status(outcome)).health === 'progressing') started.push(toRef(outcome));
+    const { health } = await deps.runtime.status(outcome);
+    if (health === 'progressing') started.push(toRef(outcome));
+    if (health === 'progressing' || health === 'failed') followed.push(toRef(outcome));
   }
   const copier = new LogCopier(deps.runtime, log);
-  for (const ref of started) copier.follow(ref);
+  for (const ref of followed) copier.follow(ref);
   try {
     await waitUntilHealthy(deps.runtime, workloads.map(toRef), {
       timeoutMs: workspace.timeoutSeconds * 1000,
@@ -336,7 +340,7 @@ async function waitForWorkloads(
     );
   } catch (error) {
     if (signal.aborted) await stopRunToCompletion(deps.runtime, started, log, signal.reason);
-    else await copier.drain(started, 500);
+    else await copier.drain(followed, 500);
     throw error;
   } finally {
     await copier.stop();
