@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
 import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import { LABELS, type Runtime } from '../runtime/types.js';
@@ -96,7 +97,9 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
     deps.store.putRecord('pipelines', key, record.namespace, record);
   };
   const now = () => isoTime(deps.clock.now());
-  // A run picked up again after a crash starts its tasks over.
+  // A run picked up again after a crash starts its tasks over: each pick-up labels its steps'
+  // workloads anew, so a step that finished before the crash is not taken for this one's.
+  const pickUp = `${job.id}.${randomBytes(4).toString('hex')}`;
   save({
     status: 'running',
     startTime: record.startTime ?? now(),
@@ -125,7 +128,7 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
   const status = await executeDag(
     plan.tasks,
     {
-      run: (task, taskSignal) => runTask(task, taskSignal, context, deps, plan),
+      run: (task, taskSignal) => runTask(task, taskSignal, context, deps, plan, pickUp),
       changed: (name, state) => {
         save({ tasks: record.tasks.map((t) => (t.name === name ? { ...t, ...state } : t)) });
         log(
@@ -196,6 +199,7 @@ async function runTask(
   context: JobContext,
   deps: RunPipelineDeps,
   plan: PipelinePlan,
+  pickUp: string,
 ): Promise<boolean> {
   const loaded = await loadTaskFromGit(
     deps.source,
@@ -223,8 +227,9 @@ async function runTask(
     digest: task.commit,
     name: task.workload,
     schedule: null,
-    // Every run is a new workload, so an identical earlier run does not count as this one.
-    labels: { [LABELS.pipeline]: plan.name, 'slipway.dev/run': context.job.id },
+    // Every run (and every pick-up of one) is a new workload, so an identical earlier run does
+    // not count as this one.
+    labels: { [LABELS.pipeline]: plan.name, 'slipway.dev/run': pickUp },
   });
   const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
   await deps.runtime.apply([workload]);

@@ -13,6 +13,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export interface ServerProcess {
   url: string;
   dataDir: string;
+  /** What it was started with: a restart starts the same way. */
+  options: StartOptions;
   adminToken: string;
   child: ChildProcess;
   /** Every line the process wrote (stdout and stderr). */
@@ -100,6 +102,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   return {
     url,
     dataDir,
+    options,
     adminToken,
     child,
     output,
@@ -181,12 +184,16 @@ function collectLines(stream: NodeJS.ReadableStream | null, onLine: (line: strin
 
 /**
  * A crash and a restart: SIGKILL, the port closed for `downMs` (clients meet refused
- * connections), then a new server on the same port and data directory.
+ * connections), then a new server as the first one was started, on its port and data directory.
  */
 export async function crashAndRestart(server: ServerProcess, downMs = 0): Promise<ServerProcess> {
   await server.kill();
   if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-  return startServer({ dataDir: server.dataDir, env: { PORT: new URL(server.url).port } });
+  return startServer({
+    ...server.options,
+    dataDir: server.dataDir,
+    env: { ...server.options.env, PORT: new URL(server.url).port },
+  });
 }
 
 /** Waits until the job reaches one of `statuses` (default: any terminal one) and returns it. */
