@@ -241,6 +241,15 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       (await server.api('PATCH', `/deployment/${finalized.id}`, { status: 'deleted' })).json
         .message,
     ).toContain('from finalized to deleted');
+    // A PATCH that names nothing to change is a mistake, not a silent 204.
+    for (const [route, field] of [
+      [`/deployment/${finalized.id}`, '"status" or "strategy_data.desired_switched_traffic"'],
+      [`/scope/${scope.id}`, 'a field to change'],
+    ]) {
+      const empty = await server.api('PATCH', route, {});
+      expect(empty.status, route).toBe(400);
+      expect(empty.json.message).toContain(`expected ${field}`);
+    }
     const traffic = await server.api('PATCH', `/deployment/${finalized.id}`, {
       strategy_data: { desired_switched_traffic: 10 },
     });
@@ -264,7 +273,9 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       release_id: releases['3.0.0'].id,
     });
     expect(second.status).toBe(400);
-    expect(second.json.message).toContain('already has a running deployment');
+    expect(second.json.message).toMatch(
+      /^already a running deployment on scope \d+: deployment \d+ \([a-z_]+\); finalize or cancel it first$/,
+    );
     await deploymentIn(first.json.id, ['running']);
     await server.api('PATCH', `/deployment/${first.json.id}`, { status: 'cancelling' });
     await deploymentIn(first.json.id, ['rolled_back']);

@@ -269,7 +269,7 @@ export class RolloutService {
       if (running)
         throw new SlipwayError(
           'BAD_REQUEST',
-          `scope ${scope.id} already has a running deployment (${running.id}, ${running.status}); finalize or cancel it first`,
+          `already a running deployment on scope ${scope.id}: deployment ${running.id} (${running.status}); finalize or cancel it first`,
         );
       if (!scope.asset_name) this.records.updateScope(scope.id, { asset_name: assetName });
       const id = this.records.nextId('deployment');

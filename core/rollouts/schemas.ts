@@ -44,30 +44,38 @@ export const createApplicationSchema = z.strictObject({
 });
 
 /** `POST /build`. */
-export const createBuildSchema = z.strictObject({
-  application_id: id('an application'),
-  status: z
-    .enum(BUILD_STATUSES, { error: `expected one of ${BUILD_STATUSES.join(', ')}` })
-    .optional(),
-  commit: z
-    .strictObject({
-      id: z
-        .string({ error: 'expected a commit id' })
-        .regex(/^[0-9a-f]{7,40}$/, { error: 'expected a hex commit id' }),
-      permalink: z.string().optional(),
-    })
-    .optional(),
-  branch: text().optional(),
-  description: z.string({ error: 'expected a string' }).max(2000).optional(),
-});
+export const createBuildSchema = z
+  .strictObject({
+    application_id: id('an application'),
+    status: z
+      .enum(BUILD_STATUSES, { error: `expected one of ${BUILD_STATUSES.join(', ')}` })
+      .optional(),
+    commit: z
+      .strictObject({
+        id: z
+          .string({ error: 'expected a commit id' })
+          .regex(/^[0-9a-f]{7,40}$/, { error: 'expected a hex commit id' }),
+        permalink: z.string().optional(),
+      })
+      .optional(),
+    branch: text().optional(),
+    description: z.string({ error: 'expected a string' }).max(2000).optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, {
+    error: 'expected "status" or "description": a PATCH with neither changes nothing',
+  });
 
 /** `PATCH /build/:id`. */
-export const patchBuildSchema = z.strictObject({
-  status: z
-    .enum(BUILD_STATUSES, { error: `expected one of ${BUILD_STATUSES.join(', ')}` })
-    .optional(),
-  description: z.string({ error: 'expected a string' }).max(2000).optional(),
-});
+export const patchBuildSchema = z
+  .strictObject({
+    status: z
+      .enum(BUILD_STATUSES, { error: `expected one of ${BUILD_STATUSES.join(', ')}` })
+      .optional(),
+    description: z.string({ error: 'expected a string' }).max(2000).optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, {
+    error: 'expected "status" or "description": a PATCH with neither changes nothing',
+  });
 
 /**
  * `POST /build/:id/asset`: a `docker-image` url is an image reference, a `directory` url a
@@ -148,7 +156,10 @@ export const createScopeSchema = z.strictObject({
 /** `PATCH /scope/:id`: the given fields change (capabilities merge). */
 export const patchScopeSchema = createScopeSchema
   .omit({ application_id: true, namespace: true })
-  .partial();
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, {
+    error: 'expected a field to change: a PATCH without one changes nothing',
+  });
 
 /** `POST /deployment`. */
 export const createDeploymentSchema = z.strictObject({
@@ -158,21 +169,30 @@ export const createDeploymentSchema = z.strictObject({
 });
 
 /** `PATCH /deployment/:id`. */
-export const patchDeploymentSchema = z.strictObject({
-  status: z
-    .enum(DEPLOYMENT_STATUSES, { error: `expected one of ${DEPLOYMENT_STATUSES.join(', ')}` })
-    .optional(),
-  strategy_data: z
-    .strictObject({
-      desired_switched_traffic: z
-        .number({ error: 'expected a percentage' })
-        .int({ error: 'expected a whole percentage' })
-        .min(0, { error: 'expected 0 to 100' })
-        .max(100, { error: 'expected 0 to 100' })
-        .optional(),
-    })
-    .optional(),
-});
+export const patchDeploymentSchema = z
+  .strictObject({
+    status: z
+      .enum(DEPLOYMENT_STATUSES, { error: `expected one of ${DEPLOYMENT_STATUSES.join(', ')}` })
+      .optional(),
+    strategy_data: z
+      .strictObject({
+        desired_switched_traffic: z
+          .number({ error: 'expected a percentage' })
+          .int({ error: 'expected a whole percentage' })
+          .min(0, { error: 'expected 0 to 100' })
+          .max(100, { error: 'expected 0 to 100' })
+          .optional(),
+      })
+      .optional(),
+  })
+  .refine(
+    (patch) =>
+      patch.status !== undefined || patch.strategy_data?.desired_switched_traffic !== undefined,
+    {
+      error:
+        'expected "status" or "strategy_data.desired_switched_traffic": a PATCH with neither changes nothing',
+    },
+  );
 
 export type CreateApplicationInput = z.infer<typeof createApplicationSchema>;
 export type CreateBuildInput = z.infer<typeof createBuildSchema>;
