@@ -199,16 +199,25 @@ describe('the MetaKraftwerk surface (seed 002)', () => {
       expect(response.status, route).toBe(status);
       expect(response.json).toEqual(body);
     }
-    for (const headers of [{}, { authorization: 'Bearer wrong' }] as Record<string, string>[]) {
+    for (const [headers, reason] of [
+      [{}, /^authentication required/],
+      [{ authorization: 'Bearer wrong' }, /token/],
+    ] as [Record<string, string>, RegExp][]) {
       const response = await get('/api/v1/deployments?pattern=CORE_DV_HLS', headers);
       expect(response.status).toBe(401);
+      // The seed's body, and why in its `data`.
       expect(response.json).toEqual({
         name: 'NotAuthenticated',
         message: 'Not authenticated',
         code: 401,
         className: 'not-authenticated',
+        data: { reason: expect.stringMatching(reason) },
       });
     }
+    // OPTIONS needs no credential here either: it only says what a path takes.
+    const options = await request(`${server.url}/api/v1/patterns`, 'OPTIONS');
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toContain('GET');
     for (const [method, route] of [
       ['POST', '/api/v1/deployments'],
       ['PUT', '/api/v1/deployments'],

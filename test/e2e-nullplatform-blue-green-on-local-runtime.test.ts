@@ -245,11 +245,15 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
     for (const [route, field] of [
       [`/deployment/${finalized.id}`, '"status" or "strategy_data.desired_switched_traffic"'],
       [`/scope/${scope.id}`, 'a field to change'],
-    ]) {
+    ] as const) {
       const empty = await server.api('PATCH', route, {});
       expect(empty.status, route).toBe(400);
       expect(empty.json.message).toContain(`expected ${field}`);
     }
+    // OPTIONS needs no credential: it only says what a path takes.
+    const options = await fetch(`${server.url}/deployment/${finalized.id}`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toContain('PATCH');
     const traffic = await server.api('PATCH', `/deployment/${finalized.id}`, {
       strategy_data: { desired_switched_traffic: 10 },
     });

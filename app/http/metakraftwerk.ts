@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { SlipwayError } from '../../core/errors.js';
 import type { DefinitionView, PatternCatalog, PatternView } from '../../core/patterns/index.js';
 import type { Logger } from '../../core/types.js';
-import { type AuthVariables, identityOf } from './auth.js';
+import { type AuthVariables, requireIdentity } from './auth.js';
 import { toHttpFailure } from './errors.js';
 
 /** Feathers' error names and classes, which MetaKraftwerk clients read (seed 002). */
@@ -18,10 +18,18 @@ const FEATHERS: Record<number, [string, string]> = {
   501: ['NotImplemented', 'not-implemented'],
 };
 
-/** `{name, message, code, className}`, the error body of the MetaKraftwerk surface. */
-export function feathersError(c: Context, code: number, message: string): Response {
+/**
+ * `{name, message, code, className, data?}`, the error body of the MetaKraftwerk surface
+ * (`data` is where a Feathers error carries more).
+ */
+export function feathersError(
+  c: Context,
+  code: number,
+  message: string,
+  data?: Record<string, unknown>,
+): Response {
   const [name, className] = FEATHERS[code] ?? ['GeneralError', 'general-error'];
-  return c.json({ name, message, code, className }, code as 400);
+  return c.json({ name, message, code, className, ...(data ? { data } : {}) }, code as 400);
 }
 
 /**
@@ -38,12 +46,15 @@ export function createMetaKraftwerkApp({
   const app = new Hono<{ Variables: AuthVariables }>();
   app.onError((error, c) => {
     const failure = toHttpFailure(error, logger, c);
-    // The seed's exact message for any missing or bad credential.
-    const message = failure.status === 401 ? 'Not authenticated' : failure.message;
-    return feathersError(c, failure.status, message);
+    // The seed's exact message for any missing or bad credential; why, in `data.reason`.
+    if (failure.status === 401) {
+      return feathersError(c, 401, 'Not authenticated', { reason: failure.message });
+    }
+    return feathersError(c, failure.status, failure.message);
   });
   app.use(async (c, next) => {
-    if (!(await identityOf(c))) throw new SlipwayError('UNAUTHENTICATED', 'Not authenticated');
+    // OPTIONS tells only which methods a path takes, as on the other surfaces.
+    if (c.req.method !== 'OPTIONS') await requireIdentity(c);
     await next();
   });
 

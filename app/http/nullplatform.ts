@@ -218,7 +218,8 @@ function applicationJson(application: Application, viewer: Identity): Applicatio
 }
 
 async function authenticated(c: Ctx, next: () => Promise<void>): Promise<void> {
-  await requireIdentity(c);
+  // OPTIONS tells only which methods a path takes, as on the other surfaces.
+  if (c.req.method !== 'OPTIONS') await requireIdentity(c);
   await next();
 }
 
