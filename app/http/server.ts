@@ -80,7 +80,8 @@ export function createHttpApp({
     // A repository URL in the path may carry `user:token@`: never logged (DESIGN.md section 9).
     const path = redactPath(c.req.path);
     const entry = { requestId, method: c.req.method, path, status: c.res.status, ms };
-    if (c.res.status >= 500) logger.error(entry, 'request failed');
+    // 501 is an answer (a route the surface does not implement), not a failure of the server.
+    if (c.res.status >= 500 && c.res.status !== 501) logger.error(entry, 'request failed');
     else logger.info(entry, 'request');
   });
   const tooLarge = (c: Context) =>
