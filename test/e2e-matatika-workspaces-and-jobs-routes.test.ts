@@ -93,6 +93,15 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     expect(prefixed.json._links.self.href).toBe(
       `https://tools.example.com:8443/slipway/api/workspaces/${ws.json.id}`,
     );
+    // Port 80 is only http's own: https on port 80 keeps it in its links.
+    const https80 = await server.api('GET', `/api/workspaces/${ws.json.id}`, undefined, {
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'tools.example.com',
+      'x-forwarded-port': '80',
+    });
+    expect(https80.json._links.self.href).toBe(
+      `https://tools.example.com:80/api/workspaces/${ws.json.id}`,
+    );
     // A prefix that is not a plain path is not taken.
     const odd = await server.api('GET', `/api/workspaces/${ws.json.id}`, undefined, {
       'x-forwarded-prefix': '//evil.example.com',

@@ -22,7 +22,9 @@ export function baseUrl(c: Context<{ Variables: AuthVariables }>): string {
     if (forwardedHost && /^[A-Za-z0-9.\-:[\]]+$/.test(forwardedHost)) host = forwardedHost;
     // A port only where the host names none; the scheme's own port is left out, as URLs do.
     if (forwardedPort && /^\d{1,5}$/.test(forwardedPort) && !/:\d+$/.test(host)) {
-      const standard = (protocol === 'https' && forwardedPort === '443') || forwardedPort === '80';
+      const standard =
+        (protocol === 'https' && forwardedPort === '443') ||
+        (protocol === 'http' && forwardedPort === '80');
       if (!standard) host = `${host}:${forwardedPort}`;
     }
     if (forwardedPrefix && /^(\/[A-Za-z0-9._~-]+)+\/?$/.test(forwardedPrefix)) {

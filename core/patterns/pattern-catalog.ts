@@ -78,7 +78,7 @@ export class PatternCatalog {
     for (const pattern of all.filter((p) => !p.valid)) {
       this.logger.warn(
         { file: pattern.file, problems: pattern.problems.map(formatProblem) },
-        `pattern file ${pattern.file} is invalid; its pattern is left out`,
+        `pattern file ${pattern.file} is invalid: its pattern is listed with valid false and its problems, and cannot be deployed`,
       );
     }
     return all;
