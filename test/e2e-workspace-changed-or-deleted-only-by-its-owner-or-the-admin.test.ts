@@ -6,7 +6,7 @@ import { request, type ServerProcess, startServer } from './helpers/server.js';
 /**
  * Anyone with an identity may read workspaces and deploy them, but only a workspace's owner and
  * the admin may repoint it (a new repositoryUrl or branch would have the owner's signed webhook
- * deploy someone else's code) or delete it.
+ * deploy someone else's code), delete it, or delete its jobs.
  */
 describe('changing or deleting a workspace', () => {
   let server: ServerProcess;
@@ -79,6 +79,28 @@ describe('changing or deleting a workspace', () => {
       repositoryUrl: repo.dir,
     });
     expect((await server.api('DELETE', `/api/workspaces/${bobs.json.id}`)).status).toBe(204);
+  });
+
+  it("keeps a workspace's jobs, its history, from deletion by others; anyone may withdraw one", async () => {
+    const created = await call('POST', '/api/workspaces', 'alice@example.com', {
+      name: 'alices-history',
+      repositoryUrl: repo.dir,
+    });
+    const deploy = await call(
+      'POST',
+      `/api/workspaces/${created.json.id}/deployments`,
+      'mallory@example.com',
+    );
+    expect(deploy.status).toBe(202);
+    const job = `/api/jobs/${deploy.json.id}`;
+    const removal = await call('DELETE', job, 'mallory@example.com');
+    expect(removal.status).toBe(403);
+    expect(removal.json.message).toBe(
+      `workspace 'alices-history' (${created.json.id}) belongs to alice@example.com; only its owner or the admin may delete its jobs, not mallory@example.com`,
+    );
+    expect((await call('GET', job, 'mallory@example.com')).status).toBe(200);
+    expect((await call('DELETE', job, 'alice@example.com')).status).toBe(204);
+    expect((await call('GET', job, 'alice@example.com')).status).toBe(404);
   });
 
   it('of an unknown workspace is 404 for anyone', async () => {

@@ -69,7 +69,7 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
   app.put('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
     const id = c.req.param('id');
-    requireOwner(engine.workspaces.get(id), identity, 'change');
+    requireOwner(engine.workspaces.get(id), identity, 'change it');
     const input = parseWith(updateWorkspaceSchema, await readJson(c), 'request body');
     return c.json(workspaceJson(engine.workspaces.update(id, input), baseUrl(c), identity));
   });
@@ -77,7 +77,7 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
   /** Delete a workspace (its owner or the admin), withdrawing its jobs and deleting what it deployed. */
   app.delete('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
-    requireOwner(engine.workspaces.get(c.req.param('id')), identity, 'delete');
+    requireOwner(engine.workspaces.get(c.req.param('id')), identity, 'delete it');
     await engine.workspaces.delete(c.req.param('id'), identity.subject);
     return c.body(null, 204);
   });
@@ -172,6 +172,11 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
   /** Delete a job and its log; a QUEUED or RUNNING one is stopped first. */
   app.delete('/api/jobs/:id', async (c) => {
     const identity = await requireIdentity(c);
+    // A deploy's job and log are the workspace's history: deleting them is its owner's call, as
+    // deleting the workspace is. Anyone may withdraw a deploy that is going wrong.
+    const { workspaceId } = engine.jobs.get(c.req.param('id'));
+    const workspace = workspaceId ? workspaceIfAny(engine, workspaceId) : undefined;
+    if (workspace) requireOwner(workspace, identity, 'delete its jobs');
     await engine.jobs.delete(c.req.param('id'), identity.subject);
     return c.body(null, 204);
   });
@@ -293,17 +298,31 @@ export function jobJson(job: Job, base: string) {
 }
 
 /** Whether `viewer` owns the workspace, or is the admin: who sees its secrets and may change it. */
+/** The workspace, or undefined when it was deleted since (its jobs may outlive it). */
+function workspaceIfAny(engine: Engine, id: string): Workspace | undefined {
+  try {
+    return engine.workspaces.get(id);
+  } catch (error) {
+    if (error instanceof SlipwayError && error.code === 'NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
 function isOwner(workspace: Workspace, viewer: Identity): boolean {
   return viewer.admin || viewer.subject === workspace.owner;
 }
 
 /** FORBIDDEN unless `viewer` is the workspace's owner or the admin. */
-function requireOwner(workspace: Workspace, viewer: Identity, action: 'change' | 'delete'): void {
+function requireOwner(
+  workspace: Workspace,
+  viewer: Identity,
+  action: 'change it' | 'delete it' | 'delete its jobs',
+): void {
   if (isOwner(workspace, viewer)) return;
   const owner = workspace.owner ? `belongs to ${workspace.owner}` : 'has no owner';
   throw new SlipwayError(
     'FORBIDDEN',
-    `workspace '${workspace.name}' (${workspace.id}) ${owner}; only its owner or the admin may ${action} it, not ${viewer.subject}`,
+    `workspace '${workspace.name}' (${workspace.id}) ${owner}; only its owner or the admin may ${action}, not ${viewer.subject}`,
   );
 }
 
