@@ -239,7 +239,8 @@ describe('GitHub repositories (owner/name)', () => {
   it('needs the GitHub App when no resolver is configured', async () => {
     const source = createGitSource({ cacheDir: temp('c-'), reposDir: temp('r-'), env: GIT_ENV });
     await expect(source.fetch('acme/api', 'main')).rejects.toMatchObject({
-      code: 'SOURCE_UNAVAILABLE',
+      code: 'BAD_REQUEST',
+      retryable: false,
       message:
         "repository 'acme/api' is on GitHub; GitHub repositories need the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)",
     });

@@ -104,8 +104,9 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
   ): Promise<Access> {
     if (!resolved.github) return { url: resolved.url, env: baseEnv, secrets: [] };
     if (!options.resolveGitHub) {
+      // Nothing upstream failed and no retry will help: this server is not set up for GitHub.
       throw new SlipwayError(
-        'SOURCE_UNAVAILABLE',
+        'BAD_REQUEST',
         `repository '${resolved.github}' is on GitHub; GitHub repositories need the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)`,
       );
     }
