@@ -59,6 +59,10 @@ export const feathersError = responseBody(
     message: z.string(),
     code: z.number().int(),
     className: z.string(),
+    data: z
+      .object({ reason: z.string() })
+      .optional()
+      .describe('On a 401: why the request was not authenticated.'),
   }),
   'Feathers error body (MetaKraftwerk surface).',
 );

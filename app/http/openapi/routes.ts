@@ -27,7 +27,7 @@ export const TAGS = [
   {
     name: 'MetaKraftwerk',
     description:
-      'Patterns and deployment definitions, read-only (seed 002). Errors: Feathers `{name, message, code, className}`.',
+      'Patterns and deployment definitions, read-only (seed 002). Errors: Feathers `{name, message, code, className, data?}`.',
   },
   {
     name: 'nullplatform',
