@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productionScope, serviceFiles } from './fixtures/np-service.js';
+import { deploymentIn, productionScope, serviceFiles } from './fixtures/np-service.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { hammer } from './helpers/hammer.js';
 import { type Json, type ServerProcess, startServer } from './helpers/server.js';
@@ -51,17 +51,6 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
     return created.json;
   }
 
-  async function deploymentIn(id: number, statuses: string[], ms = 30_000): Promise<Json> {
-    return eventually(
-      async () => {
-        const d = (await server.api('GET', `/deployment/${id}?include_messages=true`)).json;
-        return statuses.includes(d.status) ? d : undefined;
-      },
-      `deployment ${id} to be ${statuses.join(' or ')}`,
-      ms,
-    );
-  }
-
   async function address(): Promise<string> {
     return (await server.api('GET', `/scope/${scope.id}`)).json.address;
   }
@@ -87,7 +76,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       strategy: 'initial',
       scope_id: scope.id,
     });
-    const done = await deploymentIn(created.json.id, ['finalized', 'failed']);
+    const done = await deploymentIn(server, created.json.id, ['finalized', 'failed']);
     expect(done.status, JSON.stringify(done.messages)).toBe('finalized');
     expect(done.strategy_data).toMatchObject({
       switched_traffic: 100,
@@ -114,7 +103,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       strategy: 'blue_green',
       previous_deployment: expect.any(Number),
     });
-    const running = await deploymentIn(created.json.id, ['running', 'failed']);
+    const running = await deploymentIn(server, created.json.id, ['running', 'failed']);
     expect(running.status, JSON.stringify(running.messages)).toBe('running');
     expect(running.strategy_data).toMatchObject({ switched_traffic: 0, healthy_instances: 1 });
     const url = await address();
@@ -143,7 +132,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       (await server.api('PATCH', `/deployment/${created.json.id}`, { status: 'finalizing' }))
         .status,
     ).toBe(204);
-    const finalized = await deploymentIn(created.json.id, ['finalized']);
+    const finalized = await deploymentIn(server, created.json.id, ['finalized']);
     expect((await during).failures).toBe(0);
     expect(finalized.strategy_data.switched_traffic).toBe(100);
     expect((await hammer(url, 40)).answers).toEqual({ '1.1.0': 40 });
@@ -161,7 +150,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       scope_id: scope.id,
       release_id: releases['1.2.0'].id,
     });
-    await deploymentIn(created.json.id, ['running']);
+    await deploymentIn(server, created.json.id, ['running']);
     await server.api('PATCH', `/deployment/${created.json.id}`, {
       strategy_data: { desired_switched_traffic: 50 },
     });
@@ -179,7 +168,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       (await server.api('PATCH', `/deployment/${created.json.id}`, { status: 'cancelling' }))
         .status,
     ).toBe(204);
-    const rolledBack = await deploymentIn(created.json.id, ['rolled_back']);
+    const rolledBack = await deploymentIn(server, created.json.id, ['rolled_back']);
     expect((await during).failures).toBe(0);
     expect(rolledBack.messages.map((m: Json) => m.message)).toEqual(
       expect.arrayContaining(['traffic back to the active release']),
@@ -195,7 +184,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       scope_id: scope.id,
       release_id: releases['2.0.0'].id,
     });
-    const failed = await deploymentIn(created.json.id, ['failed', 'running']);
+    const failed = await deploymentIn(server, created.json.id, ['failed', 'running']);
     expect(failed.status).toBe('failed');
     const last = failed.messages.at(-1);
     expect(last).toMatchObject({ level: 'error' });
@@ -214,7 +203,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       scope_id: scope.id,
       release_id: releases['2.0.1'].id,
     });
-    const failed = await deploymentIn(created.json.id, ['failed', 'running']);
+    const failed = await deploymentIn(server, created.json.id, ['failed', 'running']);
     expect(failed.status).toBe('failed');
     const last: string = failed.messages.at(-1).message;
     expect(last).toMatch(/^instances of d-production-\d+ (failed|did not pass)/);
@@ -280,9 +269,9 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
     expect(second.json.message).toMatch(
       /^already a running deployment on scope \d+: deployment \d+ \([a-z_]+\); finalize or cancel it first$/,
     );
-    await deploymentIn(first.json.id, ['running']);
+    await deploymentIn(server, first.json.id, ['running']);
     await server.api('PATCH', `/deployment/${first.json.id}`, { status: 'cancelling' });
-    await deploymentIn(first.json.id, ['rolled_back']);
+    await deploymentIn(server, first.json.id, ['rolled_back']);
 
     const bare = (await server.api('POST', '/scope', { application_id: app.id, name: 'staging' }))
       .json;

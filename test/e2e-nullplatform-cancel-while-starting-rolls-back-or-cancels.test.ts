@@ -1,5 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRelease, productionScope, serviceFiles } from './fixtures/np-service.js';
+import {
+  createRelease,
+  deploymentIn,
+  productionScope,
+  serviceFiles,
+} from './fixtures/np-service.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { hammer } from './helpers/hammer.js';
 import {
@@ -47,16 +52,7 @@ describe('a deployment cancelled before its instances are healthy', () => {
         const release = await createRelease(current, app.id, commit, `1.${releases}.0`);
         return api('POST', '/deployment', { scope_id: scope.id, release_id: release.id });
       },
-      async deploymentIn(id: number, statuses: string[]): Promise<Json> {
-        return eventually(
-          async () => {
-            const d = await api('GET', `/deployment/${id}?include_messages=true`);
-            return statuses.includes(d.status) ? d : undefined;
-          },
-          `deployment ${id} to be ${statuses.join(' or ')}`,
-          30_000,
-        );
-      },
+      deploymentIn: (id: number, statuses: string[]) => deploymentIn(current, id, statuses),
       /** The names of the services running in the application's namespace. */
       async services(namespace: string): Promise<string[]> {
         const listed = await api('GET', `/v1/list/tasks/${namespace}`);

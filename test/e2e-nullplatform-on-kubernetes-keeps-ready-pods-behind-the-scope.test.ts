@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
+import { createRelease, deploymentIn } from './fixtures/np-service.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { type Json, type ServerProcess, startServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
@@ -44,40 +45,17 @@ afterAll(async () => {
 });
 
 async function deploy(semver: string): Promise<number> {
-  const build = await server.api('POST', '/build', {
-    application_id: app.id,
-    commit: { id: repo.head() },
-    branch: 'main',
-    status: 'successful',
-  });
-  await server.api('POST', `/build/${build.json.id}/asset`, {
+  const release = await createRelease(server, app.id, repo.head(), semver, {
     name: 'web',
     type: 'docker-image',
     url: `registry.example.com/keep:${semver}`,
   });
-  const release = await server.api('POST', '/release', {
-    status: 'active',
-    build_id: build.json.id,
-    application_id: app.id,
-    semver,
-  });
   const created = await server.api('POST', '/deployment', {
     scope_id: scope.id,
-    release_id: release.json.id,
+    release_id: release.id,
   });
   expect(created.status, created.text).toBe(201);
   return created.json.id;
-}
-
-async function deploymentIn(id: number, statuses: string[]): Promise<Json> {
-  return eventually(
-    async () => {
-      const d = (await server.api('GET', `/deployment/${id}?include_messages=true`)).json;
-      return statuses.includes(d.status) ? d : undefined;
-    },
-    `deployment ${id} to be ${statuses.join(' or ')}`,
-    60_000,
-  );
 }
 
 /** Pods the scope's Service sends requests to: its label, Ready, not on their way out. */
@@ -108,16 +86,16 @@ async function fewestReadyWhile(end: Promise<unknown>): Promise<number> {
 
 it('starts the release that takes the traffic, and waits for its pods, before the other one goes', async () => {
   const first = await deploy('1.0.0');
-  await deploymentIn(first, ['finalized']);
+  await deploymentIn(server, first, ['finalized']);
   expect(readyPods()).toBe(2);
 
   const second = await deploy('1.1.0');
-  const running = await deploymentIn(second, ['running', 'failed']);
+  const running = await deploymentIn(server, second, ['running', 'failed']);
   expect(running.status, JSON.stringify(running.messages)).toBe('running');
 
   // Finalize: the new release has no pods at 0 %; the old one may go only once they serve.
   await server.api('PATCH', `/deployment/${second}`, { status: 'finalizing' });
-  const whileFinalizing = await fewestReadyWhile(deploymentIn(second, ['finalized']));
+  const whileFinalizing = await fewestReadyWhile(deploymentIn(server, second, ['finalized']));
   expect(whileFinalizing).toBeGreaterThanOrEqual(1);
   expect(kube.objects('deployments', NS).map((d) => [d.metadata.name, d.spec.replicas])).toEqual([
     [`d-web-${second}`, 2],
@@ -125,7 +103,7 @@ it('starts the release that takes the traffic, and waits for its pods, before th
 
   // Cancel at 100 %: the active release is the one at 0 % now, and it comes back first.
   const third = await deploy('1.2.0');
-  await deploymentIn(third, ['running']);
+  await deploymentIn(server, third, ['running']);
   await server.api('PATCH', `/deployment/${third}`, {
     strategy_data: { desired_switched_traffic: 100 },
   });
@@ -143,7 +121,7 @@ it('starts the release that takes the traffic, and waits for its pods, before th
     30_000,
   );
   await server.api('PATCH', `/deployment/${third}`, { status: 'cancelling' });
-  const whileCancelling = await fewestReadyWhile(deploymentIn(third, ['rolled_back']));
+  const whileCancelling = await fewestReadyWhile(deploymentIn(server, third, ['rolled_back']));
   expect(whileCancelling).toBeGreaterThanOrEqual(1);
   expect(kube.objects('deployments', NS).map((d) => [d.metadata.name, d.spec.replicas])).toEqual([
     [`d-web-${second}`, 2],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
+import { createRelease, deploymentIn } from './fixtures/np-service.js';
 import { slipway } from './helpers/cli.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { type Json, type ServerProcess, startServer } from './helpers/server.js';
@@ -35,39 +36,13 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
     repo?.cleanup();
   });
 
-  async function release(semver: string, asset: { type: string; url: string }): Promise<Json> {
-    const build = await server.api('POST', '/build', {
-      application_id: app.id,
-      commit: { id: repo.head() },
-      branch: 'main',
-      status: 'successful',
-    });
-    await server.api('POST', `/build/${build.json.id}/asset`, { name: 'web', ...asset });
-    return (
-      await server.api('POST', '/release', {
-        status: 'active',
-        build_id: build.json.id,
-        application_id: app.id,
-        semver,
-      })
-    ).json;
-  }
+  const release = (semver: string, asset: { type: string; url: string }): Promise<Json> =>
+    createRelease(server, app.id, repo.head(), semver, { name: 'web', ...asset });
 
   const image = (tag: string) => ({
     type: 'docker-image',
     url: `registry.example.com/shop:${tag}`,
   });
-
-  async function deploymentIn(id: number, statuses: string[]): Promise<Json> {
-    return eventually(
-      async () => {
-        const d = (await server.api('GET', `/deployment/${id}?include_messages=true`)).json;
-        return statuses.includes(d.status) ? d : undefined;
-      },
-      `deployment ${id} to be ${statuses.join(' or ')}`,
-      30_000,
-    );
-  }
 
   async function trafficAt(id: number, percent: number): Promise<void> {
     await server.api('PATCH', `/deployment/${id}`, {
@@ -102,7 +77,9 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
     const first = (
       await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v1.id })
     ).json;
-    expect((await deploymentIn(first.id, ['finalized', 'failed'])).status).toBe('finalized');
+    expect((await deploymentIn(server, first.id, ['finalized', 'failed'])).status).toBe(
+      'finalized',
+    );
     const service = kube.objects('services', NS).find((s) => s.metadata.name === 'production');
     expect(service?.spec.selector).toEqual({ 'slipway.dev/scope': 'production' });
     expect(service?.spec.ports[0].port).toBe(8080);
@@ -121,7 +98,7 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
     const second = (
       await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v2.id })
     ).json;
-    const running = await deploymentIn(second.id, ['running', 'failed']);
+    const running = await deploymentIn(server, second.id, ['running', 'failed']);
     expect(running.status, JSON.stringify(running.messages)).toBe('running');
     expect(running.strategy_data).toMatchObject({
       healthy_instances: 4,
@@ -132,7 +109,7 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
     await trafficAt(second.id, 30);
     expect(deployments()).toEqual({ [blue]: 3, [green]: 1 });
     await server.api('PATCH', `/deployment/${second.id}`, { status: 'finalizing' });
-    await deploymentIn(second.id, ['finalized']);
+    await deploymentIn(server, second.id, ['finalized']);
     expect(deployments()).toEqual({ [green]: 4 });
   });
 
@@ -151,7 +128,7 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
     const first = (
       await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v1.id })
     ).json;
-    await deploymentIn(first.id, ['finalized']);
+    await deploymentIn(server, first.id, ['finalized']);
     const route = () => kube.objects('httproutes', NS).find((r) => r.metadata.name === 'edge');
     // The API server fills in group and kind of each backend, as a real one does.
     const backends = () =>
@@ -169,14 +146,14 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
     const second = (
       await server.api('POST', '/deployment', { scope_id: scope.id, release_id: v2.id })
     ).json;
-    await deploymentIn(second.id, ['running']);
+    await deploymentIn(server, second.id, ['running']);
     await trafficAt(second.id, 30);
     expect(backends()).toEqual([
       { name: `d-edge-${first.id}`, port: 8080, weight: 70 },
       { name: `d-edge-${second.id}`, port: 8080, weight: 30 },
     ]);
     await server.api('PATCH', `/deployment/${second.id}`, { status: 'cancelling' });
-    await deploymentIn(second.id, ['rolled_back']);
+    await deploymentIn(server, second.id, ['rolled_back']);
     expect(backends()).toEqual([{ name: `d-edge-${first.id}`, port: 8080, weight: 100 }]);
     expect(kube.objects('deployments', NS).map((d) => d.metadata.name)).not.toContain(
       `d-edge-${second.id}`,
@@ -197,12 +174,12 @@ describe('nullplatform deployments on Kubernetes (the API test server)', () => {
     const first = (
       await server.api('POST', '/deployment', { scope_id: scope.id, release_id: good.id })
     ).json;
-    await deploymentIn(first.id, ['finalized']);
+    await deploymentIn(server, first.id, ['finalized']);
     const sick = await release('3.1.0', { type: 'directory', url: 'sick' });
     const second = (
       await server.api('POST', '/deployment', { scope_id: scope.id, release_id: sick.id })
     ).json;
-    const failed = await deploymentIn(second.id, ['failed', 'running']);
+    const failed = await deploymentIn(server, second.id, ['failed', 'running']);
     expect(failed.status).toBe('failed');
     expect(failed.messages.at(-1).message).toMatch(
       /did not pass their health check within 2 s.*the active release keeps all traffic/,

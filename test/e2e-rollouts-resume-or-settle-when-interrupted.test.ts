@@ -1,5 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRelease, productionScope, serviceFiles } from './fixtures/np-service.js';
+import {
+  createRelease,
+  deploymentIn,
+  productionScope,
+  serviceFiles,
+} from './fixtures/np-service.js';
 import { createRepo } from './helpers/git.js';
 import { crashAndRestart, type Json, type ServerProcess, startServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
@@ -40,16 +45,7 @@ describe('rollouts interrupted half way', () => {
         const release = await createRelease(current, app.id, commit, `1.${builds}.0`);
         return api('POST', '/deployment', { scope_id: scope.id, release_id: release.id });
       },
-      async deploymentIn(id: number, statuses: string[]): Promise<Json> {
-        return eventually(
-          async () => {
-            const d = await api('GET', `/deployment/${id}?include_messages=true`);
-            return statuses.includes(d.status) ? d : undefined;
-          },
-          `deployment ${id} to be ${statuses.join(' or ')}`,
-          30_000,
-        );
-      },
+      deploymentIn: (id: number, statuses: string[]) => deploymentIn(current, id, statuses),
       /** SIGKILL, then the same data directory and port again. */
       async crash(): Promise<void> {
         current = await crashAndRestart(current);
