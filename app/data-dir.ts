@@ -8,6 +8,7 @@ import {
   openSync,
   statSync,
 } from 'node:fs';
+import path from 'node:path';
 import { EnvError } from './env.js';
 
 /**
@@ -19,7 +20,7 @@ export function prepareDataDir(dataDir: string, given: string): void {
   const refuse = (why: string) =>
     new EnvError(`SLIPWAY_DATA_DIR is ${JSON.stringify(given)}; ${why}`);
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeDirectories(dataDir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
@@ -29,13 +30,37 @@ export function prepareDataDir(dataDir: string, given: string): void {
       `cannot create ${dataDir} (${code ?? (error as Error).message}); expected a directory Slipway may create`,
     );
   }
-  if (!statSync(dataDir).isDirectory()) throw refuse(`${dataDir} is not a directory`);
+  if (!statSync(dataDir).isDirectory()) {
+    throw refuse(`${dataDir} or a directory above it is a file; expected a directory`);
+  }
   try {
     accessSync(dataDir, constants.W_OK | constants.X_OK);
   } catch (error) {
     throw refuse(
       `${dataDir} cannot be written by this process (${(error as NodeJS.ErrnoException).code}); expected a directory Slipway may write`,
     );
+  }
+}
+
+/**
+ * `mkdir -p` with mode 0700, one directory at a time. Node's own recursive mkdir never returns
+ * where a directory cannot be made and ENOENT says so (under /proc, for one): it keeps trying.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); !existsSync(at); at = path.dirname(at)) {
+    missing.unshift(at);
+    if (path.dirname(at) === at) break;
+  }
+  for (const one of missing) {
+    try {
+      mkdirSync(one, { mode: 0o700 });
+    } catch (error) {
+      // Made by someone else meanwhile is as good as made here.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(one).isDirectory()) {
+        throw error;
+      }
+    }
   }
 }
 

@@ -103,6 +103,11 @@ describe('configuration', () => {
       'SLIPWAY_TASK_TIMEOUT_SECONDS is "10m"; expected a whole number from 1 to 86400',
     ],
     [
+      // Where ENOENT says a directory cannot be made: Node's recursive mkdir would try for ever.
+      { SLIPWAY_DATA_DIR: '/proc/slipway/data' },
+      'SLIPWAY_DATA_DIR is "/proc/slipway/data"; cannot create /proc/slipway/data (ENOENT); expected a directory Slipway may create',
+    ],
+    [
       { SLIPWAY_DATA_DIR: '/etc/hostname' },
       'SLIPWAY_DATA_DIR is "/etc/hostname"; /etc/hostname or a directory above it is a file; expected a directory',
     ],
