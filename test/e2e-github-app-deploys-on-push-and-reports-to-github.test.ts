@@ -340,6 +340,51 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     }
   });
 
+  it("refuses a signed payload unlike GitHub's with a 400 naming the field, and logs no payload", async () => {
+    const before = (await server.api('GET', '/api/jobs?size=1')).json.page.totalElements;
+    const valid = push(repo.head());
+    const marker = 'PAYLOAD-MARKER-7f3a';
+    const cases: [string, Json, string][] = [
+      ['push', { ...valid, ref: 7, marker }, '"ref" is 7; expected a ref such as refs/heads/main'],
+      ['push', { ...valid, after: 'abc' }, '"after" is "abc"; expected a 40-character commit id'],
+      [
+        'push',
+        { ...valid, repository: undefined },
+        '"repository" is missing; expected the repository, an object with its full_name',
+      ],
+      ['push', [], 'expected a JSON object'],
+      ['push', null, 'expected a JSON object'],
+      [
+        'check_run',
+        { action: 'rerequested' },
+        '"check_run" is missing; expected the check run, an object',
+      ],
+      [
+        'installation',
+        { action: 'created' },
+        '"installation" is missing; expected the installation, an object with its id',
+      ],
+      [
+        'installation',
+        { action: 'created', installation: { id: 'abc' } },
+        '"installation.id" is "abc"; expected the installation id, a number',
+      ],
+      [
+        'installation_repositories',
+        { action: 'added', installation: { id: 1 } },
+        '"repositories_added" is missing; expected an array of repositories',
+      ],
+    ];
+    for (const [event, payload, problem] of cases) {
+      const answer = await deliver(server.url, event, payload, github.webhookSecret);
+      expect(answer.status, `${event} ${JSON.stringify(payload)?.slice(0, 80)}`).toBe(400);
+      expect(answer.json.message).toBe(`the ${event} payload is not one GitHub sends: ${problem}`);
+    }
+    expect((await server.api('GET', '/api/jobs?size=1')).json.page.totalElements).toBe(before);
+    expect(server.output.filter((line) => line.includes(marker))).toEqual([]);
+    expect(server.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
   it('refuses a bad signature with 401 and an oversized body with 413, queuing nothing', async () => {
     const before = (await server.api('GET', '/api/jobs?size=1')).json.page.totalElements;
     const forged = await deliver(server.url, 'push', push(repo.head()), 'not-the-secret');
@@ -348,7 +393,8 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     const unsigned = await deliver(server.url, 'push', push(repo.head()), github.webhookSecret, {
       signature: '',
     });
-    expect(unsigned.status).toBe(400);
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.json.message).toContain('X-Hub-Signature-256 header is missing');
     const oversized = (delivery: string) => ({
       'content-type': 'application/json',
       'x-github-event': 'push',

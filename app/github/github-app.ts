@@ -1,7 +1,7 @@
 import type { Logger as PinoLogger } from 'pino';
 import { Probot } from 'probot';
 import type { Engine } from '../../core/engine.js';
-import { SlipwayError } from '../../core/errors.js';
+import { isSlipwayError, SlipwayError } from '../../core/errors.js';
 import type { GitHubAccess } from '../../core/source/git.js';
 import { GroupCommit } from '../../core/store/group-commit.js';
 import type { Store } from '../../core/store/types.js';
@@ -157,7 +157,11 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
       const handled = (async () => {
         await earlier?.catch(() => {});
         try {
-          await probot.receive({ id, name, payload } as Parameters<Probot['receive']>[0]);
+          await probot
+            .receive({ id, name, payload } as Parameters<Probot['receive']>[0])
+            .catch((error: unknown) => {
+              throw handlerFailure(error);
+            });
           return (
             outcomes.get(id) ?? { jobs: [], ignored: `Slipway does nothing on ${name} events` }
           );
@@ -213,4 +217,17 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     start: () => sender.start(),
     stop: () => sender.stop(),
   };
+}
+
+/**
+ * What a handler's failure is to the webhook route: its own SlipwayError, with its status, when it
+ * threw one; otherwise the failure without the event Probot attaches to it, which carries the
+ * whole payload into any log line that records the error.
+ */
+export function handlerFailure(error: unknown): unknown {
+  if (!(error instanceof AggregateError)) return error;
+  const own = error.errors.find((inner) => isSlipwayError(inner));
+  if (own) return own;
+  delete (error as { event?: unknown }).event;
+  return error;
 }

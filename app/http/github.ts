@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Logger } from '../../core/types.js';
 import type { GitHubApp } from '../github/github-app.js';
+import { payloadProblem } from '../github/webhook-payloads.js';
 import type { Metrics } from '../metrics.js';
 
 /**
@@ -24,8 +25,8 @@ const OFF_MESSAGE =
 
 /**
  * `POST /api/github/webhooks`: the GitHub App's webhook (DESIGN.md section 8). The signature is
- * checked on the raw body before anything reads it; a bad one is a 401 and the payload is
- * neither parsed nor logged. A verified event goes to Probot, whose handlers only queue jobs,
+ * checked on the raw body before anything reads it; a missing or bad one is a 401 and the
+ * payload is neither parsed nor logged. A payload unlike GitHub's is a 400 naming the field. A verified event goes to Probot, whose handlers only queue jobs,
  * and the answer (202) says which jobs the delivery queued, or why it queued none.
  */
 export function createGitHubWebhookApp({
@@ -49,15 +50,16 @@ export function createGitHubWebhookApp({
     const id = c.req.header('x-github-delivery');
     const name = c.req.header('x-github-event');
     const signature = c.req.header('x-hub-signature-256');
-    for (const [header, value] of [
-      ['X-GitHub-Delivery', id],
-      ['X-GitHub-Event', name],
-      ['X-Hub-Signature-256', signature],
-    ] as const) {
-      if (!value) return c.json({ message: `the ${header} header is missing` }, 400);
+    // The signature first: what an unsigned request says of itself is not worth an answer.
+    if (!signature) {
+      metrics.webhooks.inc({ source: 'github-app', event: 'unverified', outcome: 'refused' });
+      return c.json(
+        { message: 'the X-Hub-Signature-256 header is missing; GitHub signs every delivery' },
+        401,
+      );
     }
     const body = await c.req.text();
-    if (!(await github.verify(body, signature as string))) {
+    if (!(await github.verify(body, signature))) {
       metrics.webhooks.inc({ source: 'github-app', event: 'unverified', outcome: 'refused' });
       logger.warn(
         { delivery: id?.slice(0, 100), event: name?.slice(0, 100) },
@@ -68,11 +70,23 @@ export function createGitHubWebhookApp({
         401,
       );
     }
+    for (const [header, value] of [
+      ['X-GitHub-Delivery', id],
+      ['X-GitHub-Event', name],
+    ] as const) {
+      if (!value) return c.json({ message: `the ${header} header is missing` }, 400);
+    }
     let payload: unknown;
     try {
       payload = JSON.parse(body);
     } catch {
       return c.json({ message: 'the body is not JSON' }, 400);
+    }
+    const problem = payloadProblem(name as string, payload);
+    if (problem) {
+      count(name as string, 'malformed');
+      logger.warn({ delivery: id, event: name, problem }, 'webhook refused: malformed payload');
+      return c.json({ message: `the ${name} payload is not one GitHub sends: ${problem}` }, 400);
     }
     const outcome = await github.receive(id as string, name as string, payload);
     count(
