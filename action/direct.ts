@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../core/engine.js';
+import { errorMessage } from '../core/errors.js';
 import { followJob, type JobSource, type LogSink } from '../core/jobs/follow-job.js';
 import { createKubernetesRuntime, loadKubeConfig } from '../core/runtime/kubernetes/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { createMemoryStore } from '../core/store/memory.js';
 import { type JobLogLine, silentLogger, systemClock } from '../core/types.js';
-import type { Settings } from './inputs.js';
+import { InputError, type Settings } from './inputs.js';
 import { jobOutcome, type Outcome } from './outcome.js';
 
 /**
@@ -22,11 +23,21 @@ export async function runDirect(
   const temp = mkdtempSync(path.join(os.tmpdir(), 'slipway-action-'));
   const kubeconfigPath = path.join(temp, 'kubeconfig');
   writeFileSync(kubeconfigPath, settings.mode.kubeconfig, { mode: 0o600 });
+  let kubeConfig: ReturnType<typeof loadKubeConfig>;
+  try {
+    kubeConfig = loadKubeConfig({ path: kubeconfigPath, inCluster: false });
+  } catch (error) {
+    // The file is the step's own copy of the input: say what is wrong with the input.
+    rmSync(temp, { recursive: true, force: true });
+    const said = errorMessage(error).replace(/^KUBECONFIG is "[^"]*", /, '');
+    const reason = said.replace(/^whose /, 'its ').replace(/^which /, 'it ');
+    throw new InputError(
+      `Input "kubeconfig" is not a usable kubeconfig (${reason}). Expected the kubeconfig itself (YAML or JSON, with clusters, users, contexts and a current-context) or the path of a file holding it`,
+    );
+  }
   const engine = createEngine({
     store: createMemoryStore(),
-    runtime: createKubernetesRuntime({
-      kubeConfig: loadKubeConfig({ path: kubeconfigPath, inCluster: false }),
-    }),
+    runtime: createKubernetesRuntime({ kubeConfig }),
     source: createGitSource({
       cacheDir: path.join(temp, 'checkouts'),
       reposDir: path.dirname(settings.run.checkout),

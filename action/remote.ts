@@ -57,8 +57,8 @@ export async function runRemote(
         jobId: id,
         status: job.status,
         url: jobUrl(id),
-        summary: `${what} queued`,
-        title: `${what}: queued`,
+        summary: `${what}: ${job.status}, not waited for`,
+        title: `${what}: ${job.status}`,
         rows: [],
       };
     }
@@ -165,7 +165,18 @@ async function runRelease(
   }
   const what = `${settings.command} on scope ${scope.name}`;
   const base = { jobId: String(id), url: '', title: what, rows: [] as string[][] };
-  if (!settings.wait) return { ...base, status: 'accepted', summary: `${what}: accepted` };
+  if (!settings.wait) {
+    // Not waited for: the deployment's status as it stands now, in the API's own words, and
+    // where the scope serves.
+    const now = (await client.request('GET', `/deployment/${id}`)).body;
+    const address = (await client.request('GET', `/scope/${settings.scope}`)).body.address;
+    return {
+      ...base,
+      status: now.status,
+      url: address ?? '',
+      summary: `deployment ${id} ${now.status} (${what}, not waited for)`,
+    };
+  }
   const outages = new OutageWatch({
     ...waitOutRestarts((line) => sink.info(line), `waiting for deployment ${id}`),
     answeredBefore: true,

@@ -73,5 +73,17 @@ describe('the Action in direct mode takes a JSON kubeconfig, and never shows a k
       'looks like neither kubeconfig content nor an existing path',
     );
     expect(secretLike.stdout).not.toContain(token);
+
+    // Parsed, but no kubeconfig a client can use: the input named, no stack trace.
+    const empty = await runAction({
+      command: 'deploy-workspace',
+      kubeconfig: 'apiVersion: v1\nkind: Config\n',
+    });
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toContain(
+      '::error::Input "kubeconfig" is not a usable kubeconfig (its current context names no cluster',
+    );
+    expect(empty.stdout).not.toMatch(/ at .*index\.js/);
+    expect(empty.stdout).not.toContain('slipway-action-');
   });
 });

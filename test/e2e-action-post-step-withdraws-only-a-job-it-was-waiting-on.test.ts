@@ -39,6 +39,10 @@ describe("the Action's post step withdraws a job only when the workflow was canc
     const run = await runAction({ ...deploy('unwatched'), wait: 'false' });
     expect(run.code, run.stdout).toBe(0);
     expect(['QUEUED', 'RUNNING']).toContain(run.outputs.status);
+    // The summary says the job's status as read, not that it was queued.
+    expect(run.outputs.summary).toBe(
+      `deploy of task team/unwatched: ${run.outputs.status}, not waited for`,
+    );
     const id = run.outputs['job-id'] as string;
     // The runner runs the post step always (post-if: always()), with what the step saved.
     const post = await runAction({ ...remote }, { state: run.state });

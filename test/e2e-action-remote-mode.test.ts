@@ -246,13 +246,26 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
     expect(finalized.outputs.status).toBe('finalized');
     expect(await (await fetch(address)).text()).toBe('1.1.0');
 
+    // Not waited for: the deployment's status as it stands, and where the scope serves.
     const v3 = await release('1.2.0', service.commit({ 'svc/CHANGELOG': '1.2.0\n' }));
-    await runAction({
+    const started = await runAction({
       ...remote,
       command: 'deploy-release',
       scope: String(scope.id),
       release: String(v3.id),
+      wait: 'false',
     });
+    expect(started.code, started.stdout).toBe(0);
+    expect(['creating', 'waiting_for_instances', 'running']).toContain(started.outputs.status);
+    expect(started.outputs.url).toBe(address);
+    await eventually(
+      async () =>
+        (await server.api('GET', `/deployment/${started.outputs['job-id']}`)).json.status ===
+        'running'
+          ? true
+          : undefined,
+      'the third release to run beside the second',
+    );
     const cancelled = await runAction({ ...remote, command: 'cancel', scope: String(scope.id) });
     expect(cancelled.code, cancelled.stdout).toBe(0);
     expect(cancelled.outputs.status).toBe('rolled_back');
