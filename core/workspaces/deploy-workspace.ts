@@ -160,6 +160,23 @@ async function sync(
   if (!plan && !earlier) context.keepProgress({ before: snapshot(owned) });
 
   if (!plan) await runtime.ensureNamespace(workspace.namespace);
+  // A task that became a service or stopped being one keeps its Deployment's name: removing the
+  // old kind after the apply would remove what was just applied, so it goes first, and the new
+  // kind is created in its place.
+  const desiredKinds = new Map(workloads.map((w) => [objectKey(w), w.kind]));
+  const retyped = owned.filter((info) => {
+    const kind = desiredKinds.get(objectKey(info));
+    return kind !== undefined && kind !== info.kind;
+  });
+  const pruned: WorkloadRef[] = [];
+  for (const info of retyped) {
+    const ref = toRef(info);
+    if (!plan) await runtime.delete(ref);
+    log(
+      `${describeRef(ref)} ${plan ? 'would be ' : ''}replaced: it is a ${desiredKinds.get(objectKey(info))} in git now`,
+    );
+    pruned.push(ref);
+  }
   const outcomes = await runtime.apply(workloads, { dryRun: plan });
   for (const outcome of outcomes) {
     if (outcome.action !== 'unchanged') log(describeOutcome(outcome, plan));
@@ -171,8 +188,8 @@ async function sync(
   }
 
   const desired = new Set(workloads.map(refKey));
-  const stale = owned.filter((info) => !desired.has(refKey(info)));
-  const pruned: WorkloadRef[] = earlier ? prunedBefore(earlier, desired, stale) : [];
+  const stale = owned.filter((info) => !desired.has(refKey(info)) && !retyped.includes(info));
+  if (earlier) pruned.push(...prunedBefore(earlier, desired, stale));
   for (const ref of pruned)
     log(`${describeRef(ref)} pruned (by an earlier attempt of this deploy)`);
   for (const info of stale) {
