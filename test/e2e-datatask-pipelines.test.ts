@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diamond, job, repoIn } from './fixtures/datatask.js';
+import { diamond, job, repoIn, service } from './fixtures/datatask.js';
 import {
   type Json,
   request,
@@ -26,6 +26,7 @@ describe('DataTask pipelines (seed 001) on the local runtime', () => {
       'tasks/job4/manifest.json': job('job4'),
       'tasks/fail/manifest.json': job('fail', { lines: ['no such table'], exitCode: 2 }),
       'tasks/slow/manifest.json': job('slow', { ms: 60_000 }),
+      'tasks/web/manifest.json': service('web'),
       'pipelines/diamond/pipeline.json': diamond('flows'),
       'pipelines/cleanup/pipeline.json': JSON.stringify({
         name: 'cleanup',
@@ -218,6 +219,19 @@ describe('DataTask pipelines (seed 001) on the local runtime', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.json.message).toContain(
       'task "a" (flows/tasks/nowhere): directory \'tasks/nowhere\' not found',
+    );
+    // A service step runs as `<run>-<task>`, its Service's name: a run name starting with a
+    // digit cannot give it one.
+    const digit = await call('POST', '/v2/pipeline/run/with-configuration', {
+      namespace: 'flows',
+      configuration: JSON.stringify({
+        name: '9run',
+        tasks: [{ name: 'web', namespacetask: 'flows/tasks/web' }],
+      }),
+    });
+    expect(digit.status).toBe(400);
+    expect(digit.json.message).toContain(
+      'task "web" is a service that would run as "9run-web", a Kubernetes Service name, which must start with a letter',
     );
     expect((await call('GET', '/v1/pipeline/state/flows/no-such-run')).status).toBe(404);
     const started = await call('GET', '/v1/pipeline/runas/flows/pipelines%2Fdiamond/other');

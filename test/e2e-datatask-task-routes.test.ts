@@ -265,6 +265,13 @@ describe('DataTask task routes (seed 001) on the local runtime', () => {
         400,
         /^"directory" is "tasks\/web" without a "repository"; expected both/,
       ],
+      [
+        'GET',
+        '/v1/task/deployas/etl/tasks%2Fweb/9web',
+        undefined,
+        400,
+        /^name "9web" is a service's, and so its Kubernetes Service's, which must start with a letter$/,
+      ],
       ['GET', '/v1/task/state/unknown-id', undefined, 404, /task 'unknown-id' does not exist/],
     ];
     for (const [method, route, body, status, message] of cases) {

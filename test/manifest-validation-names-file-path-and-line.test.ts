@@ -319,6 +319,11 @@ describe('manifest.json validation', () => {
     expect(problems({ name: 'd', type: 'deployment', published: {} })).toEqual([
       `${FILE}:4:16 "published" is set on a deployment; only a service can be published`,
     ]);
+    // A service's name is its Service's too, a DNS-1035 label: a job's or deployment's need not be.
+    expect(problems({ name: '9web', type: 'service' })).toEqual([
+      `${FILE}:2:11 "name" is "9web"; a service's name is its Kubernetes Service's, which must start with a letter`,
+    ]);
+    expect(manifestOf({ name: '9job', type: 'job' }).name).toBe('9job');
     expect(problems({ name: 'a'.repeat(53), type: 'job', schedule: '@daily' })).toEqual([
       `${FILE}:2:11 "name" is 53 characters long; a job with a schedule (a cron job) may have at most 52`,
     ]);

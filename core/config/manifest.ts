@@ -192,6 +192,13 @@ export const taskManifestSchema = z
           `"name" is ${m.name.length} characters long; a job with a schedule (a cron job) may have at most ${CRONJOB_NAME_MAX}`,
         );
       }
+      if (type === 'service' && typeof m.name === 'string' && /^[0-9]/.test(m.name)) {
+        // Its name is its Kubernetes Service's too: a DNS-1035 label, which starts with a letter.
+        add(
+          ['name'],
+          `"name" is "${m.name}"; a service's name is its Kubernetes Service's, which must start with a letter`,
+        );
+      }
       if (type && type !== 'service' && m.published != null) {
         add(['published'], `"published" is set on a ${type}; only a service can be published`);
       }

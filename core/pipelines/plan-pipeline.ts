@@ -101,6 +101,13 @@ export async function planPipelineRun(
         directory: task.directory,
         branch: input.branch,
       });
+      if (loaded.value.type === 'service' && /^[0-9]/.test(workload)) {
+        problems.push({
+          path: `tasks.${task.name}`,
+          message: `task "${task.name}" is a service that would run as "${workload}", a Kubernetes Service name, which must start with a letter; give the run a name that does`,
+        });
+        continue;
+      }
       tasks.push({
         name: task.name,
         dependance: task.dependance,

@@ -137,6 +137,12 @@ export async function planTaskDeploy(
     }
   }
   const name = input.name ?? manifest.name;
+  if (manifest.type === 'service' && /^[0-9]/.test(name)) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `name "${name}" is a service's, and so its Kubernetes Service's, which must start with a letter`,
+    );
+  }
   return {
     namespace,
     name,
