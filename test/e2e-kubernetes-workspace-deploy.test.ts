@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
-import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { type Json, jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 
 const IMAGE = 'registry.example.com/demo';
 
@@ -202,6 +202,41 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       const quiet = await waitForJob(server, again.json.id, undefined, 60_000);
       expect(quiet.result.unchanged).toHaveLength(4);
       expect(kube.requests.slice(applied).filter((r) => r.method === 'PATCH')).toEqual([]);
+    },
+  );
+
+  it.skipIf(!kubectlAvailable())(
+    'puts back a Service port someone changed: the entry another field manager owns goes too',
+    async () => {
+      // Server-side apply alone would keep the port kubectl now owns beside the one git names,
+      // two ports named http: the API server refuses that (422), on every deploy after.
+      await kubectl(
+        'patch',
+        'service',
+        'web',
+        '--type=json',
+        '-p',
+        '[{"op":"replace","path":"/spec/ports/0/port","value":9999}]',
+      );
+      const ports = () =>
+        kube.objects('services', 'kube-demo')[0]?.spec.ports.map((p: Json) => [p.name, p.port]);
+      expect(ports()).toEqual([['http', 9999]]);
+      const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+      const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+      const log = await jobLog(server, queued.json.id);
+      expect(done.status, log).toBe('COMPLETE');
+      expect(done.result.changed).toEqual([
+        {
+          kind: 'service',
+          namespace: 'kube-demo',
+          name: 'web',
+          drift: expect.stringContaining('Service web: spec.ports'),
+        },
+      ]);
+      expect(ports()).toEqual([['http', 8081]]);
+      const again = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
+      const quiet = await waitForJob(server, again.json.id, undefined, 60_000);
+      expect(quiet.result.changed).toEqual([]);
     },
   );
 

@@ -201,6 +201,25 @@ describe('CRUD with real Status errors', () => {
       field: 'metadata.labels',
       reason: 'FieldValueInvalid',
     });
+    // A Service's ports have unique names (and port/protocol pairs), as the API server checks.
+    const twice = await failureOf(
+      k.core.createNamespacedService({
+        namespace: 'crud',
+        body: {
+          metadata: { name: 'twice' },
+          spec: {
+            ports: [
+              { name: 'http', port: 8081 },
+              { name: 'http', port: 9999 },
+            ],
+          },
+        },
+      }),
+    );
+    expect(twice.code).toBe(422);
+    expect(twice.message).toBe(
+      'Service "twice" is invalid: spec.ports[1].name: Duplicate value: "http"',
+    );
   });
 
   it('generates names from generateName', async () => {

@@ -254,6 +254,12 @@ export class KubernetesRuntime implements Runtime {
     if (workload.kind === 'job') return { ...ref, action: 'unchanged' };
     const drift = findDrift(rendered, (object) => current.get(objectKey(object)));
     if (!drift) return { ...ref, action: 'unchanged' };
+    // Server-side apply keeps list entries another field manager owns: a port changed by hand
+    // would stay beside git's, two ports of one name, which the API server refuses. Such ports
+    // are put back whole first (a plan says so without trying).
+    const portsOff = rendered.filter((object) => portsDrifted(object, current));
+    if (portsOff.length > 0 && dryRun) return { ...ref, action: 'changed', drift };
+    for (const object of portsOff) await this.putBackPorts(object);
     const results = await this.applyRendered(ref, rendered, dryRun);
     // Server-side apply leaves an object as it is when it already says what was applied (a
     // quantity written another way is the same): that is no drift.
@@ -265,6 +271,27 @@ export class KubernetesRuntime implements Runtime {
         : result.metadata?.resourceVersion !== before.metadata?.resourceVersion;
     });
     return moved ? { ...ref, action: 'changed', drift } : { ...ref, action: 'unchanged' };
+  }
+
+  /** Replaces a Service's ports with the ones git names (a merge patch replaces a list whole). */
+  private putBackPorts(object: KubernetesObject): Promise<unknown> {
+    const ports = (object as { spec?: { ports?: unknown } }).spec?.ports;
+    const namespace = object.metadata?.namespace ?? '';
+    const name = object.metadata?.name ?? '';
+    const header = spec('Service', namespace, name);
+    return withRetries(
+      `put back the ports of Service ${namespace}/${name}`,
+      () =>
+        this.objects.patch(
+          { ...header, spec: { ports } } as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          undefined,
+          PatchStrategy.MergePatch,
+        ),
+      this.retry,
+    );
   }
 
   /** Applies a workload's objects in order, noting its primary's uid and generation. */
@@ -970,4 +997,23 @@ export function proportionalReplicas(
     given += replicas;
   });
   return result;
+}
+
+/**
+ * Whether a Service's live ports are other than the ones rendered: by name, port and protocol
+ * (the API server fills in the rest).
+ */
+function portsDrifted(object: KubernetesObject, current: Map<string, KubernetesObject>): boolean {
+  if (object.kind !== 'Service') return false;
+  const live = current.get(objectKey(object));
+  if (!live) return false;
+  const shape = (o: KubernetesObject) =>
+    JSON.stringify(
+      ((o as { spec?: { ports?: Record<string, unknown>[] } }).spec?.ports ?? []).map((p) => [
+        p.name ?? '',
+        p.port,
+        p.protocol ?? 'TCP',
+      ]),
+    );
+  return shape(live) !== shape(object);
 }

@@ -130,6 +130,29 @@ export function validateObject(resource: ResourceDef, object: StoredObject): Fie
           });
         if (ports.length > 1 && !pathValue(port, 'name'))
           errors.push({ type: 'FieldValueRequired', field: `spec.ports[${i}].name`, detail: '' });
+        // As the API server's validation: port names, and port/protocol pairs, are each unique.
+        const name = pathValue(port, 'name');
+        if (name && ports.slice(0, i).some((other) => pathValue(other, 'name') === name))
+          errors.push({
+            type: 'FieldValueDuplicate',
+            field: `spec.ports[${i}].name`,
+            value: name,
+            detail: '',
+          });
+        const protocol = pathValue(port, 'protocol') ?? 'TCP';
+        if (
+          ports
+            .slice(0, i)
+            .some(
+              (o) => pathValue(o, 'port') === p && (pathValue(o, 'protocol') ?? 'TCP') === protocol,
+            )
+        )
+          errors.push({
+            type: 'FieldValueDuplicate',
+            field: `spec.ports[${i}]`,
+            value: { port: p, protocol },
+            detail: '',
+          });
       });
       break;
     }
