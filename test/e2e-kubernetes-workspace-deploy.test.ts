@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
-import { type Json, jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  type Json,
+  jobLog,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 
 const IMAGE = 'registry.example.com/demo';
 
@@ -396,5 +402,36 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     expect(timedOut.message).toMatch(
       /^not healthy after 3 s: service 'sick' progressing: 0\/1 ready/,
     );
+  });
+
+  it('lists a task this runtime cannot run with the other manifest problems, and makes nothing', async () => {
+    const misfit = createRepo({
+      'tasks/noimg/manifest.json': manifest({ name: 'noimg', type: 'job', cmd: ['true'] }),
+      'tasks/odd/manifest.json': manifest({ name: 'odd', type: 'cronjob' }),
+    });
+    try {
+      const ws = await server.api('POST', '/api/workspaces', {
+        name: 'kube-misfit',
+        repositoryUrl: misfit.dir,
+        namespace: 'kube-misfit',
+      });
+      const queued = await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+      const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+      expect(done.status).toBe('ERROR');
+      expect(done.message).toBe(
+        '2 problem(s) in tasks/odd/manifest.json, tasks/noimg/manifest.json; nothing was applied',
+      );
+      expect(done.result.problems).toEqual([
+        expect.objectContaining({ file: 'tasks/odd/manifest.json', path: 'type' }),
+        {
+          file: 'tasks/noimg/manifest.json',
+          message: `job 'noimg' has no "image-destination"; the kubernetes runtime runs images (cmd alone needs the local runtime)`,
+        },
+      ]);
+      // Nothing was made: not even the namespace.
+      expect(kube.objects('namespaces').map((n) => n.metadata.name)).not.toContain('kube-misfit');
+    } finally {
+      misfit.cleanup();
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
   LogCopier,
   ownerOf,
   renderWorkload,
+  runtimeMisfit,
   waitUntilHealthy,
 } from '../tasks/index.js';
 import { type Clock, isoTime, type Job, type Workspace } from '../types.js';
@@ -122,13 +123,24 @@ async function sync(
   log(`checked out ${checkout.commit}`);
 
   const units = await loadUnits(checkout.dir);
-  if (units.problems.length > 0) {
-    for (const problem of units.problems) log(formatProblem(problem));
-    const files = new Set(units.problems.map((p) => p.file));
+  // What this runtime cannot run (an image on Kubernetes) is a problem of the manifest too,
+  // found with the others, before anything (the namespace included) is made.
+  const misfits = units.tasks.flatMap((task) => {
+    const why = runtimeMisfit(runtime, task.manifest, {
+      namespace: workspace.namespace,
+      name: task.manifest.name,
+      schedule: task.manifest.schedule,
+    });
+    return why ? [{ file: task.file, message: why }] : [];
+  });
+  const problems = [...units.problems, ...misfits];
+  if (problems.length > 0) {
+    for (const problem of problems) log(formatProblem(problem));
+    const files = new Set(problems.map((p) => p.file));
     throw new SlipwayError(
       'MANIFEST_INVALID',
-      `${units.problems.length} problem(s) in ${[...files].join(', ')}; nothing was applied`,
-      { problems: units.problems },
+      `${problems.length} problem(s) in ${[...files].join(', ')}; nothing was applied`,
+      { problems },
     );
   }
   log(`found ${units.tasks.length} task(s) and ${units.pipelines.length} pipeline(s)`);
