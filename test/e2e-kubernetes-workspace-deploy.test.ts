@@ -177,7 +177,7 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
         "deployment 'worker' would be changed (drifted from git: Deployment worker: spec.replicas is 0, git says 2)",
       );
       expect(planLog).toContain(
-        "service 'web' would be changed (drifted from git: Service web is missing)",
+        "service 'web' would be changed (drifted from git: Service web is missing; Ingress web is missing)",
       );
       expect(byName('worker')?.spec.replicas).toBe(0);
 
@@ -186,7 +186,12 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       const log = await jobLog(server, queued.json.id);
       expect(done.status, log).toBe('COMPLETE');
       expect(done.result.changed).toEqual([
-        { kind: 'service', namespace: 'kube-demo', name: 'web', drift: 'Service web is missing' },
+        {
+          kind: 'service',
+          namespace: 'kube-demo',
+          name: 'web',
+          drift: 'Service web is missing; Ingress web is missing',
+        },
         {
           kind: 'deployment',
           namespace: 'kube-demo',

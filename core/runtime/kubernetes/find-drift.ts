@@ -2,8 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { quantityValue } from '../../config/index.js';
 
 /**
- * What of a workload's objects no longer is as Slipway applied it, in a sentence; undefined when
- * nothing is. Every label, annotation and spec field Slipway renders must be in the live object
+ * What of a workload's objects no longer is as Slipway applied it, a sentence for each object
+ * that drifted; undefined when nothing did. Every label, annotation and spec field Slipway renders must be in the live object
  * with the same value: a field someone changed (`kubectl scale`, `kubectl set image`, an edit)
  * or an object someone deleted is drift. What others added beside Slipway's fields (defaults,
  * a sidecar, a label) is not: server-side apply leaves it alone too. Nor is the form the API
@@ -17,19 +17,25 @@ export function findDrift(
   rendered: KubernetesObject[],
   live: (object: KubernetesObject) => KubernetesObject | undefined,
 ): string | undefined {
+  // One sentence per object that drifted (its first difference), so that what someone changed
+  // in the Service is not hidden behind what they changed in the Deployment.
+  const drifted: string[] = [];
   for (const object of rendered) {
     const name = `${object.kind} ${object.metadata?.name}`;
     const found = live(object);
-    if (!found) return `${name} is missing`;
+    if (!found) {
+      drifted.push(`${name} is missing`);
+      continue;
+    }
     const wanted = object as Record<string, unknown>;
     const have = found as Record<string, unknown>;
     const difference =
       differs(object.metadata?.labels, found.metadata?.labels, 'metadata.labels') ??
       differs(object.metadata?.annotations, found.metadata?.annotations, 'metadata.annotations') ??
       differs(wanted.spec, have.spec, 'spec');
-    if (difference) return `${name}: ${difference}`;
+    if (difference) drifted.push(`${name}: ${difference}`);
   }
-  return undefined;
+  return drifted.length > 0 ? drifted.join('; ') : undefined;
 }
 
 /** Whether two forms of an object have the same labels, annotations and spec. */
