@@ -95,14 +95,15 @@ describe('a deploy whose workloads do not become healthy', () => {
       serviceTask(
         'sick',
         port,
-        `require('node:http').createServer((req, res) => { res.statusCode = req.url === '/health' ? 500 : 200; res.end(); }).listen(${port}, '127.0.0.1');`,
+        `console.error('waiting for the database at db:5432'); require('node:http').createServer((req, res) => { res.statusCode = req.url === '/health' ? 500 : 200; res.end(); }).listen(${port}, '127.0.0.1');`,
       ),
       3,
     );
     expect(done.status).toBe('ERROR');
     expect(done.message).toBe(
-      "not healthy after 3 s: service 'sick' progressing: health check answered 500",
+      "not healthy after 3 s: service 'sick' progressing: health check answered 500\nlast lines of service 'sick':\nwaiting for the database at db:5432",
     );
+    expect(done.result.lastLines).toEqual(['waiting for the database at db:5432']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
     expect(log).toContain("service 'sick' progressing: health check answered 500");
     // A 500 is the service's own answer: no hint guesses at it.

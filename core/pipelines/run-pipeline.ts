@@ -264,7 +264,10 @@ async function runTask(
           `could not stop ${describeRef(ref)} (${within}): ${(failure as Error).message}; it may still be running`,
       );
       context.log(`task ${task.name}: ${stopped}`);
-      throw new SlipwayError('TIMEOUT', `${error.message}; ${stopped}`, {
+      // After the first line: the last lines the wait quoted, if any, stay last.
+      const [first, ...rest] = error.message.split('\n');
+      const message = [`${first}; ${stopped}`, ...rest].join('\n');
+      throw new SlipwayError('TIMEOUT', message, {
         details: error.details,
         cause: error,
         ...(error.hint ? { hint: error.hint } : {}),

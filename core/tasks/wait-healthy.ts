@@ -90,10 +90,21 @@ export async function waitUntilHealthy(
         const unhealthy = statuses.filter((s) => s.health !== 'healthy');
         const waiting = unhealthy.map(describeStatus);
         const hint = unhealthy.map(healthHint).find((h) => h !== undefined);
+        // What the first one waited for said last, as for a failure: often why it is not ready.
+        const first = unhealthy[0];
+        if (first) await options.beforeFailure?.(first);
+        const tail = first ? (options.lastLines?.(first) ?? []) : [];
+        const quoted =
+          first && tail.length > 0
+            ? `\nlast lines of ${describeRef(first)}:\n${tail.join('\n')}`
+            : '';
         throw new SlipwayError(
           'TIMEOUT',
-          `not healthy after ${Math.round(options.timeoutMs / 1000)} s: ${waiting.join('; ')}`,
-          { details: { waiting }, ...(hint ? { hint } : {}) },
+          `not healthy after ${Math.round(options.timeoutMs / 1000)} s: ${waiting.join('; ')}${quoted}`,
+          {
+            details: { waiting, ...(tail.length > 0 ? { lastLines: tail } : {}) },
+            ...(hint ? { hint } : {}),
+          },
         );
       }
       await changes.next(signal);
