@@ -42,6 +42,7 @@ describe('a workspace with invalid units', () => {
     const problems = done.result.problems as Array<{
       file: string;
       line?: number;
+      column?: number;
       message: string;
     }>;
     expect(problems.map((p) => p.file).sort()).toEqual([
@@ -55,9 +56,13 @@ describe('a workspace with invalid units', () => {
     expect(problems.find((p) => p.file === 'tasks/bad-key/manifest.json')?.message).toContain(
       'imagee',
     );
-    expect(problems.find((p) => p.file === 'tasks/good/manifest.json')?.message).toContain(
-      'tasks/dup/manifest.json',
-    );
+    // The second file of a name is the one named, at its name's line and column.
+    expect(problems.find((p) => p.file === 'tasks/good/manifest.json')).toMatchObject({
+      line: 2,
+      column: 11,
+      message:
+        'task name "good" is already used by tasks/dup/manifest.json; expected a unique name',
+    });
     const log = await jobLog(server, queued.json.id);
     expect(log).toContain('tasks/bad-type/manifest.json:3');
     expect(log).not.toContain('[good]');

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  locate,
   type PipelineConfig,
+  parseJsonSource,
   parsePipelineConfig,
   parseTaskManifest,
   type TaskManifest,
@@ -39,33 +41,43 @@ export async function loadUnits(root: string): Promise<LoadedUnits> {
   const tasks: LoadedTask[] = [];
   const pipelines: LoadedPipeline[] = [];
   const problems: Problem[] = [];
+  /** Where each valid file's `name` stands, for a duplicate name's problem. */
+  const names = new Map<string, { line: number; column: number } | undefined>();
   for (const unit of units) {
     const text = await readFile(path.join(root, unit.file), 'utf8');
     if (unit.kind === 'task') {
       const parsed = parseTaskManifest(text, unit.file);
-      if (parsed.ok)
+      if (parsed.ok) {
         tasks.push({ manifest: parsed.manifest, directory: unit.directory, file: unit.file });
-      else problems.push(...parsed.problems);
+        names.set(unit.file, nameAt(text, unit.file));
+      } else problems.push(...parsed.problems);
     } else {
       const parsed = parsePipelineConfig(text, unit.file);
-      if (parsed.ok)
+      if (parsed.ok) {
         pipelines.push({ pipeline: parsed.pipeline, directory: unit.directory, file: unit.file });
-      else problems.push(...parsed.problems);
+        names.set(unit.file, nameAt(text, unit.file));
+      } else problems.push(...parsed.problems);
     }
   }
   problems.push(
     ...duplicateNames(
       tasks.map((t) => ({ name: t.manifest.name, file: t.file })),
       'task',
-    ),
+    ).map((p) => ({ ...p, ...names.get(p.file ?? '') })),
   );
   problems.push(
     ...duplicateNames(
       pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),
       'pipeline',
-    ),
+    ).map((p) => ({ ...p, ...names.get(p.file ?? '') })),
   );
   return { tasks, pipelines, problems };
+}
+
+/** The line and column of the value of a file's top-level `name`. */
+function nameAt(text: string, file: string): { line: number; column: number } | undefined {
+  const parsed = parseJsonSource(text, file);
+  return parsed.ok ? locate(parsed.source, ['name']) : undefined;
 }
 
 function duplicateNames(units: { name: string; file: string }[], kind: string): Problem[] {
