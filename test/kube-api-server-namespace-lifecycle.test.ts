@@ -36,6 +36,18 @@ describe('namespace lifecycle', () => {
     });
   });
 
+  it('refuses to delete the namespaces the system runs in (403), as admission does', async () => {
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      const status = await failureOf(k.core.deleteNamespace({ name }));
+      expect(status).toMatchObject({
+        code: 403,
+        reason: 'Forbidden',
+        message: `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+      });
+      expect((await k.core.readNamespace({ name })).metadata?.deletionTimestamp).toBeUndefined();
+    }
+  });
+
   it('gives a new namespace its labels, phase, default service account and root CA config map', async () => {
     const created = await k.core.createNamespace({ body: { metadata: { name: 'fresh' } } });
     expect(created.status?.phase).toBe('Active');

@@ -1,7 +1,7 @@
 import { deepCopy, kubeTime, pathValue, type StoredObject } from './kube-object.js';
 import type { ObjectStore } from './object-store.js';
 import { RESOURCES, type ResourceDef } from './resource-registry.js';
-import { conflict, notFound, StatusError } from './status-error.js';
+import { conflict, forbidden, notFound, StatusError } from './status-error.js';
 import { updateObject } from './write-object.js';
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -59,6 +59,9 @@ function markDeleting(
  * gone, `Orphan` releasing dependents, `Background` deleting at once (the garbage collector
  * then removes the dependents).
  */
+/** Namespaces a real API server refuses to delete (NamespaceLifecycle admission). */
+const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+
 export function deleteObject(
   store: ObjectStore,
   resource: ResourceDef,
@@ -68,6 +71,10 @@ export function deleteObject(
 ): DeleteResult {
   const found = store.get(resource.plural, namespace, name);
   if (!found) throw notFound(resource, name);
+  // NamespaceLifecycle admission: the namespaces the system runs in stay.
+  if (resource.plural === 'namespaces' && IMMORTAL_NAMESPACES.includes(name)) {
+    throw forbidden(resource, name, 'this namespace may not be deleted');
+  }
   const pre = options.preconditions;
   if (pre?.uid && pre.uid !== found.metadata.uid) {
     throw conflict(
