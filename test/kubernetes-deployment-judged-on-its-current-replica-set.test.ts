@@ -24,6 +24,12 @@ function replicaSet(uid: string, revision: string): V1ReplicaSet {
 function pod(name: string, rsUid: string, waiting?: string): V1Pod {
   return {
     metadata: { name, ownerReferences: owner(rsUid) },
+    // Probed, as a service's container is: not ready means its health check fails.
+    spec: {
+      containers: [
+        { name: 'task', image: 'x', readinessProbe: { httpGet: { path: '/health', port: 8080 } } },
+      ],
+    },
     status: {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'False' }],

@@ -12,9 +12,21 @@ function pod(overrides: {
   exitCode?: number;
   restarts?: number;
   lastExit?: number;
+  probed?: boolean;
 }): V1Pod {
   return {
     metadata: { name: 'p-1', namespace: 'demo' },
+    spec: {
+      containers: [
+        {
+          name: 'task',
+          image: 'x',
+          ...(overrides.probed
+            ? { readinessProbe: { httpGet: { path: '/health', port: 8080 } } }
+            : {}),
+        },
+      ],
+    },
     status: {
       phase: overrides.phase ?? 'Running',
       startTime: T0,
@@ -132,13 +144,21 @@ describe('judging health from Kubernetes objects', () => {
     ).toBe('progressing');
     const notReady = judgeDeployment(
       deployment({ observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 1 }),
-      [pod({ ready: false })],
+      [pod({ ready: false, probed: true })],
       null,
     );
     expect(notReady).toMatchObject({
       health: 'progressing',
       message: '1/2 ready: pod p-1 is running but not ready (health check failing)',
     });
+    // Without a readiness probe there is no health check to blame.
+    expect(
+      judgeDeployment(
+        deployment({ observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 1 }),
+        [pod({ ready: false })],
+        null,
+      ).message,
+    ).toBe('1/2 ready: pod p-1 is running but not ready');
   });
 
   it('a Deployment has failed on a crash loop or a passed progress deadline', () => {

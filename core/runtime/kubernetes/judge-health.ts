@@ -247,7 +247,11 @@ function notReadyReason(pods: V1Pod[]): string | null {
       p.status?.phase === 'Running' &&
       !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
   );
-  return pod ? `pod ${pod.metadata?.name} is running but not ready (health check failing)` : null;
+  if (!pod) return null;
+  // Only a container with a readiness probe has a health check to fail; one without is not
+  // ready yet for another reason (it is starting, or its node says so).
+  const probed = pod.spec?.containers?.some((c) => c.readinessProbe !== undefined);
+  return `pod ${pod.metadata?.name} is running but not ready${probed ? ' (health check failing)' : ''}`;
 }
 
 function lastExitCode(pods: V1Pod[]): number | null {
