@@ -82,10 +82,15 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     repo?.cleanup();
   });
 
-  it('applies every task type with server-side apply and ends COMPLETE once all are healthy', async () => {
+  /** A deploy of the workspace, once it ended, and its log. */
+  async function deployed(): Promise<{ done: Json; log: string }> {
     const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
     const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-    const log = await jobLog(server, queued.json.id);
+    return { done, log: await jobLog(server, queued.json.id) };
+  }
+
+  it('applies every task type with server-side apply and ends COMPLETE once all are healthy', async () => {
+    const { done, log } = await deployed();
     expect(done.status, log).toBe('COMPLETE');
     expect(done.result.created).toHaveLength(4);
     // The job's pod output is in the job log, where it outlives the pod.
@@ -181,9 +186,7 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       );
       expect(byName('worker')?.spec.replicas).toBe(0);
 
-      const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
-      const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-      const log = await jobLog(server, queued.json.id);
+      const { done, log } = await deployed();
       expect(done.status, log).toBe('COMPLETE');
       expect(done.result.changed).toEqual([
         {
@@ -232,9 +235,7 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       const ports = () =>
         kube.objects('services', 'kube-demo')[0]?.spec.ports.map((p: Json) => [p.name, p.port]);
       expect(ports()).toEqual([['http', 9999]]);
-      const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
-      const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-      const log = await jobLog(server, queued.json.id);
+      const { done, log } = await deployed();
       expect(done.status, log).toBe('COMPLETE');
       expect(done.result.changed).toEqual([
         {
@@ -274,9 +275,8 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       const worker = () =>
         kube.objects('deployments', 'kube-demo').find((o) => o.metadata.name === 'worker');
       const deploy = async () => {
-        const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
-        const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-        expect(done.status, await jobLog(server, queued.json.id)).toBe('COMPLETE');
+        const { done, log } = await deployed();
+        expect(done.status, log).toBe('COMPLETE');
         return done;
       };
 
@@ -336,9 +336,7 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
       }),
     });
     const before = kube.objects('jobs', 'kube-demo')[0]?.metadata.uid;
-    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
-    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-    const log = await jobLog(server, queued.json.id);
+    const { done, log } = await deployed();
     expect(done.status, log).toBe('COMPLETE');
     expect(done.result.changed).toEqual([{ kind: 'job', namespace: 'kube-demo', name: 'migrate' }]);
     expect(done.result.pruned).toEqual([
@@ -363,9 +361,8 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     });
     kube.inject({ method: 'PATCH', path: '/deployments/extra', status: 500, times: 2 });
     kube.inject({ method: 'PATCH', path: '/deployments/extra', status: 429, times: 1 });
-    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
-    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-    expect(done.status, await jobLog(server, queued.json.id)).toBe('COMPLETE');
+    const { done, log } = await deployed();
+    expect(done.status, log).toBe('COMPLETE');
     const failures = kube.requests.filter(
       (r) => r.method === 'PATCH' && r.path.endsWith('/deployments/extra') && r.status >= 429,
     );
@@ -384,8 +381,7 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
         ],
       }),
     });
-    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
-    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+    const { done } = await deployed();
     expect(done.status).toBe('ERROR');
     expect(done.message).toContain("job 'broken' failed: BackoffLimitExceeded");
     expect(done.message).toContain('exit code 2');
