@@ -95,6 +95,8 @@ export interface ApplyOutcome extends WorkloadRef {
    * applied (Kubernetes: a field someone changed, an object someone deleted).
    */
   drift?: string;
+  /** Why else it was `changed` (a job that had failed runs again). */
+  reason?: string;
 }
 
 export interface ApplyOptions {
@@ -249,6 +251,12 @@ export interface Runtime {
    */
   onChange(listener: () => void): () => void;
 }
+
+/**
+ * Why a job whose spec did not change is applied again: it failed, and a deploy is how a failed
+ * task is tried again (one that succeeded is left as it ended).
+ */
+export const RERUN_FAILED_JOB = 'it failed before: run again';
 
 /** Labels Slipway puts on everything it owns (DESIGN.md section 5). */
 export const LABELS = {

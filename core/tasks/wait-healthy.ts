@@ -27,8 +27,12 @@ export function describeRef(ref: WorkloadRef): string {
  * A plan says what would be done.
  */
 export function describeOutcome(outcome: ApplyOutcome, plan = false): string {
-  const drift = outcome.drift ? ` (drifted from git: ${outcome.drift})` : '';
-  return `${describeRef(outcome)} ${plan ? 'would be ' : ''}${outcome.action}${drift}`;
+  const why = outcome.drift
+    ? ` (drifted from git: ${outcome.drift})`
+    : outcome.reason
+      ? ` (${outcome.reason})`
+      : '';
+  return `${describeRef(outcome)} ${plan ? 'would be ' : ''}${outcome.action}${why}`;
 }
 
 /** One line saying where a workload stands; a healthy service says where it answers. */

@@ -23,6 +23,7 @@ import {
   type LogOptions,
   MANAGED_BY_VALUE,
   type PodInfo,
+  RERUN_FAILED_JOB,
   type Runtime,
   type TrafficOptions,
   type TrafficScope,
@@ -241,8 +242,8 @@ export class KubernetesRuntime implements Runtime {
   /**
    * A workload whose spec did not change in git is applied again only when its objects drifted
    * from what Slipway applied (someone scaled, edited or deleted them); it is `changed` when that
-   * apply changed them back, and says what had drifted. A Job is left as it is: its pod template
-   * cannot change, and applying it again would not run it again.
+   * apply changed them back, and says what had drifted. A Job is left as it ended, unless it
+   * failed: then it is made anew, and runs again.
    */
   private async restoreDrift(
     workload: Workload,
@@ -251,7 +252,17 @@ export class KubernetesRuntime implements Runtime {
     dryRun: boolean,
   ): Promise<ApplyOutcome> {
     const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
-    if (workload.kind === 'job') return { ...ref, action: 'unchanged' };
+    if (workload.kind === 'job') {
+      // A Job that ran is left as it ended, unless it failed: a deploy is how a failed task is
+      // tried again (its pod template cannot change, so it is made anew).
+      const job = current.get(objectKey(spec('Job', workload.namespace, workload.name)));
+      if (!job || !jobFailed(job)) return { ...ref, action: 'unchanged' };
+      const reason = RERUN_FAILED_JOB;
+      if (dryRun) return { ...ref, action: 'changed', reason };
+      await this.deleteAndWait(job);
+      await this.applyRendered(ref, rendered, false);
+      return { ...ref, action: 'changed', reason };
+    }
     const drift = findDrift(rendered, (object) => current.get(objectKey(object)));
     if (!drift) return { ...ref, action: 'unchanged' };
     // Server-side apply keeps list entries another field manager owns: a port changed by hand
@@ -1016,4 +1027,11 @@ function portsDrifted(object: KubernetesObject, current: Map<string, KubernetesO
       ]),
     );
   return shape(live) !== shape(object);
+}
+
+/** Whether a Job ended failed (its `Failed` condition is true). */
+function jobFailed(job: KubernetesObject): boolean {
+  const conditions = (job as { status?: { conditions?: { type?: string; status?: string }[] } })
+    .status?.conditions;
+  return conditions?.some((c) => c.type === 'Failed' && c.status === 'True') === true;
 }

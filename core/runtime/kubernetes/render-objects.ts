@@ -153,8 +153,8 @@ function ingress(workload: Workload): V1Ingress {
 }
 
 function jobSpec(template: V1PodTemplateSpec): V1Job['spec'] {
-  // One attempt: a failed task fails the deploy at once, as on the local runtime. A deploy that
-  // changes the task runs it again; one that leaves it unchanged leaves its run as it ended.
+  // One attempt: a failed task fails the deploy at once, as on the local runtime; the next
+  // deploy runs it again (a Job that succeeded is left as it ended).
   return {
     backoffLimit: 0,
     template: {

@@ -16,6 +16,7 @@ import type {
   WorkloadRef,
   WorkloadStatus,
 } from '../types.js';
+import { RERUN_FAILED_JOB } from '../types.js';
 import { matchesFilter, toPods, toWorkloadInfo } from './describe-workloads.js';
 import { followLogs } from './follow-logs.js';
 import { hashWorkload } from './hash-workload.js';
@@ -172,12 +173,23 @@ export class LocalRuntime implements Runtime {
       const plan = workloads.map((workload) => {
         const existing = this.managed.get(workloadKey(workload));
         const hash = hashWorkload(workload);
+        // A job that failed runs again, as a changed one would; one that succeeded does not.
+        const rerun =
+          existing?.hash === hash &&
+          workload.kind === 'job' &&
+          workloadStatus(refOf(workload), existing, this.settings.crashLoopThreshold, new Date())
+            .health === 'failed';
         const action: ApplyOutcome['action'] = !existing
           ? 'created'
-          : existing.hash === hash
+          : existing.hash === hash && !rerun
             ? 'unchanged'
             : 'changed';
-        return { workload, existing, hash, outcome: { ...refOf(workload), action } };
+        const outcome = {
+          ...refOf(workload),
+          action,
+          ...(rerun ? { reason: RERUN_FAILED_JOB } : {}),
+        };
+        return { workload, existing, hash, outcome };
       });
       if (options.dryRun) return plan.map((p) => p.outcome);
       try {
