@@ -68,6 +68,21 @@ describe('authentication', () => {
     });
     expect(refused.status).toBe(401);
     expect(refused.json.message).toBe('bearer token is not valid');
+
+    // Its name is not given to another token: that one would own what `ci` created, and read
+    // the workspace's secret.
+    const again = await server.api('POST', '/api/tokens', { name: 'ci' });
+    expect(again.status).toBe(409);
+    expect(again.json.message).toBe(
+      "API token name 'ci' belonged to a revoked token; names are not given twice, so that a new token never owns what the old one did: choose another name",
+    );
+    const other = (await server.api('POST', '/api/tokens', { name: 'ci-2' })).json.token;
+    const byOther = await request(`${workspaces()}/${ok.json.id}`, 'GET', undefined, {
+      authorization: `Bearer ${other}`,
+    });
+    expect(byOther.status).toBe(200);
+    expect(byOther.json.deploymentSecret).toBeUndefined();
+    expect((await server.api('DELETE', `/api/tokens/${created.json.id}`)).status).toBe(404);
   });
 
   it('accepts a JWT as bearer or authtoken cookie, and refuses forged or expired ones', async () => {

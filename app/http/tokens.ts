@@ -34,6 +34,14 @@ export function createTokensApp({
   app.post('/api/tokens', async (c) => {
     await requireAdmin(c);
     const { name } = parseWith(createTokenSchema, await readJson(c), 'request body');
+    // What a token creates is owned by `token:<name>`: a second token of a revoked one's name
+    // would own its workspaces, read their secrets and change them.
+    if (store.getRecord('retired-token-names', name)) {
+      throw new SlipwayError(
+        'CONFLICT',
+        `API token name '${name}' belonged to a revoked token; names are not given twice, so that a new token never owns what the old one did: choose another name`,
+      );
+    }
     const token = generateToken();
     const record: ApiToken = {
       id: randomUUID(),
@@ -55,8 +63,15 @@ export function createTokensApp({
   app.delete('/api/tokens/:id', async (c) => {
     await requireAdmin(c);
     const id = c.req.param('id');
-    if (!store.deleteApiToken(id))
-      throw new SlipwayError('NOT_FOUND', `token '${id}' does not exist`);
+    store.transaction(() => {
+      const revoked = store.listApiTokens().find((t) => t.id === id);
+      if (!revoked || !store.deleteApiToken(id))
+        throw new SlipwayError('NOT_FOUND', `token '${id}' does not exist`);
+      store.putRecord('retired-token-names', revoked.name, '', {
+        name: revoked.name,
+        revoked: isoTime(clock.now()),
+      });
+    });
     return c.body(null, 204);
   });
 

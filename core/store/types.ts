@@ -32,6 +32,8 @@ export const RECORD_COLLECTIONS = [
   'np-deployments',
   'github-installations',
   'github-reports',
+  /** Names of revoked API tokens: never given to another token (owners are named by them). */
+  'retired-token-names',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 
