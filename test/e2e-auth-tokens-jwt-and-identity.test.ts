@@ -116,6 +116,14 @@ describe('authentication', () => {
       expect(response.status).toBe(401);
       expect(response.json.message).toMatch(/not a valid JWT/);
     }
+    // An API token where a JWT belongs is told so, not sent to configure JWTs.
+    const apiToken = await request(workspaces(), 'GET', undefined, {
+      cookie: 'authtoken=slw_notajwt0123456789',
+    });
+    expect(apiToken.status).toBe(401);
+    expect(apiToken.json.message).toBe(
+      'the authtoken cookie is not a JWT; expected a JWT there (send an API token as "Authorization: Bearer <token>")',
+    );
   });
 
   it('trusts the Identity header from loopback, the default trusted peers', async () => {

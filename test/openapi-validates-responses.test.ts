@@ -147,6 +147,12 @@ describe('responses match the OpenAPI document', () => {
       },
     );
     expect(pong.status).toBe(200);
+    // Another caller may not delete the workspace's history.
+    const stranger = await call('DELETE', '/api/jobs/{id}', `/api/jobs/${deployed.json.id}`, {
+      auth: false,
+      headers: { identity: 'stranger@example.com' },
+    });
+    expect(stranger.status).toBe(403);
     expect((await call('DELETE', '/api/jobs/{id}', `/api/jobs/${deployed.json.id}`)).status).toBe(
       204,
     );

@@ -90,7 +90,16 @@ export class Auth {
     const authorization = c.req.header('authorization');
     if (authorization !== undefined) return this.fromAuthorization(authorization);
     const cookie = getCookie(c, 'authtoken');
-    if (cookie !== undefined) return this.fromJwt(cookie, 'the authtoken cookie');
+    if (cookie !== undefined) {
+      // The cookie carries a JWT only (seed 001): an API token there is a mistake of its own.
+      if (!JWT_SHAPE.test(cookie)) {
+        throw new SlipwayError(
+          'UNAUTHENTICATED',
+          'the authtoken cookie is not a JWT; expected a JWT there (send an API token as "Authorization: Bearer <token>")',
+        );
+      }
+      return this.fromJwt(cookie, 'the authtoken cookie');
+    }
     const header = c.req.header('identity');
     if (header !== undefined) return this.fromIdentityHeader(c, header);
     return null;

@@ -179,7 +179,7 @@ export async function requireCaller(c: Context<{ Variables: AuthVariables }>): P
   if (!identity) {
     throw new SlipwayError(
       'UNAUTHENTICATED',
-      'this route is protected: pass your identity as a JWT in the authtoken cookie or as an Identity header',
+      'this route is protected: pass your identity as a JWT in the authtoken cookie, an Identity header, or "Authorization: Bearer <token>"',
     );
   }
   return identity;

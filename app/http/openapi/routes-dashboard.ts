@@ -71,7 +71,19 @@ export const dashboardRoutes: RouteSpec[] = [
     summary: 'Overview: workspaces, recent jobs, scopes',
     tags,
     access: 'session',
-    responses: { 200: html('The page'), 302: redirect('Not signed in: to /login') },
+    params: [
+      {
+        name: 'page',
+        in: 'query',
+        description: 'The page of older jobs, from 0',
+        schema: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+      },
+    ],
+    responses: {
+      200: html('The page'),
+      302: redirect('Not signed in: to /login'),
+      400: html('A page that is not a whole number from 0 to 1000000'),
+    },
   },
   {
     method: 'get',
@@ -122,6 +134,7 @@ export const dashboardRoutes: RouteSpec[] = [
     ],
     responses: {
       200: { description: 'The state', schema: jobState },
+      400: { description: 'A sequence or wait out of range', schema: problem },
       401: { description: 'Not signed in', schema: problem },
       404: { description: 'No such job', schema: problem },
     },

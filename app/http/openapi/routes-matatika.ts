@@ -187,10 +187,11 @@ export const matatikaRoutes: RouteSpec[] = [
     method: 'delete',
     path: '/api/jobs/{id}',
     operationId: 'deleteJob',
-    summary: 'Delete a job and its log (a QUEUED or RUNNING one is stopped first)',
+    summary:
+      "Delete a job and its log (a QUEUED or RUNNING one is stopped first); a workspace's jobs only by its owner or the admin",
     tags,
     access: 'caller',
-    responses: { 204: { description: 'Deleted' }, ...errors(401, 404, 409) },
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409) },
   },
   {
     method: 'put',
