@@ -22,6 +22,9 @@ import { createHttpApp } from './http/server.js';
 import { createMetrics } from './metrics.js';
 import { requestContextMixin } from './request-context.js';
 
+/** A signal this soon after the first is the same one, delivered twice. */
+const REPEATED_SIGNAL_MS = 1000;
+
 /** Variables a local workload inherits from Slipway's environment; nothing else leaks to it. */
 const WORKLOAD_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
 /** What git needs to reach remotes (ssh agent, proxies); no Slipway secret is among them. */
@@ -233,10 +236,17 @@ async function main(): Promise<void> {
     `Slipway listening on http://${host}:${info.port}`,
   );
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C can arrive twice: from the terminal to the whole process group, and relayed
+      // by a parent (npm, tsx) that re-sends it when not answered at once. Only a second one a
+      // moment later is someone asking to stop now (the next start stops what is left over).
+      if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
+      logger.warn({ signal }, 'stopping now, without waiting for running jobs');
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down');
     server.close();
     await engine.stop(env.SLIPWAY_SHUTDOWN_GRACE_SECONDS * 1000);

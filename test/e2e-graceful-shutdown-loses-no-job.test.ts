@@ -63,4 +63,22 @@ describe('SIGTERM: running jobs finish within the grace period, the rest go back
     );
     expect(log).not.toContain('the deploy was withdrawn');
   });
+
+  it('takes one Ctrl-C delivered twice (terminal and npm) as one, and still shuts down in order', async () => {
+    const { server, job, dataDir, env } = await deployingServer(1500, 20);
+    const exited = new Promise<number | null>((resolve) =>
+      server.child.once('exit', (code) => resolve(code)),
+    );
+    server.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    server.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(server.logs().map((l) => l.msg)).toContain('stopped');
+    const again = await startServer({ dataDir, env });
+    cleanups.push(() => again.stop());
+    expect((await waitForJob(again, job.id)).status).toBe('COMPLETE');
+    expect(again.logs().some((l) => String(l.msg).includes('left running by a previous'))).toBe(
+      false,
+    );
+  });
 });
