@@ -1,4 +1,7 @@
-/** A line longer than this is cut, so a process that never writes a newline cannot fill memory. */
+/**
+ * A line longer than this is cut into pieces of this length, so that a process that never writes
+ * a newline cannot fill memory, and no log line is longer.
+ */
 const MAX_LINE_CHARS = 64 * 1024;
 
 /**
@@ -17,11 +20,21 @@ export class LineSplitter {
   write(chunk: string): void {
     const parts = (this.partial + chunk).split('\n');
     this.partial = parts.pop() ?? '';
-    for (const part of parts) this.emit(part.endsWith('\r') ? part.slice(0, -1) : part);
+    for (const part of parts) this.emitCut(part.endsWith('\r') ? part.slice(0, -1) : part);
     while (this.partial.length > MAX_LINE_CHARS) {
       this.emit(this.partial.slice(0, MAX_LINE_CHARS));
       this.partial = this.partial.slice(MAX_LINE_CHARS);
     }
+  }
+
+  /** A whole line, in pieces when it is longer than the limit. */
+  private emitCut(line: string): void {
+    let rest = line;
+    while (rest.length > MAX_LINE_CHARS) {
+      this.emit(rest.slice(0, MAX_LINE_CHARS));
+      rest = rest.slice(MAX_LINE_CHARS);
+    }
+    this.emit(rest);
   }
 
   flush(): void {
