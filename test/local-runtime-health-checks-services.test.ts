@@ -123,12 +123,15 @@ describe('the local runtime health-checks services', () => {
       const sa = await until(runtime, a, (s) => s.health === 'healthy', 'a healthy');
       const sb = await until(runtime, b, (s) => s.health === 'healthy', 'b healthy');
       expect(sa.readyReplicas).toBe(2);
-      const portA = Number(new URL(sa.address ?? '').port);
+      // Each replica answers on a port of its own: the address names both.
+      const addressesA = (sa.address ?? '').split(', ');
+      expect(addressesA).toHaveLength(2);
+      const portA = Number(new URL(addressesA[0] ?? '').port);
       const portB = Number(new URL(sb.address ?? '').port);
       expect(portA).toBeGreaterThan(basePort);
       expect(portB).toBeGreaterThan(basePort);
       expect(portB).not.toBe(portA);
-      expect(await get(`${sa.address}/`)).toMatch(/^a /);
+      expect(await get(`${addressesA[0]}/`)).toMatch(/^a /);
       expect(await get(`${sb.address}/`)).toMatch(/^b /);
       // Replica 1 of a listens on a third port, neither a's replica 0 nor b's.
       const listening = (await collect(runtime.logs(a)))
@@ -140,6 +143,7 @@ describe('the local runtime health-checks services', () => {
       ]);
       const portA1 = Number(listening.find(([pod]) => pod === 'a-1-1')?.[1]);
       expect([basePort, portA, portB]).not.toContain(portA1);
+      expect(addressesA[1]).toBe(`http://127.0.0.1:${portA1}`);
       expect(await get(`http://127.0.0.1:${portA1}/`)).toMatch(/^a /);
     } finally {
       squatter.close();

@@ -134,7 +134,10 @@ export interface WorkloadStatus extends WorkloadRef {
   startTime: string | null;
   completionTime: string | null;
   exitCode: number | null;
-  /** Where a service answers, when the runtime knows (e.g. http://127.0.0.1:8081). */
+  /**
+   * Where a service answers, when the runtime knows (e.g. http://127.0.0.1:8081); on the local
+   * runtime, where each replica answers, comma-separated.
+   */
   address: string | null;
 }
 

@@ -110,9 +110,10 @@ export function workloadStatus(
     startTime: starts.sort()[0] ?? null,
     completionTime: null,
     exitCode: crashing?.lastExitCode ?? null,
+    // Each replica answers on a port of its own here: every one is named.
     address:
-      workload.kind === 'service' && managed.ports[0] !== undefined
-        ? `http://127.0.0.1:${managed.ports[0]}`
+      workload.kind === 'service' && managed.ports.length > 0
+        ? managed.ports.map((port) => `http://127.0.0.1:${port}`).join(', ')
         : null,
   };
 }
