@@ -212,7 +212,16 @@ async function sync(
     pruned.push(ref);
   }
 
-  if (!plan) await waitForWorkloads(context, deps, workspace, workloads, outcomes);
+  if (!plan) {
+    await waitForWorkloads(
+      context,
+      deps,
+      workspace,
+      workloads,
+      outcomes,
+      refsWith(done, 'created'),
+    );
+  }
 
   return {
     plan,
@@ -338,6 +347,7 @@ async function waitForWorkloads(
   workspace: Workspace,
   workloads: Workload[],
   outcomes: ApplyOutcome[],
+  created: WorkloadRef[],
 ): Promise<void> {
   const { signal, log } = context;
   const started = outcomes.filter((o) => o.action !== 'unchanged').map(toRef);
@@ -368,8 +378,10 @@ async function waitForWorkloads(
       2000,
     );
   } catch (error) {
-    if (signal.aborted) await stopRunToCompletion(deps.runtime, started, log, signal.reason);
-    else await copier.drain(followed, 500);
+    if (signal.aborted) {
+      await stopRunToCompletion(deps.runtime, started, log, signal.reason);
+      await removeNewWorkloads(deps.runtime, created, log, signal.reason);
+    } else await copier.drain(followed, 500);
     throw error;
   } finally {
     await copier.stop();
@@ -395,6 +407,25 @@ async function stopRunToCompletion(
     if (status.health !== 'progressing') continue;
     await runtime.delete(ref);
     log(`${describeRef(ref)} stopped: ${why}`);
+  }
+}
+
+/**
+ * A deploy withdrawn or out of time leaves what ran before it: the services, deployments and
+ * cron jobs it created go (its jobs were stopped above). What it changed stays changed, and what
+ * it pruned stays pruned. After a shutdown or a lost lease the deploy runs again, and keeps them.
+ */
+async function removeNewWorkloads(
+  runtime: Runtime,
+  created: WorkloadRef[],
+  log: (line: string) => void,
+  reason: unknown,
+): Promise<void> {
+  if (reason !== 'withdrawn' && reason !== 'timeout') return;
+  const why = reason === 'timeout' ? 'ran out of time' : 'was withdrawn';
+  for (const ref of created.filter((r) => r.kind !== 'job')) {
+    await runtime.delete(ref);
+    log(`${describeRef(ref)} removed: it is new in this deploy, which ${why}`);
   }
 }
 
