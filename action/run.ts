@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { errorMessage } from '../core/errors.js';
 import { runDirect } from './direct.js';
 import { InputError, kubeconfigSecrets, parseInputs, type Settings } from './inputs.js';
 import type { Outcome } from './outcome.js';
@@ -51,7 +52,20 @@ export async function run(): Promise<void> {
     core.setFailed(
       known ? (error as Error).message : `Slipway failed: ${(error as Error).stack ?? error}`,
     );
+    // The summary says why too, where a run's readers look first (no stack: the log has it).
+    await writeFailureSummary(known ? (error as Error).message : errorMessage(error)).catch(
+      () => {},
+    );
   }
+}
+
+/** The job summary of a step that failed before it had a job to report. */
+async function writeFailureSummary(message: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary
+    .addHeading('Slipway: failed', 3)
+    .addRaw(`<p>${escapeHtml(message)}</p>\n\n`, true)
+    .write();
 }
 
 /**

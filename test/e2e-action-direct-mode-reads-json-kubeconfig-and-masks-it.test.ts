@@ -85,5 +85,8 @@ describe('the Action in direct mode takes a JSON kubeconfig, and never shows a k
     );
     expect(empty.stdout).not.toMatch(/ at .*index\.js/);
     expect(empty.stdout).not.toContain('slipway-action-');
+    // The job summary says why too, though there was no job.
+    expect(empty.summary).toContain('Slipway: failed');
+    expect(empty.summary).toContain('Input &quot;kubeconfig&quot; is not a usable kubeconfig');
   });
 });
