@@ -44,26 +44,22 @@ export const createApplicationSchema = z.strictObject({
 });
 
 /** `POST /build`. */
-export const createBuildSchema = z
-  .strictObject({
-    application_id: id('an application'),
-    status: z
-      .enum(BUILD_STATUSES, { error: `expected one of ${BUILD_STATUSES.join(', ')}` })
-      .optional(),
-    commit: z
-      .strictObject({
-        id: z
-          .string({ error: 'expected a commit id' })
-          .regex(/^[0-9a-f]{7,40}$/, { error: 'expected a hex commit id' }),
-        permalink: z.string().optional(),
-      })
-      .optional(),
-    branch: text().optional(),
-    description: z.string({ error: 'expected a string' }).max(2000).optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, {
-    error: 'expected "status" or "description": a PATCH with neither changes nothing',
-  });
+export const createBuildSchema = z.strictObject({
+  application_id: id('an application'),
+  status: z
+    .enum(BUILD_STATUSES, { error: `expected one of ${BUILD_STATUSES.join(', ')}` })
+    .optional(),
+  commit: z
+    .strictObject({
+      id: z
+        .string({ error: 'expected a commit id' })
+        .regex(/^[0-9a-f]{7,40}$/, { error: 'expected a hex commit id' }),
+      permalink: z.string().optional(),
+    })
+    .optional(),
+  branch: text().optional(),
+  description: z.string({ error: 'expected a string' }).max(2000).optional(),
+});
 
 /** `PATCH /build/:id`. */
 export const patchBuildSchema = z
