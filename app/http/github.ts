@@ -26,8 +26,9 @@ const OFF_MESSAGE =
 /**
  * `POST /api/github/webhooks`: the GitHub App's webhook (DESIGN.md section 8). The signature is
  * checked on the raw body before anything reads it; a missing or bad one is a 401 and the
- * payload is neither parsed nor logged. A payload unlike GitHub's is a 400 naming the field. A verified event goes to Probot, whose handlers only queue jobs,
- * and the answer (202) says which jobs the delivery queued, or why it queued none.
+ * payload is neither parsed nor logged. A payload unlike GitHub's is a 400 naming the field. A
+ * verified event goes to Probot, whose handlers only queue jobs, and the answer (202) says which
+ * jobs the delivery queued, or why it queued none.
  */
 export function createGitHubWebhookApp({
   github,

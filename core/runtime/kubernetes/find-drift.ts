@@ -3,11 +3,12 @@ import { quantityValue } from '../../config/index.js';
 
 /**
  * What of a workload's objects no longer is as Slipway applied it, a sentence for each object
- * that drifted; undefined when nothing did. Every label, annotation and spec field Slipway renders must be in the live object
- * with the same value: a field someone changed (`kubectl scale`, `kubectl set image`, an edit)
- * or an object someone deleted is drift. What others added beside Slipway's fields (defaults,
- * a sidecar, a label) is not: server-side apply leaves it alone too. Nor is the form the API
- * server stores a value in: an empty or zero field it left out, a quantity it rewrote.
+ * that drifted; undefined when nothing did. Every label, annotation and spec field Slipway
+ * renders must be in the live object with the same value: a field someone changed (`kubectl
+ * scale`, `kubectl set image`, an edit) or an object someone deleted is drift. What others added
+ * beside Slipway's fields (defaults, a sidecar, a label) is not: server-side apply leaves it
+ * alone too. Nor is the form the API server stores a value in: an empty or zero field it left
+ * out, a quantity it rewrote.
  *
  * @example
  * findDrift(renderObjects(workload), (object) => live.get(keyOf(object)))

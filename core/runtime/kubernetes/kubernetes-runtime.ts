@@ -256,7 +256,9 @@ export class KubernetesRuntime implements Runtime {
       // A Job that ran is left as it ended, unless it failed: a deploy is how a failed task is
       // tried again (its pod template cannot change, so it is made anew).
       const job = current.get(objectKey(spec('Job', workload.namespace, workload.name)));
-      if (!job || !jobFailed(job)) return { ...ref, action: 'unchanged' };
+      if (!job || judgeJob(job as V1Job, []).health !== 'failed') {
+        return { ...ref, action: 'unchanged' };
+      }
       const reason = RERUN_FAILED_JOB;
       if (dryRun) return { ...ref, action: 'changed', reason };
       await this.deleteAndWait(job);
@@ -289,15 +291,29 @@ export class KubernetesRuntime implements Runtime {
     const ports = (object as { spec?: { ports?: unknown } }).spec?.ports;
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
-    const header = spec('Service', namespace, name);
-    return withRetries(
+    return this.mergePatch(
+      spec('Service', namespace, name),
+      { ports },
+      FIELD_MANAGER,
       `put back the ports of Service ${namespace}/${name}`,
+    );
+  }
+
+  /** A JSON merge patch of `object`'s spec as `manager`, retried as every call is. */
+  private mergePatch(
+    object: KubernetesObject,
+    change: Record<string, unknown>,
+    manager: string,
+    what: string,
+  ): Promise<unknown> {
+    return withRetries(
+      what,
       () =>
         this.objects.patch(
-          { ...header, spec: { ports } } as KubernetesObject,
+          { ...object, spec: change } as KubernetesObject,
           undefined,
           undefined,
-          FIELD_MANAGER,
+          manager,
           undefined,
           PatchStrategy.MergePatch,
         ),
@@ -522,19 +538,11 @@ export class KubernetesRuntime implements Runtime {
   }
 
   private scale(namespace: string, name: string, replicas: number): Promise<unknown> {
-    const header = spec('Deployment', namespace, name);
-    return withRetries(
+    return this.mergePatch(
+      spec('Deployment', namespace, name),
+      { replicas },
+      'slipway-traffic',
       `scale Deployment ${namespace}/${name} to ${replicas}`,
-      () =>
-        this.objects.patch(
-          { ...header, spec: { replicas } } as KubernetesObject,
-          undefined,
-          undefined,
-          'slipway-traffic',
-          undefined,
-          PatchStrategy.MergePatch,
-        ),
-      this.retry,
     );
   }
 
@@ -1027,11 +1035,4 @@ function portsDrifted(object: KubernetesObject, current: Map<string, KubernetesO
       ]),
     );
   return shape(live) !== shape(object);
-}
-
-/** Whether a Job ended failed (its `Failed` condition is true). */
-function jobFailed(job: KubernetesObject): boolean {
-  const conditions = (job as { status?: { conditions?: { type?: string; status?: string }[] } })
-    .status?.conditions;
-  return conditions?.some((c) => c.type === 'Failed' && c.status === 'True') === true;
 }
