@@ -17,6 +17,7 @@ export {
   quantityValue,
 } from './kubernetes-values.js';
 export {
+  isServiceName,
   objectName,
   PUBLISHED_KEYS,
   PULL_POLICIES,

@@ -69,6 +69,14 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CRONJOB_NAME_MAX = 52;
 
 /** A Kubernetes object name (RFC 1123 label), as zod checks it. */
+/**
+ * Whether a Kubernetes name (one that matches NAME_PATTERN) may name a Service too: a service
+ * task's name is its Service's, a DNS-1035 label, which starts with a letter.
+ */
+export function isServiceName(name: string): boolean {
+  return !/^[0-9]/.test(name);
+}
+
 export const objectName = z
   .string({ error: 'expected a string' })
   .max(63, { error: 'expected at most 63 characters' })
@@ -192,8 +200,7 @@ export const taskManifestSchema = z
           `"name" is ${m.name.length} characters long; a job with a schedule (a cron job) may have at most ${CRONJOB_NAME_MAX}`,
         );
       }
-      if (type === 'service' && typeof m.name === 'string' && /^[0-9]/.test(m.name)) {
-        // Its name is its Kubernetes Service's too: a DNS-1035 label, which starts with a letter.
+      if (type === 'service' && typeof m.name === 'string' && !isServiceName(m.name)) {
         add(
           ['name'],
           `"name" is "${m.name}"; a service's name is its Kubernetes Service's, which must start with a letter`,

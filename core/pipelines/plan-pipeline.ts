@@ -1,4 +1,5 @@
 import {
+  isServiceName,
   NAME_PATTERN,
   type PipelineConfig,
   parsePipelineConfig,
@@ -101,7 +102,7 @@ export async function planPipelineRun(
         directory: task.directory,
         branch: input.branch,
       });
-      if (loaded.value.type === 'service' && /^[0-9]/.test(workload)) {
+      if (loaded.value.type === 'service' && !isServiceName(workload)) {
         problems.push({
           path: `tasks.${task.name}`,
           message: `task "${task.name}" is a service that would run as "${workload}", a Kubernetes Service name, which must start with a letter; give the run a name that does`,

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { cronProblem, parseTaskManifest, type TaskManifest } from '../config/index.js';
+import {
+  cronProblem,
+  isServiceName,
+  parseTaskManifest,
+  type TaskManifest,
+} from '../config/index.js';
 import { isSlipwayError, SlipwayError } from '../errors.js';
 import type { JobContext, JobOutcome } from '../jobs/index.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadKind } from '../runtime/types.js';
@@ -137,7 +142,7 @@ export async function planTaskDeploy(
     }
   }
   const name = input.name ?? manifest.name;
-  if (manifest.type === 'service' && /^[0-9]/.test(name)) {
+  if (manifest.type === 'service' && !isServiceName(name)) {
     throw new SlipwayError(
       'BAD_REQUEST',
       `name "${name}" is a service's, and so its Kubernetes Service's, which must start with a letter`,
