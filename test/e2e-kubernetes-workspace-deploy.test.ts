@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import {
+  deployAndWait,
   type Json,
   jobLog,
   type ServerProcess,
@@ -82,12 +83,7 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     repo?.cleanup();
   });
 
-  /** A deploy of the workspace, once it ended, and its log. */
-  async function deployed(): Promise<{ done: Json; log: string }> {
-    const queued = await server.api('POST', `/api/workspaces/${workspaceId}/deployments`);
-    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-    return { done, log: await jobLog(server, queued.json.id) };
-  }
+  const deployed = () => deployAndWait(server, workspaceId);
 
   it('applies every task type with server-side apply and ends COMPLETE once all are healthy', async () => {
     const { done, log } = await deployed();

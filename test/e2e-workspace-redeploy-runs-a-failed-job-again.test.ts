@@ -4,13 +4,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { createRepo, manifest } from './helpers/git.js';
-import {
-  type Json,
-  jobLog,
-  type ServerProcess,
-  startServer,
-  waitForJob,
-} from './helpers/server.js';
+import { deployAndWait, type ServerProcess, startServer } from './helpers/server.js';
 
 /**
  * A deploy is how a failed task is tried again: a job that failed runs again on the next deploy,
@@ -20,11 +14,7 @@ import {
 async function deployer(server: ServerProcess, repositoryUrl: string) {
   const id = (await server.api('POST', '/api/workspaces', { name: 'again', repositoryUrl })).json
     .id;
-  return async (): Promise<{ done: Json; log: string }> => {
-    const queued = await server.api('POST', `/api/workspaces/${id}/deployments`);
-    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-    return { done, log: await jobLog(server, queued.json.id) };
-  };
+  return () => deployAndWait(server, id);
 }
 
 it('runs a job that failed again on the next deploy of the same commit, and one that succeeded not', async () => {

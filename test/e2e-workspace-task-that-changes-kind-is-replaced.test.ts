@@ -3,7 +3,7 @@ import { startKubeApiServer } from './fakes/kube/index.js';
 import { webService } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { freePort } from './helpers/ports.js';
-import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { deployAndWait, type ServerProcess, startServer } from './helpers/server.js';
 
 /**
  * A task that turns from a service into a deployment, or back, keeps its name, and so its
@@ -30,9 +30,8 @@ afterAll(async () => {
 });
 
 async function deploy(): Promise<{ status: string; log: string; result: Record<string, unknown> }> {
-  const queued = await server.api('POST', `/api/workspaces/${workspace}/deployments`);
-  const done = await waitForJob(server, queued.json.id, undefined, 60_000);
-  return { status: done.status, log: await jobLog(server, queued.json.id), result: done.result };
+  const { done, log } = await deployAndWait(server, workspace);
+  return { status: done.status, log, result: done.result };
 }
 
 async function running(): Promise<string[]> {
@@ -91,9 +90,8 @@ it('on Kubernetes, keeps the Deployment the deploy applied when a service become
       await onKube.api('POST', '/api/workspaces', { name: 'kinds', repositoryUrl: images.dir })
     ).json.id;
     const deployOnKube = async () => {
-      const queued = await onKube.api('POST', `/api/workspaces/${id}/deployments`);
-      const done = await waitForJob(onKube, queued.json.id, undefined, 60_000);
-      return { status: done.status, log: await jobLog(onKube, queued.json.id) };
+      const { done, log } = await deployAndWait(onKube, id);
+      return { status: done.status, log };
     };
     const names = (plural: string) => kube.objects(plural, 'kinds').map((o) => o.metadata.name);
     expect((await deployOnKube()).status).toBe('COMPLETE');

@@ -218,3 +218,13 @@ export async function jobLog(server: ServerProcess, jobId: string): Promise<stri
   const response = await server.api('GET', `/api/jobs/${jobId}/logs?sequence=0`);
   return response.status === 204 ? '' : response.text;
 }
+
+/** Deploys workspace `id` and waits for the job's end: the ended job, and its whole log. */
+export async function deployAndWait(
+  server: ServerProcess,
+  id: string,
+): Promise<{ done: Json; log: string }> {
+  const queued = await server.api('POST', `/api/workspaces/${id}/deployments`);
+  const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+  return { done, log: await jobLog(server, queued.json.id) };
+}
