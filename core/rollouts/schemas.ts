@@ -10,11 +10,26 @@ import {
   RELEASE_STATUSES,
 } from './model.js';
 
-const id = (what: string) =>
-  z
-    .number({ error: `expected the integer id of ${what}` })
-    .int({ error: `expected the integer id of ${what}` })
-    .positive({ error: `expected the id of ${what}` });
+/**
+ * An id, as a JSON number or as a string of its digits: nullplatform's own examples quote them
+ * (`"scope_id": "<scope_id>"`), and a client written from them must work unchanged.
+ */
+const id = (what: string) => {
+  const error = `expected the integer id of ${what}`;
+  return z.union(
+    [
+      z
+        .number({ error })
+        .int({ error })
+        .positive({ error: `expected the id of ${what}` }),
+      z
+        .string({ error })
+        .regex(/^[1-9][0-9]{0,14}$/, { error })
+        .transform(Number),
+    ],
+    { error },
+  );
+};
 const text = (max = 200) =>
   z
     .string({ error: 'expected a string' })
