@@ -264,6 +264,26 @@ describe('DataTask (seed 001) on the Kubernetes runtime', () => {
     expect(kube.objects('jobs', 'flows').map((j) => j.metadata.name)).not.toContain('script');
   });
 
+  it('refuses a schedule the local runtime could run but a CronJob cannot, before it is queued', async () => {
+    const jobsBefore = (await server.api('GET', '/api/jobs')).json.page.totalElements;
+    for (const [schedule, why] of [
+      ['0 0 L * *', '"L" in the day-of-month field is neither a number'],
+      ['0 0 * * 7', 'weekday 7 is above 6 (Sunday is 0)'],
+    ]) {
+      const refused = await call(
+        'POST',
+        '/v1/task/elaborate/deployinas/flows/tasks%2Fjob4/apps/monthly',
+        { schedule },
+      );
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.json.message).toContain(
+        `cronjob 'monthly' has the schedule "${schedule}", which Kubernetes refuses: ${why}`,
+      );
+    }
+    expect((await server.api('GET', '/api/jobs')).json.page.totalElements).toBe(jobsBefore);
+    expect(kube.objects('cronjobs', 'apps').map((c) => c.metadata.name)).not.toContain('monthly');
+  });
+
   it('loads a configuration from git', async () => {
     const loading = await call('POST', '/v2/task/load/configuration/from-git/flows/tasks%2Fweb');
     const done = await eventually(async () => {

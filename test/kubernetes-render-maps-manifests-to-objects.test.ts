@@ -147,13 +147,34 @@ describe('rendering workloads as Kubernetes objects', () => {
     expect(objects[1]?.spec.ports[0].port).toBe(9000);
   });
 
-  it('refuses what Kubernetes cannot run: no image, a 6-field schedule', () => {
+  it('refuses what Kubernetes cannot run: no image, a schedule only croner reads', () => {
     expect(kubernetesProblem(workload({ image: null }))).toMatch(
       /job 'etl' has no "image-destination"/,
     );
-    expect(kubernetesProblem(workload({ kind: 'cronjob', schedule: '*/5 * * * * *' }))).toMatch(
-      /6-field schedule/,
+    const cron = (schedule: string) => kubernetesProblem(workload({ kind: 'cronjob', schedule }));
+    expect(cron('*/5 * * * * *')).toBe(
+      `cronjob 'etl' has the schedule "*/5 * * * * *", which Kubernetes refuses: it has 6 fields; Kubernetes CronJobs take 5 (minute hour day month weekday)`,
     );
+    expect(cron('0 0 * * 7')).toMatch(
+      /which Kubernetes refuses: weekday 7 is above 6 \(Sunday is 0\)$/,
+    );
+    expect(cron('0 0 L * *')).toMatch(
+      /"L" in the day-of-month field is neither a number;.*not L, W or #$/,
+    );
+    expect(cron('0 0 15W * *')).toMatch(/"15W" in the day-of-month field/);
+    expect(cron('0 0 * * 1#2')).toMatch(
+      /"1#2" in the weekday field is neither a number nor a name such as MON/,
+    );
+    expect(cron('0 0 * * 5L')).toMatch(/"5L" in the weekday field/);
+    for (const schedule of [
+      '*/15 * * * *',
+      '0 9 * * MON-FRI',
+      '0 0 1 jan,jul ?',
+      '30 2 1-15/2 * sun',
+      '@daily',
+    ]) {
+      expect(cron(schedule), schedule).toBeNull();
+    }
     expect(kubernetesProblem(workload({}))).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ export {
   cronProblem,
   foldToLatin,
   isQuantity,
+  kubernetesScheduleProblem,
   labelProblems,
   NAME_PATTERN,
   parseLabels,

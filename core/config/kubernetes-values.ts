@@ -148,6 +148,82 @@ export function cronProblem(expression: string): string | null {
   }
 }
 
+/** The fields of a Kubernetes CronJob schedule: its name, bounds and the names it takes. */
+const KUBERNETES_CRON_FIELDS = [
+  { field: 'minute', min: 0, max: 59, names: [] },
+  { field: 'hour', min: 0, max: 23, names: [] },
+  { field: 'day-of-month', min: 1, max: 31, names: [] },
+  {
+    field: 'month',
+    min: 1,
+    max: 12,
+    names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+  },
+  { field: 'weekday', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+] as const;
+
+/**
+ * Why a schedule croner accepts is one a Kubernetes CronJob refuses, or null. Kubernetes parses
+ * 5 fields of numbers, names (JAN, MON), `*`, `?`, ranges, steps and lists, weekdays 0-6, and
+ * the nicknames; croner also takes seconds, `L`, `W`, `#` and weekday 7, which the API server
+ * answers with 422 in the middle of a deploy.
+ *
+ * @example
+ * kubernetesScheduleProblem('0 9 * * MON-FRI') // null
+ * kubernetesScheduleProblem('0 0 * * 7')       // 'weekday 7 is above 6 (Sunday is 0)'
+ */
+export function kubernetesScheduleProblem(schedule: string): string | null {
+  const text = schedule.trim();
+  if (text.startsWith('@')) return null;
+  const fields = text.split(/\s+/);
+  if (fields.length !== 5) {
+    return `it has ${fields.length} fields; Kubernetes CronJobs take 5 (minute hour day month weekday)`;
+  }
+  for (const [index, value] of fields.entries()) {
+    const problem = cronFieldProblem(value, KUBERNETES_CRON_FIELDS[index] as CronField);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+type CronField = (typeof KUBERNETES_CRON_FIELDS)[number];
+
+function cronFieldProblem(value: string, field: CronField): string | null {
+  const names: readonly string[] = field.names;
+  const number = (part: string): number | string => {
+    const named = names.indexOf(part.toLowerCase());
+    if (named >= 0) return named + field.min;
+    if (!/^[0-9]+$/.test(part)) {
+      const named = names.length > 0 ? ` nor a name such as ${names[1]?.toUpperCase()}` : '';
+      return `"${part}" in the ${field.field} field is neither a number${named}; Kubernetes takes numbers, ranges (1-5), steps (*/15) and lists (1,15), not L, W or #`;
+    }
+    const n = Number(part);
+    if (n < field.min) return `${field.field} ${n} is below ${field.min}`;
+    if (n > field.max) {
+      return `${field.field} ${n} is above ${field.max}${field.field === 'weekday' ? ' (Sunday is 0)' : ''}`;
+    }
+    return n;
+  };
+  for (const item of value.split(',')) {
+    const [range = '', step, extra] = item.split('/');
+    if (extra !== undefined) return `"${item}" in the ${field.field} field has two steps`;
+    if (step !== undefined && !/^[1-9][0-9]*$/.test(step)) {
+      return `"${item}" in the ${field.field} field has the step "${step}"; expected a whole number above 0`;
+    }
+    if (range === '*' || range === '?') continue;
+    const bounds = range.split('-');
+    if (bounds.length > 2) return `"${item}" in the ${field.field} field has two ranges`;
+    const ends = bounds.map(number);
+    const problem = ends.find((end) => typeof end === 'string');
+    if (problem !== undefined) return problem as string;
+    const [start, end] = ends as number[];
+    if (end !== undefined && (start as number) > end) {
+      return `"${item}" in the ${field.field} field starts after it ends`;
+    }
+  }
+  return null;
+}
+
 /** Latin letters NFKD leaves whole, spelled as ASCII (after lowercasing). */
 const SPELLED: Record<string, string> = {
   ß: 'ss',

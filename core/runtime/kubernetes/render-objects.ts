@@ -9,6 +9,7 @@ import type {
   V1Probe,
   V1Service,
 } from '@kubernetes/client-node';
+import { kubernetesScheduleProblem } from '../../config/index.js';
 import { SlipwayError } from '../../errors.js';
 import { LABELS, MANAGED_BY_VALUE, type Workload, type WorkloadKind } from '../types.js';
 
@@ -34,9 +35,10 @@ export function kubernetesProblem(workload: Workload): string | null {
   if (!workload.image) {
     return `${name} has no "image-destination"; the kubernetes runtime runs images (cmd alone needs the local runtime)`;
   }
-  if (workload.kind === 'cronjob' && workload.schedule?.trim().split(/\s+/).length === 6) {
-    return `${name} has the 6-field schedule "${workload.schedule}"; Kubernetes CronJobs take 5 fields (minute hour day month weekday)`;
-  }
+  const schedule = workload.kind === 'cronjob' ? workload.schedule : null;
+  const problem = schedule ? kubernetesScheduleProblem(schedule) : null;
+  if (problem)
+    return `${name} has the schedule "${schedule}", which Kubernetes refuses: ${problem}`;
   return null;
 }
 

@@ -1,4 +1,5 @@
 import { isPlainObject, type JsonObject, pathValue, type StoredObject } from './kube-object.js';
+import { cronScheduleError } from './parse-cron-schedule.js';
 import type { ResourceDef } from './resource-registry.js';
 import type { FieldError } from './status-error.js';
 import { nameProblems } from './validate-name.js';
@@ -98,13 +99,23 @@ export function validateObject(resource: ResourceDef, object: StoredObject): Fie
       const schedule = spec.schedule;
       if (typeof schedule !== 'string' || schedule === '')
         errors.push({ type: 'FieldValueRequired', field: 'spec.schedule', detail: '' });
-      else if (!schedule.startsWith('@') && schedule.trim().split(/\s+/).length !== 5) {
-        const fields = schedule.trim().split(/\s+/);
+      else {
+        const error = cronScheduleError(schedule);
+        if (error)
+          errors.push({
+            type: 'FieldValueInvalid',
+            field: 'spec.schedule',
+            value: schedule,
+            detail: error,
+          });
+      }
+      const timeZoneError = timeZoneProblem(spec.timeZone);
+      if (timeZoneError) {
         errors.push({
           type: 'FieldValueInvalid',
-          field: 'spec.schedule',
-          value: schedule,
-          detail: `expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`,
+          field: 'spec.timeZone',
+          value: spec.timeZone,
+          detail: timeZoneError,
         });
       }
       validatePodSpec(
@@ -173,4 +184,19 @@ export function validateObject(resource: ResourceDef, object: StoredObject): Fie
     }
   }
   return errors;
+}
+
+/** What CronJob validation says of `spec.timeZone`: a zone of the IANA database, or absent. */
+function timeZoneProblem(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (value === '') return 'timeZone must be nil or non-empty string';
+  if (typeof value === 'string' && value.toLowerCase() === 'local') {
+    return 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones';
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: String(value) });
+    return null;
+  } catch {
+    return `unknown time zone ${String(value)}`;
+  }
 }
