@@ -1,5 +1,12 @@
 import type { OutboxEntry, Store } from '../../core/store/types.js';
-import { type Clock, isoTime, type Job, type JobStatus, type Logger } from '../../core/types.js';
+import {
+  type Clock,
+  isoTime,
+  type Job,
+  type JobLogLine,
+  type JobStatus,
+  type Logger,
+} from '../../core/types.js';
 import {
   ANNOTATIONS_PER_REQUEST,
   briefOutput,
@@ -10,7 +17,7 @@ import {
 } from './check-run-update.js';
 import { GITHUB_REQUEST_TIMEOUT_MS } from './octokit.js';
 import { deployedInstead, type GitHubOrigin, githubOriginOf } from './origin.js';
-import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC } from './record-reports.js';
+import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC, type GitHubReport, REPORTS } from './record-reports.js';
 
 /** The little of Octokit the sender uses: `request` with a route and its parameters. */
 export interface GitHubClient {
@@ -37,11 +44,6 @@ export interface OutboxSenderOptions {
    * an answer's headers).
    */
   requestTimeoutMs?: number;
-}
-
-interface Report {
-  checkRunId?: number;
-  deploymentId?: number;
 }
 
 const DEPLOYMENT_STATE: Record<JobStatus, string> = {
@@ -146,7 +148,10 @@ export class OutboxSender {
     // A later entry of the same job, pending or already sent (this one was deferred), says
     // more: sending this one now would put the check run or deployment back in time.
     const later = store.outboxOf(entry.topic, entry.key).some((e) => e.id > entry.id);
-    const job = store.getJob(entry.key);
+    // A job deleted since is reported as it was then (its record keeps it).
+    const kept = store.getJob(entry.key);
+    const deleted = kept ? undefined : this.report(entry.key).deleted;
+    const job = kept ?? deleted?.job;
     const origin = job ? githubOriginOf(job) : undefined;
     if (later || !job || !origin) {
       store.finishOutbox(entry.id, 'skipped', now(), later ? 'superseded' : 'job gone');
@@ -159,7 +164,9 @@ export class OutboxSender {
           this.options.client(origin.installationId),
         ),
       );
-      if (entry.topic === CHECK_RUN_TOPIC) await this.sendCheckRun(client, job, origin, status);
+      const logTail = () => deleted?.logTail ?? store.readJobLogTail(job.id, LOG_TAIL_LINES);
+      if (entry.topic === CHECK_RUN_TOPIC)
+        await this.sendCheckRun(client, job, origin, status, logTail);
       else if (entry.topic === DEPLOYMENT_TOPIC)
         await this.sendDeployment(client, job, origin, status);
       store.finishOutbox(entry.id, 'sent', now());
@@ -241,6 +248,7 @@ export class OutboxSender {
     job: Job,
     origin: GitHubOrigin,
     status: JobStatus,
+    logTail: () => JobLogLine[],
   ) {
     const { store } = this.options;
     const [owner, repo] = origin.repository.split('/');
@@ -249,7 +257,7 @@ export class OutboxSender {
       job,
       status,
       origin,
-      () => store.readJobLogTail(job.id, LOG_TAIL_LINES),
+      logTail,
       workspace ? [workspace.deploymentSecret] : [],
     );
     const report = this.report(job.id);
@@ -425,12 +433,12 @@ export class OutboxSender {
     return found?.id;
   }
 
-  private report(jobId: string): Report {
-    return this.options.store.getRecord<Report>('github-reports', jobId) ?? {};
+  private report(jobId: string): GitHubReport {
+    return this.options.store.getRecord<GitHubReport>(REPORTS, jobId) ?? {};
   }
 
-  private saveReport(jobId: string, origin: GitHubOrigin, report: Report): void {
-    this.options.store.putRecord('github-reports', jobId, origin.repository, report);
+  private saveReport(jobId: string, origin: GitHubOrigin, report: GitHubReport): void {
+    this.options.store.putRecord(REPORTS, jobId, origin.repository, report);
   }
 }
 

@@ -1,10 +1,24 @@
 import type { JobChangeListener } from '../../core/jobs/index.js';
 import type { Store } from '../../core/store/types.js';
-import { type Clock, isoTime } from '../../core/types.js';
+import { type Clock, isoTime, type Job, type JobLogLine } from '../../core/types.js';
+import { LOG_TAIL_LINES } from './check-run-update.js';
 import { githubOriginOf, keptOriginOf } from './origin.js';
 
 export const CHECK_RUN_TOPIC = 'github-check-run';
 export const DEPLOYMENT_TOPIC = 'github-deployment';
+
+/**
+ * What Slipway keeps of a job's reports on GitHub (the `github-reports` record of the job): the
+ * check run and deployment it made there and, once the job is deleted, the job and its last
+ * log lines, for the reports still to be sent: a job deleted while it ran, or while its last
+ * report waited for a retry, still completes its check run and deployment.
+ */
+export interface GitHubReport {
+  checkRunId?: number;
+  deploymentId?: number;
+  deleted?: { job: Job; logTail: JobLogLine[] };
+}
+export const REPORTS = 'github-reports';
 
 /**
  * The job change listener that reports to GitHub: for a job that reports there, each status it
@@ -15,6 +29,14 @@ export const DEPLOYMENT_TOPIC = 'github-deployment';
  */
 export function recordReports(store: Store, clock: Clock, wake: () => void): JobChangeListener {
   return (job, change) => {
+    if (change === 'deleting') {
+      const origin = githubOriginOf(job);
+      if (!origin) return;
+      const report = store.getRecord<GitHubReport>(REPORTS, job.id) ?? {};
+      const logTail = store.readJobLogTail(job.id, LOG_TAIL_LINES);
+      store.putRecord(REPORTS, job.id, origin.repository, { ...report, deleted: { job, logTail } });
+      return;
+    }
     // A commit set on a job that knew it from the start changes nothing on GitHub.
     if (change === 'commit' && keptOriginOf(job)?.headSha) return;
     const origin = githubOriginOf(job);

@@ -2,14 +2,15 @@ import type { Store } from '../store/types.js';
 import type { Job } from '../types.js';
 
 /**
- * Sees a job right after a write gave it a status, or the commit it acts on (`change` says
- * which), inside the transaction that wrote it.
+ * Sees a job right after a write gave it a status, or the commit it acts on, or right before it
+ * is deleted with its log (`change` says which), inside the transaction that writes it.
  */
-export type JobChangeListener = (job: Job, change: 'status' | 'commit') => void;
+export type JobChangeListener = (job: Job, change: 'status' | 'commit' | 'deleting') => void;
 
 /**
  * Wraps a store so that `listener` sees every job whose status a write set (a new job, a claim,
- * an update with `status`), and every job a write gave its commit, inside the same transaction:
+ * an update with `status`), every job a write gave its commit, and every job about to be
+ * deleted (its log still there), inside the same transaction:
  * whatever the listener writes (an outbox entry) commits or rolls back with the job change
  * itself. Everything else passes through.
  *
@@ -31,6 +32,13 @@ export function observeJobChanges(store: Store, listener: JobChangeListener): St
         const updated = store.updateJob(id, patch, expect);
         if (updated) listener(updated, change);
         return updated;
+      });
+    },
+    deleteJob(id) {
+      return store.transaction(() => {
+        const job = store.getJob(id);
+        if (job) listener(job, 'deleting');
+        return store.deleteJob(id);
       });
     },
     claimJob(owner, now, leaseExpires) {

@@ -58,6 +58,8 @@ export interface Reporting {
   start(): Job;
   /** Ends `job` at `status` with `patch` (result, message), after writing `logLines`. */
   finish(job: Job, status: JobStatus, patch?: Partial<Job>, logLines?: string[]): Job;
+  /** Deletes an ended `job` with its log, as `DELETE /api/jobs/{id}` does. */
+  remove(job: Job): void;
   /** `start()`, then `finish()`. */
   deploy(status: JobStatus, patch?: Partial<Job>, logLines?: string[]): Job;
   /** The check run of `job` once it is completed and its outbox entries are done. */
@@ -152,6 +154,9 @@ export async function startReporting(
         endTime: new Date().toISOString(),
         ...patch,
       }) as Job;
+    },
+    remove(job) {
+      queue.deleteEnded(job.id);
     },
     deploy(status, patch, logLines) {
       return reporting.finish(reporting.start(), status, patch, logLines);
