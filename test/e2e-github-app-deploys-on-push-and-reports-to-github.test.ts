@@ -225,6 +225,43 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     );
   });
 
+  it('deploys a commit again when its check run is re-run after its job was deleted', async () => {
+    const sha = repo.head();
+    const original = await checkRun(sha);
+    const deleted = await server.api('DELETE', `/api/jobs/${original.external_id}`);
+    expect(deleted.status, deleted.text).toBe(204);
+    const rerun = (name: string) => {
+      const payload = aboutRepository(
+        examplePayload('check_run', 'rerequested'),
+        REPO,
+        installationId,
+      );
+      Object.assign(payload.check_run, {
+        id: original.id,
+        name,
+        head_sha: sha,
+        external_id: original.external_id,
+      });
+      return deliver(server.url, 'check_run', payload, github.webhookSecret);
+    };
+    const delivery = await rerun(original.name);
+    expect(delivery.json.jobs, JSON.stringify(delivery.json)).toHaveLength(1);
+    expect(delivery.json.jobs[0]).toMatchObject({ workspace: 'shop', kind: 'deploy' });
+    const job = await waitForJob(server, delivery.json.jobs[0].job);
+    expect(job).toMatchObject({ status: 'COMPLETE', commitId: sha });
+    await eventually(
+      async () =>
+        github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'completed'),
+      'the re-run check run',
+    );
+
+    const stranger = await rerun('Some other CI / build');
+    expect(stranger.json).toMatchObject({
+      jobs: [],
+      ignored: `check run ${original.id} ("Some other CI / build") is not one of Slipway's: no workspace of ${REPO} reports under that name`,
+    });
+  });
+
   it('reports a deploy asked over REST, of a given commit (a rollback) or of the head, as it reports a push', async () => {
     const earlier = repo.head();
     repo.commit({ 'README.md': 'later\n' });
@@ -347,6 +384,12 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     const cases: [string, Json, string][] = [
       ['push', { ...valid, ref: 7, marker }, '"ref" is 7; expected a ref such as refs/heads/main'],
       ['push', { ...valid, after: 'abc' }, '"after" is "abc"; expected a 40-character commit id'],
+      // The sender is told the value; the log names only the field.
+      [
+        'push',
+        { ...valid, after: `ghp_${marker}` },
+        `"after" is "ghp_${marker}"; expected a 40-character commit id`,
+      ],
       [
         'push',
         { ...valid, repository: undefined },
@@ -383,6 +426,8 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     expect((await server.api('GET', '/api/jobs?size=1')).json.page.totalElements).toBe(before);
     expect(server.output.filter((line) => line.includes(marker))).toEqual([]);
     expect(server.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
+    const refused = server.logs().filter((l) => l.msg === 'webhook refused: malformed payload');
+    expect(refused.map((l) => l.field)).toContain('after');
   });
 
   it('refuses a bad signature with 401 and an oversized body with 413, queuing nothing', async () => {

@@ -127,6 +127,16 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     }
   };
 
+  /** The workspace of the repository whose deploys (or plans) report under check run `name`. */
+  const runNamed = (repository: Repo, name: string | undefined) => {
+    for (const workspace of workspacesOf(repository)) {
+      for (const kind of ['deploy', 'plan'] as const) {
+        if (checkNameOf(workspace.name, kind) === name) return { workspace, kind };
+      }
+    }
+    return undefined;
+  };
+
   /**
    * The workspaces' deploys and plans of `sha` that reported to GitHub, newest first, one per
    * workspace, kind and pull request: what a check suite on that commit holds.
@@ -197,19 +207,39 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       committed(context.id, () => {
         const { payload } = context;
         remember(payload);
-        const job = findJob(engine, payload.check_run.external_id);
+        const run = payload.check_run;
+        if (!payload.installation) return ignore(context.id, 'the event names no installation');
+        const installationId = payload.installation.id;
+        const job = findJob(engine, run.external_id);
         const origin = job && githubOriginOf(job);
         const workspace = job?.workspaceId ? findWorkspace(engine, job.workspaceId) : undefined;
-        if (!origin || !workspace || !payload.installation) {
-          return ignore(context.id, `check run ${payload.check_run.id} is not one of Slipway's`);
+        if (origin && workspace) {
+          queue(
+            context.id,
+            workspace,
+            { ...origin, installationId, headSha: run.head_sha },
+            payload.sender?.login,
+          );
+          return;
         }
+        // Its job was deleted: the run's name says which workspace it was, and deploy or plan.
+        const named = runNamed(payload.repository, run.name);
+        if (!named) {
+          return ignore(
+            context.id,
+            `check run ${run.id} ("${run.name ?? ''}") is not one of Slipway's: no workspace of ${payload.repository.full_name} reports under that name`,
+          );
+        }
+        const pullRequest = named.kind === 'plan' ? run.pull_requests?.[0]?.number : undefined;
         queue(
           context.id,
-          workspace,
+          named.workspace,
           {
-            ...origin,
-            installationId: payload.installation.id,
-            headSha: payload.check_run.head_sha,
+            installationId,
+            repository: payload.repository.full_name,
+            headSha: run.head_sha,
+            kind: named.kind,
+            ...(pullRequest !== undefined ? { pullRequest } : {}),
           },
           payload.sender?.login,
         );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatPath } from '../../core/config/json-source.js';
 import { describeIssue } from '../../core/config/problems.js';
 
 /**
@@ -57,7 +58,13 @@ const PAYLOADS: Record<string, z.ZodType> = {
   check_run: z.looseObject({
     action: z.string(),
     check_run: z.looseObject(
-      { id: z.number().int(), external_id: z.string().nullish(), head_sha: sha },
+      {
+        id: z.number().int(),
+        name: z.string().optional(),
+        external_id: z.string().nullish(),
+        head_sha: sha,
+        pull_requests: z.array(z.looseObject({ number: z.number().int() })).optional(),
+      },
       { error: 'expected the check run, an object' },
     ),
     repository,
@@ -96,21 +103,26 @@ const PAYLOADS: Record<string, z.ZodType> = {
 };
 
 /**
- * Why a delivery's payload is not one of GitHub's `event` payloads, naming the first field that
- * is off and its value; undefined when it is one. Events the App does not handle need only be a
- * JSON object.
+ * Why a delivery's payload is not one of GitHub's `event` payloads: the first field that is off
+ * (`field`, with no value: what may be logged) and a message naming it and its value (for the
+ * sender only); undefined when it is one. Events the App does not handle need only be a JSON
+ * object.
  *
  * @example
- * payloadProblem('push', { ref: 7 }) // '"ref" is 7; expected a ref such as refs/heads/main'
+ * payloadProblem('push', { ref: 7 })
+ * // { field: 'ref', message: '"ref" is 7; expected a ref such as refs/heads/main' }
  */
-export function payloadProblem(event: string, payload: unknown): string | undefined {
+export function payloadProblem(
+  event: string,
+  payload: unknown,
+): { field: string; message: string } | undefined {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return 'expected a JSON object';
+    return { field: '', message: 'expected a JSON object' };
   }
   const schema = PAYLOADS[event];
   if (!schema) return undefined;
   const parsed = schema.safeParse(payload, { reportInput: true });
   if (parsed.success) return undefined;
   const [first] = parsed.error.issues;
-  return first && describeIssue(first);
+  return first && { field: formatPath(first.path), message: describeIssue(first) };
 }

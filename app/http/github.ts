@@ -86,8 +86,15 @@ export function createGitHubWebhookApp({
     const problem = payloadProblem(name as string, payload);
     if (problem) {
       count(name as string, 'malformed');
-      logger.warn({ delivery: id, event: name, problem }, 'webhook refused: malformed payload');
-      return c.json({ message: `the ${name} payload is not one GitHub sends: ${problem}` }, 400);
+      // The field, never its value: a payload may carry anything, and none of it is logged.
+      logger.warn(
+        { delivery: id, event: name, field: problem.field },
+        'webhook refused: malformed payload',
+      );
+      return c.json(
+        { message: `the ${name} payload is not one GitHub sends: ${problem.message}` },
+        400,
+      );
     }
     const outcome = await github.receive(id as string, name as string, payload);
     count(
