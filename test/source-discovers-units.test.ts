@@ -33,7 +33,7 @@ describe('discovering units in a checkout', () => {
     ]);
   });
 
-  it('skips .git and node_modules, and never follows a symlink', async () => {
+  it('skips .git and node_modules, never walks into a symlinked directory, and marks a symlinked unit file', async () => {
     const outside = tree({ 'manifest.json': '{}', 'sub/pipeline.json': '{}' });
     const root = tree({
       '.git/manifest.json': '{}',
@@ -45,6 +45,7 @@ describe('discovering units in a checkout', () => {
     symlinkSync(path.join(outside, 'manifest.json'), path.join(root, 'manifest.json'));
     expect(await discoverUnits(root)).toEqual([
       { kind: 'task', directory: 'app', file: 'app/manifest.json' },
+      { kind: 'task', directory: '.', file: 'manifest.json', symlink: true },
     ]);
   });
 

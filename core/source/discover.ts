@@ -10,8 +10,10 @@ const UNIT_FILES: Record<string, DiscoveredUnit['kind']> = {
 
 /**
  * Every task (`manifest.json`) and pipeline (`pipeline.json`) under `root`, sorted by file path,
- * with `/` separators. `.git` and `node_modules` are skipped, and symlinks (to files or
- * directories) are never followed, so a repository cannot point discovery outside itself.
+ * with `/` separators. `.git` and `node_modules` are skipped, and symlinked directories are never
+ * walked into, so a repository cannot point discovery outside itself. A unit file that is a
+ * symlink is listed with `symlink: true`, for its reader to resolve (`resolveUnitFile`) and
+ * refuse when it leads out of the checkout: never silently left out of a deploy.
  *
  * @example
  * await discoverUnits(checkout.dir)
@@ -25,7 +27,10 @@ export async function discoverUnits(root: string): Promise<DiscoveredUnit[]> {
       const child = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory() && !SKIPPED.has(entry.name)) await walk(child);
       const kind = UNIT_FILES[entry.name];
-      if (entry.isFile() && kind) units.push({ kind, directory: relative || '.', file: child });
+      if (!kind) continue;
+      const directory = relative || '.';
+      if (entry.isFile()) units.push({ kind, directory, file: child });
+      else if (entry.isSymbolicLink()) units.push({ kind, directory, file: child, symlink: true });
     }
   };
   await walk('');

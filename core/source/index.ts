@@ -7,7 +7,7 @@ export {
   type GitSourceOptions,
   isCommitId,
 } from './git.js';
-export { resolveUnitDirectory } from './paths.js';
+export { resolveUnitDirectory, resolveUnitFile } from './paths.js';
 export {
   ACCEPTED_FORMS,
   isGitHubName,

@@ -35,4 +35,6 @@ export interface DiscoveredUnit {
   directory: string;
   /** File path relative to the checkout root (`<directory>/manifest.json`). */
   file: string;
+  /** The file is a symlink: it must be resolved (and stay inside the checkout) to be read. */
+  symlink?: true;
 }

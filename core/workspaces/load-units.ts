@@ -8,8 +8,8 @@ import {
   parseTaskManifest,
   type TaskManifest,
 } from '../config/index.js';
-import type { Problem } from '../errors.js';
-import { discoverUnits } from '../source/index.js';
+import { isSlipwayError, type Problem } from '../errors.js';
+import { discoverUnits, resolveUnitFile } from '../source/index.js';
 
 export interface LoadedTask {
   manifest: TaskManifest;
@@ -44,7 +44,17 @@ export async function loadUnits(root: string): Promise<LoadedUnits> {
   /** Where each valid file's `name` stands, for a duplicate name's problem. */
   const names = new Map<string, { line: number; column: number } | undefined>();
   for (const unit of units) {
-    const text = await readFile(path.join(root, unit.file), 'utf8');
+    let file = path.join(root, unit.file);
+    if (unit.symlink) {
+      try {
+        file = await resolveUnitFile(root, unit.file);
+      } catch (error) {
+        if (!isSlipwayError(error)) throw error;
+        problems.push({ file: unit.file, message: error.message });
+        continue;
+      }
+    }
+    const text = await readFile(file, 'utf8');
     if (unit.kind === 'task') {
       const parsed = parseTaskManifest(text, unit.file);
       if (parsed.ok) {
