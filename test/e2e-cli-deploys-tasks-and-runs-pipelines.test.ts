@@ -158,4 +158,26 @@ describe('the slipway CLI deploys DataTask tasks and runs pipelines, and waits f
     }
     expect((await server.api('GET', '/api/jobs')).json.page.totalElements).toBe(before);
   });
+
+  it('says in its help what --repository may be, as the server takes it: a name, not a URL', async () => {
+    for (const command of [
+      ['task', 'deploy'],
+      ['pipeline', 'run'],
+    ]) {
+      const help = await run(...command, '--help');
+      const line = help.stdout.split('\n').find((l) => l.trimStart().startsWith('--repository'));
+      expect(line).toContain("a repository's name in the server's SLIPWAY_REPOS_DIR");
+      expect(line).toContain('not a path or URL');
+    }
+    const url = await run(
+      'task',
+      'deploy',
+      '--repository',
+      'https://github.com/acme/flows.git',
+      '--directory',
+      'tasks/first',
+    );
+    expect(url.code).toBe(1);
+    expect(url.stderr).toContain('expected a repository name in SLIPWAY_REPOS_DIR');
+  });
 });

@@ -2,11 +2,13 @@ import { type Command, type CommandContext, stringFlag } from './command.js';
 import { printOrFollow, WAIT_OPTIONS, waitFlags } from './follow-job-logs.js';
 import { UsageError } from './parse-args.js';
 
-const SOURCE_OPTIONS = {
-  repository: "a repository name in the server's SLIPWAY_REPOS_DIR, or a git URL (required)",
-  directory: 'the directory in the repository, e.g. tasks/hello (required)',
+/** The flags naming where a unit is: `file` is the unit's file (manifest.json, pipeline.json). */
+const sourceOptions = (file: string, example: string) => ({
+  repository:
+    "a repository's name in the server's SLIPWAY_REPOS_DIR, or owner/name on GitHub with the App (required; not a path or URL)",
+  directory: `the directory of the ${file} in the repository, e.g. ${example} (required)`,
   branch: 'the branch to deploy (default master, as the DataTask API has it)',
-};
+});
 
 /** A required flag with a value, as a URL path segment. */
 function segment(options: Map<string, string | boolean>, name: string, command: string): string {
@@ -74,7 +76,7 @@ export const DATATASK_COMMANDS: Command[] = [
     summary:
       'deploy the task in a repository directory (its manifest.json); with --wait, until it is healthy',
     options: {
-      ...SOURCE_OPTIONS,
+      ...sourceOptions('manifest.json', 'tasks/hello'),
       namespace: 'the namespace (default: the repository name)',
       name: "the task's name (default: the manifest's name)",
       schedule: 'a cron schedule: the job runs on it as a cron job',
@@ -90,7 +92,7 @@ export const DATATASK_COMMANDS: Command[] = [
     summary:
       'run the pipeline.json of a repository directory under a name; with --wait, until the run ends',
     options: {
-      ...SOURCE_OPTIONS,
+      ...sourceOptions('pipeline.json', 'pipelines/nightly'),
       name: 'the run name: its tasks run as <name>-<task> (required)',
       namespace: 'the namespace (default: the repository name)',
       ...WAIT_OPTIONS,
