@@ -148,6 +148,46 @@ describe('the Matatika GitHub webhook', () => {
     expect(await jobCount()).toBe(before + 1);
   });
 
+  it('refuses a signed payload whose push fields are not what GitHub sends, naming the field', async () => {
+    const before = await jobCount();
+    for (const [payload, problem] of [
+      [{ ref: 5 }, '"ref" is 5; expected a ref such as refs/heads/main'],
+      [
+        { ref: 'refs/heads/main', after: 'zzz' },
+        '"after" is "zzz"; expected a 40-character commit id',
+      ],
+      [{ ref: 'refs/heads/main', deleted: 'no' }, '"deleted" is "no"; expected true or false'],
+    ] as const) {
+      const body = JSON.stringify(payload);
+      const response = await request(hook, 'POST', body, {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-hub-signature-256': sign('sha256', workspace.deploymentSecret, body),
+      });
+      expect(response.status, body).toBe(400);
+      expect(response.json.message).toBe(`push payload is invalid: ${problem}`);
+    }
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('counts its deliveries in slipway_webhook_deliveries_total, as source workspace', async () => {
+    const metrics = (await request(`${server.url}/metrics`, 'GET')).text;
+    const series = (event: string, outcome: string) =>
+      Number(
+        metrics.match(
+          new RegExp(
+            `^slipway_webhook_deliveries_total\\{source="workspace",event="${event}",outcome="${outcome}"\\} (\\d+)$`,
+            'm',
+          ),
+        )?.[1] ?? 0,
+      );
+    expect(series('push', 'queued')).toBeGreaterThanOrEqual(3);
+    expect(series('push', 'redelivery')).toBeGreaterThanOrEqual(1);
+    expect(series('push', 'refused')).toBeGreaterThanOrEqual(3);
+    expect(series('unverified', 'refused')).toBeGreaterThanOrEqual(1);
+    expect(series('ping', 'ignored')).toBeGreaterThanOrEqual(1);
+  });
+
   it('404s for an unknown workspace', async () => {
     const response = await request(
       `${server.url}/api/workspaces/unknown/deployments/github-webhook`,

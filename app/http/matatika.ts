@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import { redact } from '../../core/source/index.js';
@@ -12,6 +13,7 @@ import {
 } from '../../core/types.js';
 import { createWorkspaceSchema, updateWorkspaceSchema } from '../../core/workspaces/index.js';
 import type { GitHubApp } from '../github/github-app.js';
+import type { Metrics } from '../metrics.js';
 import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
 import { springErrorHandler } from './errors.js';
 import { baseUrl } from './links.js';
@@ -22,6 +24,8 @@ import { checkGitHubSignature } from './webhook-signature.js';
 export interface MatatikaOptions {
   engine: Engine;
   logger: Logger;
+  /** Counts the deliveries of the workspace webhooks (`source: workspace`). */
+  metrics?: Pick<Metrics, 'webhooks'>;
   /** With the GitHub App on: deploys asked here report to GitHub as a push's do. */
   github?: Pick<GitHubApp, 'originFor'>;
 }
@@ -33,7 +37,7 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/stream+json'];
  * The Matatika surface (seed 000, DESIGN.md section 7.1): workspaces, deployments as queued jobs
  * with HAL links, job logs, withdraw, and the signed GitHub webhook. Errors in Spring's shape.
  */
-export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
+export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaOptions) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.onError(springErrorHandler(logger));
 
@@ -114,40 +118,52 @@ export function createMatatikaApp({ engine, logger, github }: MatatikaOptions) {
   app.post('/api/workspaces/:id/deployments/github-webhook', async (c) => {
     const workspace = engine.workspaces.get(c.req.param('id'));
     const body = new Uint8Array(await c.req.arrayBuffer());
+    const count = (event: string, outcome: string) =>
+      metrics?.webhooks.inc({ source: 'workspace', event, outcome });
     const check = checkGitHubSignature(body, workspace.deploymentSecret, {
       sha256: c.req.header('x-hub-signature-256'),
       sha1: c.req.header('x-hub-signature'),
     });
-    if (!check.ok) throw new SlipwayError('UNAUTHENTICATED', check.reason);
+    if (!check.ok) {
+      count('unverified', 'refused');
+      throw new SlipwayError('UNAUTHENTICATED', check.reason);
+    }
     const event = c.req.header('x-github-event');
-    if (event === 'ping') return c.json({ message: 'pong', workspace: workspace.id });
+    if (event === 'ping') {
+      count('ping', 'ignored');
+      return c.json({ message: 'pong', workspace: workspace.id });
+    }
     if (event !== undefined && event !== 'push') {
+      count('other', 'ignored');
       return c.json({ message: `event "${event}" ignored; only push deploys` });
     }
-    const payload = parseWebhookBody(body, c.req.header('content-type'));
+    let payload: PushFields;
+    try {
+      payload = pushFields(parseWebhookBody(body, c.req.header('content-type')));
+    } catch (error) {
+      count('push', 'refused');
+      throw error;
+    }
     const branchRef = `refs/heads/${workspace.branch}`;
-    if (typeof payload.ref === 'string' && payload.ref !== branchRef) {
+    if (payload.ref !== undefined && payload.ref !== branchRef) {
+      count('push', 'ignored');
       return c.json({
         message: `push to ${payload.ref} ignored; this workspace deploys ${branchRef}`,
       });
     }
-    if (payload.deleted === true) {
+    if (payload.deleted === true || (payload.after && /^0+$/.test(payload.after))) {
+      count('push', 'ignored');
       return c.json({ message: `${branchRef} was deleted; nothing to deploy` });
     }
-    const after =
-      typeof payload.after === 'string' &&
-      /^[0-9a-f]{40}$/.test(payload.after) &&
-      !/^0+$/.test(payload.after)
-        ? payload.after
-        : null;
     const delivery = c.req.header('x-github-delivery')?.trim();
-    const { job } = engine.workspaces.deploy(workspace.id, {
-      commitId: after,
+    const { job, created } = engine.workspaces.deploy(workspace.id, {
+      commitId: payload.after ?? null,
       deliveryId: delivery ? `matatika:${workspace.id}:${delivery.slice(0, 200)}` : null,
       identity: 'github-webhook',
       push: true,
-      before: typeof payload.before === 'string' ? payload.before : null,
+      before: payload.before ?? null,
     });
+    count('push', created ? 'queued' : 'redelivery');
     return c.json(jobJson(job, baseUrl(c)), 202);
   });
 
@@ -380,6 +396,33 @@ function readBoolean(text: string | undefined, name: string): boolean {
 }
 
 /** GitHub sends JSON, or a form with the JSON in `payload`; an empty body is an empty push. */
+/** What a push deploy reads of a payload; each may be missing (Matatika's own example is `{ }`). */
+interface PushFields {
+  ref?: string;
+  after?: string;
+  before?: string;
+  deleted?: boolean;
+}
+
+const pushFieldsSchema = z.looseObject({
+  ref: z.string({ error: 'expected a ref such as refs/heads/main' }).optional(),
+  after: z
+    .string({ error: 'expected a 40-character commit id' })
+    .regex(/^[0-9a-f]{40}$/, { error: 'expected a 40-character commit id' })
+    .optional(),
+  before: z.string({ error: 'expected a commit id' }).optional(),
+  deleted: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
+/**
+ * The push fields of a signed payload: a field that is there but not what GitHub sends (a `ref`
+ * that is no string, an `after` that is no commit id) is a 400 naming it, not a deploy of the
+ * branch head.
+ */
+function pushFields(payload: Record<string, unknown>): PushFields {
+  return parseWith(pushFieldsSchema, payload, 'push payload');
+}
+
 function parseWebhookBody(
   body: Uint8Array,
   contentType: string | undefined,

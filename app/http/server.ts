@@ -110,7 +110,7 @@ export function createHttpApp({
   app.route('/', createGitHubWebhookApp({ github, logger, metrics }));
   // MetaKraftwerk first: its /api/v1 paths must not fall to Matatika's /api handlers.
   app.route('/api/v1', createMetaKraftwerkApp({ catalog, logger }));
-  app.route('/', createMatatikaApp({ engine, logger, ...(github ? { github } : {}) }));
+  app.route('/', createMatatikaApp({ engine, logger, metrics, ...(github ? { github } : {}) }));
   app.route('/', createTokensApp({ store, clock, logger }));
   app.route('/', createNullplatformApp({ engine, logger }));
   // DataTask's routes, and the same under the prefix its clients use from outside the cluster.
