@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import { redact } from '../../core/source/index.js';
@@ -18,6 +17,7 @@ import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
 import { springErrorHandler } from './errors.js';
 import { baseUrl } from './links.js';
 import { pageInfo, pageLinks, readPaging, waitSeconds, wholeNumber } from './paging.js';
+import { type PushFields, pushFields } from './push-payload.js';
 import { parseWith, readJson } from './validate.js';
 import { checkGitHubSignature } from './webhook-signature.js';
 
@@ -396,33 +396,6 @@ function readBoolean(text: string | undefined, name: string): boolean {
 }
 
 /** GitHub sends JSON, or a form with the JSON in `payload`; an empty body is an empty push. */
-/** What a push deploy reads of a payload; each may be missing (Matatika's own example is `{ }`). */
-interface PushFields {
-  ref?: string;
-  after?: string;
-  before?: string;
-  deleted?: boolean;
-}
-
-const pushFieldsSchema = z.looseObject({
-  ref: z.string({ error: 'expected a ref such as refs/heads/main' }).optional(),
-  after: z
-    .string({ error: 'expected a 40-character commit id' })
-    .regex(/^[0-9a-f]{40}$/, { error: 'expected a 40-character commit id' })
-    .optional(),
-  before: z.string({ error: 'expected a commit id' }).optional(),
-  deleted: z.boolean({ error: 'expected true or false' }).optional(),
-});
-
-/**
- * The push fields of a signed payload: a field that is there but not what GitHub sends (a `ref`
- * that is no string, an `after` that is no commit id) is a 400 naming it, not a deploy of the
- * branch head.
- */
-function pushFields(payload: Record<string, unknown>): PushFields {
-  return parseWith(pushFieldsSchema, payload, 'push payload');
-}
-
 function parseWebhookBody(
   body: Uint8Array,
   contentType: string | undefined,

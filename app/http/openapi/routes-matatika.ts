@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { JOB_SORT_FIELDS, WORKSPACE_SORT_FIELDS } from '../../../core/store/types.js';
 import { JOB_STATUSES, JOB_TYPES } from '../../../core/types.js';
 import { createWorkspaceSchema, updateWorkspaceSchema } from '../../../core/workspaces/index.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../paging.js';
+import { pushFieldsSchema } from '../push-payload.js';
 import { springError } from './common-schemas.js';
 import { job, jobPage, webhookIgnored, workspace, workspacePage } from './matatika-schemas.js';
 import {
@@ -247,11 +247,7 @@ function nextSequence() {
 
 /** Only `ref`, `after` and `deleted` of a push matter; any other event payload is accepted. */
 function pushPayloadSchema() {
-  return z
-    .looseObject({
-      ref: z.string().optional(),
-      after: z.string().optional(),
-      deleted: z.boolean().optional(),
-    })
-    .describe('A GitHub webhook payload; of a push, `ref`, `after` and `deleted` are read');
+  return pushFieldsSchema.describe(
+    'A GitHub webhook payload; of a push, `ref`, `after`, `before` and `deleted` are read, each optional',
+  );
 }
