@@ -48,6 +48,12 @@ describe('SIGTERM: running jobs finish within the grace period, the rest go back
     const started = Date.now();
     expect(await server.stop()).toBe(0);
     expect(Date.now() - started).toBeLessThan(12_000);
+    expect(server.logs()).toContainEqual(
+      expect.objectContaining({
+        jobId: job.id,
+        msg: 'job put back in the queue: it runs again when Slipway starts',
+      }),
+    );
     const again = await startServer({ dataDir, env });
     cleanups.push(() => again.stop());
     const done = await waitForJob(again, job.id, ['COMPLETE', 'ERROR', 'STOPPED'], 30_000);

@@ -56,6 +56,17 @@ describe('job logs, withdraw and delete', () => {
     expect(log).toContain('withdrawn by admin');
     const final = await waitForJob(server, jobId);
     expect(final.status).toBe('STOPPED');
+    // The server's log says how the job ended, as it said how it started.
+    await eventually(
+      async () =>
+        server
+          .logs()
+          .find(
+            (l) =>
+              l.msg === 'job stopped' && l.jobId === jobId && l.reason === 'withdrawn by admin',
+          ),
+      'the server log to say the job stopped',
+    );
 
     const again = await server.api('PUT', `/api/jobs/${jobId}/stopped`);
     expect(again.status).toBe(409);

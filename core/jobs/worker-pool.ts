@@ -439,20 +439,28 @@ export class WorkerPool {
   private afterAbort(job: Job, reason: AbortReason, timeoutMs: number, started: boolean): void {
     const now = isoTime(this.clockNow());
     const { store } = this.options;
+    // The server's log says how each job ended, as it says how it started.
+    const logger = this.options.logger.child({ jobId: job.id, jobType: job.type });
     if (reason === 'timeout') {
       const message = `timed out after ${Math.round(timeoutMs / 1000)} s`;
       store.appendJobLogs(job.id, [{ time: now, line: message }]);
       this.finish(job.id, { status: 'STOPPED', endTime: now, message, progress: null });
+      logger.warn({ reason: message }, 'job stopped');
       this.ended(job, { status: 'STOPPED', message });
     } else if (reason === 'withdrawn') {
       // The withdraw wrote its message (who withdrew it) with the STOPPED status.
-      this.ended(job, { status: 'STOPPED', message: store.getJob(job.id)?.message ?? 'withdrawn' });
+      const message = store.getJob(job.id)?.message ?? 'withdrawn';
+      logger.info({ reason: message }, 'job stopped');
+      this.ended(job, { status: 'STOPPED', message });
     } else if (reason === 'shutdown') {
       const line = started
         ? 'Slipway is shutting down; the job runs again when it starts'
         : 'Slipway is shutting down before this job started; it runs when Slipway starts again';
       store.appendJobLogs(job.id, [{ time: now, line }]);
       this.finish(job.id, { status: 'QUEUED', leaseOwner: null, leaseExpires: null });
+      logger.info('job put back in the queue: it runs again when Slipway starts');
+    } else {
+      logger.warn('job taken over by another Slipway: its lease ran out here');
     }
     // 'withdrawn': the queue already wrote STOPPED; 'lease-lost': another worker owns it now.
   }
