@@ -109,9 +109,12 @@ async function main(): Promise<void> {
   createPrivateFile(lockFile);
   const lock = acquireDataDirLock(lockFile);
   const admin = loadAdminToken(env.dataDir, env.SLIPWAY_ADMIN_TOKEN);
-  if (admin.generated)
-    logger.info({ file: admin.file }, `admin token generated: read it with "cat ${admin.file}"`);
-  else if (admin.file) logger.info({ file: admin.file }, 'admin token read from file');
+  if (admin.generated) {
+    const said = `admin token generated: read it with "cat ${admin.file}"`;
+    logger.info({ file: admin.file }, said);
+    // The one line a first start must say: where the token is, whatever LOG_LEVEL hides.
+    if (!logger.isLevelEnabled('info')) process.stderr.write(`slipway: ${said}\n`);
+  } else if (admin.file) logger.info({ file: admin.file }, 'admin token read from file');
 
   // SQLite gives the -wal and -shm files the database file's mode, and the WAL holds secrets.
   createPrivateFile(dbFile);

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,6 +143,41 @@ describe('configuration', () => {
     expect(chosen.logs().filter((l) => l.level === 40)).toEqual([]);
   });
 
+  it('says where a generated admin token is even when LOG_LEVEL hides info lines', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'slipway-quiet-')), 'data');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: '0',
+        SLIPWAY_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const tokenFile = path.join(dataDir, 'admin-token');
+    const said = `slipway: admin token generated: read it with "cat ${tokenFile}"\n`;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`never said it:\n${output}`)), 20_000);
+        const read = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes(said)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', read);
+        child.stderr.on('data', read);
+      });
+      expect(output).not.toContain(readFileSync(tokenFile, 'utf8').trim());
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it('creates the data directory, the database and a private admin token on first start, and says where the token is', async () => {
     const parent = mkdtempSync(path.join(os.tmpdir(), 'slipway-first-'));
     const dataDir = path.join(parent, 'nested', 'data');
@@ -168,6 +204,7 @@ describe('configuration', () => {
     const again = await startServer({ dataDir });
     try {
       expect(again.adminToken).toBe(readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim());
+      expect(again.output.some((l) => l.includes('admin token generated'))).toBe(false);
       expect(again.logs().some((l) => String(l.msg).startsWith('admin token generated'))).toBe(
         false,
       );
