@@ -57,6 +57,15 @@ export function toHttpFailure(error: unknown, logger: Logger, c: Context): HttpF
       problems: [],
     };
   }
+  if (diskFull(error)) {
+    logger.error({ err: error, path: redactPath(c.req.path) }, 'the data disk is full');
+    return {
+      status: 503,
+      message:
+        "Slipway's data disk is full, so nothing was stored: free space where SLIPWAY_DATA_DIR is, then try again",
+      problems: [],
+    };
+  }
   logger.error(
     { err: error, path: redactPath(c.req.path), method: c.req.method },
     'unexpected error',
@@ -85,4 +94,10 @@ export function springError(c: Context, failure: HttpFailure): Response {
 /** `onError` for a sub-app that answers in Spring's shape. */
 export function springErrorHandler(logger: Logger): ErrorHandler {
   return (error, c) => springError(c, toHttpFailure(error, logger, c));
+}
+
+/** SQLite's "database or disk is full", or a write the file system refused for want of room. */
+function diskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
 }

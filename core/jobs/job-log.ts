@@ -1,3 +1,4 @@
+import { isSlipwayError } from '../errors.js';
 import type { NewLogLine, Store } from '../store/types.js';
 import { type Clock, isoTime, type Logger } from '../types.js';
 
@@ -16,6 +17,9 @@ export class JobLog {
   private pending: NewLogLine[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Lines the store refused (a full disk), said in the log once it takes lines again. */
+  private lost = 0;
+  private lostReason = '';
 
   constructor(
     private readonly store: Store,
@@ -63,12 +67,28 @@ export class JobLog {
   /** Writes `lines` (from `take`) now. */
   append(lines: NewLogLine[]): void {
     if (lines.length === 0) return;
+    // A log that lost lines says so where they were, rather than only looking whole.
+    const said = this.unwritten();
+    const gap: NewLogLine[] = said
+      ? [{ time: lines[0]?.time ?? isoTime(this.clock.now()), line: said }]
+      : [];
     try {
-      this.store.appendJobLogs(this.jobId, lines);
+      this.store.appendJobLogs(this.jobId, [...gap, ...lines]);
+      this.lost = 0;
     } catch (error) {
       // The job may have been deleted while its handler was winding down; its log goes with it.
+      if (isSlipwayError(error) && error.code === 'NOT_FOUND') return;
+      this.lost += lines.length;
+      this.lostReason = (error as Error).message;
       this.logger.warn({ err: error, jobId: this.jobId }, 'could not write job log lines');
     }
+  }
+
+  /** What the log could not be told (a full disk) and has not said since; undefined when whole. */
+  unwritten(): string | undefined {
+    return this.lost > 0
+      ? `(${this.lost} line(s) could not be written here: ${this.lostReason})`
+      : undefined;
   }
 
   /** Flushes and drops every later write. */

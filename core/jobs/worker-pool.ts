@@ -1,6 +1,6 @@
 import { errorMessage, isSlipwayError } from '../errors.js';
 import { GroupCommit } from '../store/group-commit.js';
-import type { JobPatch, Store } from '../store/types.js';
+import type { JobPatch, NewLogLine, Store } from '../store/types.js';
 import { type Clock, isoTime, type Job, type JobType, type Logger } from '../types.js';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { JobLog } from './job-log.js';
@@ -95,6 +95,8 @@ const LEASE_SWEEP_MS = 5000;
  */
 export class WorkerPool {
   private readonly running = new Map<string, Running>();
+  /** What a job's log could not be told before it stopped running here, by job id. */
+  private readonly unwritten = new Map<string, string>();
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly backoff: BackoffPolicy;
@@ -179,8 +181,14 @@ export class WorkerPool {
 
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
-      if (this.clockNow() - this.lastSweep >= LEASE_SWEEP_MS) this.requeueOrphans('expired');
-      const claimed = this.claim(this.options.workers - this.running.size);
+      let claimed: Job[] = [];
+      try {
+        if (this.clockNow() - this.lastSweep >= LEASE_SWEEP_MS) this.requeueOrphans('expired');
+        claimed = this.claim(this.options.workers - this.running.size);
+      } catch (error) {
+        // A store that refuses writes (a full disk) stops no one: claims wait for it to mend.
+        this.options.logger.error({ err: error }, 'could not claim jobs; trying again shortly');
+      }
       for (const job of claimed) this.launch(job);
       if (claimed.length === 0) await this.idle();
     }
@@ -283,6 +291,13 @@ export class WorkerPool {
           return;
         }
         await this.execute(job, controller, timeoutMs, abandoned);
+      } catch (error) {
+        // The store refused to record how the job ended (a full disk): the job keeps its
+        // RUNNING row, its lease runs out, and it is taken up again; the server goes on.
+        this.options.logger.error(
+          { err: error, jobId: job.id },
+          'could not record how the job ended; it runs again once its lease runs out',
+        );
       } finally {
         clearInterval(heartbeat);
         clearTimeout(timeout);
@@ -382,6 +397,9 @@ export class WorkerPool {
       this.afterFailure(job, error, log, logger);
     } finally {
       log.close();
+      // Lines the store refused to the end are said in the log when the job is taken up again.
+      const unwritten = log.unwritten();
+      if (unwritten) this.unwritten.set(job.id, unwritten);
     }
   }
 
@@ -477,14 +495,28 @@ export class WorkerPool {
   private heartbeat(jobId: string): void {
     const { store, owner } = this.options;
     const now = this.clockNow();
-    const renewed = store.updateJob(
-      jobId,
-      { leaseExpires: now + this.leaseMs },
-      { status: ['RUNNING'], leaseOwner: owner },
-    );
+    let renewed: Job | undefined;
+    try {
+      renewed = store.updateJob(
+        jobId,
+        { leaseExpires: now + this.leaseMs },
+        { status: ['RUNNING'], leaseOwner: owner },
+      );
+    } catch (error) {
+      // Not renewed this time (a full disk): the next beat tries again before the lease ends.
+      this.options.logger.warn({ err: error, jobId }, 'could not renew a job lease');
+      return;
+    }
     if (renewed) return;
     const job = store.getJob(jobId);
     this.abort(jobId, job?.status === 'STOPPED' || !job ? 'withdrawn' : 'lease-lost');
+  }
+
+  /** The line saying what a job's log lost here, once, for the write that takes it up again. */
+  private takeUnwritten(jobId: string, time: string): NewLogLine[] {
+    const line = this.unwritten.get(jobId);
+    this.unwritten.delete(jobId);
+    return line ? [{ time, line }] : [];
   }
 
   /** Puts RUNNING jobs whose worker is gone back in the queue (or ends them when out of attempts). */
@@ -495,7 +527,12 @@ export class WorkerPool {
     const filter = mode === 'all' ? { status: ['RUNNING' as const] } : { leaseExpiredBefore: now };
     const orphans = store
       .listJobs(filter, { offset: 0, limit: 10_000 })
-      .items.filter((job) => job.status === 'RUNNING' && job.leaseOwner !== owner);
+      // A job of this worker is an orphan too once it runs here no more (its end could not be
+      // written, a full disk): its lease ran out like anyone's.
+      .items.filter(
+        (job) =>
+          job.status === 'RUNNING' && (job.leaseOwner !== owner || !this.running.has(job.id)),
+      );
     for (const job of orphans) {
       const time = isoTime(now);
       const expect = {
@@ -517,7 +554,8 @@ export class WorkerPool {
             },
             expect,
           );
-          if (updated) store.appendJobLogs(job.id, [{ time, line }]);
+          if (updated)
+            store.appendJobLogs(job.id, [...this.takeUnwritten(job.id, time), { time, line }]);
           return updated;
         });
         if (requeued) logger.warn({ jobId: job.id }, 'requeued a job whose worker stopped');
