@@ -10,6 +10,11 @@ import {
   TERMINAL_JOB_STATUSES,
 } from '../types.js';
 
+/** Characters of log text one read answers at most: 10,000 lines of 64 KB would be 640 MB. */
+export const MAX_LOG_PAGE_CHARS = 4 * 1024 * 1024;
+/** Lines read from the store at a time while a page is filled. */
+const LOG_BATCH = 500;
+
 export interface EnqueueRequest {
   type: JobType;
   /** Serialization key: jobs with the same target never run at once. */
@@ -143,10 +148,29 @@ export class JobQueue {
     return this.store.listJobs(filter, page);
   }
 
-  /** Log lines from `sequence` on (at most `limit`); NOT_FOUND for an unknown job. */
+  /**
+   * Log lines from `sequence` on: at most `limit`, and no more than {@link MAX_LOG_PAGE_CHARS}
+   * characters of them (one line at least), read a batch at a time, so a page of long lines
+   * cannot take the server's memory; NOT_FOUND for an unknown job.
+   */
   logs(id: string, sequence: number, limit: number): JobLogLine[] {
     this.get(id);
-    return this.store.readJobLogs(id, sequence, limit);
+    const lines: JobLogLine[] = [];
+    let chars = 0;
+    let from = sequence;
+    while (lines.length < limit) {
+      const asked = Math.min(LOG_BATCH, limit - lines.length);
+      const batch = this.store.readJobLogs(id, from, asked);
+      for (const line of batch) {
+        if (lines.length > 0 && chars + line.line.length > MAX_LOG_PAGE_CHARS) return lines;
+        lines.push(line);
+        chars += line.line.length;
+      }
+      const last = batch.at(-1);
+      if (batch.length < asked || !last) break;
+      from = last.sequence + 1;
+    }
+    return lines;
   }
 
   /**
