@@ -13,6 +13,7 @@ import { type Clock, type Job, type Logger, silentLogger, systemClock } from './
 import {
   deployWorkspace,
   settleEndedWorkspaceDeploy,
+  settleInterruptedDeploys,
   WorkspaceService,
 } from './workspaces/index.js';
 
@@ -216,6 +217,12 @@ export function createEngine(deps: EngineDeps): Engine {
       if (started) return;
       started = true;
       await deps.runtime.start();
+      // Before any job is claimed: a deploy that ended while no one could settle it is settled.
+      try {
+        await settleInterruptedDeploys({ store: deps.store, runtime: deps.runtime, clock });
+      } catch (error) {
+        logger.warn({ err: error }, 'could not settle the deploys a stop interrupted');
+      }
       pool.start(deps.orphans ?? 'expired');
       void sweep();
       sweeper = setInterval(sweep, SWEEP_MS);

@@ -22,7 +22,7 @@ import {
   runtimeMisfit,
   waitUntilHealthy,
 } from '../tasks/index.js';
-import { type Clock, isoTime, type Job, type Workspace } from '../types.js';
+import { type Clock, isoTime, type Job, TERMINAL_JOB_STATUSES, type Workspace } from '../types.js';
 import { loadUnits } from './load-units.js';
 
 export interface DeployWorkspaceDeps {
@@ -527,6 +527,69 @@ export function settleEndedWorkspaceDeploy(
     });
   });
 }
+
+/**
+ * At start, before any job is claimed: a workspace left `PROVISIONING` with no deploy queued or
+ * running had a deploy that ended while no one could settle it (the process died while a
+ * withdrawn deploy was winding down). Such a withdrawn deploy is wound down now, as it would
+ * have been: the jobs it started that still run are stopped, and the services, deployments and
+ * cron jobs it created go (its log says so). Then the workspace is settled, `READY` after a
+ * withdrawn deploy, `FAILED` after a failed one.
+ */
+export async function settleInterruptedDeploys(
+  deps: Pick<DeployWorkspaceDeps, 'store' | 'runtime' | 'clock'>,
+): Promise<void> {
+  const { store, runtime, clock } = deps;
+  for (let offset = 0; ; offset += 500) {
+    const page = store.listWorkspaces({ offset, limit: 500 });
+    for (const workspace of page.items.filter((ws) => ws.status === 'PROVISIONING')) {
+      const deploys = store
+        .listJobs(
+          { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
+          { offset: 0, limit: RECENT_DEPLOYS },
+        )
+        .items.filter((job) => job.params.plan !== true);
+      const latest = deploys[0];
+      if (!latest || !TERMINAL_JOB_STATUSES.includes(latest.status)) continue;
+      const before = latest.status === 'STOPPED' ? keptBefore(latest) : undefined;
+      if (before) {
+        const lines: string[] = [];
+        const owned = await runtime.list({
+          labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: workspace.id },
+        });
+        for (const info of owned) {
+          const created = !(refKey(info) in before);
+          const started = created || before[refKey(info)] !== (info.specHash ?? '');
+          if (info.kind === 'job') {
+            if (!started || (await runtime.status(info)).health !== 'progressing') continue;
+            await runtime.delete(info);
+            lines.push(`${describeRef(info)} stopped: the deploy was withdrawn`);
+          } else if (created) {
+            await runtime.delete(info);
+            lines.push(
+              `${describeRef(info)} removed: it is new in this deploy, which was withdrawn`,
+            );
+          }
+        }
+        const time = isoTime(clock.now());
+        if (lines.length > 0)
+          store.appendJobLogs(
+            latest.id,
+            lines.map((line) => ({ time, line })),
+          );
+      }
+      settleEndedWorkspaceDeploy(
+        latest,
+        { status: latest.status as JobEnd['status'], message: latest.message ?? '' },
+        deps,
+      );
+    }
+    if (offset + page.items.length >= page.total) return;
+  }
+}
+
+/** How many of a workspace's latest deploys start-up looks through for the last one. */
+const RECENT_DEPLOYS = 20;
 
 function setStatus(deps: DeployWorkspaceDeps, id: string, status: Workspace['status']): void {
   updateWorkspace(deps, id, (ws) => ({ ...ws, status }));

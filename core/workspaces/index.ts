@@ -1,6 +1,7 @@
 export {
   deployWorkspace,
   settleEndedWorkspaceDeploy,
+  settleInterruptedDeploys,
   type WorkspaceDeployResult,
 } from './deploy-workspace.js';
 export { type LoadedUnits, loadUnits } from './load-units.js';
