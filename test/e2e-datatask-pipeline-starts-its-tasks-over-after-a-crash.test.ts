@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { job, repoIn } from './fixtures/datatask.js';
+import { repoIn } from './fixtures/datatask.js';
 import { manifest } from './helpers/git.js';
 import {
   crashAndRestart,
@@ -22,19 +22,35 @@ import { eventually } from './helpers/wait.js';
 const ME = { identity: 'dev@example.com' };
 let server: ServerProcess;
 let runs: string;
+let secondPid: string;
 
 beforeAll(async () => {
   const reposDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-dt-crash-'));
   runs = path.join(reposDir, 'first-runs.txt');
+  secondPid = path.join(reposDir, 'second.pid');
   repoIn(reposDir, 'flows', {
     // Each run of the first task leaves a line in a file: the log of a crashed attempt may have
     // lost its last lines with the process.
+    // ...and says whether the second task (which depends on it) was running meanwhile (a
+    // killed process not yet reaped is no longer running).
     'tasks/first/manifest.json': manifest({
       name: 'first',
       type: 'job',
-      cmd: ['node', '-e', `require('node:fs').appendFileSync(${JSON.stringify(runs)}, 'ran\\n')`],
+      cmd: [
+        'node',
+        '-e',
+        `const fs = require('node:fs'); let beside = false; try { const stat = fs.readFileSync('/proc/' + fs.readFileSync(${JSON.stringify(secondPid)}, 'utf8') + '/stat', 'utf8'); beside = stat[stat.lastIndexOf(')') + 2] !== 'Z' } catch {} fs.appendFileSync(${JSON.stringify(runs)}, beside ? 'ran beside second\\n' : 'ran\\n')`,
+      ],
     }),
-    'tasks/second/manifest.json': job('second', { lines: ['second ran'], ms: 2000 }),
+    'tasks/second/manifest.json': manifest({
+      name: 'second',
+      type: 'job',
+      cmd: [
+        'node',
+        '-e',
+        `require('node:fs').writeFileSync(${JSON.stringify(secondPid)}, String(process.pid)); setTimeout(() => console.log('second ran'), 2000)`,
+      ],
+    }),
     'pipelines/two/pipeline.json': JSON.stringify({
       name: 'two',
       tasks: [
@@ -70,7 +86,11 @@ it('runs every task again when its job is taken up after a crash', async () => {
 
   const ended = await waitForJob(server, id, undefined, 60_000);
   expect(ended.status, `${ended.message}\n${await jobLog(server, id)}`).toBe('COMPLETE');
+  // The second task, running at the crash, did not run on beside the first one's new run.
   expect(readFileSync(runs, 'utf8')).toBe('ran\nran\n');
+  expect(await jobLog(server, id)).toContain(
+    "job 'twice-second' of an interrupted attempt stopped: the run starts its tasks over",
+  );
   expect(await jobLog(server, id)).toContain('[twice-second] second ran');
   const state = await request(`${server.url}/v1/pipeline/state/flows/${id}`, 'GET');
   expect(state.json.status).toBe('succeeded');

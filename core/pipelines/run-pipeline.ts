@@ -124,6 +124,14 @@ export async function runPipeline(context: JobContext, deps: RunPipelineDeps): P
       `${describeRef(info)} of an earlier run deleted: a pipeline step runs once, not on a schedule`,
     );
   }
+  // A step still running from before a crash (the local runtime restarts it, a cluster keeps
+  // it) would run beside the steps it depends on, which start over: it is stopped first, and
+  // runs again in its turn.
+  for (const info of earlier.filter((w) => w.kind === 'job')) {
+    if ((await deps.runtime.status(info)).health !== 'progressing') continue;
+    await deps.runtime.delete(info);
+    log(`${describeRef(info)} of an interrupted attempt stopped: the run starts its tasks over`);
+  }
 
   const status = await executeDag(
     plan.tasks,
