@@ -9,6 +9,7 @@ import { PatternCatalog, TemplateLibrary } from '../core/patterns/index.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import type { Runtime } from '../core/runtime/types.js';
 import { createGitSource } from '../core/source/index.js';
+import { claimDataDir } from '../core/store/data-dir-holder.js';
 import { acquireDataDirLock, openSqliteStore } from '../core/store/sqlite.js';
 import { type Logger, systemClock } from '../core/types.js';
 import { adminTokenFile, loadAdminToken } from './admin-token.js';
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
   // SQLite gives the -wal and -shm files the database file's mode, and the WAL holds secrets.
   createPrivateFile(dbFile);
   const store = openSqliteStore(dbFile);
+  claimDataDir(store, env.dataDir);
   // With the GitHub App on, every job change of a GitHub-started job writes its report to the
   // outbox in the same transaction; the App's sender delivers it.
   let github: GitHubApp | undefined;

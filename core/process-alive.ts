@@ -17,3 +17,18 @@ export function isRunning(pid: number): boolean {
     return !existsSync('/proc/self/stat');
   }
 }
+
+/**
+ * When process `pid` began, as the kernel counts it (clock ticks since boot, from
+ * /proc/<pid>/stat): with its pid, it tells one process from a later one given the same pid.
+ * Null without /proc or when there is no such process.
+ */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: state is the 3rd field, starttime the 22nd.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}

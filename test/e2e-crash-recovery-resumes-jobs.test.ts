@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -158,5 +158,22 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
     await expect(startServer({ dataDir: running.dataDir })).rejects.toThrow(
       /in use by another Slipway/,
     );
+  });
+
+  it('refuses it even once the lock file was removed, and the first server runs on', async () => {
+    const running = await startServer();
+    servers.push(running);
+    for (const file of readdirSync(running.dataDir).filter((f) => f.startsWith('slipway.lock'))) {
+      rmSync(path.join(running.dataDir, file));
+    }
+    await expect(startServer({ dataDir: running.dataDir })).rejects.toThrow(
+      `data directory ${running.dataDir} is in use by another Slipway (process ${running.child.pid}), although its lock file slipway.lock was removed`,
+    );
+    expect((await running.api('GET', '/api/workspaces')).status).toBe(200);
+    // Once the first one is gone, its record stops no one.
+    await running.stop();
+    const next = await startServer({ dataDir: running.dataDir });
+    servers.push(next);
+    expect((await next.api('GET', '/api/workspaces')).status).toBe(200);
   });
 });

@@ -34,6 +34,8 @@ export const RECORD_COLLECTIONS = [
   'github-reports',
   /** Names of revoked API tokens: never given to another token (owners are named by them). */
   'retired-token-names',
+  /** The Slipway process using the data directory (`claimDataDir`). */
+  'data-dir-holder',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 
