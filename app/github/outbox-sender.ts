@@ -360,20 +360,29 @@ export class OutboxSender {
     return Number(data.output?.annotations_count ?? 0);
   }
 
-  /** A check run this job made before a crash kept its id from being recorded. */
+  /**
+   * A check run this job made before a crash kept its id from being recorded. Every run of the
+   * name on the commit is looked through (`filter: all`, page by page): by default GitHub lists
+   * only the latest of a name, which is a re-run's, or a rollback's, when there is one.
+   */
   private async findCheckRun(client: GitHubClient, job: Job, origin: GitHubOrigin) {
     const [owner, repo] = origin.repository.split('/');
-    const { data } = await client.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
-      owner,
-      repo,
-      ref: origin.headSha,
-      check_name: origin.checkName,
-      per_page: 100,
-    });
-    const found = (data.check_runs as Array<{ id: number; external_id: string | null }>).find(
-      (run) => run.external_id === job.id,
-    );
-    return found?.id;
+    for (let page = 1; page <= FIND_PAGES; page++) {
+      const { data } = await client.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+        owner,
+        repo,
+        ref: origin.headSha,
+        check_name: origin.checkName,
+        filter: 'all',
+        per_page: 100,
+        page,
+      });
+      const runs = data.check_runs as Array<{ id: number; external_id: string | null }>;
+      const found = runs.find((run) => run.external_id === job.id);
+      if (found) return found.id;
+      if (runs.length < 100) return undefined;
+    }
+    return undefined;
   }
 
   private async sendDeployment(
@@ -441,6 +450,9 @@ export class OutboxSender {
     this.options.store.putRecord(REPORTS, jobId, origin.repository, report);
   }
 }
+
+/** Pages of a commit's check runs looked through for one a crash kept unrecorded. */
+const FIND_PAGES = 10;
 
 /** A request to GitHub that had no answer in time: retried, like a 5xx. */
 class GitHubTimeout extends Error {

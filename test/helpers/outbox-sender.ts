@@ -47,6 +47,8 @@ export function recordingLogger(): Logger & {
 
 export interface Reporting {
   github: GitHubApiServer;
+  /** An Octokit of the installation, as another GitHub client (a person, another app) has one. */
+  octokit(): Promise<GitHubClient>;
   /** The store the sender reads (without the job change observer). */
   store: Store;
   /** The sender running now. */
@@ -112,6 +114,7 @@ export async function startReporting(
 
   const reporting: Reporting = {
     github,
+    octokit: async () => (await probot.auth(installationId)) as unknown as GitHubClient,
     store: inner,
     get sender() {
       return sender as OutboxSender;
