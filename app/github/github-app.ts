@@ -214,9 +214,40 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
       });
     },
     wake: () => sender.wake(),
-    start: () => sender.start(),
+    start: () => {
+      sender.start();
+      void checkCredentials();
+    },
     stop: () => sender.stop(),
   };
+
+  /**
+   * Asks GitHub who the App is (`GET /app`, with the App's JWT) once at start: an APP_ID that is
+   * not the App's, or a PRIVATE_KEY that is not its key, is said then, naming both, rather than
+   * at the first deploy as "A JSON web token could not be decoded". GitHub out of reach is only
+   * a warning: the App goes on, and each deploy says what is wrong.
+   */
+  async function checkCredentials(): Promise<void> {
+    try {
+      const app = await probot.auth();
+      const { data } = await app.request('GET /app');
+      logger.info({ app: data?.slug ?? data?.name }, 'GitHub accepted the App');
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      const reason = String((error as Error).message ?? error).slice(0, 300);
+      if (status === 401 || status === 403 || status === 404) {
+        logger.error(
+          { appId: options.appId, status, reason },
+          `GitHub refused the App's credentials: check that APP_ID (${options.appId}) is the App's id and PRIVATE_KEY (or PRIVATE_KEY_PATH) its private key; no deploy can fetch or report until they are`,
+        );
+      } else {
+        logger.warn(
+          { reason },
+          `could not ask ${baseUrl} whether it accepts the App's credentials: ${reason}`,
+        );
+      }
+    }
+  }
 }
 
 /**
