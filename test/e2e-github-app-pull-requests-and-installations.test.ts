@@ -108,6 +108,15 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     expect(again.json.jobs).toEqual([
       { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
     ]);
+
+    // A closed pull request plans nothing, and the delivery says which action it left alone.
+    const closed = pullRequest(3, 'two', heads[1] ?? '');
+    closed.action = 'closed';
+    const ignored = await deliver(server.url, 'pull_request', closed, github.webhookSecret);
+    expect(ignored.json).toMatchObject({
+      jobs: [],
+      ignored: 'Slipway does nothing on pull_request.closed',
+    });
   });
 
   it('re-runs a pull request suite as plans of that pull request, also when Slipway never reported on its commit', async () => {

@@ -162,9 +162,10 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
             .catch((error: unknown) => {
               throw handlerFailure(error);
             });
-          return (
-            outcomes.get(id) ?? { jobs: [], ignored: `Slipway does nothing on ${name} events` }
-          );
+          // An event Slipway handles for some actions only names the action it left alone.
+          const action = (payload as { action?: unknown }).action;
+          const what = typeof action === 'string' ? `${name}.${action}` : `${name} events`;
+          return outcomes.get(id) ?? { jobs: [], ignored: `Slipway does nothing on ${what}` };
         } finally {
           outcomes.delete(id);
         }
