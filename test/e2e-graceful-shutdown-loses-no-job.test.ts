@@ -70,6 +70,33 @@ describe('SIGTERM: running jobs finish within the grace period, the rest go back
     expect(log).not.toContain('the deploy was withdrawn');
   });
 
+  it('counts a job the interrupted deploy changed as changed, not created, when the next start makes it anew', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-grace-'));
+    const marker = path.join(dir, 'runs');
+    const repo: TestRepo = createRepo(slowJob('slow', marker, 100));
+    cleanups.push(() => repo.cleanup());
+    const dataDir = path.join(dir, 'data');
+    const env = { SLIPWAY_SHUTDOWN_GRACE_SECONDS: '1' };
+    const server = await startServer({ dataDir, env });
+    const ws = await server.api('POST', '/api/workspaces', { name: 'c', repositoryUrl: repo.dir });
+    const first = (await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`)).json;
+    expect((await waitForJob(server, first.id)).status).toBe('COMPLETE');
+    // The job changes and runs long: the server stops in the middle of it.
+    repo.commit(slowJob('slow', marker, 4000));
+    const second = (await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`)).json;
+    await waitForJob(server, second.id, ['RUNNING']);
+    for (let i = 0; i < 100 && readFileSync(marker, 'utf8').match(/^start/gm)?.length !== 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await server.stop()).toBe(0);
+    const again = await startServer({ dataDir, env });
+    cleanups.push(() => again.stop());
+    const done = await waitForJob(again, second.id, undefined, 30_000);
+    expect(done.status).toBe('COMPLETE');
+    expect(done.result.changed).toEqual([expect.objectContaining({ kind: 'job', name: 'slow' })]);
+    expect(done.result.created).toEqual([]);
+  });
+
   it('takes one Ctrl-C delivered twice (terminal and npm) as one, and still shuts down in order', async () => {
     const { server, job, dataDir, env } = await deployingServer(1500, 20);
     const exited = new Promise<number | null>((resolve) =>

@@ -457,11 +457,16 @@ function keptBefore(job: Job): Snapshot | undefined {
 
 /**
  * An earlier attempt may have applied a workload before it died, so this attempt finds it
- * unchanged: the deploy created or changed it all the same, as the snapshot shows.
+ * unchanged: the deploy created or changed it all the same, as the snapshot shows. And a job
+ * the earlier attempt changed, then stopped when Slipway shut down, is made anew by this one:
+ * the deploy changed it, it did not create it.
  */
 function credit(outcomes: ApplyOutcome[], workloads: Workload[], before: Snapshot): ApplyOutcome[] {
   const hashes = new Map(workloads.map((w) => [refKey(w), w.specHash]));
   return outcomes.map((outcome) => {
+    if (outcome.action === 'created' && before[refKey(outcome)] !== undefined) {
+      return { ...outcome, action: 'changed' };
+    }
     if (outcome.action !== 'unchanged') return outcome;
     const was = before[refKey(outcome)];
     if (was === undefined) return { ...outcome, action: 'created' };
