@@ -120,6 +120,20 @@ describe('namespace lifecycle', () => {
       message:
         'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
     });
+    // A second delete while it empties is a conflict, as the namespace registry answers it.
+    const again = await fetch(`${server.url}/api/v1/namespaces/doomed`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({
+      kind: 'Status',
+      reason: 'Conflict',
+      code: 409,
+      details: { name: 'doomed', kind: 'namespaces' },
+      message:
+        'Operation cannot be fulfilled on namespaces "doomed": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+    });
 
     await eventually(async () => {
       const names = (await k.core.listNamespace()).items.map((n) => n.metadata?.name);

@@ -1,6 +1,7 @@
 import { PatchStrategy, setHeaderOptions, type V1CronJob } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  failureOf,
   type KubeApiServer,
   type KubeClients,
   kubeClients,
@@ -112,5 +113,23 @@ describe('resourceVersion and generation', () => {
       body: current,
     });
     expect(same.metadata?.resourceVersion).toBe(current.metadata?.resourceVersion);
+  });
+
+  it('refuses an update naming another uid (another object of the name) with 409', async () => {
+    const current = await k.core.readNamespacedConfigMap({ name: 'a', namespace: ns });
+    const status = await failureOf(
+      k.core.replaceNamespacedConfigMap({
+        name: 'a',
+        namespace: ns,
+        body: { ...current, metadata: { ...current.metadata, uid: 'other-uid' } },
+      }),
+    );
+    expect(status).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on configmaps "a": Precondition failed: UID in precondition: other-uid, UID in object meta: ${current.metadata?.uid}`,
+    });
+    const after = await k.core.readNamespacedConfigMap({ name: 'a', namespace: ns });
+    expect(after.metadata?.resourceVersion).toBe(current.metadata?.resourceVersion);
   });
 });

@@ -106,6 +106,14 @@ export function deleteObject(
     Boolean(pathValue(found, 'spec', 'nodeName')) &&
     phase !== 'Succeeded' &&
     phase !== 'Failed';
+  // The namespace registry refuses a second delete while the first empties the namespace.
+  if (resource.plural === 'namespaces' && found.metadata.deletionTimestamp) {
+    throw conflict(
+      resource,
+      name,
+      'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+    );
+  }
   if (options.dryRun) return { object: found, pending: graceful };
   if (
     found.metadata.deletionTimestamp &&

@@ -121,6 +121,15 @@ export function updateObject(
   const wanted = input.metadata?.resourceVersion;
   if (wanted !== undefined && wanted !== '' && wanted !== before.metadata.resourceVersion)
     throw conflict(resource, name);
+  // An update naming another uid is about another object of the name (deleted and made anew).
+  const uid = input.metadata?.uid;
+  if (uid && uid !== before.metadata.uid) {
+    throw conflict(
+      resource,
+      name,
+      `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${before.metadata.uid}`,
+    );
+  }
   const now = new Date();
   let after: StoredObject;
   if (options.subresource === 'status') {
