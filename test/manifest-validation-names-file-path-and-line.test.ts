@@ -234,16 +234,24 @@ describe('manifest.json validation', () => {
       'schedule',
       `4:15 "schedule" is "61 * * * *"; ${CRON} (Invalid value for minute: 61)`,
     ],
-    [{ replicas: -1 }, 'replicas', '4:15 "replicas" is -1; expected 0 or more'],
-    [{ replicas: 1.5 }, 'replicas', '4:15 "replicas" is 1.5; expected a whole number'],
-    [{ replicas: '2' }, 'replicas', '4:15 "replicas" is "2"; expected a whole number'],
+    [{ type: 'deployment', replicas: -1 }, 'replicas', '4:15 "replicas" is -1; expected 0 or more'],
     [
-      { 'container-port': 0 },
+      { type: 'deployment', replicas: 1.5 },
+      'replicas',
+      '4:15 "replicas" is 1.5; expected a whole number',
+    ],
+    [
+      { type: 'deployment', replicas: '2' },
+      'replicas',
+      '4:15 "replicas" is "2"; expected a whole number',
+    ],
+    [
+      { type: 'deployment', 'container-port': 0 },
       'container-port',
       '4:21 "container-port" is 0; expected a port from 1 to 65535',
     ],
     [
-      { 'container-port': 70000 },
+      { type: 'deployment', 'container-port': 70000 },
       'container-port',
       '4:21 "container-port" is 70000; expected a port from 1 to 65535',
     ],
@@ -319,6 +327,14 @@ describe('manifest.json validation', () => {
     expect(problems({ name: 'd', type: 'deployment', published: {} })).toEqual([
       `${FILE}:4:16 "published" is set on a deployment; only a service can be published`,
     ]);
+    // A job runs once, in one process, and listens on nothing: these would do nothing.
+    expect(problems({ name: 'j', type: 'job', replicas: 3, 'container-port': 8080 })).toEqual([
+      `${FILE}:4:15 "replicas" is set on a job; a job runs once, in one process`,
+      `${FILE}:5:21 "container-port" is set on a job; only a service or a deployment listens on a port`,
+    ]);
+    expect(
+      manifestOf({ name: 'd', type: 'deployment', replicas: 2, 'container-port': 9000 }),
+    ).toMatchObject({ replicas: 2, containerPort: 9000 });
     // A service's name is its Service's too, a DNS-1035 label: a job's or deployment's need not be.
     expect(problems({ name: '9web', type: 'service' })).toEqual([
       `${FILE}:2:11 "name" is "9web"; a service's name is its Kubernetes Service's, which must start with a letter`,

@@ -209,6 +209,16 @@ export const taskManifestSchema = z
       if (type && type !== 'service' && m.published != null) {
         add(['published'], `"published" is set on a ${type}; only a service can be published`);
       }
+      // A job runs once to completion, in one process: these would be ignored without a word.
+      if (type === 'job' && m.replicas != null) {
+        add(['replicas'], '"replicas" is set on a job; a job runs once, in one process');
+      }
+      if (type === 'job' && m['container-port'] != null) {
+        add(
+          ['container-port'],
+          '"container-port" is set on a job; only a service or a deployment listens on a port',
+        );
+      }
       for (const resource of ['cpu', 'memory']) {
         const request = m[`${resource}-request`];
         const limit = m[`${resource}-limit`];
