@@ -428,6 +428,15 @@ describe('manifest.json validation', () => {
     expect(problems('')).toEqual([`${FILE}:1:1 invalid JSON: the file is empty`]);
   });
 
+  it('reads a file that starts with a byte order mark, at the same lines and columns', () => {
+    const json = '{\n  "name": "bom",\n  "type": "job",\n  "cmd": ["true"]\n}\n';
+    const read = parseTaskManifest(`\uFEFF${json}`, FILE);
+    expect(read.ok && read.manifest.name).toBe('bom');
+    expect(problems(`\uFEFF${json.replace('"job"', '"jbo"')}`)).toEqual([
+      `${FILE}:3:11 "type" is "jbo"; expected one of job, deployment, service`,
+    ]);
+  });
+
   it('refuses a top level that is not an object, and a key given twice', () => {
     expect(problems('[1]')).toEqual([`${FILE}:1:1 the file holds [1]; expected a JSON object`]);
     expect(problems('null')).toEqual([`${FILE}:1:1 the file holds null; expected a JSON object`]);

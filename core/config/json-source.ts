@@ -27,9 +27,12 @@ export type JsonPath = (string | number)[];
  * // { ok: false, problems: [{ file: 'x.json', line: 3, column: 1, message: 'invalid JSON: property name expected' }] }
  */
 export function parseJsonSource(
-  text: string,
+  given: string,
   file: string,
 ): { ok: true; source: JsonSource } | { ok: false; problems: Problem[] } {
+  // A byte order mark (some Windows editors write one) is ignored, as RFC 8259 lets a parser
+  // do; a space in its place keeps every line and column where they were.
+  const text = given.startsWith('\uFEFF') ? ` ${given.slice(1)}` : given;
   const fail = (offset: number, why: string) => ({
     ok: false as const,
     problems: [{ file, ...position(text, offset), message: `invalid JSON: ${why}` }],
