@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,27 @@ function startWith(env: Record<string, string>) {
     timeout: 20_000,
   });
 }
+
+// Files some settings point at: a kubeconfig YAML cannot read, one whose current-context is
+// not among its contexts, and a file that holds no key.
+const files = mkdtempSync(path.join(os.tmpdir(), 'slipway-env-files-'));
+const brokenYaml = path.join(files, 'broken-kubeconfig');
+writeFileSync(brokenYaml, 'garbage: [\n');
+const strayContext = path.join(files, 'stray-context-kubeconfig');
+writeFileSync(
+  strayContext,
+  [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]',
+    'users: [{name: u, user: {token: t}}]',
+    'contexts: [{name: a, context: {cluster: c, user: u}}]',
+    'current-context: nope',
+    '',
+  ].join('\n'),
+);
+const notAKey = path.join(files, 'not-a-key.pem');
+writeFileSync(notAKey, 'hello\n');
 
 describe('configuration', () => {
   it.each([
@@ -39,7 +60,19 @@ describe('configuration', () => {
     ],
     [
       { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: '/etc/hostname' },
-      'KUBECONFIG is "/etc/hostname", whose current context names no cluster',
+      'KUBECONFIG is "/etc/hostname", which sets no current-context; expected current-context to point at a context and its cluster',
+    ],
+    [
+      { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: strayContext },
+      `KUBECONFIG is "${strayContext}", whose current-context "nope" is not one of its contexts (a)`,
+    ],
+    [
+      { SLIPWAY_RUNTIME: 'kubernetes', KUBECONFIG: brokenYaml },
+      `KUBECONFIG is "${brokenYaml}", which cannot be read as a kubeconfig (`,
+    ],
+    [
+      { APP_ID: '12', WEBHOOK_SECRET: 'shh', PRIVATE_KEY_PATH: notAKey },
+      `PRIVATE_KEY_PATH is "${notAKey}"; expected a file holding a PEM private key`,
     ],
     [
       { SLIPWAY_IDENTITY_CIDRS: '10.0.0.0/99' },

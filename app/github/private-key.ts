@@ -23,8 +23,11 @@ export function readPrivateKey(env: { PRIVATE_KEY?: string; PRIVATE_KEY_PATH?: s
     }
   }
   if (!/-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/.test(key)) {
+    // A path is no secret: the file it names is shown, never what it holds.
+    const shown = name === 'PRIVATE_KEY_PATH' ? `"${env.PRIVATE_KEY_PATH}"` : '(hidden)';
+    const holds = name === 'PRIVATE_KEY_PATH' ? 'a file holding ' : '';
     throw new EnvError(
-      `${name} is (hidden); expected a PEM private key (-----BEGIN RSA PRIVATE KEY-----)`,
+      `${name} is ${shown}; expected ${holds}a PEM private key (-----BEGIN RSA PRIVATE KEY-----)`,
     );
   }
   return key.trim();

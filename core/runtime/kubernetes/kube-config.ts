@@ -30,16 +30,27 @@ export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
     } catch (error) {
       // An empty or non-YAML-object file makes client-node fail on its own internals
       // ("reading 'clusters'"): say what the file should be instead.
-      const reason = error instanceof TypeError ? 'it holds no kubeconfig' : errorMessage(error);
+      // A YAML error quotes the file around the fault over several lines: the first one says it.
+      const reason =
+        error instanceof TypeError
+          ? 'it holds no kubeconfig'
+          : (errorMessage(error).split('\n')[0] ?? '').trim();
       throw new SlipwayError(
         'KUBE_UNAVAILABLE',
         `KUBECONFIG is "${source.path}", which cannot be read as a kubeconfig (${reason}); expected a YAML file with clusters, users, contexts and a current-context`,
       );
     }
     if (!config.getCurrentCluster()) {
+      const current = config.getCurrentContext();
+      const context = config.getContextObject(current);
+      const why = !current
+        ? 'which sets no current-context'
+        : !context
+          ? `whose current-context "${current}" is not one of its contexts (${config.contexts.map((c) => c.name).join(', ') || 'none'})`
+          : `whose current-context "${current}" names the cluster "${context.cluster}", which it does not define`;
       throw new SlipwayError(
         'KUBE_UNAVAILABLE',
-        `KUBECONFIG is "${source.path}", whose current context names no cluster; expected current-context to point at a cluster`,
+        `KUBECONFIG is "${source.path}", ${why}; expected current-context to point at a context and its cluster`,
       );
     }
     return config;
