@@ -201,6 +201,24 @@ describe('fetching a repository at a ref', () => {
     });
   });
 
+  it('quotes only the end of megabytes of git errors, credentials masked, without stalling', async () => {
+    // A server's error body reaches git's stderr as it is: two megabytes of letters, here. The
+    // scan for credentials once took time that grew with the square of such a run (minutes).
+    const noisy = make({
+      git: gitWrapper(
+        `head -c 2000000 /dev/zero | tr '\\0' a >&2; echo >&2; echo "fatal: unable to access 'https://bot:s3cret@git.example.com/x.git/': 1https://tok3n@h" >&2; exit 128`,
+      ),
+    });
+    const failed = (await noisy
+      .fetch('https://git.example.com/x.git', 'main')
+      .catch((error: unknown) => error)) as { message: string; details: { stderr?: string } };
+    expect(failed.message).toContain("unable to access 'https://***@git.example.com/x.git/'");
+    expect(failed.message).toContain('1https://***@h');
+    expect(JSON.stringify(failed)).not.toMatch(/s3cret|tok3n/);
+    const stderr = failed.details.stderr ?? failed.message;
+    expect(stderr.length).toBeLessThanOrEqual(64 * 1024 + 100);
+  }, 20_000);
+
   it('stops a fetch when its signal aborts, and a slow git at the timeout (retryable)', async () => {
     const repo = createRepo({ 'x.txt': 'x' });
     const slow = make({ git: gitWrapper('sleep 31.7'), timeoutMs: 300 });

@@ -19,6 +19,8 @@ export function redactPath(path: string): string {
     .split('/')
     .map((segment) => {
       const decoded = decodeSegment(segment);
+      // Only a segment with an `@` can carry a credential: the others are not scanned at all.
+      if (!decoded.includes('@')) return segment;
       const clean = redact(decoded).replace(BARE_CREDENTIAL, '$1***@');
       return clean === decoded ? segment : encodeURIComponent(clean);
     })

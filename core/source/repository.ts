@@ -103,8 +103,11 @@ export function requireLocalRepository(resolved: ResolvedRepository): void {
 export function redact(text: string, secrets: readonly string[] = []): string {
   // Any user part of an http(s) URL may be a token (`https://TOKEN@host`); elsewhere only a
   // password is (`ssh://git@host` names a user, nothing secret).
+  // A scheme starts after a character that is no letter, and is at most 32 characters long:
+  // otherwise a long run of letters (a server's error body in git's output) would be scanned
+  // from each of its letters to its end, in time that grows with the square of its length.
   let result = text.replace(
-    /([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi,
+    /(?<![a-z])([a-z][a-z0-9+.-]{0,31}:\/\/)([^/@\s]+)@/gi,
     (all, scheme: string, user: string) =>
       /^https?:/i.test(scheme) || user.includes(':') ? `${scheme}***@` : all,
   );

@@ -123,7 +123,7 @@ export function runGit(args: string[], command: GitCommand): Promise<string> {
       signal?.removeEventListener('abort', onAbort);
       if (!error && code === 0 && !ended) return resolve(Buffer.concat(stdout).toString('utf8'));
       const text = redact(
-        error ? error.message : withoutProgress(Buffer.concat(stderr).toString('utf8')),
+        error ? error.message : withoutProgress(lastOf(Buffer.concat(stderr).toString('utf8'))),
         command.secrets,
       );
       if (ended === 'abort') {
@@ -200,4 +200,19 @@ function summarize(stderr: string): string {
     .filter(Boolean);
   const telling = lines.filter((line) => /^(fatal|error|remote|ssh):/i.test(line));
   return (telling.length > 0 ? telling.slice(0, 3) : lines.slice(-3)).join(' ');
+}
+
+/** Characters of git's error output that a failure quotes, from its end. */
+const STDERR_TAIL = 64 * 1024;
+
+/**
+ * The last lines of git's error output, at most {@link STDERR_TAIL} characters, cut at a line's
+ * start: a server's error body can fill it with megabytes, and a credential cut in two would no
+ * longer be found by `redact`.
+ */
+function lastOf(stderr: string): string {
+  if (stderr.length <= STDERR_TAIL) return stderr;
+  const tail = stderr.slice(-STDERR_TAIL);
+  const start = tail.indexOf('\n');
+  return `(earlier output left out)\n${start < 0 ? '' : tail.slice(start + 1)}`;
 }
