@@ -46,12 +46,24 @@ describe('a task deploy into a namespace a workspace uses', () => {
     expect(listed.json.deployments).toHaveLength(1);
   });
 
-  it('replaces an earlier deploy of the task itself', async () => {
+  it('refuses to delete the workspace’s workload too (409 naming it), which then stays', async () => {
+    const refused = await call('GET', '/v1/delete/deployment/shared/web');
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.json.message).toMatch(
+      /^deployment 'web' in namespace 'shared' belongs to workspace 'site' \(\S+\), not to a task deployed over the DataTask API: remove it there$/,
+    );
+    const listed = await call('GET', '/v1/list/tasks/shared');
+    expect(listed.json.deployments).toHaveLength(1);
+  });
+
+  it('replaces an earlier deploy of the task itself, and deletes it', async () => {
     const first = await call('GET', '/v1/task/deployinas/flows/tasks%2Fweb/own/web');
     expect(first.status, first.text).toBe(202);
     expect((await waitForJob(server, first.json.id)).status).toBe('COMPLETE');
     const again = await call('GET', '/v1/task/deployinas/flows/tasks%2Fweb/own/web');
     expect(again.status, again.text).toBe(202);
     expect((await waitForJob(server, again.json.id)).status).toBe('COMPLETE');
+    const deleted = await call('GET', '/v1/delete/deployment/own/web');
+    expect(deleted.status, deleted.text).toBe(200);
   });
 });

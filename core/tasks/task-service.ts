@@ -15,6 +15,7 @@ import {
 } from './deploy-task.js';
 import type { ConfigLoadParams } from './load-configuration.js';
 import { runtimeMisfit } from './runtime-fit.js';
+import { ownerOf } from './workload-owner.js';
 
 /** A task's state as DataTask reports it (`GET /v1/task/state/:id`). */
 export interface TaskStateView {
@@ -171,6 +172,18 @@ export class TaskService {
     // Service (and Ingress) with nothing behind it, which no DataTask list shows.
     const kind =
       asked === 'deployment' && (await this.isService(namespace, name)) ? 'service' : asked;
+    // DataTask deletes what DataTask deploys (its tasks and its pipelines' steps); a workspace's
+    // or a nullplatform deployment's workload is theirs to remove, by their owner's leave.
+    const [found] = (await this.deps.runtime.list({ kind, namespace })).filter(
+      (info) => info.name === name,
+    );
+    const owner = found ? ownerOf(this.deps.store, found) : undefined;
+    if (owner && owner.kind !== 'task' && owner.kind !== 'pipeline') {
+      throw new SlipwayError(
+        'CONFLICT',
+        `${kind} '${name}' in namespace '${namespace}' belongs to ${owner.text}, not to a task deployed over the DataTask API: remove it there`,
+      );
+    }
     // A deploy still running for it would apply it again.
     const active = this.deps.store.listJobs(
       { target: taskTarget(namespace, name), status: ['QUEUED', 'RUNNING'] },

@@ -107,8 +107,13 @@ const deletes = (['job', 'cronjob', 'deployment', 'service'] as const).map(
     path: `/v1/delete/${kind}/{namespace}/{name}`,
     operationId: `delete${kind[0]?.toUpperCase()}${kind.slice(1)}`,
     summary: `Delete a ${kind} in a namespace (and its record)`,
+    description:
+      "Only a task deployed over the DataTask API, or a pipeline's step: a workspace's or a nullplatform deployment's workload is a 409 naming its owner.",
     access: 'caller',
-    responses: { 200: { description: 'What was deleted', schema: deleted }, ...errors(401, 404) },
+    responses: {
+      200: { description: 'What was deleted', schema: deleted },
+      ...errors(401, 404, 409),
+    },
   }),
 );
 
