@@ -104,4 +104,28 @@ describe('subjects a JWT or an Identity header cannot borrow, and JWTs that must
     expect(response.json.message).toContain('the bearer token is not a valid JWT');
     expect(response.json.message).toContain(why);
   });
+
+  it.each([
+    [{ sub: '\u001b[2J\u001b[31mmallory\nWORKSPACE_DEPLOY COMPLETE' }, 'sub'],
+    [{ sub: { id: 1 } }, 'sub'],
+    [{ sub: ['admin'] }, 'sub'],
+    [{ sub: 123 }, 'sub'],
+    [{ email: 'eve@example.com\r\nforged line' }, 'email'],
+  ])('refuses a JWT whose subject is no name (%j) with 401, not a 500', async (claims, claim) => {
+    const response = await list({ authorization: `Bearer ${await jwt(claims)}` });
+    expect(response.status).toBe(401);
+    expect(response.json.message).toBe(
+      `the bearer token is refused: its "${claim}" claim is not a name; expected a string of up to 256 characters without spaces or control characters`,
+    );
+  });
+
+  it('accepts subjects as identity providers write them', async () => {
+    for (const sub of [
+      'auth0|5f3c2a',
+      'google-oauth2|1049',
+      '8f14e45f-ceea-467f-a0e6-f0d2b1c0a4e1',
+    ]) {
+      expect((await list({ authorization: `Bearer ${await jwt({ sub })}` })).status, sub).toBe(200);
+    }
+  });
 });

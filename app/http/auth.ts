@@ -53,6 +53,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const IDENTITY_SHAPE = /^[^\s@]+@[^\s@]+$|^[A-Za-z0-9._-]{1,200}$/;
+/** A JWT's subject as identity providers write them (`auth0|5f3c`, an e-mail, a number as text). */
+const JWT_SUBJECT_SHAPE = /^[^\s\p{C}]{1,256}$/u;
 
 /**
  * Subjects Slipway gives its own callers: `admin` (the admin token), `token:<name>` (API tokens),
@@ -185,11 +187,19 @@ export class Auth {
         `${where} is not a valid JWT: ${(error as Error).message}${expected}`,
       );
     }
-    const subject = typeof payload.email === 'string' ? payload.email : payload.sub;
-    if (!subject) {
+    const claim = typeof payload.email === 'string' ? 'email' : 'sub';
+    const subject: unknown = payload[claim];
+    if (subject === undefined || subject === null || subject === '') {
       throw new SlipwayError(
         'UNAUTHENTICATED',
         `${where} has neither an "email" nor a "sub" claim`,
+      );
+    }
+    // The subject names its holder in job logs and messages: no line breaks or terminal escapes.
+    if (typeof subject !== 'string' || !JWT_SUBJECT_SHAPE.test(subject)) {
+      throw new SlipwayError(
+        'UNAUTHENTICATED',
+        `${where} is refused: its "${claim}" claim is not a name; expected a string of up to 256 characters without spaces or control characters`,
       );
     }
     const reserved = reservedSubject(subject);
