@@ -59,7 +59,13 @@ export function describeIssue(
 /** A value as a message shows it: short JSON, or cut when long. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // Nested deeper than the stack goes: say what it is, not its text.
+    return Array.isArray(value) ? 'a deeply nested array' : 'a deeply nested object';
+  }
   if (text === undefined) return typeof value;
   return text.length <= 80 ? text : `${text.slice(0, 77)}...`;
 }
