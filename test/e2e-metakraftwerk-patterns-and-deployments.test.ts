@@ -131,6 +131,31 @@ describe('the MetaKraftwerk surface (seed 002)', () => {
     });
   });
 
+  it('shows the credentials in a definition to the admin only, masked to other callers', async () => {
+    writeFileSync(
+      path.join(templatesDir, 'SECRETS.json'),
+      patternFile([
+        {
+          name: 'push',
+          type: 'GIT',
+          repository: 'https://bot:ghp_PATTERNTOKEN@git.example.com/dv.git',
+        },
+        { name: 'hook', type: 'API', url: 'https://hooks.example.com/dv?token=HOOKTOKEN77&x=1' },
+      ]),
+    );
+    const listed = (await get('/api/v1/deployments?pattern=SECRETS')).json as Json[];
+    const push = listed.find((d) => d.name === 'push');
+    const hook = listed.find((d) => d.name === 'hook');
+    const admin = await get(`/api/v1/deployments/${push?.id}`);
+    expect(admin.json.repository).toBe('https://bot:ghp_PATTERNTOKEN@git.example.com/dv.git');
+    const caller = { identity: 'dev@example.com' };
+    const seen = await get(`/api/v1/deployments/${push?.id}`, caller);
+    expect(seen.json.repository).toBe('https://***@git.example.com/dv.git');
+    const hookSeen = await get(`/api/v1/deployments/${hook?.id}`, caller);
+    expect(hookSeen.json.url).toBe('https://hooks.example.com/dv?token=***&x=1');
+    expect(JSON.stringify([seen.json, hookSeen.json])).not.toMatch(/PATTERNTOKEN|HOOKTOKEN/);
+  });
+
   it("answers with the seed's errors, in {name, message, code, className}", async () => {
     const cases: Array<[string, number, Json]> = [
       [

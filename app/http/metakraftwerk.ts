@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { SlipwayError } from '../../core/errors.js';
 import type { DefinitionView, PatternCatalog, PatternView } from '../../core/patterns/index.js';
+import { redact } from '../../core/source/index.js';
 import type { Logger } from '../../core/types.js';
 import { type AuthVariables, requireIdentity } from './auth.js';
 import { toHttpFailure } from './errors.js';
@@ -82,9 +83,15 @@ export function createMetaKraftwerkApp({
       definitions.map((d) => ({ id: d.id, pattern_id: d.pattern_id, name: d.name, type: d.type })),
     );
   });
-  app.get('/deployments/:id', async (c) =>
-    c.json(definitionJson(await catalog.deployment(integerParam(c.req.param('id'), 'id')))),
-  );
+  app.get('/deployments/:id', async (c) => {
+    const identity = await requireIdentity(c);
+    const definition = definitionJson(
+      await catalog.deployment(integerParam(c.req.param('id'), 'id')),
+    );
+    // A definition may name a repository or a hook with its credentials: the admin wrote the
+    // pattern files and sees them whole; every other caller sees them masked.
+    return c.json(identity.admin ? definition : masked(definition));
+  });
 
   // Read-only (seed 002): every write answers 501.
   for (const path of ['/deployments', '/deployments/:id', '/patterns', '/patterns/:id']) {
@@ -125,4 +132,16 @@ function definitionJson(definition: DefinitionView) {
     type: definition.type,
     ...target,
   };
+}
+
+/** Every string in `value` with the credentials of its URLs masked (`redact`). */
+function masked<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map(masked) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, child]) => [key, masked(child)]),
+    ) as T;
+  }
+  return value;
 }

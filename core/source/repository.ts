@@ -94,8 +94,13 @@ export function requireLocalRepository(resolved: ResolvedRepository): void {
   }
 }
 
+/** Query parameters that carry a credential, and their values (to the next `&`, `#` or space). */
+const SECRET_QUERY =
+  /([?&](?:access_token|private_token|token|password|passwd|pwd|secret|api_key|apikey|key|auth|sig|signature)=)[^&#\s'"]+/gi;
+
 /**
- * Removes credentials from every URL in a text, and every given secret wherever it appears.
+ * Removes credentials from every URL in a text (its user part, and
+ * query parameters such as `access_token`), and every given secret wherever it appears.
  *
  * @example
  * redact('https://x-access-token:ghs_abc@github.com/a/b.git') // 'https://***@github.com/a/b.git'
@@ -106,11 +111,16 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   // A scheme starts after a character that is no letter, and is at most 32 characters long:
   // otherwise a long run of letters (a server's error body in git's output) would be scanned
   // from each of its letters to its end, in time that grows with the square of its length.
-  let result = text.replace(
-    /(?<![a-z])([a-z][a-z0-9+.-]{0,31}:\/\/)([^/@\s]+)@/gi,
-    (all, scheme: string, user: string) =>
-      /^https?:/i.test(scheme) || user.includes(':') ? `${scheme}***@` : all,
-  );
+  // The user part runs to the last `@` before the path: a password may hold an `@` itself.
+  let result = !text.includes('://')
+    ? text
+    : text.replace(
+        /(?<![a-z])([a-z][a-z0-9+.-]{0,31}:\/\/)([^/\s]+)@/gi,
+        (all, scheme: string, user: string) =>
+          /^https?:/i.test(scheme) || user.includes(':') ? `${scheme}***@` : all,
+      );
+  // A token may travel in a URL's query instead (`?access_token=...`).
+  result = result.replace(SECRET_QUERY, '$1***');
   for (const secret of secrets) if (secret) result = result.split(secret).join('***');
   return result;
 }
