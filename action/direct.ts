@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,7 @@ export async function runDirect(
     orphans: 'all',
   });
   await engine.start();
+  let timedOut = false;
   try {
     const checkout = settings.run.checkout;
     // The commit the runner checked out: a branch may not exist there (pull requests).
@@ -59,18 +61,22 @@ export async function runDirect(
     }).trim();
     const { id, what } = await start(engine, settings, checkout, commit);
     sink.info(`${what}: job ${id} at ${commit.slice(0, 12)}`);
-    const { job, timedOut } = await followJob(source(engine), id, sink, {
+    const followed = await followJob(source(engine), id, sink, {
       timeoutMs: settings.timeoutMs,
       pollMs: 250,
     });
+    timedOut = followed.timedOut;
     return jobOutcome(
-      job,
+      followed.job,
       `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${settings.run.repository}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
       what,
       timedOut,
+      'in direct mode the deploy ends with this step: what it applied stays on the cluster as it is, and no one watches it',
     );
   } finally {
-    await engine.stop();
+    // Stopping the engine would stop the deploy's running jobs, as a server stopping does
+    // before it runs them again; at the timeout there is no again: the cluster keeps them.
+    if (!timedOut) await engine.stop();
     rmSync(temp, { recursive: true, force: true });
   }
 }
@@ -92,6 +98,7 @@ async function start(
         ...(settings.namespace ? { namespace: settings.namespace } : {}),
       },
       'github-action',
+      stableWorkspaceId(settings.run.repository || checkout, name),
     );
     const { job } = engine.workspaces.deploy(workspace.id, {
       commitId: commit,
@@ -137,4 +144,15 @@ function source(engine: Engine): JobSource {
       return page(sequence, await engine.jobs.awaitLogs(id, sequence, 5000, waitMs));
     },
   };
+}
+
+/**
+ * The id a workspace of this repository and name has in every run of the step: its workloads
+ * carry it, so the next run finds them its own (unchanged, or pruned once git drops them).
+ * A UUID made of a SHA-256 of both, shaped as version 8 (RFC 9562, "custom").
+ */
+export function stableWorkspaceId(repository: string, name: string): string {
+  const hex = createHash('sha256').update(`slipway-action\n${repository}\n${name}`).digest('hex');
+  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

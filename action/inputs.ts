@@ -86,9 +86,21 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
     );
   }
   if (serverUrl) {
-    if (!/^https?:\/\/[^/\s]+/.test(serverUrl)) {
+    const url = URL.canParse(serverUrl) ? new URL(serverUrl) : undefined;
+    if (!/^https?:\/\/[^/\s]+$|^https?:\/\/[^/\s]+\/\S*$/.test(serverUrl) || !url) {
       throw new InputError(
         `Input "server-url" is "${serverUrl}"; expected an http(s) URL such as https://slipway.example.com`,
+      );
+    }
+    // The token goes in its own input (masked); a URL's credentials would be shown in messages.
+    if (url.username || url.password) {
+      throw new InputError(
+        'Input "server-url" carries credentials (user:password@); expected the URL alone, with the API token in the "token" input',
+      );
+    }
+    if (url.search || url.hash) {
+      throw new InputError(
+        `Input "server-url" is "${url.origin}${url.pathname}" with a query or fragment; expected the server's URL alone, such as https://slipway.example.com`,
       );
     }
     const token = text('token');
@@ -96,6 +108,12 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
       throw new InputError(
         'Input "token" is empty; remote mode (server-url) needs a Slipway API token',
       );
+    // An HTTP header holds visible ASCII only: anything else was never a Slipway token.
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+      throw new InputError(
+        'Input "token" holds a space, a line break or a character outside ASCII; expected a Slipway API token as it was given (slw_...)',
+      );
+    }
     mode = { kind: 'remote', serverUrl: serverUrl.replace(/\/+$/, ''), token };
   } else if (kubeconfig) {
     if (!DIRECT_COMMANDS.includes(command)) {
@@ -135,6 +153,11 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
     dryRun: bool(text('dry-run'), 'dry-run', false),
     run,
   };
+  if (mode.kind === 'direct' && !settings.wait) {
+    throw new InputError(
+      'Input "wait" is "false", but in direct mode (kubeconfig) the deploy runs inside this step and ends with it; expected wait: true, or a Slipway server (server-url) for a deploy that goes on',
+    );
+  }
   for (const [key, input] of [
     ['workspace', 'workspace'],
     ['namespace', 'namespace'],

@@ -25,7 +25,14 @@ interface Ref {
  * its result (a workspace deploy's created, changed and pruned workloads, a task's action, a
  * pipeline's status).
  */
-export function jobOutcome(job: JobView, url: string, what: string, timedOut: boolean): Outcome {
+export function jobOutcome(
+  job: JobView,
+  url: string,
+  what: string,
+  timedOut: boolean,
+  /** What becomes of the job once the step stops waiting at its timeout. */
+  afterTimeout = `the job goes on: ${url}`,
+): Outcome {
   const result = (job.result ?? {}) as Record<string, unknown>;
   const rows: string[][] = [];
   const seconds = duration(job);
@@ -59,12 +66,12 @@ export function jobOutcome(job: JobView, url: string, what: string, timedOut: bo
     status: job.status,
     url,
     summary: first.trim() || `${what} ${job.status}`,
-    title: `${what}: ${job.status}`,
+    title: `${what}: ${job.status}${timedOut ? ', no longer waited for (timeout)' : ''}`,
     rows,
   };
   if (rest.some((line) => line.trim())) outcome.details = rest.join('\n');
   if (timedOut) {
-    outcome.failure = `${what} is still ${job.status} after the timeout; the job goes on: ${url}`;
+    outcome.failure = `${what} is still ${job.status} after the timeout; ${afterTimeout}`;
   } else if (job.status !== 'COMPLETE') {
     outcome.failure = `${what} ended ${job.status}: ${job.message ?? 'see the log above'}`;
   }

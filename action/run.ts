@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, isSlipwayError } from '../core/errors.js';
 import { runDirect } from './direct.js';
 import { InputError, kubeconfigSecrets, parseInputs, type Settings } from './inputs.js';
 import type { Outcome } from './outcome.js';
@@ -17,11 +17,12 @@ const SERVER_STATE = 'server-url';
  */
 export async function run(): Promise<void> {
   const sink = stepLog();
+  // Before anything can fail: a post step that finds no `main-ran` runs the main step itself.
+  core.saveState('main-ran', 'true');
   try {
     const settings = parseInputs((name) => core.getInput(name), process.env);
     if (settings.mode.kind === 'remote') core.setSecret(settings.mode.token);
     else for (const secret of kubeconfigSecrets(settings.mode.kubeconfig)) core.setSecret(secret);
-    core.saveState('main-ran', 'true');
     let outcome: Outcome;
     try {
       outcome =
@@ -48,7 +49,9 @@ export async function run(): Promise<void> {
     await writeSummary(outcome);
     if (outcome.failure) core.setFailed(outcome.failure);
   } catch (error) {
-    const known = error instanceof InputError || error instanceof RemoteError;
+    // The engine's own errors (direct mode) say what is wrong: no stack for those either.
+    const known =
+      error instanceof InputError || error instanceof RemoteError || isSlipwayError(error);
     core.setFailed(
       known ? (error as Error).message : `Slipway failed: ${(error as Error).stack ?? error}`,
     );

@@ -79,6 +79,31 @@ describe('the Action refuses inputs it cannot use, quoting the value and what is
       { ...remote, command: 'deploy-task', directory: 'tasks/a' },
       'cannot reach Slipway at http://127.0.0.1:9',
     ],
+    [
+      {
+        ...remote,
+        'server-url': 'http://ci:s3cretpw@127.0.0.1:9',
+        command: 'finalize',
+        scope: '1',
+      },
+      'Input "server-url" carries credentials (user:password@); expected the URL alone',
+    ],
+    [
+      { ...remote, 'server-url': 'http://127.0.0.1:9/?key=abc', command: 'finalize', scope: '1' },
+      'Input "server-url" is "http://127.0.0.1:9/" with a query or fragment',
+    ],
+    [
+      { ...remote, 'server-url': 'http://127.0.0.1:9 extra', command: 'finalize', scope: '1' },
+      'Input "server-url" is "http://127.0.0.1:9 extra"; expected an http(s) URL',
+    ],
+    [
+      { ...remote, token: 'slw_secret€value', command: 'finalize', scope: '1' },
+      'Input "token" holds a space, a line break or a character outside ASCII',
+    ],
+    [
+      { kubeconfig: 'apiVersion: v1', command: 'deploy-workspace', wait: 'false' },
+      'Input "wait" is "false", but in direct mode (kubeconfig) the deploy runs inside this step and ends with it',
+    ],
   ])('%j', async (inputs, message) => {
     const run = await runAction(inputs);
     expect(run.code).toBe(1);
@@ -88,5 +113,15 @@ describe('the Action refuses inputs it cannot use, quoting the value and what is
     expect(run.stdout.replace('::add-mask::secret-token-value', '')).not.toContain(
       'secret-token-value',
     );
+    expect(run.stdout).not.toContain('s3cretpw');
+  });
+
+  it('runs the main step once: a post step after an input error does not run it again', async () => {
+    const main = await runAction({ command: 'deploy' });
+    expect(main.code).toBe(1);
+    expect(main.state).toMatchObject({ 'main-ran': 'true' });
+    const post = await runAction({ command: 'deploy' }, { state: main.state });
+    expect(post.code).toBe(0);
+    expect(post.stdout).not.toContain('::error::');
   });
 });

@@ -86,6 +86,52 @@ describe('the GitHub Action in direct mode: the engine in the runner against a c
     expect(run.summary).toMatch(/<td>service<\/td><td>web<\/td><td>created<\/td>/);
   });
 
+  it('finds its own workloads again in the next run: unchanged ones stay, removed tasks are pruned', async () => {
+    // Each run of the step starts with no store: the workspace is the same one all the same.
+    const inputs = {
+      command: 'deploy-workspace',
+      kubeconfig: kube.kubeconfigPath,
+      namespace: 'shop',
+    };
+    const again = await runAction(inputs, { workspace: checkout.dir });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.outputs.summary).toMatch(/0 created, 0 changed, 4 unchanged, 0 pruned/);
+
+    checkout.commit({ 'jobs/b/manifest.json': null });
+    const pruned = await runAction(inputs, { workspace: checkout.dir });
+    expect(pruned.code, pruned.stdout).toBe(0);
+    expect(pruned.outputs.summary).toMatch(/0 created, 0 changed, 3 unchanged, 1 pruned/);
+    expect(names('jobs', 'shop').sort()).toEqual(['a', 'migrate']);
+    checkout.commit({ 'jobs/b/manifest.json': task('b') });
+  });
+
+  it('leaves a deploy it no longer waits for (its timeout) on the cluster, and says so', async () => {
+    checkout.commit({
+      'tasks/slow/manifest.json': task('slow', {
+        env: [{ name: 'KUBE_FAKE_DURATION_MS', value: '30000' }],
+      }),
+    });
+    const run = await runAction(
+      {
+        command: 'deploy-task',
+        kubeconfig: kube.kubeconfigPath,
+        directory: 'tasks/slow',
+        namespace: 'late',
+        timeout: '3',
+      },
+      { workspace: checkout.dir },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      '::error::deploy of task late/slow is still RUNNING after the timeout; in direct mode the deploy ends with this step: what it applied stays on the cluster as it is, and no one watches it',
+    );
+    expect(run.summary).toContain(
+      'deploy of task late/slow: RUNNING, no longer waited for (timeout)',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(names('jobs', 'late')).toEqual(['slow']);
+  });
+
   it('deploys one task and runs a pipeline', async () => {
     const taskRun = await runAction(
       {

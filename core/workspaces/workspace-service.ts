@@ -87,8 +87,12 @@ function refuseMasked(url: string): void {
 export class WorkspaceService {
   constructor(private readonly deps: WorkspaceServiceDeps) {}
 
-  /** Creates a workspace with a fresh deployment secret; CONFLICT when the name is taken. */
-  create(input: CreateWorkspaceInput, owner: string | null): Workspace {
+  /**
+   * Creates a workspace with a fresh deployment secret; CONFLICT when the name is taken. `id` is
+   * for a host that keeps no store between runs (the Action's direct mode): the same workspace
+   * must label its workloads the same way each time, or nothing is ever unchanged or pruned.
+   */
+  create(input: CreateWorkspaceInput, owner: string | null, id: string = randomUUID()): Workspace {
     const now = isoTime(this.deps.clock.now());
     const alias = input.alias ?? defaultAlias(input.name);
     if (!alias) {
@@ -99,7 +103,7 @@ export class WorkspaceService {
     }
     refuseMasked(input.repositoryUrl);
     const workspace: Workspace = {
-      id: randomUUID(),
+      id,
       name: input.name,
       alias,
       repositoryUrl: input.repositoryUrl,
