@@ -40,6 +40,12 @@ const directoryOrAbsent = nonEmpty.refine(
 const HOST_NAME =
   /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 
+/** A `host:port` names a port a server can listen on (1 to 65535); a host alone is fine. */
+function hostPortInRange(host: string): boolean {
+  const port = /:(\d+)$/.exec(host)?.[1];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
+}
+
 function isLoopbackHost(hostname: string): boolean {
   const bare = hostname.replace(/^\[|\]$/g, '');
   return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
@@ -124,6 +130,9 @@ const envSchema = z.object({
     .regex(HOST_NAME, {
       error:
         'expected a host name like ghe.example.com (optionally :port), without a scheme or path; set GHE_PROTOCOL=http for plain http',
+    })
+    .refine(hostPortInRange, {
+      error: 'expected a port from 1 to 65535 after the host name',
     })
     .optional(),
   GHE_PROTOCOL: z.enum(['http', 'https'], { error: 'expected http or https' }).optional(),

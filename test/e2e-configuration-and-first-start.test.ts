@@ -105,6 +105,10 @@ describe('configuration', () => {
       'SLIPWAY_ADMIN_TOKEN is (hidden); expected one token without spaces or line breaks inside it',
     ],
     [
+      { GHE_HOST: 'ghe.example.com:99999' },
+      'GHE_HOST is "ghe.example.com:99999"; expected a port from 1 to 65535 after the host name',
+    ],
+    [
       { GHE_HOST: 'https://ghe.example.com/' },
       'GHE_HOST is "https://ghe.example.com/"; expected a host name like ghe.example.com (optionally :port), without a scheme or path',
     ],
