@@ -77,10 +77,17 @@ export async function runRemote(
       return outcome;
     } catch (error) {
       if (!(error instanceof FollowTimeoutError)) throw error;
-      throw new RemoteError(
-        `Slipway at ${client.url} did not answer within the timeout (${seconds} s); ${what} (job ${id}) goes on: ${jobUrl(id)}`,
-        0,
-      );
+      // The job is known: the step still says which, and where to follow it.
+      const failure = `Slipway at ${client.url} did not answer within the timeout (${seconds} s); ${what} (job ${id}) goes on: ${jobUrl(id)}`;
+      return {
+        jobId: id,
+        status: 'QUEUED',
+        url: jobUrl(id),
+        summary: `${what}: queued, then Slipway stopped answering`,
+        title: `${what}: no answer from Slipway (timeout)`,
+        rows: [],
+        failure,
+      };
     } finally {
       watch.over();
     }

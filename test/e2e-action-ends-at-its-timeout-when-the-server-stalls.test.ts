@@ -78,6 +78,13 @@ describe('the Action ends at its timeout when the Slipway server stops answering
     expect(run.stdout).toContain(
       `::error::Slipway at ${server.url} did not answer within the timeout (3 s); deploy of workspace shop (job ${JOB}) goes on`,
     );
+    // The job is known all the same: the outputs and the summary say which, and where.
+    expect(run.outputs).toMatchObject({
+      'job-id': JOB,
+      status: 'QUEUED',
+      url: `${server.url}/api/jobs/${JOB}`,
+    });
+    expect(run.summary).toContain('deploy of workspace shop: no answer from Slipway (timeout)');
   }, 30_000);
 
   it('before the job is queued: says which request went unanswered', async () => {
