@@ -32,6 +32,15 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     return pushEvent(REPO, installationId, after, ref);
   }
 
+  /** The check run of job `id`, once it is completed. */
+  function completedRunOf(id: string) {
+    return eventually(
+      async () =>
+        github.checkRuns(REPO).find((r) => r.external_id === id && r.status === 'completed'),
+      `the check run of job ${id} to be completed`,
+    );
+  }
+
   async function checkRun(headSha: string, name = 'Slipway / shop', status = 'completed') {
     return eventually(
       async () =>
@@ -218,11 +227,7 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     expect(delivery.json.jobs).toHaveLength(1);
     const job = await waitForJob(server, delivery.json.jobs[0].job);
     expect(job).toMatchObject({ status: 'COMPLETE', commitId: sha });
-    await eventually(
-      async () =>
-        github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'completed'),
-      'the re-run check run',
-    );
+    await completedRunOf(job.id);
   });
 
   it('deploys a commit again when its check run is re-run after its job was deleted', async () => {
@@ -249,11 +254,7 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     expect(delivery.json.jobs[0]).toMatchObject({ workspace: 'shop', kind: 'deploy' });
     const job = await waitForJob(server, delivery.json.jobs[0].job);
     expect(job).toMatchObject({ status: 'COMPLETE', commitId: sha });
-    await eventually(
-      async () =>
-        github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'completed'),
-      'the re-run check run',
-    );
+    await completedRunOf(job.id);
 
     const stranger = await rerun('Some other CI / build');
     expect(stranger.json).toMatchObject({
@@ -277,11 +278,7 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     expect(queued.status).toBe(202);
     const job = await waitForJob(server, queued.json.id);
     expect(job).toMatchObject({ status: 'COMPLETE', commitId: earlier });
-    const run = await eventually(
-      async () =>
-        github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'completed'),
-      'the check run of the REST deploy',
-    );
+    const run = await completedRunOf(job.id);
     expect(run).toMatchObject({ name: 'Slipway / shop', head_sha: earlier, conclusion: 'success' });
     expect(github.checkRuns(REPO).filter((r) => r.head_sha === earlier)).toHaveLength(runs + 1);
     const deployment = await eventually(
