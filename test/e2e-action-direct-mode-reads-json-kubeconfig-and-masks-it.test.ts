@@ -81,7 +81,7 @@ describe('the Action in direct mode takes a JSON kubeconfig, and never shows a k
     });
     expect(empty.code).toBe(1);
     expect(empty.stdout).toContain(
-      '::error::Input "kubeconfig" is not a usable kubeconfig (its current context names no cluster',
+      '::error::Input "kubeconfig" is not a usable kubeconfig (it sets no current-context;',
     );
     expect(empty.stdout).not.toMatch(/ at .*index\.js/);
     expect(empty.stdout).not.toContain('slipway-action-');

@@ -143,6 +143,8 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
     expect(await (await fetch(address)).text()).toBe('1.0.0');
   });
 
+  // This test and the next run a dozen CLI processes each (a node start apiece): about 18 s on
+  // an idle machine, and more beside the rest of the suite, hence their own time limit.
   it('runs a blue-green deployment: 0 -> 30 -> 100 %, then finalizes, with no failed request', async () => {
     const releaseId = await release('1.1.0', repo.commit({ 'svc/CHANGELOG': '1.1.0\n' }));
     const created = await deploy(releaseId);
@@ -186,7 +188,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
     expect(finalized.json.previous_deployment).toBe(Number(created.json.previous_deployment));
     const read = await ok('deployment', 'read', '--id', id, '--include_messages', 'true');
     expect(read.json.messages.length).toBeGreaterThan(2);
-  });
+  }, 60_000);
 
   it('cancels a blue-green deployment: traffic goes back and the new release is removed', async () => {
     const releaseId = await release('1.2.0', repo.commit({ 'svc/CHANGELOG': '1.2.0\n' }));
@@ -235,7 +237,7 @@ describe('the slipway CLI drives releases and blue-green deployments on the loca
       'rolled_back',
     );
     expect(list.json.results.map((d: { id: number }) => String(d.id))).toEqual([id]);
-  });
+  }, 60_000);
 
   it('exits 1 naming the status when a release fails its health check, and on forbidden transitions', async () => {
     const releaseId = await release('2.0.0', repo.commit(serviceFiles(500)));

@@ -23,7 +23,10 @@ it('completes the check run and the deployment of a job deleted before they were
   await eventually(
     () =>
       github.checkRuns(REPO).find((r) => r.external_id === job.id && r.status === 'in_progress') &&
-      github.deployments(REPO).find((d) => d.sha === job.commitId)?.statuses.length,
+      github
+        .deployments(REPO)
+        .find((d) => d.sha === job.commitId)
+        ?.statuses.some((status) => status.state === 'in_progress'),
     'the check run and the deployment in progress',
   );
   // GitHub fails the next report of each; the sender will try again, after the job is gone.

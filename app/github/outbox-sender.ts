@@ -263,7 +263,7 @@ export class OutboxSender {
     const report = this.report(job.id);
     let id = report.checkRunId ?? (await this.findCheckRun(client, job, origin));
     if (id !== undefined && report.checkRunId === undefined)
-      this.saveReport(job.id, origin, { ...report, checkRunId: id });
+      this.saveReport(job.id, origin, { checkRunId: id });
     // GitHub appends annotations: those an earlier try of this report got stored are not sent
     // again (they are the first ones: the report is the same, and sent in order).
     const stored =
@@ -281,7 +281,7 @@ export class OutboxSender {
     const sent = await this.sendCompleting(client, job, origin, status, id, body);
     if (id === undefined) {
       id = sent.id;
-      this.saveReport(job.id, origin, { ...report, checkRunId: id });
+      this.saveReport(job.id, origin, { checkRunId: id });
     }
     if (sent.brief) return;
     for (const annotations of batches.slice(1)) {
@@ -409,8 +409,7 @@ export class OutboxSender {
       });
       id = data.id as number;
     }
-    if (report.deploymentId !== id)
-      this.saveReport(job.id, origin, { ...report, deploymentId: id });
+    if (report.deploymentId !== id) this.saveReport(job.id, origin, { deploymentId: id });
     const state = DEPLOYMENT_STATE[status];
     const { data: statuses } = await client.request(
       'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
@@ -446,8 +445,15 @@ export class OutboxSender {
     return this.options.store.getRecord<GitHubReport>(REPORTS, jobId) ?? {};
   }
 
-  private saveReport(jobId: string, origin: GitHubOrigin, report: GitHubReport): void {
-    this.options.store.putRecord(REPORTS, jobId, origin.repository, report);
+  /**
+   * Adds `change` to the job's record as it is now: read afresh, not as it was before a request
+   * to GitHub, while which the job may have been deleted and its snapshot kept there.
+   */
+  private saveReport(jobId: string, origin: GitHubOrigin, change: GitHubReport): void {
+    const { store } = this.options;
+    store.transaction(() => {
+      store.putRecord(REPORTS, jobId, origin.repository, { ...this.report(jobId), ...change });
+    });
   }
 }
 
