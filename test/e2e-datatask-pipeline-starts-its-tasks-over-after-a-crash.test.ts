@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -82,6 +82,10 @@ it('runs every task again when its job is taken up after a crash', async () => {
     'the second task to run',
     30_000,
   );
+  // Its process is up (it wrote its pid), and the runtime has had time to record it: the next
+  // start finds it running.
+  await eventually(async () => (existsSync(secondPid) ? true : undefined), 'its process');
+  await new Promise((resolve) => setTimeout(resolve, 500));
   server = await crashAndRestart(server);
 
   const ended = await waitForJob(server, id, undefined, 60_000);
