@@ -558,30 +558,25 @@ export async function settleInterruptedDeploys(
       if (!latest || !TERMINAL_JOB_STATUSES.includes(latest.status)) continue;
       const before = latest.status === 'STOPPED' ? keptBefore(latest) : undefined;
       if (before) {
-        const lines: string[] = [];
+        // As the withdraw would have wound it down: what it started stopped, what it made gone.
         const owned = await runtime.list({
           labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: workspace.id },
         });
-        for (const info of owned) {
-          const created = !(refKey(info) in before);
-          const started = created || before[refKey(info)] !== (info.specHash ?? '');
-          if (info.kind === 'job') {
-            if (!started || (await runtime.status(info)).health !== 'progressing') continue;
-            await runtime.delete(info);
-            lines.push(`${describeRef(info)} stopped: the deploy was withdrawn`);
-          } else if (created) {
-            await runtime.delete(info);
-            lines.push(
-              `${describeRef(info)} removed: it is new in this deploy, which was withdrawn`,
-            );
-          }
-        }
+        const created = owned.filter((info) => !(refKey(info) in before));
+        const started = owned.filter(
+          (info) => !(refKey(info) in before) || before[refKey(info)] !== (info.specHash ?? ''),
+        );
+        const lines: string[] = [];
+        const log = (line: string) => lines.push(line);
+        await stopRunToCompletion(runtime, started, log, 'withdrawn');
+        await removeNewWorkloads(runtime, created, log, 'withdrawn');
         const time = isoTime(clock.now());
-        if (lines.length > 0)
+        if (lines.length > 0) {
           store.appendJobLogs(
             latest.id,
             lines.map((line) => ({ time, line })),
           );
+        }
       }
       settleEndedWorkspaceDeploy(
         latest,
