@@ -17,7 +17,13 @@ import {
 } from './check-run-update.js';
 import { GITHUB_REQUEST_TIMEOUT_MS } from './octokit.js';
 import { deployedInstead, type GitHubOrigin, githubOriginOf } from './origin.js';
-import { CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC, type GitHubReport, REPORTS } from './record-reports.js';
+import {
+  CHECK_RUN_TOPIC,
+  changeReport,
+  DEPLOYMENT_TOPIC,
+  type GitHubReport,
+  REPORTS,
+} from './record-reports.js';
 
 /** The little of Octokit the sender uses: `request` with a route and its parameters. */
 export interface GitHubClient {
@@ -445,15 +451,8 @@ export class OutboxSender {
     return this.options.store.getRecord<GitHubReport>(REPORTS, jobId) ?? {};
   }
 
-  /**
-   * Adds `change` to the job's record as it is now: read afresh, not as it was before a request
-   * to GitHub, while which the job may have been deleted and its snapshot kept there.
-   */
   private saveReport(jobId: string, origin: GitHubOrigin, change: GitHubReport): void {
-    const { store } = this.options;
-    store.transaction(() => {
-      store.putRecord(REPORTS, jobId, origin.repository, { ...this.report(jobId), ...change });
-    });
+    changeReport(this.options.store, jobId, origin.repository, change);
   }
 }
 

@@ -21,6 +21,22 @@ export interface GitHubReport {
 export const REPORTS = 'github-reports';
 
 /**
+ * Adds `change` to a job's report record as it is now (read in the same transaction): the
+ * sender writes ids after requests to GitHub, and the job may have been deleted meanwhile.
+ */
+export function changeReport(
+  store: Store,
+  jobId: string,
+  repository: string,
+  change: GitHubReport,
+): void {
+  store.transaction(() => {
+    const report = store.getRecord<GitHubReport>(REPORTS, jobId) ?? {};
+    store.putRecord(REPORTS, jobId, repository, { ...report, ...change });
+  });
+}
+
+/**
  * The job change listener that reports to GitHub: for a job that reports there, each status it
  * reaches becomes an outbox entry for its check run (and, for deploys that ran, one for its
  * GitHub deployment), written in the transaction of the change. A deploy of a branch head has
@@ -32,9 +48,8 @@ export function recordReports(store: Store, clock: Clock, wake: () => void): Job
     if (change === 'deleting') {
       const origin = githubOriginOf(job);
       if (!origin) return;
-      const report = store.getRecord<GitHubReport>(REPORTS, job.id) ?? {};
       const logTail = store.readJobLogTail(job.id, LOG_TAIL_LINES);
-      store.putRecord(REPORTS, job.id, origin.repository, { ...report, deleted: { job, logTail } });
+      changeReport(store, job.id, origin.repository, { deleted: { job, logTail } });
       return;
     }
     // A commit set on a job that knew it from the start changes nothing on GitHub.
