@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob, webService } from './fixtures/tasks.js';
-import { createRepo, type TestRepo } from './helpers/git.js';
+import { createRepo, git, type TestRepo } from './helpers/git.js';
 import { freePort, isListening } from './helpers/ports.js';
 import {
   eventually,
   jobLog,
+  request,
   type ServerProcess,
   startServer,
   waitForJob,
@@ -156,6 +157,49 @@ describe('a workspace deploy through the real server, on the local runtime', () 
     expect(failed.message).toContain(`commit ${'0123456789'.repeat(4)} not found`);
     // What the rollback deployed still runs.
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('hello web');
+  });
+
+  it('deploys for a caller who is not the owner only a commit of the branch', async () => {
+    // A commit the repository hands out by its id though no branch holds it, as GitHub does
+    // with a fork's commits. Made on the first commit, so deploying it keeps what runs.
+    git(repo.dir, 'checkout', '--quiet', '-b', 'fork', first);
+    const forked = repo.commit({ 'README.md': 'from a fork' });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    git(repo.dir, 'branch', '--quiet', '-D', 'fork');
+    const deployAs = (who: string, commit: string) =>
+      request(
+        `${server.url}/api/workspaces/${workspaceId}/deployments?commit=${commit}`,
+        'POST',
+        undefined,
+        { identity: who },
+      );
+
+    const refused = await deployAs('mallory@example.com', forked);
+    expect(refused.status).toBe(202);
+    const failed = await waitForJob(server, refused.json.id);
+    const log = await jobLog(server, refused.json.id);
+    expect(failed.status, log).toBe('ERROR');
+    expect(failed.message).toContain(
+      `commit ${forked} is not one of the commits of 'main' of ${repo.dir}`,
+    );
+    expect(log).toContain(
+      "mallory@example.com is not the workspace's owner: the commit must be one of the commits of branch main",
+    );
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('hello web');
+
+    // One of the branch's commits, however old, is theirs to deploy.
+    const rollback = await deployAs('mallory@example.com', first);
+    const rolledBack = await waitForJob(server, rollback.json.id);
+    expect(rolledBack.status, await jobLog(server, rollback.json.id)).toBe('COMPLETE');
+    expect(rolledBack.commitId).toBe(first);
+    // The owner (here the admin) may deploy any commit of the repository.
+    const owners = await server.api(
+      'POST',
+      `/api/workspaces/${workspaceId}/deployments?commit=${forked}`,
+    );
+    const ownersDone = await waitForJob(server, owners.json.id);
+    expect(ownersDone.status, await jobLog(server, owners.json.id)).toBe('COMPLETE');
+    expect(ownersDone.commitId).toBe(forked);
   });
 
   it('refuses to take over what another workspace deployed in its namespace, applying nothing', async () => {

@@ -3,6 +3,7 @@ import {
   chmodSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   writeFileSync,
@@ -149,6 +150,39 @@ describe('fetching a repository at a ref', () => {
       code: 'NOT_FOUND',
       message: `commit ${unknown} not found in ${repo.dir}`,
     });
+  });
+
+  it('proves a commit is on the branch from its history, never by fetching the commit alone', async () => {
+    const repo = createRepo({ 'v.txt': '0' });
+    const old = repo.head();
+    // Deeper than the first look back (50 commits).
+    for (let i = 1; i <= 60; i++) repo.commit({ 'v.txt': String(i) });
+    // A commit the server hands out by its id though no branch holds it, as GitHub does with a
+    // fork's commits.
+    git(repo.dir, 'checkout', '--quiet', '-b', 'fork');
+    const forked = repo.commit({ 'v.txt': 'fork' });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    git(repo.dir, 'branch', '--quiet', '-D', 'fork');
+    const unproven = await source.fetch(repo.dir, 'main', { commit: forked });
+    expect(read(unproven.dir, 'v.txt')).toBe('fork');
+
+    // In the cache already, and refused all the same.
+    await expect(
+      source.fetch(repo.dir, 'main', { commit: forked, onBranch: true }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      retryable: false,
+      message: `commit ${forked} is not one of the commits of 'main' of ${repo.dir}`,
+    });
+    const proven = await source.fetch(repo.dir, 'main', { commit: old, onBranch: true });
+    expect(proven.commit).toBe(old);
+    expect(read(proven.dir, 'v.txt')).toBe('0');
+    expect(
+      (await source.fetch(repo.dir, 'main', { commit: repo.head(), onBranch: true })).commit,
+    ).toBe(repo.head());
+    // Nothing but the checkouts (and their lists of trees) is left in the cache.
+    const left = readdirSync(path.dirname(proven.dir)).filter((name) => !name.endsWith('.trees'));
+    expect(left.sort()).toEqual([forked, old, repo.head()].sort());
   });
 
   it('says which branch or repository is not there', async () => {

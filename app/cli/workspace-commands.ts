@@ -141,7 +141,7 @@ export const WORKSPACE_COMMANDS: Command[] = [
     options: {
       plan: 'a dry run: what the deploy would create, change and prune, applying nothing',
       commit:
-        'deploy this commit (a full id) instead of the branch head: an earlier one rolls back',
+        "deploy this commit (a full id) instead of the branch head: an earlier one rolls back (one of the branch's commits, unless you own the workspace)",
       ...WAIT_OPTIONS,
     },
     booleans: ['plan', 'wait'],

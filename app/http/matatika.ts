@@ -95,16 +95,16 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const plan = readBoolean(c.req.query('plan'), 'plan');
     const commit = c.req.query('commit');
     const id = c.req.param('id');
+    const workspace = engine.workspaces.get(id);
     // A deploy of a repository the GitHub App is installed on reports as a push's does.
-    const origin = github?.originFor(
-      engine.workspaces.get(id),
-      plan ? 'plan' : 'deploy',
-      commit?.toLowerCase(),
-    );
+    const origin = github?.originFor(workspace, plan ? 'plan' : 'deploy', commit?.toLowerCase());
     const { job } = engine.workspaces.deploy(id, {
       identity: identity.subject,
       plan,
       ...(commit !== undefined ? { commitId: commit } : {}),
+      // Its owner and the admin may deploy any commit of the repository (they may change the
+      // repository too); anyone else one of the commits of the workspace's branch.
+      ...(commit !== undefined && !isOwner(workspace, identity) ? { onBranch: true } : {}),
       ...(origin ? { origin } : {}),
     });
     return c.json(jobJson(job, baseUrl(c)), 202);

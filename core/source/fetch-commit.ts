@@ -113,6 +113,61 @@ async function deepenUntilPresent(options: FetchCommitOptions, dir: string): Pro
   throw new SlipwayError('NOT_FOUND', `commit ${commit} not found on '${ref}' of ${display}`);
 }
 
+/** What `proveOnBranch` needs: a `FetchCommitOptions` whose `ref` is a full ref name. */
+export interface ProveOnBranchOptions extends Omit<FetchCommitOptions, 'target' | 'ref'> {
+  /** The full name of the branch (or tag), e.g. `refs/heads/main`. */
+  ref: string;
+  /** Where the temporary repository goes (a checkout's parent: leftovers are cleared there). */
+  parent: string;
+}
+
+/**
+ * Proves that `commit` is one of the commits of `ref`: fetches the branch's history alone (its
+ * commits, no files: `--filter=tree:0` where the server allows it), ever deeper, and looks for
+ * the commit among them. A server that hands out any commit by its id (GitHub does, forks'
+ * commits included) is never asked for `commit` itself. NOT_FOUND when the whole history is here
+ * and the commit is not in it.
+ *
+ * @example
+ * await proveOnBranch({ url, display: 'demo', ref: 'refs/heads/main', commit, parent, run });
+ */
+export async function proveOnBranch(options: ProveOnBranchOptions): Promise<void> {
+  const { url, display, ref, commit, parent, run } = options;
+  await mkdir(parent, { recursive: true });
+  const temp = await mkdtemp(path.join(parent, `${FETCH_PREFIX}${process.pid}-`));
+  try {
+    await run(['-c', 'init.defaultBranch=slipway', 'init', '--quiet', '--template=', '--', temp]);
+    for (const depth of DEEPER) {
+      await run(
+        [
+          'fetch',
+          '--quiet',
+          '--progress',
+          '--no-tags',
+          '--filter=tree:0',
+          ...depth,
+          '--',
+          url,
+          ref,
+        ],
+        temp,
+      );
+      // Listed rather than looked up: a lookup of a missing object in a filtered fetch makes git
+      // fetch it by its id, which is what this proof must not do.
+      const commits = await run(['rev-list', 'FETCH_HEAD'], temp);
+      if (commits.split('\n').includes(commit)) return;
+      if (!existsSync(path.join(temp, '.git', 'shallow'))) break;
+    }
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+  const name = ref.replace(/^refs\/(heads|tags)\//, '');
+  throw new SlipwayError(
+    'NOT_FOUND',
+    `commit ${commit} is not one of the commits of '${name}' of ${display}`,
+  );
+}
+
 function refused(error: unknown): boolean {
   if (!isSlipwayError(error) || error.retryable || error.code === 'STOPPED') return false;
   return REFUSED.test(String(error.details.stderr ?? error.message));

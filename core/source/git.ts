@@ -6,7 +6,7 @@ import { isSlipwayError, SlipwayError } from '../errors.js';
 import { type Logger, silentLogger } from '../types.js';
 import { CACHE_VARIABLE, cleanLeftovers, OWNER_VARIABLE } from './clean-leftovers.js';
 import { DEFAULT_EVICTION, type EvictionPolicy, evictCheckouts } from './evict-checkouts.js';
-import { fetchCommit } from './fetch-commit.js';
+import { fetchCommit, proveOnBranch } from './fetch-commit.js';
 import { redact, requireLocalRepository, resolveRepository } from './repository.js';
 import { type GitCommand, runGit } from './run-git.js';
 import type { Checkout, FetchOptions, SourceFetcher } from './types.js';
@@ -145,6 +145,7 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       const key = createHash('sha256').update(redact(resolved.url)).digest('hex').slice(0, 16);
       const base = path.join(options.cacheDir, key);
       const pinned = (fetchOptions.commit ?? (COMMIT.test(ref) ? ref : undefined))?.toLowerCase();
+      const onBranch = fetchOptions.onBranch === true && fetchOptions.commit !== undefined;
       const done = (commit: string): Checkout => {
         const dir = path.join(base, commit);
         // Marks it used (see evict); in the turn that found it, so eviction cannot come between.
@@ -152,13 +153,23 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
         utimesSync(dir, now, now);
         return { repository, url: redact(resolved.url), ref, commit, dir };
       };
-      if (pinned && existsSync(path.join(base, pinned))) return done(pinned);
+      if (pinned && !onBranch && existsSync(path.join(base, pinned))) return done(pinned);
 
       requireLocalRepository(resolved);
       await leftovers;
       const attempt = async (how: Access): Promise<Checkout> => {
         const git = command(display, how, signal);
-        const commit = pinned ?? (await resolveRef(how.url, ref, git));
+        if (onBranch && pinned) {
+          await proveOnBranch({
+            url: how.url,
+            display,
+            ref: COMMIT.test(ref) ? ref : (await resolveRef(how.url, ref, git)).name,
+            commit: pinned,
+            parent: base,
+            run: (args, cwd) => runGit(args, cwd ? { ...git, cwd } : git),
+          });
+        }
+        const commit = pinned ?? (await resolveRef(how.url, ref, git)).commit;
         const target = path.join(base, commit);
         if (existsSync(target)) return done(commit);
 
@@ -206,8 +217,15 @@ interface Access {
   secrets: string[];
 }
 
-/** The commit `ref` names on the remote: a branch first, then a tag (peeled when annotated). */
-async function resolveRef(url: string, ref: string, git: GitCommand): Promise<string> {
+/**
+ * The commit `ref` names on the remote, and the full name it was found under: a branch first,
+ * then a tag (peeled when annotated).
+ */
+async function resolveRef(
+  url: string,
+  ref: string,
+  git: GitCommand,
+): Promise<{ name: string; commit: string }> {
   const names = [
     `refs/heads/${ref}`,
     `refs/tags/${ref}`,
@@ -224,7 +242,7 @@ async function resolveRef(url: string, ref: string, git: GitCommand): Promise<st
   }
   for (const name of names) {
     const commit = refs.get(`${name}^{}`) ?? refs.get(name);
-    if (commit) return commit;
+    if (commit) return { name, commit };
   }
   throw new SlipwayError('NOT_FOUND', `branch '${ref}' not found in ${git.display}`);
 }

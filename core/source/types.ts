@@ -15,6 +15,11 @@ export interface Checkout {
 export interface FetchOptions {
   /** Fetch this exact commit (e.g. a push's `after`) instead of the head of `ref`. */
   commit?: string;
+  /**
+   * `commit` must be one of the commits of `ref` (a branch): proven from the branch's own
+   * history, even when the commit is in the cache, before it is fetched. NOT_FOUND otherwise.
+   */
+  onBranch?: boolean;
   signal?: AbortSignal;
 }
 

@@ -113,10 +113,16 @@ async function sync(
   // The URL may carry credentials (`https://TOKEN@host/...`): git gets them, nothing shown does.
   const repository = redact(workspace.repositoryUrl);
   log(`fetching ${repository} at ${wanted}`);
+  if (job.commitId && job.params.onBranch === true) {
+    log(
+      `${job.identity ?? 'the caller'} is not the workspace's owner: the commit must be one of the commits of branch ${workspace.branch}`,
+    );
+  }
   const checkout =
     (await headInsteadOfLatePush(context, deps, workspace)) ??
     (await deps.source.fetch(workspace.repositoryUrl, workspace.branch, {
       ...(job.commitId ? { commit: job.commitId } : {}),
+      ...(job.commitId && job.params.onBranch === true ? { onBranch: true } : {}),
       signal,
     }));
   context.setCommit(checkout.commit);

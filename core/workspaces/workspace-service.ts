@@ -25,6 +25,12 @@ export interface DeployRequest {
    */
   push?: boolean;
   /**
+   * `commitId` must be one of the commits of the workspace's branch (checked when the deploy
+   * fetches it): the caller may deploy the workspace but not pick any commit of its repository,
+   * such as a commit of a fork that a server like GitHub hands out by its id.
+   */
+  onBranch?: boolean;
+  /**
    * A push's `before`: where the branch was before it. A queued deploy of a push made on top of
    * this one (its `before`s lead back here) is newer, and this push does not supersede it.
    */
@@ -219,6 +225,7 @@ export class WorkspaceService {
       params: {
         ...(request.plan ? { plan: true } : {}),
         ...(request.push && commit !== null ? { push: true } : {}),
+        ...(request.onBranch && commit !== null && !request.plan ? { onBranch: true } : {}),
         ...(request.push && commit !== null && before ? { before } : {}),
         ...(request.origin ? { origin: request.origin } : {}),
       },

@@ -119,7 +119,7 @@ export const matatikaRoutes: RouteSpec[] = [
       query('plan', 'true: a dry run that applies nothing', { type: 'boolean' }),
       query(
         'commit',
-        'Deploy this commit (an earlier one rolls back) instead of the branch head: a full 40-hex commit id',
+        "Deploy this commit (an earlier one rolls back) instead of the branch head: a full 40-hex commit id. Unless the caller is the workspace's owner or the admin, it must be one of the commits of the workspace's branch (the deploy proves it from the branch's history, and ends ERROR otherwise)",
         { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
       ),
     ],
