@@ -30,13 +30,15 @@ export async function* followLogs(
   for (;;) {
     if (index < buffer.start) {
       // The reader fell behind by more than the buffer holds: say so rather than skip silently.
+      // The count is taken before the note is read: lines dropped while it is are the next one's.
       const lost = buffer.start - index;
+      index = buffer.start;
       yield {
         time: isoTime(Date.now()),
         line: `(${lost} line(s) not kept: written faster than read)`,
         pod: '',
       };
-      index = buffer.start;
+      continue;
     }
     const batch = buffer.from(index);
     index = buffer.end;
