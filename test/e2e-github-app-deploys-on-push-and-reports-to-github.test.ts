@@ -400,6 +400,16 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
         '"check_run" is missing; expected the check run, an object',
       ],
       [
+        'repository',
+        { action: 'renamed', repository: valid.repository },
+        '"changes.repository.name.from" is missing; expected the former name',
+      ],
+      [
+        'repository',
+        { action: 'transferred', repository: valid.repository, changes: { owner: { from: {} } } },
+        '"changes.owner.from" is missing; expected the former owner, a user or organization',
+      ],
+      [
         'installation',
         { action: 'created' },
         '"installation" is missing; expected the installation, an object with its id',

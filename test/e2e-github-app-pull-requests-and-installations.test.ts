@@ -198,4 +198,72 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     const lifted = await server.api('POST', `/api/workspaces/${site.id}/deployments`);
     expect((await waitForJob(server, lifted.json.id)).status).toBe('COMPLETE');
   });
+
+  it('follows the repository renamed, then moved to another owner, and deploys its pushes', async () => {
+    const installation = github.addInstallation('acme', [REPO]).id;
+    const site = async () =>
+      (await server.api('GET', '/api/workspaces')).json._embedded.workspaces[0];
+    const { id } = await site();
+
+    github.renameRepository(REPO, 'acme/web');
+    const renamed = aboutRepository(
+      examplePayload('repository', 'renamed'),
+      'acme/web',
+      installation,
+    );
+    renamed.changes = { repository: { name: { from: 'site' } } };
+    const followed = await deliver(server.url, 'repository', renamed, github.webhookSecret);
+    expect(followed.status).toBe(202);
+    expect(followed.json.ignored).toBe(
+      "repository acme/site is now acme/web: workspace(s) 'site' now name it so",
+    );
+    expect((await site()).repositoryUrl).toBe('acme/web');
+    const delivered = await deliver(
+      server.url,
+      'push',
+      pushEvent('acme/web', installation, repo.head()),
+      github.webhookSecret,
+    );
+    expect(delivered.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'deploy', created: true },
+    ]);
+    const pushed = await waitForJob(server, delivered.json.jobs[0].job as string);
+    expect(pushed.status, pushed.message).toBe('COMPLETE');
+    await eventually(
+      async () =>
+        github
+          .checkRuns('acme/web')
+          .find((run) => run.external_id === pushed.id && run.status === 'completed'),
+      "the push's check run on acme/web to complete",
+    );
+
+    github.renameRepository('acme/web', 'beta/web');
+    const transferred = aboutRepository(
+      examplePayload('repository', 'transferred', (p) => Boolean(p.installation)),
+      'beta/web',
+      installation,
+    );
+    transferred.changes = { owner: { from: { organization: { login: 'acme' } } } };
+    const moved = await deliver(server.url, 'repository', transferred, github.webhookSecret);
+    expect(moved.json.ignored).toBe(
+      "repository acme/web is now beta/web: workspace(s) 'site' now name it so",
+    );
+    expect((await site()).repositoryUrl).toBe('beta/web');
+    const deploy = await server.api('POST', `/api/workspaces/${id}/deployments`);
+    const job = await waitForJob(server, deploy.json.id);
+    expect(job.status, job.message).toBe('COMPLETE');
+
+    // A rename naming no workspace's repository changes nothing, and says so.
+    const unrelated = aboutRepository(
+      examplePayload('repository', 'renamed'),
+      'beta/blog',
+      installation,
+    );
+    unrelated.changes = { repository: { name: { from: 'journal' } } };
+    const none = await deliver(server.url, 'repository', unrelated, github.webhookSecret);
+    expect(none.json.ignored).toBe(
+      'repository beta/journal is now beta/blog: no workspace names it',
+    );
+    expect((await site()).repositoryUrl).toBe('beta/web');
+  });
 });

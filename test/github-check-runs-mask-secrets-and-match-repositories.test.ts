@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskSecrets } from '../app/github/mask-secrets.js';
-import { repositoryKey } from '../app/github/repository-key.js';
+import { renamedRepository, repositoryKey } from '../app/github/repository-key.js';
 
 describe('the log tail a check run carries', () => {
   it.each([
@@ -38,5 +38,23 @@ describe('a workspace repository matched to a GitHub event', () => {
     ['shop', undefined],
   ])('%s is %s', (value, key) => {
     expect(repositoryKey(value, 'ghe.example.com')).toBe(key);
+  });
+});
+
+describe('a workspace repository following a rename on GitHub', () => {
+  it.each([
+    ['acme/shop', 'acme/store', 'acme/store'],
+    ['Acme/Shop.git', 'shop-co/shop', 'shop-co/shop.git'],
+    ['https://github.com/acme/shop.git', 'acme/store', 'https://github.com/acme/store.git'],
+    ['https://github.com/acme/shop/', 'acme/store', 'https://github.com/acme/store'],
+    [
+      'https://user:s3cret@ghe.example.com/acme/shop?access_token=t',
+      'beta/shop',
+      'https://user:s3cret@ghe.example.com/beta/shop?access_token=t',
+    ],
+    ['git@github.com:acme/shop.git', 'acme/store', 'git@github.com:acme/store.git'],
+  ])('%s renamed to %s is %s', (value, to, renamed) => {
+    expect(renamedRepository(value, to)).toBe(renamed);
+    expect(repositoryKey(renamed, 'ghe.example.com')).toBe(to.toLowerCase());
   });
 });

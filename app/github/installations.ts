@@ -58,6 +58,18 @@ export class Installations {
     this.change(id, account, [name], []);
   }
 
+  /** `from` (`owner/name`) was renamed or transferred to `to`: every record of it names `to`. */
+  renamed(from: string, to: string): void {
+    const [before, after] = [from.toLowerCase(), to.toLowerCase()];
+    for (const installation of this.store.listRecords<Installation>(COLLECTION)) {
+      if (!installation.repositories.includes(before)) continue;
+      const repositories = normalize(
+        installation.repositories.map((name) => (name === before ? after : name)),
+      );
+      this.put({ ...installation, repositories, updated: isoTime(this.clock.now()) });
+    }
+  }
+
   setSuspended(id: number, suspended: boolean): void {
     const current = this.get(id);
     if (current) this.put({ ...current, suspended, updated: isoTime(this.clock.now()) });

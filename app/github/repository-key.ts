@@ -26,3 +26,24 @@ export function repositoryKey(value: string, gheHost?: string): string | undefin
     return undefined;
   }
 }
+
+/**
+ * `value`, a repository that `repositoryKey` reads, naming `to` (`owner/name`) instead, in the
+ * same form: `owner/name`, an https URL (its credentials and query kept) or an ssh address, with
+ * `.git` where it had one.
+ *
+ * @example
+ * renamedRepository('https://github.com/acme/shop.git', 'acme/store') // 'https://github.com/acme/store.git'
+ * renamedRepository('acme/shop', 'shop-co/shop')                      // 'shop-co/shop'
+ */
+export function renamedRepository(value: string, to: string): string {
+  const trimmed = value.trim().replace(/\/+$/, '');
+  const git = /\.git$/i.test(trimmed) ? trimmed.slice(-4) : '';
+  const bare = git ? trimmed.slice(0, -4) : trimmed;
+  if (/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/.test(bare)) return `${to}${git}`;
+  const scp = /^([A-Za-z0-9._-]+@[^:/]+:)[^/]+\/[^/]+$/.exec(bare);
+  if (scp) return `${scp[1]}${to}${git}`;
+  const url = new URL(trimmed);
+  url.pathname = `/${to}${git}`;
+  return url.href;
+}

@@ -5,7 +5,7 @@ import type { GroupCommit } from '../../core/store/group-commit.js';
 import type { Job, Workspace } from '../../core/types.js';
 import type { Installations } from './installations.js';
 import { checkNameOf, type GitHubOrigin, githubOriginOf, originParams } from './origin.js';
-import { repositoryKey } from './repository-key.js';
+import { renamedRepository, repositoryKey } from './repository-key.js';
 
 /** What one delivery did: the jobs it queued (or found, on a redelivery), or why nothing. */
 export interface DeliveryOutcome {
@@ -286,6 +286,34 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         // One queued what another ignored: the delivery did something.
         const outcome = outcomeOf(context.id);
         if (outcome.jobs.length > 0) delete outcome.ignored;
+      }),
+    );
+
+    // A repository renamed or moved to another owner: the workspaces naming it follow it, as
+    // its pushes now name it so (GitHub redirects the old name, Slipway's matching does not).
+    app.on(['repository.renamed', 'repository.transferred'], (context) =>
+      committed(context.id, () => {
+        const { payload } = context;
+        const now = payload.repository.full_name;
+        const [owner = '', name = ''] = now.split('/');
+        const { changes } = payload;
+        const former =
+          'owner' in changes
+            ? `${changes.owner.from.user?.login ?? changes.owner.from.organization?.login ?? owner}/${name}`
+            : `${owner}/${changes.repository.name.from}`;
+        installations.renamed(former, now);
+        remember(payload);
+        const followers = workspacesOf({ full_name: former, owner: null });
+        for (const workspace of followers) {
+          engine.workspaces.update(workspace.id, {
+            repositoryUrl: renamedRepository(workspace.repositoryUrl, now),
+          });
+        }
+        const names = followers.map((w) => `'${w.name}'`).join(', ');
+        ignore(
+          context.id,
+          `repository ${former} is now ${now}: ${followers.length === 0 ? 'no workspace names it' : `workspace(s) ${names} now name it so`}`,
+        );
       }),
     );
 

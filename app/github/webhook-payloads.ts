@@ -85,6 +85,44 @@ const PAYLOADS: Record<string, z.ZodType> = {
     installation: installation.optional(),
     sender,
   }),
+  repository: z
+    .looseObject({
+      action: z.string(),
+      repository,
+      changes: z
+        .looseObject({
+          repository: z
+            .looseObject({
+              name: z.looseObject({ from: z.string({ error: 'expected the former name' }) }),
+            })
+            .optional(),
+          owner: z
+            .looseObject({
+              from: z.looseObject({
+                user: z.looseObject({ login: z.string({ error: 'expected a login' }) }).nullish(),
+                organization: z
+                  .looseObject({ login: z.string({ error: 'expected a login' }) })
+                  .nullish(),
+              }),
+            })
+            .optional(),
+        })
+        .optional(),
+      installation: installation.optional(),
+      sender,
+    })
+    .check((context) => {
+      const { action, changes } = context.value;
+      const issue = (path: PropertyKey[], message: string) =>
+        context.issues.push({ code: 'custom', input: undefined, path, message });
+      if (action === 'renamed' && changes?.repository?.name.from === undefined) {
+        issue(['changes', 'repository', 'name', 'from'], 'expected the former name');
+      }
+      const from = changes?.owner?.from;
+      if (action === 'transferred' && !from?.user?.login && !from?.organization?.login) {
+        issue(['changes', 'owner', 'from'], 'expected the former owner, a user or organization');
+      }
+    }),
   installation: z.looseObject({
     action: z.string(),
     installation,

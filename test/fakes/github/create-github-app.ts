@@ -94,6 +94,27 @@ export function createGitHubApp(
     await next();
   });
 
+  app.use('*', async (c, next) => {
+    const url = new URL(c.req.url);
+    const moved = movedPath(state, url.pathname);
+    if (!moved) return next();
+    const location = `${url.origin}${moved}${url.search}`;
+    // git follows the redirect of its first request and goes on at the new address.
+    if (!url.pathname.startsWith(`${API}/`))
+      return new Response(null, { status: 301, headers: { location } });
+    // 301 for reads; 307 (repeat the request as it was, body and all) for writes.
+    const status = c.req.method === 'GET' || c.req.method === 'HEAD' ? 301 : 307;
+    return reply(
+      status,
+      {
+        message: status === 301 ? 'Moved Permanently' : 'Temporary Redirect',
+        url: location,
+        documentation_url: 'https://docs.github.com/v3/#http-redirects',
+      },
+      { location },
+    );
+  });
+
   for (const routes of [
     createAppRoutes(state),
     createRepositoryRoutes(state),
@@ -113,4 +134,21 @@ export function createGitHubApp(
         }),
   );
   return app;
+}
+
+/**
+ * Where a request naming a renamed or transferred repository by its former name goes: the same
+ * path with the repository's name now (REST under `/repos/`, git under `/<owner>/<name>.git`);
+ * undefined when the name is not a former one, or a repository has it again. GitHub's REST
+ * redirects name the repository by id (`/repositories/<id>/...`), a route this fake does not serve.
+ */
+function movedPath(state: GitHubState, pathname: string): string | undefined {
+  const api = new RegExp(`^${API}/repos/([^/]+)/([^/]+)(/.*)?$`).exec(pathname);
+  const git = /^\/([^/]+)\/([^/]+)\.git(\/.*)?$/.exec(pathname);
+  const [, owner, name, rest = ''] = api ?? git ?? [];
+  if (!owner || !name) return undefined;
+  const former = `${owner}/${name}`;
+  const record = state.repository(former) ? undefined : state.moved.get(former.toLowerCase());
+  if (!record) return undefined;
+  return api ? `${API}/repos/${record.fullName}${rest}` : `/${record.fullName}.git${rest}`;
 }

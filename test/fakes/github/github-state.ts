@@ -66,6 +66,8 @@ export class GitHubState {
   readonly checkRuns: RecordedCheckRun[] = [];
   readonly deployments: RecordedDeployment[] = [];
   readonly checkSuites = new Map<string, number>();
+  /** The records of renamed or transferred repositories, by their former lower-cased names. */
+  readonly moved = new Map<string, RepositoryRecord>();
   /** `http://127.0.0.1:<port>`, known once the server listens. */
   url = '';
   private readonly accounts = new Map<string, AccountRecord>();
@@ -118,6 +120,40 @@ export class GitHubState {
     };
     this.installations.set(installation.id, installation);
     return installation;
+  }
+
+  /**
+   * Renames `from` (or moves it to another owner) as GitHub does: the repository keeps its id,
+   * its check runs, deployments and suites, and its place in installations; tokens that covered
+   * it still do (GitHub scopes them by id); the former name redirects to it (see `moved`).
+   */
+  renameRepository(from: string, to: string): RepositoryRecord {
+    const record = this.repository(from);
+    if (!record) throw new Error(`no repository ${from}`);
+    if (this.repository(to)) throw new Error(`repository ${to} exists already`);
+    const [owner = '', name = ''] = to.split('/');
+    if (!owner || !name || to.split('/').length !== 2)
+      throw new Error(`repository "${to}"; expected "owner/name"`);
+    const before = record.fullName;
+    const [oldKey, newKey] = [before.toLowerCase(), to.toLowerCase()];
+    this.account(owner);
+    this.repositories.delete(oldKey);
+    Object.assign(record, { owner, name, fullName: to });
+    this.repositories.set(newKey, record);
+    this.moved.set(oldKey, record);
+    const rename = (names: string[]) => names.map((n) => (n === oldKey ? newKey : n));
+    for (const installation of this.installations.values())
+      installation.repositories = rename(installation.repositories);
+    for (const grant of this.tokens.values()) grant.repositories = rename(grant.repositories);
+    for (const run of this.checkRuns) if (run.repository === before) run.repository = to;
+    for (const deployment of this.deployments)
+      if (deployment.repository === before) deployment.repository = to;
+    for (const [key, id] of [...this.checkSuites]) {
+      if (!key.startsWith(`${before}@`)) continue;
+      this.checkSuites.delete(key);
+      this.checkSuites.set(`${to}${key.slice(before.length)}`, id);
+    }
+    return record;
   }
 
   /** Suspends the App on the installation (or lifts it): tokens issued before stop working. */

@@ -27,6 +27,10 @@
  *   matching fault only; a 502 answers GitHub's HTML "Unicorn" page rather than JSON.
  * - Git is served at `${url}/<owner>/<name>.git` (upload-pack only; pushes get 403), any SHA may
  *   be fetched; private repositories want `Authorization: Basic base64(x-access-token:<token>)`.
+ * - `renameRepository(from, to)` renames or transfers a repository: its records, installations
+ *   and tokens follow it; its former name redirects (REST 301 for reads, 307 for writes, git
+ *   301) until a repository takes that name again. GitHub's REST redirects name the repository
+ *   by id (`/repositories/<id>/...`); these name it by its new name.
  */
 export type { Auth, AuthKind } from './authenticate.js';
 export type { RecordedCheckRun } from './check-run-json.js';

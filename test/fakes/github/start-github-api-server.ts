@@ -37,6 +37,11 @@ export interface GitHubApiServer {
    * private by default (needs a token of an installation covering it).
    */
   addRepository(fullName: string, dir: string, options?: { private?: boolean }): void;
+  /**
+   * Renames a repository or moves it to another owner (`to` is `owner/name`): its records and
+   * installations follow it, and requests naming its former name are redirected to it.
+   */
+  renameRepository(from: string, to: string): void;
   /** Check runs as stored now, with every create/update request body in `history`. */
   checkRuns(fullName?: string): RecordedCheckRun[];
   /** Deployments as stored now, each with its statuses (oldest first). */
@@ -100,6 +105,9 @@ export async function startGitHubApiServer(
       const repository = state.ensureRepository(fullName);
       repository.dir = dir;
       repository.private = repositoryOptions.private ?? true;
+    },
+    renameRepository(from, to) {
+      state.renameRepository(from, to);
     },
     checkRuns: (fullName) => copy(state.checkRuns.filter(of(fullName))),
     deployments: (fullName) => copy(state.deployments.filter(of(fullName))),
