@@ -48,7 +48,9 @@ export async function runRemote(
   // (finding the workspace, queueing the job) cannot hold the step past it.
   const until = Date.now() + settings.timeoutMs;
   const client = new RemoteClient(settings.mode.serverUrl, settings.mode.token, until);
-  const jobUrl = (id: string) => `${client.url}/api/jobs/${id}`;
+  // The job's page on the server's dashboard: its log, live while it runs (the JSON is at
+  // /api/jobs/<id>).
+  const jobUrl = (id: string) => `${client.url}/jobs/${id}`;
   const follow = async (id: string, what: string): Promise<Outcome> => {
     sink.info(`${what}: job ${id} (${jobUrl(id)})`);
     if (!settings.wait) {

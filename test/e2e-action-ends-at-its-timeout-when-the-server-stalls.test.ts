@@ -65,7 +65,7 @@ describe('the Action ends at its timeout when the Slipway server stops answering
       `::error::Slipway at ${server.url} stopped answering, and the timeout (3 s) passed`,
     );
     expect(run.stdout).toContain(
-      `was RUNNING when last read and goes on: ${server.url}/api/jobs/${JOB}`,
+      `was RUNNING when last read and goes on: ${server.url}/jobs/${JOB}`,
     );
     expect(run.outputs.status).toBe('RUNNING');
   }, 30_000);
@@ -82,7 +82,7 @@ describe('the Action ends at its timeout when the Slipway server stops answering
     expect(run.outputs).toMatchObject({
       'job-id': JOB,
       status: 'QUEUED',
-      url: `${server.url}/api/jobs/${JOB}`,
+      url: `${server.url}/jobs/${JOB}`,
     });
     expect(run.summary).toContain('deploy of workspace shop: no answer from Slipway (timeout)');
   }, 30_000);

@@ -51,9 +51,16 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
     expect(run.outputs).toMatchObject({
       status: 'COMPLETE',
       'job-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
-      url: `${server.url}/api/jobs/${run.outputs['job-id']}`,
+      url: `${server.url}/jobs/${run.outputs['job-id']}`,
     });
     expect(run.outputs.summary).toMatch(/deployed [0-9a-f]{12} to namespace shop-ws: 4 created/);
+    // The url is the job's page for a person: its log, once signed in to the dashboard.
+    const page = await fetch(run.outputs.url ?? '', {
+      headers: { cookie: `slipway_session=${server.adminToken}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('job1 says hi');
     expect(run.stdout).toContain('::group::job1');
     expect(run.stdout).toContain('[job1] job1 says hi');
     expect(run.stdout).toContain('::endgroup::');
