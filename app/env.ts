@@ -115,6 +115,14 @@ const envSchema = z.object({
       { error: 'expected an https URL (plain http only to a loopback host)' },
     )
     .optional(),
+  // Where people reach Slipway (behind a proxy, its public address): links to a job's page.
+  SLIPWAY_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected the http(s) URL people open Slipway at' })
+    .refine((url) => !URL.canParse(url) || (!new URL(url).search && !new URL(url).hash), {
+      error: 'expected an http(s) URL without a query or fragment',
+    })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   SLIPWAY_JWT_ISSUER: nonEmpty.optional(),
   SLIPWAY_JWT_AUDIENCE: nonEmpty.optional(),
   SLIPWAY_IDENTITY_CIDRS: cidrList.default(['127.0.0.1/32', '::1/128']),

@@ -193,6 +193,7 @@ async function main(): Promise<void> {
       webhookSecret: env.WEBHOOK_SECRET,
       ...(env.GHE_HOST ? { gheHost: env.GHE_HOST } : {}),
       ...(env.GHE_PROTOCOL ? { gheProtocol: env.GHE_PROTOCOL } : {}),
+      ...(env.SLIPWAY_PUBLIC_URL ? { publicUrl: env.SLIPWAY_PUBLIC_URL } : {}),
       engine,
       store,
       clock: systemClock,

@@ -121,6 +121,14 @@ describe('configuration', () => {
       'SLIPWAY_JWKS_URL is "notaurl"; expected an http(s) URL of a JWKS document',
     ],
     [
+      { SLIPWAY_PUBLIC_URL: 'slipway.example.com' },
+      'SLIPWAY_PUBLIC_URL is "slipway.example.com"; expected the http(s) URL people open Slipway at',
+    ],
+    [
+      { SLIPWAY_PUBLIC_URL: 'https://slipway.example.com/?team=ops' },
+      'SLIPWAY_PUBLIC_URL is "https://slipway.example.com/?team=ops"; expected an http(s) URL without a query or fragment',
+    ],
+    [
       { SLIPWAY_REPOS_DIR: '/etc/hostname' },
       'SLIPWAY_REPOS_DIR is "/etc/hostname"; expected a directory, and this is a file',
     ],

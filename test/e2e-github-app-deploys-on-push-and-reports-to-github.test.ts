@@ -26,7 +26,9 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
   let dataDir: string;
   const marks = mkdtempSync(path.join(os.tmpdir(), 'slipway-marks-'));
 
-  const appEnv = () => githubAppEnv(github);
+  /** Where people open Slipway: behind a proxy, not the address it listens on. */
+  const PUBLIC_URL = 'https://slipway.example.com/ops';
+  const appEnv = () => ({ ...githubAppEnv(github), SLIPWAY_PUBLIC_URL: `${PUBLIC_URL}/` });
 
   function push(after: string, ref = 'refs/heads/main'): Json {
     return pushEvent(REPO, installationId, after, ref);
@@ -89,6 +91,8 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     expect(run.output.text).toContain('hello from slipway');
     expect(run.history[0]?.method).toBe('POST');
     expect(github.checkRuns(REPO).filter((r) => r.head_sha === sha)).toHaveLength(1);
+    // Details, and each deployment status's log, lead to the job's page at the public address.
+    expect(run.details_url).toBe(`${PUBLIC_URL}/jobs/${job.id}`);
 
     const deployment = await eventually(
       async () =>
@@ -99,6 +103,9 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     );
     expect(deployment).toMatchObject({ environment: 'shop', ref: sha });
     expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    for (const status of deployment.statuses) {
+      expect(status.log_url).toBe(`${PUBLIC_URL}/jobs/${job.id}`);
+    }
     // The repository was fetched over git with the installation's token.
     expect(
       github.requests.some((r) => r.method === 'POST' && r.path.startsWith('/app/installations/')),

@@ -20,6 +20,8 @@ export interface GitHubAppOptions {
   /** `GHE_HOST` and `GHE_PROTOCOL`: a GitHub Enterprise Server (or the test server). */
   gheHost?: string;
   gheProtocol?: 'http' | 'https';
+  /** `SLIPWAY_PUBLIC_URL`: check runs and deployments link to the job's page there. */
+  publicUrl?: string;
   engine: Engine;
   /** The store without the job change observer (the sender writes no job). */
   store: Store;
@@ -101,6 +103,7 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     client: async (installationId) =>
       (await probot.auth(installationId)) as unknown as GitHubClient,
     ...(options.senderPollMs ? { pollMs: options.senderPollMs } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   });
 
   /** The installation that has `repository`: as events told, or (`ask`) as GitHub says now. */

@@ -50,6 +50,12 @@ export interface OutboxSenderOptions {
    * an answer's headers).
    */
   requestTimeoutMs?: number;
+  /**
+   * Where people reach Slipway (`SLIPWAY_PUBLIC_URL`): a check run's Details and a deployment
+   * status's log link to the job's page there. Without it they link nowhere (GitHub shows the
+   * check run's own page).
+   */
+  publicUrl?: string;
 }
 
 const DEPLOYMENT_STATE: Record<JobStatus, string> = {
@@ -323,6 +329,7 @@ export class OutboxSender {
               name: origin.checkName,
               head_sha: origin.headSha,
               external_id: job.id,
+              ...this.jobPage(job),
               ...sent,
             })
           : await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
@@ -429,7 +436,14 @@ export class OutboxSender {
       deployment_id: id,
       state,
       description: characters(deploymentDescription(job, origin, status), 140),
+      ...(this.options.publicUrl ? { log_url: `${this.options.publicUrl}/jobs/${job.id}` } : {}),
     });
+  }
+
+  /** The check run's link to the job's page, where Slipway's public address is known. */
+  private jobPage(job: Job): { details_url?: string } {
+    const { publicUrl } = this.options;
+    return publicUrl ? { details_url: `${publicUrl}/jobs/${job.id}` } : {};
   }
 
   private async findDeployment(client: GitHubClient, job: Job, origin: GitHubOrigin) {
