@@ -128,6 +128,8 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
     );
   }
 
+  refuseUnused(text, command, mode.kind);
+
   const run: RunContext = {
     repository: env.GITHUB_REPOSITORY ?? '',
     checkout: env.GITHUB_WORKSPACE ?? process.cwd(),
@@ -238,6 +240,54 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
     );
   }
   return settings;
+}
+
+const TASK_OR_PIPELINE = (c: Command) => c === 'deploy-task' || c === 'run-pipeline';
+
+/**
+ * The inputs that say what to act on, and where each is read. Set where it is not, it would
+ * be ignored without a word, and the step would act on something else than its author meant.
+ */
+const USED_BY: Array<[input: string, used: (c: Command, m: Mode['kind']) => boolean, by: string]> =
+  [
+    ['token', (_, m) => m === 'remote', 'remote mode (server-url)'],
+    ['workspace', (c) => c === 'deploy-workspace', 'deploy-workspace'],
+    [
+      'repository',
+      (c, m) => TASK_OR_PIPELINE(c) && m === 'remote',
+      'deploy-task and run-pipeline in remote mode (direct mode deploys the checked-out repository)',
+    ],
+    ['directory', TASK_OR_PIPELINE, 'deploy-task and run-pipeline'],
+    [
+      'namespace',
+      (c, m) => TASK_OR_PIPELINE(c) || (c === 'deploy-workspace' && m === 'direct'),
+      'deploy-task, run-pipeline, and deploy-workspace in direct mode (a workspace on a server has its namespace there)',
+    ],
+    ['name', TASK_OR_PIPELINE, 'deploy-task and run-pipeline'],
+    ['release', (c) => c === 'deploy-release', 'deploy-release'],
+    [
+      'scope',
+      (c) => ['deploy-release', 'switch-traffic', 'finalize', 'cancel'].includes(c),
+      'deploy-release, switch-traffic, finalize and cancel',
+    ],
+    ['traffic', (c) => c === 'switch-traffic', 'switch-traffic'],
+  ];
+
+/** Refuses an input that `command` in this mode does not read (`directory` at its default is not set). */
+function refuseUnused(
+  text: (name: string) => string | undefined,
+  command: Command,
+  mode: Mode['kind'],
+): void {
+  for (const [input, used, by] of USED_BY) {
+    const value = text(input);
+    if (value === undefined || (input === 'directory' && value === '.') || used(command, mode)) {
+      continue;
+    }
+    throw new InputError(
+      `Input "${input}" is set, but ${command}${mode === 'direct' ? ' in direct mode' : ''} does not use it; it is for ${by}`,
+    );
+  }
 }
 
 function oneOf<T extends string>(

@@ -101,6 +101,26 @@ describe('the Action refuses inputs it cannot use, quoting the value and what is
       'Input "token" holds a space, a line break or a character outside ASCII',
     ],
     [
+      { ...remote, command: 'deploy-workspace', workspace: 'shop', namespace: 'prod' },
+      'Input "namespace" is set, but deploy-workspace does not use it; it is for deploy-task, run-pipeline, and deploy-workspace in direct mode (a workspace on a server has its namespace there)',
+    ],
+    [
+      { ...remote, command: 'finalize', scope: '1', release: '3' },
+      'Input "release" is set, but finalize does not use it; it is for deploy-release',
+    ],
+    [
+      { ...remote, command: 'deploy-workspace', workspace: 'shop', directory: 'tasks/a' },
+      'Input "directory" is set, but deploy-workspace does not use it; it is for deploy-task and run-pipeline',
+    ],
+    [
+      { kubeconfig: 'apiVersion: v1', command: 'deploy-task', repository: 'acme/other' },
+      'Input "repository" is set, but deploy-task in direct mode does not use it; it is for deploy-task and run-pipeline in remote mode (direct mode deploys the checked-out repository)',
+    ],
+    [
+      { kubeconfig: 'apiVersion: v1', command: 'deploy-workspace', token: 'secret-token-value' },
+      'Input "token" is set, but deploy-workspace in direct mode does not use it; it is for remote mode (server-url)',
+    ],
+    [
       { kubeconfig: 'apiVersion: v1', command: 'deploy-workspace', wait: 'false' },
       'Input "wait" is "false", but in direct mode (kubeconfig) the deploy runs inside this step and ends with it',
     ],
