@@ -169,6 +169,10 @@ describe('check runs', () => {
     expect(await create({ name: 'x', head_sha: sha, conclusion: 'passed' })).toEqual(
       validationFailed('conclusion'),
     );
+    // GitHub lists `stale` among conclusions, and alone sets it (a run left incomplete too long).
+    expect(await create({ name: 'x', head_sha: sha, conclusion: 'stale' })).toEqual(
+      validationFailed('conclusion'),
+    );
     expect(await create({ name: 'x', head_sha: sha, output: { title: 't' } })).toEqual(
       validationFailed('output.summary', 'missing_field'),
     );

@@ -136,7 +136,11 @@ export function validateCheckRun(body: Record<string, unknown>, creating: boolea
   if (status !== undefined && !(CHECK_STATUSES as readonly string[]).includes(status))
     throw invalid('status');
   const conclusion = optionalString(body, 'conclusion');
-  if (conclusion !== undefined && !(CHECK_CONCLUSIONS as readonly string[]).includes(conclusion))
+  // `stale` is a conclusion only GitHub gives (to a run left incomplete too long).
+  if (
+    conclusion !== undefined &&
+    (!(CHECK_CONCLUSIONS as readonly string[]).includes(conclusion) || conclusion === 'stale')
+  )
     throw invalid('conclusion');
   const completedAt = timestamp(body, 'completed_at');
   if ((status === 'completed' || completedAt !== undefined) && conclusion === undefined)
