@@ -10,6 +10,7 @@ import { Installations } from './installations.js';
 import { slipwayOctokit } from './octokit.js';
 import { checkNameOf, type GitHubOrigin, originParams } from './origin.js';
 import { type GitHubClient, OutboxSender } from './outbox-sender.js';
+import { type AppClient, FailedDeliveries } from './redeliver-failed-deliveries.js';
 import { repositoryKey } from './repository-key.js';
 import { type DeliveryOutcome, slipwayApp } from './slipway-app.js';
 
@@ -29,6 +30,8 @@ export interface GitHubAppOptions {
   logger: PinoLogger;
   /** Outbox retry timing (tests shorten it). */
   senderPollMs?: number;
+  /** Between scans for webhook deliveries that failed; default 5 minutes. */
+  redeliveryScanMs?: number;
 }
 
 export interface GitHubApp {
@@ -105,6 +108,14 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     ...(options.senderPollMs ? { pollMs: options.senderPollMs } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   });
+  const failedDeliveries = new FailedDeliveries({
+    store,
+    clock,
+    logger,
+    app: async () => (await probot.auth()) as unknown as AppClient,
+    ...(options.redeliveryScanMs ? { intervalMs: options.redeliveryScanMs } : {}),
+  });
+  let stopped = false;
 
   /** The installation that has `repository`: as events told, or (`ask`) as GitHub says now. */
   async function installationOf(repository: string, ask = false): Promise<number> {
@@ -220,9 +231,15 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     wake: () => sender.wake(),
     start: () => {
       sender.start();
-      void checkCredentials();
+      // Deliveries lost while Slipway was away are asked for once GitHub has taken the App.
+      void checkCredentials().then((accepted) => {
+        if (accepted && !stopped) failedDeliveries.start();
+      });
     },
-    stop: () => sender.stop(),
+    stop: async () => {
+      stopped = true;
+      await Promise.all([sender.stop(), failedDeliveries.stop()]);
+    },
   };
 
   /**
@@ -231,11 +248,12 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
    * at the first deploy as "A JSON web token could not be decoded". GitHub out of reach is only
    * a warning: the App goes on, and each deploy says what is wrong.
    */
-  async function checkCredentials(): Promise<void> {
+  async function checkCredentials(): Promise<boolean> {
     try {
       const app = await probot.auth();
       const { data } = await app.request('GET /app');
       logger.info({ app: data?.slug ?? data?.name }, 'GitHub accepted the App');
+      return true;
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       const reason = String((error as Error).message ?? error).slice(0, 300);
@@ -249,7 +267,10 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
           { reason },
           `could not ask ${baseUrl} whether it accepts the App's credentials: ${reason}`,
         );
+        // Out of reach for now: the scans for lost deliveries go on, and say when they fail.
+        return true;
       }
+      return false;
     }
   }
 }

@@ -36,6 +36,8 @@ export const RECORD_COLLECTIONS = [
   'retired-token-names',
   /** The Slipway process using the data directory (`claimDataDir`). */
   'data-dir-holder',
+  /** How far back the GitHub App has looked for webhook deliveries that failed. */
+  'github-redeliveries',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

@@ -9,6 +9,7 @@ import { faultResponse } from './fault-response.js';
 import { createGitRoutes } from './git-routes.js';
 import { GitHubError, notFound } from './github-error.js';
 import type { GitHubState } from './github-state.js';
+import { createHookDeliveryRoutes } from './hook-deliveries.js';
 import { RateLimits, rateLimitHeaders } from './rate-limits.js';
 import { errorReply, reply } from './reply.js';
 import { createRepositoryRoutes } from './repository-routes.js';
@@ -45,6 +46,7 @@ export function createGitHubApp(
   state: GitHubState,
   faults: FaultInjector,
   requests: RecordedRequest[],
+  webhookSecret: string,
 ): Hono<GitHubEnv> {
   const app = new Hono<GitHubEnv>();
   const rateLimits = new RateLimits();
@@ -120,6 +122,7 @@ export function createGitHubApp(
     createRepositoryRoutes(state),
     createCheckRunRoutes(state),
     createDeploymentRoutes(state),
+    createHookDeliveryRoutes(state, webhookSecret),
   ])
     app.route(API, routes);
   app.route('/', createGitRoutes(state));

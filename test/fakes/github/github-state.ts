@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { RecordedCheckRun } from './check-run-json.js';
 import type { RecordedDeployment } from './deployment-json.js';
+import type { HookDelivery } from './hook-deliveries.js';
 
 export interface AccountRecord {
   login: string;
@@ -66,6 +67,12 @@ export class GitHubState {
   readonly checkRuns: RecordedCheckRun[] = [];
   readonly deployments: RecordedDeployment[] = [];
   readonly checkSuites = new Map<string, number>();
+  /** Where the App's webhook deliveries go (its settings' Webhook URL); none: nowhere. */
+  webhookUrl: string | undefined = undefined;
+  /** Every delivery of the App's webhook, oldest first. */
+  readonly hookDeliveries: HookDelivery[] = [];
+  /** Redeliveries asked for, as they go. */
+  readonly redeliveries: Promise<HookDelivery>[] = [];
   /** The records of renamed or transferred repositories, by their former lower-cased names. */
   readonly moved = new Map<string, RepositoryRecord>();
   /** `http://127.0.0.1:<port>`, known once the server listens. */

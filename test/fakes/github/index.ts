@@ -37,6 +37,7 @@ export type { RecordedCheckRun } from './check-run-json.js';
 export type { RecordedRequest } from './create-github-app.js';
 export type { RecordedDeployment, RecordedDeploymentStatus } from './deployment-json.js';
 export type { GitHubFault } from './fault-injector.js';
+export type { HookDelivery } from './hook-deliveries.js';
 export {
   type GitHubApiServer,
   type GitHubApiServerOptions,

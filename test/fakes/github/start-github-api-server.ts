@@ -7,6 +7,7 @@ import { createGitHubApp, type RecordedRequest } from './create-github-app.js';
 import type { RecordedDeployment } from './deployment-json.js';
 import { FaultInjector, type GitHubFault } from './fault-injector.js';
 import { GitHubState } from './github-state.js';
+import { type HookDelivery, sendWebhook } from './hook-deliveries.js';
 
 export interface GitHubApiServerOptions {
   /** Default 4242. */
@@ -42,6 +43,17 @@ export interface GitHubApiServer {
    * installations follow it, and requests naming its former name are redirected to it.
    */
   renameRepository(from: string, to: string): void;
+  /** Sets the App's Webhook URL, where `sendWebhook` delivers (unset: every delivery fails). */
+  setWebhookUrl(url: string | undefined): void;
+  /**
+   * Delivers an event to the App's Webhook URL as GitHub does (signed, a new delivery guid, 10 s
+   * to answer) and records the delivery, as `GET /app/hook/deliveries` lists it.
+   */
+  sendWebhook(event: string, payload: Record<string, unknown>): Promise<HookDelivery>;
+  /** The App's webhook deliveries so far, oldest first (redeliveries still under way not yet). */
+  hookDeliveries(): HookDelivery[];
+  /** Waits for the redeliveries asked for so far to be made. */
+  redelivered(): Promise<HookDelivery[]>;
   /** Check runs as stored now, with every create/update request body in `history`. */
   checkRuns(fullName?: string): RecordedCheckRun[];
   /** Deployments as stored now, each with its statuses (oldest first). */
@@ -82,7 +94,7 @@ export async function startGitHubApiServer(
   });
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
-  const app = createGitHubApp(state, faults, requests);
+  const app = createGitHubApp(state, faults, requests, credentials.webhookSecret);
   // Keep Node's own Request/Response: Octokit's fetch runs in the same process in tests.
   const server = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -106,6 +118,12 @@ export async function startGitHubApiServer(
       repository.dir = dir;
       repository.private = repositoryOptions.private ?? true;
     },
+    setWebhookUrl(url) {
+      state.webhookUrl = url;
+    },
+    sendWebhook: (event, payload) => sendWebhook(state, credentials.webhookSecret, event, payload),
+    hookDeliveries: () => copy(state.hookDeliveries),
+    redelivered: () => Promise.all(state.redeliveries),
     renameRepository(from, to) {
       state.renameRepository(from, to);
     },
