@@ -179,8 +179,8 @@ describe('a workspace deploy through the real server, on the local runtime', () 
     const failed = await waitForJob(server, refused.json.id);
     const log = await jobLog(server, refused.json.id);
     expect(failed.status, log).toBe('ERROR');
-    expect(failed.message).toContain(
-      `commit ${forked} is not one of the commits of 'main' of ${repo.dir}`,
+    expect(failed.message).toBe(
+      `commit ${forked} is not one of the commits of 'main' of ${repo.dir}; only the workspace's owner or the admin may deploy a commit that is not on its branch`,
     );
     expect(log).toContain(
       "mallory@example.com is not the workspace's owner: the commit must be one of the commits of branch main",

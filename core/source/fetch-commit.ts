@@ -165,6 +165,7 @@ export async function proveOnBranch(options: ProveOnBranchOptions): Promise<void
   throw new SlipwayError(
     'NOT_FOUND',
     `commit ${commit} is not one of the commits of '${name}' of ${display}`,
+    { details: { notOnBranch: true } },
   );
 }
 

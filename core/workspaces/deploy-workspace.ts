@@ -1,5 +1,5 @@
 import { formatProblem } from '../config/index.js';
-import { SlipwayError } from '../errors.js';
+import { isSlipwayError, SlipwayError } from '../errors.js';
 import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import {
   type ApplyOutcome,
@@ -120,11 +120,20 @@ async function sync(
   }
   const checkout =
     (await headInsteadOfLatePush(context, deps, workspace)) ??
-    (await deps.source.fetch(workspace.repositoryUrl, workspace.branch, {
-      ...(job.commitId ? { commit: job.commitId } : {}),
-      ...(job.commitId && job.params.onBranch === true ? { onBranch: true } : {}),
-      signal,
-    }));
+    (await deps.source
+      .fetch(workspace.repositoryUrl, workspace.branch, {
+        ...(job.commitId ? { commit: job.commitId } : {}),
+        ...(job.commitId && job.params.onBranch === true ? { onBranch: true } : {}),
+        signal,
+      })
+      .catch((error: unknown) => {
+        if (!isSlipwayError(error) || error.details.notOnBranch !== true) throw error;
+        throw new SlipwayError(
+          'FORBIDDEN',
+          `${error.message}; only the workspace's owner or the admin may deploy a commit that is not on its branch`,
+          { cause: error },
+        );
+      }));
   context.setCommit(checkout.commit);
   log(`checked out ${checkout.commit}`);
 
