@@ -41,6 +41,15 @@ export interface ApiClient {
       accept?: string;
     },
   ): Promise<ApiAnswer>;
+  /**
+   * A GET whose text answer is handed to `onText` as it comes (a followed log), for as long as
+   * it flows; only its start is held to the time limit.
+   */
+  stream(
+    path: string,
+    query: Record<string, string>,
+    onText: (text: string) => void,
+  ): Promise<void>;
 }
 
 export interface ApiClientOptions {
@@ -151,6 +160,55 @@ export function createApiClient(
         );
       }
       return { status: response.status, headers: response.headers, body };
+    },
+
+    async stream(path, query, onText) {
+      const target = new URL(`${base}${path}`);
+      for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
+      const headers: Record<string, string> = { Accept: 'text/plain' };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const started = new AbortController();
+      const timer = setTimeout(() => started.abort(), limitMs);
+      const signal = options.signal
+        ? AbortSignal.any([started.signal, options.signal])
+        : started.signal;
+      let response: Response;
+      try {
+        response = await fetch(target, { headers, signal });
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (started.signal.aborted) {
+          throw new UnreachableError(
+            `Slipway at ${base} did not answer GET ${path} within ${limitMs / 1000} s`,
+          );
+        }
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new UnreachableError(
+          `cannot reach Slipway at ${base} (${cause?.code ?? cause?.message ?? String(error)})`,
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!response.ok) {
+        const body = parseBody(await response.text(), response.headers.get('content-type'));
+        throw new ApiError(
+          response.status,
+          errorMessage(response, body, 'GET', path, options.tokenSource),
+          body,
+        );
+      }
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of response.body ?? []) {
+          onText(decoder.decode(chunk as Uint8Array, { stream: true }));
+        }
+      } catch (error) {
+        if (options.signal?.aborted) return;
+        throw new UnreachableError(
+          `Slipway at ${base} stopped sending GET ${path}: ${(error as Error).message}`,
+        );
+      }
+      onText(decoder.decode());
     },
   };
 }

@@ -52,6 +52,34 @@ function onWorkspace(method: string, path: (id: string) => string): Command['run
 }
 
 /**
+ * `slipway workspace logs`: what a task of the workspace writes now, from the runtime; with
+ * `--follow`, each new line as it comes, until Ctrl-C or the end of the task's run.
+ */
+async function workspaceLogs(context: CommandContext): Promise<number> {
+  const { client, options } = context;
+  const task = stringFlag(options, 'task');
+  if (!task) {
+    throw new UsageError('--task is missing: the task whose output to print (its manifest name)');
+  }
+  const id = await workspaceId(client, context.id ?? '');
+  let partial = '';
+  await client.stream(
+    `/api/workspaces/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}/logs`,
+    {
+      ...(options.get('follow') === true ? { follow: 'true' } : {}),
+      ...(options.get('prefix') === true ? { prefix: 'true' } : {}),
+    },
+    (text) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) context.print(line);
+    },
+  );
+  if (partial) context.print(partial);
+  return 0;
+}
+
+/**
  * `slipway workspace deploy`: queues a deploy (or, with `--plan`, a dry run) and prints the job.
  * With `--wait` it prints the job's log as it grows instead, and exits 0 when the deploy
  * completed, 1 when it failed, was withdrawn or outlived `--timeout`.
@@ -147,6 +175,22 @@ export const WORKSPACE_COMMANDS: Command[] = [
     booleans: ['plan', 'wait'],
     example: 'slipway workspace deploy --id shop --wait',
     run: deployWorkspace,
+  },
+  {
+    resource: 'workspace',
+    action: 'logs',
+    summary:
+      "print what a task of the workspace writes now, from the runtime; with --follow, keep printing until Ctrl-C or the task's run ends",
+    id: 'required',
+    idHelp: ID_HELP,
+    options: {
+      task: 'the task (its manifest name)',
+      follow: 'keep printing each new line as it comes',
+      prefix: 'put [<pod>] before each line (for a task of several replicas)',
+    },
+    booleans: ['follow', 'prefix'],
+    example: 'slipway workspace logs --id shop --task web --follow',
+    run: workspaceLogs,
   },
   {
     resource: 'workspace',

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import { streamText } from 'hono/streaming';
 import type { Engine } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
+import { LABELS, MANAGED_BY_VALUE } from '../../core/runtime/types.js';
 import { redact } from '../../core/source/index.js';
 import { JOB_SORT_FIELDS, type JobFilter, WORKSPACE_SORT_FIELDS } from '../../core/store/types.js';
 import {
@@ -165,6 +167,46 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     });
     count('push', created ? 'queued' : 'redelivery');
     return c.json(jobJson(job, baseUrl(c)), 202);
+  });
+
+  /**
+   * What a task of the workspace writes now, read from its workload on the runtime (a job's log
+   * holds only what a deploy saw): the lines the runtime still has, then with `follow=true` each
+   * new one as it comes, until the client goes away or the task's run ends. text/plain, a line a
+   * line; `prefix=true` puts `[<pod>] ` before each, for a task of several replicas.
+   */
+  app.get('/api/workspaces/:id/tasks/:task/logs', async (c) => {
+    await requireIdentity(c);
+    const workspace = engine.workspaces.get(c.req.param('id'));
+    const task = c.req.param('task');
+    const follow = readBoolean(c.req.query('follow'), 'follow');
+    const prefix = readBoolean(c.req.query('prefix'), 'prefix');
+    const owned = await engine.runtime.list({
+      labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: workspace.id },
+    });
+    const workload = owned.find((w) => w.labels[LABELS.task] === task);
+    if (!workload) {
+      const tasks = [...new Set(owned.map((w) => w.labels[LABELS.task]).filter(Boolean))].sort();
+      throw new SlipwayError(
+        'NOT_FOUND',
+        `workspace '${workspace.name}' has no task '${task}' running; ${tasks.length > 0 ? `its tasks are ${tasks.map((t) => `'${t}'`).join(', ')}` : 'it has no task deployed'}`,
+      );
+    }
+    const stop = new AbortController();
+    return streamText(c, async (stream) => {
+      stream.onAbort(() => stop.abort());
+      try {
+        const lines = engine.runtime.logs(workload, { follow, signal: stop.signal });
+        for await (const line of lines) {
+          await stream.writeln(prefix && line.pod ? `[${line.pod}] ${line.line}` : line.line);
+        }
+      } catch (error) {
+        // The answer has begun: what went wrong is its last line.
+        if (!stop.signal.aborted) {
+          await stream.writeln(`(the logs ended: ${(error as Error)?.message ?? String(error)})`);
+        }
+      }
+    });
   });
 
   /** A workspace's jobs, newest first, paged; `status` and `type` filter. */

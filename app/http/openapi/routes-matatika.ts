@@ -153,6 +153,27 @@ export const matatikaRoutes: RouteSpec[] = [
   },
   {
     method: 'get',
+    path: '/api/workspaces/{id}/tasks/{task}/logs',
+    operationId: 'getTaskLogs',
+    summary: 'What a task of the workspace writes now, from the runtime (a Slipway extension)',
+    description:
+      "Read from the task's workload (its processes, or its pods on Kubernetes), not from a job: the lines the runtime still has, then with `follow=true` each new one as it comes, until the client goes away or the task's run ends. A failure after the answer began is its last line, `(the logs ended: ...)`.",
+    tags,
+    access: 'caller',
+    params: [
+      query('follow', 'Keep the answer open and send each new line', {
+        type: 'boolean',
+        default: false,
+      }),
+      query('prefix', 'Put `[<pod>] ` before each line', { type: 'boolean', default: false }),
+    ],
+    responses: {
+      200: { description: 'The lines', content: { 'text/plain': { type: 'string' } } },
+      ...errors(400, 401, 404),
+    },
+  },
+  {
+    method: 'get',
     path: '/api/workspaces/{id}/jobs',
     operationId: 'listWorkspaceJobs',
     summary: "A workspace's jobs, newest first, paged",
