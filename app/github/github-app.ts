@@ -30,8 +30,6 @@ export interface GitHubAppOptions {
   logger: PinoLogger;
   /** Outbox retry timing (tests shorten it). */
   senderPollMs?: number;
-  /** Between scans for webhook deliveries that failed; default 5 minutes. */
-  redeliveryScanMs?: number;
 }
 
 export interface GitHubApp {
@@ -113,7 +111,6 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     clock,
     logger,
     app: async () => (await probot.auth()) as unknown as AppClient,
-    ...(options.redeliveryScanMs ? { intervalMs: options.redeliveryScanMs } : {}),
   });
   let stopped = false;
 
