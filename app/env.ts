@@ -129,6 +129,7 @@ const envSchema = z.object({
   SLIPWAY_WORKERS: wholeNumber(1, 64).default(4),
   SLIPWAY_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600).default(25),
   SLIPWAY_TASK_TIMEOUT_SECONDS: wholeNumber(1, 86_400).default(600),
+  SLIPWAY_POLL_SECONDS: wholeNumber(0, 86_400).default(0),
   APP_ID: z.string().regex(/^\d+$/, { error: 'expected the numeric GitHub App id' }).optional(),
   PRIVATE_KEY: nonEmpty.optional(),
   PRIVATE_KEY_PATH: nonEmpty.optional(),

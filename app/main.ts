@@ -164,6 +164,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     workers: env.SLIPWAY_WORKERS,
     taskTimeoutMs: env.SLIPWAY_TASK_TIMEOUT_SECONDS * 1000,
+    ...(env.SLIPWAY_POLL_SECONDS > 0 ? { pollBranchesMs: env.SLIPWAY_POLL_SECONDS * 1000 } : {}),
     scratchDir: path.join(env.dataDir, 'scratch'),
     // We hold the data directory lock: a RUNNING job of another owner belongs to a dead process.
     orphans: 'all',

@@ -11,6 +11,7 @@ import type { Store } from './store/types.js';
 import { deployTask, loadConfiguration, TaskService } from './tasks/index.js';
 import { type Clock, type Job, type Logger, silentLogger, systemClock } from './types.js';
 import {
+  BranchPoller,
   deployWorkspace,
   settleEndedWorkspaceDeploy,
   settleInterruptedDeploys,
@@ -42,6 +43,11 @@ export interface EngineDeps {
    * orphan of a dead process and is queued again at start. `expired`: wait for leases to lapse.
    */
   orphans?: 'all' | 'expired';
+  /**
+   * Poll each workspace's branch this often and deploy a head that moved (SLIPWAY_POLL_SECONDS);
+   * off when unset.
+   */
+  pollBranchesMs?: number;
 }
 
 /** Jobs as the surfaces see them: read, withdraw, delete, logs. */
@@ -199,6 +205,15 @@ export function createEngine(deps: EngineDeps): Engine {
     },
   };
   let started = false;
+  const poller = deps.pollBranchesMs
+    ? new BranchPoller({
+        store: deps.store,
+        source: deps.source,
+        workspaces,
+        logger,
+        intervalMs: deps.pollBranchesMs,
+      })
+    : undefined;
   // The checkout cache would grow with every commit deployed: what no workload runs from and
   // no deploy used lately goes, at start and every hour.
   let sweeper: NodeJS.Timeout | undefined;
@@ -224,6 +239,7 @@ export function createEngine(deps: EngineDeps): Engine {
         logger.warn({ err: error }, 'could not settle the deploys a stop interrupted');
       }
       pool.start(deps.orphans ?? 'expired');
+      poller?.start();
       void sweep();
       sweeper = setInterval(sweep, SWEEP_MS);
       sweeper.unref();
@@ -232,6 +248,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (!started) return;
       started = false;
       clearInterval(sweeper);
+      await poller?.stop();
       await pool.stop(graceMs);
       await deps.runtime.stop();
     },

@@ -121,6 +121,10 @@ describe('configuration', () => {
       'SLIPWAY_JWKS_URL is "notaurl"; expected an http(s) URL of a JWKS document',
     ],
     [
+      { SLIPWAY_POLL_SECONDS: '5m' },
+      'SLIPWAY_POLL_SECONDS is "5m"; expected a whole number from 0 to 86400',
+    ],
+    [
       { SLIPWAY_PUBLIC_URL: 'slipway.example.com' },
       'SLIPWAY_PUBLIC_URL is "slipway.example.com"; expected the http(s) URL people open Slipway at',
     ],

@@ -124,6 +124,25 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
     return withToken(baseEnv, github.url, github.token);
   }
 
+  /** Runs `attempt` with access to the repository; once more with fresh access when refused. */
+  async function withAccess<T>(
+    resolved: ReturnType<typeof resolveRepository>,
+    attempt: (how: Access) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await attempt(await access(resolved));
+    } catch (error) {
+      const stderr = isSlipwayError(error) ? String(error.details?.stderr ?? '') : '';
+      if (!resolved.github || !REFUSED.test(stderr)) throw error;
+      // An installation token GitHub no longer takes: once more with fresh access.
+      logger.info(
+        { repository: resolved.display },
+        'GitHub refused the token; asking for a new one',
+      );
+      return attempt(await access(resolved, true));
+    }
+  }
+
   return {
     async fetch(
       repository: string,
@@ -187,15 +206,18 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
         logger.info({ repository: display, ref, commit, ms: Date.now() - started }, 'fetched');
         return done(commit);
       };
-      try {
-        return await attempt(await access(resolved));
-      } catch (error) {
-        const stderr = isSlipwayError(error) ? String(error.details?.stderr ?? '') : '';
-        if (!resolved.github || !REFUSED.test(stderr)) throw error;
-        // An installation token GitHub no longer takes: once more with fresh access.
-        logger.info({ repository: display }, 'GitHub refused the token; asking for a new one');
-        return attempt(await access(resolved, true));
-      }
+      return withAccess(resolved, attempt);
+    },
+
+    async head(repository, ref, signal) {
+      const resolved = resolveRepository(repository, options.reposDir);
+      checkRef(ref);
+      requireLocalRepository(resolved);
+      return withAccess(
+        resolved,
+        async (how) =>
+          (await resolveRef(how.url, ref, command(resolved.display, how, signal))).commit,
+      );
     },
 
     async evict(inUse) {

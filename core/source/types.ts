@@ -26,6 +26,8 @@ export interface FetchOptions {
 /** Fetches repositories (the git CLI in production); injected into the engine as `deps.source`. */
 export interface SourceFetcher {
   fetch(repository: string, ref: string, options?: FetchOptions): Promise<Checkout>;
+  /** The commit `ref` (a branch, then a tag) names on the remote now, without fetching it. */
+  head?(repository: string, ref: string, signal?: AbortSignal): Promise<string>;
   /**
    * Removes checkouts that are no longer used, except those under a directory of `inUse`
    * (workloads run from them), so the cache does not grow without end.

@@ -38,6 +38,8 @@ export const RECORD_COLLECTIONS = [
   'data-dir-holder',
   /** How far back the GitHub App has looked for webhook deliveries that failed. */
   'github-redeliveries',
+  /** The branch head the last poll of a workspace saw (SLIPWAY_POLL_SECONDS). */
+  'branch-heads',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

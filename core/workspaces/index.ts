@@ -5,6 +5,7 @@ export {
   type WorkspaceDeployResult,
 } from './deploy-workspace.js';
 export { type LoadedUnits, loadUnits } from './load-units.js';
+export { BranchPoller, type BranchPollerOptions } from './poll-branches.js';
 export {
   type CreateWorkspaceInput,
   createWorkspaceSchema,
