@@ -39,6 +39,11 @@ export class BranchPoller {
 
   start(): void {
     this.stopped = false;
+    const seconds = this.options.intervalMs / 1000;
+    this.options.logger.info(
+      { intervalSeconds: seconds },
+      `polling the branch of every workspace every ${seconds} s; a head that moved is deployed`,
+    );
     void this.pollSafely();
     this.timer = setInterval(() => void this.pollSafely(), this.options.intervalMs);
     this.timer.unref();
