@@ -13,7 +13,13 @@ import {
   githubAppEnv,
   pushEvent,
 } from './helpers/github-webhooks.js';
-import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  request as apiRequest,
+  type Json,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
 const REPO = 'acme/shop';
@@ -319,6 +325,30 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
       'the GitHub deployment of the REST deploy of the head',
     );
     expect(headDeployment).toMatchObject({ environment: 'shop' });
+
+    // A commit someone other than the owner names is reported on once proven on the branch: a
+    // check run on a commit from anywhere could be re-run on GitHub, which deploys what it names.
+    git(repo.dir, 'checkout', '--quiet', '-b', 'fork');
+    const forked = repo.commit({ 'README.md': 'from a fork\n' });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    git(repo.dir, 'branch', '--quiet', '-D', 'fork');
+    const asEve = (commit: string) =>
+      apiRequest(
+        `${server.url}/api/workspaces/${shop.id}/deployments?commit=${commit}`,
+        'POST',
+        undefined,
+        {
+          identity: 'eve@example.com',
+        },
+      );
+    const refused = await asEve(forked);
+    expect((await waitForJob(server, refused.json.id)).status).toBe('ERROR');
+    const proven = await asEve(earlier);
+    const provenJob = await waitForJob(server, proven.json.id);
+    expect(provenJob.status).toBe('COMPLETE');
+    expect(await completedRunOf(provenJob.id)).toMatchObject({ head_sha: earlier });
+    expect(github.checkRuns(REPO).filter((r) => r.head_sha === forked)).toEqual([]);
+    expect(github.deployments(REPO).filter((d) => d.sha === forked)).toEqual([]);
   });
 
   it('records installation events: a repository they name deploys with that installation, and a re-run suite deploys again', async () => {

@@ -98,15 +98,22 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const commit = c.req.query('commit');
     const id = c.req.param('id');
     const workspace = engine.workspaces.get(id);
-    // A deploy of a repository the GitHub App is installed on reports as a push's does.
-    const origin = github?.originFor(workspace, plan ? 'plan' : 'deploy', commit?.toLowerCase());
+    // Its owner and the admin may deploy any commit of the repository (they may change the
+    // repository too); anyone else one of the commits of the workspace's branch.
+    const onBranch = commit !== undefined && !isOwner(workspace, identity);
+    // A deploy of a repository the GitHub App is installed on reports as a push's does. A
+    // commit someone else named is reported on once fetched (proven on the branch): a check run
+    // on a commit from anywhere could be re-run on GitHub, which deploys what it names.
+    const origin = github?.originFor(
+      workspace,
+      plan ? 'plan' : 'deploy',
+      onBranch ? undefined : commit?.toLowerCase(),
+    );
     const { job } = engine.workspaces.deploy(id, {
       identity: identity.subject,
       plan,
       ...(commit !== undefined ? { commitId: commit } : {}),
-      // Its owner and the admin may deploy any commit of the repository (they may change the
-      // repository too); anyone else one of the commits of the workspace's branch.
-      ...(commit !== undefined && !isOwner(workspace, identity) ? { onBranch: true } : {}),
+      ...(onBranch ? { onBranch: true } : {}),
       ...(origin ? { origin } : {}),
     });
     return c.json(jobJson(job, baseUrl(c)), 202);

@@ -182,13 +182,14 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
           await proveOnBranch({
             url: how.url,
             display,
-            ref: COMMIT.test(ref) ? ref : (await resolveRef(how.url, ref, git)).name,
+            // The branch itself: a tag of the same name is not the branch's history.
+            ref: COMMIT.test(ref) ? ref : `refs/heads/${ref}`,
             commit: pinned,
             parent: base,
             run: (args, cwd) => runGit(args, cwd ? { ...git, cwd } : git),
           });
         }
-        const commit = pinned ?? (await resolveRef(how.url, ref, git)).commit;
+        const commit = pinned ?? (await resolveRef(how.url, ref, git));
         const target = path.join(base, commit);
         if (existsSync(target)) return done(commit);
 
@@ -213,10 +214,8 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       const resolved = resolveRepository(repository, options.reposDir);
       checkRef(ref);
       requireLocalRepository(resolved);
-      return withAccess(
-        resolved,
-        async (how) =>
-          (await resolveRef(how.url, ref, command(resolved.display, how, signal))).commit,
+      return withAccess(resolved, async (how) =>
+        resolveRef(how.url, ref, command(resolved.display, how, signal)),
       );
     },
 
@@ -239,15 +238,8 @@ interface Access {
   secrets: string[];
 }
 
-/**
- * The commit `ref` names on the remote, and the full name it was found under: a branch first,
- * then a tag (peeled when annotated).
- */
-async function resolveRef(
-  url: string,
-  ref: string,
-  git: GitCommand,
-): Promise<{ name: string; commit: string }> {
+/** The commit `ref` names on the remote: a branch first, then a tag (peeled when annotated). */
+async function resolveRef(url: string, ref: string, git: GitCommand): Promise<string> {
   const names = [
     `refs/heads/${ref}`,
     `refs/tags/${ref}`,
@@ -264,7 +256,7 @@ async function resolveRef(
   }
   for (const name of names) {
     const commit = refs.get(`${name}^{}`) ?? refs.get(name);
-    if (commit) return { name, commit };
+    if (commit) return commit;
   }
   throw new SlipwayError('NOT_FOUND', `branch '${ref}' not found in ${git.display}`);
 }

@@ -109,11 +109,14 @@ async function sync(
 ): Promise<WorkspaceDeployResult> {
   const { job, signal, log } = context;
   const { runtime } = deps;
-  const wanted = job.commitId ? `commit ${job.commitId}` : `branch ${workspace.branch}`;
+  // A commit to prove on the branch is the job's only once proven (see WorkspaceService.deploy).
+  const unproven = job.params.onBranch === true ? String(job.params.commit) : null;
+  const pinned = job.commitId ?? unproven;
+  const wanted = pinned ? `commit ${pinned}` : `branch ${workspace.branch}`;
   // The URL may carry credentials (`https://TOKEN@host/...`): git gets them, nothing shown does.
   const repository = redact(workspace.repositoryUrl);
   log(`fetching ${repository} at ${wanted}`);
-  if (job.commitId && job.params.onBranch === true) {
+  if (unproven) {
     log(
       `${job.identity ?? 'the caller'} is not the workspace's owner: the commit must be one of the commits of branch ${workspace.branch}`,
     );
@@ -122,8 +125,8 @@ async function sync(
     (await headInsteadOfLatePush(context, deps, workspace)) ??
     (await deps.source
       .fetch(workspace.repositoryUrl, workspace.branch, {
-        ...(job.commitId ? { commit: job.commitId } : {}),
-        ...(job.commitId && job.params.onBranch === true ? { onBranch: true } : {}),
+        ...(pinned ? { commit: pinned } : {}),
+        ...(unproven ? { onBranch: true } : {}),
         signal,
       })
       .catch((error: unknown) => {

@@ -211,6 +211,7 @@ export class WorkspaceService {
         `"commit" is "${commit}"; expected a full commit id (40 hex characters, as git rev-parse prints it)`,
       );
     }
+    const onBranch = request.onBranch === true && commit !== null && !request.plan;
     return this.deps.queue.enqueue({
       type: 'WORKSPACE_DEPLOY',
       // Plans get their own target: they change nothing, so they neither wait for deploys nor
@@ -219,13 +220,15 @@ export class WorkspaceService {
         ? `plan:${workspace.id}${request.planScope ? `:${request.planScope}` : ''}`
         : workspaceTarget(workspace.id),
       workspaceId: workspace.id,
-      commitId: commit?.toLowerCase() ?? null,
+      // A commit to prove on the branch becomes the job's once its deploy has proven it: until
+      // then nothing reports on it (a check run on a fork's commit could be re-run on GitHub).
+      commitId: onBranch ? null : (commit?.toLowerCase() ?? null),
       deliveryId: request.deliveryId ?? null,
       identity: request.identity ?? null,
       params: {
         ...(request.plan ? { plan: true } : {}),
         ...(request.push && commit !== null ? { push: true } : {}),
-        ...(request.onBranch && commit !== null && !request.plan ? { onBranch: true } : {}),
+        ...(onBranch ? { onBranch: true, commit: commit.toLowerCase() } : {}),
         ...(request.push && commit !== null && before ? { before } : {}),
         ...(request.origin ? { origin: request.origin } : {}),
       },
