@@ -1,7 +1,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob } from './fixtures/tasks.js';
-import { createRepo, type TestRepo } from './helpers/git.js';
+import { createRepo, git, type TestRepo } from './helpers/git.js';
 import {
   eventually,
   jobLog,
@@ -16,8 +16,9 @@ describe('workspaces follow their branch by polling it (SLIPWAY_POLL_SECONDS)', 
   let server: ServerProcess;
   let repo: TestRepo;
   let workspaceId: string;
-  /** The repository's first commit. */
+  /** The repository's first and second commits. */
   let first: string;
+  let second: string;
 
   beforeAll(async () => {
     repo = createRepo(helloJob('hello', 'first'));
@@ -50,7 +51,7 @@ describe('workspaces follow their branch by polling it (SLIPWAY_POLL_SECONDS)', 
     const initial = await deployOf(first);
     expect(initial.status, await jobLog(server, initial.id)).toBe('COMPLETE');
 
-    const second = repo.commit(helloJob('hello', 'second'));
+    second = repo.commit(helloJob('hello', 'second'));
     const moved = await deployOf(second);
     expect(moved.status).toBe('COMPLETE');
     expect(await jobLog(server, moved.id)).toContain('[hello] second');
@@ -75,6 +76,18 @@ describe('workspaces follow their branch by polling it (SLIPWAY_POLL_SECONDS)', 
     const third = repo.commit(helloJob('hello', 'third'));
     expect((await deployOf(third)).status).toBe('COMPLETE');
     expect(await jobs()).toHaveLength(count + 1);
+
+    // A branch reset to a head it had before is a move of its own: deployed again.
+    git(repo.dir, 'reset', '--hard', '--quiet', second);
+    const again = await eventually(
+      async () => {
+        const [newest] = await jobs();
+        return newest?.commitId === second && newest.status === 'COMPLETE' ? newest : undefined;
+      },
+      `${second.slice(0, 7)} deployed again`,
+    );
+    expect(await jobLog(server, again.id)).toContain('[hello] second');
+    expect(await jobs()).toHaveLength(count + 2);
   });
 
   it('says once that a repository is out of reach, and goes on polling the others', async () => {

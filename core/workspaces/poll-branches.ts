@@ -1,3 +1,4 @@
+import { isSlipwayError } from '../errors.js';
 import type { SourceFetcher } from '../source/types.js';
 import type { Store } from '../store/types.js';
 import type { Logger, Workspace } from '../types.js';
@@ -8,6 +9,8 @@ const PAGE = 200;
 /** The branch head a workspace's last poll saw. */
 interface SeenHead {
   head: string;
+  /** How many moves of the branch were queued: each one's deploy is keyed by its number. */
+  moves: number;
 }
 
 export interface BranchPollerOptions {
@@ -81,43 +84,72 @@ export class BranchPoller {
     return queued;
   }
 
-  private async pollOne(workspace: Workspace): Promise<boolean> {
+  /** Polls one workspace; what goes wrong with it is said and leaves the others be. */
+  private async pollOne(listed: Workspace): Promise<boolean> {
+    try {
+      return await this.pollWorkspace(listed);
+    } catch (error) {
+      // Deleted while the pass went on: nothing left to poll.
+      if (isSlipwayError(error, 'NOT_FOUND')) return false;
+      this.options.logger.warn(
+        { err: error, workspaceId: listed.id },
+        `could not poll the branch of workspace '${listed.name}'`,
+      );
+      return false;
+    }
+  }
+
+  private async pollWorkspace(listed: Workspace): Promise<boolean> {
     const { store, source, workspaces, logger } = this.options;
     const busy = store.listJobs(
-      { target: workspaceTarget(workspace.id), status: ['QUEUED', 'RUNNING'] },
+      { target: workspaceTarget(listed.id), status: ['QUEUED', 'RUNNING'] },
       { offset: 0, limit: 1 },
     );
     if (busy.items.length > 0 || !source.head) return false;
     let head: string;
     try {
-      head = await source.head(workspace.repositoryUrl, workspace.branch);
+      head = await source.head(listed.repositoryUrl, listed.branch);
     } catch (error) {
       const reason = (error as Error)?.message ?? String(error);
-      if (this.failing.get(workspace.id) !== reason) {
+      if (this.failing.get(listed.id) !== reason) {
         logger.warn(
-          { workspaceId: workspace.id, reason },
-          `could not read the head of branch ${workspace.branch} of workspace '${workspace.name}'; polling it goes on`,
+          { workspaceId: listed.id, reason },
+          `could not read the head of branch ${listed.branch} of workspace '${listed.name}'; polling it goes on`,
         );
       }
-      this.failing.set(workspace.id, reason);
+      this.failing.set(listed.id, reason);
       return false;
     }
-    this.failing.delete(workspace.id);
-    const seen = store.getRecord<SeenHead>('branch-heads', workspace.id)?.head;
-    if (head === seen) return false;
-    store.putRecord('branch-heads', workspace.id, '', { head } satisfies SeenHead);
-    if (head === workspace.lastCommitId) return false;
+    this.failing.delete(listed.id);
+    // As it is now, after the read: a deploy may have ended meanwhile.
+    const workspace = workspaces.get(listed.id);
+    const saved = store.getRecord<SeenHead>('branch-heads', workspace.id);
+    if (head === saved?.head) return false;
+    const record = (moves: number) =>
+      store.putRecord('branch-heads', workspace.id, '', { head, moves } satisfies SeenHead);
+    // The first look only learns the head (a rollback made before polling began stands), unless
+    // the workspace never deployed; so does a head the workspace runs already.
+    if (
+      (saved === undefined && workspace.lastCommitId !== null) ||
+      head === workspace.lastCommitId
+    ) {
+      record(saved?.moves ?? 0);
+      return false;
+    }
+    const moves = (saved?.moves ?? 0) + 1;
     const { job, created } = workspaces.deploy(workspace.id, {
       commitId: head,
-      // The same head is queued once, however often it is polled (a crash in between too).
-      deliveryId: `poll:${workspace.id}:${head}`,
+      // Each move of the branch is queued once, however often it is polled (a crash before the
+      // record is written too); a branch reset to an earlier head is a move of its own.
+      deliveryId: `poll:${workspace.id}:${moves}:${head}`,
       identity: 'branch-poll',
       push: true,
-      before: seen ?? workspace.lastCommitId,
+      before: saved?.head ?? workspace.lastCommitId,
     });
+    record(moves);
     if (created) {
       logger.info(
-        { workspaceId: workspace.id, jobId: job.id, commit: head, before: seen ?? null },
+        { workspaceId: workspace.id, jobId: job.id, commit: head, before: saved?.head ?? null },
         `branch ${workspace.branch} of workspace '${workspace.name}' moved to ${head.slice(0, 12)}: deploy queued`,
       );
     }
