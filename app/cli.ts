@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { text } from 'node:stream/consumers';
 import { runCli } from './cli/run-cli.js';
 
@@ -11,6 +12,10 @@ process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   stdoutIsTerminal: process.stdout.isTTY === true,
   stdout: (chunk) => process.stdout.write(chunk),
+  drained: () =>
+    process.stdout.writableNeedDrain
+      ? once(process.stdout, 'drain').then(() => {})
+      : Promise.resolve(),
   stderr: (chunk) => process.stderr.write(chunk),
   readStdin: () => text(process.stdin),
   interrupted: interrupt.signal,

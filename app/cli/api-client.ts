@@ -48,7 +48,7 @@ export interface ApiClient {
   stream(
     path: string,
     query: Record<string, string>,
-    onText: (text: string) => void,
+    onText: (text: string) => void | Promise<void>,
   ): Promise<void>;
 }
 
@@ -200,7 +200,8 @@ export function createApiClient(
       const decoder = new TextDecoder();
       try {
         for await (const chunk of response.body ?? []) {
-          onText(decoder.decode(chunk as Uint8Array, { stream: true }));
+          // Awaited: a reader that takes its time holds the answer back, not memory.
+          await onText(decoder.decode(chunk as Uint8Array, { stream: true }));
         }
       } catch (error) {
         if (options.signal?.aborted) return;
@@ -208,7 +209,7 @@ export function createApiClient(
           `Slipway at ${base} stopped sending GET ${path}: ${(error as Error).message}`,
         );
       }
-      onText(decoder.decode());
+      await onText(decoder.decode());
     },
   };
 }

@@ -12,6 +12,8 @@ export interface CommandContext {
   body: Record<string, unknown> | undefined;
   /** stdout: results, JSON. */
   print(text: string): void;
+  /** Resolves once stdout has taken what was printed: a stream waits for a slow reader. */
+  drained(): Promise<void>;
   /** stdout: what the server answered, as `--output` asks (JSON, or a table for people). */
   printResult(body: unknown): void;
   /** stderr: progress and diagnostics. */

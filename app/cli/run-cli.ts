@@ -23,6 +23,8 @@ export interface CliIo {
   /** Whether stdout is a terminal: lists are then tables unless `--output json`. */
   stdoutIsTerminal?: boolean;
   stdout(text: string): void;
+  /** Resolves once stdout has taken what was written (a slow reader holds a stream back). */
+  drained?(): Promise<void>;
   stderr(text: string): void;
   readStdin(): Promise<string>;
   /** Aborted on Ctrl-C (SIGINT): the command stops, says what goes on, and exits 130. */
@@ -164,6 +166,7 @@ async function execute(
     query,
     options,
     print,
+    drained: () => io.drained?.() ?? Promise.resolve(),
     printResult(result) {
       const list = command.action === 'list' || command.action === 'jobs';
       const format = output ?? (list && io.stdoutIsTerminal ? 'table' : 'json');

@@ -63,20 +63,26 @@ async function workspaceLogs(context: CommandContext): Promise<number> {
   }
   const id = await workspaceId(client, context.id ?? '');
   let partial = '';
+  let last = '';
   await client.stream(
     `/api/workspaces/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}/logs`,
     {
       ...(options.get('follow') === true ? { follow: 'true' } : {}),
       ...(options.get('prefix') === true ? { prefix: 'true' } : {}),
     },
-    (text) => {
+    async (text) => {
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) context.print(line);
+      for (const line of lines) {
+        context.print(line);
+        last = line;
+      }
+      await context.drained();
     },
   );
   if (partial) context.print(partial);
-  return 0;
+  // The server ends an answer it could not finish with a line saying why.
+  return /^\(the logs ended: /.test(partial || last) ? 1 : 0;
 }
 
 /**
