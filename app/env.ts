@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { redact } from '../core/source/index.js';
 
 /** Levels pino knows, plus `silent`. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -121,6 +122,10 @@ const envSchema = z.object({
     .refine((url) => !URL.canParse(url) || (!new URL(url).search && !new URL(url).hash), {
       error: 'expected an http(s) URL without a query or fragment',
     })
+    // It is published in every check run: credentials there would be shown to everyone.
+    .refine((url) => !URL.canParse(url) || (!new URL(url).username && !new URL(url).password), {
+      error: 'expected an http(s) URL without credentials (it is shown on GitHub)',
+    })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   SLIPWAY_JWT_ISSUER: nonEmpty.optional(),
@@ -185,7 +190,8 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     const value = source[name];
-    const shown = isSecret(name) ? '(hidden)' : JSON.stringify(value ?? '');
+    // A URL's credentials are masked too (`https://user:***@host`).
+    const shown = isSecret(name) ? '(hidden)' : JSON.stringify(redact(value ?? ''));
     throw new EnvError(`${name} is ${shown}; ${issue?.message ?? 'invalid'}`);
   }
   const env = parsed.data;

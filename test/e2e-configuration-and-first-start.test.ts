@@ -129,6 +129,10 @@ describe('configuration', () => {
       'SLIPWAY_PUBLIC_URL is "slipway.example.com"; expected the http(s) URL people open Slipway at',
     ],
     [
+      { SLIPWAY_PUBLIC_URL: 'https://ops:s3cret@slipway.example.com' },
+      'SLIPWAY_PUBLIC_URL is "https://***@slipway.example.com"; expected an http(s) URL without credentials (it is shown on GitHub)',
+    ],
+    [
       { SLIPWAY_PUBLIC_URL: 'https://slipway.example.com/?team=ops' },
       'SLIPWAY_PUBLIC_URL is "https://slipway.example.com/?team=ops"; expected an http(s) URL without a query or fragment',
     ],

@@ -253,6 +253,23 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     const job = await waitForJob(server, deploy.json.id);
     expect(job.status, job.message).toBe('COMPLETE');
 
+    // A transfer that renames too names the former name in `changes.repository`.
+    github.renameRepository('beta/web', 'gamma/www');
+    const both = aboutRepository(
+      examplePayload('repository', 'transferred', (p) => Boolean(p.installation)),
+      'gamma/www',
+      installation,
+    );
+    both.changes = {
+      owner: { from: { user: { login: 'beta' } } },
+      repository: { name: { from: 'web' } },
+    };
+    const followedBoth = await deliver(server.url, 'repository', both, github.webhookSecret);
+    expect(followedBoth.json.ignored).toBe(
+      "repository beta/web is now gamma/www: workspace(s) 'site' now name it so",
+    );
+    expect((await site()).repositoryUrl).toBe('gamma/www');
+
     // A rename naming no workspace's repository changes nothing, and says so.
     const unrelated = aboutRepository(
       examplePayload('repository', 'renamed'),
@@ -264,6 +281,6 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     expect(none.json.ignored).toBe(
       'repository beta/journal is now beta/blog: no workspace names it',
     );
-    expect((await site()).repositoryUrl).toBe('beta/web');
+    expect((await site()).repositoryUrl).toBe('gamma/www');
   });
 });

@@ -2,18 +2,14 @@ import type { Store } from '../../core/store/types.js';
 import { type Clock, isoTime, type Logger } from '../../core/types.js';
 
 /**
- * The events whose lost deliveries are asked for again: what a push, a pull request, an
- * installation or a repository's rename would have done still needs doing. A re-run asked for
- * days ago (`check_run`, `check_suite`) is not: it would deploy the commit it names over newer
- * ones, and the person who asked can ask again.
+ * The events whose lost deliveries are asked for again: what a push, a pull request or a
+ * repository's rename would have done still needs doing. A re-run asked for days ago
+ * (`check_run`, `check_suite`) is not: it would deploy the commit it names over newer ones, and
+ * the person who asked can ask again. Nor is an installation's change: arriving after a later
+ * one (a suspension after its lifting) it would record what is no longer so, and a fetch GitHub
+ * refuses finds the current installation anyway.
  */
-const REDELIVERED_EVENTS = new Set([
-  'push',
-  'pull_request',
-  'installation',
-  'installation_repositories',
-  'repository',
-]);
+const REDELIVERED_EVENTS = new Set(['push', 'pull_request', 'repository']);
 
 /** GitHub keeps an App's deliveries of the last three days, and redelivers none older. */
 const KEPT_MS = 3 * 24 * 60 * 60_000;

@@ -297,10 +297,13 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         const now = payload.repository.full_name;
         const [owner = '', name = ''] = now.split('/');
         const { changes } = payload;
+        // A transfer may rename too: its former name is then in `changes.repository` as well.
+        const formerName =
+          (changes as { repository?: { name?: { from?: string } } }).repository?.name?.from ?? name;
         const former =
           'owner' in changes
-            ? `${changes.owner.from.user?.login ?? changes.owner.from.organization?.login ?? owner}/${name}`
-            : `${owner}/${changes.repository.name.from}`;
+            ? `${changes.owner.from.user?.login ?? changes.owner.from.organization?.login ?? owner}/${formerName}`
+            : `${owner}/${formerName}`;
         installations.renamed(former, now);
         remember(payload);
         const followers = workspacesOf({ full_name: former, owner: null });
