@@ -41,11 +41,7 @@ const DEEPER = [['--depth', '50'], ['--depth', '500'], ['--depth', '5000'], ['--
  */
 export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
   const { url, display, ref, commit, target, run } = options;
-  await mkdir(path.dirname(target), { recursive: true });
-  // The pid in the name tells a later Slipway whether the fetch's owner still runs.
-  const temp = await mkdtemp(path.join(path.dirname(target), `${FETCH_PREFIX}${process.pid}-`));
-  try {
-    await run(['-c', 'init.defaultBranch=slipway', 'init', '--quiet', '--template=', '--', temp]);
+  await inScratchRepository(path.dirname(target), run, async (temp) => {
     try {
       await run(
         ['fetch', '--quiet', '--progress', '--no-tags', '--depth', '1', '--', url, commit],
@@ -88,28 +84,64 @@ export async function fetchCommit(options: FetchCommitOptions): Promise<void> {
       // Another fetch of the same commit renamed its checkout first; it is as good as ours.
       if (!existsSync(target)) throw error;
     }
+  });
+}
+
+/**
+ * Runs `work` in a new, empty git repository in `parent` (where the checkouts of its
+ * repository go), removed afterwards whatever came of it.
+ */
+async function inScratchRepository<T>(
+  parent: string,
+  run: FetchCommitOptions['run'],
+  work: (dir: string) => Promise<T>,
+): Promise<T> {
+  await mkdir(parent, { recursive: true });
+  // The pid in the name tells a later Slipway whether the fetch's owner still runs.
+  const temp = await mkdtemp(path.join(parent, `${FETCH_PREFIX}${process.pid}-`));
+  try {
+    await run(['-c', 'init.defaultBranch=slipway', 'init', '--quiet', '--template=', '--', temp]);
+    return await work(temp);
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
 }
 
+/**
+ * Fetches `ref` into `dir` ever deeper (with the `fetchFlags` given) until `found` says so;
+ * false once the whole history is here without it.
+ */
+async function deepenUntil(
+  run: FetchCommitOptions['run'],
+  dir: string,
+  source: { url: string; ref: string; fetchFlags?: string[] },
+  found: () => Promise<boolean>,
+): Promise<boolean> {
+  const { url, ref, fetchFlags = [] } = source;
+  for (const depth of DEEPER) {
+    await run(
+      ['fetch', '--quiet', '--progress', '--no-tags', ...fetchFlags, ...depth, '--', url, ref],
+      dir,
+    );
+    if (await found()) return true;
+    if (!existsSync(path.join(dir, '.git', 'shallow'))) break;
+  }
+  return false;
+}
+
 /** Fetches `ref` ever deeper until `commit` is among the objects, or the history runs out. */
 async function deepenUntilPresent(options: FetchCommitOptions, dir: string): Promise<void> {
   const { url, display, ref, commit, run } = options;
-  for (const depth of DEEPER) {
-    await run(
-      ['fetch', '--quiet', '--progress', '--no-tags', ...depth, '--', url, ref as string],
-      dir,
-    );
+  const present = async () => {
     try {
       await run(['cat-file', '-e', `${commit}^{commit}`], dir);
-      return;
+      return true;
     } catch (error) {
       if (isSlipwayError(error, 'STOPPED')) throw error;
+      return false;
     }
-    // The whole history is here and the commit is not in it.
-    if (!existsSync(path.join(dir, '.git', 'shallow'))) break;
-  }
+  };
+  if (await deepenUntil(run, dir, { url, ref: ref as string }, present)) return;
   throw new SlipwayError('NOT_FOUND', `commit ${commit} not found on '${ref}' of ${display}`);
 }
 
@@ -133,34 +165,14 @@ export interface ProveOnBranchOptions extends Omit<FetchCommitOptions, 'target' 
  */
 export async function proveOnBranch(options: ProveOnBranchOptions): Promise<void> {
   const { url, display, ref, commit, parent, run } = options;
-  await mkdir(parent, { recursive: true });
-  const temp = await mkdtemp(path.join(parent, `${FETCH_PREFIX}${process.pid}-`));
-  try {
-    await run(['-c', 'init.defaultBranch=slipway', 'init', '--quiet', '--template=', '--', temp]);
-    for (const depth of DEEPER) {
-      await run(
-        [
-          'fetch',
-          '--quiet',
-          '--progress',
-          '--no-tags',
-          '--filter=tree:0',
-          ...depth,
-          '--',
-          url,
-          ref,
-        ],
-        temp,
-      );
-      // Listed rather than looked up: a lookup of a missing object in a filtered fetch makes git
-      // fetch it by its id, which is what this proof must not do.
-      const commits = await run(['rev-list', 'FETCH_HEAD'], temp);
-      if (commits.split('\n').includes(commit)) return;
-      if (!existsSync(path.join(temp, '.git', 'shallow'))) break;
-    }
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-  }
+  const found = await inScratchRepository(parent, run, (dir) => {
+    // Listed rather than looked up: a lookup of a missing object in a filtered fetch makes git
+    // fetch it by its id, which is what this proof must not do.
+    const listed = async () =>
+      (await run(['rev-list', 'FETCH_HEAD'], dir)).split('\n').includes(commit);
+    return deepenUntil(run, dir, { url, ref, fetchFlags: ['--filter=tree:0'] }, listed);
+  });
+  if (found) return;
   const name = ref.replace(/^refs\/(heads|tags)\//, '');
   throw new SlipwayError(
     'NOT_FOUND',
