@@ -1,3 +1,4 @@
+import { type Periodic, runPeriodically } from '../../core/periodic.js';
 import type { Store } from '../../core/store/types.js';
 import { type Clock, isoTime, type Logger } from '../../core/types.js';
 
@@ -17,7 +18,8 @@ const KEPT_MS = 3 * 24 * 60 * 60_000;
 const OVERLAP_MS = 10 * 60_000;
 /** Redeliveries asked for one event at most: one that keeps failing is left to a person. */
 const MAX_ASKS = 3;
-const DEFAULT_INTERVAL_MS = 5 * 60_000;
+/** Between scans. */
+const SCAN_INTERVAL_MS = 5 * 60_000;
 const RECORD_KEY = 'app';
 
 /** One delivery as `GET /app/hook/deliveries` lists it (the fields read). */
@@ -49,8 +51,6 @@ export interface FailedDeliveriesOptions {
   clock: Clock;
   logger: Logger;
   app(): Promise<AppClient>;
-  /** Between scans; default 5 minutes. */
-  intervalMs?: number;
 }
 
 /**
@@ -62,39 +62,25 @@ export interface FailedDeliveriesOptions {
  * same delivery id, so an event that did get through once makes no second job.
  */
 export class FailedDeliveries {
-  private timer: NodeJS.Timeout | undefined;
-  private scanning: Promise<number> | undefined;
+  private periodic: Periodic | undefined;
 
   constructor(private readonly options: FailedDeliveriesOptions) {}
 
   start(): void {
-    void this.scanSafely();
-    this.timer = setInterval(
-      () => void this.scanSafely(),
-      this.options.intervalMs ?? DEFAULT_INTERVAL_MS,
+    this.periodic = runPeriodically(
+      SCAN_INTERVAL_MS,
+      () => this.scan(),
+      // What went wrong is a warning: the next scan tries again.
+      (error) =>
+        this.options.logger.warn(
+          { reason: String((error as Error)?.message ?? error).slice(0, 300) },
+          'could not look for webhook deliveries that failed; trying again at the next scan',
+        ),
     );
-    this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.scanning?.catch(() => {});
-  }
-
-  /** One scan; what went wrong is a warning, and the next scan tries again. */
-  private async scanSafely(): Promise<void> {
-    if (this.scanning) return;
-    this.scanning = this.scan();
-    try {
-      await this.scanning;
-    } catch (error) {
-      this.options.logger.warn(
-        { reason: String((error as Error)?.message ?? error).slice(0, 300) },
-        'could not look for webhook deliveries that failed; trying again at the next scan',
-      );
-    } finally {
-      this.scanning = undefined;
-    }
+    await this.periodic?.stop();
   }
 
   /** Asks for the failed deliveries since the last scan again; resolves with how many. */

@@ -1,4 +1,5 @@
 import { isSlipwayError } from '../errors.js';
+import { type Periodic, runPeriodically } from '../periodic.js';
 import type { SourceFetcher } from '../source/types.js';
 import type { Store } from '../store/types.js';
 import type { Logger, Workspace } from '../types.js';
@@ -32,42 +33,31 @@ export interface BranchPollerOptions {
  * next time. The deploy is a push's: a newer head queued later supersedes it.
  */
 export class BranchPoller {
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  private periodic: Periodic | undefined;
   /** The last failure said per workspace, so a repository that stays out of reach is said once. */
   private readonly failing = new Map<string, string>();
+  /** Ends a pass under way at the next workspace. */
   private stopped = false;
 
   constructor(private readonly options: BranchPollerOptions) {}
 
   start(): void {
+    const { intervalMs, logger } = this.options;
     this.stopped = false;
-    const seconds = this.options.intervalMs / 1000;
-    this.options.logger.info(
-      { intervalSeconds: seconds },
-      `polling the branch of every workspace every ${seconds} s; a head that moved is deployed`,
+    logger.info(
+      { intervalSeconds: intervalMs / 1000 },
+      `polling the branch of every workspace every ${intervalMs / 1000} s; a head that moved is deployed`,
     );
-    void this.pollSafely();
-    this.timer = setInterval(() => void this.pollSafely(), this.options.intervalMs);
-    this.timer.unref();
+    this.periodic = runPeriodically(
+      intervalMs,
+      () => this.poll(),
+      (error) => logger.warn({ err: error }, 'could not poll the branches of the workspaces'),
+    );
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    await this.polling;
-  }
-
-  private async pollSafely(): Promise<void> {
-    if (this.polling) return;
-    this.polling = this.poll().then(
-      () => undefined,
-      (error: unknown) => {
-        this.options.logger.warn({ err: error }, 'could not poll the branches of the workspaces');
-      },
-    );
-    await this.polling;
-    this.polling = undefined;
+    await this.periodic?.stop();
   }
 
   /** One pass over every workspace; resolves with how many deploys it queued. */
