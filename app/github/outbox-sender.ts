@@ -329,7 +329,7 @@ export class OutboxSender {
               name: origin.checkName,
               head_sha: origin.headSha,
               external_id: job.id,
-              ...this.jobPage(job),
+              ...(this.jobPage(job) ? { details_url: this.jobPage(job) } : {}),
               ...sent,
             })
           : await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
@@ -436,14 +436,14 @@ export class OutboxSender {
       deployment_id: id,
       state,
       description: characters(deploymentDescription(job, origin, status), 140),
-      ...(this.options.publicUrl ? { log_url: `${this.options.publicUrl}/jobs/${job.id}` } : {}),
+      ...(this.jobPage(job) ? { log_url: this.jobPage(job) } : {}),
     });
   }
 
-  /** The check run's link to the job's page, where Slipway's public address is known. */
-  private jobPage(job: Job): { details_url?: string } {
+  /** The job's page, where Slipway's public address is known: check runs and deployments link it. */
+  private jobPage(job: Job): string | undefined {
     const { publicUrl } = this.options;
-    return publicUrl ? { details_url: `${publicUrl}/jobs/${job.id}` } : {};
+    return publicUrl ? `${publicUrl}/jobs/${job.id}` : undefined;
   }
 
   private async findDeployment(client: GitHubClient, job: Job, origin: GitHubOrigin) {

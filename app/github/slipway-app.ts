@@ -300,10 +300,11 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         // A transfer may rename too: its former name is then in `changes.repository` as well.
         const formerName =
           (changes as { repository?: { name?: { from?: string } } }).repository?.name?.from ?? name;
-        const former =
+        const formerOwner =
           'owner' in changes
-            ? `${changes.owner.from.user?.login ?? changes.owner.from.organization?.login ?? owner}/${formerName}`
-            : `${owner}/${formerName}`;
+            ? (changes.owner.from.user?.login ?? changes.owner.from.organization?.login ?? owner)
+            : owner;
+        const former = `${formerOwner}/${formerName}`;
         installations.renamed(former, now);
         remember(payload);
         const followers = workspacesOf({ full_name: former, owner: null });

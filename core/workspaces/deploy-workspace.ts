@@ -580,10 +580,9 @@ export async function settleInterruptedDeploys(
         const owned = await runtime.list({
           labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: workspace.id },
         });
-        const created = owned.filter((info) => !(refKey(info) in before));
-        const started = owned.filter(
-          (info) => !(refKey(info) in before) || before[refKey(info)] !== (info.specHash ?? ''),
-        );
+        // New in the deploy, or changed by it: its spec is not the one kept from before.
+        const started = owned.filter((info) => before[refKey(info)] !== (info.specHash ?? ''));
+        const created = started.filter((info) => !(refKey(info) in before));
         const lines: string[] = [];
         const log = (line: string) => lines.push(line);
         await stopRunToCompletion(runtime, started, log, 'withdrawn');
