@@ -102,6 +102,31 @@ export function createApiClient(
 ): ApiClient {
   const base = url.replace(/\/+$/, '');
   const limitMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  /** What a request that got no answer throws: the command's own stop, a timeout, no server. */
+  const noAnswer = (
+    error: unknown,
+    timedOutAfterMs: number | undefined,
+    method: string,
+    path: string,
+  ): unknown => {
+    if (options.signal?.aborted) return options.signal.reason;
+    if (timedOutAfterMs !== undefined) {
+      return new UnreachableError(
+        `Slipway at ${base} did not answer ${method} ${path} within ${timedOutAfterMs / 1000} s`,
+      );
+    }
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return new UnreachableError(
+      `cannot reach Slipway at ${base} (${cause?.code ?? cause?.message ?? String(error)})`,
+    );
+  };
+  /** The error status `response` answered, with the server's own message. */
+  const refusal = (response: Response, body: unknown, method: string, path: string) =>
+    new ApiError(
+      response.status,
+      errorMessage(response, body, method, path, options.tokenSource),
+      body,
+    );
   return {
     url: base,
     async request(method, path, request = {}) {
@@ -130,26 +155,11 @@ export function createApiClient(
         });
         text = await response.text();
       } catch (error) {
-        if (options.signal?.aborted) throw options.signal.reason;
-        if (timeout.aborted) {
-          throw new UnreachableError(
-            `Slipway at ${base} did not answer ${method} ${path} within ${(limitMs + holdMs) / 1000} s`,
-          );
-        }
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new UnreachableError(
-          `cannot reach Slipway at ${base} (${cause?.code ?? cause?.message ?? String(error)})`,
-        );
+        throw noAnswer(error, timeout.aborted ? limitMs + holdMs : undefined, method, path);
       }
       const type = response.headers.get('content-type');
       const body = parseBody(text, type);
-      if (!response.ok) {
-        throw new ApiError(
-          response.status,
-          errorMessage(response, body, method, path, options.tokenSource),
-          body,
-        );
-      }
+      if (!response.ok) throw refusal(response, body, method, path);
       if (accept === 'application/json' && typeof body === 'string') {
         // A proxy's page or a web app at the wrong address answers 200 too; it is no result.
         throw new ApiError(
@@ -176,26 +186,13 @@ export function createApiClient(
       try {
         response = await fetch(target, { headers, signal });
       } catch (error) {
-        if (options.signal?.aborted) throw options.signal.reason;
-        if (started.signal.aborted) {
-          throw new UnreachableError(
-            `Slipway at ${base} did not answer GET ${path} within ${limitMs / 1000} s`,
-          );
-        }
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new UnreachableError(
-          `cannot reach Slipway at ${base} (${cause?.code ?? cause?.message ?? String(error)})`,
-        );
+        throw noAnswer(error, started.signal.aborted ? limitMs : undefined, 'GET', path);
       } finally {
         clearTimeout(timer);
       }
       if (!response.ok) {
         const body = parseBody(await response.text(), response.headers.get('content-type'));
-        throw new ApiError(
-          response.status,
-          errorMessage(response, body, 'GET', path, options.tokenSource),
-          body,
-        );
+        throw refusal(response, body, 'GET', path);
       }
       const decoder = new TextDecoder();
       try {
