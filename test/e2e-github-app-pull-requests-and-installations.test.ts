@@ -204,15 +204,21 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     const site = async () =>
       (await server.api('GET', '/api/workspaces')).json._embedded.workspaces[0];
     const { id } = await site();
+    /** GitHub's `repository` event `action` about `fullName` now, with its `changes`. */
+    const repositoryEvent = (action: string, fullName: string, changes: Json) => {
+      const payload = aboutRepository(
+        examplePayload('repository', action, (p) => Boolean(p.installation)),
+        fullName,
+        installation,
+      );
+      payload.changes = changes;
+      return deliver(server.url, 'repository', payload, github.webhookSecret);
+    };
 
     github.renameRepository(REPO, 'acme/web');
-    const renamed = aboutRepository(
-      examplePayload('repository', 'renamed'),
-      'acme/web',
-      installation,
-    );
-    renamed.changes = { repository: { name: { from: 'site' } } };
-    const followed = await deliver(server.url, 'repository', renamed, github.webhookSecret);
+    const followed = await repositoryEvent('renamed', 'acme/web', {
+      repository: { name: { from: 'site' } },
+    });
     expect(followed.status).toBe(202);
     expect(followed.json.ignored).toBe(
       "repository acme/site is now acme/web: workspace(s) 'site' now name it so",
@@ -238,13 +244,9 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
     );
 
     github.renameRepository('acme/web', 'beta/web');
-    const transferred = aboutRepository(
-      examplePayload('repository', 'transferred', (p) => Boolean(p.installation)),
-      'beta/web',
-      installation,
-    );
-    transferred.changes = { owner: { from: { organization: { login: 'acme' } } } };
-    const moved = await deliver(server.url, 'repository', transferred, github.webhookSecret);
+    const moved = await repositoryEvent('transferred', 'beta/web', {
+      owner: { from: { organization: { login: 'acme' } } },
+    });
     expect(moved.json.ignored).toBe(
       "repository acme/web is now beta/web: workspace(s) 'site' now name it so",
     );
@@ -255,29 +257,19 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
 
     // A transfer that renames too names the former name in `changes.repository`.
     github.renameRepository('beta/web', 'gamma/www');
-    const both = aboutRepository(
-      examplePayload('repository', 'transferred', (p) => Boolean(p.installation)),
-      'gamma/www',
-      installation,
-    );
-    both.changes = {
+    const followedBoth = await repositoryEvent('transferred', 'gamma/www', {
       owner: { from: { user: { login: 'beta' } } },
       repository: { name: { from: 'web' } },
-    };
-    const followedBoth = await deliver(server.url, 'repository', both, github.webhookSecret);
+    });
     expect(followedBoth.json.ignored).toBe(
       "repository beta/web is now gamma/www: workspace(s) 'site' now name it so",
     );
     expect((await site()).repositoryUrl).toBe('gamma/www');
 
     // A rename naming no workspace's repository changes nothing, and says so.
-    const unrelated = aboutRepository(
-      examplePayload('repository', 'renamed'),
-      'beta/blog',
-      installation,
-    );
-    unrelated.changes = { repository: { name: { from: 'journal' } } };
-    const none = await deliver(server.url, 'repository', unrelated, github.webhookSecret);
+    const none = await repositoryEvent('renamed', 'beta/blog', {
+      repository: { name: { from: 'journal' } },
+    });
     expect(none.json.ignored).toBe(
       'repository beta/journal is now beta/blog: no workspace names it',
     );
