@@ -12,7 +12,7 @@ const NOT_IN_INSTALLATION =
 const NOT_GRANTED = 'The permissions requested are not granted to this installation.';
 
 /** App routes answer only to the App's JWT, as GitHub's do. */
-function requireApp(c: Ctx): void {
+export function requireApp(c: Ctx): void {
   if (c.get('auth').kind !== 'jwt') throw jwtRefused('A JSON web token could not be decoded');
 }
 

@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
+import { requireApp } from './app-routes.js';
 import type { GitHubEnv } from './authenticate.js';
-import { jwtRefused, notFound } from './github-error.js';
+import { notFound } from './github-error.js';
 import type { GitHubState } from './github-state.js';
 import { reply } from './reply.js';
 
@@ -99,10 +100,6 @@ export async function sendWebhook(
   };
   state.hookDeliveries.push(delivery);
   return delivery;
-}
-
-function requireApp(c: Context<GitHubEnv>): void {
-  if (c.get('auth').kind !== 'jwt') throw jwtRefused('A JSON web token could not be decoded');
 }
 
 /**
