@@ -135,6 +135,11 @@ const envSchema = z.object({
   SLIPWAY_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600).default(25),
   SLIPWAY_TASK_TIMEOUT_SECONDS: wholeNumber(1, 86_400).default(600),
   SLIPWAY_POLL_SECONDS: wholeNumber(0, 86_400).default(0),
+  SLIPWAY_DRIFT_SECONDS: wholeNumber(0, 86_400).default(0),
+  SLIPWAY_SELF_HEAL: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
   APP_ID: z.string().regex(/^\d+$/, { error: 'expected the numeric GitHub App id' }).optional(),
   PRIVATE_KEY: nonEmpty.optional(),
   PRIVATE_KEY_PATH: nonEmpty.optional(),
@@ -206,6 +211,11 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
         `${name} is ${JSON.stringify(env[name])} but JWT authentication is off; expected SLIPWAY_JWT_SECRET or SLIPWAY_JWKS_URL to be set too`,
       );
     }
+  }
+  if (env.SLIPWAY_SELF_HEAL && env.SLIPWAY_DRIFT_SECONDS === 0) {
+    throw new EnvError(
+      'SLIPWAY_SELF_HEAL is "true" but SLIPWAY_DRIFT_SECONDS is 0 (drift is never looked for); expected SLIPWAY_DRIFT_SECONDS to be set too, e.g. 180',
+    );
   }
   if (env.PRIVATE_KEY && env.PRIVATE_KEY_PATH) {
     throw new EnvError('PRIVATE_KEY and PRIVATE_KEY_PATH are both set; expected one of them');

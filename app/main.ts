@@ -165,6 +165,9 @@ async function main(): Promise<void> {
     workers: env.SLIPWAY_WORKERS,
     taskTimeoutMs: env.SLIPWAY_TASK_TIMEOUT_SECONDS * 1000,
     ...(env.SLIPWAY_POLL_SECONDS > 0 ? { pollBranchesMs: env.SLIPWAY_POLL_SECONDS * 1000 } : {}),
+    ...(env.SLIPWAY_DRIFT_SECONDS > 0
+      ? { driftCheckMs: env.SLIPWAY_DRIFT_SECONDS * 1000, selfHeal: env.SLIPWAY_SELF_HEAL }
+      : {}),
     scratchDir: path.join(env.dataDir, 'scratch'),
     // We hold the data directory lock: a RUNNING job of another owner belongs to a dead process.
     orphans: 'all',

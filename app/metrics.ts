@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../core/store/types.js';
 import { type Clock, type Job, TERMINAL_JOB_STATUSES } from '../core/types.js';
+import { type DriftCheck, driftState } from '../core/workspaces/index.js';
 
 /** Slipway's Prometheus metrics (`GET /metrics`), one registry per process. */
 export interface Metrics {
@@ -78,6 +79,22 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
         { offset: 0, limit: 1, sort: { field: 'created', direction: 'asc' } },
       ).items[0];
       this.set(oldest ? Math.max(0, (clock.now() - Date.parse(oldest.created)) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'slipway_workspace_drifted_workloads',
+    help: 'Workloads of a workspace not as its deployed commit has them, by the last drift check (SLIPWAY_DRIFT_SECONDS); workspaces never checked, or deployed since, are left out',
+    labelNames: ['workspace'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { workspaceId } of store.listRecords<DriftCheck>('workspace-drift')) {
+        const workspace = store.getWorkspace(workspaceId);
+        if (!workspace) continue;
+        const { status, check } = driftState(store, workspace);
+        if (status !== 'UNKNOWN' && check)
+          this.set({ workspace: workspace.name }, check.drifted.length);
+      }
     },
   });
   return {

@@ -9,10 +9,20 @@ import type { Runtime } from './runtime/types.js';
 import type { SourceFetcher } from './source/types.js';
 import type { Store } from './store/types.js';
 import { deployTask, loadConfiguration, TaskService } from './tasks/index.js';
-import { type Clock, type Job, type Logger, silentLogger, systemClock } from './types.js';
+import {
+  type Clock,
+  type Job,
+  type Logger,
+  silentLogger,
+  systemClock,
+  type Workspace,
+} from './types.js';
 import {
   BranchPoller,
+  type DriftState,
+  DriftWatcher,
   deployWorkspace,
+  driftState,
   settleEndedWorkspaceDeploy,
   settleInterruptedDeploys,
   WorkspaceService,
@@ -48,6 +58,20 @@ export interface EngineDeps {
    * off when unset.
    */
   pollBranchesMs?: number;
+  /**
+   * Compare each deployed workspace with its deployed commit this often and record what drifted
+   * (SLIPWAY_DRIFT_SECONDS); off when unset.
+   */
+  driftCheckMs?: number;
+  /** Queue a deploy of the deployed commit when drift is found (SLIPWAY_SELF_HEAL). */
+  selfHeal?: boolean;
+}
+
+/** A workspace's drift as the surfaces show it (see {@link Engine.driftOf}). */
+export interface WorkspaceDrift extends DriftState {
+  workspace: Workspace;
+  everySeconds: number | null;
+  selfHeal: boolean;
 }
 
 /** Jobs as the surfaces see them: read, withdraw, delete, logs. */
@@ -68,6 +92,11 @@ export interface Engine {
   rollouts: RolloutService;
   jobs: JobsApi;
   runtime: Runtime;
+  /**
+   * What the last drift check found of the workspace (NOT_FOUND for an unknown one), and how
+   * drift is checked: every `everySeconds` (null: never), healed or only reported.
+   */
+  driftOf(workspaceId: string): WorkspaceDrift;
   /** Restores the runtime and starts the workers. */
   start(): Promise<void>;
   /**
@@ -214,6 +243,18 @@ export function createEngine(deps: EngineDeps): Engine {
         intervalMs: deps.pollBranchesMs,
       })
     : undefined;
+  const driftWatcher = deps.driftCheckMs
+    ? new DriftWatcher({
+        store: deps.store,
+        source: deps.source,
+        runtime: deps.runtime,
+        workspaces,
+        clock,
+        logger,
+        intervalMs: deps.driftCheckMs,
+        selfHeal: deps.selfHeal === true,
+      })
+    : undefined;
   // The checkout cache would grow with every commit deployed: what no workload runs from and
   // no deploy used lately goes, at start and every hour.
   let sweeper: NodeJS.Timeout | undefined;
@@ -228,6 +269,15 @@ export function createEngine(deps: EngineDeps): Engine {
     rollouts,
     jobs,
     runtime: deps.runtime,
+    driftOf(workspaceId) {
+      const workspace = workspaces.get(workspaceId);
+      return {
+        workspace,
+        ...driftState(deps.store, workspace),
+        everySeconds: driftWatcher ? (deps.driftCheckMs as number) / 1000 : null,
+        selfHeal: driftWatcher !== undefined && deps.selfHeal === true,
+      };
+    },
     async start() {
       if (started) return;
       started = true;
@@ -240,6 +290,7 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       pool.start(deps.orphans ?? 'expired');
       poller?.start();
+      driftWatcher?.start();
       void sweep();
       sweeper = setInterval(sweep, SWEEP_MS);
       sweeper.unref();
@@ -249,6 +300,7 @@ export function createEngine(deps: EngineDeps): Engine {
       started = false;
       clearInterval(sweeper);
       await poller?.stop();
+      await driftWatcher?.stop();
       await pool.stop(graceMs);
       await deps.runtime.stop();
     },

@@ -124,6 +124,11 @@ describe('configuration', () => {
       { SLIPWAY_POLL_SECONDS: '5m' },
       'SLIPWAY_POLL_SECONDS is "5m"; expected a whole number from 0 to 86400',
     ],
+    [{ SLIPWAY_SELF_HEAL: 'yes' }, 'SLIPWAY_SELF_HEAL is "yes"; expected true or false'],
+    [
+      { SLIPWAY_SELF_HEAL: 'true' },
+      'SLIPWAY_SELF_HEAL is "true" but SLIPWAY_DRIFT_SECONDS is 0 (drift is never looked for); expected SLIPWAY_DRIFT_SECONDS to be set too, e.g. 180',
+    ],
     [
       { SLIPWAY_PUBLIC_URL: 'slipway.example.com' },
       'SLIPWAY_PUBLIC_URL is "slipway.example.com"; expected the http(s) URL people open Slipway at',

@@ -14,6 +14,7 @@ import {
   startServer,
   waitForJob,
 } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
 
 let server: ServerProcess;
 let document: Json;
@@ -24,7 +25,11 @@ const templatesDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-openapi-templat
 beforeAll(async () => {
   repoIn(reposDir, 'dt-repo', { 'hello/manifest.json': job('hello', { lines: ['hi'] }) });
   repoIn(reposDir, 'ws-repo', { 'hello/manifest.json': job('hello', { lines: ['hi'] }) });
-  server = await startServer({ reposDir, env: { SLIPWAY_TEMPLATES_DIR: templatesDir } });
+  server = await startServer({
+    reposDir,
+    // Drift checks on: the drift route answers what a check found.
+    env: { SLIPWAY_TEMPLATES_DIR: templatesDir, SLIPWAY_DRIFT_SECONDS: '1' },
+  });
   const served = await request(`${server.url}/openapi.json`, 'GET');
   expect(served.status).toBe(200);
   document = served.json;
@@ -104,6 +109,15 @@ describe('responses match the OpenAPI document', () => {
     await call('GET', '/api/jobs/{id}', `/api/jobs/${deployed.json.id}`);
     await call('GET', '/api/jobs', '/api/jobs?status=COMPLETE');
     await call('GET', '/api/workspaces/{id}/jobs', `/api/workspaces/${ws.id}/jobs`);
+    const drift = await eventually(async () => {
+      const answer = await call(
+        'GET',
+        '/api/workspaces/{id}/drift',
+        `/api/workspaces/${ws.id}/drift`,
+      );
+      return answer.json.status === 'IN_SYNC' ? answer : undefined;
+    }, 'a drift check of the deployed workspace');
+    expect(drift.json).toMatchObject({ drifted: [], commitId: expect.any(String) });
     const logs = await call(
       'GET',
       '/api/jobs/{id}/logs',

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { streamText } from 'hono/streaming';
-import type { Engine } from '../../core/engine.js';
+import type { Engine, WorkspaceDrift } from '../../core/engine.js';
 import { SlipwayError } from '../../core/errors.js';
 import { LABELS, MANAGED_BY_VALUE } from '../../core/runtime/types.js';
 import { redact } from '../../core/source/index.js';
@@ -214,6 +214,15 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
         }
       }
     });
+  });
+
+  /**
+   * What the last drift check found: whether the workspace's workloads are as its deployed
+   * commit has them, and what someone changed if not (SLIPWAY_DRIFT_SECONDS).
+   */
+  app.get('/api/workspaces/:id/drift', async (c) => {
+    await requireIdentity(c);
+    return c.json(driftJson(engine.driftOf(c.req.param('id')), baseUrl(c)));
   });
 
   /** A workspace's jobs, newest first, paged; `status` and `type` filter. */
@@ -434,6 +443,31 @@ export function workspaceJson(workspace: Workspace, base: string, viewer: Identi
       'deploy workspace': { href: `${self}/deployments`, type: 'POST' },
       'github webhook': { href: `${self}/deployments/github-webhook`, type: 'POST' },
       jobs: { href: `${self}/jobs`, type: 'GET' },
+      drift: { href: `${self}/drift`, type: 'GET' },
+    },
+  };
+}
+
+/** A workspace's drift: the last check's findings, when it still tells how things are. */
+function driftJson(drift: WorkspaceDrift, base: string) {
+  const { workspace, status, check } = drift;
+  const self = `${base}/api/workspaces/${workspace.id}`;
+  return {
+    workspaceId: workspace.id,
+    status,
+    checkEverySeconds: drift.everySeconds,
+    selfHeal: drift.selfHeal,
+    commitId: check?.commit ?? null,
+    checked: check?.checked ?? null,
+    drifted: status === 'UNKNOWN' ? [] : (check?.drifted ?? []),
+    since: status === 'DRIFTED' ? (check?.since ?? null) : null,
+    heals: check?.heals ?? 0,
+    _links: {
+      self: { href: `${self}/drift` },
+      workspace: { href: self, type: 'GET' },
+      ...(check?.healJobId
+        ? { 'last heal': { href: `${base}/api/jobs/${check.healJobId}`, type: 'GET' } }
+        : {}),
     },
   };
 }

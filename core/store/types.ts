@@ -40,6 +40,8 @@ export const RECORD_COLLECTIONS = [
   'github-redeliveries',
   /** The branch head the last poll of a workspace saw (SLIPWAY_POLL_SECONDS). */
   'branch-heads',
+  /** What the last drift check of a workspace found (SLIPWAY_DRIFT_SECONDS). */
+  'workspace-drift',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

@@ -1,5 +1,5 @@
 import { formatProblem } from '../config/index.js';
-import { isSlipwayError, SlipwayError } from '../errors.js';
+import { isSlipwayError, type Problem, SlipwayError } from '../errors.js';
 import type { JobContext, JobEnd, JobOutcome } from '../jobs/index.js';
 import {
   type ApplyOutcome,
@@ -23,7 +23,7 @@ import {
   waitUntilHealthy,
 } from '../tasks/index.js';
 import { type Clock, isoTime, type Job, TERMINAL_JOB_STATUSES, type Workspace } from '../types.js';
-import { loadUnits } from './load-units.js';
+import { type LoadedUnits, loadUnits } from './load-units.js';
 
 export interface DeployWorkspaceDeps {
   store: Store;
@@ -140,18 +140,7 @@ async function sync(
   context.setCommit(checkout.commit);
   log(`checked out ${checkout.commit}`);
 
-  const units = await loadUnits(checkout.dir);
-  // What this runtime cannot run (an image on Kubernetes) is a problem of the manifest too,
-  // found with the others, before anything (the namespace included) is made.
-  const misfits = units.tasks.flatMap((task) => {
-    const why = runtimeMisfit(runtime, task.manifest, {
-      namespace: workspace.namespace,
-      name: task.manifest.name,
-      schedule: task.manifest.schedule,
-    });
-    return why ? [{ file: task.file, message: why }] : [];
-  });
-  const problems = [...units.problems, ...misfits];
+  const { units, problems, workloads } = await desiredWorkloads(runtime, workspace, checkout);
   if (problems.length > 0) {
     for (const problem of problems) log(formatProblem(problem));
     const files = new Set(problems.map((p) => p.file));
@@ -162,22 +151,6 @@ async function sync(
     );
   }
   log(`found ${units.tasks.length} task(s) and ${units.pipelines.length} pipeline(s)`);
-
-  const ownership = { [LABELS.workspace]: workspace.id };
-  const workloads: Workload[] = [];
-  for (const task of units.tasks) {
-    workloads.push(
-      renderWorkload(task.manifest, {
-        namespace: workspace.namespace,
-        checkoutDir: checkout.dir,
-        directory: task.directory,
-        repository,
-        commit: checkout.commit,
-        digest: await digestUnit(checkout.dir, task.directory),
-        labels: ownership,
-      }),
-    );
-  }
   signal.throwIfAborted();
   await refuseTakeover(deps, workspace, workloads);
 
@@ -256,6 +229,46 @@ async function sync(
     pipelines: units.pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),
     durationMs: deps.clock.now() - started,
   };
+}
+
+/**
+ * The workspace's units at `checkout` and the workloads its tasks render to, owned by the
+ * workspace; with `problems` (and no workloads) when a unit is invalid or asks for what the
+ * runtime cannot run (an image on the local runtime), all of them found before anything is made.
+ */
+export async function desiredWorkloads(
+  runtime: Runtime,
+  workspace: Workspace,
+  checkout: Checkout,
+): Promise<{ units: LoadedUnits; problems: Problem[]; workloads: Workload[] }> {
+  const units = await loadUnits(checkout.dir);
+  const misfits = units.tasks.flatMap((task) => {
+    const why = runtimeMisfit(runtime, task.manifest, {
+      namespace: workspace.namespace,
+      name: task.manifest.name,
+      schedule: task.manifest.schedule,
+    });
+    return why ? [{ file: task.file, message: why }] : [];
+  });
+  const problems = [...units.problems, ...misfits];
+  if (problems.length > 0) return { units, problems, workloads: [] };
+  const repository = redact(workspace.repositoryUrl);
+  const ownership = { [LABELS.workspace]: workspace.id };
+  const workloads: Workload[] = [];
+  for (const task of units.tasks) {
+    workloads.push(
+      renderWorkload(task.manifest, {
+        namespace: workspace.namespace,
+        checkoutDir: checkout.dir,
+        directory: task.directory,
+        repository,
+        commit: checkout.commit,
+        digest: await digestUnit(checkout.dir, task.directory),
+        labels: ownership,
+      }),
+    );
+  }
+  return { units, problems, workloads };
 }
 
 /**

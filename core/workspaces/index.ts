@@ -16,6 +16,13 @@ export {
   updateWorkspaceSchema,
 } from './schema.js';
 export {
+  type DriftCheck,
+  type DriftState,
+  DriftWatcher,
+  type DriftWatcherOptions,
+  driftState,
+} from './watch-drift.js';
+export {
   DEFAULT_BRANCH,
   DEFAULT_TIMEOUT_SECONDS,
   type DeployRequest,

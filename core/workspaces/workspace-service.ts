@@ -191,6 +191,9 @@ export class WorkspaceService {
     });
     for (const workload of owned) await this.deps.runtime.delete(workload);
     this.deps.store.deleteWorkspace(id);
+    // What polling and drift checks kept of it.
+    this.deps.store.deleteRecord('branch-heads', id);
+    this.deps.store.deleteRecord('workspace-drift', id);
     this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
   }
 

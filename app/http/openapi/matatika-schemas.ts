@@ -58,9 +58,42 @@ export const workspace = responseBody(
       'deploy workspace': typedLink,
       'github webhook': typedLink,
       jobs: typedLink,
+      drift: typedLink,
     }),
   }),
   'A workspace: a repository and branch deployed into a namespace.',
+);
+
+/** `driftJson` of app/http/matatika.ts. */
+export const workspaceDrift = responseBody(
+  'WorkspaceDrift',
+  z.object({
+    workspaceId: z.string(),
+    status: z
+      .enum(['IN_SYNC', 'DRIFTED', 'UNKNOWN'])
+      .describe('UNKNOWN: never checked, or deployed since the last check'),
+    checkEverySeconds: z
+      .number()
+      .int()
+      .nullable()
+      .describe('SLIPWAY_DRIFT_SECONDS; null when drift is not checked'),
+    selfHeal: z.boolean().describe('whether drift found is deployed back (SLIPWAY_SELF_HEAL)'),
+    commitId: z.string().nullable().describe('the deployed commit the last check compared with'),
+    checked: isoTime.nullable(),
+    drifted: z
+      .array(z.string())
+      .describe(
+        'a sentence for each workload not as git has it, e.g. "deployment \'web\': Deployment web: spec.replicas is 0, git says 2"',
+      ),
+    since: isoTime.nullable().describe('since when it has drifted, while it does'),
+    heals: count.describe('deploys queued to put drift back, ever'),
+    _links: z.object({
+      self: href,
+      workspace: typedLink,
+      'last heal': typedLink.optional().describe('the last deploy queued to put drift back'),
+    }),
+  }),
+  "What the last drift check found of a workspace's workloads (a Slipway extension).",
 );
 
 const page = z.object({

@@ -4,7 +4,14 @@ import { createWorkspaceSchema, updateWorkspaceSchema } from '../../../core/work
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../paging.js';
 import { pushFieldsSchema } from '../push-payload.js';
 import { springError } from './common-schemas.js';
-import { job, jobPage, webhookIgnored, workspace, workspacePage } from './matatika-schemas.js';
+import {
+  job,
+  jobPage,
+  webhookIgnored,
+  workspace,
+  workspaceDrift,
+  workspacePage,
+} from './matatika-schemas.js';
 import {
   errorResponses,
   header,
@@ -170,6 +177,20 @@ export const matatikaRoutes: RouteSpec[] = [
     responses: {
       200: { description: 'The lines', content: { 'text/plain': { type: 'string' } } },
       ...errors(400, 401, 404),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/workspaces/{id}/drift',
+    operationId: 'getWorkspaceDrift',
+    summary: 'Whether the workspace is as its deployed commit has it (a Slipway extension)',
+    description:
+      "With SLIPWAY_DRIFT_SECONDS set, Slipway compares each deployed workspace with its deployed commit that often (a plan's comparison: a field someone changed, a workload deleted, or one with the workspace's labels that git does not have) and, with SLIPWAY_SELF_HEAL=true, queues a deploy of that commit to put it back. This is what the last check found.",
+    tags,
+    access: 'caller',
+    responses: {
+      200: { description: 'The last check', schema: workspaceDrift },
+      ...errors(401, 404),
     },
   },
   {

@@ -1,0 +1,244 @@
+import { isSlipwayError } from '../errors.js';
+import { type Periodic, runPeriodically } from '../periodic.js';
+import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadRef } from '../runtime/types.js';
+import type { SourceFetcher } from '../source/types.js';
+import type { Store } from '../store/types.js';
+import { describeRef } from '../tasks/index.js';
+import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
+import { desiredWorkloads } from './deploy-workspace.js';
+import { type WorkspaceService, workspaceTarget } from './workspace-service.js';
+
+const PAGE = 200;
+
+/** What the last drift check of a workspace found (record collection `workspace-drift`). */
+export interface DriftCheck {
+  workspaceId: string;
+  /** The commit the workspace had deployed, which the runtime was compared with. */
+  commit: string;
+  /** When it began (ISO-8601 UTC). */
+  checked: string;
+  /** A sentence for each workload that is not as git has it; empty when none is. */
+  drifted: string[];
+  /** Since when the workspace has been drifted without a break; null when it is not. */
+  since: string | null;
+  /** Deploys queued to put drift back (SLIPWAY_SELF_HEAL), ever. */
+  heals: number;
+  /** The last of them; null before the first. */
+  healJobId: string | null;
+}
+
+/** A workspace's drift as the surfaces show it: the last check, if it still says how things are. */
+export interface DriftState {
+  /** `UNKNOWN`: never checked, or deployed since the last check. */
+  status: 'IN_SYNC' | 'DRIFTED' | 'UNKNOWN';
+  check: DriftCheck | null;
+}
+
+/**
+ * The workspace's drift as its last check found it. A check from before the workspace's last
+ * deploy says nothing of now (the deploy put drift back, or deployed another commit).
+ */
+export function driftState(store: Store, workspace: Workspace): DriftState {
+  const check = store.getRecord<DriftCheck>('workspace-drift', workspace.id) ?? null;
+  const current =
+    check !== null &&
+    check.commit === workspace.lastCommitId &&
+    (workspace.lastDeployed === null || check.checked >= workspace.lastDeployed);
+  if (!current) return { status: 'UNKNOWN', check };
+  return { status: check.drifted.length > 0 ? 'DRIFTED' : 'IN_SYNC', check };
+}
+
+export interface DriftWatcherOptions {
+  store: Store;
+  source: SourceFetcher;
+  runtime: Runtime;
+  workspaces: WorkspaceService;
+  clock: Clock;
+  logger: Logger;
+  /** Between checks (SLIPWAY_DRIFT_SECONDS). */
+  intervalMs: number;
+  /** Queue a deploy of the deployed commit when drift is found (SLIPWAY_SELF_HEAL). */
+  selfHeal: boolean;
+}
+
+/**
+ * Finds what someone changed on the runtime behind git's back (`kubectl scale`, `kubectl edit`,
+ * a deleted Deployment, an object left with the workspace's labels), where a deploy only puts it
+ * back when the branch moves: at start and every `intervalMs` it compares each deployed
+ * workspace's workloads with its deployed commit, as a plan does (the commit's checkout from the
+ * cache, a server-side dry run of only what differs), and records what drifted. Drift that
+ * appears or changes is a warning; with `selfHeal` it queues a deploy of the deployed commit,
+ * which applies it back and says in its log what had drifted. A workspace that is not READY, or
+ * has a deploy queued or running, is looked at next time.
+ */
+export class DriftWatcher {
+  private periodic: Periodic | undefined;
+  /** The last failure said per workspace, so a check that keeps failing is said once. */
+  private readonly failing = new Map<string, string>();
+  private stopped = false;
+
+  constructor(private readonly options: DriftWatcherOptions) {}
+
+  start(): void {
+    const { intervalMs, selfHeal, logger } = this.options;
+    this.stopped = false;
+    logger.info(
+      { intervalSeconds: intervalMs / 1000, selfHeal },
+      `checking every deployed workspace for drift from git every ${intervalMs / 1000} s; drift is ${selfHeal ? 'deployed back' : 'reported, not changed back (SLIPWAY_SELF_HEAL=true deploys it back)'}`,
+    );
+    this.periodic = runPeriodically(
+      intervalMs,
+      () => this.checkAll(),
+      (error) => logger.warn({ err: error }, 'could not check the workspaces for drift'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.periodic?.stop();
+  }
+
+  /** One pass over every workspace; resolves with how many of them drifted. */
+  async checkAll(): Promise<number> {
+    let drifted = 0;
+    for (let offset = 0; !this.stopped; offset += PAGE) {
+      const page = this.options.workspaces.list({ offset, limit: PAGE });
+      for (const workspace of page.items) {
+        if (this.stopped) break;
+        const check = await this.checkOne(workspace);
+        if (check && check.drifted.length > 0) drifted += 1;
+      }
+      if (offset + PAGE >= page.total) break;
+    }
+    return drifted;
+  }
+
+  /** Checks one workspace; what goes wrong with it is said and leaves the others be. */
+  private async checkOne(listed: Workspace): Promise<DriftCheck | undefined> {
+    try {
+      const check = await this.check(listed);
+      this.failing.delete(listed.id);
+      return check;
+    } catch (error) {
+      // Deleted while the pass went on: nothing left to check.
+      if (isSlipwayError(error, 'NOT_FOUND')) return undefined;
+      const reason = (error as Error)?.message ?? String(error);
+      if (this.failing.get(listed.id) !== reason) {
+        this.options.logger.warn(
+          { err: error, workspaceId: listed.id },
+          `could not check workspace '${listed.name}' for drift; checking it goes on`,
+        );
+      }
+      this.failing.set(listed.id, reason);
+      return undefined;
+    }
+  }
+
+  /**
+   * Compares the workspace with its deployed commit and records what drifted; undefined when
+   * it cannot be compared now (never deployed, not READY, a deploy queued or running, or a
+   * deploy that ran during the comparison).
+   */
+  private async check(listed: Workspace): Promise<DriftCheck | undefined> {
+    const { source, runtime, workspaces, clock } = this.options;
+    // As it is now: the page was listed before the workspaces ahead of it were checked.
+    const before = workspaces.get(listed.id);
+    const commit = before.lastCommitId;
+    if (!commit || !this.settled(before, commit)) return undefined;
+    const started = isoTime(clock.now());
+    const checkout = await source.fetch(before.repositoryUrl, before.branch, { commit });
+    const { problems, workloads } = await desiredWorkloads(runtime, before, checkout);
+    // The deployed commit deployed, so its units were valid: only a Slipway that reads them
+    // otherwise now finds problems, and then a deploy would say so.
+    if (problems.length > 0) return undefined;
+    const owned = await runtime.list({
+      labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: before.id },
+    });
+    const outcomes = await runtime.apply(workloads, { dryRun: true });
+    const drifted: string[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.action === 'created') drifted.push(`${describeRef(outcome)} is missing`);
+      else if (outcome.drift) drifted.push(`${describeRef(outcome)}: ${outcome.drift}`);
+      // A failed Job would run again (`reason`): that is how it ended, not drift.
+      else if (outcome.action === 'changed' && !outcome.reason) {
+        drifted.push(`${describeRef(outcome)} is not as git has it`);
+      }
+    }
+    const wanted = new Set(workloads.map(refKey));
+    for (const info of owned) {
+      if (!wanted.has(refKey(info))) drifted.push(`${describeRef(info)} is not in git`);
+    }
+    // A deploy that ran meanwhile, or is running, may have been half way: what was compared
+    // says nothing.
+    const after = workspaces.get(before.id);
+    if (after.lastJobId !== before.lastJobId || !this.settled(after, commit)) return undefined;
+    return this.record(after, commit, started, drifted);
+  }
+
+  /** Whether the workspace runs `commit` as its last deploy left it, with none to come. */
+  private settled(workspace: Workspace, commit: string): boolean {
+    if (workspace.status !== 'READY' || workspace.lastCommitId !== commit) return false;
+    const busy = this.options.store.listJobs(
+      { target: workspaceTarget(workspace.id), status: ['QUEUED', 'RUNNING'] },
+      { offset: 0, limit: 1 },
+    );
+    return busy.items.length === 0;
+  }
+
+  /** Records what the check begun at `checked` found, says what changed, and heals. */
+  private record(
+    workspace: Workspace,
+    commit: string,
+    checked: string,
+    drifted: string[],
+  ): DriftCheck {
+    const { store, logger, selfHeal, workspaces } = this.options;
+    const before = driftState(store, workspace);
+    const previous = before.check;
+    const wasDrifted = before.status === 'DRIFTED';
+    const check: DriftCheck = {
+      workspaceId: workspace.id,
+      commit,
+      checked,
+      drifted,
+      since: drifted.length === 0 ? null : wasDrifted ? (previous?.since ?? checked) : checked,
+      heals: previous?.heals ?? 0,
+      healJobId: previous?.healJobId ?? null,
+    };
+    const context = { workspaceId: workspace.id, commit };
+    if (drifted.length > 0) {
+      const same = wasDrifted && previous?.drifted.join('\n') === drifted.join('\n');
+      if (!same) {
+        logger.warn(
+          { ...context, drifted },
+          `workspace '${workspace.name}' drifted from git (commit ${commit.slice(0, 12)}): ${drifted.join('; ')}`,
+        );
+      }
+      if (selfHeal) {
+        const { job, created } = workspaces.deploy(workspace.id, {
+          commitId: commit,
+          // Each heal is queued once, however the pass ends (a crash before the record too).
+          deliveryId: `drift:${workspace.id}:${check.heals + 1}`,
+          identity: 'drift-check',
+        });
+        check.heals += 1;
+        check.healJobId = job.id;
+        if (created) {
+          logger.info(
+            { ...context, jobId: job.id },
+            `deploy of commit ${commit.slice(0, 12)} queued to put workspace '${workspace.name}' back as git has it`,
+          );
+        }
+      }
+    } else if (previous && previous.drifted.length > 0) {
+      // Put back by a deploy, or by hand.
+      logger.info(context, `workspace '${workspace.name}' is as git has it again`);
+    }
+    store.putRecord('workspace-drift', workspace.id, '', check);
+    return check;
+  }
+}
+
+function refKey(ref: WorkloadRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}

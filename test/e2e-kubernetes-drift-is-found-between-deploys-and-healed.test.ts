@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../core/runtime/types.js';
+import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
+import { type KubeClients, kubeClients } from './fakes/kube/kube-clients.js';
+import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { eventually, sleep } from './helpers/wait.js';
+
+const IMAGE = 'registry.example.com/drift';
+
+function tasks(): Record<string, string> {
+  return {
+    'tasks/worker/manifest.json': manifest({
+      name: 'worker',
+      type: 'deployment',
+      'image-destination': `${IMAGE}/worker:1`,
+      replicas: 2,
+    }),
+    'tasks/web/manifest.json': manifest({
+      name: 'web',
+      type: 'service',
+      'image-destination': `${IMAGE}/web:1`,
+      'container-port': 8081,
+    }),
+  };
+}
+
+interface Drift {
+  status: string;
+  drifted: string[];
+  since: string | null;
+  heals: number;
+  commitId: string | null;
+  checked: string | null;
+  checkEverySeconds: number | null;
+  selfHeal: boolean;
+  _links: Record<string, { href: string }>;
+}
+
+/** What someone does by hand: `kubectl scale deployment/<name> --replicas=<n>`. */
+async function scale(k: KubeClients, namespace: string, name: string, replicas: number) {
+  const live = await k.apps.readNamespacedDeployment({ name, namespace });
+  live.spec = { ...live.spec, replicas } as typeof live.spec;
+  await k.apps.replaceNamespacedDeployment({ name, namespace, body: live });
+}
+
+/** A Deployment carrying the workspace's labels that git does not have (someone's leftover). */
+async function stray(k: KubeClients, namespace: string, workspaceId: string) {
+  const labels = { [LABELS.managedBy]: 'slipway', [LABELS.workspace]: workspaceId, app: 'extra' };
+  await k.apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name: 'extra', labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'extra' } },
+        template: {
+          metadata: { labels: { app: 'extra' } },
+          spec: { containers: [{ name: 'task', image: `${IMAGE}/extra:1` }] },
+        },
+      },
+    },
+  });
+}
+
+describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () => {
+  let kube: KubeApiServer;
+  let k: KubeClients;
+  let repo: TestRepo;
+  let watching: ServerProcess;
+  let healing: ServerProcess;
+
+  beforeAll(async () => {
+    kube = await startKubeApiServer();
+    k = kubeClients(kube);
+    repo = createRepo(tasks());
+    const env = {
+      SLIPWAY_RUNTIME: 'kubernetes',
+      KUBECONFIG: kube.kubeconfigPath,
+      SLIPWAY_DRIFT_SECONDS: '1',
+    };
+    [watching, healing] = await Promise.all([
+      startServer({ env }),
+      startServer({ env: { ...env, SLIPWAY_SELF_HEAL: 'true' } }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([watching?.stop(), healing?.stop()]);
+    await kube?.close();
+    repo?.cleanup();
+  });
+
+  /** A workspace of `server` deployed into `namespace`: its id. */
+  async function deployed(server: ServerProcess, name: string): Promise<string> {
+    const ws = await server.api('POST', '/api/workspaces', {
+      name,
+      repositoryUrl: repo.dir,
+      namespace: name,
+    });
+    expect(ws.status).toBe(201);
+    const queued = await server.api('POST', `/api/workspaces/${ws.json.id}/deployments`);
+    const done = await waitForJob(server, queued.json.id, undefined, 60_000);
+    expect(done.status, await jobLog(server, queued.json.id)).toBe('COMPLETE');
+    return ws.json.id;
+  }
+  const drift = async (server: ServerProcess, id: string): Promise<Drift> =>
+    (await server.api('GET', `/api/workspaces/${id}/drift`)).json;
+  /** The drift once a check has found it `status`, and `match` holds of it. */
+  const driftOnce = (
+    server: ServerProcess,
+    id: string,
+    status: string,
+    match: (d: Drift) => boolean = () => true,
+  ) =>
+    eventually(
+      async () => {
+        const d = await drift(server, id);
+        return d.status === status && match(d) ? d : undefined;
+      },
+      `drift ${status}`,
+      20_000,
+    );
+
+  it('reports what someone changed, deleted or added by hand, and leaves it be', async () => {
+    const id = await deployed(watching, 'watched');
+    const inSync = await driftOnce(watching, id, 'IN_SYNC');
+    expect(inSync).toMatchObject({
+      drifted: [],
+      since: null,
+      heals: 0,
+      commitId: repo.head(),
+      checkEverySeconds: 1,
+      selfHeal: false,
+    });
+
+    await scale(k, 'watched', 'worker', 0);
+    await k.core.deleteNamespacedService({ name: 'web', namespace: 'watched' });
+    await stray(k, 'watched', id);
+    const found = await driftOnce(watching, id, 'DRIFTED', (d) => d.drifted.length === 3);
+    expect(found.drifted).toEqual([
+      "service 'web': Service web is missing",
+      "deployment 'worker': Deployment worker: spec.replicas is 0, git says 2",
+      "deployment 'extra' is not in git",
+    ]);
+    expect(found.since).not.toBeNull();
+
+    // Reported, not changed back: later checks keep finding it, and queue nothing.
+    await sleep(2500);
+    const later = await drift(watching, id);
+    expect(later.status).toBe('DRIFTED');
+    expect(String(later.checked) > String(found.checked)).toBe(true);
+    expect(later.since).toBe(found.since);
+    const worker = await k.apps.readNamespacedDeployment({ name: 'worker', namespace: 'watched' });
+    expect(worker.spec?.replicas).toBe(0);
+    const jobs = await watching.api('GET', `/api/workspaces/${id}/jobs`);
+    expect(jobs.json.page.totalElements).toBe(1);
+    // Said once, not on every check.
+    const warnings = watching
+      .logs()
+      .filter((l) => String(l.msg).startsWith("workspace 'watched' drifted from git"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.level).toBe(40);
+
+    const metrics = await (await fetch(`${watching.url}/metrics`)).text();
+    expect(metrics).toContain('slipway_workspace_drifted_workloads{workspace="watched"} 3');
+
+    // A deploy puts it back (and prunes the stray one); the next check finds nothing.
+    const redeploy = await watching.api('POST', `/api/workspaces/${id}/deployments`);
+    const done = await waitForJob(watching, redeploy.json.id, undefined, 60_000);
+    expect(done.status).toBe('COMPLETE');
+    const clean = await driftOnce(watching, id, 'IN_SYNC', (d) => String(d.checked) > done.endTime);
+    expect(clean.since).toBeNull();
+    expect(
+      watching.logs().some((l) => l.msg === "workspace 'watched' is as git has it again"),
+    ).toBe(true);
+    const after = await (await fetch(`${watching.url}/metrics`)).text();
+    expect(after).toContain('slipway_workspace_drifted_workloads{workspace="watched"} 0');
+  });
+
+  it('with SLIPWAY_SELF_HEAL, deploys the deployed commit to put drift back', async () => {
+    const id = await deployed(healing, 'healed');
+    await driftOnce(healing, id, 'IN_SYNC');
+    await scale(k, 'healed', 'worker', 0);
+
+    const healed = await driftOnce(healing, id, 'IN_SYNC', (d) => d.heals === 1);
+    const heal = await healing.api('GET', new URL(String(healed._links['last heal']?.href)).pathname);
+    expect(heal.json).toMatchObject({ status: 'COMPLETE', commitId: repo.head() });
+    expect(heal.json.result.changed).toEqual([
+      {
+        kind: 'deployment',
+        namespace: 'healed',
+        name: 'worker',
+        drift: 'Deployment worker: spec.replicas is 0, git says 2',
+      },
+    ]);
+    const worker = await k.apps.readNamespacedDeployment({ name: 'worker', namespace: 'healed' });
+    expect(worker.spec?.replicas).toBe(2);
+    // One heal for one drift: nothing more is queued once it is put back.
+    await sleep(2500);
+    const jobs = await healing.api('GET', `/api/workspaces/${id}/jobs`);
+    expect(jobs.json.page.totalElements).toBe(2);
+  });
+
+  it('says UNKNOWN for a workspace never checked, and 404 for one that does not exist', async () => {
+    const fresh = await watching.api('POST', '/api/workspaces', {
+      name: 'fresh',
+      repositoryUrl: repo.dir,
+      namespace: 'fresh',
+    });
+    const never = await drift(watching, fresh.json.id);
+    expect(never).toMatchObject({ status: 'UNKNOWN', drifted: [], checked: null, commitId: null });
+    const missing = await watching.api('GET', '/api/workspaces/nope/drift');
+    expect(missing.status).toBe(404);
+  });
+});
