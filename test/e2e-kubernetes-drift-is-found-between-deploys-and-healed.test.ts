@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../core/runtime/types.js';
 import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { type KubeClients, kubeClients } from './fakes/kube/kube-clients.js';
+import { slipway } from './helpers/cli.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually, sleep } from './helpers/wait.js';
@@ -161,6 +162,13 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.level).toBe(40);
 
+    // The CLI shows the same, by the workspace's name.
+    const cli = await slipway(['workspace', 'drift', 'watched'], {
+      env: { SLIPWAY_URL: watching.url, SLIPWAY_TOKEN: watching.adminToken },
+    });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.json).toMatchObject({ workspaceId: id, status: 'DRIFTED', drifted: later.drifted });
+
     const metrics = await (await fetch(`${watching.url}/metrics`)).text();
     expect(metrics).toContain('slipway_workspace_drifted_workloads{workspace="watched"} 3');
 
@@ -183,7 +191,10 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     await scale(k, 'healed', 'worker', 0);
 
     const healed = await driftOnce(healing, id, 'IN_SYNC', (d) => d.heals === 1);
-    const heal = await healing.api('GET', new URL(String(healed._links['last heal']?.href)).pathname);
+    const heal = await healing.api(
+      'GET',
+      new URL(String(healed._links['last heal']?.href)).pathname,
+    );
     expect(heal.json).toMatchObject({ status: 'COMPLETE', commitId: repo.head() });
     expect(heal.json.result.changed).toEqual([
       {

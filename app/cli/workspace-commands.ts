@@ -200,6 +200,16 @@ export const WORKSPACE_COMMANDS: Command[] = [
   },
   {
     resource: 'workspace',
+    action: 'drift',
+    summary:
+      'show what the last drift check found: whether the workspace is as its deployed commit has it (SLIPWAY_DRIFT_SECONDS)',
+    id: 'required',
+    idHelp: ID_HELP,
+    example: 'slipway workspace drift --id shop',
+    run: onWorkspace('GET', (id) => `/api/workspaces/${id}/drift`),
+  },
+  {
+    resource: 'workspace',
     action: 'jobs',
     summary: "list a workspace's jobs, newest first",
     id: 'required',
