@@ -169,6 +169,18 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.json).toMatchObject({ workspaceId: id, status: 'DRIFTED', drifted: later.drifted });
 
+    // The dashboard's overview marks the workspace, and lists what drifted.
+    const signIn = await fetch(`${watching.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: watching.adminToken }),
+      redirect: 'manual',
+    });
+    const cookie = String(signIn.headers.get('set-cookie')).split(';')[0] as string;
+    const overview = await (await fetch(`${watching.url}/`, { headers: { cookie } })).text();
+    const row = overview.slice(overview.indexOf(`data-workspace-id="${id}"`));
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain('>DRIFTED</span>');
+    expect(row).toContain('<li>deployment &#39;extra&#39; is not in git</li>');
+
     const metrics = await (await fetch(`${watching.url}/metrics`)).text();
     expect(metrics).toContain('slipway_workspace_drifted_workloads{workspace="watched"} 3');
 

@@ -10,6 +10,7 @@ import { JobPage } from './job-page.js';
 import { sendPage } from './layout.js';
 import { JOB_PAGE_SCRIPT, JOBS_TABLE_SCRIPT } from './live-scripts.js';
 import {
+  driftedWorkspaces,
   jobState,
   MAX_WORKSPACES,
   pendingDeploys,
@@ -103,6 +104,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       olderJobs: (jobsPage + 1) * RECENT_JOBS < total,
       workspaceNames: new Map(workspaces.map((ws) => [ws.id, ws.name])),
       scopes: scopeViews(engine),
+      drifted: driftedWorkspaces(engine, workspaces),
     };
     return sendPage(c, {
       title: 'Overview',

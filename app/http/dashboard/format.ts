@@ -10,6 +10,7 @@ const COLORS: Record<string, string> = {
   READY: 'green',
   PROVISIONING: 'blue',
   FAILED: 'red',
+  DRIFTED: 'amber',
   finalized: 'green',
   running: 'blue',
   creating: 'grey',

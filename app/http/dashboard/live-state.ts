@@ -1,6 +1,6 @@
 import type { Engine } from '../../../core/engine.js';
 import type { Job, Workspace } from '../../../core/types.js';
-import { workspaceTarget } from '../../../core/workspaces/index.js';
+import { type DriftCheck, workspaceTarget } from '../../../core/workspaces/index.js';
 import { badgeClass, duration, isActive } from './format.js';
 
 /** Rows of the overview's jobs table. */
@@ -38,6 +38,19 @@ export function pendingDeploys(engine: Engine, workspaces: readonly Workspace[])
     if (newest && newest.id !== workspace.lastJobId) pending.set(workspace.id, newest);
   }
   return pending;
+}
+
+/** The last drift check of each workspace it found drifted, while it still says how things are. */
+export function driftedWorkspaces(
+  engine: Engine,
+  workspaces: readonly Workspace[],
+): Map<string, DriftCheck> {
+  const drifted = new Map<string, DriftCheck>();
+  for (const workspace of workspaces) {
+    const { status, check } = engine.driftOf(workspace.id);
+    if (status === 'DRIFTED' && check) drifted.set(workspace.id, check);
+  }
+  return drifted;
 }
 
 /** Workspace names by id, to show a job's workspace by name. */

@@ -1,5 +1,6 @@
 import { redact } from '../../../core/source/index.js';
 import type { Job, Workspace } from '../../../core/types.js';
+import type { DriftCheck } from '../../../core/workspaces/index.js';
 import { compactTime, duration, jobSubject, shortCommit } from './format.js';
 import { Badge, Time } from './layout.js';
 import type { ScopeView } from './scope-views.js';
@@ -15,14 +16,18 @@ export interface OverviewData {
   olderJobs: boolean;
   workspaceNames: ReadonlyMap<string, string>;
   scopes: ScopeView[];
+  /** What the last drift check found of each workspace that drifted (SLIPWAY_DRIFT_SECONDS). */
+  drifted: ReadonlyMap<string, DriftCheck>;
 }
 
 function WorkspacesSection({
   workspaces,
   pending,
+  drifted,
 }: {
   workspaces: Workspace[];
   pending: ReadonlyMap<string, Job>;
+  drifted: ReadonlyMap<string, DriftCheck>;
 }) {
   return (
     <section aria-labelledby="workspaces-title">
@@ -50,6 +55,7 @@ function WorkspacesSection({
                 <td class="mono">{ws.branch}</td>
                 <td>
                   <Badge status={ws.status} />
+                  <Drift check={drifted.get(ws.id)} />
                 </td>
                 <td>
                   {ws.lastJobId ? (
@@ -88,6 +94,23 @@ function Repository({ url }: { url: string }) {
     return <>{shown}</>;
   }
   return <a href={href}>{shown}</a>;
+}
+
+/** What drifted from git in a workspace, by its last drift check: each workload's sentence. */
+function Drift({ check }: { check: DriftCheck | undefined }) {
+  if (!check) return null;
+  return (
+    <details class="drift">
+      <summary>
+        <Badge status="DRIFTED" /> since <Time iso={check.since} text={compactTime(check.since)} />
+      </summary>
+      <ul>
+        {check.drifted.map((sentence) => (
+          <li>{sentence}</li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 /** A workspace's newest deploy beside its last success: a link to what failed, or runs. */
@@ -181,7 +204,11 @@ export function OverviewPage({ data }: { data: OverviewData }) {
   return (
     <>
       <h1>Overview</h1>
-      <WorkspacesSection workspaces={data.workspaces} pending={data.pendingDeploys} />
+      <WorkspacesSection
+        workspaces={data.workspaces}
+        pending={data.pendingDeploys}
+        drifted={data.drifted}
+      />
       <JobsSection
         jobs={data.jobs}
         names={data.workspaceNames}
