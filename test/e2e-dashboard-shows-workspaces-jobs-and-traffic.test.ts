@@ -289,7 +289,10 @@ describe.skipIf(!haveChromium)('the web dashboard in a real browser', () => {
       const row = page.locator(`#workspaces tr[data-workspace-id="${ws.id}"]`);
       expect(await row.textContent()).not.toContain('never deployed');
       const link = row.locator('.pending-deploy a');
-      expect(await link.getAttribute('href')).toBe(`/jobs/${failed.id}`);
+      // Relative to the page's <base>: the dashboard's root, with a proxy's path prefix if any.
+      expect(await link.evaluate((a) => (a as unknown as { href: string }).href)).toBe(
+        `${server.url}/jobs/${failed.id}`,
+      );
       expect(await link.locator('[data-badge]').textContent()).toBe('ERROR');
       await link.click();
       await page.waitForURL(`${server.url}/jobs/${failed.id}`);

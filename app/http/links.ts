@@ -34,6 +34,15 @@ export function baseUrl(c: Context<{ Variables: AuthVariables }>): string {
   return `${protocol}://${host}${prefix}`;
 }
 
+/**
+ * Where the dashboard's pages are for the browser: `/`, or the path prefix a trusted proxy
+ * serves Slipway under (`X-Forwarded-Prefix: /slipway` gives `/slipway/`). Its pages link
+ * relative to it (an HTML `<base>`); redirects and the session cookie's path need it whole.
+ */
+export function dashboardRoot(c: Context<{ Variables: AuthVariables }>): string {
+  return `${new URL(baseUrl(c)).pathname.replace(/\/$/, '')}/`;
+}
+
 function firstValue(header: string | undefined): string | undefined {
   return header?.split(',')[0]?.trim() || undefined;
 }

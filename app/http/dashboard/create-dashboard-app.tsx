@@ -4,6 +4,7 @@ import { isSlipwayError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/types.js';
 import type { Auth } from '../auth.js';
 import { toHttpFailure } from '../errors.js';
+import { dashboardRoot } from '../links.js';
 import { waitSeconds, wholeNumber } from '../paging.js';
 import { isActive, jobRowJson, jobSubject } from './format.js';
 import { JobPage } from './job-page.js';
@@ -59,7 +60,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
 
   /** The sign-in form; a person already signed in goes to the overview. */
   app.get('/login', async (c) => {
-    if (await sessionIdentity(c, auth)) return c.redirect('/', 302);
+    if (await sessionIdentity(c, auth)) return c.redirect(dashboardRoot(c), 302);
     return sendPage(c, { title: 'Sign in', body: <LoginPage /> });
   });
 
@@ -78,13 +79,13 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       return fail(`That token was refused: ${error.message}.`);
     }
     openSession(c, token);
-    return c.redirect('/', 303);
+    return c.redirect(dashboardRoot(c), 303);
   });
 
   /** Signs out: the cookie is cleared. SameSite=Strict keeps other sites from doing it. */
   app.post('/logout', (c) => {
     closeSession(c);
-    return c.redirect('/login', 303);
+    return c.redirect(`${dashboardRoot(c)}login`, 303);
   });
 
   /** The overview: workspaces, recent jobs (live), scopes with their traffic split. */

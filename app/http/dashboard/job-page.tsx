@@ -16,7 +16,7 @@ export function JobPage({ job, subject, log }: JobPageProps) {
   return (
     <>
       <p>
-        <a href="/">← Overview</a>
+        <a href="./">← Overview</a>
       </p>
       <h1>
         {job.type} <Badge status={job.status} id="status" />

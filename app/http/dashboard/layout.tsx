@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { dashboardRoot } from '../links.js';
 import { badgeClass } from './format.js';
 import { STYLES } from './styles.js';
 
@@ -38,7 +39,7 @@ export function sendPage(c: Context, options: PageOptions) {
   const nonce = randomBytes(16).toString('base64');
   c.header(
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'self'`,
   );
   c.header('Cache-Control', 'no-store');
   c.header('Referrer-Policy', 'same-origin');
@@ -48,15 +49,16 @@ export function sendPage(c: Context, options: PageOptions) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <base href={dashboardRoot(c)} />
         <link rel="icon" href="data:," />
         <title>{`${options.title} · Slipway`}</title>
         <style>{raw(STYLES)}</style>
       </head>
       <body>
         <header>
-          <a href="/">Slipway</a>
+          <a href="./">Slipway</a>
           {options.signedIn ? (
-            <form method="post" action="/logout">
+            <form method="post" action="logout">
               <button type="submit">Sign out</button>
             </form>
           ) : null}

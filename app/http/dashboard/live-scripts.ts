@@ -14,12 +14,12 @@ export const JOB_PAGE_SCRIPT = `(() => {
   const took = document.getElementById('duration');
   const message = document.getElementById('message');
   let next = Number(log.dataset.nextSequence);
-  const url = () => '/dashboard/jobs/' + encodeURIComponent(log.dataset.jobId) + '/state?wait=20&sequence=' + next;
+  const url = () => 'dashboard/jobs/' + encodeURIComponent(log.dataset.jobId) + '/state?wait=20&sequence=' + next;
   const tick = async () => {
     let state;
     try {
       const response = await fetch(url(), { cache: 'no-store', headers: { accept: 'application/json' } });
-      if (response.status === 401) return location.assign('/login');
+      if (response.status === 401) return location.assign('login');
       if (!response.ok) return setTimeout(tick, 2000);
       state = await response.json();
     } catch {
@@ -54,7 +54,7 @@ export const JOBS_TABLE_SCRIPT = `(() => {
     const row = document.createElement('tr');
     row.dataset.jobId = job.id;
     const link = document.createElement('a');
-    link.href = '/jobs/' + encodeURIComponent(job.id);
+    link.href = 'jobs/' + encodeURIComponent(job.id);
     link.textContent = job.id.slice(0, 8);
     cell(row, '').append(link);
     row.cells[0].className = 'mono';
@@ -75,8 +75,8 @@ export const JOBS_TABLE_SCRIPT = `(() => {
   const tick = async () => {
     try {
       if (!document.hidden) {
-        const response = await fetch('/dashboard/jobs.json', { cache: 'no-store' });
-        if (response.status === 401) return location.assign('/login');
+        const response = await fetch('dashboard/jobs.json', { cache: 'no-store' });
+        if (response.status === 401) return location.assign('login');
         if (response.ok) {
           const { jobs } = await response.json();
           const rows = new Map([...body.rows].map((row) => [row.dataset.jobId, row]));

@@ -3,7 +3,7 @@ export function LoginPage({ error }: { error?: string }) {
   return (
     <>
       <h1>Sign in</h1>
-      <form class="login" method="post" action="/login">
+      <form class="login" method="post" action="login">
         {error ? (
           <p class="error" role="alert" id="login-error">
             {error}

@@ -59,7 +59,7 @@ function WorkspacesSection({
                 </td>
                 <td>
                   {ws.lastJobId ? (
-                    <a href={`/jobs/${ws.lastJobId}`}>
+                    <a href={`jobs/${ws.lastJobId}`}>
                       <span class="mono">{shortCommit(ws.lastCommitId) || 'deploy'}</span>{' '}
                       <Time iso={ws.lastDeployed} text={compactTime(ws.lastDeployed)} />
                     </a>
@@ -118,7 +118,7 @@ function PendingDeploy({ job }: { job: Job | undefined }) {
   if (!job) return null;
   return (
     <div class="pending-deploy">
-      <a href={`/jobs/${job.id}`}>
+      <a href={`jobs/${job.id}`}>
         <Badge status={job.status} />{' '}
         <span class="mono">{shortCommit(job.commitId) || job.id.slice(0, 8)}</span>{' '}
         <Time iso={job.created} text={compactTime(job.created)} />
@@ -132,7 +132,7 @@ function JobRow({ job, subject }: { job: Job; subject: string }) {
   return (
     <tr data-job-id={job.id} data-status={job.status}>
       <td class="mono">
-        <a href={`/jobs/${job.id}`}>{job.id.slice(0, 8)}</a>
+        <a href={`jobs/${job.id}`}>{job.id.slice(0, 8)}</a>
       </td>
       <td>{job.type}</td>
       <td>
@@ -185,12 +185,12 @@ function JobsSection({
       ) : null}
       <nav class="pager" aria-label="Jobs pages">
         {page > 0 ? (
-          <a href={page === 1 ? '/' : `/?page=${page - 1}`} rel="prev">
+          <a href={page === 1 ? './' : `./?page=${page - 1}`} rel="prev">
             Newer jobs
           </a>
         ) : null}
         {older ? (
-          <a href={`/?page=${page + 1}`} rel="next">
+          <a href={`./?page=${page + 1}`} rel="next">
             Older jobs
           </a>
         ) : null}

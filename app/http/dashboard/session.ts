@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { isSlipwayError } from '../../../core/errors.js';
 import type { Auth, AuthVariables, Identity } from '../auth.js';
-import { baseUrl } from '../links.js';
+import { baseUrl, dashboardRoot } from '../links.js';
 
 /** The cookie holding the API token a person signed in with. */
 export const SESSION_COOKIE = 'slipway_session';
@@ -19,13 +19,13 @@ export function openSession(c: Context<{ Variables: AuthVariables }>, token: str
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Strict',
-    path: '/',
+    path: dashboardRoot(c),
     secure: overHttps(c),
   });
 }
 
 export function closeSession(c: Context<{ Variables: AuthVariables }>): void {
-  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: overHttps(c) });
+  deleteCookie(c, SESSION_COOKIE, { path: dashboardRoot(c), secure: overHttps(c) });
 }
 
 /**
@@ -55,8 +55,9 @@ export function requireSession(auth: Auth, as: 'page' | 'json'): MiddlewareHandl
   return async (c, next) => {
     if (!(await sessionIdentity(c, auth))) {
       if (getCookie(c, SESSION_COOKIE) !== undefined) closeSession(c);
-      if (as === 'json') return c.json({ message: 'sign in at /login' }, 401);
-      return c.redirect('/login', 302);
+      const login = `${dashboardRoot(c)}login`;
+      if (as === 'json') return c.json({ message: `sign in at ${login}` }, 401);
+      return c.redirect(login, 302);
     }
     await next();
   };
