@@ -16,6 +16,7 @@ function tasks(): Record<string, string> {
       type: 'deployment',
       'image-destination': `${IMAGE}/worker:1`,
       replicas: 2,
+      labels: 'team:workers',
     }),
     'tasks/web/manifest.json': manifest({
       name: 'web',
@@ -222,6 +223,58 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     await sleep(2500);
     const jobs = await healing.api('GET', `/api/workspaces/${id}/jobs`);
     expect(jobs.json.page.totalElements).toBe(2);
+  });
+
+  it('heals drift that keeps coming back ever less often', async () => {
+    const id = await deployed(healing, 'fought');
+    await driftOnce(healing, id, 'IN_SYNC');
+    // Something on the cluster that wants the label git sets otherwise, and puts it back at once.
+    let fighting = true;
+    const fighter = (async () => {
+      while (fighting) {
+        try {
+          const live = await k.apps.readNamespacedDeployment({
+            name: 'worker',
+            namespace: 'fought',
+          });
+          if (live.metadata?.labels?.team !== 'other') {
+            live.metadata = {
+              ...live.metadata,
+              labels: { ...live.metadata?.labels, team: 'other' },
+            };
+            await k.apps.replaceNamespacedDeployment({
+              name: 'worker',
+              namespace: 'fought',
+              body: live,
+            });
+          }
+        } catch {
+          // A conflict with the heal's apply: the next round tries again.
+        }
+        await sleep(50);
+      }
+    })();
+    await sleep(9000);
+    fighting = false;
+    await fighter;
+
+    const jobs = await healing.api('GET', `/api/workspaces/${id}/jobs?size=100`);
+    const heals = (jobs.json._embedded.jobs as Array<{ created: string }>)
+      .slice(0, -1)
+      .map((job) => Date.parse(job.created))
+      .sort((a, b) => a - b);
+    // Once a second for 9 s would be 6 or more; each wait doubles instead: 1 s, 2 s, 4 s.
+    expect(heals.length).toBeGreaterThanOrEqual(3);
+    expect(heals.length).toBeLessThanOrEqual(4);
+    const gaps = heals.slice(1).map((at, i) => at - (heals[i] as number));
+    gaps.forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(1000 * 2 ** i - 300);
+    });
+    expect(
+      healing
+        .logs()
+        .filter((l) => String(l.msg).startsWith("drift of workspace 'fought' came back")),
+    ).toHaveLength(1);
   });
 
   it('says UNKNOWN for a workspace never checked, and 404 for one that does not exist', async () => {

@@ -25,7 +25,14 @@ export interface DriftCheck {
   heals: number;
   /** The last of them; null before the first. */
   healJobId: string | null;
+  /** When it was queued (ISO-8601 UTC); null before the first. */
+  healed: string | null;
+  /** Heals queued since a check last found nothing drifted: drift that keeps coming back. */
+  healStreak: number;
 }
+
+/** The longest wait between heals of drift that keeps coming back. */
+const MAX_HEAL_WAIT_MS = 60 * 60 * 1000;
 
 /** A workspace's drift as the surfaces show it: the last check, if it still says how things are. */
 export interface DriftState {
@@ -204,6 +211,8 @@ export class DriftWatcher {
       since: drifted.length === 0 ? null : wasDrifted ? (previous?.since ?? checked) : checked,
       heals: previous?.heals ?? 0,
       healJobId: previous?.healJobId ?? null,
+      healed: previous?.healed ?? null,
+      healStreak: drifted.length === 0 ? 0 : (previous?.healStreak ?? 0),
     };
     const context = { workspaceId: workspace.id, commit };
     if (drifted.length > 0) {
@@ -214,7 +223,7 @@ export class DriftWatcher {
           `workspace '${workspace.name}' drifted from git (commit ${commit.slice(0, 12)}): ${drifted.join('; ')}`,
         );
       }
-      if (selfHeal) {
+      if (selfHeal && healIsDue(check, checked, this.options.intervalMs)) {
         const { job, created } = workspaces.deploy(workspace.id, {
           commitId: commit,
           // Each heal is queued once, however the pass ends (a crash before the record too).
@@ -223,6 +232,14 @@ export class DriftWatcher {
         });
         check.heals += 1;
         check.healJobId = job.id;
+        check.healed = checked;
+        check.healStreak += 1;
+        if (check.healStreak === 2) {
+          logger.warn(
+            context,
+            `drift of workspace '${workspace.name}' came back after it was deployed back: something may keep changing what git sets; it is deployed back ever less often (up to once an hour) while it keeps coming back`,
+          );
+        }
         if (created) {
           logger.info(
             { ...context, jobId: job.id },
@@ -241,4 +258,16 @@ export class DriftWatcher {
 
 function refKey(ref: WorkloadRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/**
+ * Whether drift found at `now` is healed now. Drift that comes back after its heal (something
+ * on the cluster keeps changing what git sets, or a deploy cannot put it back) is healed ever
+ * less often: after the interval, then twice it, four times it, up to an hour, so Slipway and
+ * the other party do not take turns for ever. A check that finds nothing starts afresh.
+ */
+function healIsDue(check: DriftCheck, now: string, intervalMs: number): boolean {
+  if (check.healStreak === 0 || check.healed === null) return true;
+  const wait = Math.min(intervalMs * 2 ** (check.healStreak - 1), MAX_HEAL_WAIT_MS);
+  return Date.parse(now) - Date.parse(check.healed) >= wait;
 }
