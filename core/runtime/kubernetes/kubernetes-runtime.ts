@@ -365,6 +365,8 @@ export class KubernetesRuntime implements Runtime {
     const infos: WorkloadInfo[] = [];
     for (const kind of kinds) {
       for (const object of await this.listKind(kind, filter.namespace, selector)) {
+        // A CronJob's runs are Jobs carrying its labels: they are the CronJob's, not workloads.
+        if (object.metadata?.ownerReferences?.some((owner) => owner.kind === 'CronJob')) continue;
         const kindName = kindOf(object);
         if (filter.kind && kindName !== filter.kind) continue;
         infos.push({
