@@ -136,6 +136,8 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     expect(done.status, await jobLog(server, queued.json.id)).toBe('COMPLETE');
     return ws.json.id;
   }
+  const jobCount = async (server: ServerProcess): Promise<number> =>
+    (await server.api('GET', '/api/jobs?size=1')).json.page.totalElements;
   const drift = async (server: ServerProcess, id: string): Promise<Drift> =>
     (await server.api('GET', `/api/workspaces/${id}/drift`)).json;
   /** The drift once a check has found it `status`, and `match` holds of it. */
@@ -310,6 +312,28 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
         .logs()
         .filter((l) => String(l.msg).startsWith("drift of workspace 'fought' came back")),
     ).toHaveLength(1);
+  });
+
+  it('neither checks nor heals a workspace while its delete removes its workloads', async () => {
+    const id = await deployed(healing, 'doomed');
+    await driftOnce(healing, id, 'IN_SYNC');
+    // A cluster slow to delete: the delete takes its workloads one by one over seconds.
+    const before = await jobCount(healing);
+    kube.inject({ method: 'DELETE', path: '/deployments/', delayMs: 1500, times: 2 });
+    try {
+      const deleted = await healing.api('DELETE', `/api/workspaces/${id}`);
+      expect(deleted.status).toBe(204);
+    } finally {
+      kube.clearFaults();
+    }
+    await sleep(2500);
+    const left = [
+      ...(await k.apps.listNamespacedDeployment({ namespace: 'doomed' })).items,
+      ...(await k.batch.listNamespacedCronJob({ namespace: 'doomed' })).items,
+    ];
+    expect(left.map((o) => o.metadata?.name)).toEqual([]);
+    // No heal was queued: the only jobs are those from before the delete.
+    expect(await jobCount(healing)).toBe(before);
   });
 
   it('says UNKNOWN for a workspace never checked, and 404 for one that does not exist', async () => {

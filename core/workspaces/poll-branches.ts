@@ -113,6 +113,8 @@ export class BranchPoller {
     this.failing.delete(listed.id);
     // As it is now, after the read: a deploy may have ended meanwhile.
     const workspace = workspaces.get(listed.id);
+    // A deploy now would make again what the delete under way removes.
+    if (workspaces.isBeingDeleted(workspace.id)) return false;
     const saved = store.getRecord<SeenHead>('branch-heads', workspace.id);
     if (head === saved?.head) return false;
     const record = (moves: number) =>

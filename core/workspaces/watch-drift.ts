@@ -127,8 +127,11 @@ export class DriftWatcher {
       this.failing.delete(listed.id);
       return check;
     } catch (error) {
-      // Deleted while the pass went on: nothing left to check.
-      if (isSlipwayError(error, 'NOT_FOUND')) return undefined;
+      // Deleted while the pass went on: nothing left to check. (A repository or commit that is
+      // gone is NOT_FOUND too, and is said.)
+      if (isSlipwayError(error, 'NOT_FOUND') && !this.options.store.getWorkspace(listed.id)) {
+        return undefined;
+      }
       const reason = (error as Error)?.message ?? String(error);
       if (this.failing.get(listed.id) !== reason) {
         this.options.logger.warn(
@@ -182,9 +185,14 @@ export class DriftWatcher {
     return this.record(after, commit, started, drifted);
   }
 
-  /** Whether the workspace runs `commit` as its last deploy left it, with none to come. */
+  /**
+   * Whether the workspace runs `commit` as its last deploy left it, with no deploy or delete to
+   * come and none under way.
+   */
   private settled(workspace: Workspace, commit: string): boolean {
     if (workspace.status !== 'READY' || workspace.lastCommitId !== commit) return false;
+    // Its workloads are going one by one: each would look missing, and a heal would bring it back.
+    if (this.options.workspaces.isBeingDeleted(workspace.id)) return false;
     const busy = this.options.store.listJobs(
       { target: workspaceTarget(workspace.id), status: ['QUEUED', 'RUNNING'] },
       { offset: 0, limit: 1 },

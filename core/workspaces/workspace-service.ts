@@ -91,7 +91,15 @@ function refuseMasked(url: string): void {
 
 /** Workspaces: CRUD, and deploys queued as `WORKSPACE_DEPLOY` jobs. */
 export class WorkspaceService {
+  /** Workspaces whose delete is under way: their workloads are going, one by one. */
+  private readonly deleting = new Set<string>();
+
   constructor(private readonly deps: WorkspaceServiceDeps) {}
+
+  /** Whether the workspace is being deleted (its workloads going): nothing should put them back. */
+  isBeingDeleted(id: string): boolean {
+    return this.deleting.has(id);
+  }
 
   /**
    * Creates a workspace with a fresh deployment secret; CONFLICT when the name is taken. `id` is
@@ -173,28 +181,33 @@ export class WorkspaceService {
    */
   async delete(id: string, by: string | null): Promise<void> {
     this.get(id);
-    const active = this.deps.store.listJobs(
-      { workspaceId: id, status: ['QUEUED', 'RUNNING'] },
-      { offset: 0, limit: 10_000 },
-    ).items;
-    for (const job of active) {
-      try {
-        this.deps.queue.withdraw(job.id, by);
-      } catch (error) {
-        // It ended between the listing and the withdraw: nothing left to stop.
-        if (!(error instanceof SlipwayError && error.code === 'CONFLICT')) throw error;
+    this.deleting.add(id);
+    try {
+      const active = this.deps.store.listJobs(
+        { workspaceId: id, status: ['QUEUED', 'RUNNING'] },
+        { offset: 0, limit: 10_000 },
+      ).items;
+      for (const job of active) {
+        try {
+          this.deps.queue.withdraw(job.id, by);
+        } catch (error) {
+          // It ended between the listing and the withdraw: nothing left to stop.
+          if (!(error instanceof SlipwayError && error.code === 'CONFLICT')) throw error;
+        }
       }
+      await Promise.all(active.map((job) => this.deps.settled(job.id)));
+      const owned = await this.deps.runtime.list({
+        labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: id },
+      });
+      for (const workload of owned) await this.deps.runtime.delete(workload);
+      this.deps.store.deleteWorkspace(id);
+      // What polling and drift checks kept of it.
+      this.deps.store.deleteRecord('branch-heads', id);
+      this.deps.store.deleteRecord('workspace-drift', id);
+      this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
+    } finally {
+      this.deleting.delete(id);
     }
-    await Promise.all(active.map((job) => this.deps.settled(job.id)));
-    const owned = await this.deps.runtime.list({
-      labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: id },
-    });
-    for (const workload of owned) await this.deps.runtime.delete(workload);
-    this.deps.store.deleteWorkspace(id);
-    // What polling and drift checks kept of it.
-    this.deps.store.deleteRecord('branch-heads', id);
-    this.deps.store.deleteRecord('workspace-drift', id);
-    this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
   }
 
   /**
