@@ -126,6 +126,13 @@ describe('drift between what Slipway applied and what the cluster holds', () => 
     expect(drift(env('from-git'), deployment(container({})))).toBe(
       'Deployment web: spec.template.spec.containers[task].env is missing',
     );
+    // A whole container gone (renamed by hand) shows git's, its environment values masked.
+    const renamed = deployment({
+      template: { spec: { containers: [{ name: 'app', env: [{ name: 'TOKEN', value: 'x' }] }] } },
+    });
+    expect(drift(env('hunter2'), renamed)).toBe(
+      'Deployment web: spec.template.spec.containers[task] is missing, git says {"name":"task","env":[{"name":"TOKEN","value":"***"}]}',
+    );
   });
 
   it('compares two forms of an object by labels, annotations and spec, in any key order', () => {

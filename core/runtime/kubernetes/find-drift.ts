@@ -126,9 +126,18 @@ function hidden(path: string): boolean {
   return /\.env(\[|$)/.test(path);
 }
 
+/** A value as a drift sentence shows it: JSON, environment values masked, cut at 80 characters. */
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value, maskEnvironment) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A JSON.stringify replacer that shows `env` lists' names and masks their values (see `hidden`). */
+function maskEnvironment(key: string, value: unknown): unknown {
+  if (key !== 'env' || !Array.isArray(value)) return value;
+  return value.map((item) =>
+    typeof item === 'object' && item !== null && 'value' in item ? { ...item, value: '***' } : item,
+  );
 }
 
 /** Whether two resource quantities are the same amount: the API server writes "0.5" as "500m". */
