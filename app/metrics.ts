@@ -83,7 +83,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
   });
   new Gauge({
     name: 'slipway_workspace_drifted_workloads',
-    help: 'Workloads of a workspace not as its deployed commit has them, by the last drift check (SLIPWAY_DRIFT_SECONDS); workspaces never checked, or deployed since, are left out',
+    help: 'Workloads of a workspace not as its deployed commit has them, by the last drift check (SLIPWAY_DRIFT_SECONDS); workspaces whose last check no longer tells (never checked, deployed since, not READY) are left out',
     labelNames: ['workspace'] as const,
     registers: [registry],
     collect() {

@@ -336,6 +336,65 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     expect(await jobCount(healing)).toBe(before);
   });
 
+  it('takes neither a finished Job gone nor a changed namespace for drift, and a failed deploy leaves it UNKNOWN', async () => {
+    const other = createRepo({
+      'tasks/migrate/manifest.json': manifest({
+        name: 'migrate',
+        type: 'job',
+        'image-destination': `${IMAGE}/migrate:1`,
+      }),
+      'tasks/api/manifest.json': manifest({
+        name: 'api',
+        type: 'deployment',
+        'image-destination': `${IMAGE}/api:1`,
+      }),
+    });
+    try {
+      const ws = await watching.api('POST', '/api/workspaces', {
+        name: 'history',
+        repositoryUrl: other.dir,
+        namespace: 'history',
+      });
+      const id: string = ws.json.id;
+      const queued = await watching.api('POST', `/api/workspaces/${id}/deployments`);
+      expect((await waitForJob(watching, queued.json.id, undefined, 60_000)).status).toBe(
+        'COMPLETE',
+      );
+      await driftOnce(watching, id, 'IN_SYNC');
+
+      // A Job that ran, cleaned up (a TTL): history, not drift; a heal would run it again.
+      await k.batch.deleteNamespacedJob({ name: 'migrate', namespace: 'history' });
+      await sleep(2500);
+      expect((await drift(watching, id)).status).toBe('IN_SYNC');
+
+      // A new namespace is for the next deploy: until then nothing is compared with it.
+      await watching.api('PUT', `/api/workspaces/${id}`, { namespace: 'history-2' });
+      await sleep(2500);
+      expect(await drift(watching, id)).toMatchObject({ status: 'UNKNOWN', drifted: [] });
+      expect(
+        watching.logs().filter((l) => String(l.msg).startsWith("workspace 'history' drifted")),
+      ).toEqual([]);
+      await watching.api('PUT', `/api/workspaces/${id}`, { namespace: 'history' });
+      await driftOnce(
+        watching,
+        id,
+        'IN_SYNC',
+        (d) => String(d.checked) > new Date(Date.now() - 500).toISOString(),
+      );
+
+      // A deploy that failed may have changed what runs: the last check no longer tells.
+      const broken = other.commit({ 'tasks/api/manifest.json': '{ not json' });
+      const failed = await watching.api(
+        'POST',
+        `/api/workspaces/${id}/deployments?commit=${broken}`,
+      );
+      expect((await waitForJob(watching, failed.json.id, undefined, 60_000)).status).toBe('ERROR');
+      expect((await drift(watching, id)).status).toBe('UNKNOWN');
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('says UNKNOWN for a workspace never checked, and 404 for one that does not exist', async () => {
     const fresh = await watching.api('POST', '/api/workspaces', {
       name: 'fresh',

@@ -1,6 +1,7 @@
 import { isSlipwayError } from '../errors.js';
 import { type Periodic, runPeriodically } from '../periodic.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadRef } from '../runtime/types.js';
+import { redact } from '../source/index.js';
 import type { SourceFetcher } from '../source/types.js';
 import type { Store } from '../store/types.js';
 import { describeRef } from '../tasks/index.js';
@@ -36,23 +37,51 @@ const MAX_HEAL_WAIT_MS = 60 * 60 * 1000;
 
 /** A workspace's drift as the surfaces show it: the last check, if it still says how things are. */
 export interface DriftState {
-  /** `UNKNOWN`: never checked, or deployed since the last check. */
+  /**
+   * `UNKNOWN`: never checked; or a deploy began since the last check (it may have changed what
+   * runs, even if it failed or was withdrawn), the workspace is not READY, or its namespace or
+   * repository changed since its last deploy (the next deploy uses them).
+   */
   status: 'IN_SYNC' | 'DRIFTED' | 'UNKNOWN';
   check: DriftCheck | null;
 }
 
-/**
- * The workspace's drift as its last check found it. A check from before the workspace's last
- * deploy says nothing of now (the deploy put drift back, or deployed another commit).
- */
+/** The workspace's drift as its last check found it, if that still says how things are. */
 export function driftState(store: Store, workspace: Workspace): DriftState {
   const check = store.getRecord<DriftCheck>('workspace-drift', workspace.id) ?? null;
   const current =
     check !== null &&
     check.commit === workspace.lastCommitId &&
-    (workspace.lastDeployed === null || check.checked >= workspace.lastDeployed);
+    workspace.status === 'READY' &&
+    !deploySince(store, workspace, check.checked) &&
+    deployedAsConfigured(store, workspace);
   if (!current) return { status: 'UNKNOWN', check };
   return { status: check.drifted.length > 0 ? 'DRIFTED' : 'IN_SYNC', check };
+}
+
+/** Whether a deploy of the workspace (not a plan) was queued after `time`, whatever came of it. */
+function deploySince(store: Store, workspace: Workspace, time: string): boolean {
+  if (workspace.lastDeployed !== null && workspace.lastDeployed > time) return true;
+  const [newest] = store.listJobs(
+    { target: workspaceTarget(workspace.id) },
+    { offset: 0, limit: 1 },
+  ).items;
+  return newest !== undefined && newest.created > time;
+}
+
+/**
+ * Whether the workspace's namespace and repository are still those its last deploy used. When
+ * they changed, what runs is as the next deploy will make it, not as the workspace says now:
+ * comparing would call every workload drifted.
+ */
+function deployedAsConfigured(store: Store, workspace: Workspace): boolean {
+  const result = workspace.lastJobId ? store.getJob(workspace.lastJobId)?.result : undefined;
+  // A deploy from before results named them (or whose job was deleted): nothing to go by.
+  if (!result || typeof result.namespace !== 'string') return true;
+  return (
+    result.namespace === workspace.namespace &&
+    result.repository === redact(workspace.repositoryUrl)
+  );
 }
 
 export interface DriftWatcherOptions {
@@ -167,8 +196,11 @@ export class DriftWatcher {
     const outcomes = await runtime.apply(workloads, { dryRun: true });
     const drifted: string[] = [];
     for (const outcome of outcomes) {
-      if (outcome.action === 'created') drifted.push(`${describeRef(outcome)} is missing`);
-      else if (outcome.drift) drifted.push(`${describeRef(outcome)}: ${outcome.drift}`);
+      if (outcome.action === 'created') {
+        // A Job that ran to its end and is gone (a TTL, a clean-up) is history: made anew, as
+        // a heal would, it would run again.
+        if (outcome.kind !== 'job') drifted.push(`${describeRef(outcome)} is missing`);
+      } else if (outcome.drift) drifted.push(`${describeRef(outcome)}: ${outcome.drift}`);
       // A failed Job would run again (`reason`): that is how it ended, not drift.
       else if (outcome.action === 'changed' && !outcome.reason) {
         drifted.push(`${describeRef(outcome)} is not as git has it`);
@@ -191,6 +223,7 @@ export class DriftWatcher {
    */
   private settled(workspace: Workspace, commit: string): boolean {
     if (workspace.status !== 'READY' || workspace.lastCommitId !== commit) return false;
+    if (!deployedAsConfigured(this.options.store, workspace)) return false;
     // Its workloads are going one by one: each would look missing, and a heal would bring it back.
     if (this.options.workspaces.isBeingDeleted(workspace.id)) return false;
     const busy = this.options.store.listJobs(

@@ -71,7 +71,9 @@ export const workspaceDrift = responseBody(
     workspaceId: z.string(),
     status: z
       .enum(['IN_SYNC', 'DRIFTED', 'UNKNOWN'])
-      .describe('UNKNOWN: never checked, or deployed since the last check'),
+      .describe(
+        'UNKNOWN: never checked; or a deploy was queued since the last check, the workspace is not READY, or its namespace or repository changed since its last deploy',
+      ),
     checkEverySeconds: z
       .number()
       .int()
