@@ -5,8 +5,6 @@ import type { Store } from '../store/types.js';
 import type { Logger, Workspace } from '../types.js';
 import { type WorkspaceService, workspaceTarget } from './workspace-service.js';
 
-const PAGE = 200;
-
 /** The branch head a workspace's last poll saw. */
 interface SeenHead {
   head: string;
@@ -61,17 +59,11 @@ export class BranchPoller {
   }
 
   /** One pass over every workspace; resolves with how many deploys it queued. */
-  async poll(): Promise<number> {
-    let queued = 0;
-    for (let offset = 0; !this.stopped; offset += PAGE) {
-      const page = this.options.workspaces.list({ offset, limit: PAGE });
-      for (const workspace of page.items) {
-        if (this.stopped) break;
-        if (await this.pollOne(workspace)) queued += 1;
-      }
-      if (offset + PAGE >= page.total) break;
-    }
-    return queued;
+  poll(): Promise<number> {
+    return this.options.workspaces.visitAll(
+      (workspace) => this.pollOne(workspace),
+      () => this.stopped,
+    );
   }
 
   /** Polls one workspace; what goes wrong with it is said and leaves the others be. */

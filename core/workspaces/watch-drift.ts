@@ -9,8 +9,6 @@ import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
 import { desiredWorkloads } from './deploy-workspace.js';
 import { type WorkspaceService, workspaceTarget } from './workspace-service.js';
 
-const PAGE = 200;
-
 /** What the last drift check of a workspace found (record collection `workspace-drift`). */
 export interface DriftCheck {
   workspaceId: string;
@@ -135,18 +133,11 @@ export class DriftWatcher {
   }
 
   /** One pass over every workspace; resolves with how many of them drifted. */
-  async checkAll(): Promise<number> {
-    let drifted = 0;
-    for (let offset = 0; !this.stopped; offset += PAGE) {
-      const page = this.options.workspaces.list({ offset, limit: PAGE });
-      for (const workspace of page.items) {
-        if (this.stopped) break;
-        const check = await this.checkOne(workspace);
-        if (check && check.drifted.length > 0) drifted += 1;
-      }
-      if (offset + PAGE >= page.total) break;
-    }
-    return drifted;
+  checkAll(): Promise<number> {
+    return this.options.workspaces.visitAll(
+      async (workspace) => ((await this.checkOne(workspace))?.drifted.length ?? 0) > 0,
+      () => this.stopped,
+    );
   }
 
   /** Checks one workspace; what goes wrong with it is said and leaves the others be. */

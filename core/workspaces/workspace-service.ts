@@ -90,6 +90,9 @@ function refuseMasked(url: string): void {
 }
 
 /** Workspaces: CRUD, and deploys queued as `WORKSPACE_DEPLOY` jobs. */
+/** Workspaces read at a time by {@link WorkspaceService.visitAll}. */
+const VISIT_PAGE = 200;
+
 export class WorkspaceService {
   /** Workspaces whose delete is under way: their workloads are going, one by one. */
   private readonly deleting = new Set<string>();
@@ -142,6 +145,27 @@ export class WorkspaceService {
     const workspace = this.deps.store.getWorkspace(id);
     if (!workspace) throw new SlipwayError('NOT_FOUND', `workspace '${id}' does not exist`);
     return workspace;
+  }
+
+  /**
+   * Visits every workspace in turn, a page of them at a time, until `stopped()` says to end;
+   * resolves with how many visits answered true. For passes that take a while (each visit may
+   * wait on git or the runtime): a workspace deleted meanwhile is still visited, as listed.
+   */
+  async visitAll(
+    visit: (workspace: Workspace) => Promise<boolean>,
+    stopped: () => boolean,
+  ): Promise<number> {
+    let counted = 0;
+    for (let offset = 0; !stopped(); offset += VISIT_PAGE) {
+      const page = this.list({ offset, limit: VISIT_PAGE });
+      for (const workspace of page.items) {
+        if (stopped()) break;
+        if (await visit(workspace)) counted += 1;
+      }
+      if (offset + VISIT_PAGE >= page.total) break;
+    }
+    return counted;
   }
 
   list(page: PageRequest): Page<Workspace> {
