@@ -70,10 +70,14 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     const key = repository.full_name.toLowerCase();
     // Every URL form of owner/name contains the name: the store narrows, the key decides.
     const name = key.slice(key.indexOf('/') + 1);
-    return engine.workspaces
-      .mentioning(name)
-      .filter((ws) => repositoryKey(ws.repositoryUrl, gheHost) === key)
-      .filter((ws) => branch === undefined || ws.branch === branch);
+    return (
+      engine.workspaces
+        .mentioning(name)
+        .filter((ws) => repositoryKey(ws.repositoryUrl, gheHost) === key)
+        .filter((ws) => branch === undefined || ws.branch === branch)
+        // Its delete removes what it runs: a deploy now would make it again.
+        .filter((ws) => !engine.workspaces.isBeingDeleted(ws.id))
+    );
   };
   const queue = (
     delivery: string,

@@ -164,6 +164,12 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
       count('push', 'ignored');
       return c.json({ message: `${branchRef} was deleted; nothing to deploy` });
     }
+    if (engine.workspaces.isBeingDeleted(workspace.id)) {
+      count('push', 'ignored');
+      return c.json({
+        message: `workspace '${workspace.name}' is being deleted; nothing to deploy`,
+      });
+    }
     const delivery = c.req.header('x-github-delivery')?.trim();
     const { job, created } = engine.workspaces.deploy(workspace.id, {
       commitId: payload.after ?? null,

@@ -236,10 +236,17 @@ export class WorkspaceService {
 
   /**
    * Queues a deploy of the workspace. A newer deploy supersedes a queued older one; a known
-   * delivery id returns the job it created.
+   * delivery id returns the job it created. CONFLICT while the workspace is being deleted.
    */
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
+    if (this.deleting.has(id)) {
+      // Its delete withdrew the jobs it found: one queued now would make again what it removes.
+      throw new SlipwayError(
+        'CONFLICT',
+        `workspace '${workspace.name}' is being deleted; nothing more is deployed to it`,
+      );
+    }
     const commit = request.commitId ?? null;
     const before =
       request.before && isCommitId(request.before) && !/^0+$/.test(request.before)

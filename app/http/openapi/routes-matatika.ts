@@ -130,7 +130,10 @@ export const matatikaRoutes: RouteSpec[] = [
         { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
       ),
     ],
-    responses: { 202: { description: 'The queued job', schema: job }, ...errors(400, 401, 404) },
+    responses: {
+      202: { description: 'The queued job', schema: job },
+      ...errors(400, 401, 404, 409),
+    },
   },
   {
     method: 'post',
@@ -153,7 +156,10 @@ export const matatikaRoutes: RouteSpec[] = [
       required: false,
     },
     responses: {
-      200: { description: 'Nothing to deploy (ping, another branch...)', schema: webhookIgnored },
+      200: {
+        description: 'Nothing to deploy (ping, another branch, the workspace being deleted...)',
+        schema: webhookIgnored,
+      },
       202: { description: 'The queued (or already queued) job', schema: job },
       ...errors(400, 401, 404),
     },
