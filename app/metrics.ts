@@ -91,7 +91,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
       for (const { workspaceId } of store.listRecords<DriftCheck>('workspace-drift')) {
         const workspace = store.getWorkspace(workspaceId);
         if (!workspace) continue;
-        const { status, check } = driftState(store, workspace);
+        const { status, check } = driftState(store, workspace, clock.now());
         if (status !== 'UNKNOWN' && check)
           this.set({ workspace: workspace.name }, check.drifted.length);
       }

@@ -273,7 +273,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const workspace = workspaces.get(workspaceId);
       return {
         workspace,
-        ...driftState(deps.store, workspace),
+        ...driftState(deps.store, workspace, clock.now()),
         everySeconds: driftWatcher ? (deps.driftCheckMs as number) / 1000 : null,
         selfHeal: driftWatcher !== undefined && deps.selfHeal === true,
       };

@@ -136,8 +136,6 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     expect(done.status, await jobLog(server, queued.json.id)).toBe('COMPLETE');
     return ws.json.id;
   }
-  const jobCount = async (server: ServerProcess): Promise<number> =>
-    (await server.api('GET', '/api/jobs?size=1')).json.page.totalElements;
   const drift = async (server: ServerProcess, id: string): Promise<Drift> =>
     (await server.api('GET', `/api/workspaces/${id}/drift`)).json;
   /** The drift once a check has found it `status`, and `match` holds of it. */
@@ -312,13 +310,19 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
         .logs()
         .filter((l) => String(l.msg).startsWith("drift of workspace 'fought' came back")),
     ).toHaveLength(1);
+    // One drift without a break, healed in vain: said once, and `since` its start.
+    expect(
+      healing.logs().filter((l) => String(l.msg).startsWith("workspace 'fought' drifted")),
+    ).toHaveLength(1);
+    const fought = await drift(healing, id);
+    expect(Date.parse(String(fought.since))).toBeLessThanOrEqual(heals[0] as number);
   });
 
   it('neither checks nor heals a workspace while its delete removes its workloads', async () => {
     const id = await deployed(healing, 'doomed');
     await driftOnce(healing, id, 'IN_SYNC');
     // A cluster slow to delete: the delete takes its workloads one by one over seconds.
-    const before = await jobCount(healing);
+    const started = new Date().toISOString();
     kube.inject({ method: 'DELETE', path: '/deployments/', delayMs: 1500, times: 2 });
     try {
       const deleted = await healing.api('DELETE', `/api/workspaces/${id}`);
@@ -332,8 +336,12 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
       ...(await k.batch.listNamespacedCronJob({ namespace: 'doomed' })).items,
     ];
     expect(left.map((o) => o.metadata?.name)).toEqual([]);
-    // No heal was queued: the only jobs are those from before the delete.
-    expect(await jobCount(healing)).toBe(before);
+    // No heal was queued for it (other workspaces' jobs keep their workspace link).
+    const jobs = (await healing.api('GET', '/api/jobs?size=100')).json._embedded.jobs as Array<{
+      created: string;
+      _links: { workspace?: unknown };
+    }>;
+    expect(jobs.filter((job) => job.created >= started && !job._links.workspace)).toEqual([]);
   });
 
   it('takes neither a finished Job gone nor a changed namespace for drift, and a failed deploy leaves it UNKNOWN', async () => {
@@ -374,13 +382,17 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
       expect(
         watching.logs().filter((l) => String(l.msg).startsWith("workspace 'history' drifted")),
       ).toEqual([]);
+      // Nor once the last deploy's job, which said where it deployed, is deleted.
+      const { lastDeployment } = (await watching.api('GET', `/api/workspaces/${id}`)).json;
+      expect((await watching.api('DELETE', `/api/jobs/${lastDeployment.jobId}`)).status).toBe(204);
+      await sleep(2500);
+      expect((await drift(watching, id)).status).toBe('UNKNOWN');
       await watching.api('PUT', `/api/workspaces/${id}`, { namespace: 'history' });
-      await driftOnce(
-        watching,
-        id,
-        'IN_SYNC',
-        (d) => String(d.checked) > new Date(Date.now() - 500).toISOString(),
+      const again = await watching.api('POST', `/api/workspaces/${id}/deployments`);
+      expect((await waitForJob(watching, again.json.id, undefined, 60_000)).status).toBe(
+        'COMPLETE',
       );
+      await driftOnce(watching, id, 'IN_SYNC');
 
       // A deploy that failed may have changed what runs: the last check no longer tells.
       const broken = other.commit({ 'tasks/api/manifest.json': '{ not json' });

@@ -16,6 +16,8 @@ export interface DriftCheck {
   commit: string;
   /** When it began (ISO-8601 UTC). */
   checked: string;
+  /** The interval checks ran at then (SLIPWAY_DRIFT_SECONDS): how soon this one goes stale. */
+  everyMs: number;
   /** A sentence for each workload that is not as git has it; empty when none is. */
   drifted: string[];
   /** Since when the workspace has been drifted without a break; null when it is not. */
@@ -30,6 +32,10 @@ export interface DriftCheck {
   healStreak: number;
 }
 
+/** A check older than this many of its intervals (plus the slack) no longer tells. */
+const STALE_AFTER_INTERVALS = 3;
+const STALE_SLACK_MS = 60_000;
+
 /** The longest wait between heals of drift that keeps coming back. */
 const MAX_HEAL_WAIT_MS = 60 * 60 * 1000;
 
@@ -37,18 +43,20 @@ const MAX_HEAL_WAIT_MS = 60 * 60 * 1000;
 export interface DriftState {
   /**
    * `UNKNOWN`: never checked; or a deploy began since the last check (it may have changed what
-   * runs, even if it failed or was withdrawn), the workspace is not READY, or its namespace or
-   * repository changed since its last deploy (the next deploy uses them).
+   * runs, even if it failed or was withdrawn), the workspace is not READY, its namespace or
+   * repository changed since its last deploy (the next deploy uses them), or the last check is
+   * older than three intervals (checks fail, or are off now).
    */
   status: 'IN_SYNC' | 'DRIFTED' | 'UNKNOWN';
   check: DriftCheck | null;
 }
 
-/** The workspace's drift as its last check found it, if that still says how things are. */
-export function driftState(store: Store, workspace: Workspace): DriftState {
+/** The workspace's drift as its last check found it, if that still says how things are at `now`. */
+export function driftState(store: Store, workspace: Workspace, now: number): DriftState {
   const check = store.getRecord<DriftCheck>('workspace-drift', workspace.id) ?? null;
   const current =
     check !== null &&
+    now - Date.parse(check.checked) <= STALE_AFTER_INTERVALS * check.everyMs + STALE_SLACK_MS &&
     check.commit === workspace.lastCommitId &&
     workspace.status === 'READY' &&
     !deploySince(store, workspace, check.checked) &&
@@ -74,8 +82,11 @@ function deploySince(store: Store, workspace: Workspace, time: string): boolean 
  */
 function deployedAsConfigured(store: Store, workspace: Workspace): boolean {
   const result = workspace.lastJobId ? store.getJob(workspace.lastJobId)?.result : undefined;
-  // A deploy from before results named them (or whose job was deleted): nothing to go by.
-  if (!result || typeof result.namespace !== 'string') return true;
+  // Its job deleted, or from before results named them: only a workspace changed in no way
+  // since its last deploy is known to be as deployed.
+  if (!result || typeof result.namespace !== 'string') {
+    return workspace.lastDeployed !== null && workspace.lastModified <= workspace.lastDeployed;
+  }
   return (
     result.namespace === workspace.namespace &&
     result.repository === redact(workspace.repositoryUrl)
@@ -232,13 +243,21 @@ export class DriftWatcher {
     drifted: string[],
   ): DriftCheck {
     const { store, logger, selfHeal, workspaces } = this.options;
-    const before = driftState(store, workspace);
+    const before = driftState(store, workspace, Date.parse(checked));
     const previous = before.check;
-    const wasDrifted = before.status === 'DRIFTED';
+    // Drifted without a break: as the last check said, or only healed since, in vain.
+    const wasDrifted =
+      before.status === 'DRIFTED' ||
+      (previous !== null &&
+        previous.drifted.length > 0 &&
+        previous.commit === commit &&
+        previous.healJobId !== null &&
+        previous.healJobId === workspace.lastJobId);
     const check: DriftCheck = {
       workspaceId: workspace.id,
       commit,
       checked,
+      everyMs: this.options.intervalMs,
       drifted,
       since: drifted.length === 0 ? null : wasDrifted ? (previous?.since ?? checked) : checked,
       heals: previous?.heals ?? 0,

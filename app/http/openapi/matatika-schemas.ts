@@ -72,7 +72,7 @@ export const workspaceDrift = responseBody(
     status: z
       .enum(['IN_SYNC', 'DRIFTED', 'UNKNOWN'])
       .describe(
-        'UNKNOWN: never checked; or a deploy was queued since the last check, the workspace is not READY, or its namespace or repository changed since its last deploy',
+        'UNKNOWN: never checked; or a deploy was queued since the last check, the workspace is not READY, its namespace or repository changed since its last deploy, or the last check is older than three intervals and a minute',
       ),
     checkEverySeconds: z
       .number()
