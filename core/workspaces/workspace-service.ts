@@ -94,14 +94,14 @@ function refuseMasked(url: string): void {
 const VISIT_PAGE = 200;
 
 export class WorkspaceService {
-  /** Workspaces whose delete is under way: their workloads are going, one by one. */
-  private readonly deleting = new Set<string>();
+  /** Deletes under way per workspace (two may overlap): its workloads are going, one by one. */
+  private readonly deleting = new Map<string, number>();
 
   constructor(private readonly deps: WorkspaceServiceDeps) {}
 
   /** Whether the workspace is being deleted (its workloads going): nothing should put them back. */
   isBeingDeleted(id: string): boolean {
-    return this.deleting.has(id);
+    return (this.deleting.get(id) ?? 0) > 0;
   }
 
   /**
@@ -205,7 +205,7 @@ export class WorkspaceService {
    */
   async delete(id: string, by: string | null): Promise<void> {
     this.get(id);
-    this.deleting.add(id);
+    this.deleting.set(id, (this.deleting.get(id) ?? 0) + 1);
     try {
       const active = this.deps.store.listJobs(
         { workspaceId: id, status: ['QUEUED', 'RUNNING'] },
@@ -230,7 +230,9 @@ export class WorkspaceService {
       this.deps.store.deleteRecord('workspace-drift', id);
       this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
     } finally {
-      this.deleting.delete(id);
+      const left = (this.deleting.get(id) ?? 1) - 1;
+      if (left > 0) this.deleting.set(id, left);
+      else this.deleting.delete(id);
     }
   }
 
@@ -240,7 +242,7 @@ export class WorkspaceService {
    */
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
-    if (this.deleting.has(id)) {
+    if (this.isBeingDeleted(id)) {
       // Its delete withdrew the jobs it found: one queued now would make again what it removes.
       throw new SlipwayError(
         'CONFLICT',
