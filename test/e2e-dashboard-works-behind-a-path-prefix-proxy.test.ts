@@ -114,9 +114,23 @@ describe.skipIf(!existsSync(CHROMIUM))(
 
       await page.getByRole('link', { name: '← Overview' }).click();
       await page.waitForURL(`${base}/`);
+      // A session from when the dashboard was at the host's root goes at sign-out too.
+      await page
+        .context()
+        .addCookies([{ name: 'slipway_session', value: server.adminToken, url: `${proxy.url}/` }]);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(`${base}/login`);
       expect(await page.context().cookies()).toEqual([]);
+
+      await page.goto(`${base}/`);
+      await page.waitForURL(`${base}/login`);
+
+      // A proxy's host that makes no URL is left out of links, not a 500.
+      const odd = await fetch(`${server.url}/login`, {
+        headers: { 'x-forwarded-host': 'a:b:c', 'x-forwarded-prefix': PREFIX },
+      });
+      expect(odd.status).toBe(200);
+      expect(await odd.text()).toContain(`<base href="${PREFIX}/"/>`);
 
       // The browser never asked for a path outside the prefix (each would have been a 404).
       expect(proxy.asked.filter((url) => !url.startsWith(PREFIX))).toEqual([]);

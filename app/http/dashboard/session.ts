@@ -25,7 +25,10 @@ export function openSession(c: Context<{ Variables: AuthVariables }>, token: str
 }
 
 export function closeSession(c: Context<{ Variables: AuthVariables }>): void {
-  deleteCookie(c, SESSION_COOKIE, { path: dashboardRoot(c), secure: overHttps(c) });
+  const root = dashboardRoot(c);
+  deleteCookie(c, SESSION_COOKIE, { path: root, secure: overHttps(c) });
+  // One set at the host's root before the dashboard moved under a prefix would sign in again.
+  if (root !== '/') deleteCookie(c, SESSION_COOKIE, { path: '/', secure: overHttps(c) });
 }
 
 /**
