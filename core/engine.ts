@@ -97,6 +97,11 @@ export interface Engine {
    * drift is checked: every `everySeconds` (null: never), healed or only reported.
    */
   driftOf(workspaceId: string): WorkspaceDrift;
+  /**
+   * Compares the workspace with its deployed commit now, heals as the checks do, and answers
+   * what it found; CONFLICT saying why when it cannot be compared now (a deploy under way).
+   */
+  checkDrift(workspaceId: string): Promise<WorkspaceDrift>;
   /** Restores the runtime and starts the workers. */
   start(): Promise<void>;
   /**
@@ -243,18 +248,27 @@ export function createEngine(deps: EngineDeps): Engine {
         intervalMs: deps.pollBranchesMs,
       })
     : undefined;
-  const driftWatcher = deps.driftCheckMs
-    ? new DriftWatcher({
-        store: deps.store,
-        source: deps.source,
-        runtime: deps.runtime,
-        workspaces,
-        clock,
-        logger,
-        intervalMs: deps.driftCheckMs,
-        selfHeal: deps.selfHeal === true,
-      })
-    : undefined;
+  // Checks on demand even when none run on their own: a check then tells for a minute.
+  const checksEvery = deps.driftCheckMs ?? 0;
+  const driftWatcher = new DriftWatcher({
+    store: deps.store,
+    source: deps.source,
+    runtime: deps.runtime,
+    workspaces,
+    clock,
+    logger,
+    intervalMs: checksEvery,
+    selfHeal: checksEvery > 0 && deps.selfHeal === true,
+  });
+  const driftOf = (workspaceId: string): WorkspaceDrift => {
+    const workspace = workspaces.get(workspaceId);
+    return {
+      workspace,
+      ...driftState(deps.store, workspace, clock.now()),
+      everySeconds: checksEvery > 0 ? checksEvery / 1000 : null,
+      selfHeal: checksEvery > 0 && deps.selfHeal === true,
+    };
+  };
   // The checkout cache would grow with every commit deployed: what no workload runs from and
   // no deploy used lately goes, at start and every hour.
   let sweeper: NodeJS.Timeout | undefined;
@@ -269,14 +283,10 @@ export function createEngine(deps: EngineDeps): Engine {
     rollouts,
     jobs,
     runtime: deps.runtime,
-    driftOf(workspaceId) {
-      const workspace = workspaces.get(workspaceId);
-      return {
-        workspace,
-        ...driftState(deps.store, workspace, clock.now()),
-        everySeconds: driftWatcher ? (deps.driftCheckMs as number) / 1000 : null,
-        selfHeal: driftWatcher !== undefined && deps.selfHeal === true,
-      };
+    driftOf,
+    async checkDrift(workspaceId) {
+      await driftWatcher.checkNow(workspaceId);
+      return driftOf(workspaceId);
     },
     async start() {
       if (started) return;
@@ -290,7 +300,7 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       pool.start(deps.orphans ?? 'expired');
       poller?.start();
-      driftWatcher?.start();
+      if (checksEvery > 0) driftWatcher.start();
       void sweep();
       sweeper = setInterval(sweep, SWEEP_MS);
       sweeper.unref();
@@ -300,7 +310,7 @@ export function createEngine(deps: EngineDeps): Engine {
       started = false;
       clearInterval(sweeper);
       await poller?.stop();
-      await driftWatcher?.stop();
+      await driftWatcher.stop();
       await pool.stop(graceMs);
       await deps.runtime.stop();
     },

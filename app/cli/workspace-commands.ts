@@ -202,11 +202,17 @@ export const WORKSPACE_COMMANDS: Command[] = [
     resource: 'workspace',
     action: 'drift',
     summary:
-      'show what the last drift check found: whether the workspace is as its deployed commit has it (SLIPWAY_DRIFT_SECONDS)',
+      'show what the last drift check found (SLIPWAY_DRIFT_SECONDS), or with --check compare the workspace with its deployed commit now',
     id: 'required',
     idHelp: ID_HELP,
-    example: 'slipway workspace drift --id shop',
-    run: onWorkspace('GET', (id) => `/api/workspaces/${id}/drift`),
+    options: { check: 'compare now instead of showing the last check' },
+    booleans: ['check'],
+    example: 'slipway workspace drift --id shop --check',
+    run: (context) =>
+      onWorkspace(
+        context.options.get('check') === true ? 'POST' : 'GET',
+        (id) => `/api/workspaces/${id}/drift`,
+      )(context),
   },
   {
     resource: 'workspace',

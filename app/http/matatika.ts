@@ -231,6 +231,16 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     return c.json(driftJson(engine.driftOf(c.req.param('id')), baseUrl(c)));
   });
 
+  /**
+   * Compares the workspace with its deployed commit now, between the periodic checks (or with
+   * none running), heals as they do, and answers what it found; 409 saying why when it cannot
+   * be compared now (a deploy queued or running, never deployed, not READY).
+   */
+  app.post('/api/workspaces/:id/drift', async (c) => {
+    await requireIdentity(c);
+    return c.json(driftJson(await engine.checkDrift(c.req.param('id')), baseUrl(c)));
+  });
+
   /** A workspace's jobs, newest first, paged; `status` and `type` filter. */
   app.get('/api/workspaces/:id/jobs', async (c) => {
     await requireIdentity(c);

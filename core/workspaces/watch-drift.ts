@@ -1,4 +1,4 @@
-import { isSlipwayError } from '../errors.js';
+import { isSlipwayError, SlipwayError } from '../errors.js';
 import { type Periodic, runPeriodically } from '../periodic.js';
 import { LABELS, MANAGED_BY_VALUE, type Runtime, type WorkloadRef } from '../runtime/types.js';
 import { redact } from '../source/index.js';
@@ -176,6 +176,29 @@ export class DriftWatcher {
   }
 
   /**
+   * Checks the workspace now, between the passes (`POST /api/workspaces/{id}/drift`), and heals
+   * as a pass would; CONFLICT saying why when it cannot be compared now.
+   */
+  async checkNow(id: string): Promise<DriftCheck> {
+    const workspace = this.options.workspaces.get(id);
+    const refuse = (why: string) =>
+      new SlipwayError(
+        'CONFLICT',
+        `workspace '${workspace.name}' cannot be compared with git now: ${why}`,
+      );
+    const why = this.unsettled(workspace);
+    if (why) throw refuse(why);
+    const check = await this.check(workspace);
+    if (!check) {
+      throw refuse(
+        this.unsettled(this.options.workspaces.get(id)) ??
+          'a deploy ran while it was compared; check again',
+      );
+    }
+    return check;
+  }
+
+  /**
    * Compares the workspace with its deployed commit and records what drifted; undefined when
    * it cannot be compared now (never deployed, not READY, a deploy queued or running, or a
    * deploy that ran during the comparison).
@@ -185,7 +208,7 @@ export class DriftWatcher {
     // As it is now: the page was listed before the workspaces ahead of it were checked.
     const before = workspaces.get(listed.id);
     const commit = before.lastCommitId;
-    if (!commit || !this.settled(before, commit)) return undefined;
+    if (!commit || this.unsettled(before)) return undefined;
     const started = isoTime(clock.now());
     const checkout = await source.fetch(before.repositoryUrl, before.branch, { commit });
     const { problems, workloads } = await desiredWorkloads(runtime, before, checkout);
@@ -215,24 +238,28 @@ export class DriftWatcher {
     // A deploy that ran meanwhile, or is running, may have been half way: what was compared
     // says nothing.
     const after = workspaces.get(before.id);
-    if (after.lastJobId !== before.lastJobId || !this.settled(after, commit)) return undefined;
+    if (after.lastJobId !== before.lastJobId || after.lastCommitId !== commit) return undefined;
+    if (this.unsettled(after)) return undefined;
     return this.record(after, commit, started, drifted);
   }
 
   /**
-   * Whether the workspace runs `commit` as its last deploy left it, with no deploy or delete to
-   * come and none under way.
+   * Why the workspace does not run its last deploy's commit as that deploy left it, with no
+   * deploy or delete to come and none under way; undefined when it does.
    */
-  private settled(workspace: Workspace, commit: string): boolean {
-    if (workspace.status !== 'READY' || workspace.lastCommitId !== commit) return false;
-    if (!deployedAsConfigured(this.options.store, workspace)) return false;
+  private unsettled(workspace: Workspace): string | undefined {
+    if (!workspace.lastCommitId) return 'it was never deployed';
+    if (workspace.status !== 'READY') return `it is ${workspace.status}, not READY`;
+    if (!deployedAsConfigured(this.options.store, workspace)) {
+      return 'its namespace or repository changed since its last deploy, which the next deploy uses';
+    }
     // Its workloads are going one by one: each would look missing, and a heal would bring it back.
-    if (this.options.workspaces.isBeingDeleted(workspace.id)) return false;
+    if (this.options.workspaces.isBeingDeleted(workspace.id)) return 'it is being deleted';
     const busy = this.options.store.listJobs(
       { target: workspaceTarget(workspace.id), status: ['QUEUED', 'RUNNING'] },
       { offset: 0, limit: 1 },
     );
-    return busy.items.length === 0;
+    return busy.items.length > 0 ? 'a deploy of it is queued or running' : undefined;
   }
 
   /** Records what the check begun at `checked` found, says what changed, and heals. */

@@ -200,6 +200,20 @@ export const matatikaRoutes: RouteSpec[] = [
     },
   },
   {
+    method: 'post',
+    path: '/api/workspaces/{id}/drift',
+    operationId: 'checkWorkspaceDrift',
+    summary: 'Compare the workspace with its deployed commit now (a Slipway extension)',
+    description:
+      'A drift check now, between the periodic ones or with none running (then what it found tells for a minute), healing as they do with SLIPWAY_SELF_HEAL=true. 409 says why the workspace cannot be compared now: never deployed, not READY, a deploy of it queued or running, being deleted, or its namespace or repository changed since its last deploy. A repository or cluster out of reach is its own error.',
+    tags,
+    access: 'caller',
+    responses: {
+      200: { description: 'What the check found', schema: workspaceDrift },
+      ...errors(401, 404, 409),
+    },
+  },
+  {
     method: 'get',
     path: '/api/workspaces/{id}/jobs',
     operationId: 'listWorkspaceJobs',
