@@ -165,6 +165,8 @@ async function main(): Promise<void> {
     workers: env.SLIPWAY_WORKERS,
     taskTimeoutMs: env.SLIPWAY_TASK_TIMEOUT_SECONDS * 1000,
     ...(env.SLIPWAY_POLL_SECONDS > 0 ? { pollBranchesMs: env.SLIPWAY_POLL_SECONDS * 1000 } : {}),
+    // A polled deploy of a repository the App is installed on reports as a push's does.
+    reportsTo: (workspace, commit) => github?.originFor(workspace, 'deploy', commit),
     ...(env.SLIPWAY_DRIFT_SECONDS > 0
       ? { driftCheckMs: env.SLIPWAY_DRIFT_SECONDS * 1000, selfHeal: env.SLIPWAY_SELF_HEAL }
       : {}),

@@ -65,6 +65,12 @@ export interface EngineDeps {
   driftCheckMs?: number;
   /** Queue a deploy of the deployed commit when drift is found (SLIPWAY_SELF_HEAL). */
   selfHeal?: boolean;
+  /**
+   * Where a deploy of `commit` that a branch poll queues reports, as a push's would (the GitHub
+   * App's check run and deployment, when it is installed on the repository); nowhere when
+   * unset or undefined. The job's `params.origin`.
+   */
+  reportsTo?: (workspace: Workspace, commit: string) => Record<string, unknown> | undefined;
 }
 
 /** A workspace's drift as the surfaces show it (see {@link Engine.driftOf}). */
@@ -246,6 +252,7 @@ export function createEngine(deps: EngineDeps): Engine {
         workspaces,
         logger,
         intervalMs: deps.pollBranchesMs,
+        ...(deps.reportsTo ? { reportsTo: deps.reportsTo } : {}),
       })
     : undefined;
   // Checks on demand even when none run on their own: a check then tells for a minute.

@@ -19,6 +19,8 @@ export interface BranchPollerOptions {
   logger: Logger;
   /** Between polls (SLIPWAY_POLL_SECONDS). */
   intervalMs: number;
+  /** Where a polled deploy of `commit` reports, as a push's does (see `EngineDeps.reportsTo`). */
+  reportsTo?: (workspace: Workspace, commit: string) => Record<string, unknown> | undefined;
 }
 
 /**
@@ -121,6 +123,7 @@ export class BranchPoller {
       return false;
     }
     const moves = (saved?.moves ?? 0) + 1;
+    const origin = this.options.reportsTo?.(workspace, head);
     const { job, created } = workspaces.deploy(workspace.id, {
       commitId: head,
       // Each move of the branch is queued once, however often it is polled (a crash before the
@@ -129,6 +132,7 @@ export class BranchPoller {
       identity: 'branch-poll',
       push: true,
       before: saved?.head ?? workspace.lastCommitId,
+      ...(origin ? { origin } : {}),
     });
     record(moves);
     if (created) {
