@@ -3,7 +3,7 @@ import { type Periodic, runPeriodically } from '../periodic.js';
 import type { SourceFetcher } from '../source/types.js';
 import type { Store } from '../store/types.js';
 import type { Logger, Workspace } from '../types.js';
-import { type WorkspaceService, workspaceTarget } from './workspace-service.js';
+import type { WorkspaceService } from './workspace-service.js';
 
 /** The branch head a workspace's last poll saw. */
 interface SeenHead {
@@ -85,11 +85,7 @@ export class BranchPoller {
 
   private async pollWorkspace(listed: Workspace): Promise<boolean> {
     const { store, source, workspaces, logger } = this.options;
-    const busy = store.listJobs(
-      { target: workspaceTarget(listed.id), status: ['QUEUED', 'RUNNING'] },
-      { offset: 0, limit: 1 },
-    );
-    if (busy.items.length > 0 || !source.head) return false;
+    if (workspaces.deployUnderWay(listed.id) || !source.head) return false;
     let head: string;
     try {
       head = await source.head(listed.repositoryUrl, listed.branch);

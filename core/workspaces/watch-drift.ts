@@ -51,9 +51,16 @@ export interface DriftState {
   check: DriftCheck | null;
 }
 
-/** The workspace's drift as its last check found it, if that still says how things are at `now`. */
-export function driftState(store: Store, workspace: Workspace, now: number): DriftState {
-  const check = store.getRecord<DriftCheck>('workspace-drift', workspace.id) ?? null;
+/**
+ * The workspace's drift as its last check found it, if that still says how things are at `now`;
+ * `check` when the caller has read the workspace's record already.
+ */
+export function driftState(
+  store: Store,
+  workspace: Workspace,
+  now: number,
+  check: DriftCheck | null = store.getRecord<DriftCheck>('workspace-drift', workspace.id) ?? null,
+): DriftState {
   const current =
     check !== null &&
     now - Date.parse(check.checked) <= STALE_AFTER_INTERVALS * check.everyMs + STALE_SLACK_MS &&
@@ -255,11 +262,10 @@ export class DriftWatcher {
     }
     // Its workloads are going one by one: each would look missing, and a heal would bring it back.
     if (this.options.workspaces.isBeingDeleted(workspace.id)) return 'it is being deleted';
-    const busy = this.options.store.listJobs(
-      { target: workspaceTarget(workspace.id), status: ['QUEUED', 'RUNNING'] },
-      { offset: 0, limit: 1 },
-    );
-    return busy.items.length > 0 ? 'a deploy of it is queued or running' : undefined;
+    if (this.options.workspaces.deployUnderWay(workspace.id)) {
+      return 'a deploy of it is queued or running';
+    }
+    return undefined;
   }
 
   /** Records what the check begun at `checked` found, says what changed, and heals. */

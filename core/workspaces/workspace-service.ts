@@ -89,10 +89,10 @@ function refuseMasked(url: string): void {
   );
 }
 
-/** Workspaces: CRUD, and deploys queued as `WORKSPACE_DEPLOY` jobs. */
 /** Workspaces read at a time by {@link WorkspaceService.visitAll}. */
 const VISIT_PAGE = 200;
 
+/** Workspaces: CRUD, and deploys queued as `WORKSPACE_DEPLOY` jobs. */
 export class WorkspaceService {
   /** Deletes under way per workspace (two may overlap): its workloads are going, one by one. */
   private readonly deleting = new Map<string, number>();
@@ -102,6 +102,16 @@ export class WorkspaceService {
   /** Whether the workspace is being deleted (its workloads going): nothing should put them back. */
   isBeingDeleted(id: string): boolean {
     return (this.deleting.get(id) ?? 0) > 0;
+  }
+
+  /** Whether a deploy of the workspace (not a plan) is queued or running. */
+  deployUnderWay(id: string): boolean {
+    return (
+      this.deps.store.listJobs(
+        { target: workspaceTarget(id), status: ['QUEUED', 'RUNNING'] },
+        { offset: 0, limit: 1 },
+      ).items.length > 0
+    );
   }
 
   /**
