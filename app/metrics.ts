@@ -88,12 +88,12 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { workspaceId } of store.listRecords<DriftCheck>('workspace-drift')) {
-        const workspace = store.getWorkspace(workspaceId);
+      for (const check of store.listRecords<DriftCheck>('workspace-drift')) {
+        const workspace = store.getWorkspace(check.workspaceId);
         if (!workspace) continue;
-        const { status, check } = driftState(store, workspace, clock.now());
-        if (status !== 'UNKNOWN' && check)
+        if (driftState(store, workspace, clock.now(), check).status !== 'UNKNOWN') {
           this.set({ workspace: workspace.name }, check.drifted.length);
+        }
       }
     },
   });

@@ -257,6 +257,7 @@ export function createEngine(deps: EngineDeps): Engine {
     : undefined;
   // Checks on demand even when none run on their own: a check then tells for a minute.
   const checksEvery = deps.driftCheckMs ?? 0;
+  const selfHeal = checksEvery > 0 && deps.selfHeal === true;
   const driftWatcher = new DriftWatcher({
     store: deps.store,
     source: deps.source,
@@ -265,7 +266,7 @@ export function createEngine(deps: EngineDeps): Engine {
     clock,
     logger,
     intervalMs: checksEvery,
-    selfHeal: checksEvery > 0 && deps.selfHeal === true,
+    selfHeal,
   });
   const driftOf = (workspaceId: string): WorkspaceDrift => {
     const workspace = workspaces.get(workspaceId);
@@ -273,7 +274,7 @@ export function createEngine(deps: EngineDeps): Engine {
       workspace,
       ...driftState(deps.store, workspace, clock.now()),
       everySeconds: checksEvery > 0 ? checksEvery / 1000 : null,
-      selfHeal: checksEvery > 0 && deps.selfHeal === true,
+      selfHeal,
     };
   };
   // The checkout cache would grow with every commit deployed: what no workload runs from and
