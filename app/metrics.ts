@@ -33,7 +33,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
   });
   const webhooks = new Counter({
     name: 'slipway_webhook_deliveries_total',
-    help: 'Webhook deliveries by source, event (a known event, other, or unverified when refused) and outcome (queued, redelivery, ignored, refused)',
+    help: 'Webhook deliveries by source, event (a known event, other, or unverified when refused) and outcome (queued, held while the workspace is paused, redelivery, ignored, refused)',
     labelNames: ['source', 'event', 'outcome'] as const,
     registers: [registry],
   });

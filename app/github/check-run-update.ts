@@ -43,7 +43,7 @@ export interface CheckRunOutput {
 export interface CheckRunUpdate {
   body: {
     status: 'queued' | 'in_progress' | 'completed';
-    conclusion?: 'success' | 'failure' | 'cancelled';
+    conclusion?: 'success' | 'failure' | 'cancelled' | 'skipped';
     started_at?: string;
     completed_at?: string;
     output: CheckRunOutput;
@@ -71,7 +71,7 @@ interface DeployResult {
 
 /**
  * What a check run says about a job at `status`: queued, in progress, or completed with
- * `success`, `failure` or `cancelled`, a title and summary of what was created, changed and
+ * `success`, `failure` or `cancelled` (`skipped` for a deploy a pause held), a title and summary of what was created, changed and
  * pruned and how long it took, the log tail (secrets masked) as `text`, and each invalid
  * manifest as an annotation at its file and line. Each output field fits GitHub's 65535 bytes:
  * a table or list too long loses its last rows, a log tail its first lines, and says so.
@@ -121,6 +121,19 @@ export function checkRunUpdate(
         title: title(result, plan),
         summary: `${head}${changesTable(result, plan, MAX_OUTPUT_BYTES - byteLength(head + foot))}${foot}`,
         ...(text ? { text } : {}),
+      }),
+    });
+  }
+  if (status === 'STOPPED' && job.params.held === true) {
+    // Not a deploy that stopped: one the workspace's pause held. Skipped, which fails no
+    // required check, and the commit is deployed once the workspace is resumed.
+    return plain({
+      status: 'completed',
+      conclusion: 'skipped',
+      completed_at: completedAt,
+      output: fitted({
+        title: 'Not deployed: deploys are paused',
+        summary: `${what} was held: ${messageOf((job.message ?? 'deploys are paused').replace(/^not deployed: /, ''), secrets)}. ${jobLine}`,
       }),
     });
   }
@@ -177,9 +190,11 @@ export function briefOutput(
   const [title, verb] =
     status === 'COMPLETE'
       ? ['Succeeded', 'succeeded']
-      : status === 'STOPPED'
-        ? ['Cancelled', 'was cancelled']
-        : ['Failed', 'failed'];
+      : status === 'STOPPED' && job.params.held === true
+        ? ['Not deployed: deploys are paused', 'was held']
+        : status === 'STOPPED'
+          ? ['Cancelled', 'was cancelled']
+          : ['Failed', 'failed'];
   return fitted({
     title,
     summary: `${whatOf(origin, job)} ${verb}. ${jobLineOf(job)} GitHub refused the full report (${headWithin(reason, 500)}): the job's log and result are in Slipway.`,

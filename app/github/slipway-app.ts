@@ -9,7 +9,14 @@ import { renamedRepository, repositoryKey } from './repository-key.js';
 
 /** What one delivery did: the jobs it queued (or found, on a redelivery), or why nothing. */
 export interface DeliveryOutcome {
-  jobs: Array<{ workspace: string; job: string; kind: 'deploy' | 'plan'; created: boolean }>;
+  jobs: Array<{
+    workspace: string;
+    job: string;
+    kind: 'deploy' | 'plan';
+    created: boolean;
+    /** Not deployed: the workspace's deploys are paused (the job is STOPPED and says so). */
+    held?: true;
+  }>;
   ignored?: string;
 }
 
@@ -95,6 +102,8 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       deliveryId: `${delivery}/${workspace.id}${plan ? `/plan${scope ? `/${scope}` : ''}` : ''}`,
       identity: sender ? `github:${sender}` : 'github',
       plan,
+      // Nobody asked Slipway: a paused workspace holds it, and its check run says so.
+      automatic: true,
       // A push GitHub delivers after a newer one's deploys the branch head, and leaves the
       // newer one's queued deploy be; a re-run deploys the commit it names.
       ...(push ? { push: true, before: push.before ?? null } : {}),
@@ -110,6 +119,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       job: job.id,
       kind: origin.kind,
       created,
+      ...(job.params.held === true ? { held: true as const } : {}),
     });
   };
 

@@ -99,11 +99,13 @@ export function createGitHubWebhookApp({
     const outcome = await github.receive(id as string, name as string, payload);
     count(
       name as string,
-      outcome.jobs.some((j) => j.created)
+      outcome.jobs.some((j) => j.created && !j.held)
         ? 'queued'
-        : outcome.jobs.length > 0
-          ? 'redelivery'
-          : 'ignored',
+        : outcome.jobs.some((j) => j.created)
+          ? 'held'
+          : outcome.jobs.length > 0
+            ? 'redelivery'
+            : 'ignored',
     );
     logger.info(
       { delivery: id, event: name, jobs: outcome.jobs.map((j) => j.job), ignored: outcome.ignored },

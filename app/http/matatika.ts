@@ -12,7 +12,12 @@ import {
   type Logger,
   type Workspace,
 } from '../../core/types.js';
-import { createWorkspaceSchema, updateWorkspaceSchema } from '../../core/workspaces/index.js';
+import {
+  createWorkspaceSchema,
+  pauseWorkspaceSchema,
+  updateWorkspaceSchema,
+  type WorkspacePause,
+} from '../../core/workspaces/index.js';
 import type { GitHubApp } from '../github/github-app.js';
 import type { Metrics } from '../metrics.js';
 import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
@@ -48,7 +53,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const identity = await requireIdentity(c);
     const input = parseWith(createWorkspaceSchema, await readJson(c), 'request body');
     const workspace = engine.workspaces.create(input, identity.subject);
-    const body = workspaceJson(workspace, baseUrl(c), identity);
+    const body = workspaceJson(workspace, baseUrl(c), identity, undefined);
     c.header('Location', body._links.self.href);
     return c.json(body, 201);
   });
@@ -60,7 +65,11 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const page = engine.workspaces.list(paging);
     const base = baseUrl(c);
     return c.json({
-      _embedded: { workspaces: page.items.map((ws) => workspaceJson(ws, base, identity)) },
+      _embedded: {
+        workspaces: page.items.map((ws) =>
+          workspaceJson(ws, base, identity, engine.workspaces.pauseOf(ws.id)),
+        ),
+      },
       _links: pageLinks(c, base, page, paging),
       page: pageInfo(page, paging),
     });
@@ -68,7 +77,10 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
 
   app.get('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
-    return c.json(workspaceJson(engine.workspaces.get(c.req.param('id')), baseUrl(c), identity));
+    const workspace = engine.workspaces.get(c.req.param('id'));
+    return c.json(
+      workspaceJson(workspace, baseUrl(c), identity, engine.workspaces.pauseOf(workspace.id)),
+    );
   });
 
   /** Change a workspace (its owner or the admin): the fields given change, the others stay. */
@@ -77,7 +89,8 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const id = c.req.param('id');
     requireOwner(engine.workspaces.get(id), identity, 'change it');
     const input = parseWith(updateWorkspaceSchema, await readJson(c), 'request body');
-    return c.json(workspaceJson(engine.workspaces.update(id, input), baseUrl(c), identity));
+    const updated = engine.workspaces.update(id, input);
+    return c.json(workspaceJson(updated, baseUrl(c), identity, engine.workspaces.pauseOf(id)));
   });
 
   /** Delete a workspace (its owner or the admin), withdrawing its jobs and deleting what it deployed. */
@@ -89,12 +102,45 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   });
 
   /**
+   * Pause the workspace's deploys (`{reason?}`): pushes, re-runs, polls and drift heals are
+   * held (a STOPPED job each, and a skipped check run), a deploy asked for here is refused
+   * unless forced. Any identity may pause: it stops changes, it makes none.
+   */
+  app.put('/api/workspaces/:id/paused', async (c) => {
+    const identity = await requireIdentity(c);
+    const id = c.req.param('id');
+    engine.workspaces.get(id);
+    const input = parseWith(pauseWorkspaceSchema, await readJson(c), 'request body');
+    const pause = engine.workspaces.pause(id, identity.subject, input.reason ?? null);
+    return c.json(workspaceJson(engine.workspaces.get(id), baseUrl(c), identity, pause));
+  });
+
+  /**
+   * Resume the workspace's deploys: 200 with the workspace and, when deploys were held during
+   * the pause, the deploy of the branch head it queued (`_embedded.job`).
+   */
+  app.delete('/api/workspaces/:id/paused', async (c) => {
+    const identity = await requireIdentity(c);
+    const workspace = engine.workspaces.get(c.req.param('id'));
+    const pause = engine.workspaces.pauseOf(workspace.id);
+    const origin = pause && pause.held > 0 ? github?.originFor(workspace, 'deploy') : undefined;
+    const { job } = engine.workspaces.resume(workspace.id, identity.subject, origin);
+    const base = baseUrl(c);
+    return c.json({
+      ...workspaceJson(engine.workspaces.get(workspace.id), base, identity, undefined),
+      ...(job ? { _embedded: { job: jobJson(job, base) } } : {}),
+    });
+  });
+
+  /**
    * Deploy the workspace repository: 202 with a QUEUED `WORKSPACE_DEPLOY` job. `?plan=true`: dry
    * run. `?commit=<sha>`: that commit (an earlier one rolls back) instead of the branch head.
+   * `?force=true`: even while its deploys are paused (409 otherwise).
    */
   app.post('/api/workspaces/:id/deployments', async (c) => {
     const identity = await requireIdentity(c);
     const plan = readBoolean(c.req.query('plan'), 'plan');
+    const force = readBoolean(c.req.query('force'), 'force');
     const commit = c.req.query('commit');
     const id = c.req.param('id');
     const workspace = engine.workspaces.get(id);
@@ -115,6 +161,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
       ...(commit !== undefined ? { commitId: commit } : {}),
       ...(onBranch ? { onBranch: true } : {}),
       ...(origin ? { origin } : {}),
+      ...(force ? { force: true } : {}),
     });
     return c.json(jobJson(job, baseUrl(c)), 202);
   });
@@ -177,8 +224,9 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
       identity: 'github-webhook',
       push: true,
       before: payload.before ?? null,
+      automatic: true,
     });
-    count('push', created ? 'queued' : 'redelivery');
+    count('push', !created ? 'redelivery' : job.status === 'QUEUED' ? 'queued' : 'held');
     return c.json(jobJson(job, baseUrl(c)), 202);
   });
 
@@ -430,7 +478,12 @@ function shownResult(result: Record<string, unknown>): Record<string, unknown> {
  * A workspace; its deploymentSecret, and the credentials in its repositoryUrl, only for its owner
  * and the admin (the others see them as `***`).
  */
-export function workspaceJson(workspace: Workspace, base: string, viewer: Identity) {
+export function workspaceJson(
+  workspace: Workspace,
+  base: string,
+  viewer: Identity,
+  pause: WorkspacePause | undefined,
+) {
   const self = `${base}/api/workspaces/${workspace.id}`;
   const mayReadSecret = isOwner(workspace, viewer);
   return {
@@ -452,6 +505,16 @@ export function workspaceJson(workspace: Workspace, base: string, viewer: Identi
           time: workspace.lastDeployed,
         }
       : null,
+    // Who paused its deploys, since when, why, and how many were held since.
+    paused: pause
+      ? {
+          by: pause.by,
+          since: pause.since,
+          reason: pause.reason,
+          held: pause.held,
+          lastHeld: pause.lastHeld,
+        }
+      : null,
     _links: {
       self: { href: self },
       'update workspace': { href: self, type: 'PUT' },
@@ -460,6 +523,9 @@ export function workspaceJson(workspace: Workspace, base: string, viewer: Identi
       'github webhook': { href: `${self}/deployments/github-webhook`, type: 'POST' },
       jobs: { href: `${self}/jobs`, type: 'GET' },
       drift: { href: `${self}/drift`, type: 'GET' },
+      ...(pause
+        ? { 'resume deploys': { href: `${self}/paused`, type: 'DELETE' } }
+        : { 'pause deploys': { href: `${self}/paused`, type: 'PUT' } }),
     },
   };
 }

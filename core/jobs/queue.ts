@@ -33,6 +33,11 @@ export interface EnqueueRequest {
    * this one after all (a push GitHub delivered late). Asked only when there are some.
    */
   spare?: (queued: Job[]) => ReadonlySet<string>;
+  /**
+   * Record the job without running it: it is written STOPPED, with this as its message and
+   * only log line, and supersedes nothing (a deploy of a paused workspace, held).
+   */
+  held?: string;
 }
 
 export interface EnqueueResult {
@@ -80,18 +85,19 @@ export class JobQueue {
       }
       const now = this.clock.now();
       const created = isoTime(now);
+      const held = request.held ?? null;
       const job: Job = {
         id: randomUUID(),
         created,
         type: request.type,
-        status: 'QUEUED',
+        status: held === null ? 'QUEUED' : 'STOPPED',
         attempt: 0,
         maxAttempts: request.maxAttempts ?? this.defaultMaxAttempts,
         startTime: null,
-        endTime: null,
+        endTime: held === null ? null : created,
         exitCode: null,
         commitId: request.commitId ?? null,
-        message: null,
+        message: held,
         target: request.target,
         workspaceId: request.workspaceId ?? null,
         params: request.params ?? {},
@@ -104,12 +110,16 @@ export class JobQueue {
         leaseExpires: null,
         updated: created,
       };
-      const superseded = request.supersede ? this.supersedeQueued(job, request.spare) : [];
+      const superseded =
+        request.supersede && held === null ? this.supersedeQueued(job, request.spare) : [];
       this.store.insertJob(job);
+      if (held !== null) this.store.appendJobLogs(job.id, [{ time: created, line: held }]);
       return { job, created: true, superseded };
     });
     for (const job of outcome.superseded) this.notifyStopped(job, 'superseded');
-    if (outcome.created) for (const listener of this.enqueueListeners) listener();
+    if (outcome.created && outcome.job.status === 'QUEUED') {
+      for (const listener of this.enqueueListeners) listener();
+    }
     return outcome;
   }
 

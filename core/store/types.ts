@@ -42,6 +42,8 @@ export const RECORD_COLLECTIONS = [
   'branch-heads',
   /** What the last drift check of a workspace found (SLIPWAY_DRIFT_SECONDS). */
   'workspace-drift',
+  /** Who paused a workspace's deploys, when and why, and what was held since. */
+  'workspace-pauses',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

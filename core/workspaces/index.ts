@@ -5,6 +5,12 @@ export {
   type WorkspaceDeployResult,
 } from './deploy-workspace.js';
 export { type LoadedUnits, loadUnits } from './load-units.js';
+export {
+  MAX_PAUSE_REASON,
+  PAUSES,
+  pausedSentence,
+  type WorkspacePause,
+} from './pause.js';
 export { BranchPoller, type BranchPollerOptions } from './poll-branches.js';
 export {
   type CreateWorkspaceInput,
@@ -12,6 +18,7 @@ export {
   DNS_LABEL,
   defaultAlias,
   isValidRefName,
+  pauseWorkspaceSchema,
   type UpdateWorkspaceInput,
   updateWorkspaceSchema,
 } from './schema.js';
@@ -26,6 +33,7 @@ export {
   DEFAULT_BRANCH,
   DEFAULT_TIMEOUT_SECONDS,
   type DeployRequest,
+  type ResumeOutcome,
   WorkspaceService,
   workspaceTarget,
 } from './workspace-service.js';

@@ -127,6 +127,7 @@ export class BranchPoller {
       deliveryId: `poll:${workspace.id}:${moves}:${head}`,
       identity: 'branch-poll',
       push: true,
+      automatic: true,
       before: saved?.head ?? workspace.lastCommitId,
       ...(origin ? { origin } : {}),
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { foldToLatin } from '../config/index.js';
+import { MAX_PAUSE_REASON } from './pause.js';
 
 /** Lowercase RFC 1123 label: what Kubernetes accepts as a namespace and a label value. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -51,6 +52,7 @@ const readOnly = {
   status: z.unknown().optional(),
   deploymentSecret: z.unknown().optional(),
   lastDeployment: z.unknown().optional(),
+  paused: z.unknown().optional(),
   _links: z.unknown().optional(),
 };
 
@@ -74,6 +76,15 @@ export const updateWorkspaceSchema = z.strictObject({
   alias: dnsLabel('an alias').optional(),
   timeoutSeconds: timeoutSeconds.optional(),
   ...readOnly,
+});
+
+/** Body of `PUT /api/workspaces/{id}/paused`: why its deploys are paused, if said. */
+export const pauseWorkspaceSchema = z.strictObject({
+  reason: z
+    .string({ error: 'expected a string (why deploys are paused)' })
+    .max(MAX_PAUSE_REASON, { error: `expected at most ${MAX_PAUSE_REASON} characters` })
+    .nullable()
+    .optional(),
 });
 
 export type CreateWorkspaceInput = z.infer<typeof createWorkspaceSchema>;

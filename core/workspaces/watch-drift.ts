@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import { describeRef } from '../tasks/index.js';
 import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
 import { desiredWorkloads } from './deploy-workspace.js';
+import { pausedSentence } from './pause.js';
 import { type WorkspaceService, workspaceTarget } from './workspace-service.js';
 
 /** What the last drift check of a workspace found (record collection `workspace-drift`). */
@@ -299,15 +300,18 @@ export class DriftWatcher {
       healStreak: drifted.length === 0 ? 0 : (previous?.healStreak ?? 0),
     };
     const context = { workspaceId: workspace.id, commit };
+    // A pause holds heals as it holds pushes: drift is still found and told.
+    const pause = selfHeal ? workspaces.pauseOf(workspace.id) : undefined;
     if (drifted.length > 0) {
       const same = wasDrifted && previous?.drifted.join('\n') === drifted.join('\n');
       if (!same) {
+        const held = pause ? `; not deployed back: ${pausedSentence(workspace, pause)}` : '';
         logger.warn(
           { ...context, drifted },
-          `workspace '${workspace.name}' drifted from git (commit ${commit.slice(0, 12)}): ${drifted.join('; ')}`,
+          `workspace '${workspace.name}' drifted from git (commit ${commit.slice(0, 12)}): ${drifted.join('; ')}${held}`,
         );
       }
-      if (selfHeal && healIsDue(check, checked, this.options.intervalMs)) {
+      if (selfHeal && !pause && healIsDue(check, checked, this.options.intervalMs)) {
         const { job, created } = workspaces.deploy(workspace.id, {
           commitId: commit,
           // Each heal is queued once, however the pass ends (a crash before the record too).

@@ -5,6 +5,7 @@ import { LABELS, MANAGED_BY_VALUE, type Runtime } from '../runtime/types.js';
 import { isCommitId, redact } from '../source/index.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { type Clock, isoTime, type Job, type Logger, type Workspace } from '../types.js';
+import { MAX_PAUSE_REASON, PAUSES, pausedSentence, type WorkspacePause } from './pause.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -48,6 +49,22 @@ export interface DeployRequest {
    * the job's `params.origin`, never read by the engine.
    */
   origin?: Record<string, unknown>;
+  /**
+   * Not asked for by someone through Slipway but come on its own (a push, a re-run on GitHub,
+   * a poll): while the workspace is paused it is held, a STOPPED job that says so, instead of
+   * refused.
+   */
+  automatic?: boolean;
+  /** Deploy even while the workspace is paused (someone asked for it by name, knowing). */
+  force?: boolean;
+}
+
+/** What a resume did: the pause it ended (none if there was none) and the deploy it queued. */
+export interface ResumeOutcome {
+  workspace: Workspace;
+  ended: WorkspacePause | null;
+  /** A deploy of the branch head, queued when deploys were held during the pause. */
+  job: Job | null;
 }
 
 export interface WorkspaceServiceDeps {
@@ -238,6 +255,7 @@ export class WorkspaceService {
       // What polling and drift checks kept of it.
       this.deps.store.deleteRecord('branch-heads', id);
       this.deps.store.deleteRecord('workspace-drift', id);
+      this.deps.store.deleteRecord(PAUSES, id);
       this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
     } finally {
       const left = (this.deleting.get(id) ?? 1) - 1;
@@ -246,9 +264,69 @@ export class WorkspaceService {
     }
   }
 
+  /** The pause of the workspace's deploys, if they are paused. */
+  pauseOf(id: string): WorkspacePause | undefined {
+    return this.deps.store.getRecord<WorkspacePause>(PAUSES, id);
+  }
+
+  /**
+   * Pauses the workspace's deploys (see {@link WorkspacePause}); pausing a paused one again
+   * changes its reason and who paused it, not since when or what it held. Deploys already
+   * queued or running go on.
+   */
+  pause(id: string, by: string | null, reason: string | null = null): WorkspacePause {
+    if (reason !== null && reason.length > MAX_PAUSE_REASON) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"reason" has ${reason.length} characters; expected at most ${MAX_PAUSE_REASON}`,
+      );
+    }
+    return this.deps.store.transaction(() => {
+      const workspace = this.get(id);
+      const current = this.pauseOf(id);
+      const pause: WorkspacePause = {
+        held: 0,
+        lastHeld: null,
+        ...current,
+        by,
+        since: current?.since ?? isoTime(this.deps.clock.now()),
+        reason: reason?.trim() || null,
+      };
+      this.deps.store.putRecord(PAUSES, id, '', pause);
+      if (!current) {
+        this.deps.logger.info(
+          { workspaceId: id, by, reason: pause.reason },
+          `${pausedSentence(workspace, pause)}; pushes, polls and drift heals are held until it is resumed`,
+        );
+      }
+      return pause;
+    });
+  }
+
+  /**
+   * Ends the pause. When deploys were held during it, the branch head is deployed now (as
+   * `identity`, reporting to `origin`), as the latest of them would have been.
+   */
+  resume(id: string, identity: string | null, origin?: Record<string, unknown>): ResumeOutcome {
+    return this.deps.store.transaction(() => {
+      const workspace = this.get(id);
+      const ended = this.pauseOf(id) ?? null;
+      if (!ended) return { workspace, ended: null, job: null };
+      this.deps.store.deleteRecord(PAUSES, id);
+      const job =
+        ended.held > 0 ? this.deploy(id, { identity, ...(origin ? { origin } : {}) }).job : null;
+      this.deps.logger.info(
+        { workspaceId: id, by: identity, held: ended.held, jobId: job?.id ?? null },
+        `deploys of workspace '${workspace.name}' resumed${job ? `: ${ended.held === 1 ? '1 deploy was' : `${ended.held} deploys were`} held during the pause, the branch head is deployed` : ''}`,
+      );
+      return { workspace, ended, job };
+    });
+  }
+
   /**
    * Queues a deploy of the workspace. A newer deploy supersedes a queued older one; a known
-   * delivery id returns the job it created. CONFLICT while the workspace is being deleted.
+   * delivery id returns the job it created. CONFLICT while the workspace is being deleted, and
+   * while it is paused unless `force`d or `automatic` (held, then).
    */
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
@@ -271,6 +349,14 @@ export class WorkspaceService {
       );
     }
     const onBranch = request.onBranch === true && commit !== null && !request.plan;
+    const pause = request.plan || request.force ? undefined : this.pauseOf(id);
+    if (pause && !request.automatic) {
+      throw new SlipwayError(
+        'CONFLICT',
+        `${pausedSentence(workspace, pause)}; resume its deploys, or deploy with force=true`,
+      );
+    }
+    if (pause) return this.hold(workspace, pause, request);
     return this.deps.queue.enqueue({
       type: 'WORKSPACE_DEPLOY',
       // Plans get their own target: they change nothing, so they neither wait for deploys nor
@@ -295,6 +381,42 @@ export class WorkspaceService {
       ...(request.push && commit !== null
         ? { spare: (queued: Job[]) => this.pushedOnTop(workspace.id, commit.toLowerCase(), queued) }
         : {}),
+    });
+  }
+
+  /**
+   * Records an automatic deploy of a paused workspace as held: a STOPPED job that says why (it
+   * reports to `origin` as a skipped check run), counted in the pause for its resume.
+   */
+  private hold(workspace: Workspace, pause: WorkspacePause, request: DeployRequest): EnqueueResult {
+    const commit = request.commitId?.toLowerCase() ?? null;
+    return this.deps.store.transaction(() => {
+      const outcome = this.deps.queue.enqueue({
+        type: 'WORKSPACE_DEPLOY',
+        // Not a deploy's: it never runs, and what looks for the workspace's deploys (one under
+        // way, one since a drift check) must not take it for one.
+        target: `held:${workspace.id}`,
+        workspaceId: workspace.id,
+        // Not proven on the branch, but nothing is deployed: the commit only says what was held.
+        commitId: commit,
+        deliveryId: request.deliveryId ?? null,
+        identity: request.identity ?? null,
+        params: { held: true, ...(request.origin ? { origin: request.origin } : {}) },
+        held: `not deployed: ${pausedSentence(workspace, pause)}; resuming them deploys the branch head`,
+      });
+      if (outcome.created) {
+        const time = outcome.job.created;
+        this.deps.store.putRecord(PAUSES, workspace.id, '', {
+          ...pause,
+          held: pause.held + 1,
+          lastHeld: { jobId: outcome.job.id, commitId: commit, time },
+        } satisfies WorkspacePause);
+        this.deps.logger.info(
+          { workspaceId: workspace.id, jobId: outcome.job.id, commit, identity: request.identity },
+          `deploy${commit ? ` of ${commit.slice(0, 12)}` : ''} held: ${pausedSentence(workspace, pause)}`,
+        );
+      }
+      return outcome;
     });
   }
 

@@ -51,6 +51,18 @@ export const workspace = responseBody(
     lastDeployment: z
       .object({ jobId: z.string(), commitId: z.string().nullable(), time: isoTime.nullable() })
       .nullable(),
+    paused: z
+      .object({
+        by: z.string().nullable(),
+        since: isoTime,
+        reason: z.string().nullable(),
+        held: z.number().int().describe('deploys held since it was paused'),
+        lastHeld: z
+          .object({ jobId: z.string(), commitId: z.string().nullable(), time: isoTime })
+          .nullable(),
+      })
+      .nullable()
+      .describe('null unless its deploys are paused (PUT .../paused); a Slipway extension'),
     _links: z.object({
       self: href,
       'update workspace': typedLink,
@@ -59,6 +71,8 @@ export const workspace = responseBody(
       'github webhook': typedLink,
       jobs: typedLink,
       drift: typedLink,
+      'pause deploys': typedLink.optional().describe('while not paused'),
+      'resume deploys': typedLink.optional().describe('while paused'),
     }),
   }),
   'A workspace: a repository and branch deployed into a namespace.',
@@ -140,4 +154,16 @@ export const logLine = responseBody(
   'LogLine',
   z.object({ sequence: count, time: isoTime, line: z.string() }),
   'One NDJSON line of a job log.',
+);
+
+/** What `DELETE /api/workspaces/{id}/paused` answers. */
+export const workspaceResumed = responseBody(
+  'WorkspaceResumed',
+  workspace.extend({
+    _embedded: z
+      .object({ job })
+      .optional()
+      .describe('the deploy of the branch head queued because deploys were held during the pause'),
+  }),
+  'The workspace, no longer paused, and the deploy its resume queued, if any.',
 );

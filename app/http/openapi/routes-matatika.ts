@@ -1,6 +1,10 @@
 import { JOB_SORT_FIELDS, WORKSPACE_SORT_FIELDS } from '../../../core/store/types.js';
 import { JOB_STATUSES, JOB_TYPES } from '../../../core/types.js';
-import { createWorkspaceSchema, updateWorkspaceSchema } from '../../../core/workspaces/index.js';
+import {
+  createWorkspaceSchema,
+  pauseWorkspaceSchema,
+  updateWorkspaceSchema,
+} from '../../../core/workspaces/index.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../paging.js';
 import { pushFieldsSchema } from '../push-payload.js';
 import { springError } from './common-schemas.js';
@@ -11,6 +15,7 @@ import {
   workspace,
   workspaceDrift,
   workspacePage,
+  workspaceResumed,
 } from './matatika-schemas.js';
 import {
   errorResponses,
@@ -129,10 +134,44 @@ export const matatikaRoutes: RouteSpec[] = [
         "Deploy this commit (an earlier one rolls back) instead of the branch head: a full 40-hex commit id. Unless the caller is the workspace's owner or the admin, it must be one of the commits of the workspace's branch (the deploy proves it from the branch's history, and ends ERROR otherwise)",
         { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
       ),
+      query(
+        'force',
+        "true: deploy even while the workspace's deploys are paused (409 otherwise, saying who paused them and why)",
+        { type: 'boolean' },
+      ),
     ],
     responses: {
       202: { description: 'The queued job', schema: job },
       ...errors(400, 401, 404, 409),
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/workspaces/{id}/paused',
+    operationId: 'pauseWorkspaceDeploys',
+    summary: "Pause the workspace's deploys (a Slipway extension)",
+    description:
+      'A release freeze or an incident: while paused, what comes on its own (a push through the GitHub App or the workspace webhook, a re-run on GitHub, a branch poll) is held: recorded as a STOPPED job whose message says so, reported to GitHub as a skipped check run, and not deployed. Drift is still found, not healed. A deploy asked for by name answers 409 unless `force=true`; plans go on. Deploys already queued or running go on. Pausing a paused workspace again changes its reason and who paused it. Any identity may pause.',
+    tags,
+    access: 'caller',
+    body: { schema: requestBody('PauseWorkspace', pauseWorkspaceSchema), required: false },
+    responses: {
+      200: { description: 'The workspace, with `paused`', schema: workspace },
+      ...errors(400, 401, 404, 415),
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/workspaces/{id}/paused',
+    operationId: 'resumeWorkspaceDeploys',
+    summary: "Resume the workspace's deploys (a Slipway extension)",
+    description:
+      'Ends the pause. When deploys were held during it, a deploy of the branch head is queued at once, as the latest of them would have deployed, and embedded as `_embedded.job`. Resuming a workspace that is not paused changes nothing.',
+    tags,
+    access: 'caller',
+    responses: {
+      200: { description: 'The workspace, and the deploy queued if any', schema: workspaceResumed },
+      ...errors(401, 404, 409),
     },
   },
   {
