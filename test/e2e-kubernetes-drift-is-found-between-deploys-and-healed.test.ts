@@ -331,6 +331,39 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     ).toHaveLength(1);
   });
 
+  it('finds drift but holds its heal while the workspace is paused, and heals once resumed', async () => {
+    const id = await deployed(healing, 'frozen');
+    await driftOnce(healing, id, 'IN_SYNC');
+    const paused = await healing.api('PUT', `/api/workspaces/${id}/paused`, {
+      reason: 'incident: worker scaled down on purpose',
+    });
+    expect(paused.status, paused.text).toBe(200);
+    await scale(k, 'frozen', 'worker', 0);
+
+    const found = await driftOnce(healing, id, 'DRIFTED');
+    expect(found.drifted).toEqual([
+      "deployment 'worker': Deployment worker: spec.replicas is 0, git says 2",
+    ]);
+    const warning = healing
+      .logs()
+      .find((l) => String(l.msg).startsWith("workspace 'frozen' drifted from git"));
+    expect(String(warning?.msg)).toContain(
+      "not deployed back: deploys of workspace 'frozen' are paused by admin",
+    );
+    // Several checks, and no heal: the scale-down stands, and nothing was held either.
+    await sleep(3000);
+    expect((await drift(healing, id)).heals).toBe(0);
+    const jobs = await healing.api('GET', `/api/workspaces/${id}/jobs`);
+    expect(jobs.json.page.totalElements).toBe(1);
+    const worker = await k.apps.readNamespacedDeployment({ name: 'worker', namespace: 'frozen' });
+    expect(worker.spec?.replicas).toBe(0);
+
+    // Nothing was held, so resuming queues nothing; the next check heals.
+    const resumed = await healing.api('DELETE', `/api/workspaces/${id}/paused`);
+    expect(resumed.json._embedded).toBeUndefined();
+    await driftOnce(healing, id, 'IN_SYNC', (d) => d.heals === 1);
+  });
+
   it('neither checks nor heals a workspace while its delete removes its workloads', async () => {
     const id = await deployed(healing, 'doomed');
     await driftOnce(healing, id, 'IN_SYNC');

@@ -121,4 +121,29 @@ describe('workspaces follow their branch by polling it (SLIPWAY_POLL_SECONDS)', 
     ).toEqual([`repository '${lost.dir}' not found: no such directory`]);
     rmSync(`${lost.dir}-moved`, { recursive: true, force: true });
   });
+
+  it('holds each move of a paused workspace once, and deploys the head on resume', async () => {
+    const paused = await server.api('PUT', `/api/workspaces/${workspaceId}/paused`, {
+      reason: 'freeze',
+    });
+    expect(paused.status, paused.text).toBe(200);
+    const count = (await jobs()).length;
+    const fifth = repo.commit(helloJob('hello', 'fifth'));
+    const held = await deployOf(fifth);
+    expect(held.status).toBe('STOPPED');
+    expect((await server.api('GET', `/api/jobs/${held.id}`)).json.message).toMatch(
+      /^not deployed: deploys of workspace 'polled' are paused by admin since .*: freeze;/,
+    );
+    // Three polls at least: the same move is not held again.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(await jobs()).toHaveLength(count + 1);
+    const workspace = await server.api('GET', `/api/workspaces/${workspaceId}`);
+    expect(workspace.json.paused).toMatchObject({ held: 1, lastHeld: { commitId: fifth } });
+    expect(workspace.json.lastDeployment.commitId).not.toBe(fifth);
+
+    const resumed = await server.api('DELETE', `/api/workspaces/${workspaceId}/paused`);
+    const done = await waitForJob(server, resumed.json._embedded.job.id);
+    expect(done).toMatchObject({ status: 'COMPLETE', commitId: fifth });
+    expect(await jobLog(server, done.id)).toContain('[hello] fifth');
+  });
 });
