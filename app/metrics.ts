@@ -1,7 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../core/store/types.js';
 import { type Clock, type Job, TERMINAL_JOB_STATUSES } from '../core/types.js';
-import { type DriftCheck, driftState } from '../core/workspaces/index.js';
+import {
+  type DriftCheck,
+  driftState,
+  PAUSES,
+  type WorkspacePause,
+} from '../core/workspaces/index.js';
 
 /** Slipway's Prometheus metrics (`GET /metrics`), one registry per process. */
 export interface Metrics {
@@ -94,6 +99,21 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
         if (driftState(store, workspace, clock.now(), check).status !== 'UNKNOWN') {
           this.set({ workspace: workspace.name }, check.drifted.length);
         }
+      }
+    },
+  });
+  new Gauge({
+    name: 'slipway_workspace_paused_seconds',
+    help: "How long a workspace's deploys have been paused (PUT /api/workspaces/{id}/paused); workspaces not paused are left out: alert on a freeze forgotten",
+    labelNames: ['workspace'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const pause of store.listRecords<WorkspacePause>(PAUSES)) {
+        const workspace = store.getWorkspace(pause.workspaceId);
+        if (!workspace) continue;
+        const seconds = Math.max(0, (clock.now() - Date.parse(pause.since)) / 1000);
+        this.set({ workspace: workspace.name }, Math.round(seconds));
       }
     },
   });

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, slipway } from './helpers/cli.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
@@ -141,6 +142,49 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
     const ids = jobs.json._embedded.jobs.map((j: { id: string }) => j.id);
     expect(ids).toContain(queued.json.id);
     expect(jobs.json.page.totalElements).toBe(3);
+  });
+
+  it('pauses deploys, refuses a deploy unless forced, and resumes following the held deploy', async () => {
+    const paused = await ok('workspace', 'pause', 'shop floor', '--reason', 'release freeze');
+    expect(paused.json.paused).toMatchObject({ by: 'admin', reason: 'release freeze', held: 0 });
+    const table = await ok('workspace', 'list', '--output', 'table');
+    expect(table.stdout).toMatch(/shop floor\s+shop-floor\s+main\s+READY \(PAUSED\)/);
+    const refused = await run('workspace', 'deploy', 'shop floor');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("deploys of workspace 'shop floor' are paused by admin since");
+    expect(refused.stderr).toContain(
+      'release freeze; resume its deploys, or deploy with force=true',
+    );
+    const forced = await ok('workspace', 'deploy', 'shop floor', '--force', '--wait');
+    expect(forced.stdout).toContain(`deployed ${repo.head().slice(0, 12)} to namespace shop-floor`);
+
+    // A push to the workspace's webhook is held while paused.
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: repo.head() });
+    const secret = (await server.api('GET', `/api/workspaces/${workspaceId}`)).json
+      .deploymentSecret;
+    const hook = await fetch(
+      `${server.url}/api/workspaces/${workspaceId}/deployments/github-webhook`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+        },
+        body,
+      },
+    );
+    expect(((await hook.json()) as { status: string }).status).toBe('STOPPED');
+
+    const resumed = await ok('workspace', 'resume', 'shop floor', '--wait');
+    expect(resumed.stderr).toContain(
+      'workspace shop floor resumed: deploy of the branch head: job',
+    );
+    expect(resumed.stdout).toContain(
+      `deployed ${repo.head().slice(0, 12)} to namespace shop-floor`,
+    );
+    const again = await ok('workspace', 'resume', 'shop floor');
+    expect(again.json.paused).toBeNull();
   });
 
   it('exits 1 naming the status and the reason when a deploy fails', async () => {

@@ -143,6 +143,21 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     expect(metrics.text).toMatch(
       /slipway_webhook_deliveries_total\{source="github-app",event="push",outcome="held"\} 1/,
     );
+    expect(metrics.text).toMatch(/slipway_workspace_paused_seconds\{workspace="shop"\} \d+/);
+
+    // The dashboard's overview marks the workspace, and says who paused it and why.
+    const signIn = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: server.adminToken }),
+      redirect: 'manual',
+    });
+    const cookie = String(signIn.headers.get('set-cookie')).split(';')[0] as string;
+    const overview = await (await fetch(`${server.url}/`, { headers: { cookie } })).text();
+    const row = overview.slice(overview.indexOf(`data-workspace-id="${shop.id}"`));
+    const cells = row.slice(0, row.indexOf('</tr>'));
+    expect(cells).toContain('>PAUSED</span>');
+    expect(cells).toContain('Deploys paused by admin: release freeze until Monday.');
+    expect(cells).toContain('2 deploy(s) held; resuming deploys the branch head.');
   });
 
   it('deploys the branch head once resumed, reported on its commit', async () => {
@@ -150,6 +165,8 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     expect(resumed.status, resumed.text).toBe(200);
     expect(resumed.json.paused).toBeNull();
     expect(resumed.json._links['pause deploys']).toMatchObject({ type: 'PUT' });
+    const metrics = await server.api('GET', '/metrics');
+    expect(metrics.text).not.toContain('slipway_workspace_paused_seconds{workspace="shop"}');
     const queued = resumed.json._embedded.job;
     expect(queued).toMatchObject({ type: 'WORKSPACE_DEPLOY', status: 'QUEUED' });
     const done = await waitForJob(server, queued.id);

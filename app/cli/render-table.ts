@@ -23,7 +23,11 @@ const COLUMNS: Record<string, Column[]> = {
     { header: 'NAME', value: field('name') },
     { header: 'NAMESPACE', value: field('namespace') },
     { header: 'BRANCH', value: field('branch') },
-    { header: 'STATUS', value: field('status') },
+    {
+      header: 'STATUS',
+      // A pause is what someone scanning the list must not miss.
+      value: (r) => (field('paused')(r) ? `${field('status')(r)} (PAUSED)` : field('status')(r)),
+    },
     { header: 'DEPLOYED', value: (r) => short(field('lastDeployment', 'commitId')(r), 12) },
     { header: 'AT', value: field('lastDeployment', 'time') },
     { header: 'REPOSITORY', value: field('repositoryUrl') },

@@ -94,6 +94,7 @@ async function deployWorkspace(context: CommandContext): Promise<number> {
   const { client, options } = context;
   const wait = waitFlags(options);
   const plan = options.get('plan') === true;
+  const force = options.get('force') === true;
   const commit = stringFlag(options, 'commit');
   if (commit !== undefined && !isCommitId(commit)) {
     throw new UsageError(
@@ -104,11 +105,60 @@ async function deployWorkspace(context: CommandContext): Promise<number> {
   const { body } = await client.request(
     'POST',
     `/api/workspaces/${encodeURIComponent(id)}/deployments`,
-    { query: { ...(plan ? { plan: 'true' } : {}), ...(commit ? { commit } : {}) } },
+    {
+      query: {
+        ...(plan ? { plan: 'true' } : {}),
+        ...(commit ? { commit } : {}),
+        ...(force ? { force: 'true' } : {}),
+      },
+    },
   );
   const at = commit ? ` at ${commit.slice(0, 12)}` : '';
   const what = `${plan ? 'plan' : 'deploy'} of workspace ${context.id}${at}`;
   return printOrFollow(context, body as { id: string }, what, wait);
+}
+
+/** `slipway workspace pause`: holds what would deploy on its own, refuses deploys by name. */
+async function pauseWorkspace(context: CommandContext): Promise<number> {
+  const reason = stringFlag(context.options, 'reason');
+  const id = await workspaceId(context.client, context.id ?? '');
+  const { body } = await context.client.request(
+    'PUT',
+    `/api/workspaces/${encodeURIComponent(id)}/paused`,
+    { body: reason === undefined ? {} : { reason } },
+  );
+  context.printResult(body);
+  return 0;
+}
+
+/**
+ * `slipway workspace resume`: ends the pause. When it queued a deploy of the branch head (deploys
+ * were held), `--wait` follows it as `workspace deploy --wait` does.
+ */
+async function resumeWorkspace(context: CommandContext): Promise<number> {
+  const wait = waitFlags(context.options);
+  const id = await workspaceId(context.client, context.id ?? '');
+  const { body } = await context.client.request(
+    'DELETE',
+    `/api/workspaces/${encodeURIComponent(id)}/paused`,
+  );
+  const job = (body as { _embedded?: { job?: { id: string } } })._embedded?.job;
+  if (!job) {
+    if (wait)
+      context.note(`workspace ${context.id} resumed: no deploy was held, nothing to deploy`);
+    else context.printResult(body);
+    return 0;
+  }
+  if (!wait) {
+    context.printResult(body);
+    return 0;
+  }
+  return printOrFollow(
+    context,
+    job,
+    `workspace ${context.id} resumed: deploy of the branch head`,
+    wait,
+  );
 }
 
 /** The workspace commands: Matatika's workspaces, their deploys and their jobs. */
@@ -176,11 +226,35 @@ export const WORKSPACE_COMMANDS: Command[] = [
       plan: 'a dry run: what the deploy would create, change and prune, applying nothing',
       commit:
         "deploy this commit (a full id) instead of the branch head: an earlier one rolls back (one of the branch's commits, unless you own the workspace)",
+      force: "deploy even though the workspace's deploys are paused",
       ...WAIT_OPTIONS,
     },
-    booleans: ['plan', 'wait'],
+    booleans: ['plan', 'force', 'wait'],
     example: 'slipway workspace deploy --id shop --wait',
     run: deployWorkspace,
+  },
+  {
+    resource: 'workspace',
+    action: 'pause',
+    summary:
+      "pause the workspace's deploys: pushes, re-runs, polls and drift heals are held (not deployed), and a deploy by name needs --force",
+    id: 'required',
+    idHelp: ID_HELP,
+    options: { reason: 'why, shown wherever a held deploy or a refusal says it is paused' },
+    example: 'slipway workspace pause --id shop --reason "release freeze until Monday"',
+    run: pauseWorkspace,
+  },
+  {
+    resource: 'workspace',
+    action: 'resume',
+    summary:
+      "resume the workspace's deploys; when some were held, the branch head is deployed (with --wait, print its log until it ends)",
+    id: 'required',
+    idHelp: ID_HELP,
+    options: { ...WAIT_OPTIONS },
+    booleans: ['wait'],
+    example: 'slipway workspace resume --id shop --wait',
+    run: resumeWorkspace,
   },
   {
     resource: 'workspace',

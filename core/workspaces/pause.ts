@@ -6,6 +6,7 @@ import type { Workspace } from '../types.js';
  * asked for by name is refused unless forced. Kept in the `workspace-pauses` record.
  */
 export interface WorkspacePause {
+  workspaceId: string;
   /** Who paused it. */
   by: string | null;
   /** ISO-8601 UTC. */

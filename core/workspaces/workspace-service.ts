@@ -288,6 +288,7 @@ export class WorkspaceService {
         held: 0,
         lastHeld: null,
         ...current,
+        workspaceId: id,
         by,
         since: current?.since ?? isoTime(this.deps.clock.now()),
         reason: reason?.trim() || null,

@@ -14,6 +14,7 @@ import {
   driftedWorkspaces,
   jobState,
   MAX_WORKSPACES,
+  pausedWorkspaces,
   pendingDeploys,
   RECENT_JOBS,
   recentJobs,
@@ -106,6 +107,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       workspaceNames: new Map(workspaces.map((ws) => [ws.id, ws.name])),
       scopes: scopeViews(engine),
       drifted: driftedWorkspaces(engine, workspaces),
+      paused: pausedWorkspaces(engine, workspaces),
     };
     return sendPage(c, {
       title: 'Overview',

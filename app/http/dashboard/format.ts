@@ -11,6 +11,7 @@ const COLORS: Record<string, string> = {
   PROVISIONING: 'blue',
   FAILED: 'red',
   DRIFTED: 'amber',
+  PAUSED: 'amber',
   finalized: 'green',
   running: 'blue',
   creating: 'grey',

@@ -1,6 +1,10 @@
 import type { Engine } from '../../../core/engine.js';
 import type { Job, Workspace } from '../../../core/types.js';
-import { type DriftCheck, workspaceTarget } from '../../../core/workspaces/index.js';
+import {
+  type DriftCheck,
+  type WorkspacePause,
+  workspaceTarget,
+} from '../../../core/workspaces/index.js';
 import { badgeClass, duration, isActive } from './format.js';
 
 /** Rows of the overview's jobs table. */
@@ -51,6 +55,19 @@ export function driftedWorkspaces(
     if (status === 'DRIFTED' && check) drifted.set(workspace.id, check);
   }
   return drifted;
+}
+
+/** The pause of each workspace whose deploys are paused. */
+export function pausedWorkspaces(
+  engine: Engine,
+  workspaces: readonly Workspace[],
+): Map<string, WorkspacePause> {
+  const paused = new Map<string, WorkspacePause>();
+  for (const workspace of workspaces) {
+    const pause = engine.workspaces.pauseOf(workspace.id);
+    if (pause) paused.set(workspace.id, pause);
+  }
+  return paused;
 }
 
 /** Workspace names by id, to show a job's workspace by name. */

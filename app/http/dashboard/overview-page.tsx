@@ -1,6 +1,6 @@
 import { redact } from '../../../core/source/index.js';
 import type { Job, Workspace } from '../../../core/types.js';
-import type { DriftCheck } from '../../../core/workspaces/index.js';
+import type { DriftCheck, WorkspacePause } from '../../../core/workspaces/index.js';
 import { compactTime, duration, jobSubject, shortCommit } from './format.js';
 import { Badge, Time } from './layout.js';
 import type { ScopeView } from './scope-views.js';
@@ -18,16 +18,20 @@ export interface OverviewData {
   scopes: ScopeView[];
   /** What the last drift check found of each workspace that drifted (SLIPWAY_DRIFT_SECONDS). */
   drifted: ReadonlyMap<string, DriftCheck>;
+  /** The pause of each workspace whose deploys are paused. */
+  paused: ReadonlyMap<string, WorkspacePause>;
 }
 
 function WorkspacesSection({
   workspaces,
   pending,
   drifted,
+  paused,
 }: {
   workspaces: Workspace[];
   pending: ReadonlyMap<string, Job>;
   drifted: ReadonlyMap<string, DriftCheck>;
+  paused: ReadonlyMap<string, WorkspacePause>;
 }) {
   return (
     <section aria-labelledby="workspaces-title">
@@ -55,6 +59,7 @@ function WorkspacesSection({
                 <td class="mono">{ws.branch}</td>
                 <td>
                   <Badge status={ws.status} />
+                  <Paused pause={paused.get(ws.id)} />
                   <Drift check={drifted.get(ws.id)} />
                 </td>
                 <td>
@@ -94,6 +99,25 @@ function Repository({ url }: { url: string }) {
     return <>{shown}</>;
   }
   return <a href={href}>{shown}</a>;
+}
+
+/** Who paused a workspace's deploys, since when, why, and how many it held. */
+function Paused({ pause }: { pause: WorkspacePause | undefined }) {
+  if (!pause) return null;
+  return (
+    <details class="paused">
+      <summary>
+        <Badge status="PAUSED" /> since <Time iso={pause.since} text={compactTime(pause.since)} />
+      </summary>
+      <p>
+        Deploys paused{pause.by ? ` by ${pause.by}` : ''}
+        {pause.reason ? `: ${pause.reason}` : ''}.{' '}
+        {pause.held === 0
+          ? 'Nothing held yet.'
+          : `${pause.held} deploy(s) held; resuming deploys the branch head.`}
+      </p>
+    </details>
+  );
 }
 
 /** What drifted from git in a workspace, by its last drift check: each workload's sentence. */
@@ -208,6 +232,7 @@ export function OverviewPage({ data }: { data: OverviewData }) {
         workspaces={data.workspaces}
         pending={data.pendingDeploys}
         drifted={data.drifted}
+        paused={data.paused}
       />
       <JobsSection
         jobs={data.jobs}

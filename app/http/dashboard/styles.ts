@@ -16,7 +16,7 @@ td.num,th.num{text-align:right}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 pre#log{background:#0d1117;color:#e6edf3;padding:.8rem;border-radius:6px;overflow:auto;max-height:70vh;white-space:pre-wrap;word-break:break-all}
 #message{white-space:pre-wrap;overflow-wrap:anywhere}
-.pending-deploy{margin-top:.2rem}details.drift{margin-top:.2rem}details.drift summary{cursor:pointer}details.drift ul{margin:.3rem 0 0;padding-left:1.1rem;font-size:12px}
+.pending-deploy{margin-top:.2rem}details.drift{margin-top:.2rem}details.drift summary{cursor:pointer}details.drift ul{margin:.3rem 0 0;padding-left:1.1rem;font-size:12px}details.paused{margin-top:.2rem}details.paused summary{cursor:pointer}details.paused p{margin:.3rem 0 0;font-size:12px}
 .pager{display:flex;gap:1rem;margin-top:.5rem}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-size:12px;font-weight:600;color:#fff;background:#6e7781}
 .b-green{background:#1a7f37}.b-red{background:#cf222e}.b-blue{background:#0969da}.b-grey{background:#6e7781}.b-amber{background:#9a6700}
