@@ -48,6 +48,8 @@ export interface Settings {
   wait: boolean;
   timeoutMs: number;
   dryRun: boolean;
+  /** deploy-workspace (remote): deploy even while the workspace's deploys are paused. */
+  force: boolean;
   run: RunContext;
 }
 
@@ -153,6 +155,7 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
     timeoutMs:
       (whole(text('timeout'), 'timeout', 1, 86_400, 'seconds from 1 to 86400') ?? 600) * 1000,
     dryRun: bool(text('dry-run'), 'dry-run', false),
+    force: bool(text('force'), 'force', false),
     run,
   };
   if (mode.kind === 'direct' && !settings.wait) {
@@ -233,6 +236,11 @@ export function parseInputs(read: (name: string) => string, env: NodeJS.ProcessE
         `Input "branch" is "${settings.branch}"; only deploy-task and run-pipeline in remote mode deploy a given branch, not ${why}`,
       );
     }
+  }
+  if (settings.force && (command !== 'deploy-workspace' || mode.kind !== 'remote')) {
+    throw new InputError(
+      `Input "force" is "true"; only deploy-workspace in remote mode deploys past a pause (a workspace's deploys are paused on a Slipway server), not ${command}${mode.kind === 'direct' ? ' in direct mode' : ''}`,
+    );
   }
   if (settings.dryRun && command !== 'deploy-workspace') {
     throw new InputError(

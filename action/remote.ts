@@ -102,6 +102,7 @@ export async function runRemote(
       const query = new URLSearchParams({
         ...(settings.dryRun ? { plan: 'true' } : {}),
         ...(settings.commit ? { commit: settings.commit } : {}),
+        ...(settings.force ? { force: 'true' } : {}),
       }).toString();
       const { body } = await client.request(
         'POST',

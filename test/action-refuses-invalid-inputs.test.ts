@@ -48,6 +48,11 @@ describe('the Action refuses inputs it cannot use, quoting the value and what is
       'Input "directory" is "../etc"; expected a path inside the repository',
     ],
     [
+      { kubeconfig: 'apiVersion: v1', command: 'deploy-workspace', force: 'true' },
+      'Input "force" is "true"; only deploy-workspace in remote mode deploys past a pause (a workspace\'s deploys are paused on a Slipway server), not deploy-workspace in direct mode',
+    ],
+    [{ ...remote, command: 'deploy-task', directory: 'tasks/a', force: 'true' }, 'not deploy-task'],
+    [
       { ...remote, command: 'deploy-task', 'dry-run': 'true', directory: 'tasks/a' },
       'only deploy-workspace can plan, not deploy-task',
     ],

@@ -144,6 +144,37 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
     );
   });
 
+  it('fails the step on a paused workspace, saying who paused it and why, unless forced', async () => {
+    const id = (await server.api('GET', '/api/workspaces')).json._embedded.workspaces.find(
+      (ws: { name: string }) => ws.name === 'shop',
+    ).id;
+    const paused = await server.api('PUT', `/api/workspaces/${id}/paused`, {
+      reason: 'release freeze',
+    });
+    expect(paused.status).toBe(200);
+    try {
+      const refused = await runAction({
+        ...remote,
+        command: 'deploy-workspace',
+        workspace: 'shop',
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(
+        /::error::.*deploys of workspace 'shop' are paused by admin since .*: release freeze; resume its deploys, or deploy with force=true/,
+      );
+      const forced = await runAction({
+        ...remote,
+        command: 'deploy-workspace',
+        workspace: 'shop',
+        force: 'true',
+      });
+      expect(forced.code, forced.stdout).toBe(0);
+      expect(forced.outputs.status).toBe('COMPLETE');
+    } finally {
+      await server.api('DELETE', `/api/workspaces/${id}/paused`);
+    }
+  });
+
   it('gives up waiting at the timeout and leaves the job running: the post step withdraws nothing', async () => {
     const run = await runAction({
       ...remote,
