@@ -199,7 +199,11 @@ export const matatikaRoutes: RouteSpec[] = [
         description: 'Nothing to deploy (ping, another branch, the workspace being deleted...)',
         schema: webhookIgnored,
       },
-      202: { description: 'The queued (or already queued) job', schema: job },
+      202: {
+        description:
+          "The queued (or already queued) job; while the workspace's deploys are paused, a STOPPED job whose message says the push was held",
+        schema: job,
+      },
       ...errors(400, 401, 404),
     },
   },
