@@ -140,6 +140,18 @@ const envSchema = z.object({
     .enum(['true', 'false'], { error: 'expected true or false' })
     .default('false')
     .transform((value) => value === 'true'),
+  // Where a job's end is told (a Slack or Teams incoming webhook, a receiver of one's own). Its
+  // path often is its credential (Slack's), so it is treated as a secret.
+  SLIPWAY_NOTIFY_URL: z
+    .url({ protocol: /^https?$/, error: 'expected the http(s) URL to POST notifications to' })
+    .optional(),
+  SLIPWAY_NOTIFY_SECRET: z
+    .string()
+    .min(16, { error: 'expected at least 16 characters (use a long random secret)' })
+    .optional(),
+  SLIPWAY_NOTIFY_ON: z
+    .enum(['failures', 'all'], { error: 'expected "failures" or "all"' })
+    .default('failures'),
   APP_ID: z.string().regex(/^\d+$/, { error: 'expected the numeric GitHub App id' }).optional(),
   PRIVATE_KEY: nonEmpty.optional(),
   PRIVATE_KEY_PATH: nonEmpty.optional(),
@@ -217,6 +229,14 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
       'SLIPWAY_SELF_HEAL is "true" but SLIPWAY_DRIFT_SECONDS is 0 (drift is never looked for); expected SLIPWAY_DRIFT_SECONDS to be set too, e.g. 180',
     );
   }
+  for (const name of ['SLIPWAY_NOTIFY_SECRET', 'SLIPWAY_NOTIFY_ON'] as const) {
+    if (set[name] !== undefined && !env.SLIPWAY_NOTIFY_URL) {
+      const shown = isSecret(name) ? '(hidden)' : JSON.stringify(set[name]);
+      throw new EnvError(
+        `${name} is ${shown} but SLIPWAY_NOTIFY_URL is not set (nothing is notified); expected SLIPWAY_NOTIFY_URL too`,
+      );
+    }
+  }
   if (env.PRIVATE_KEY && env.PRIVATE_KEY_PATH) {
     throw new EnvError('PRIVATE_KEY and PRIVATE_KEY_PATH are both set; expected one of them');
   }
@@ -259,7 +279,7 @@ export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
 }
 
 function isSecret(name: string): boolean {
-  return /TOKEN|SECRET|PRIVATE_KEY$/.test(name);
+  return /TOKEN|SECRET|PRIVATE_KEY$|NOTIFY_URL$/.test(name);
 }
 
 /** `10.0.0.0/8` -> its parts; null when it is not a CIDR. A bare address is a /32 or /128. */

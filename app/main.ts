@@ -18,6 +18,8 @@ import { type Env, EnvError, parseEnv } from './env.js';
 import type { GitHubApp } from './github/github-app.js';
 import { readPrivateKey } from './github/private-key.js';
 import { recordReports } from './github/record-reports.js';
+import { NotificationSender } from './notify/notification-sender.js';
+import { recordNotifications } from './notify/record-notifications.js';
 import { Auth } from './http/auth.js';
 import { createHttpApp } from './http/server.js';
 import { createMetrics } from './metrics.js';
@@ -127,9 +129,32 @@ async function main(): Promise<void> {
   const privateKey = env.githubApp ? readPrivateKey(env) : undefined;
   const metrics = createMetrics(store, systemClock);
   const report = privateKey ? recordReports(store, systemClock, () => github?.wake()) : undefined;
+  // With SLIPWAY_NOTIFY_URL, a job's end is written to the outbox with its change, and sent.
+  const notifier = env.SLIPWAY_NOTIFY_URL
+    ? new NotificationSender({
+        store,
+        clock: systemClock,
+        logger: logger.child({ component: 'notify' }),
+        url: env.SLIPWAY_NOTIFY_URL,
+        ...(env.SLIPWAY_NOTIFY_SECRET ? { secret: env.SLIPWAY_NOTIFY_SECRET } : {}),
+        counted: (outcome) => metrics.notifications.inc({ outcome }),
+      })
+    : undefined;
+  const notify = notifier
+    ? recordNotifications(
+        store,
+        systemClock,
+        {
+          on: env.SLIPWAY_NOTIFY_ON,
+          ...(env.SLIPWAY_PUBLIC_URL ? { publicUrl: env.SLIPWAY_PUBLIC_URL } : {}),
+        },
+        () => notifier.wake(),
+      )
+    : undefined;
   const engineStore = observeJobChanges(store, (job, change) => {
     if (change === 'status') metrics.jobChanged(job);
     report?.(job, change);
+    notify?.(job, change);
   });
   const runtimeLogger = logger.child({ component: 'runtime' });
   const runtime =
@@ -230,6 +255,13 @@ async function main(): Promise<void> {
   );
   server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
   await engine.start();
+  if (notifier) {
+    notifier.start();
+    logger.info(
+      { receiver: new URL(env.SLIPWAY_NOTIFY_URL as string).host, on: env.SLIPWAY_NOTIFY_ON },
+      `notifying ${env.SLIPWAY_NOTIFY_ON === 'all' ? 'every end' : 'failures and recoveries'} of deploys, runs and rollouts`,
+    );
+  }
   if (github) {
     github.start();
     logger.info(
@@ -263,6 +295,7 @@ async function main(): Promise<void> {
     server.close();
     await engine.stop(env.SLIPWAY_SHUTDOWN_GRACE_SECONDS * 1000);
     await github?.stop();
+    await notifier?.stop();
     store.close();
     lock.release();
     logger.info('stopped');

@@ -17,6 +17,8 @@ export interface Metrics {
   webhooks: Counter<'source' | 'event' | 'outcome'>;
   /** Failed calls to the runtime's API (Kubernetes), retried or not. */
   runtimeErrors: Counter<'operation'>;
+  /** Attempts to POST a notification (SLIPWAY_NOTIFY_URL), by what became of them. */
+  notifications: Counter<'outcome'>;
   /** Observes a job change: a job that ended adds its duration. */
   jobChanged(job: Job): void;
 }
@@ -46,6 +48,12 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     name: 'slipway_runtime_api_errors_total',
     help: 'Failed runtime (Kubernetes) API calls, including retried ones',
     labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const notifications = new Counter({
+    name: 'slipway_notifications_total',
+    help: 'Attempts to POST a notification to SLIPWAY_NOTIFY_URL, by outcome (sent, retried, failed: given up)',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   });
   const durations = new Histogram({
@@ -122,6 +130,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     http,
     webhooks,
     runtimeErrors,
+    notifications,
     jobChanged(job) {
       if (!TERMINAL_JOB_STATUSES.includes(job.status) || !job.startTime) return;
       const end = job.endTime ? Date.parse(job.endTime) : clock.now();

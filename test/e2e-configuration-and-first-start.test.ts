@@ -130,6 +130,22 @@ describe('configuration', () => {
       'SLIPWAY_SELF_HEAL is "true" but SLIPWAY_DRIFT_SECONDS is 0 (drift is never looked for); expected SLIPWAY_DRIFT_SECONDS to be set too, e.g. 180',
     ],
     [
+      { SLIPWAY_NOTIFY_URL: 'hooks.slack.com/services/T0/B0/keep-me-secret' },
+      'SLIPWAY_NOTIFY_URL is (hidden); expected the http(s) URL to POST notifications to',
+    ],
+    [
+      { SLIPWAY_NOTIFY_ON: 'failures' },
+      'SLIPWAY_NOTIFY_ON is "failures" but SLIPWAY_NOTIFY_URL is not set (nothing is notified); expected SLIPWAY_NOTIFY_URL too',
+    ],
+    [
+      { SLIPWAY_NOTIFY_URL: 'https://hooks.example.com/x', SLIPWAY_NOTIFY_ON: 'errors' },
+      'SLIPWAY_NOTIFY_ON is "errors"; expected "failures" or "all"',
+    ],
+    [
+      { SLIPWAY_NOTIFY_URL: 'https://hooks.example.com/x', SLIPWAY_NOTIFY_SECRET: 'short' },
+      'SLIPWAY_NOTIFY_SECRET is (hidden); expected at least 16 characters (use a long random secret)',
+    ],
+    [
       { SLIPWAY_PUBLIC_URL: 'slipway.example.com' },
       'SLIPWAY_PUBLIC_URL is "slipway.example.com"; expected the http(s) URL people open Slipway at',
     ],

@@ -4,7 +4,13 @@ import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { type KubeClients, kubeClients } from './fakes/kube/kube-clients.js';
 import { slipway } from './helpers/cli.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
-import { jobLog, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  dashboardPage,
+  jobLog,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 import { eventually, sleep } from './helpers/wait.js';
 
 const IMAGE = 'registry.example.com/drift';
@@ -208,13 +214,7 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     expect(cli.json).toMatchObject({ workspaceId: id, status: 'DRIFTED', drifted: later.drifted });
 
     // The dashboard's overview marks the workspace, and lists what drifted.
-    const signIn = await fetch(`${watching.url}/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ token: watching.adminToken }),
-      redirect: 'manual',
-    });
-    const cookie = String(signIn.headers.get('set-cookie')).split(';')[0] as string;
-    const overview = await (await fetch(`${watching.url}/`, { headers: { cookie } })).text();
+    const overview = await dashboardPage(watching);
     const row = overview.slice(overview.indexOf(`data-workspace-id="${id}"`));
     expect(row.slice(0, row.indexOf('</tr>'))).toContain('>DRIFTED</span>');
     expect(row).toContain('<li>deployment &#39;extra&#39; is not in git</li>');

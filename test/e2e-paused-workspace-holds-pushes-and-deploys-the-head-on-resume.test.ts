@@ -10,7 +10,13 @@ import {
   githubAppEnv,
   pushEvent,
 } from './helpers/github-webhooks.js';
-import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  dashboardPage,
+  type Json,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
 const REPO = 'acme/shop';
@@ -146,13 +152,7 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     expect(metrics.text).toMatch(/slipway_workspace_paused_seconds\{workspace="shop"\} \d+/);
 
     // The dashboard's overview marks the workspace, and says who paused it and why.
-    const signIn = await fetch(`${server.url}/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ token: server.adminToken }),
-      redirect: 'manual',
-    });
-    const cookie = String(signIn.headers.get('set-cookie')).split(';')[0] as string;
-    const overview = await (await fetch(`${server.url}/`, { headers: { cookie } })).text();
+    const overview = await dashboardPage(server);
     const row = overview.slice(overview.indexOf(`data-workspace-id="${shop.id}"`));
     const cells = row.slice(0, row.indexOf('</tr>'));
     expect(cells).toContain('>PAUSED</span>');

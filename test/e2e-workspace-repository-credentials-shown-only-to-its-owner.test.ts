@@ -4,7 +4,14 @@ import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index
 import { helloJob } from './fixtures/tasks.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { installationToken } from './helpers/github-api.js';
-import { jobLog, request, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  dashboardPage,
+  jobLog,
+  request,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 
 /**
  * A workspace's repositoryUrl may carry git credentials (`https://user:TOKEN@host/...`, or a
@@ -84,14 +91,7 @@ describe('credentials in a workspace repository URL', () => {
   });
 
   it('masks them on the dashboard, and links to the repository without them', async () => {
-    const login = await fetch(`${server.url}/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ token: server.adminToken }),
-      redirect: 'manual',
-    });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    expect(cookie).toMatch(/=/);
-    const page = await (await fetch(`${server.url}/`, { headers: { cookie } })).text();
+    const page = await dashboardPage(server);
     expect(page).toContain('Workspaces');
     expect(page).not.toContain(token);
     expect(page).not.toContain('ghp_0123456789');

@@ -906,6 +906,18 @@ describe.each(factories)('the %s store', (_name, factory) => {
       expect(store.outboxOf('github-deployment', 'job-1')).toEqual([]);
     });
 
+    it('hands each sender only the topics it asks for', () => {
+      const check = store.addOutbox(entry('job-1', { status: 'queued' }));
+      const note = store.addOutbox({ ...entry('job-1', {}), topic: 'notification' });
+      const deployment = store.addOutbox({ ...entry('job-2', {}), topic: 'github-deployment' });
+      expect(store.dueOutbox(T0, 10).map((e) => e.id)).toEqual([check, note, deployment]);
+      expect(
+        store.dueOutbox(T0, 10, ['github-check-run', 'github-deployment']).map((e) => e.id),
+      ).toEqual([check, deployment]);
+      expect(store.dueOutbox(T0, 1, ['notification']).map((e) => e.id)).toEqual([note]);
+      expect(store.dueOutbox(T0, 10, [])).toEqual([]);
+    });
+
     it('defers a failed entry, counting attempts, until it is due again', () => {
       const id = store.addOutbox(entry('job-1', {}));
       expect(store.deferOutbox(id, T0 + 1000, '502 Bad Gateway')).toBe(true);

@@ -58,6 +58,9 @@ export interface OutboxSenderOptions {
   publicUrl?: string;
 }
 
+/** What this sender sends of the outbox (other senders have topics of their own). */
+const GITHUB_TOPICS = [CHECK_RUN_TOPIC, DEPLOYMENT_TOPIC];
+
 const DEPLOYMENT_STATE: Record<JobStatus, string> = {
   QUEUED: 'queued',
   RUNNING: 'in_progress',
@@ -102,7 +105,11 @@ export class OutboxSender {
   async stop(drainMs = 5000): Promise<void> {
     const deadline = Date.now() + drainMs;
     const { store, clock } = this.options;
-    while (this.running && Date.now() < deadline && store.dueOutbox(clock.now(), 1).length > 0) {
+    while (
+      this.running &&
+      Date.now() < deadline &&
+      store.dueOutbox(clock.now(), 1, GITHUB_TOPICS).length > 0
+    ) {
       this.wake();
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -146,7 +153,7 @@ export class OutboxSender {
   /** Sends the entries due now; returns how many it handled. */
   async sendDue(): Promise<number> {
     const { store, clock } = this.options;
-    const due = store.dueOutbox(clock.now(), 50);
+    const due = store.dueOutbox(clock.now(), 50, GITHUB_TOPICS);
     for (const entry of due) {
       if (!this.running) break;
       await this.handle(entry);

@@ -354,9 +354,14 @@ export function createMemoryStore(): Store {
       });
       return id;
     },
-    dueOutbox: (now, limit) =>
+    dueOutbox: (now, limit, topics) =>
       live()
-        .outbox.filter((e) => e.state === 'pending' && e.nextAttempt <= now)
+        .outbox.filter(
+          (e) =>
+            e.state === 'pending' &&
+            e.nextAttempt <= now &&
+            (topics === undefined || topics.includes(e.topic)),
+        )
         .slice(0, limit)
         .map(copyOutbox),
     outboxOf: (topic, key) =>

@@ -220,6 +220,10 @@ function sqliteStore(db: Database.Database): Store {
   const dueOutbox = prepared(
     `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT CAST(? AS INTEGER)`,
   );
+  const dueOutboxOf = prepared(
+    `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt <= ?
+       AND topic IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT CAST(? AS INTEGER)`,
+  );
   const outboxOf = prepared('SELECT * FROM outbox WHERE topic = ? AND key = ? ORDER BY id');
   const finishOutbox = prepared(
     `UPDATE outbox SET state = @state, done = @done, last_error = COALESCE(@error, last_error)
@@ -397,7 +401,11 @@ function sqliteStore(db: Database.Database): Store {
       const info = insertOutbox.run({ ...entry, payload: JSON.stringify(entry.payload) });
       return Number(info.lastInsertRowid);
     },
-    dueOutbox: (now, limit) => (dueOutbox.all(now, limit) as Row[]).map(toOutboxEntry),
+    dueOutbox: (now, limit, topics) =>
+      (topics === undefined
+        ? (dueOutbox.all(now, limit) as Row[])
+        : (dueOutboxOf.all(now, JSON.stringify(topics), limit) as Row[])
+      ).map(toOutboxEntry),
     outboxOf: (topic, key) => (outboxOf.all(topic, key) as Row[]).map(toOutboxEntry),
     finishOutbox: (id, state, done, error) =>
       finishOutbox.run({ id, state, done, error: error ?? null }).changes > 0,

@@ -178,8 +178,11 @@ export interface Store {
 
   /** Appends an entry to the outbox; returns its id. */
   addOutbox(entry: NewOutboxEntry): number;
-  /** Pending entries due at `now` (epoch ms), oldest first, at most `limit`. */
-  dueOutbox(now: number, limit: number): OutboxEntry[];
+  /**
+   * Pending entries due at `now` (epoch ms), oldest first, at most `limit`; of `topics` only
+   * when given (each sender sends its own).
+   */
+  dueOutbox(now: number, limit: number, topics?: readonly string[]): OutboxEntry[];
   /** The entries of a topic and key, oldest first. */
   outboxOf(topic: string, key: string): OutboxEntry[];
   /** Ends a pending entry: sent, skipped (superseded) or dead (given up). False if not pending. */

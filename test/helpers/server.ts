@@ -213,6 +213,19 @@ export async function waitForJob(
   );
 }
 
+/** The dashboard's page at `route` (default the overview), as the admin signed in sees it. */
+export async function dashboardPage(server: ServerProcess, route = '/'): Promise<string> {
+  const signIn = await fetch(`${server.url}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ token: server.adminToken }),
+    redirect: 'manual',
+  });
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  if (!cookie.includes('='))
+    throw new Error(`signing in to the dashboard set no cookie (${signIn.status})`);
+  return (await fetch(`${server.url}${route}`, { headers: { cookie } })).text();
+}
+
 /** The whole text log of a job. */
 export async function jobLog(server: ServerProcess, jobId: string): Promise<string> {
   const response = await server.api('GET', `/api/jobs/${jobId}/logs?sequence=0`);
