@@ -42,6 +42,8 @@ export class NotificationSender {
   private draining: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Aborts a POST under way when the sender stops: its entry waits for the next start. */
+  private readonly stopping = new AbortController();
   private readonly host: string;
 
   constructor(private readonly options: NotificationSenderOptions) {
@@ -73,6 +75,7 @@ export class NotificationSender {
     }
     this.running = false;
     clearTimeout(this.timer);
+    this.stopping.abort();
     await this.draining;
   }
 
@@ -125,11 +128,15 @@ export class NotificationSender {
         headers,
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+        signal: AbortSignal.any([
+          AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+          this.stopping.signal,
+        ]),
       });
       await response.body?.cancel();
       if (!response.ok) failure = failureOf(response);
     } catch (error) {
+      if (this.stopping.signal.aborted) return;
       const reason =
         (error as Error)?.name === 'TimeoutError' ? 'no answer in time' : causeOf(error);
       failure = { retryable: true, reason };
