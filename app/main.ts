@@ -18,11 +18,11 @@ import { type Env, EnvError, parseEnv } from './env.js';
 import type { GitHubApp } from './github/github-app.js';
 import { readPrivateKey } from './github/private-key.js';
 import { recordReports } from './github/record-reports.js';
-import { NotificationSender } from './notify/notification-sender.js';
-import { recordNotifications } from './notify/record-notifications.js';
 import { Auth } from './http/auth.js';
 import { createHttpApp } from './http/server.js';
 import { createMetrics } from './metrics.js';
+import { NotificationSender } from './notify/notification-sender.js';
+import { recordNotifications } from './notify/record-notifications.js';
 import { requestContextMixin } from './request-context.js';
 
 /** A signal this soon after the first is the same one, delivered twice. */

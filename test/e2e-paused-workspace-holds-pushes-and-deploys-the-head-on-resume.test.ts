@@ -30,6 +30,7 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
   let server: ServerProcess;
   let installationId: number;
   let shop: Json;
+  let firstCommit: string;
 
   const checkRunOf = (jobId: string) =>
     eventually(
@@ -51,6 +52,7 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     });
     expect(created.status, created.text).toBe(201);
     shop = created.json;
+    firstCommit = repo.head();
     const first = await deliver(
       server.url,
       'push',
@@ -117,7 +119,7 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     const held = (await server.api('GET', `/api/jobs/${heldId}`)).json;
     expect(held).toMatchObject({ status: 'STOPPED', commitId: pushed });
     expect(held.message).toMatch(
-      /^not deployed: deploys of workspace 'shop' are paused by admin since .*: release freeze until Monday; resuming them deploys the branch head$/,
+      /^not deployed: deploys of workspace 'shop' are paused since .*: release freeze until Monday; resuming them deploys the branch head$/,
     );
     const run = await checkRunOf(heldId);
     expect(run).toMatchObject({ head_sha: pushed, name: 'Slipway / shop', conclusion: 'skipped' });
@@ -132,17 +134,35 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
       { id: delivery.id },
     );
     expect(again.json.jobs[0]).toMatchObject({ job: heldId, created: false });
-    // Re-run on GitHub: held as well.
-    const rerun = aboutRepository(examplePayload('check_run', 'rerequested'), REPO, installationId);
-    Object.assign(rerun.check_run, { id: run.id, head_sha: pushed, external_id: heldId });
-    const rerunDelivery = await deliver(server.url, 'check_run', rerun, github.webhookSecret);
+    // Re-run on GitHub: the skipped run's commit is held already, so it stays held once; a
+    // re-run of an earlier deploy's check run is held as well.
+    const rerunOf = (id: number, sha: string, external: string) => {
+      const rerun = aboutRepository(
+        examplePayload('check_run', 'rerequested'),
+        REPO,
+        installationId,
+      );
+      Object.assign(rerun.check_run, { id, head_sha: sha, external_id: external });
+      return deliver(server.url, 'check_run', rerun, github.webhookSecret);
+    };
+    const sameAgain = await rerunOf(run.id, pushed, heldId);
+    expect(sameAgain.json.jobs[0]).toMatchObject({ job: heldId, created: false, held: true });
+    const earlier = github
+      .checkRuns(REPO)
+      .find((r) => r.head_sha === firstCommit && r.conclusion === 'success');
+    expect(earlier?.external_id).toBeTruthy();
+    const rerunDelivery = await rerunOf(
+      Number(earlier?.id),
+      firstCommit,
+      String(earlier?.external_id),
+    );
     expect(rerunDelivery.json.jobs[0]).toMatchObject({ created: true, held: true });
 
     const workspace = (await server.api('GET', `/api/workspaces/${shop.id}`)).json;
     expect(workspace.lastDeployment).toEqual(before);
     expect(workspace.paused).toMatchObject({
       held: 2,
-      lastHeld: { jobId: rerunDelivery.json.jobs[0].job, commitId: pushed },
+      lastHeld: { jobId: rerunDelivery.json.jobs[0].job, commitId: firstCommit },
     });
     expect(github.deployments(REPO).filter((d) => d.sha === pushed)).toEqual([]);
     const metrics = await server.api('GET', '/metrics');

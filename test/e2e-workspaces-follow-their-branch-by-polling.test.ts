@@ -132,7 +132,7 @@ describe('workspaces follow their branch by polling it (SLIPWAY_POLL_SECONDS)', 
     const held = await deployOf(fifth);
     expect(held.status).toBe('STOPPED');
     expect((await server.api('GET', `/api/jobs/${held.id}`)).json.message).toMatch(
-      /^not deployed: deploys of workspace 'polled' are paused by admin since .*: freeze;/,
+      /^not deployed: deploys of workspace 'polled' are paused since .*: freeze;/,
     );
     // Three polls at least: the same move is not held again.
     await new Promise((resolve) => setTimeout(resolve, 3500));

@@ -133,7 +133,7 @@ export function checkRunUpdate(
       completed_at: completedAt,
       output: fitted({
         title: 'Not deployed: deploys are paused',
-        summary: `${what} was held: ${messageOf((job.message ?? 'deploys are paused').replace(/^not deployed: /, ''), secrets)}. ${jobLine}`,
+        summary: `${what} was held: ${messageOf((job.message ?? 'deploys are paused').replace(/^not deployed( \([^)]*\))?: /, ''), secrets)}. ${jobLine}`,
       }),
     });
   }

@@ -228,11 +228,18 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         const origin = job && githubOriginOf(job);
         const workspace = job?.workspaceId ? findWorkspace(engine, job.workspaceId) : undefined;
         if (origin && workspace) {
+          // A push the pause held is still a push: re-run once the branch moved on, it deploys
+          // the head rather than take the workspace back to the older commit.
+          const heldPush =
+            job.params.held === true && job.params.push === true
+              ? { before: typeof job.params.before === 'string' ? job.params.before : undefined }
+              : undefined;
           queue(
             context.id,
             workspace,
             { ...origin, installationId, headSha: run.head_sha },
             payload.sender?.login,
+            heldPush,
           );
           return;
         }

@@ -109,10 +109,14 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   app.put('/api/workspaces/:id/paused', async (c) => {
     const identity = await requireIdentity(c);
     const id = c.req.param('id');
-    engine.workspaces.get(id);
+    const workspace = engine.workspaces.get(id);
+    requireMayLift(workspace, engine.workspaces.pauseOf(id), identity, 'change the pause');
     const input = parseWith(pauseWorkspaceSchema, await readJson(c), 'request body');
-    const pause = engine.workspaces.pause(id, identity.subject, input.reason ?? null);
-    return c.json(workspaceJson(engine.workspaces.get(id), baseUrl(c), identity, pause));
+    const pause = engine.workspaces.pause(id, identity.subject, input.reason);
+    // Not the deployment secret: pausing is scripted, and its answer lands in CI logs.
+    return c.json(
+      workspaceJson(engine.workspaces.get(id), baseUrl(c), identity, pause, { secret: false }),
+    );
   });
 
   /**
@@ -123,11 +127,14 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const identity = await requireIdentity(c);
     const workspace = engine.workspaces.get(c.req.param('id'));
     const pause = engine.workspaces.pauseOf(workspace.id);
+    requireMayLift(workspace, pause, identity, 'resume its deploys');
     const origin = pause && pause.held > 0 ? github?.originFor(workspace, 'deploy') : undefined;
     const { job } = engine.workspaces.resume(workspace.id, identity.subject, origin);
     const base = baseUrl(c);
     return c.json({
-      ...workspaceJson(engine.workspaces.get(workspace.id), base, identity, undefined),
+      ...workspaceJson(engine.workspaces.get(workspace.id), base, identity, undefined, {
+        secret: false,
+      }),
       ...(job ? { _embedded: { job: jobJson(job, base) } } : {}),
     });
   });
@@ -144,6 +151,9 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const commit = c.req.query('commit');
     const id = c.req.param('id');
     const workspace = engine.workspaces.get(id);
+    if (force && !plan) {
+      requireMayLift(workspace, engine.workspaces.pauseOf(id), identity, 'deploy past it');
+    }
     // Its owner and the admin may deploy any commit of the repository (they may change the
     // repository too); anyone else one of the commits of the workspace's branch.
     const onBranch = commit !== undefined && !isOwner(workspace, identity);
@@ -450,6 +460,23 @@ function isOwner(workspace: Workspace, viewer: Identity): boolean {
   return viewer.admin || viewer.subject === workspace.owner;
 }
 
+/**
+ * FORBIDDEN when the workspace's deploys are paused and `viewer` is none of who paused them,
+ * its owner and the admin: a freeze anyone could lift or step over would be no freeze.
+ */
+function requireMayLift(
+  workspace: Workspace,
+  pause: WorkspacePause | undefined,
+  viewer: Identity,
+  action: 'change the pause' | 'resume its deploys' | 'deploy past it',
+): void {
+  if (!pause || isOwner(workspace, viewer) || viewer.subject === pause.by) return;
+  throw new SlipwayError(
+    'FORBIDDEN',
+    `deploys of workspace '${workspace.name}' are paused by ${pause.by ?? 'someone unknown'}; only they, the workspace's owner (${workspace.owner ?? 'none'}) and the admin may ${action}, not ${viewer.subject}`,
+  );
+}
+
 /** FORBIDDEN unless `viewer` is the workspace's owner or the admin. */
 function requireOwner(
   workspace: Workspace,
@@ -483,6 +510,7 @@ export function workspaceJson(
   base: string,
   viewer: Identity,
   pause: WorkspacePause | undefined,
+  shown: { secret: boolean } = { secret: true },
 ) {
   const self = `${base}/api/workspaces/${workspace.id}`;
   const mayReadSecret = isOwner(workspace, viewer);
@@ -497,7 +525,7 @@ export function workspaceJson(
     namespace: workspace.namespace,
     status: workspace.status,
     timeoutSeconds: workspace.timeoutSeconds,
-    ...(mayReadSecret ? { deploymentSecret: workspace.deploymentSecret } : {}),
+    ...(mayReadSecret && shown.secret ? { deploymentSecret: workspace.deploymentSecret } : {}),
     lastDeployment: workspace.lastJobId
       ? {
           jobId: workspace.lastJobId,

@@ -584,7 +584,8 @@ export async function settleInterruptedDeploys(
           { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
           { offset: 0, limit: RECENT_DEPLOYS },
         )
-        .items.filter((job) => job.params.plan !== true);
+        // A deploy a pause held never ran: the one to settle is the latest that did.
+        .items.filter((job) => job.params.plan !== true && job.params.held !== true);
       const latest = deploys[0];
       if (!latest || !TERMINAL_JOB_STATUSES.includes(latest.status)) continue;
       const before = latest.status === 'STOPPED' ? keptBefore(latest) : undefined;

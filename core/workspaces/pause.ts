@@ -1,3 +1,4 @@
+import { SlipwayError } from '../errors.js';
 import type { Workspace } from '../types.js';
 
 /**
@@ -33,4 +34,42 @@ export function pausedSentence(workspace: Workspace, pause: WorkspacePause): str
   const by = pause.by ? ` by ${pause.by}` : '';
   const reason = pause.reason ? `: ${pause.reason}` : '';
   return `deploys of workspace '${workspace.name}' are paused${by} since ${pause.since}${reason}`;
+}
+
+/**
+ * What a held deploy's job says (its message, its log, its skipped check run on GitHub): since
+ * when and why, not who: a check run on a public repository is public, and an identity is
+ * often an email address. `GET /api/workspaces/{id}` names who.
+ *
+ * @example
+ * heldMessage(shop, pause) // "not deployed: deploys of workspace 'shop' are paused since 2026-12-01T10:00:00.000Z: release freeze; resuming them deploys the branch head"
+ */
+export function heldMessage(workspace: Workspace, pause: WorkspacePause, what?: string): string {
+  const reason = pause.reason ? `: ${pause.reason}` : '';
+  const queued = what ? ` (${what})` : '';
+  return `not deployed${queued}: deploys of workspace '${workspace.name}' are paused since ${pause.since}${reason}; resuming them deploys the branch head`;
+}
+
+/**
+ * A pause's reason as kept: trimmed, null when empty; BAD_REQUEST for one too long or holding
+ * control characters (it is shown in logs, on terminals and on GitHub, a line each).
+ */
+export function reasonOf(reason: string | null): string | null {
+  const trimmed = reason?.trim() ?? '';
+  if (trimmed === '') return null;
+  const length = [...trimmed].length;
+  if (length > MAX_PAUSE_REASON) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `"reason" has ${length} characters; expected at most ${MAX_PAUSE_REASON}`,
+    );
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      '"reason" holds a line break or another control character; expected one line of text',
+    );
+  }
+  return trimmed;
 }

@@ -82,7 +82,8 @@ export const updateWorkspaceSchema = z.strictObject({
 export const pauseWorkspaceSchema = z.strictObject({
   reason: z
     .string({ error: 'expected a string (why deploys are paused)' })
-    .max(MAX_PAUSE_REASON, { error: `expected at most ${MAX_PAUSE_REASON} characters` })
+    // Its length and characters are checked where it is kept (`reasonOf`).
+    .describe(`one line, at most ${MAX_PAUSE_REASON} characters; null clears it`)
     .nullable()
     .optional(),
 });

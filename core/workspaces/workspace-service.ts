@@ -5,7 +5,7 @@ import { LABELS, MANAGED_BY_VALUE, type Runtime } from '../runtime/types.js';
 import { isCommitId, redact } from '../source/index.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { type Clock, isoTime, type Job, type Logger, type Workspace } from '../types.js';
-import { MAX_PAUSE_REASON, PAUSES, pausedSentence, type WorkspacePause } from './pause.js';
+import { heldMessage, PAUSES, pausedSentence, reasonOf, type WorkspacePause } from './pause.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -270,43 +270,68 @@ export class WorkspaceService {
   }
 
   /**
-   * Pauses the workspace's deploys (see {@link WorkspacePause}); pausing a paused one again
-   * changes its reason and who paused it, not since when or what it held. Deploys already
-   * queued or running go on.
+   * Pauses the workspace's deploys (see {@link WorkspacePause}). The deploys still queued are
+   * held at once (a deploy of the branch head takes the head as it is when it runs, which may
+   * be a commit pushed during the pause); one running goes on. Pausing a paused one again
+   * changes who paused it, and its reason when one is given (null clears it), not since when
+   * or what it held.
    */
-  pause(id: string, by: string | null, reason: string | null = null): WorkspacePause {
-    if (reason !== null && reason.length > MAX_PAUSE_REASON) {
-      throw new SlipwayError(
-        'BAD_REQUEST',
-        `"reason" has ${reason.length} characters; expected at most ${MAX_PAUSE_REASON}`,
-      );
-    }
+  pause(id: string, by: string | null, reason?: string | null): WorkspacePause {
+    const given = reason === undefined ? undefined : reasonOf(reason);
     return this.deps.store.transaction(() => {
       const workspace = this.get(id);
       const current = this.pauseOf(id);
-      const pause: WorkspacePause = {
+      let pause: WorkspacePause = {
         held: 0,
         lastHeld: null,
         ...current,
         workspaceId: id,
         by,
         since: current?.since ?? isoTime(this.deps.clock.now()),
-        reason: reason?.trim() || null,
+        reason: given === undefined ? (current?.reason ?? null) : given,
       };
+      if (!current) pause = this.holdQueued(workspace, pause);
       this.deps.store.putRecord(PAUSES, id, '', pause);
       if (!current) {
         this.deps.logger.info(
-          { workspaceId: id, by, reason: pause.reason },
-          `${pausedSentence(workspace, pause)}; pushes, polls and drift heals are held until it is resumed`,
+          { workspaceId: id, by, reason: pause.reason, held: pause.held },
+          `${pausedSentence(workspace, pause)}; pushes, re-runs and polls are held, drift is not healed, until it is resumed`,
         );
       }
       return pause;
     });
   }
 
+  /** Holds the deploys of the workspace still queued (not those forced): the pause counts them. */
+  private holdQueued(workspace: Workspace, pause: WorkspacePause): WorkspacePause {
+    const queued = this.deps.store.listJobs(
+      { target: workspaceTarget(workspace.id), status: ['QUEUED'] },
+      { offset: 0, limit: 1000 },
+    ).items;
+    let counted = pause;
+    const time = isoTime(this.deps.clock.now());
+    const message = heldMessage(workspace, pause, 'queued before the pause');
+    for (const job of queued.filter((j) => j.params.force !== true)) {
+      const held = this.deps.store.updateJob(
+        job.id,
+        { status: 'STOPPED', endTime: time, message, params: { ...job.params, held: true } },
+        { status: ['QUEUED'] },
+      );
+      if (!held) continue;
+      this.deps.store.appendJobLogs(job.id, [{ time, line: message }]);
+      counted = {
+        ...counted,
+        held: counted.held + 1,
+        lastHeld: { jobId: job.id, commitId: job.commitId, time },
+      };
+    }
+    return counted;
+  }
+
   /**
-   * Ends the pause. When deploys were held during it, the branch head is deployed now (as
-   * `identity`, reporting to `origin`), as the latest of them would have been.
+   * Ends the pause. When deploys were held during it (and no forced deploy came after the
+   * last of them), the branch head is deployed now (as `identity`, reporting to `origin`), as
+   * the latest of them would have been.
    */
   resume(id: string, identity: string | null, origin?: Record<string, unknown>): ResumeOutcome {
     return this.deps.store.transaction(() => {
@@ -327,7 +352,8 @@ export class WorkspaceService {
   /**
    * Queues a deploy of the workspace. A newer deploy supersedes a queued older one; a known
    * delivery id returns the job it created. CONFLICT while the workspace is being deleted, and
-   * while it is paused unless `force`d or `automatic` (held, then).
+   * while it is paused unless `force`d or `automatic` (held, then). A forced deploy settles
+   * what the pause held so far: the resume deploys nothing unless more is held after it.
    */
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
@@ -350,48 +376,70 @@ export class WorkspaceService {
       );
     }
     const onBranch = request.onBranch === true && commit !== null && !request.plan;
-    const pause = request.plan || request.force ? undefined : this.pauseOf(id);
-    if (pause && !request.automatic) {
+    const pause = request.plan ? undefined : this.pauseOf(id);
+    if (pause && !request.force && !request.automatic) {
       throw new SlipwayError(
         'CONFLICT',
         `${pausedSentence(workspace, pause)}; resume its deploys, or deploy with force=true`,
       );
     }
-    if (pause) return this.hold(workspace, pause, request);
-    return this.deps.queue.enqueue({
-      type: 'WORKSPACE_DEPLOY',
-      // Plans get their own target: they change nothing, so they neither wait for deploys nor
-      // supersede (or get superseded by) them, nor plans of another scope.
-      target: request.plan
-        ? `plan:${workspace.id}${request.planScope ? `:${request.planScope}` : ''}`
-        : workspaceTarget(workspace.id),
-      workspaceId: workspace.id,
-      // A commit to prove on the branch becomes the job's once its deploy has proven it: until
-      // then nothing reports on it (a check run on a fork's commit could be re-run on GitHub).
-      commitId: onBranch ? null : (commit?.toLowerCase() ?? null),
-      deliveryId: request.deliveryId ?? null,
-      identity: request.identity ?? null,
-      params: {
-        ...(request.plan ? { plan: true } : {}),
-        ...(request.push && commit !== null ? { push: true } : {}),
-        ...(onBranch ? { onBranch: true, commit: commit.toLowerCase() } : {}),
-        ...(request.push && commit !== null && before ? { before } : {}),
-        ...(request.origin ? { origin: request.origin } : {}),
-      },
-      supersede: true,
-      ...(request.push && commit !== null
-        ? { spare: (queued: Job[]) => this.pushedOnTop(workspace.id, commit.toLowerCase(), queued) }
-        : {}),
+    const push = request.push === true && commit !== null;
+    if (pause && !request.force) return this.hold(workspace, pause, request, push ? before : null);
+    return this.deps.store.transaction(() => {
+      // A deploy past the pause is what stands now: a rollback is not undone by the resume.
+      if (pause) this.deps.store.putRecord(PAUSES, id, '', { ...pause, held: 0, lastHeld: null });
+      return this.deps.queue.enqueue({
+        type: 'WORKSPACE_DEPLOY',
+        // Plans get their own target: they change nothing, so they neither wait for deploys nor
+        // supersede (or get superseded by) them, nor plans of another scope.
+        target: request.plan
+          ? `plan:${workspace.id}${request.planScope ? `:${request.planScope}` : ''}`
+          : workspaceTarget(workspace.id),
+        workspaceId: workspace.id,
+        // A commit to prove on the branch becomes the job's once its deploy has proven it: until
+        // then nothing reports on it (a check run on a fork's commit could be re-run on GitHub).
+        commitId: onBranch ? null : (commit?.toLowerCase() ?? null),
+        deliveryId: request.deliveryId ?? null,
+        identity: request.identity ?? null,
+        params: {
+          ...(request.plan ? { plan: true } : {}),
+          ...(push ? { push: true } : {}),
+          ...(onBranch ? { onBranch: true, commit: commit.toLowerCase() } : {}),
+          ...(push && before ? { before } : {}),
+          ...(request.origin ? { origin: request.origin } : {}),
+          // Not held by a pause that begins while it waits: someone deployed past one.
+          ...(pause ? { force: true } : {}),
+        },
+        supersede: true,
+        ...(push
+          ? {
+              spare: (queued: Job[]) =>
+                this.pushedOnTop(workspace.id, commit.toLowerCase(), queued),
+            }
+          : {}),
+      });
     });
   }
 
   /**
    * Records an automatic deploy of a paused workspace as held: a STOPPED job that says why (it
-   * reports to `origin` as a skipped check run), counted in the pause for its resume.
+   * reports to `origin` as a skipped check run), counted in the pause for its resume. A push
+   * keeps `push` and `before`, so that a push of an older commit delivered after the resume
+   * does not take the workspace back. A commit the pause held already (the App and a branch
+   * poll both saw the push) is held once.
    */
-  private hold(workspace: Workspace, pause: WorkspacePause, request: DeployRequest): EnqueueResult {
+  private hold(
+    workspace: Workspace,
+    pause: WorkspacePause,
+    request: DeployRequest,
+    before: string | null,
+  ): EnqueueResult {
     const commit = request.commitId?.toLowerCase() ?? null;
     return this.deps.store.transaction(() => {
+      if (commit !== null && pause.lastHeld?.commitId === commit) {
+        const earlier = this.deps.store.getJob(pause.lastHeld.jobId);
+        if (earlier) return { job: earlier, created: false, superseded: [] };
+      }
       const outcome = this.deps.queue.enqueue({
         type: 'WORKSPACE_DEPLOY',
         // Not a deploy's: it never runs, and what looks for the workspace's deploys (one under
@@ -402,8 +450,13 @@ export class WorkspaceService {
         commitId: commit,
         deliveryId: request.deliveryId ?? null,
         identity: request.identity ?? null,
-        params: { held: true, ...(request.origin ? { origin: request.origin } : {}) },
-        held: `not deployed: ${pausedSentence(workspace, pause)}; resuming them deploys the branch head`,
+        params: {
+          held: true,
+          ...(request.push && commit !== null ? { push: true } : {}),
+          ...(before ? { before } : {}),
+          ...(request.origin ? { origin: request.origin } : {}),
+        },
+        held: heldMessage(workspace, pause),
       });
       if (outcome.created) {
         const time = outcome.job.created;

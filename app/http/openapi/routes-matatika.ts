@@ -136,13 +136,13 @@ export const matatikaRoutes: RouteSpec[] = [
       ),
       query(
         'force',
-        "true: deploy even while the workspace's deploys are paused (409 otherwise, saying who paused them and why)",
+        "true: deploy even while the workspace's deploys are paused (409 otherwise, saying who paused them and why); for who paused them, the workspace's owner and the admin (403 for others). It settles what the pause held so far: the resume deploys nothing more unless something is held after it",
         { type: 'boolean' },
       ),
     ],
     responses: {
       202: { description: 'The queued job', schema: job },
-      ...errors(400, 401, 404, 409),
+      ...errors(400, 401, 403, 404, 409),
     },
   },
   {
@@ -151,13 +151,13 @@ export const matatikaRoutes: RouteSpec[] = [
     operationId: 'pauseWorkspaceDeploys',
     summary: "Pause the workspace's deploys (a Slipway extension)",
     description:
-      'A release freeze or an incident: while paused, what comes on its own (a push through the GitHub App or the workspace webhook, a re-run on GitHub, a branch poll) is held: recorded as a STOPPED job whose message says so, reported to GitHub as a skipped check run, and not deployed. Drift is still found, not healed. A deploy asked for by name answers 409 unless `force=true`; plans go on. Deploys already queued or running go on. Pausing a paused workspace again changes its reason and who paused it. Any identity may pause.',
+      "A release freeze or an incident: while paused, what comes on its own (a push through the GitHub App or the workspace webhook, a re-run on GitHub, a branch poll) is held: recorded as a STOPPED job whose message says so, reported to GitHub as a skipped check run, and not deployed. Drift is still found, not healed. A deploy asked for by name answers 409 unless `force=true`; plans go on. Deploys still queued are held at once; one running goes on. Any identity may pause a workspace that is not paused; changing a pause (who paused it, and its reason when `reason` is given: null clears it) is for who paused it, the workspace's owner and the admin (403 for others). The answer leaves out the deploymentSecret.",
     tags,
     access: 'caller',
     body: { schema: requestBody('PauseWorkspace', pauseWorkspaceSchema), required: false },
     responses: {
       200: { description: 'The workspace, with `paused`', schema: workspace },
-      ...errors(400, 401, 404, 415),
+      ...errors(400, 401, 403, 404, 415),
     },
   },
   {
@@ -166,12 +166,12 @@ export const matatikaRoutes: RouteSpec[] = [
     operationId: 'resumeWorkspaceDeploys',
     summary: "Resume the workspace's deploys (a Slipway extension)",
     description:
-      'Ends the pause. When deploys were held during it, a deploy of the branch head is queued at once, as the latest of them would have deployed, and embedded as `_embedded.job`. Resuming a workspace that is not paused changes nothing.',
+      "Ends the pause: for who paused it, the workspace's owner and the admin (403 for others). When deploys were held during it (and no forced deploy came after them), a deploy of the branch head is queued at once, as the latest of them would have deployed, and embedded as `_embedded.job`. Resuming a workspace that is not paused changes nothing.",
     tags,
     access: 'caller',
     responses: {
       200: { description: 'The workspace, and the deploy queued if any', schema: workspaceResumed },
-      ...errors(401, 404, 409),
+      ...errors(401, 403, 404, 409),
     },
   },
   {
