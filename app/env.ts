@@ -144,6 +144,11 @@ const envSchema = z.object({
   // path often is its credential (Slack's), so it is treated as a secret.
   SLIPWAY_NOTIFY_URL: z
     .url({ protocol: /^https?$/, error: 'expected the http(s) URL to POST notifications to' })
+    // fetch refuses a URL with credentials: every notification would fail, each one later.
+    .refine((url) => !URL.canParse(url) || (!new URL(url).username && !new URL(url).password), {
+      error:
+        'expected an http(s) URL without credentials (fetch sends none; sign with SLIPWAY_NOTIFY_SECRET instead)',
+    })
     .optional(),
   SLIPWAY_NOTIFY_SECRET: z
     .string()

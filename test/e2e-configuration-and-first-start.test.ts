@@ -134,6 +134,10 @@ describe('configuration', () => {
       'SLIPWAY_NOTIFY_URL is (hidden); expected the http(s) URL to POST notifications to',
     ],
     [
+      { SLIPWAY_NOTIFY_URL: 'https://bot:pw@hooks.example.com/x' },
+      'SLIPWAY_NOTIFY_URL is (hidden); expected an http(s) URL without credentials (fetch sends none; sign with SLIPWAY_NOTIFY_SECRET instead)',
+    ],
+    [
       { SLIPWAY_NOTIFY_ON: 'failures' },
       'SLIPWAY_NOTIFY_ON is "failures" but SLIPWAY_NOTIFY_URL is not set (nothing is notified); expected SLIPWAY_NOTIFY_URL too',
     ],
