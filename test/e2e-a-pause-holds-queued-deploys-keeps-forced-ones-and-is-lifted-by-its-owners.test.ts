@@ -1,7 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { pushToWorkspace } from './helpers/github-webhooks.js';
 import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 
 /** A job task that takes `ms` to finish: its deploy runs that long. */
@@ -39,24 +39,11 @@ describe('a pause of deploys: what was queued, what was forced, late pushes, and
     return { ws: created.json, repo };
   }
 
-  /** A push to the workspace's own webhook, signed as GitHub signs it. */
+  /** A push to the workspace's own webhook: the job it answered. */
   async function push(ws: Json, after: string, before?: string): Promise<Json> {
-    const body = JSON.stringify({ ref: 'refs/heads/main', after, ...(before ? { before } : {}) });
-    const response = await fetch(
-      `${server.url}/api/workspaces/${ws.id}/deployments/github-webhook`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-github-delivery': randomUUID(),
-          'x-hub-signature-256': `sha256=${createHmac('sha256', ws.deploymentSecret).update(body).digest('hex')}`,
-        },
-        body,
-      },
-    );
+    const response = await pushToWorkspace(server, ws, { after, ...(before ? { before } : {}) });
     expect(response.status).toBe(202);
-    return response.json();
+    return response.json;
   }
 
   const deployed = async (ws: Json) =>

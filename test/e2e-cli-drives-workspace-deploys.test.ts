@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, slipway } from './helpers/cli.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
+import { pushToWorkspace } from './helpers/github-webhooks.js';
 import { type ServerProcess, startServer } from './helpers/server.js';
 
 const hello = JSON.stringify({
@@ -159,22 +159,9 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
     expect(forced.stdout).toContain(`deployed ${repo.head().slice(0, 12)} to namespace shop-floor`);
 
     // A push to the workspace's webhook is held while paused.
-    const body = JSON.stringify({ ref: 'refs/heads/main', after: repo.head() });
-    const secret = (await server.api('GET', `/api/workspaces/${workspaceId}`)).json
-      .deploymentSecret;
-    const hook = await fetch(
-      `${server.url}/api/workspaces/${workspaceId}/deployments/github-webhook`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-        },
-        body,
-      },
-    );
-    expect(((await hook.json()) as { status: string }).status).toBe('STOPPED');
+    const ws = (await server.api('GET', `/api/workspaces/${workspaceId}`)).json;
+    const hook = await pushToWorkspace(server, ws, { after: repo.head() });
+    expect(hook.json.status).toBe('STOPPED');
 
     const resumed = await ok('workspace', 'resume', 'shop floor', '--wait');
     expect(resumed.stderr).toContain(

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { helloJob } from './fixtures/tasks.js';
@@ -9,6 +8,7 @@ import {
   examplePayload,
   githubAppEnv,
   pushEvent,
+  pushToWorkspace,
 } from './helpers/github-webhooks.js';
 import {
   dashboardPage,
@@ -215,19 +215,8 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     expect(quiet.json._embedded).toBeUndefined();
     await server.api('PUT', `/api/workspaces/${ws.id}/paused`, { reason: 'incident 42' });
 
-    const body = JSON.stringify({ ref: 'refs/heads/main', after: local.head() });
-    const signature = createHmac('sha256', ws.deploymentSecret).update(body).digest('hex');
-    const hook = await fetch(`${server.url}/api/workspaces/${ws.id}/deployments/github-webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': 'paused-1',
-        'x-hub-signature-256': `sha256=${signature}`,
-      },
-      body,
-    });
-    const job: Json = await hook.json();
+    const hook = await pushToWorkspace(server, ws, { after: local.head() }, 'paused-1');
+    const job: Json = hook.json;
     expect(hook.status).toBe(202);
     expect(job.status).toBe('STOPPED');
     expect(job.message).toContain('incident 42');

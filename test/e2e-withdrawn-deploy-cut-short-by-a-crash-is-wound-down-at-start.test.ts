@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { pushToWorkspace } from './helpers/github-webhooks.js';
 import { isAlive } from './helpers/local-runtime/harness.js';
 import {
   crashAndRestart,
@@ -54,17 +54,8 @@ it('stops what the withdrawn deploy started, removes what it created, and settle
   // Withdrawn during a freeze, as the README suggests: a push the pause held is then the
   // workspace's newest job, and it never ran; the deploy to wind down is still the one above.
   await server.api('PUT', `/api/workspaces/${ws.json.id}/paused`, { reason: 'incident' });
-  const body = JSON.stringify({ ref: 'refs/heads/main', after: repo.head() });
-  const signature = createHmac('sha256', ws.json.deploymentSecret).update(body).digest('hex');
-  const held = await fetch(
-    `${server.url}/api/workspaces/${ws.json.id}/deployments/github-webhook`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${signature}` },
-      body,
-    },
-  );
-  expect(((await held.json()) as { status: string }).status).toBe('STOPPED');
+  const held = await pushToWorkspace(server, ws.json, { after: repo.head() });
+  expect(held.json.status).toBe('STOPPED');
   const withdrawn = await server.api('PUT', `/api/jobs/${queued.json.id}/stopped`);
   expect(withdrawn.status).toBe(202);
   // The runtime waits for the stubborn task to heed SIGTERM: the server dies in that wait.

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
-import type { Json } from './server.js';
+import { type ApiResponse, type Json, request } from './server.js';
 
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{
   name: string;
@@ -139,4 +139,29 @@ export function githubAppEnv(github: {
     GHE_HOST: github.host,
     GHE_PROTOCOL: 'http',
   };
+}
+
+/**
+ * A push to a workspace's own webhook (`POST /api/workspaces/{id}/deployments/github-webhook`)
+ * as GitHub sends it: JSON, signed with its deployment secret, a fresh delivery id unless given.
+ */
+export function pushToWorkspace(
+  server: { url: string },
+  workspace: { id: string; deploymentSecret: string },
+  push: { after: string; before?: string; ref?: string },
+  delivery: string = randomUUID(),
+): Promise<ApiResponse> {
+  const body = JSON.stringify({ ref: 'refs/heads/main', ...push });
+  const signature = createHmac('sha256', workspace.deploymentSecret).update(body).digest('hex');
+  return request(
+    `${server.url}/api/workspaces/${workspace.id}/deployments/github-webhook`,
+    'POST',
+    body,
+    {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': `sha256=${signature}`,
+    },
+  );
 }
