@@ -150,8 +150,10 @@ const envSchema = z.object({
         'expected an http(s) URL without credentials (fetch sends none; sign with SLIPWAY_NOTIFY_SECRET instead)',
     })
     .optional(),
+  // Trimmed, as the admin token is: a file-mounted Secret ends in a newline no receiver signs with.
   SLIPWAY_NOTIFY_SECRET: z
     .string()
+    .trim()
     .min(16, { error: 'expected at least 16 characters (use a long random secret)' })
     .optional(),
   SLIPWAY_NOTIFY_ON: z

@@ -16,7 +16,11 @@ export interface NotificationSenderOptions {
   /** First retry delay, doubled per attempt up to `maxDelayMs`. Defaults 1 s and 5 min. */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Attempts before a notification is given up on. Default 10 (about 20 minutes). */
+  /**
+   * Attempts before a notification is given up on. Default 10: 1 s, 2 s ... 256 s apart, about
+   * 8.5 minutes in all (longer when the receiver asks for it with `Retry-After`, at most an
+   * hour a time).
+   */
   maxAttempts?: number;
   /** How long one POST may take. Default 10 s. */
   requestTimeoutMs?: number;

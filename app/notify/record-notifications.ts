@@ -20,7 +20,11 @@ export type NotificationOutcome = 'failed' | 'recovered' | 'succeeded' | 'stoppe
 
 /** What is POSTed to `SLIPWAY_NOTIFY_URL` for a job that ended. */
 export interface Notification {
-  /** One line for a chat (Slack, Teams and Mattermost incoming webhooks show `text`). */
+  /**
+   * One line for a chat (Slack and Mattermost incoming webhooks show `text`): the first line of
+   * the job's message only, at most 300 characters, `&`, `<` and `>` escaped as Slack asks (a
+   * workload's output could otherwise mention `<!channel>` or plant a link).
+   */
   text: string;
   event: 'job.ended';
   outcome: NotificationOutcome;
@@ -98,7 +102,14 @@ export function recordNotifications(
 /** Whether `job`'s end is told, and how: null when it is not news under `on`. */
 function outcomeOf(store: Store, job: Job, on: NotifyOn): NotificationOutcome | null {
   if (job.status === 'ERROR') return 'failed';
-  if (job.status === 'STOPPED') return on === 'all' ? 'stopped' : null;
+  if (job.status === 'STOPPED') {
+    // Stopped at its time limit: stuck on the cluster or on git, which on-call must hear of.
+    if (job.message?.startsWith('timed out after ')) return 'failed';
+    // Replaced by a newer deploy, or held by a pause (even one that ran before a restart): not
+    // an end of its own. A withdrawal is someone's choice: told with every end only.
+    if (job.params.held === true || job.message?.startsWith('superseded by job ')) return null;
+    return on === 'all' ? 'stopped' : null;
+  }
   // The last end of the same target before this one: a success after a failure is news.
   const before = store
     .listJobs(
@@ -118,21 +129,24 @@ function notificationOf(
 ): Notification {
   const workspace = job.workspaceId ? store.getWorkspace(job.workspaceId) : undefined;
   const subject = subjectOf(job, workspace);
-  // A job's message may quote what a workload printed: what looks like a secret is masked.
+  // A job's message may quote what a workload printed (its last lines): what looks like a
+  // secret is masked, and it is cut short: a receiver refuses a body too big (Slack's text
+  // takes 40,000 characters, Teams' 28 KB), and a failure refused is a failure unheard.
   const message = job.message
-    ? maskSecrets(job.message, workspace ? [workspace.deploymentSecret] : [])
+    ? clip(maskSecrets(job.message, workspace ? [workspace.deploymentSecret] : []), MAX_MESSAGE)
     : null;
+  const headline = message ? clip(message.split('\n')[0] ?? '', MAX_HEADLINE) : null;
   const url = settings.publicUrl ? `${settings.publicUrl}/jobs/${job.id}` : null;
   const at = job.commitId ? ` at ${job.commitId.slice(0, 7)}` : '';
   const what = `${verbOf(job)} of ${subject}${at}`;
   const said = {
-    failed: `${what} failed${message ? `: ${message}` : ''}`,
+    failed: `${what} failed${headline ? `: ${headline}` : ''}`,
     recovered: `${what} succeeded; the last one had failed`,
     succeeded: `${what} succeeded`,
-    stopped: `${what} was stopped${message ? `: ${message}` : ''}`,
+    stopped: `${what} was stopped${headline ? `: ${headline}` : ''}`,
   }[outcome];
   return {
-    text: `${SYMBOL[outcome]} ${said}${url ? ` (${url})` : ''}`,
+    text: `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`,
     event: 'job.ended',
     outcome,
     subject,
@@ -159,6 +173,20 @@ function notificationOf(
         }
       : null,
   };
+}
+
+/** Characters of a job's message a notification carries, and of its first line in `text`. */
+const MAX_MESSAGE = 2000;
+const MAX_HEADLINE = 300;
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Text as Slack and Mattermost read it: `&`, `<` and `>` escaped, so no mention or link. */
+function chatEscaped(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function verbOf(job: Job): string {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import {
+  NOTIFICATION_TOPIC,
+  type Notification,
+  type NotifyOn,
+  recordNotifications,
+} from '../app/notify/record-notifications.js';
+import { observeJobChanges } from '../core/jobs/index.js';
+import { createMemoryStore } from '../core/store/memory.js';
+import { isoTime, type Job, systemClock } from '../core/types.js';
+import { testJob } from './helpers/jobs.js';
+
+/** A store that records notifications as the server's does, and a job that ran and ended. */
+function setup(on: NotifyOn = 'failures') {
+  const inner = createMemoryStore();
+  const store = observeJobChanges(
+    inner,
+    recordNotifications(inner, systemClock, { on }, () => {}),
+  );
+  let n = 0;
+  const ended = (fields: Partial<Job>): Notification | undefined => {
+    n += 1;
+    const id = `job-${n}`;
+    store.insertJob(
+      testJob({ id, created: isoTime(n * 1000), status: 'RUNNING', startTime: isoTime(n * 1000) }),
+    );
+    store.updateJob(id, { endTime: isoTime(n * 1000 + 500), ...fields });
+    return inner.outboxOf(NOTIFICATION_TOPIC, id)[0]?.payload as Notification | undefined;
+  };
+  return { ended };
+}
+
+describe('which job ends are notified', () => {
+  it('tells a job stopped at its time limit as a failure: it was stuck', () => {
+    const { ended } = setup();
+    const told = ended({ status: 'STOPPED', message: 'timed out after 1500 s' });
+    expect(told).toMatchObject({ outcome: 'failed' });
+    expect(told?.text).toBe('❌ Deploy of workspace demo (deleted) failed: timed out after 1500 s');
+  });
+
+  it('leaves out superseded and held jobs, even with every end told', () => {
+    const { ended } = setup('all');
+    expect(
+      ended({ status: 'STOPPED', message: 'superseded by job x (commit abc)' }),
+    ).toBeUndefined();
+    expect(
+      ended({ status: 'STOPPED', message: 'not deployed: ...', params: { held: true } }),
+    ).toBeUndefined();
+    expect(ended({ status: 'STOPPED', message: 'withdrawn by alice' })).toMatchObject({
+      outcome: 'stopped',
+    });
+  });
+
+  it("puts only the message's first line in the chat's text, escaped, and cuts a long one", () => {
+    const { ended } = setup();
+    const told = ended({
+      status: 'ERROR',
+      message: `job 'x' failed: <!channel> & <https://evil.example|click>\nlast lines:\n${'y'.repeat(5000)}`,
+    });
+    expect(told?.text).toBe(
+      "❌ Deploy of workspace demo (deleted) failed: job 'x' failed: &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;",
+    );
+    expect([...(told?.job.message ?? '')]).toHaveLength(2000);
+    expect(told?.job.message?.endsWith('…')).toBe(true);
+  });
+});
