@@ -22,7 +22,7 @@ import { Auth } from './http/auth.js';
 import { createHttpApp } from './http/server.js';
 import { createMetrics } from './metrics.js';
 import { NotificationSender } from './notify/notification-sender.js';
-import { recordNotifications } from './notify/record-notifications.js';
+import { recordDriftNotifications, recordNotifications } from './notify/record-notifications.js';
 import { requestContextMixin } from './request-context.js';
 
 /** A signal this soon after the first is the same one, delivered twice. */
@@ -140,16 +140,15 @@ async function main(): Promise<void> {
         counted: (outcome) => metrics.notifications.inc({ outcome }),
       })
     : undefined;
+  const notifySettings = {
+    on: env.SLIPWAY_NOTIFY_ON,
+    ...(env.SLIPWAY_PUBLIC_URL ? { publicUrl: env.SLIPWAY_PUBLIC_URL } : {}),
+  };
   const notify = notifier
-    ? recordNotifications(
-        store,
-        systemClock,
-        {
-          on: env.SLIPWAY_NOTIFY_ON,
-          ...(env.SLIPWAY_PUBLIC_URL ? { publicUrl: env.SLIPWAY_PUBLIC_URL } : {}),
-        },
-        () => notifier.wake(),
-      )
+    ? recordNotifications(store, systemClock, notifySettings, () => notifier.wake())
+    : undefined;
+  const driftChanged = notifier
+    ? recordDriftNotifications(store, systemClock, notifySettings, () => notifier.wake())
     : undefined;
   const engineStore = observeJobChanges(store, (job, change) => {
     if (change === 'status') metrics.jobChanged(job);
@@ -192,6 +191,7 @@ async function main(): Promise<void> {
     ...(env.SLIPWAY_POLL_SECONDS > 0 ? { pollBranchesMs: env.SLIPWAY_POLL_SECONDS * 1000 } : {}),
     // A polled deploy of a repository the App is installed on reports as a push's does.
     reportsTo: (workspace, commit) => github?.originFor(workspace, 'deploy', commit),
+    ...(driftChanged ? { driftChanged } : {}),
     ...(env.SLIPWAY_DRIFT_SECONDS > 0
       ? { driftCheckMs: env.SLIPWAY_DRIFT_SECONDS * 1000, selfHeal: env.SLIPWAY_SELF_HEAL }
       : {}),

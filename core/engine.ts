@@ -21,6 +21,7 @@ import {
   BranchPoller,
   type DriftState,
   DriftWatcher,
+  type DriftWatcherOptions,
   deployWorkspace,
   driftState,
   settleEndedWorkspaceDeploy,
@@ -71,6 +72,8 @@ export interface EngineDeps {
    * unset or undefined. The job's `params.origin`.
    */
   reportsTo?: (workspace: Workspace, commit: string) => Record<string, unknown> | undefined;
+  /** Told when a workspace's drift appears or changes, and when it is gone (a notification). */
+  driftChanged?: DriftWatcherOptions['driftChanged'];
 }
 
 /** A workspace's drift as the surfaces show it (see {@link Engine.driftOf}). */
@@ -267,6 +270,7 @@ export function createEngine(deps: EngineDeps): Engine {
     logger,
     intervalMs: checksEvery,
     selfHeal,
+    ...(deps.driftChanged ? { driftChanged: deps.driftChanged } : {}),
   });
   const driftOf = (workspaceId: string): WorkspaceDrift => {
     const workspace = workspaces.get(workspaceId);

@@ -4,6 +4,7 @@ import { type KubeApiServer, startKubeApiServer } from './fakes/kube/index.js';
 import { type KubeClients, kubeClients } from './fakes/kube/kube-clients.js';
 import { slipway } from './helpers/cli.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { type Receiver, receiver } from './helpers/notification-receiver.js';
 import {
   dashboardPage,
   jobLog,
@@ -108,6 +109,8 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
   let repo: TestRepo;
   let watching: ServerProcess;
   let healing: ServerProcess;
+  /** Where the watching server tells of drift (SLIPWAY_NOTIFY_URL). */
+  let chat: Receiver;
 
   beforeAll(async () => {
     kube = await startKubeApiServer();
@@ -118,13 +121,21 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
       KUBECONFIG: kube.kubeconfigPath,
       SLIPWAY_DRIFT_SECONDS: '1',
     };
+    chat = await receiver();
     [watching, healing] = await Promise.all([
-      startServer({ env }),
+      startServer({
+        env: {
+          ...env,
+          SLIPWAY_NOTIFY_URL: chat.url,
+          SLIPWAY_PUBLIC_URL: 'https://slipway.example.com',
+        },
+      }),
       startServer({ env: { ...env, SLIPWAY_SELF_HEAL: 'true' } }),
     ]);
   });
   afterAll(async () => {
     await Promise.all([watching?.stop(), healing?.stop()]);
+    await chat?.close();
     await kube?.close();
     repo?.cleanup();
   });
@@ -222,6 +233,26 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     const metrics = await (await fetch(`${watching.url}/metrics`)).text();
     expect(metrics).toContain('slipway_workspace_drifted_workloads{workspace="watched"} 3');
 
+    // On-call hears of it as the log says it: once per change in what drifted.
+    const told = () =>
+      chat.received.filter(
+        (r) => r.json.event === 'workspace.drift' && r.json.workspace?.id === id,
+      );
+    const drifted = await eventually(() => {
+      const found = told().filter((r) => r.json.outcome === 'drifted');
+      return found.length === warnings.length ? found : undefined;
+    }, 'a notification for each warning');
+    const last = drifted.at(-1)?.json;
+    expect(last).toMatchObject({
+      subject: "workspace 'watched'",
+      job: null,
+      drift: { commitId: repo.head(), drifted: later.drifted, since: later.since },
+    });
+    expect(last.text).toBe(
+      `⚠️ Workspace 'watched' drifted from git (deployed commit ${repo.head().slice(0, 7)}): ${later.drifted[0]} (and 2 more) (https://slipway.example.com/)`,
+    );
+    expect(drifted.at(-1)?.headers['x-slipway-event']).toBe('workspace.drift');
+
     // A deploy puts it back (and prunes the stray one); the next check finds nothing.
     const redeploy = await watching.api('POST', `/api/workspaces/${id}/deployments`);
     const done = await waitForJob(watching, redeploy.json.id, undefined, 60_000);
@@ -233,6 +264,13 @@ describe('drift between deploys (SLIPWAY_DRIFT_SECONDS, SLIPWAY_SELF_HEAL)', () 
     ).toBe(true);
     const after = await (await fetch(`${watching.url}/metrics`)).text();
     expect(after).toContain('slipway_workspace_drifted_workloads{workspace="watched"} 0');
+    const back = await eventually(
+      () => told().find((r) => r.json.outcome === 'in_sync'),
+      'the drift told gone',
+    );
+    expect(back.json.text).toBe(
+      `✅ Workspace 'watched' is as git has it again (commit ${repo.head().slice(0, 7)}) (https://slipway.example.com/)`,
+    );
   });
 
   it('with SLIPWAY_SELF_HEAL, deploys the deployed commit to put drift back', async () => {

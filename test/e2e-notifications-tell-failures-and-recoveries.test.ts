@@ -1,56 +1,18 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { type Receiver, receiver } from './helpers/notification-receiver.js';
 import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually, sleep } from './helpers/wait.js';
 
 const SECRET = 'notify-secret-0123456789abcdef';
-/** The part of an incoming webhook's URL that is its key, as Slack's is. */
-const KEY_PATH = '/services/T0AAA/B0BBB/keep-this-path-secret';
 const PUBLIC_URL = 'https://slipway.example.com';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  json: Json;
-  answered: number;
-}
-
-/** A chat's incoming webhook on loopback: records each POST and answers `answers` in turn. */
-async function receiver(answers: () => number): Promise<{
-  url: string;
-  received: Received[];
-  close(): Promise<void>;
-}> {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      const answered = request.url === KEY_PATH ? answers() : 404;
-      received.push({ headers: request.headers, body, json: JSON.parse(body), answered });
-      response.writeHead(answered, answered === 503 ? { 'retry-after': '1' } : {});
-      response.end(answered === 200 ? 'ok' : 'no');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${KEY_PATH}`,
-    received,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 const broken = { 'tasks/hello/manifest.json': manifest({ name: 'hello', type: 'cronjob' }) };
 
 describe('notifications of deploys (SLIPWAY_NOTIFY_URL)', () => {
-  let chat: Awaited<ReturnType<typeof receiver>>;
+  let chat: Receiver;
   let repo: TestRepo;
   let server: ServerProcess;
   let workspaceId: string;
@@ -158,7 +120,7 @@ describe('notifications of deploys (SLIPWAY_NOTIFY_URL)', () => {
 });
 
 describe('notifications of every end (SLIPWAY_NOTIFY_ON=all) to a receiver that refuses them', () => {
-  let chat: Awaited<ReturnType<typeof receiver>>;
+  let chat: Receiver;
   let repo: TestRepo;
   let server: ServerProcess;
 

@@ -60,7 +60,7 @@ describe('which job ends are notified', () => {
     expect(told?.text).toBe(
       "❌ Deploy of workspace demo (deleted) failed: job 'x' failed: &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;",
     );
-    expect([...(told?.job.message ?? '')]).toHaveLength(2000);
-    expect(told?.job.message?.endsWith('…')).toBe(true);
+    expect([...(told?.job?.message ?? '')]).toHaveLength(2000);
+    expect(told?.job?.message?.endsWith('…')).toBe(true);
   });
 });

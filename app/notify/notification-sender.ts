@@ -118,7 +118,7 @@ export class NotificationSender {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'Slipway',
-      'x-slipway-event': 'job.ended',
+      'x-slipway-event': String(entry.payload.event ?? 'job.ended'),
       'x-slipway-delivery': entry.key,
     };
     if (secret) {

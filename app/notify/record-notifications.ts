@@ -8,6 +8,7 @@ import {
   TERMINAL_JOB_STATUSES,
   type Workspace,
 } from '../../core/types.js';
+import type { DriftCheck } from '../../core/workspaces/index.js';
 import { maskSecrets } from '../github/mask-secrets.js';
 
 export const NOTIFICATION_TOPIC = 'notification';
@@ -15,8 +16,14 @@ export const NOTIFICATION_TOPIC = 'notification';
 /** Which ends are told: failures (and the first success after one), or every end. */
 export type NotifyOn = 'failures' | 'all';
 
-/** What became of a job, as a notification says it. */
-export type NotificationOutcome = 'failed' | 'recovered' | 'succeeded' | 'stopped';
+/** What became of a job, or of a workspace's drift, as a notification says it. */
+export type NotificationOutcome =
+  | 'failed'
+  | 'recovered'
+  | 'succeeded'
+  | 'stopped'
+  | 'drifted'
+  | 'in_sync';
 
 /** What is POSTed to `SLIPWAY_NOTIFY_URL` for a job that ended. */
 export interface Notification {
@@ -26,10 +33,12 @@ export interface Notification {
    * workload's output could otherwise mention `<!channel>` or plant a link).
    */
   text: string;
-  event: 'job.ended';
+  /** `job.ended`, or a drift check's finding (SLIPWAY_DRIFT_SECONDS): `workspace.drift`. */
+  event: 'job.ended' | 'workspace.drift';
   outcome: NotificationOutcome;
   /** What the job acted on: `workspace 'shop'`, `task team/etl`, `pipeline team/nightly`... */
   subject: string;
+  /** The job that ended; null for a drift check's finding. */
   job: {
     id: string;
     type: JobType;
@@ -44,8 +53,10 @@ export interface Notification {
     identity: string | null;
     /** The job's page on the dashboard, with SLIPWAY_PUBLIC_URL set. */
     url: string | null;
-  };
+  } | null;
   workspace: { id: string; name: string; namespace: string; branch: string } | null;
+  /** For `workspace.drift`: what the check compared with and found. */
+  drift?: { commitId: string; drifted: string[]; since: string | null; checked: string };
 }
 
 /** Jobs whose ends are news: deploys, pipeline runs and rollouts, not config loads or plans. */
@@ -61,6 +72,8 @@ const SYMBOL: Record<NotificationOutcome, string> = {
   recovered: '✅',
   succeeded: '✅',
   stopped: '⏹️',
+  drifted: '⚠️',
+  in_sync: '✅',
 };
 
 export interface NotifySettings {
@@ -96,6 +109,52 @@ export function recordNotifications(
     });
     // After the transaction commits: the sender must not read before the entry is there.
     setImmediate(wake);
+  };
+}
+
+/**
+ * The drift watcher's listener that notifies: drift that appears or changes, and drift gone,
+ * each once, as the log says them (any SLIPWAY_NOTIFY_ON: drift is what on-call must hear of).
+ * Written to the outbox as a job's end is; keyed by the check, so each is sent once.
+ */
+export function recordDriftNotifications(
+  store: Store,
+  clock: Clock,
+  settings: NotifySettings,
+  wake: () => void,
+): (workspace: Workspace, check: DriftCheck, now: 'drifted' | 'in-sync') => void {
+  return (workspace, check, now) => {
+    const outcome = now === 'drifted' ? 'drifted' : 'in_sync';
+    const at = check.commit.slice(0, 7);
+    const [first = '', ...more] = check.drifted;
+    const said =
+      outcome === 'drifted'
+        ? `Workspace '${workspace.name}' drifted from git (deployed commit ${at}): ${clip(first, MAX_HEADLINE)}${more.length > 0 ? ` (and ${more.length} more)` : ''}`
+        : `Workspace '${workspace.name}' is as git has it again (commit ${at})`;
+    const url = settings.publicUrl ? `${settings.publicUrl}/` : null;
+    const notification: Notification = {
+      text: `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`,
+      event: 'workspace.drift',
+      outcome,
+      subject: `workspace '${workspace.name}'`,
+      job: null,
+      workspace: workspaceOf(workspace),
+      drift: {
+        commitId: check.commit,
+        drifted: check.drifted,
+        since: check.since,
+        checked: check.checked,
+      },
+    };
+    const time = clock.now();
+    store.addOutbox({
+      topic: NOTIFICATION_TOPIC,
+      key: `drift:${workspace.id}:${check.checked}`,
+      payload: notification as unknown as Record<string, unknown>,
+      created: isoTime(time),
+      nextAttempt: time,
+    });
+    wake();
   };
 }
 
@@ -144,7 +203,7 @@ function notificationOf(
     recovered: `${what} succeeded; the last one had failed`,
     succeeded: `${what} succeeded`,
     stopped: `${what} was stopped${headline ? `: ${headline}` : ''}`,
-  }[outcome];
+  }[outcome as 'failed' | 'recovered' | 'succeeded' | 'stopped'];
   return {
     text: `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`,
     event: 'job.ended',
@@ -164,15 +223,13 @@ function notificationOf(
       identity: job.identity,
       url,
     },
-    workspace: workspace
-      ? {
-          id: workspace.id,
-          name: workspace.name,
-          namespace: workspace.namespace,
-          branch: workspace.branch,
-        }
-      : null,
+    workspace: workspace ? workspaceOf(workspace) : null,
   };
+}
+
+function workspaceOf(workspace: Workspace): NonNullable<Notification['workspace']> {
+  const { id, name, namespace, branch } = workspace;
+  return { id, name, namespace, branch };
 }
 
 /** Characters of a job's message a notification carries, and of its first line in `text`. */

@@ -112,6 +112,11 @@ export interface DriftWatcherOptions {
   intervalMs: number;
   /** Queue a deploy of the deployed commit when drift is found (SLIPWAY_SELF_HEAL). */
   selfHeal: boolean;
+  /**
+   * Told once when a workspace's drift appears or changes (`drifted`), and once when it is gone
+   * (`in-sync`): the moments the log says so.
+   */
+  driftChanged?: (workspace: Workspace, check: DriftCheck, now: 'drifted' | 'in-sync') => void;
 }
 
 /**
@@ -255,6 +260,18 @@ export class DriftWatcher {
    * Why the workspace does not run its last deploy's commit as that deploy left it, with no
    * deploy or delete to come and none under way; undefined when it does.
    */
+  /** Tells the host of a change in drift; a host that fails to hear it stops no check. */
+  private told(workspace: Workspace, check: DriftCheck, now: 'drifted' | 'in-sync'): void {
+    try {
+      this.options.driftChanged?.(workspace, check, now);
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, workspaceId: workspace.id },
+        'could not pass on a change in drift',
+      );
+    }
+  }
+
   private unsettled(workspace: Workspace): string | undefined {
     if (!workspace.lastCommitId) return 'it was never deployed';
     if (workspace.status !== 'READY') return `it is ${workspace.status}, not READY`;
@@ -310,6 +327,7 @@ export class DriftWatcher {
           { ...context, drifted },
           `workspace '${workspace.name}' drifted from git (commit ${commit.slice(0, 12)}): ${drifted.join('; ')}${held}`,
         );
+        this.told(workspace, check, 'drifted');
       }
       if (selfHeal && !pause && healIsDue(check, checked, this.options.intervalMs)) {
         const { job, created } = workspaces.deploy(workspace.id, {
@@ -338,6 +356,7 @@ export class DriftWatcher {
     } else if (previous && previous.drifted.length > 0) {
       // Put back by a deploy, or by hand.
       logger.info(context, `workspace '${workspace.name}' is as git has it again`);
+      this.told(workspace, check, 'in-sync');
     }
     store.putRecord('workspace-drift', workspace.id, '', check);
     return check;
