@@ -178,6 +178,10 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     expect(cells).toContain('>PAUSED</span>');
     expect(cells).toContain('Deploys paused by admin: release freeze until Monday.');
     expect(cells).toContain('2 deploy(s) held; resuming deploys the branch head.');
+    // In the jobs table a held deploy says HELD, not STOPPED: nothing stopped it.
+    const held = overview.slice(overview.indexOf(`data-job-id="${heldId}"`));
+    expect(held.slice(0, held.indexOf('</tr>'))).toContain('data-status="HELD"');
+    expect(await dashboardPage(server, `/jobs/${heldId}`)).toContain('>HELD</span>');
   });
 
   it('deploys the branch head once resumed, reported on its commit', async () => {

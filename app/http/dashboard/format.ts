@@ -11,6 +11,7 @@ const COLORS: Record<string, string> = {
   PROVISIONING: 'blue',
   FAILED: 'red',
   DRIFTED: 'amber',
+  HELD: 'amber',
   PAUSED: 'amber',
   finalized: 'green',
   running: 'blue',
@@ -59,6 +60,14 @@ export function duration(start: string | null, end: string | null, now = Date.no
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} m`;
 }
 
+/**
+ * A job's status as people read it: `HELD` for a deploy a pause held (its status is STOPPED,
+ * but nothing stopped it: it never ran), else its status.
+ */
+export function shownStatus(job: Job): string {
+  return job.params.held === true ? 'HELD' : job.status;
+}
+
 /** Whether a job may still change (its page keeps polling). */
 export function isActive(status: JobStatus): boolean {
   return status === 'QUEUED' || status === 'RUNNING';
@@ -80,9 +89,9 @@ export function jobRowJson(job: Job, workspaceNames: ReadonlyMap<string, string>
   return {
     id: job.id,
     type: job.type,
-    status: job.status,
+    status: shownStatus(job),
     subject: jobSubject(job, workspaceNames),
-    badge: badgeClass(job.status),
+    badge: badgeClass(shownStatus(job)),
     created: compactTime(job.created),
     createdIso: job.created,
     duration: duration(job.startTime, job.endTime),

@@ -1,5 +1,5 @@
 import type { Job, JobLogLine } from '../../../core/types.js';
-import { compactTime, duration, shortCommit } from './format.js';
+import { compactTime, duration, shortCommit, shownStatus } from './format.js';
 import { Badge, Time } from './layout.js';
 
 interface JobPageProps {
@@ -19,7 +19,7 @@ export function JobPage({ job, subject, log }: JobPageProps) {
         <a href="./">← Overview</a>
       </p>
       <h1>
-        {job.type} <Badge status={job.status} id="status" />
+        {job.type} <Badge status={shownStatus(job)} id="status" />
       </h1>
       <dl>
         <dt>Id</dt>

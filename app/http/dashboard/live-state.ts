@@ -5,7 +5,7 @@ import {
   type WorkspacePause,
   workspaceTarget,
 } from '../../../core/workspaces/index.js';
-import { badgeClass, duration, isActive } from './format.js';
+import { badgeClass, duration, isActive, shownStatus } from './format.js';
 
 /** Rows of the overview's jobs table. */
 export const RECENT_JOBS = 25;
@@ -93,8 +93,8 @@ export function jobState(engine: Engine, id: string, sequence: number) {
   const lines = engine.jobs.logs(job.id, sequence, MAX_POLL_LOG_LINES);
   return {
     id: job.id,
-    status: job.status,
-    badge: badgeClass(job.status),
+    status: shownStatus(job),
+    badge: badgeClass(shownStatus(job)),
     active: isActive(job.status),
     duration: duration(job.startTime, job.endTime),
     message: job.message,

@@ -1,7 +1,7 @@
 import { redact } from '../../../core/source/index.js';
 import type { Job, Workspace } from '../../../core/types.js';
 import type { DriftCheck, WorkspacePause } from '../../../core/workspaces/index.js';
-import { compactTime, duration, jobSubject, shortCommit } from './format.js';
+import { compactTime, duration, jobSubject, shortCommit, shownStatus } from './format.js';
 import { Badge, Time } from './layout.js';
 import type { ScopeView } from './scope-views.js';
 import { ScopesSection } from './scopes-section.js';
@@ -154,13 +154,13 @@ function PendingDeploy({ job }: { job: Job | undefined }) {
 /** One row of the jobs table; the live script keeps `data-status`, the badge and duration. */
 function JobRow({ job, subject }: { job: Job; subject: string }) {
   return (
-    <tr data-job-id={job.id} data-status={job.status}>
+    <tr data-job-id={job.id} data-status={shownStatus(job)}>
       <td class="mono">
         <a href={`jobs/${job.id}`}>{job.id.slice(0, 8)}</a>
       </td>
       <td>{job.type}</td>
       <td>
-        <Badge status={job.status} />
+        <Badge status={shownStatus(job)} />
       </td>
       <td>{subject}</td>
       <td>
