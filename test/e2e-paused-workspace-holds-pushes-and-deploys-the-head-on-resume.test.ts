@@ -179,8 +179,8 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     expect(cells).toContain('Deploys paused by admin: release freeze until Monday.');
     expect(cells).toContain('2 deploy(s) held; resuming deploys the branch head.');
     // In the jobs table a held deploy says HELD, not STOPPED: nothing stopped it.
-    const held = overview.slice(overview.indexOf(`data-job-id="${heldId}"`));
-    expect(held.slice(0, held.indexOf('</tr>'))).toContain('data-status="HELD"');
+    const heldRow = overview.slice(overview.indexOf(`data-job-id="${heldId}"`));
+    expect(heldRow.slice(0, heldRow.indexOf('</tr>'))).toContain('data-status="HELD"');
     expect(await dashboardPage(server, `/jobs/${heldId}`)).toContain('>HELD</span>');
   });
 
