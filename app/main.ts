@@ -22,7 +22,11 @@ import { Auth } from './http/auth.js';
 import { createHttpApp } from './http/server.js';
 import { createMetrics } from './metrics.js';
 import { NotificationSender } from './notify/notification-sender.js';
-import { recordDriftNotifications, recordNotifications } from './notify/record-notifications.js';
+import {
+  recordDriftNotifications,
+  recordNotifications,
+  recordPauseNotifications,
+} from './notify/record-notifications.js';
 import { requestContextMixin } from './request-context.js';
 
 /** A signal this soon after the first is the same one, delivered twice. */
@@ -150,6 +154,9 @@ async function main(): Promise<void> {
   const driftChanged = notifier
     ? recordDriftNotifications(store, systemClock, notifySettings, () => notifier.wake())
     : undefined;
+  const pauseChanged = notifier
+    ? recordPauseNotifications(store, systemClock, notifySettings, () => notifier.wake())
+    : undefined;
   const engineStore = observeJobChanges(store, (job, change) => {
     if (change === 'status') metrics.jobChanged(job);
     report?.(job, change);
@@ -192,6 +199,7 @@ async function main(): Promise<void> {
     // A polled deploy of a repository the App is installed on reports as a push's does.
     reportsTo: (workspace, commit) => github?.originFor(workspace, 'deploy', commit),
     ...(driftChanged ? { driftChanged } : {}),
+    ...(pauseChanged ? { pauseChanged } : {}),
     ...(env.SLIPWAY_DRIFT_SECONDS > 0
       ? { driftCheckMs: env.SLIPWAY_DRIFT_SECONDS * 1000, selfHeal: env.SLIPWAY_SELF_HEAL }
       : {}),

@@ -24,6 +24,7 @@ import {
   type DriftWatcherOptions,
   deployWorkspace,
   driftState,
+  type PauseListener,
   settleEndedWorkspaceDeploy,
   settleInterruptedDeploys,
   WorkspaceService,
@@ -74,6 +75,8 @@ export interface EngineDeps {
   reportsTo?: (workspace: Workspace, commit: string) => Record<string, unknown> | undefined;
   /** Told when a workspace's drift appears or changes, and when it is gone (a notification). */
   driftChanged?: DriftWatcherOptions['driftChanged'];
+  /** Told when a workspace's deploys are paused or resumed (a notification). */
+  pauseChanged?: PauseListener;
 }
 
 /** A workspace's drift as the surfaces show it (see {@link Engine.driftOf}). */
@@ -226,6 +229,7 @@ export function createEngine(deps: EngineDeps): Engine {
     clock,
     logger,
     settled: (jobId) => pool.settled(jobId),
+    ...(deps.pauseChanged ? { pauseChanged: deps.pauseChanged } : {}),
   });
   const jobs: JobsApi = {
     get: (id) => queue.get(id),

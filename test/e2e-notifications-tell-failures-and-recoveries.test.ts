@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
+import { pushToWorkspace } from './helpers/github-webhooks.js';
 import { type Receiver, receiver } from './helpers/notification-receiver.js';
 import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 import { eventually, sleep } from './helpers/wait.js';
@@ -109,6 +110,32 @@ describe('notifications of deploys (SLIPWAY_NOTIFY_URL)', () => {
     expect((await deploy()).status).toBe('COMPLETE');
     await sleep(1000);
     expect(chat.received).toHaveLength(count);
+  });
+
+  it('tells a pause of deploys and its end, whoever paused it and why', async () => {
+    await server.api('PUT', `/api/workspaces/${workspaceId}/paused`, {
+      reason: 'freeze <until> Monday',
+    });
+    // The pause's answer leaves the deployment secret out; GET shows it to the owner.
+    const ws = (await server.api('GET', `/api/workspaces/${workspaceId}`)).json;
+    const held = await pushToWorkspace(server, ws, { after: repo.head() }, 'held-1');
+    expect(held.json.status).toBe('STOPPED');
+    const resumed = await server.api('DELETE', `/api/workspaces/${workspaceId}/paused`);
+    const job = resumed.json._embedded.job;
+    const told = await eventually(() => {
+      const found = chat.received.filter((r) => r.json.event === 'workspace.pause');
+      return found.length === 2 ? found.map((r) => r.json) : undefined;
+    }, 'the pause and the resume told');
+    expect(told.map((n) => n.text)).toEqual([
+      `⏸️ Deploys of workspace 'shop' paused by admin: freeze &lt;until&gt; Monday (${PUBLIC_URL}/)`,
+      `▶️ Deploys of workspace 'shop' resumed by admin; 1 deploy was held, the branch head is deployed (${PUBLIC_URL}/jobs/${job.id})`,
+    ]);
+    expect(told[1]).toMatchObject({
+      outcome: 'resumed',
+      job: null,
+      pause: { by: 'admin', reason: 'freeze <until> Monday', held: 1, deployJobId: job.id },
+    });
+    await waitForJob(server, job.id);
   });
 
   it("never writes the receiver's URL path or the secret to the log", () => {

@@ -8,7 +8,7 @@ import {
   TERMINAL_JOB_STATUSES,
   type Workspace,
 } from '../../core/types.js';
-import type { DriftCheck } from '../../core/workspaces/index.js';
+import type { DriftCheck, PauseListener } from '../../core/workspaces/index.js';
 import { maskSecrets } from '../github/mask-secrets.js';
 
 export const NOTIFICATION_TOPIC = 'notification';
@@ -23,7 +23,9 @@ export type NotificationOutcome =
   | 'succeeded'
   | 'stopped'
   | 'drifted'
-  | 'in_sync';
+  | 'in_sync'
+  | 'paused'
+  | 'resumed';
 
 /** What is POSTed to `SLIPWAY_NOTIFY_URL` for a job that ended. */
 export interface Notification {
@@ -34,7 +36,7 @@ export interface Notification {
    */
   text: string;
   /** `job.ended`, or a drift check's finding (SLIPWAY_DRIFT_SECONDS): `workspace.drift`. */
-  event: 'job.ended' | 'workspace.drift';
+  event: 'job.ended' | 'workspace.drift' | 'workspace.pause';
   outcome: NotificationOutcome;
   /** What the job acted on: `workspace 'shop'`, `task team/etl`, `pipeline team/nightly`... */
   subject: string;
@@ -57,6 +59,14 @@ export interface Notification {
   workspace: { id: string; name: string; namespace: string; branch: string } | null;
   /** For `workspace.drift`: what the check compared with and found. */
   drift?: { commitId: string; drifted: string[]; since: string | null; checked: string };
+  /** For `workspace.pause`: who paused or resumed it, why, what it held, the deploy queued. */
+  pause?: {
+    by: string | null;
+    since: string;
+    reason: string | null;
+    held: number;
+    deployJobId: string | null;
+  };
 }
 
 /** Jobs whose ends are news: deploys, pipeline runs and rollouts, not config loads or plans. */
@@ -74,6 +84,8 @@ const SYMBOL: Record<NotificationOutcome, string> = {
   stopped: '⏹️',
   drifted: '⚠️',
   in_sync: '✅',
+  paused: '⏸️',
+  resumed: '▶️',
 };
 
 export interface NotifySettings {
@@ -155,6 +167,56 @@ export function recordDriftNotifications(
       nextAttempt: time,
     });
     wake();
+  };
+}
+
+/**
+ * The workspace service's pause listener that notifies: a freeze begun and ended is what a team
+ * must know of (any SLIPWAY_NOTIFY_ON), written to the outbox in the pause's transaction.
+ */
+export function recordPauseNotifications(
+  store: Store,
+  clock: Clock,
+  settings: NotifySettings,
+  wake: () => void,
+): PauseListener {
+  return (workspace, pause, { now, by, job }) => {
+    const outcome = now;
+    const who = by ? ` by ${by}` : '';
+    const said =
+      now === 'paused'
+        ? `Deploys of workspace '${workspace.name}' paused${who}${pause.reason ? `: ${pause.reason}` : ''}`
+        : `Deploys of workspace '${workspace.name}' resumed${who}${job ? `; ${pause.held === 1 ? '1 deploy was' : `${pause.held} deploys were`} held, the branch head is deployed` : ''}`;
+    const url = settings.publicUrl
+      ? job
+        ? `${settings.publicUrl}/jobs/${job.id}`
+        : `${settings.publicUrl}/`
+      : null;
+    const notification: Notification = {
+      text: `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`,
+      event: 'workspace.pause',
+      outcome,
+      subject: `workspace '${workspace.name}'`,
+      job: null,
+      workspace: workspaceOf(workspace),
+      pause: {
+        by,
+        since: pause.since,
+        reason: pause.reason,
+        held: pause.held,
+        deployJobId: job?.id ?? null,
+      },
+    };
+    const time = clock.now();
+    store.addOutbox({
+      topic: NOTIFICATION_TOPIC,
+      key: `pause:${workspace.id}:${pause.since}:${now}`,
+      payload: notification as unknown as Record<string, unknown>,
+      created: isoTime(time),
+      nextAttempt: time,
+    });
+    // After the transaction commits: the sender must not read before the entry is there.
+    setImmediate(wake);
   };
 }
 

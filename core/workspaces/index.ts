@@ -33,6 +33,7 @@ export {
   DEFAULT_BRANCH,
   DEFAULT_TIMEOUT_SECONDS,
   type DeployRequest,
+  type PauseListener,
   type ResumeOutcome,
   WorkspaceService,
   workspaceTarget,

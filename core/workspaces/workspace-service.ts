@@ -75,7 +75,19 @@ export interface WorkspaceServiceDeps {
   logger: Logger;
   /** Resolves when a job's handler is no longer running in this process. */
   settled: (jobId: string) => Promise<void>;
+  /**
+   * Told, inside the transaction that writes it, when a workspace's deploys are paused and
+   * when they are resumed (with the deploy the resume queued), e.g. to notify.
+   */
+  pauseChanged?: PauseListener;
 }
+
+/** See {@link WorkspaceServiceDeps.pauseChanged}. */
+export type PauseListener = (
+  workspace: Workspace,
+  pause: WorkspacePause,
+  change: { now: 'paused' | 'resumed'; by: string | null; job: Job | null },
+) => void;
 
 /** The serialization target of a workspace's deploys. */
 export function workspaceTarget(id: string): string {
@@ -293,6 +305,7 @@ export class WorkspaceService {
       if (!current) pause = this.holdQueued(workspace, pause);
       this.deps.store.putRecord(PAUSES, id, '', pause);
       if (!current) {
+        this.deps.pauseChanged?.(workspace, pause, { now: 'paused', by, job: null });
         this.deps.logger.info(
           { workspaceId: id, by, reason: pause.reason, held: pause.held },
           `${pausedSentence(workspace, pause)}; pushes, re-runs and polls are held, drift is not healed, until it is resumed`,
@@ -341,6 +354,7 @@ export class WorkspaceService {
       this.deps.store.deleteRecord(PAUSES, id);
       const job =
         ended.held > 0 ? this.deploy(id, { identity, ...(origin ? { origin } : {}) }).job : null;
+      this.deps.pauseChanged?.(workspace, ended, { now: 'resumed', by: identity, job });
       this.deps.logger.info(
         { workspaceId: id, by: identity, held: ended.held, jobId: job?.id ?? null },
         `deploys of workspace '${workspace.name}' resumed${job ? `: ${ended.held === 1 ? '1 deploy was' : `${ended.held} deploys were`} held during the pause, the branch head is deployed` : ''}`,
