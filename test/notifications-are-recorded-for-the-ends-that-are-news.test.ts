@@ -27,7 +27,21 @@ function setup(on: NotifyOn = 'failures') {
     store.updateJob(id, { endTime: isoTime(n * 1000 + 500), ...fields });
     return inner.outboxOf(NOTIFICATION_TOPIC, id)[0]?.payload as Notification | undefined;
   };
-  return { ended };
+  /** A job that started at `at` seconds and is still running: end it with `end`. */
+  const started = (id: string, at: number) =>
+    store.insertJob(
+      testJob({
+        id,
+        created: isoTime(at * 1000),
+        status: 'RUNNING',
+        startTime: isoTime(at * 1000),
+      }),
+    );
+  const end = (id: string, at: number, status: Job['status']) => {
+    store.updateJob(id, { status, endTime: isoTime(at * 1000) });
+    return inner.outboxOf(NOTIFICATION_TOPIC, id)[0]?.payload as Notification | undefined;
+  };
+  return { ended, started, end };
 }
 
 describe('which job ends are notified', () => {
@@ -36,6 +50,16 @@ describe('which job ends are notified', () => {
     const told = ended({ status: 'STOPPED', message: 'timed out after 1500 s' });
     expect(told).toMatchObject({ outcome: 'failed' });
     expect(told?.text).toBe('❌ Deploy of workspace demo (deleted) failed: timed out after 1500 s');
+  });
+
+  it('calls a success a recovery when the last run to end before it failed, whenever it began', () => {
+    const { started, end } = setup();
+    started('slow-run', 100);
+    started('quick-run', 200);
+    expect(end('quick-run', 250, 'COMPLETE')).toBeUndefined();
+    expect(end('slow-run', 500, 'ERROR')).toMatchObject({ outcome: 'failed' });
+    started('next-run', 300);
+    expect(end('next-run', 600, 'COMPLETE')).toMatchObject({ outcome: 'recovered' });
   });
 
   it('leaves out superseded and held jobs, even with every end told', () => {

@@ -231,13 +231,14 @@ function outcomeOf(store: Store, job: Job, on: NotifyOn): NotificationOutcome | 
     if (job.params.held === true || job.message?.startsWith('superseded by job ')) return null;
     return on === 'all' ? 'stopped' : null;
   }
-  // The last end of the same target before this one: a success after a failure is news.
+  // The last end of the same target before this one, by when each ended (a retried older run
+  // may end after a newer one): a success after a failure is news.
   const before = store
     .listJobs(
       { target: job.target, type: job.type, status: ['COMPLETE', 'ERROR'] },
-      { offset: 0, limit: 2 },
+      { offset: 0, limit: 5, sort: { field: 'endTime', direction: 'desc' } },
     )
-    .items.find((other) => other.id !== job.id && other.created <= job.created);
+    .items.find((other) => other.id !== job.id && (other.endTime ?? '') <= (job.endTime ?? ''));
   if (before?.status === 'ERROR') return 'recovered';
   return on === 'all' ? 'succeeded' : null;
 }
