@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
@@ -12,6 +13,31 @@ function slowJob(ms: number): Record<string, string> {
       type: 'job',
       cmd: ['node', '-e', `setTimeout(() => console.log('slow done'), ${ms})`],
     }),
+  };
+}
+
+/** A PUT whose headers go now and whose body goes when `send` is called: a slow client. */
+function slowPut(url: string, identity: string) {
+  const request = httpRequest(url, {
+    method: 'PUT',
+    headers: { Identity: identity, 'content-type': 'application/json', 'content-length': '2' },
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    request.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+  request.flushHeaders();
+  return {
+    send(body: string) {
+      request.end(body);
+      return answer;
+    },
   };
 }
 
@@ -80,12 +106,15 @@ describe('a pause of deploys: what was queued, what was forced, late pushes, and
     const good = repo.head();
     await server.api('PUT', `/api/workspaces/${ws.id}/paused`);
     const bad = repo.commit(helloJob('hello', 'bad'));
-    expect((await push(ws, bad)).status).toBe('STOPPED');
+    const held = await push(ws, bad);
     const rollback = await server.api(
       'POST',
       `/api/workspaces/${ws.id}/deployments?force=true&commit=${good}`,
     );
     expect((await waitForJob(server, rollback.json.id)).status).toBe('COMPLETE');
+    // The same push again, by another way (a poll, the App): the commit is held already.
+    const again = await push(ws, bad);
+    expect(again.id).toBe(held.id);
     const resumed = await server.api('DELETE', `/api/workspaces/${ws.id}/paused`);
     expect(resumed.status, resumed.text).toBe(200);
     expect(resumed.json._embedded).toBeUndefined();
@@ -118,10 +147,16 @@ describe('a pause of deploys: what was queued, what was forced, late pushes, and
       });
       return { status: response.status, json: (await response.json()) as Json };
     };
+    // Mallory starts a PUT while nothing is paused and sends its body only once Alice paused.
+    const slow = slowPut(`${server.url}/api/workspaces/${ws.id}/paused`, 'mallory@example.com');
+    // Its handler is under way, waiting for the body, before Alice's request comes.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const paused = await as('alice@example.com', 'PUT', `/api/workspaces/${ws.id}/paused`, {
       reason: 'incident INC-42',
     });
     expect(paused.status).toBe(200);
+    const takeover = await slow.send('{}');
+    expect(takeover.status).toBe(403);
     // Re-paused without a reason by who paused it: the reason stays.
     const again = await as('alice@example.com', 'PUT', `/api/workspaces/${ws.id}/paused`, {});
     expect(again.json.paused).toMatchObject({

@@ -50,6 +50,9 @@ describe('which job ends are notified', () => {
     const told = ended({ status: 'STOPPED', message: 'timed out after 1500 s' });
     expect(told).toMatchObject({ outcome: 'failed' });
     expect(told?.text).toBe('❌ Deploy of workspace demo (deleted) failed: timed out after 1500 s');
+    // Withdrawn since (not an end of the kind), then a success: a recovery from the time-out.
+    expect(ended({ status: 'STOPPED', message: 'withdrawn by alice' })).toBeUndefined();
+    expect(ended({ status: 'COMPLETE' })).toMatchObject({ outcome: 'recovered' });
   });
 
   it('calls a success a recovery when the last run to end before it failed, whenever it began', () => {
@@ -79,10 +82,10 @@ describe('which job ends are notified', () => {
     const { ended } = setup();
     const told = ended({
       status: 'ERROR',
-      message: `job 'x' failed: <!channel> & <https://evil.example|click>\nlast lines:\n${'y'.repeat(5000)}`,
+      message: `job 'x' failed: <!channel> & <https://evil.example|click> @here\nlast lines:\n${'y'.repeat(5000)}`,
     });
     expect(told?.text).toBe(
-      "❌ Deploy of workspace demo (deleted) failed: job 'x' failed: &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;",
+      "❌ Deploy of workspace demo (deleted) failed: job 'x' failed: &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; @\u200bhere",
     );
     expect([...(told?.job?.message ?? '')]).toHaveLength(2000);
     expect(told?.job?.message?.endsWith('…')).toBe(true);

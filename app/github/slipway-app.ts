@@ -156,7 +156,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
    * workspace, kind and pull request: what a check suite on that commit holds.
    */
   const reportedOn = (repository: Repo, sha: string) => {
-    const found = new Map<string, { workspace: Workspace; origin: GitHubOrigin }>();
+    const found = new Map<string, { workspace: Workspace; origin: GitHubOrigin; job: Job }>();
     for (const workspace of workspacesOf(repository)) {
       const recent = engine.jobs.list(
         { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
@@ -167,7 +167,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         const origin = githubOriginOf(job);
         if (origin?.headSha !== sha) continue;
         const key = `${workspace.id}/${origin.kind}/${origin.pullRequest ?? ''}`;
-        if (!found.has(key)) found.set(key, { workspace, origin });
+        if (!found.has(key)) found.set(key, { workspace, origin, job });
       }
     }
     return [...found.values()];
@@ -228,18 +228,12 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         const origin = job && githubOriginOf(job);
         const workspace = job?.workspaceId ? findWorkspace(engine, job.workspaceId) : undefined;
         if (origin && workspace) {
-          // A push the pause held is still a push: re-run once the branch moved on, it deploys
-          // the head rather than take the workspace back to the older commit.
-          const heldPush =
-            job.params.held === true && job.params.push === true
-              ? { before: typeof job.params.before === 'string' ? job.params.before : undefined }
-              : undefined;
           queue(
             context.id,
             workspace,
             { ...origin, installationId, headSha: run.head_sha },
             payload.sender?.login,
-            heldPush,
+            heldPushOf(job),
           );
           return;
         }
@@ -278,8 +272,8 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         // The suite holds the check runs Slipway made on its commit, deploys and pull requests'
         // plans alike: each runs again, as a re-run of that one check run would.
         const earlier = reportedOn(payload.repository, suite.head_sha);
-        for (const { workspace, origin } of earlier) {
-          queue(context.id, workspace, { ...origin, installationId }, sender);
+        for (const { workspace, origin, job } of earlier) {
+          queue(context.id, workspace, { ...origin, installationId }, sender, heldPushOf(job));
         }
         if (earlier.length > 0) return;
         // None is known any more: do what the commit's push and pull requests would have done.
@@ -371,6 +365,15 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       }),
     );
   };
+}
+
+/**
+ * A push a pause held is still a push: run again once the branch moved on, it deploys the head
+ * rather than take the workspace back to its older commit. Anything else deploys what it names.
+ */
+function heldPushOf(job: Job): { before: string | undefined } | undefined {
+  if (job.params.held !== true || job.params.push !== true) return undefined;
+  return { before: typeof job.params.before === 'string' ? job.params.before : undefined };
 }
 
 function findJob(engine: Engine, id: string | null): Job | undefined {

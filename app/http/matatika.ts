@@ -110,8 +110,10 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const identity = await requireIdentity(c);
     const id = c.req.param('id');
     const workspace = engine.workspaces.get(id);
-    requireMayLift(workspace, engine.workspaces.pauseOf(id), identity, 'change the pause');
     const input = parseWith(pauseWorkspaceSchema, await readJson(c), 'request body');
+    // Checked once the body is in, with nothing awaited before the pause is written: a request
+    // sent slowly must not find the workspace unpaused and then take over a pause made since.
+    requireMayLift(workspace, engine.workspaces.pauseOf(id), identity, 'change the pause');
     const pause = engine.workspaces.pause(id, identity.subject, input.reason);
     // Not the deployment secret: pausing is scripted, and its answer lands in CI logs.
     return c.json(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobChangeListener } from '../../core/jobs/index.js';
 import type { Store } from '../../core/store/types.js';
 import {
@@ -158,10 +159,17 @@ export function recordDriftNotifications(
         checked: check.checked,
       },
     };
+    // The same finding told twice (two checks at once: a periodic one and one asked for) is
+    // one notification: its key is the drift, not the check.
+    const key =
+      outcome === 'drifted'
+        ? `drift:${workspace.id}:${check.since}:${createHash('sha256').update(check.drifted.join('\n')).digest('hex').slice(0, 16)}`
+        : `drift:${workspace.id}:in-sync:${check.checked}`;
+    if (store.outboxOf(NOTIFICATION_TOPIC, key).length > 0) return;
     const time = clock.now();
     store.addOutbox({
       topic: NOTIFICATION_TOPIC,
-      key: `drift:${workspace.id}:${check.checked}`,
+      key,
       payload: notification as unknown as Record<string, unknown>,
       created: isoTime(time),
       nextAttempt: time,
@@ -222,10 +230,8 @@ export function recordPauseNotifications(
 
 /** Whether `job`'s end is told, and how: null when it is not news under `on`. */
 function outcomeOf(store: Store, job: Job, on: NotifyOn): NotificationOutcome | null {
-  if (job.status === 'ERROR') return 'failed';
+  if (failed(job)) return 'failed';
   if (job.status === 'STOPPED') {
-    // Stopped at its time limit: stuck on the cluster or on git, which on-call must hear of.
-    if (job.message?.startsWith('timed out after ')) return 'failed';
     // Replaced by a newer deploy, or held by a pause (even one that ran before a restart): not
     // an end of its own. A withdrawal is someone's choice: told with every end only.
     if (job.params.held === true || job.message?.startsWith('superseded by job ')) return null;
@@ -233,13 +239,19 @@ function outcomeOf(store: Store, job: Job, on: NotifyOn): NotificationOutcome | 
   }
   // The last end of the same target before this one, by when each ended (a retried older run
   // may end after a newer one): a success after a failure is news.
+  // Withdrawn and superseded ones are no end of the kind: they are looked past.
   const before = store
     .listJobs(
-      { target: job.target, type: job.type, status: ['COMPLETE', 'ERROR'] },
-      { offset: 0, limit: 5, sort: { field: 'endTime', direction: 'desc' } },
+      { target: job.target, type: job.type, status: ['COMPLETE', 'ERROR', 'STOPPED'] },
+      { offset: 0, limit: 10, sort: { field: 'endTime', direction: 'desc' } },
     )
-    .items.find((other) => other.id !== job.id && (other.endTime ?? '') <= (job.endTime ?? ''));
-  if (before?.status === 'ERROR') return 'recovered';
+    .items.find(
+      (other) =>
+        other.id !== job.id &&
+        (other.endTime ?? '') <= (job.endTime ?? '') &&
+        (other.status === 'COMPLETE' || failed(other)),
+    );
+  if (before && failed(before)) return 'recovered';
   return on === 'all' ? 'succeeded' : null;
 }
 
@@ -295,6 +307,12 @@ function workspaceOf(workspace: Workspace): NonNullable<Notification['workspace'
   return { id, name, namespace, branch };
 }
 
+/** Ended ERROR, or stopped at its time limit: stuck on the cluster or on git. */
+function failed(job: Job): boolean {
+  if (job.status === 'ERROR') return true;
+  return job.status === 'STOPPED' && job.message?.startsWith('timed out after ') === true;
+}
+
 /** Characters of a job's message a notification carries, and of its first line in `text`. */
 const MAX_MESSAGE = 2000;
 const MAX_HEADLINE = 300;
@@ -304,9 +322,17 @@ function clip(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-/** Text as Slack and Mattermost read it: `&`, `<` and `>` escaped, so no mention or link. */
+/**
+ * Text a chat shows as text: `&`, `<` and `>` escaped as Slack asks (no `<!channel>`, no
+ * `<url|label>`), and `@channel`, `@here`, `@all` and `@everyone` broken with a zero-width
+ * space (Mattermost's and Discord's mentions).
+ */
 function chatEscaped(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@(channel|here|all|everyone)\b/gi, '@\u200b$1');
 }
 
 function verbOf(job: Job): string {

@@ -24,6 +24,7 @@ import {
 } from '../tasks/index.js';
 import { type Clock, isoTime, type Job, TERMINAL_JOB_STATUSES, type Workspace } from '../types.js';
 import { type LoadedUnits, loadUnits } from './load-units.js';
+import { workspaceTarget } from './workspace-service.js';
 
 export interface DeployWorkspaceDeps {
   store: Store;
@@ -581,7 +582,8 @@ export async function settleInterruptedDeploys(
     for (const workspace of page.items.filter((ws) => ws.status === 'PROVISIONING')) {
       const deploys = store
         .listJobs(
-          { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
+          // Its deploys' target: what a pause held as it came (target `held:`) is not among them.
+          { target: workspaceTarget(workspace.id), type: 'WORKSPACE_DEPLOY' },
           { offset: 0, limit: RECENT_DEPLOYS },
         )
         // A deploy a pause held never ran: the one to settle is the latest that did.

@@ -132,7 +132,12 @@ export class BranchPoller {
       ...(origin ? { origin } : {}),
     });
     record(moves);
-    if (created) {
+    if (created && job.status === 'STOPPED') {
+      logger.info(
+        { workspaceId: workspace.id, jobId: job.id, commit: head },
+        `branch ${workspace.branch} of workspace '${workspace.name}' moved to ${head.slice(0, 12)}: held, its deploys are paused`,
+      );
+    } else if (created) {
       logger.info(
         { workspaceId: workspace.id, jobId: job.id, commit: head, before: saved?.head ?? null },
         `branch ${workspace.branch} of workspace '${workspace.name}' moved to ${head.slice(0, 12)}: deploy queued`,

@@ -315,16 +315,27 @@ export class WorkspaceService {
     });
   }
 
-  /** Holds the deploys of the workspace still queued (not those forced): the pause counts them. */
+  /**
+   * Holds the deploys of the workspace still queued that would take the branch as it is when
+   * they run (a deploy of the head; a push's, which takes the head when it heard of a newer
+   * push): the pause counts them. A deploy of a commit by name (a rollback, a heal) and one
+   * forced past a pause run as asked.
+   */
   private holdQueued(workspace: Workspace, pause: WorkspacePause): WorkspacePause {
-    const queued = this.deps.store.listJobs(
-      { target: workspaceTarget(workspace.id), status: ['QUEUED'] },
-      { offset: 0, limit: 1000 },
-    ).items;
+    const queued = this.deps.store
+      .listJobs(
+        { target: workspaceTarget(workspace.id), status: ['QUEUED'] },
+        { offset: 0, limit: 1000 },
+      )
+      .items.filter(
+        (job) =>
+          job.params.force !== true &&
+          (job.params.push === true || (job.commitId === null && job.params.onBranch !== true)),
+      );
     let counted = pause;
     const time = isoTime(this.deps.clock.now());
     const message = heldMessage(workspace, pause, 'queued before the pause');
-    for (const job of queued.filter((j) => j.params.force !== true)) {
+    for (const job of queued) {
       const held = this.deps.store.updateJob(
         job.id,
         { status: 'STOPPED', endTime: time, message, params: { ...job.params, held: true } },
@@ -342,9 +353,9 @@ export class WorkspaceService {
   }
 
   /**
-   * Ends the pause. When deploys were held during it (and no forced deploy came after the
-   * last of them), the branch head is deployed now (as `identity`, reporting to `origin`), as
-   * the latest of them would have been.
+   * Ends the pause. When deploys were held during it, and no deploy forced past it completed
+   * after the last of them (a rollback in the freeze stands), the branch head is deployed now
+   * (as `identity`, reporting to `origin`), as the latest of them would have been.
    */
   resume(id: string, identity: string | null, origin?: Record<string, unknown>): ResumeOutcome {
     return this.deps.store.transaction(() => {
@@ -352,8 +363,11 @@ export class WorkspaceService {
       const ended = this.pauseOf(id) ?? null;
       if (!ended) return { workspace, ended: null, job: null };
       this.deps.store.deleteRecord(PAUSES, id);
+      const settled = ended.lastHeld !== null && this.forcedSince(id, ended.lastHeld.time);
       const job =
-        ended.held > 0 ? this.deploy(id, { identity, ...(origin ? { origin } : {}) }).job : null;
+        ended.held > 0 && !settled
+          ? this.deploy(id, { identity, ...(origin ? { origin } : {}) }).job
+          : null;
       this.deps.pauseChanged?.(workspace, ended, { now: 'resumed', by: identity, job });
       this.deps.logger.info(
         { workspaceId: id, by: identity, held: ended.held, jobId: job?.id ?? null },
@@ -363,11 +377,19 @@ export class WorkspaceService {
     });
   }
 
+  /** Whether a deploy forced past a pause was queued after `time` and completed. */
+  private forcedSince(id: string, time: string): boolean {
+    return this.deps.store
+      .listJobs({ target: workspaceTarget(id), status: ['COMPLETE'] }, { offset: 0, limit: 50 })
+      .items.some((job) => job.params.force === true && job.created > time);
+  }
+
   /**
    * Queues a deploy of the workspace. A newer deploy supersedes a queued older one; a known
    * delivery id returns the job it created. CONFLICT while the workspace is being deleted, and
-   * while it is paused unless `force`d or `automatic` (held, then). A forced deploy settles
-   * what the pause held so far: the resume deploys nothing unless more is held after it.
+   * while it is paused unless `force`d or `automatic` (held, then). A forced deploy that
+   * completes settles what the pause held before it: the resume deploys nothing unless more
+   * is held after it.
    */
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
@@ -399,39 +421,34 @@ export class WorkspaceService {
     }
     const push = request.push === true && commit !== null;
     if (pause && !request.force) return this.hold(workspace, pause, request, push ? before : null);
-    return this.deps.store.transaction(() => {
-      // A deploy past the pause is what stands now: a rollback is not undone by the resume.
-      if (pause) this.deps.store.putRecord(PAUSES, id, '', { ...pause, held: 0, lastHeld: null });
-      return this.deps.queue.enqueue({
-        type: 'WORKSPACE_DEPLOY',
-        // Plans get their own target: they change nothing, so they neither wait for deploys nor
-        // supersede (or get superseded by) them, nor plans of another scope.
-        target: request.plan
-          ? `plan:${workspace.id}${request.planScope ? `:${request.planScope}` : ''}`
-          : workspaceTarget(workspace.id),
-        workspaceId: workspace.id,
-        // A commit to prove on the branch becomes the job's once its deploy has proven it: until
-        // then nothing reports on it (a check run on a fork's commit could be re-run on GitHub).
-        commitId: onBranch ? null : (commit?.toLowerCase() ?? null),
-        deliveryId: request.deliveryId ?? null,
-        identity: request.identity ?? null,
-        params: {
-          ...(request.plan ? { plan: true } : {}),
-          ...(push ? { push: true } : {}),
-          ...(onBranch ? { onBranch: true, commit: commit.toLowerCase() } : {}),
-          ...(push && before ? { before } : {}),
-          ...(request.origin ? { origin: request.origin } : {}),
-          // Not held by a pause that begins while it waits: someone deployed past one.
-          ...(pause ? { force: true } : {}),
-        },
-        supersede: true,
-        ...(push
-          ? {
-              spare: (queued: Job[]) =>
-                this.pushedOnTop(workspace.id, commit.toLowerCase(), queued),
-            }
-          : {}),
-      });
+    return this.deps.queue.enqueue({
+      type: 'WORKSPACE_DEPLOY',
+      // Plans get their own target: they change nothing, so they neither wait for deploys nor
+      // supersede (or get superseded by) them, nor plans of another scope.
+      target: request.plan
+        ? `plan:${workspace.id}${request.planScope ? `:${request.planScope}` : ''}`
+        : workspaceTarget(workspace.id),
+      workspaceId: workspace.id,
+      // A commit to prove on the branch becomes the job's once its deploy has proven it: until
+      // then nothing reports on it (a check run on a fork's commit could be re-run on GitHub).
+      commitId: onBranch ? null : (commit?.toLowerCase() ?? null),
+      deliveryId: request.deliveryId ?? null,
+      identity: request.identity ?? null,
+      params: {
+        ...(request.plan ? { plan: true } : {}),
+        ...(push ? { push: true } : {}),
+        ...(onBranch ? { onBranch: true, commit: commit.toLowerCase() } : {}),
+        ...(push && before ? { before } : {}),
+        ...(request.origin ? { origin: request.origin } : {}),
+        // Not held by a pause that begins while it waits: someone deployed past one.
+        ...(pause ? { force: true } : {}),
+      },
+      supersede: true,
+      ...(push
+        ? {
+            spare: (queued: Job[]) => this.pushedOnTop(workspace.id, commit.toLowerCase(), queued),
+          }
+        : {}),
     });
   }
 
