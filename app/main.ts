@@ -267,7 +267,7 @@ async function main(): Promise<void> {
     notifier.start();
     logger.info(
       { receiver: new URL(env.SLIPWAY_NOTIFY_URL as string).host, on: env.SLIPWAY_NOTIFY_ON },
-      `notifying ${env.SLIPWAY_NOTIFY_ON === 'all' ? 'every end' : 'failures and recoveries'} of deploys, runs and rollouts`,
+      `notifying ${env.SLIPWAY_NOTIFY_ON === 'all' ? 'every end' : 'failures and recoveries'} of deploys, runs and rollouts, drift, and pauses of deploys`,
     );
   }
   if (github) {
