@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SlipwayError } from './errors.js';
 import { type BackoffPolicy, JobQueue, WorkerPool } from './jobs/index.js';
+import { type Periodic, runPeriodically } from './periodic.js';
 import { PipelineService, runPipeline, settleEndedPipelineRun } from './pipelines/index.js';
 import { RolloutService, runRollout, settleEndedRollout } from './rollouts/index.js';
 import type { Runtime } from './runtime/types.js';
@@ -288,6 +289,7 @@ export function createEngine(deps: EngineDeps): Engine {
   // The checkout cache would grow with every commit deployed: what no workload runs from and
   // no deploy used lately goes, at start and every hour.
   let sweeper: NodeJS.Timeout | undefined;
+  let pauseExpiry: Periodic | undefined;
   const sweep = () =>
     deps.source.evict?.(deps.runtime.workdirs?.() ?? []).catch((error: unknown) => {
       logger.warn({ err: error }, 'could not evict unused checkouts');
@@ -317,6 +319,12 @@ export function createEngine(deps: EngineDeps): Engine {
       pool.start(deps.orphans ?? 'expired');
       poller?.start();
       if (checksEvery > 0) driftWatcher.start();
+      // Pauses set to end by themselves end within a few seconds of their time.
+      pauseExpiry = runPeriodically(
+        PAUSE_EXPIRY_MS,
+        async () => workspaces.resumeExpired(),
+        (error) => logger.warn({ err: error }, 'could not end the pauses whose time came'),
+      );
       void sweep();
       sweeper = setInterval(sweep, SWEEP_MS);
       sweeper.unref();
@@ -325,6 +333,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (!started) return;
       started = false;
       clearInterval(sweeper);
+      await pauseExpiry?.stop();
       await poller?.stop();
       await driftWatcher.stop();
       await pool.stop(graceMs);
@@ -332,6 +341,9 @@ export function createEngine(deps: EngineDeps): Engine {
     },
   };
 }
+
+/** How often pauses set to end by themselves are looked at. */
+const PAUSE_EXPIRY_MS = 5000;
 
 /** How often unused checkouts are evicted. */
 const SWEEP_MS = 60 * 60 * 1000;

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloJob } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { pushToWorkspace } from './helpers/github-webhooks.js';
-import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  eventually,
+  type Json,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 
 /** A job task that takes `ms` to finish: its deploy runs that long. */
 function slowJob(ms: number): Record<string, string> {
@@ -203,6 +209,67 @@ describe('a pause of deploys: what was queued, what was forced, late pushes, and
     expect((await server.api('GET', `/api/workspaces/${ws.id}`)).json.deploymentSecret).toBe(
       ws.deploymentSecret,
     );
+  });
+
+  it('ends by itself at its time, deploying what it held, as a resume would', async () => {
+    const { ws, repo } = await workspace('until');
+    const until = new Date(Date.now() + 3000).toISOString();
+    const paused = await server.api('PUT', `/api/workspaces/${ws.id}/paused`, {
+      reason: 'freeze',
+      until,
+    });
+    expect(paused.status, paused.text).toBe(200);
+    expect(paused.json.paused).toMatchObject({ reason: 'freeze', until });
+    const refused = await server.api('POST', `/api/workspaces/${ws.id}/deployments`);
+    expect(refused.json.message).toContain(`(until ${until}): freeze`);
+    const pushed = repo.commit(helloJob('hello', 'shipped after the freeze'));
+    expect((await push(ws, pushed)).status).toBe('STOPPED');
+    // Re-paused without `until`: the end stays.
+    const again = await server.api('PUT', `/api/workspaces/${ws.id}/paused`, {});
+    expect(again.json.paused.until).toBe(until);
+
+    const resumed = await eventually(
+      async () => {
+        const found = (await server.api('GET', `/api/workspaces/${ws.id}`)).json;
+        return found.paused === null ? found : undefined;
+      },
+      'the pause to end by itself',
+      20_000,
+    );
+    expect(resumed.paused).toBeNull();
+    const deploy = await eventually(async () => {
+      const jobs = (await server.api('GET', `/api/workspaces/${ws.id}/jobs`)).json._embedded.jobs;
+      return jobs.find((j: Json) => j.status === 'COMPLETE' && j.commitId === pushed);
+    }, 'the branch head deployed once the pause ended');
+    expect(
+      server
+        .logs()
+        .some(
+          (l) =>
+            l.msg ===
+              "deploys of workspace 'until' resumed: 1 deploy was held during the pause, the branch head is deployed" &&
+            l.by === 'pause-expiry' &&
+            l.jobId === deploy.id,
+        ),
+    ).toBe(true);
+  });
+
+  it('refuses an end that is past, too far or no time, naming the value', async () => {
+    const { ws } = await workspace('until-bad');
+    const cases: Array<[string, string]> = [
+      ['2020-01-01T00:00:00Z', 'expected a time after now and within 90 days'],
+      ['2999-01-01T00:00:00Z', 'expected a time after now and within 90 days'],
+      ['next monday', 'expected an ISO-8601 time with its offset'],
+      ['2026-12-07T09:00:00', 'expected an ISO-8601 time with its offset'],
+    ];
+    for (const [until, expected] of cases) {
+      const refused = await server.api('PUT', `/api/workspaces/${ws.id}/paused`, { until });
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.json.message).toBe(
+        `"until" is "${until}"; ${expected}${expected.endsWith('offset') ? ', such as 2026-12-07T09:00:00Z' : ''}`,
+      );
+    }
+    expect((await server.api('GET', `/api/workspaces/${ws.id}`)).json.paused).toBeNull();
   });
 
   it('refuses a reason of several lines or control characters, naming the field', async () => {

@@ -121,11 +121,17 @@ async function deployWorkspace(context: CommandContext): Promise<number> {
 /** `slipway workspace pause`: holds what would deploy on its own, refuses deploys by name. */
 async function pauseWorkspace(context: CommandContext): Promise<number> {
   const reason = stringFlag(context.options, 'reason');
+  const until = stringFlag(context.options, 'until');
   const id = await workspaceId(context.client, context.id ?? '');
   const { body } = await context.client.request(
     'PUT',
     `/api/workspaces/${encodeURIComponent(id)}/paused`,
-    { body: reason === undefined ? {} : { reason } },
+    {
+      body: {
+        ...(reason === undefined ? {} : { reason }),
+        ...(until === undefined ? {} : { until }),
+      },
+    },
   );
   context.printResult(body);
   return 0;
@@ -240,8 +246,13 @@ export const WORKSPACE_COMMANDS: Command[] = [
       "pause the workspace's deploys: pushes, re-runs, polls and drift heals are held (not deployed), and a deploy by name needs --force",
     id: 'required',
     idHelp: ID_HELP,
-    options: { reason: 'why, shown wherever a held deploy or a refusal says it is paused' },
-    example: 'slipway workspace pause --id shop --reason "release freeze until Monday"',
+    options: {
+      reason: 'why, shown wherever a held deploy or a refusal says it is paused',
+      until:
+        'when the pause ends by itself, as a resume would (ISO-8601, e.g. 2026-12-07T09:00:00Z)',
+    },
+    example:
+      'slipway workspace pause --id shop --reason "release freeze" --until 2026-12-07T09:00:00Z',
     run: pauseWorkspace,
   },
   {

@@ -114,7 +114,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     // Checked once the body is in, with nothing awaited before the pause is written: a request
     // sent slowly must not find the workspace unpaused and then take over a pause made since.
     requireMayLift(workspace, engine.workspaces.pauseOf(id), identity, 'change the pause');
-    const pause = engine.workspaces.pause(id, identity.subject, input.reason);
+    const pause = engine.workspaces.pause(id, identity.subject, input.reason, input.until);
     // Not the deployment secret: pausing is scripted, and its answer lands in CI logs.
     return c.json(
       workspaceJson(engine.workspaces.get(id), baseUrl(c), identity, pause, { secret: false }),
@@ -541,6 +541,7 @@ export function workspaceJson(
           by: pause.by,
           since: pause.since,
           reason: pause.reason,
+          until: pause.until ?? null,
           held: pause.held,
           lastHeld: pause.lastHeld,
         }

@@ -13,6 +13,8 @@ export interface WorkspacePause {
   /** ISO-8601 UTC. */
   since: string;
   reason: string | null;
+  /** When it ends by itself (ISO-8601 UTC), as a resume would; null: when someone resumes it. */
+  until?: string | null;
   /** Deploys held since (each a STOPPED job that says so). */
   held: number;
   /** The latest of them. */
@@ -33,7 +35,35 @@ export const MAX_PAUSE_REASON = 500;
 export function pausedSentence(workspace: Workspace, pause: WorkspacePause): string {
   const by = pause.by ? ` by ${pause.by}` : '';
   const reason = pause.reason ? `: ${pause.reason}` : '';
-  return `deploys of workspace '${workspace.name}' are paused${by} since ${pause.since}${reason}`;
+  const until = pause.until ? ` (until ${pause.until})` : '';
+  return `deploys of workspace '${workspace.name}' are paused${by} since ${pause.since}${until}${reason}`;
+}
+
+/** Longest a pause may be set to last by itself: a freeze longer than this is resumed by hand. */
+export const MAX_PAUSE_DAYS = 90;
+
+/**
+ * A pause's end as kept: an ISO-8601 time with its offset, after `now` and at most
+ * MAX_PAUSE_DAYS away, in UTC; null clears it. BAD_REQUEST naming the value otherwise.
+ */
+export function untilOf(until: string | null, now: number): string | null {
+  if (until === null) return null;
+  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(until)
+    ? Date.parse(until)
+    : Number.NaN;
+  if (Number.isNaN(time)) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `"until" is "${until}"; expected an ISO-8601 time with its offset, such as 2026-12-07T09:00:00Z`,
+    );
+  }
+  if (time <= now || time > now + MAX_PAUSE_DAYS * 86_400_000) {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `"until" is "${until}"; expected a time after now and within ${MAX_PAUSE_DAYS} days`,
+    );
+  }
+  return new Date(time).toISOString();
 }
 
 /**

@@ -86,6 +86,12 @@ export const pauseWorkspaceSchema = z.strictObject({
     .describe(`one line, at most ${MAX_PAUSE_REASON} characters; null clears it`)
     .nullable()
     .optional(),
+  until: z
+    .string({ error: 'expected a string (an ISO-8601 time, such as 2026-12-07T09:00:00Z)' })
+    // Checked against the clock where it is kept (`untilOf`).
+    .describe('when the pause ends by itself, as a resume would; null: when someone resumes it')
+    .nullable()
+    .optional(),
 });
 
 export type CreateWorkspaceInput = z.infer<typeof createWorkspaceSchema>;

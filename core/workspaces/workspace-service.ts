@@ -5,7 +5,14 @@ import { LABELS, MANAGED_BY_VALUE, type Runtime } from '../runtime/types.js';
 import { isCommitId, redact } from '../source/index.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
 import { type Clock, isoTime, type Job, type Logger, type Workspace } from '../types.js';
-import { heldMessage, PAUSES, pausedSentence, reasonOf, type WorkspacePause } from './pause.js';
+import {
+  heldMessage,
+  PAUSES,
+  pausedSentence,
+  reasonOf,
+  untilOf,
+  type WorkspacePause,
+} from './pause.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -288,8 +295,14 @@ export class WorkspaceService {
    * changes who paused it, and its reason when one is given (null clears it), not since when
    * or what it held.
    */
-  pause(id: string, by: string | null, reason?: string | null): WorkspacePause {
+  pause(
+    id: string,
+    by: string | null,
+    reason?: string | null,
+    until?: string | null,
+  ): WorkspacePause {
     const given = reason === undefined ? undefined : reasonOf(reason);
+    const ends = until === undefined ? undefined : untilOf(until, this.deps.clock.now());
     return this.deps.store.transaction(() => {
       const workspace = this.get(id);
       const current = this.pauseOf(id);
@@ -301,6 +314,7 @@ export class WorkspaceService {
         by,
         since: current?.since ?? isoTime(this.deps.clock.now()),
         reason: given === undefined ? (current?.reason ?? null) : given,
+        until: ends === undefined ? (current?.until ?? null) : ends,
       };
       if (!current) pause = this.holdQueued(workspace, pause);
       this.deps.store.putRecord(PAUSES, id, '', pause);
@@ -375,6 +389,28 @@ export class WorkspaceService {
       );
       return { workspace, ended, job };
     });
+  }
+
+  /**
+   * Resumes each pause whose `until` has come, as `pause-expiry` (see {@link resume}); resolves
+   * with how many. A workspace that cannot be resumed now (being deleted) is tried next time.
+   */
+  resumeExpired(): number {
+    const now = this.deps.clock.now();
+    let resumed = 0;
+    for (const pause of this.deps.store.listRecords<WorkspacePause>(PAUSES)) {
+      if (!pause.until || Date.parse(pause.until) > now) continue;
+      try {
+        this.resume(pause.workspaceId, 'pause-expiry');
+        resumed += 1;
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error, workspaceId: pause.workspaceId },
+          'could not end a pause at its time; trying again',
+        );
+      }
+    }
+    return resumed;
   }
 
   /** Whether a deploy forced past a pause was queued after `time` and completed. */

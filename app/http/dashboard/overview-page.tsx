@@ -112,6 +112,7 @@ function Paused({ pause }: { pause: WorkspacePause | undefined }) {
       <p>
         Deploys paused{pause.by ? ` by ${pause.by}` : ''}
         {pause.reason ? `: ${pause.reason}` : ''}.{' '}
+        {pause.until ? `Ends by itself at ${pause.until}. ` : ''}
         {pause.held === 0
           ? 'Nothing held yet.'
           : `${pause.held} deploy(s) held; resuming deploys the branch head.`}

@@ -56,6 +56,7 @@ export const workspace = responseBody(
         by: z.string().nullable(),
         since: isoTime,
         reason: z.string().nullable(),
+        until: isoTime.nullable().describe('when it ends by itself, as a resume would'),
         held: z.number().int().describe('deploys held since it was paused'),
         lastHeld: z
           .object({ jobId: z.string(), commitId: z.string().nullable(), time: isoTime })
