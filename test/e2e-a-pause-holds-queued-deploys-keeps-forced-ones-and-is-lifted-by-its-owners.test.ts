@@ -127,6 +127,35 @@ describe('a pause of deploys: what was queued, what was forced, late pushes, and
     expect(await deployed(ws)).toBe(good);
   });
 
+  it('keeps a rollback forced in the freeze that still waits, and one a late older push follows', async () => {
+    const { ws, repo } = await workspace('forced-waits');
+    const good = repo.head();
+    repo.commit(slowJob(2500));
+    const slow = repo.head();
+    const running = await server.api('POST', `/api/workspaces/${ws.id}/deployments`);
+    await waitForJob(server, running.json.id, ['RUNNING']);
+    await server.api('PUT', `/api/workspaces/${ws.id}/paused`);
+    const c2 = repo.commit(helloJob('hello', 'c2'));
+    const c3 = repo.commit(helloJob('hello', 'c3'));
+    // Held: C3 (pushed on top of C2), the same C3 again by another way, then C3's parent C2
+    // delivered late. Each commit is held once, and C2 is older than what was held: no news.
+    const held = await push(ws, c3, c2);
+    const x1 = repo.commit(helloJob('hello', 'x1'));
+    expect((await push(ws, x1, c3)).status).toBe('STOPPED');
+    expect((await push(ws, c3, c2)).id).toBe(held.id);
+    // A rollback forced while the slow deploy still runs: it waits its turn.
+    const rollback = await server.api(
+      'POST',
+      `/api/workspaces/${ws.id}/deployments?force=true&commit=${good}`,
+    );
+    expect((await push(ws, c2, slow)).status).toBe('STOPPED');
+    // Resumed while the rollback waits: it stands, nothing more is deployed.
+    const resumed = await server.api('DELETE', `/api/workspaces/${ws.id}/paused`);
+    expect(resumed.json._embedded).toBeUndefined();
+    expect((await waitForJob(server, rollback.json.id)).status).toBe('COMPLETE');
+    expect(await deployed(ws)).toBe(good);
+  });
+
   it('after a resume, a push of an older commit delivered late does not take the workspace back', async () => {
     const { ws, repo } = await workspace('late');
     const start = repo.head();
@@ -261,6 +290,8 @@ describe('a pause of deploys: what was queued, what was forced, late pushes, and
       ['2999-01-01T00:00:00Z', 'expected a time after now and within 90 days'],
       ['next monday', 'expected an ISO-8601 time with its offset'],
       ['2026-12-07T09:00:00', 'expected an ISO-8601 time with its offset'],
+      ['2027-02-29T00:00:00Z', 'expected an ISO-8601 time with its offset'],
+      ['2026-12-07T24:00:00Z', 'expected an ISO-8601 time with its offset'],
     ];
     for (const [until, expected] of cases) {
       const refused = await server.api('PUT', `/api/workspaces/${ws.id}/paused`, { until });

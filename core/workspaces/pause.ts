@@ -17,9 +17,19 @@ export interface WorkspacePause {
   until?: string | null;
   /** Deploys held since (each a STOPPED job that says so). */
   held: number;
-  /** The latest of them. */
+  /** The latest of them that was news: a commit not held before, nor one a held push came after. */
   lastHeld: { jobId: string; commitId: string | null; time: string } | null;
+  /** The held job of each commit held (the latest MAX_REMEMBERED): a commit is held once. */
+  heldCommits?: Record<string, string>;
+  /**
+   * Where held pushes came from (their `before`s; the latest MAX_REMEMBERED): such a commit
+   * delivered late is older than one held already, and no news.
+   */
+  heldBefores?: string[];
 }
+
+/** How many held commits and `before`s a pause remembers. */
+export const MAX_REMEMBERED = 100;
 
 export const PAUSES = 'workspace-pauses';
 
@@ -43,15 +53,41 @@ export function pausedSentence(workspace: Workspace, pause: WorkspacePause): str
 export const MAX_PAUSE_DAYS = 90;
 
 /**
+ * Epoch ms of an ISO-8601 time with its offset, when every field is in range for its calendar
+ * (no February 30th, no 24:00, which `Date.parse` rolls over); undefined otherwise.
+ */
+function calendarTime(text: string): number | undefined {
+  const parts =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(
+      text,
+    );
+  if (!parts) return undefined;
+  const [year, month, day, hour, minute, second = 0] = parts.slice(1, 7).map(Number) as number[];
+  const local = Date.UTC(year as number, (month as number) - 1, day, hour, minute, second);
+  const check = new Date(local);
+  const fits =
+    check.getUTCFullYear() === year &&
+    check.getUTCMonth() === (month as number) - 1 &&
+    check.getUTCDate() === day &&
+    check.getUTCHours() === hour &&
+    check.getUTCMinutes() === minute &&
+    check.getUTCSeconds() === second;
+  const offsetHours = Number(parts[10] ?? 0);
+  const offsetMinutes = Number(parts[11] ?? 0);
+  if (!fits || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const sign = parts[9] === '-' ? -1 : 1;
+  const fraction = parts[7] ? Math.floor(Number(parts[7]) * 1000) : 0;
+  return local + fraction - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+}
+
+/**
  * A pause's end as kept: an ISO-8601 time with its offset, after `now` and at most
  * MAX_PAUSE_DAYS away, in UTC; null clears it. BAD_REQUEST naming the value otherwise.
  */
 export function untilOf(until: string | null, now: number): string | null {
   if (until === null) return null;
-  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(until)
-    ? Date.parse(until)
-    : Number.NaN;
-  if (Number.isNaN(time)) {
+  const time = calendarTime(until);
+  if (time === undefined) {
     throw new SlipwayError(
       'BAD_REQUEST',
       `"until" is "${until}"; expected an ISO-8601 time with its offset, such as 2026-12-07T09:00:00Z`,

@@ -7,6 +7,7 @@ import type { Page, PageRequest, Store } from '../store/types.js';
 import { type Clock, isoTime, type Job, type Logger, type Workspace } from '../types.js';
 import {
   heldMessage,
+  MAX_REMEMBERED,
   PAUSES,
   pausedSentence,
   reasonOf,
@@ -332,8 +333,8 @@ export class WorkspaceService {
   /**
    * Holds the deploys of the workspace still queued that would take the branch as it is when
    * they run (a deploy of the head; a push's, which takes the head when it heard of a newer
-   * push): the pause counts them. A deploy of a commit by name (a rollback, a heal) and one
-   * forced past a pause run as asked.
+   * push): the pause counts them. A deploy of a commit by name (a rollback, a heal) runs as
+   * asked; one forced past an earlier pause is held like any other.
    */
   private holdQueued(workspace: Workspace, pause: WorkspacePause): WorkspacePause {
     const queued = this.deps.store
@@ -343,8 +344,7 @@ export class WorkspaceService {
       )
       .items.filter(
         (job) =>
-          job.params.force !== true &&
-          (job.params.push === true || (job.commitId === null && job.params.onBranch !== true)),
+          job.params.push === true || (job.commitId === null && job.params.onBranch !== true),
       );
     let counted = pause;
     const time = isoTime(this.deps.clock.now());
@@ -361,6 +361,9 @@ export class WorkspaceService {
         ...counted,
         held: counted.held + 1,
         lastHeld: { jobId: job.id, commitId: job.commitId, time },
+        ...(job.commitId
+          ? { heldCommits: latest({ ...counted.heldCommits, [job.commitId]: job.id }) }
+          : {}),
       };
     }
     return counted;
@@ -413,10 +416,17 @@ export class WorkspaceService {
     return resumed;
   }
 
-  /** Whether a deploy forced past a pause was queued after `time` and completed. */
+  /**
+   * Whether a deploy forced past the pause was asked for after `time` and is queued, running
+   * or completed: what it deploys stands (the resume's deploy would supersede a queued one, or
+   * undo it right after).
+   */
   private forcedSince(id: string, time: string): boolean {
     return this.deps.store
-      .listJobs({ target: workspaceTarget(id), status: ['COMPLETE'] }, { offset: 0, limit: 50 })
+      .listJobs(
+        { target: workspaceTarget(id), status: ['QUEUED', 'RUNNING', 'COMPLETE'] },
+        { offset: 0, limit: 50 },
+      )
       .items.some((job) => job.params.force === true && job.created > time);
   }
 
@@ -503,10 +513,9 @@ export class WorkspaceService {
   ): EnqueueResult {
     const commit = request.commitId?.toLowerCase() ?? null;
     return this.deps.store.transaction(() => {
-      if (commit !== null && pause.lastHeld?.commitId === commit) {
-        const earlier = this.deps.store.getJob(pause.lastHeld.jobId);
-        if (earlier) return { job: earlier, created: false, superseded: [] };
-      }
+      const earlierId = commit !== null ? pause.heldCommits?.[commit] : undefined;
+      const earlier = earlierId ? this.deps.store.getJob(earlierId) : undefined;
+      if (earlier) return { job: earlier, created: false, superseded: [] };
       const outcome = this.deps.queue.enqueue({
         type: 'WORKSPACE_DEPLOY',
         // Not a deploy's: it never runs, and what looks for the workspace's deploys (one under
@@ -527,10 +536,19 @@ export class WorkspaceService {
       });
       if (outcome.created) {
         const time = outcome.job.created;
+        // A commit a held push came after is older than what was held: delivered late, no news.
+        const late = commit !== null && (pause.heldBefores ?? []).includes(commit);
         this.deps.store.putRecord(PAUSES, workspace.id, '', {
           ...pause,
           held: pause.held + 1,
-          lastHeld: { jobId: outcome.job.id, commitId: commit, time },
+          lastHeld: late ? pause.lastHeld : { jobId: outcome.job.id, commitId: commit, time },
+          heldCommits:
+            commit === null
+              ? pause.heldCommits
+              : latest({ ...pause.heldCommits, [commit]: outcome.job.id }),
+          heldBefores: before
+            ? [...(pause.heldBefores ?? []), before].slice(-MAX_REMEMBERED)
+            : pause.heldBefores,
         } satisfies WorkspacePause);
         this.deps.logger.info(
           { workspaceId: workspace.id, jobId: outcome.job.id, commit, identity: request.identity },
@@ -574,4 +592,10 @@ export class WorkspaceService {
     }
     return spared;
   }
+}
+
+/** The latest MAX_REMEMBERED entries of `map` (in the order they were added). */
+function latest(map: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(map);
+  return Object.fromEntries(entries.slice(-MAX_REMEMBERED));
 }
