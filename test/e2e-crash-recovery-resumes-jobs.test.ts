@@ -59,14 +59,15 @@ describe('a server killed with SIGKILL in the middle of a deploy', () => {
       ws,
       queued,
       pid: firstPid,
-    } = await deployingSlowJob('crash', 3000);
+    } = await deployingSlowJob('crash', 8000);
     expect((await first.api('GET', `/api/jobs/${queued.json.id}`)).json.status).toBe('RUNNING');
 
     const { second, log } = await killAndComplete(first, queued.json.id);
     expect(log).toContain('the worker running this job stopped');
     expect(log).toContain('[slow] finished');
 
-    // The first run was killed before it could finish; the second ran once, to the end.
+    // The first run was killed before it could finish (it runs 8 s: longer than a restart takes
+    // on a loaded machine, or it ends on its own first); the second ran once, to the end.
     const runs = readFileSync(marker, 'utf8').trim().split('\n');
     const ends = runs.filter((line) => line.startsWith('end'));
     expect(ends).toHaveLength(1);
