@@ -29,6 +29,9 @@ export interface Annotation {
   title?: string;
 }
 
+/** The title of a held deploy's check run (skipped: the workspace's deploys are paused). */
+const HELD_TITLE = 'Not deployed: deploys are paused';
+
 export interface CheckRunOutput {
   title: string;
   summary: string;
@@ -132,7 +135,7 @@ export function checkRunUpdate(
       conclusion: 'skipped',
       completed_at: completedAt,
       output: fitted({
-        title: 'Not deployed: deploys are paused',
+        title: HELD_TITLE,
         summary: `${what} was held: ${messageOf((job.message ?? 'deploys are paused').replace(/^not deployed( \([^)]*\))?: /, ''), secrets)}. ${jobLine}`,
       }),
     });
@@ -191,7 +194,7 @@ export function briefOutput(
     status === 'COMPLETE'
       ? ['Succeeded', 'succeeded']
       : status === 'STOPPED' && job.params.held === true
-        ? ['Not deployed: deploys are paused', 'was held']
+        ? [HELD_TITLE, 'was held']
         : status === 'STOPPED'
           ? ['Cancelled', 'was cancelled']
           : ['Failed', 'failed'];

@@ -112,17 +112,37 @@ export function recordNotifications(
     if (!TOLD.has(job.type) || job.params.plan === true || job.startTime === null) return;
     const outcome = outcomeOf(store, job, settings.on);
     if (!outcome) return;
-    const now = clock.now();
-    store.addOutbox({
-      topic: NOTIFICATION_TOPIC,
-      key: job.id,
-      payload: notificationOf(store, job, outcome, settings) as unknown as Record<string, unknown>,
-      created: isoTime(now),
-      nextAttempt: now,
-    });
-    // After the transaction commits: the sender must not read before the entry is there.
-    setImmediate(wake);
+    enqueue(store, clock, wake, job.id, notificationOf(store, job, outcome, settings));
   };
+}
+
+/**
+ * Writes `notification` to the outbox under `key` (once: a key written already is news told)
+ * and wakes the sender once the transaction it is written in has committed.
+ */
+function enqueue(
+  store: Store,
+  clock: Clock,
+  wake: () => void,
+  key: string,
+  notification: Notification,
+): void {
+  if (store.outboxOf(NOTIFICATION_TOPIC, key).length > 0) return;
+  const now = clock.now();
+  store.addOutbox({
+    topic: NOTIFICATION_TOPIC,
+    key,
+    payload: notification as unknown as Record<string, unknown>,
+    created: isoTime(now),
+    nextAttempt: now,
+  });
+  // After the transaction commits: the sender must not read before the entry is there.
+  setImmediate(wake);
+}
+
+/** A chat's line: the outcome's symbol, the sentence escaped, and the link when there is one. */
+function chatLine(outcome: NotificationOutcome, said: string, url: string | null): string {
+  return `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`;
 }
 
 /**
@@ -146,7 +166,7 @@ export function recordDriftNotifications(
         : `Workspace '${workspace.name}' is as git has it again (commit ${at})`;
     const url = settings.publicUrl ? `${settings.publicUrl}/` : null;
     const notification: Notification = {
-      text: `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`,
+      text: chatLine(outcome, said, url),
       event: 'workspace.drift',
       outcome,
       subject: `workspace '${workspace.name}'`,
@@ -165,16 +185,7 @@ export function recordDriftNotifications(
       outcome === 'drifted'
         ? `drift:${workspace.id}:${check.since}:${createHash('sha256').update(check.drifted.join('\n')).digest('hex').slice(0, 16)}`
         : `drift:${workspace.id}:in-sync:${check.checked}`;
-    if (store.outboxOf(NOTIFICATION_TOPIC, key).length > 0) return;
-    const time = clock.now();
-    store.addOutbox({
-      topic: NOTIFICATION_TOPIC,
-      key,
-      payload: notification as unknown as Record<string, unknown>,
-      created: isoTime(time),
-      nextAttempt: time,
-    });
-    wake();
+    enqueue(store, clock, wake, key, notification);
   };
 }
 
@@ -201,7 +212,7 @@ export function recordPauseNotifications(
         : `${settings.publicUrl}/`
       : null;
     const notification: Notification = {
-      text: `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`,
+      text: chatLine(outcome, said, url),
       event: 'workspace.pause',
       outcome,
       subject: `workspace '${workspace.name}'`,
@@ -215,16 +226,7 @@ export function recordPauseNotifications(
         deployJobId: job?.id ?? null,
       },
     };
-    const time = clock.now();
-    store.addOutbox({
-      topic: NOTIFICATION_TOPIC,
-      key: `pause:${workspace.id}:${pause.since}:${now}`,
-      payload: notification as unknown as Record<string, unknown>,
-      created: isoTime(time),
-      nextAttempt: time,
-    });
-    // After the transaction commits: the sender must not read before the entry is there.
-    setImmediate(wake);
+    enqueue(store, clock, wake, `pause:${workspace.id}:${pause.since}:${now}`, notification);
   };
 }
 
@@ -280,7 +282,7 @@ function notificationOf(
     stopped: `${what} was stopped${headline ? `: ${headline}` : ''}`,
   }[outcome as 'failed' | 'recovered' | 'succeeded' | 'stopped'];
   return {
-    text: `${SYMBOL[outcome]} ${chatEscaped(said)}${url ? ` (${url})` : ''}`,
+    text: chatLine(outcome, said, url),
     event: 'job.ended',
     outcome,
     subject,

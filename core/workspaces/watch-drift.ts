@@ -256,10 +256,6 @@ export class DriftWatcher {
     return this.record(after, commit, started, drifted);
   }
 
-  /**
-   * Why the workspace does not run its last deploy's commit as that deploy left it, with no
-   * deploy or delete to come and none under way; undefined when it does.
-   */
   /** Tells the host of a change in drift; a host that fails to hear it stops no check. */
   private told(workspace: Workspace, check: DriftCheck, now: 'drifted' | 'in-sync'): void {
     try {
@@ -272,6 +268,10 @@ export class DriftWatcher {
     }
   }
 
+  /**
+   * Why the workspace does not run its last deploy's commit as that deploy left it, with no
+   * deploy or delete to come and none under way; undefined when it does.
+   */
   private unsettled(workspace: Workspace): string | undefined {
     if (!workspace.lastCommitId) return 'it was never deployed';
     if (workspace.status !== 'READY') return `it is ${workspace.status}, not READY`;
@@ -319,6 +319,7 @@ export class DriftWatcher {
     const context = { workspaceId: workspace.id, commit };
     // A pause holds heals as it holds pushes: drift is still found and told.
     const pause = selfHeal ? workspaces.pauseOf(workspace.id) : undefined;
+    let change: 'drifted' | 'in-sync' | undefined;
     if (drifted.length > 0) {
       const same = wasDrifted && previous?.drifted.join('\n') === drifted.join('\n');
       if (!same) {
@@ -327,7 +328,7 @@ export class DriftWatcher {
           { ...context, drifted },
           `workspace '${workspace.name}' drifted from git (commit ${commit.slice(0, 12)}): ${drifted.join('; ')}${held}`,
         );
-        this.told(workspace, check, 'drifted');
+        change = 'drifted';
       }
       if (selfHeal && !pause && healIsDue(check, checked, this.options.intervalMs)) {
         const { job, created } = workspaces.deploy(workspace.id, {
@@ -356,9 +357,13 @@ export class DriftWatcher {
     } else if (previous && previous.drifted.length > 0) {
       // Put back by a deploy, or by hand.
       logger.info(context, `workspace '${workspace.name}' is as git has it again`);
-      this.told(workspace, check, 'in-sync');
+      change = 'in-sync';
     }
-    store.putRecord('workspace-drift', workspace.id, '', check);
+    // The record and what the host writes of the change (a notification) commit together.
+    store.transaction(() => {
+      store.putRecord('workspace-drift', workspace.id, '', check);
+      if (change) this.told(workspace, check, change);
+    });
     return check;
   }
 }

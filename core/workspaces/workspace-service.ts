@@ -357,21 +357,16 @@ export class WorkspaceService {
       );
       if (!held) continue;
       this.deps.store.appendJobLogs(job.id, [{ time, line: message }]);
-      counted = {
-        ...counted,
-        held: counted.held + 1,
-        lastHeld: { jobId: job.id, commitId: job.commitId, time },
-        ...(job.commitId
-          ? { heldCommits: latest({ ...counted.heldCommits, [job.commitId]: job.id }) }
-          : {}),
-      };
+      const before = typeof job.params.before === 'string' ? job.params.before : null;
+      counted = withHeld(counted, held, time, before);
     }
     return counted;
   }
 
   /**
-   * Ends the pause. When deploys were held during it, and no deploy forced past it completed
-   * after the last of them (a rollback in the freeze stands), the branch head is deployed now
+   * Ends the pause. When deploys were held during it, and no deploy forced past it was asked for
+   * after the last of them and is queued, running or completed (a rollback in the freeze
+   * stands), the branch head is deployed now
    * (as `identity`, reporting to `origin`), as the latest of them would have been.
    */
   resume(id: string, identity: string | null, origin?: Record<string, unknown>): ResumeOutcome {
@@ -433,9 +428,9 @@ export class WorkspaceService {
   /**
    * Queues a deploy of the workspace. A newer deploy supersedes a queued older one; a known
    * delivery id returns the job it created. CONFLICT while the workspace is being deleted, and
-   * while it is paused unless `force`d or `automatic` (held, then). A forced deploy that
-   * completes settles what the pause held before it: the resume deploys nothing unless more
-   * is held after it.
+   * while it is paused unless `force`d or `automatic` (held, then). A forced deploy settles
+   * what the pause held before it unless it fails or is withdrawn: the resume deploys nothing
+   * unless more is held after it.
    */
   deploy(id: string, request: DeployRequest = {}): EnqueueResult {
     const workspace = this.get(id);
@@ -535,21 +530,12 @@ export class WorkspaceService {
         held: heldMessage(workspace, pause),
       });
       if (outcome.created) {
-        const time = outcome.job.created;
-        // A commit a held push came after is older than what was held: delivered late, no news.
-        const late = commit !== null && (pause.heldBefores ?? []).includes(commit);
-        this.deps.store.putRecord(PAUSES, workspace.id, '', {
-          ...pause,
-          held: pause.held + 1,
-          lastHeld: late ? pause.lastHeld : { jobId: outcome.job.id, commitId: commit, time },
-          heldCommits:
-            commit === null
-              ? pause.heldCommits
-              : latest({ ...pause.heldCommits, [commit]: outcome.job.id }),
-          heldBefores: before
-            ? [...(pause.heldBefores ?? []), before].slice(-MAX_REMEMBERED)
-            : pause.heldBefores,
-        } satisfies WorkspacePause);
+        this.deps.store.putRecord(
+          PAUSES,
+          workspace.id,
+          '',
+          withHeld(pause, outcome.job, outcome.job.created, before),
+        );
         this.deps.logger.info(
           { workspaceId: workspace.id, jobId: outcome.job.id, commit, identity: request.identity },
           `deploy${commit ? ` of ${commit.slice(0, 12)}` : ''} held: ${pausedSentence(workspace, pause)}`,
@@ -594,8 +580,30 @@ export class WorkspaceService {
   }
 }
 
-/** The latest MAX_REMEMBERED entries of `map` (in the order they were added). */
-function latest(map: Record<string, string>): Record<string, string> {
-  const entries = Object.entries(map);
-  return Object.fromEntries(entries.slice(-MAX_REMEMBERED));
+/**
+ * The pause once `job` (of its commit, from `before` when a push) was held at `time`: counted,
+ * remembered, and the latest news unless a held push came after its commit (delivered late).
+ */
+function withHeld(
+  pause: WorkspacePause,
+  job: Job,
+  time: string,
+  before: string | null,
+): WorkspacePause {
+  const commit = job.commitId;
+  const late = commit !== null && (pause.heldBefores ?? []).includes(commit);
+  return {
+    ...pause,
+    held: pause.held + 1,
+    lastHeld: late ? pause.lastHeld : { jobId: job.id, commitId: commit, time },
+    heldCommits:
+      commit === null
+        ? pause.heldCommits
+        : Object.fromEntries(
+            Object.entries({ ...pause.heldCommits, [commit]: job.id }).slice(-MAX_REMEMBERED),
+          ),
+    heldBefores: before
+      ? [...(pause.heldBefores ?? []), before].slice(-MAX_REMEMBERED)
+      : pause.heldBefores,
+  };
 }
