@@ -149,14 +149,12 @@ async function resumeWorkspace(context: CommandContext): Promise<number> {
     `/api/workspaces/${encodeURIComponent(id)}/paused`,
   );
   const job = (body as { _embedded?: { job?: { id: string } } })._embedded?.job;
-  if (!job) {
-    if (wait)
-      context.note(`workspace ${context.id} resumed: no deploy was held, nothing to deploy`);
-    else context.printResult(body);
-    return 0;
-  }
   if (!wait) {
     context.printResult(body);
+    return 0;
+  }
+  if (!job) {
+    context.note(`workspace ${context.id} resumed: no deploy was held, nothing to deploy`);
     return 0;
   }
   return printOrFollow(

@@ -284,6 +284,11 @@ export class WorkspaceService {
     }
   }
 
+  /** The pauses of every workspace whose deploys are paused (one read). */
+  pauses(): WorkspacePause[] {
+    return this.deps.store.listRecords<WorkspacePause>(PAUSES);
+  }
+
   /** The pause of the workspace's deploys, if they are paused. */
   pauseOf(id: string): WorkspacePause | undefined {
     return this.deps.store.getRecord<WorkspacePause>(PAUSES, id);
@@ -396,7 +401,7 @@ export class WorkspaceService {
   resumeExpired(): number {
     const now = this.deps.clock.now();
     let resumed = 0;
-    for (const pause of this.deps.store.listRecords<WorkspacePause>(PAUSES)) {
+    for (const pause of this.pauses()) {
       if (!pause.until || Date.parse(pause.until) > now) continue;
       try {
         this.resume(pause.workspaceId, 'pause-expiry');

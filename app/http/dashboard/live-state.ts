@@ -62,12 +62,13 @@ export function pausedWorkspaces(
   engine: Engine,
   workspaces: readonly Workspace[],
 ): Map<string, WorkspacePause> {
-  const paused = new Map<string, WorkspacePause>();
-  for (const workspace of workspaces) {
-    const pause = engine.workspaces.pauseOf(workspace.id);
-    if (pause) paused.set(workspace.id, pause);
-  }
-  return paused;
+  const shown = new Set(workspaces.map((ws) => ws.id));
+  return new Map(
+    engine.workspaces
+      .pauses()
+      .filter((pause) => shown.has(pause.workspaceId))
+      .map((pause) => [pause.workspaceId, pause]),
+  );
 }
 
 /** Workspace names by id, to show a job's workspace by name. */
