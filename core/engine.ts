@@ -26,6 +26,7 @@ import {
   deployWorkspace,
   driftState,
   type PauseListener,
+  PreviewService,
   settleEndedWorkspaceDeploy,
   settleInterruptedDeploys,
   WorkspaceService,
@@ -100,6 +101,8 @@ export interface JobsApi {
 
 export interface Engine {
   workspaces: WorkspaceService;
+  /** Workspaces made for pull requests, and removed when they close. */
+  previews: PreviewService;
   tasks: TaskService;
   pipelines: PipelineService;
   rollouts: RolloutService;
@@ -232,6 +235,7 @@ export function createEngine(deps: EngineDeps): Engine {
     settled: (jobId) => pool.settled(jobId),
     ...(deps.pauseChanged ? { pauseChanged: deps.pauseChanged } : {}),
   });
+  const previews = new PreviewService({ store: deps.store, workspaces, clock, logger });
   const jobs: JobsApi = {
     get: (id) => queue.get(id),
     list: (filter, page) => queue.list(filter, page),
@@ -290,12 +294,14 @@ export function createEngine(deps: EngineDeps): Engine {
   // no deploy used lately goes, at start and every hour.
   let sweeper: NodeJS.Timeout | undefined;
   let pauseExpiry: Periodic | undefined;
+  let previewRemoval: Periodic | undefined;
   const sweep = () =>
     deps.source.evict?.(deps.runtime.workdirs?.() ?? []).catch((error: unknown) => {
       logger.warn({ err: error }, 'could not evict unused checkouts');
     });
   return {
     workspaces,
+    previews,
     tasks,
     pipelines,
     rollouts,
@@ -325,6 +331,13 @@ export function createEngine(deps: EngineDeps): Engine {
         async () => workspaces.resumeExpired(),
         (error) => logger.warn({ err: error }, 'could not end the pauses whose time came'),
       );
+      // The previews of pull requests that closed go (also those a stop left half removed).
+      previewRemoval = runPeriodically(
+        PREVIEW_REMOVAL_MS,
+        () => previews.removeClosed(),
+        (error) =>
+          logger.warn({ err: error }, 'could not remove the previews of closed pull requests'),
+      );
       void sweep();
       sweeper = setInterval(sweep, SWEEP_MS);
       sweeper.unref();
@@ -334,6 +347,7 @@ export function createEngine(deps: EngineDeps): Engine {
       started = false;
       clearInterval(sweeper);
       await pauseExpiry?.stop();
+      await previewRemoval?.stop();
       await poller?.stop();
       await driftWatcher.stop();
       await pool.stop(graceMs);
@@ -344,6 +358,9 @@ export function createEngine(deps: EngineDeps): Engine {
 
 /** How often pauses set to end by themselves are looked at. */
 const PAUSE_EXPIRY_MS = 5000;
+
+/** How often the previews of closed pull requests are looked for, to be removed. */
+const PREVIEW_REMOVAL_MS = 2000;
 
 /** How often unused checkouts are evicted. */
 const SWEEP_MS = 60 * 60 * 1000;

@@ -109,13 +109,21 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
       { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
     ]);
 
-    // A closed pull request plans nothing, and the delivery says which action it left alone.
+    // A closed pull request plans nothing; with no preview to remove, the delivery says so.
     const closed = pullRequest(3, 'two', heads[1] ?? '');
     closed.action = 'closed';
     const ignored = await deliver(server.url, 'pull_request', closed, github.webhookSecret);
     expect(ignored.json).toMatchObject({
       jobs: [],
-      ignored: 'Slipway does nothing on pull_request.closed',
+      ignored: 'pull request #3 closed; it had no preview',
+    });
+    // An action Slipway leaves alone is named.
+    const labeled = pullRequest(3, 'two', heads[1] ?? '');
+    labeled.action = 'labeled';
+    const left = await deliver(server.url, 'pull_request', labeled, github.webhookSecret);
+    expect(left.json).toMatchObject({
+      jobs: [],
+      ignored: 'Slipway does nothing on pull_request.labeled',
     });
   });
 

@@ -18,6 +18,8 @@ export interface DeliveryOutcome {
     held?: true;
   }>;
   ignored?: string;
+  /** Preview workspaces of the pull request: made, being removed, or why none was made. */
+  previews?: Array<{ workspace: string; action: 'made' | 'removing' } | { refused: string }>;
 }
 
 export interface SlipwayAppDeps {
@@ -141,6 +143,63 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     }
   };
 
+  /**
+   * The previews of a pull request that opened or moved, for each workspace of its base branch
+   * with previews on: made unless they exist, and then deployed at the pull request's head.
+   * An existing one is deployed again when the pull request (re)opens; otherwise the push to its
+   * branch deploys it. A pull request from a fork gets none: its code would run with the
+   * workspace's access to the cluster.
+   */
+  const previewPull = (
+    delivery: string,
+    payload: {
+      action: string;
+      repository: Repo;
+      installation?: { id: number };
+      sender?: { login: string } | null;
+      pull_request: {
+        number: number;
+        head: { sha: string; ref?: string; repo?: { full_name: string } | null };
+        base: { ref: string };
+      };
+    },
+    installationId: number,
+  ) => {
+    const pull = payload.pull_request;
+    const parents = workspacesOf(payload.repository, pull.base.ref).filter((ws) =>
+      engine.previews.on(ws.id),
+    );
+    if (parents.length === 0) return;
+    const previews: NonNullable<DeliveryOutcome['previews']> = [];
+    const told = () => {
+      if (previews.length > 0) outcomeOf(delivery).previews = previews;
+    };
+    const repository = payload.repository.full_name;
+    const from = pull.head.repo?.full_name;
+    if (from?.toLowerCase() !== repository.toLowerCase() || !pull.head.ref) {
+      previews.push({
+        refused: `pull request #${pull.number} comes from ${from ? `the fork ${from}` : 'a repository that no longer exists'}; only pull requests from branches of ${repository} get previews, since a preview runs their code`,
+      });
+      return told();
+    }
+    for (const parent of parents) {
+      const opened = engine.previews.open(parent, pull.number, pull.head.ref, repository);
+      if (opened.workspace === undefined) {
+        previews.push({ refused: opened.refused });
+        continue;
+      }
+      if (opened.created) previews.push({ workspace: opened.workspace.name, action: 'made' });
+      if (!opened.created && payload.action === 'synchronize') continue;
+      queue(
+        delivery,
+        opened.workspace,
+        { installationId, repository, headSha: pull.head.sha, kind: 'deploy' },
+        payload.sender?.login,
+      );
+    }
+    told();
+  };
+
   /** The workspace of the repository whose deploys (or plans) report under check run `name`. */
   const runNamed = (repository: Repo, name: string | undefined) => {
     for (const workspace of workspacesOf(repository)) {
@@ -214,7 +273,29 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             },
             payload.sender?.login,
           );
+          previewPull(context.id, payload, payload.installation.id);
+          // A preview made where no plan was: the delivery did something.
+          const outcome = outcomeOf(context.id);
+          if (outcome.jobs.length > 0) delete outcome.ignored;
         }),
+    );
+
+    // Merged or not, the pull request's previews go: what they deployed, then themselves.
+    app.on('pull_request.closed', (context) =>
+      committed(context.id, () => {
+        const { payload } = context;
+        remember(payload);
+        const { number } = payload.pull_request;
+        const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
+        const closed = engine.previews.close(payload.repository.full_name, number, by);
+        if (closed.length === 0) {
+          return ignore(context.id, `pull request #${number} closed; it had no preview`);
+        }
+        outcomeOf(context.id).previews = closed.map((ws) => ({
+          workspace: ws.name,
+          action: 'removing' as const,
+        }));
+      }),
     );
 
     app.on('check_run.rerequested', (context) =>

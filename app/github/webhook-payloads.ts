@@ -46,7 +46,12 @@ const PAYLOADS: Record<string, z.ZodType> = {
     pull_request: z.looseObject(
       {
         number: z.number().int(),
-        head: z.looseObject({ sha }),
+        head: z.looseObject({
+          sha,
+          ref: z.string().optional(),
+          // Null when the fork it came from was deleted.
+          repo: z.looseObject({ full_name: z.string() }).nullish(),
+        }),
         base: z.looseObject({ ref: z.string() }),
       },
       { error: 'expected the pull request, an object' },

@@ -17,6 +17,7 @@ import {
   pauseWorkspaceSchema,
   updateWorkspaceSchema,
   type WorkspacePause,
+  type WorkspacePreview,
 } from '../../core/workspaces/index.js';
 import type { GitHubApp } from '../github/github-app.js';
 import type { Metrics } from '../metrics.js';
@@ -53,7 +54,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const identity = await requireIdentity(c);
     const input = parseWith(createWorkspaceSchema, await readJson(c), 'request body');
     const workspace = engine.workspaces.create(input, identity.subject);
-    const body = workspaceJson(workspace, baseUrl(c), identity, undefined);
+    const body = workspaceJson(workspace, baseUrl(c), identity, extrasOf(engine, workspace.id));
     c.header('Location', body._links.self.href);
     return c.json(body, 201);
   });
@@ -67,7 +68,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     return c.json({
       _embedded: {
         workspaces: page.items.map((ws) =>
-          workspaceJson(ws, base, identity, engine.workspaces.pauseOf(ws.id)),
+          workspaceJson(ws, base, identity, extrasOf(engine, ws.id)),
         ),
       },
       _links: pageLinks(c, base, page, paging),
@@ -78,9 +79,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   app.get('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
     const workspace = engine.workspaces.get(c.req.param('id'));
-    return c.json(
-      workspaceJson(workspace, baseUrl(c), identity, engine.workspaces.pauseOf(workspace.id)),
-    );
+    return c.json(workspaceJson(workspace, baseUrl(c), identity, extrasOf(engine, workspace.id)));
   });
 
   /** Change a workspace (its owner or the admin): the fields given change, the others stay. */
@@ -90,7 +89,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     requireOwner(engine.workspaces.get(id), identity, 'change it');
     const input = parseWith(updateWorkspaceSchema, await readJson(c), 'request body');
     const updated = engine.workspaces.update(id, input);
-    return c.json(workspaceJson(updated, baseUrl(c), identity, engine.workspaces.pauseOf(id)));
+    return c.json(workspaceJson(updated, baseUrl(c), identity, extrasOf(engine, id)));
   });
 
   /** Delete a workspace (its owner or the admin), withdrawing its jobs and deleting what it deployed. */
@@ -114,10 +113,12 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     // Checked once the body is in, with nothing awaited before the pause is written: a request
     // sent slowly must not find the workspace unpaused and then take over a pause made since.
     requireMayLift(workspace, engine.workspaces.pauseOf(id), identity, 'change the pause');
-    const pause = engine.workspaces.pause(id, identity.subject, input.reason, input.until);
+    engine.workspaces.pause(id, identity.subject, input.reason, input.until);
     // Not the deployment secret: pausing is scripted, and its answer lands in CI logs.
     return c.json(
-      workspaceJson(engine.workspaces.get(id), baseUrl(c), identity, pause, { secret: false }),
+      workspaceJson(engine.workspaces.get(id), baseUrl(c), identity, extrasOf(engine, id), {
+        secret: false,
+      }),
     );
   });
 
@@ -134,9 +135,13 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const { job } = engine.workspaces.resume(workspace.id, identity.subject, origin);
     const base = baseUrl(c);
     return c.json({
-      ...workspaceJson(engine.workspaces.get(workspace.id), base, identity, undefined, {
-        secret: false,
-      }),
+      ...workspaceJson(
+        engine.workspaces.get(workspace.id),
+        base,
+        identity,
+        extrasOf(engine, workspace.id),
+        { secret: false },
+      ),
       ...(job ? { _embedded: { job: jobJson(job, base) } } : {}),
     });
   });
@@ -511,7 +516,7 @@ export function workspaceJson(
   workspace: Workspace,
   base: string,
   viewer: Identity,
-  pause: WorkspacePause | undefined,
+  { pause, previews, preview }: WorkspaceExtras,
   shown: { secret: boolean } = { secret: true },
 ) {
   const self = `${base}/api/workspaces/${workspace.id}`;
@@ -546,6 +551,17 @@ export function workspaceJson(
           lastHeld: pause.lastHeld,
         }
       : null,
+    previews,
+    // The pull request it deploys, when it is a preview made for one.
+    preview: preview
+      ? {
+          of: preview.of,
+          pullRequest: preview.pullRequest,
+          repository: preview.repository,
+          created: preview.created,
+          closed: preview.closed?.at ?? null,
+        }
+      : null,
     _links: {
       self: { href: self },
       'update workspace': { href: self, type: 'PUT' },
@@ -557,7 +573,26 @@ export function workspaceJson(
       ...(pause
         ? { 'resume deploys': { href: `${self}/paused`, type: 'DELETE' } }
         : { 'pause deploys': { href: `${self}/paused`, type: 'PUT' } }),
+      ...(preview ? { 'preview of': { href: `${base}/api/workspaces/${preview.of}` } } : {}),
     },
+  };
+}
+
+/** What a workspace's JSON shows beside its row: its pause and its previews. */
+export interface WorkspaceExtras {
+  pause: WorkspacePause | undefined;
+  /** Whether its pull requests get previews. */
+  previews: boolean;
+  /** The pull request it deploys, when it is a preview. */
+  preview: WorkspacePreview | undefined;
+}
+
+/** The extras of workspace `id`, as stored now. */
+export function extrasOf(engine: Engine, id: string): WorkspaceExtras {
+  return {
+    pause: engine.workspaces.pauseOf(id),
+    previews: engine.previews.on(id),
+    preview: engine.previews.of(id),
   };
 }
 

@@ -44,6 +44,10 @@ export const RECORD_COLLECTIONS = [
   'workspace-drift',
   /** Who paused a workspace's deploys, when and why, and what was held since. */
   'workspace-pauses',
+  /** The workspaces made for pull requests (`previews`), under the workspace they preview. */
+  'workspace-previews',
+  /** Workspaces whose pull requests get previews. */
+  'workspace-previews-on',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

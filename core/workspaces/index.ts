@@ -13,6 +13,14 @@ export {
 } from './pause.js';
 export { BranchPoller, type BranchPollerOptions } from './poll-branches.js';
 export {
+  type OpenedPreview,
+  PREVIEWS,
+  PREVIEWS_ON,
+  PreviewService,
+  previewName,
+  type WorkspacePreview,
+} from './previews.js';
+export {
   type CreateWorkspaceInput,
   createWorkspaceSchema,
   DNS_LABEL,

@@ -38,6 +38,12 @@ const name = z
   .min(1, { error: 'expected a non-empty name' })
   .max(100, { error: 'expected at most 100 characters' });
 
+const previews = z
+  .boolean({ error: 'expected true or false (whether pull requests get preview workspaces)' })
+  .describe(
+    "true: each pull request against the branch (from the same repository) gets a workspace of its own, deploying the pull request's branch until it closes",
+  );
+
 const timeoutSeconds = z
   .number({ error: 'expected a whole number of seconds' })
   .int({ error: 'expected a whole number of seconds' })
@@ -53,6 +59,7 @@ const readOnly = {
   deploymentSecret: z.unknown().optional(),
   lastDeployment: z.unknown().optional(),
   paused: z.unknown().optional(),
+  preview: z.unknown().optional(),
   _links: z.unknown().optional(),
 };
 
@@ -64,6 +71,7 @@ export const createWorkspaceSchema = z.strictObject({
   namespace: dnsLabel('a Kubernetes namespace').optional(),
   alias: dnsLabel('an alias').optional(),
   timeoutSeconds: timeoutSeconds.optional(),
+  previews: previews.optional(),
   ...readOnly,
 });
 
@@ -75,6 +83,7 @@ export const updateWorkspaceSchema = z.strictObject({
   namespace: dnsLabel('a Kubernetes namespace').optional(),
   alias: dnsLabel('an alias').optional(),
   timeoutSeconds: timeoutSeconds.optional(),
+  previews: previews.optional(),
   ...readOnly,
 });
 

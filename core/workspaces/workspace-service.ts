@@ -14,6 +14,7 @@ import {
   untilOf,
   type WorkspacePause,
 } from './pause.js';
+import { PREVIEWS, PREVIEWS_ON, type WorkspacePreview } from './previews.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -138,7 +139,9 @@ export class WorkspaceService {
 
   /** Whether the workspace is being deleted (its workloads going): nothing should put them back. */
   isBeingDeleted(id: string): boolean {
-    return (this.deleting.get(id) ?? 0) > 0;
+    if ((this.deleting.get(id) ?? 0) > 0) return true;
+    // The preview of a pull request that closed: its removal may not have begun yet.
+    return Boolean(this.deps.store.getRecord<WorkspacePreview>(PREVIEWS, id)?.closed);
   }
 
   /** Whether a deploy of the workspace (not a plan) is queued or running. */
@@ -157,7 +160,6 @@ export class WorkspaceService {
    * must label its workloads the same way each time, or nothing is ever unchanged or pruned.
    */
   create(input: CreateWorkspaceInput, owner: string | null, id: string = randomUUID()): Workspace {
-    const now = isoTime(this.deps.clock.now());
     const alias = input.alias ?? defaultAlias(input.name);
     if (!alias) {
       throw new SlipwayError(
@@ -166,6 +168,7 @@ export class WorkspaceService {
       );
     }
     refuseMasked(input.repositoryUrl);
+    const now = isoTime(this.deps.clock.now());
     const workspace: Workspace = {
       id,
       name: input.name,
@@ -183,7 +186,10 @@ export class WorkspaceService {
       lastCommitId: null,
       lastDeployed: null,
     };
-    this.deps.store.insertWorkspace(workspace);
+    this.deps.store.transaction(() => {
+      this.deps.store.insertWorkspace(workspace);
+      if (input.previews) this.deps.store.putRecord(PREVIEWS_ON, id, '', { workspaceId: id });
+    });
     return workspace;
   }
 
@@ -231,6 +237,10 @@ export class WorkspaceService {
   update(id: string, input: UpdateWorkspaceInput): Workspace {
     return this.deps.store.transaction(() => {
       const current = this.get(id);
+      if (input.previews === true) refusePreviewsOfPreview(current, this.deps.store);
+      if (input.previews === true)
+        this.deps.store.putRecord(PREVIEWS_ON, id, '', { workspaceId: id });
+      if (input.previews === false) this.deps.store.deleteRecord(PREVIEWS_ON, id);
       const updated: Workspace = {
         ...current,
         name: input.name ?? current.name,
@@ -254,6 +264,16 @@ export class WorkspaceService {
     this.get(id);
     this.deleting.set(id, (this.deleting.get(id) ?? 0) + 1);
     try {
+      // The previews of its pull requests go first: nothing would remove them after it.
+      for (const preview of this.deps.store.listRecords<WorkspacePreview>(PREVIEWS, id)) {
+        if (this.deps.store.getWorkspace(preview.workspaceId)) {
+          await this.delete(preview.workspaceId, by).catch((error: unknown) => {
+            // Removed meanwhile (its pull request closed): gone is what was wanted.
+            if (!(error instanceof SlipwayError && error.code === 'NOT_FOUND')) throw error;
+          });
+        }
+        this.deps.store.deleteRecord(PREVIEWS, preview.workspaceId);
+      }
       const active = this.deps.store.listJobs(
         { workspaceId: id, status: ['QUEUED', 'RUNNING'] },
         { offset: 0, limit: 10_000 },
@@ -276,6 +296,8 @@ export class WorkspaceService {
       this.deps.store.deleteRecord('branch-heads', id);
       this.deps.store.deleteRecord('workspace-drift', id);
       this.deps.store.deleteRecord(PAUSES, id);
+      this.deps.store.deleteRecord(PREVIEWS, id);
+      this.deps.store.deleteRecord(PREVIEWS_ON, id);
       this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
     } finally {
       const left = (this.deleting.get(id) ?? 1) - 1;
@@ -611,4 +633,14 @@ function withHeld(
       ? [...(pause.heldBefores ?? []), before].slice(-MAX_REMEMBERED)
       : pause.heldBefores,
   };
+}
+
+/** A preview deploys one pull request; the pull requests of its branch get none of their own. */
+function refusePreviewsOfPreview(workspace: Workspace, store: Store): void {
+  const preview = store.getRecord<WorkspacePreview>(PREVIEWS, workspace.id);
+  if (!preview) return;
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `"previews" is true; expected false: workspace '${workspace.name}' is itself the preview of pull request #${preview.pullRequest}, and a preview gets no previews`,
+  );
 }

@@ -64,6 +64,21 @@ export const workspace = responseBody(
       })
       .nullable()
       .describe('null unless its deploys are paused (PUT .../paused); a Slipway extension'),
+    previews: z
+      .boolean()
+      .describe(
+        'whether pull requests against its branch get preview workspaces; a Slipway extension',
+      ),
+    preview: z
+      .object({
+        of: z.string().describe('the workspace whose pull request it previews'),
+        pullRequest: z.number().int(),
+        repository: z.string().describe('owner/name, lowercase'),
+        created: isoTime,
+        closed: isoTime.nullable().describe('when its pull request closed: it is being removed'),
+      })
+      .nullable()
+      .describe('null unless it is the preview of a pull request; a Slipway extension'),
     _links: z.object({
       self: href,
       'update workspace': typedLink,
@@ -74,6 +89,7 @@ export const workspace = responseBody(
       drift: typedLink,
       'pause deploys': typedLink.optional().describe('while not paused'),
       'resume deploys': typedLink.optional().describe('while paused'),
+      'preview of': href.optional().describe('the workspace it is a preview for'),
     }),
   }),
   'A workspace: a repository and branch deployed into a namespace.',

@@ -13,9 +13,24 @@ const delivered = responseBody(
         job: z.string(),
         kind: z.enum(['deploy', 'plan']),
         created: z.boolean().describe('false: a redelivery found the job it queued before'),
+        held: z
+          .literal(true)
+          .optional()
+          .describe("not deployed: the workspace's deploys are paused (the job is STOPPED)"),
       }),
     ),
     ignored: z.string().optional().describe('Why nothing was queued'),
+    previews: z
+      .array(
+        z.union([
+          z.object({ workspace: z.string(), action: z.enum(['made', 'removing']) }),
+          z.object({ refused: z.string() }),
+        ]),
+      )
+      .optional()
+      .describe(
+        "A pull request's preview workspaces: made, being removed (it closed), or why none was made",
+      ),
   }),
   'What one delivery queued (DeliveryOutcome of app/github/slipway-app.ts).',
 );

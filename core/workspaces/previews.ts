@@ -1,0 +1,181 @@
+import { SlipwayError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
+import type { WorkspaceService } from './workspace-service.js';
+
+/**
+ * A workspace made for a pull request against the branch of a workspace whose pull requests get
+ * previews (`previews: true`): it deploys the pull request's branch into a namespace of its own
+ * until the pull request closes. Kept in the `workspace-previews` record of the preview, under
+ * the namespace of the workspace it previews.
+ */
+export interface WorkspacePreview {
+  /** The preview's own workspace. */
+  workspaceId: string;
+  /** The workspace whose pull request it previews. */
+  of: string;
+  pullRequest: number;
+  /** `owner/name` of the repository, lowercase, as the pull request's events name it. */
+  repository: string;
+  /** ISO-8601 UTC. */
+  created: string;
+  /** The pull request closed: the preview is being removed (its workloads, then itself). */
+  closed: { at: string; by: string | null } | null;
+}
+
+export const PREVIEWS = 'workspace-previews';
+/** Workspaces whose pull requests get previews (a record each, `{workspaceId}`). */
+export const PREVIEWS_ON = 'workspace-previews-on';
+
+/** Names are at most this long (a workspace's name); aliases and namespaces at most 63. */
+const MAX_NAME = 100;
+const MAX_LABEL = 63;
+
+/**
+ * A name with `-pr-<number>` after it, `base` cut short enough for the whole to fit in `max`.
+ *
+ * @example
+ * previewName('shop', 12, 63) // 'shop-pr-12'
+ */
+export function previewName(base: string, pullRequest: number, max: number): string {
+  const suffix = `-pr-${pullRequest}`;
+  return `${base.slice(0, max - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+export interface PreviewServiceDeps {
+  store: Store;
+  workspaces: WorkspaceService;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What opening a preview did: made it, found it made already, or why it could not. */
+export type OpenedPreview =
+  | { workspace: Workspace; created: boolean }
+  | { refused: string; workspace?: undefined };
+
+/**
+ * Preview workspaces of pull requests: made when a pull request opens against the branch of a
+ * workspace with previews on, removed (what they deployed, then the workspace) when it closes.
+ */
+export class PreviewService {
+  /** Previews whose removal is under way in this process. */
+  private readonly removing = new Set<string>();
+
+  constructor(private readonly deps: PreviewServiceDeps) {}
+
+  /** Whether pull requests against the workspace's branch get previews. */
+  on(workspaceId: string): boolean {
+    return this.deps.store.getRecord(PREVIEWS_ON, workspaceId) !== undefined;
+  }
+
+  /** The preview the workspace is, if it is one. */
+  of(workspaceId: string): WorkspacePreview | undefined {
+    return this.deps.store.getRecord<WorkspacePreview>(PREVIEWS, workspaceId);
+  }
+
+  /** The previews of a workspace's pull requests, those being removed too. */
+  list(workspaceId: string): WorkspacePreview[] {
+    return this.deps.store.listRecords<WorkspacePreview>(PREVIEWS, workspaceId);
+  }
+
+  /**
+   * The preview of pull request `pullRequest` of `parent`: made (a workspace named
+   * `<name>-pr-<number>` on the pull request's `branch`, in namespace `<namespace>-pr-<number>`,
+   * with the parent's repository, owner and timeout) unless it exists. Refused, saying why, when
+   * the name is another workspace's or the last preview of that pull request is still going.
+   */
+  open(parent: Workspace, pullRequest: number, branch: string, repository: string): OpenedPreview {
+    return this.deps.store.transaction(() => {
+      const current = this.list(parent.id).find((p) => p.pullRequest === pullRequest);
+      if (current?.closed) {
+        return {
+          refused: `the preview of pull request #${pullRequest} of workspace '${parent.name}' is still being removed; its next push makes it again`,
+        };
+      }
+      if (current)
+        return { workspace: this.deps.workspaces.get(current.workspaceId), created: false };
+      const name = previewName(parent.name, pullRequest, MAX_NAME);
+      if (this.deps.store.findWorkspaceByName(name)) {
+        return {
+          refused: `no preview of pull request #${pullRequest} for workspace '${parent.name}': the name '${name}' is another workspace's`,
+        };
+      }
+      const workspace = this.deps.workspaces.create(
+        {
+          name,
+          repositoryUrl: parent.repositoryUrl,
+          branch,
+          alias: previewName(parent.alias, pullRequest, MAX_LABEL),
+          namespace: previewName(parent.namespace, pullRequest, MAX_LABEL),
+          timeoutSeconds: parent.timeoutSeconds,
+        },
+        parent.owner,
+      );
+      const preview: WorkspacePreview = {
+        workspaceId: workspace.id,
+        of: parent.id,
+        pullRequest,
+        repository: repository.toLowerCase(),
+        created: isoTime(this.deps.clock.now()),
+        closed: null,
+      };
+      this.deps.store.putRecord(PREVIEWS, workspace.id, parent.id, preview);
+      this.deps.logger.info(
+        { workspaceId: workspace.id, of: parent.id, pullRequest },
+        `preview '${name}' made for pull request #${pullRequest} of workspace '${parent.name}'`,
+      );
+      return { workspace, created: true };
+    });
+  }
+
+  /**
+   * Marks the previews of pull request `pullRequest` of `repository` closed: no push deploys
+   * them any more, and `removeClosed` removes them. Returns their workspaces.
+   */
+  close(repository: string, pullRequest: number, by: string | null): Workspace[] {
+    return this.deps.store.transaction(() => {
+      const closed: Workspace[] = [];
+      const key = repository.toLowerCase();
+      for (const preview of this.deps.store.listRecords<WorkspacePreview>(PREVIEWS)) {
+        if (preview.repository !== key || preview.pullRequest !== pullRequest) continue;
+        const workspace = this.deps.store.getWorkspace(preview.workspaceId);
+        if (!workspace) continue;
+        if (!preview.closed) {
+          const marked = { ...preview, closed: { at: isoTime(this.deps.clock.now()), by } };
+          this.deps.store.putRecord(PREVIEWS, preview.workspaceId, preview.of, marked);
+        }
+        closed.push(workspace);
+      }
+      return closed;
+    });
+  }
+
+  /**
+   * Removes each preview whose pull request closed (see `WorkspaceService.delete`), one after
+   * another; resolves with how many. One that fails is tried again on the next call.
+   */
+  async removeClosed(): Promise<number> {
+    let removed = 0;
+    for (const preview of this.deps.store.listRecords<WorkspacePreview>(PREVIEWS)) {
+      if (!preview.closed || this.removing.has(preview.workspaceId)) continue;
+      this.removing.add(preview.workspaceId);
+      try {
+        await this.deps.workspaces.delete(preview.workspaceId, preview.closed.by);
+        removed += 1;
+      } catch (error) {
+        if (error instanceof SlipwayError && error.code === 'NOT_FOUND') {
+          this.deps.store.deleteRecord(PREVIEWS, preview.workspaceId);
+          continue;
+        }
+        this.deps.logger.warn(
+          { err: error, workspaceId: preview.workspaceId },
+          'could not remove the preview of a closed pull request; trying again',
+        );
+      } finally {
+        this.removing.delete(preview.workspaceId);
+      }
+    }
+    return removed;
+  }
+}

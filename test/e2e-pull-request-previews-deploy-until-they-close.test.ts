@@ -1,0 +1,285 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
+import { helloJob } from './fixtures/tasks.js';
+import { createRepo, git, manifest, type TestRepo } from './helpers/git.js';
+import {
+  aboutRepository,
+  deliver,
+  examplePayload,
+  githubAppEnv,
+  pushEvent,
+} from './helpers/github-webhooks.js';
+import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
+
+const REPO = 'acme/site';
+
+/** A deployment that writes its pid to `<dir>/<namespace>_<name>` and runs until stopped. */
+function keeper(dir: string): Record<string, string> {
+  const script = `
+const fs = require('node:fs');
+const file = ${JSON.stringify(dir)} + '/' + process.env.SLIPWAY_WORKLOAD.replace('/', '_');
+fs.writeFileSync(file, String(process.pid));
+setInterval(() => {}, 1000);
+`;
+  return {
+    'tasks/keeper/manifest.json': manifest({
+      name: 'keeper',
+      type: 'deployment',
+      cmd: ['node', 'keeper.js'],
+    }),
+    'tasks/keeper/keeper.js': script,
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('pull request previews: a workspace of its own per pull request, deployed until it closes', () => {
+  let github: GitHubApiServer;
+  let repo: TestRepo;
+  let server: ServerProcess;
+  let installationId: number;
+  let markers: string;
+  let site: Json;
+
+  /** A branch `name` off main with one more job task; returns its head commit. */
+  function branch(name: string): string {
+    git(repo.dir, 'checkout', '--quiet', '-b', name, 'main');
+    const head = repo.commit(helloJob(`${name}-job`, `hello from ${name}`));
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    return head;
+  }
+
+  function pullRequest(action: string, number: number, headRef: string, headSha: string): Json {
+    const payload = aboutRepository(
+      examplePayload('pull_request', 'opened', (p) => Boolean(p.installation)),
+      REPO,
+      installationId,
+    );
+    payload.action = action;
+    payload.number = number;
+    payload.pull_request.number = number;
+    payload.pull_request.head.sha = headSha;
+    payload.pull_request.head.ref = headRef;
+    payload.pull_request.head.repo.full_name = REPO;
+    payload.pull_request.base.ref = 'main';
+    return payload;
+  }
+
+  async function workspaceNamed(name: string): Promise<Json | undefined> {
+    const list = await server.api('GET', '/api/workspaces?size=100');
+    return list.json._embedded.workspaces.find((w: Json) => w.name === name);
+  }
+
+  function keeperPid(workload: string): Promise<number> {
+    const file = path.join(markers, workload.replace('/', '_'));
+    return eventually(
+      () => (existsSync(file) ? Number(readFileSync(file, 'utf8')) || undefined : undefined),
+      `${workload} to write its pid`,
+    );
+  }
+
+  beforeAll(async () => {
+    markers = mkdtempSync(path.join(os.tmpdir(), 'slipway-previews-'));
+    github = await startGitHubApiServer();
+    repo = createRepo(keeper(markers));
+    github.addRepository(REPO, repo.dir);
+    installationId = github.addInstallation('acme', [REPO]).id;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-data-'));
+    server = await startServer({ dataDir, env: githubAppEnv(github) });
+    const created = await server.api('POST', '/api/workspaces', {
+      name: 'site',
+      repositoryUrl: REPO,
+      previews: true,
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json).toMatchObject({ previews: true, preview: null });
+    site = created.json;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await github?.close();
+    repo?.cleanup();
+  });
+
+  it("deploys the pull request's branch to a workspace of its own, keeps it deployed on pushes, and removes it when the pull request closes", async () => {
+    const head = branch('feature');
+    const opened = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('opened', 7, 'feature', head),
+      github.webhookSecret,
+    );
+    expect(opened.status, JSON.stringify(opened.json)).toBe(202);
+    expect(opened.json.previews).toEqual([{ workspace: 'site-pr-7', action: 'made' }]);
+    expect(opened.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+      { workspace: 'site-pr-7', job: expect.any(String), kind: 'deploy', created: true },
+    ]);
+    const deploy = await waitForJob(server, opened.json.jobs[1].job);
+    expect(deploy).toMatchObject({ status: 'COMPLETE', commitId: head });
+    const pid = await keeperPid('site-pr-7/keeper');
+    expect(alive(pid)).toBe(true);
+
+    const preview = await workspaceNamed('site-pr-7');
+    expect(preview).toMatchObject({
+      branch: 'feature',
+      namespace: 'site-pr-7',
+      alias: 'site-pr-7',
+      previews: false,
+      preview: { of: site.id, pullRequest: 7, repository: REPO, closed: null },
+    });
+    expect(preview._links['preview of'].href).toMatch(new RegExp(`/api/workspaces/${site.id}$`));
+    const run = await eventually(
+      async () =>
+        github
+          .checkRuns(REPO)
+          .find(
+            (r) =>
+              r.head_sha === head && r.name === 'Slipway / site-pr-7' && r.status === 'completed',
+          ),
+      'the preview check run to complete',
+    );
+    expect(run.conclusion).toBe('success');
+    await eventually(
+      async () =>
+        github
+          .deployments(REPO)
+          .find((d) => d.environment === 'site-pr-7' && d.statuses.at(-1)?.state === 'success'),
+      'the preview GitHub deployment to succeed',
+    );
+
+    // GitHub redelivering the event makes nothing new.
+    const again = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('opened', 7, 'feature', head),
+      github.webhookSecret,
+      { id: opened.id },
+    );
+    expect(again.json.jobs.map((j: Json) => [j.job, j.created])).toEqual(
+      opened.json.jobs.map((j: Json) => [j.job, false]),
+    );
+    expect(again.json.previews).toBeUndefined();
+
+    // A push to the pull request's branch deploys the preview; its synchronize plans only.
+    git(repo.dir, 'checkout', '--quiet', 'feature');
+    const next = repo.commit(helloJob('feature-job', 'hello again'));
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    const pushed = await deliver(
+      server.url,
+      'push',
+      pushEvent(REPO, installationId, next, 'refs/heads/feature', head),
+      github.webhookSecret,
+    );
+    expect(pushed.json.jobs).toEqual([
+      { workspace: 'site-pr-7', job: expect.any(String), kind: 'deploy', created: true },
+    ]);
+    const synchronized = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('synchronize', 7, 'feature', next),
+      github.webhookSecret,
+    );
+    expect(synchronized.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    expect(await waitForJob(server, pushed.json.jobs[0].job)).toMatchObject({
+      status: 'COMPLETE',
+      commitId: next,
+    });
+
+    // A preview has no previews of its own.
+    const refused = await server.api('PUT', `/api/workspaces/${preview.id}`, { previews: true });
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toContain('"previews" is true; expected false');
+    expect(refused.json.message).toContain('preview of pull request #7');
+
+    // Closed (merged or not): the preview goes, with what it ran.
+    const closed = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('closed', 7, 'feature', next),
+      github.webhookSecret,
+    );
+    expect(closed.json).toMatchObject({
+      jobs: [],
+      previews: [{ workspace: 'site-pr-7', action: 'removing' }],
+    });
+    await eventually(
+      async () =>
+        (await server.api('GET', `/api/workspaces/${preview.id}`)).status === 404 || undefined,
+      'the preview workspace to be removed',
+    );
+    await eventually(() => !alive(pid) || undefined, 'the preview workload to stop');
+    // The workspace it previewed stays, with its previews on.
+    expect((await server.api('GET', `/api/workspaces/${site.id}`)).json.previews).toBe(true);
+
+    // Its branch deploys nothing any more; the close redelivered finds nothing to remove.
+    const late = await deliver(
+      server.url,
+      'push',
+      pushEvent(REPO, installationId, next, 'refs/heads/feature', head),
+      github.webhookSecret,
+    );
+    expect(late.json).toMatchObject({
+      jobs: [],
+      ignored: `no workspace deploys ${REPO} branch feature`,
+    });
+    const closedAgain = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('closed', 7, 'feature', next),
+      github.webhookSecret,
+    );
+    expect(closedAgain.json).toMatchObject({
+      jobs: [],
+      ignored: 'pull request #7 closed; it had no preview',
+    });
+  });
+
+  it('gives a pull request from a fork no preview, and still plans it', async () => {
+    const head = branch('forked');
+    const payload = pullRequest('opened', 8, 'forked', head);
+    payload.pull_request.head.repo.full_name = 'mallory/site';
+    const opened = await deliver(server.url, 'pull_request', payload, github.webhookSecret);
+    expect(opened.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    expect(opened.json.previews).toEqual([
+      {
+        refused: `pull request #8 comes from the fork mallory/site; only pull requests from branches of ${REPO} get previews, since a preview runs their code`,
+      },
+    ]);
+    expect(await workspaceNamed('site-pr-8')).toBeUndefined();
+  });
+
+  it('removes the previews of a workspace deleted while its pull requests are open', async () => {
+    const head = branch('cascade');
+    const opened = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('opened', 9, 'cascade', head),
+      github.webhookSecret,
+    );
+    expect(opened.json.previews).toEqual([{ workspace: 'site-pr-9', action: 'made' }]);
+    await waitForJob(server, opened.json.jobs[1].job);
+    const pid = await keeperPid('site-pr-9/keeper');
+    const preview = await workspaceNamed('site-pr-9');
+
+    const deleted = await server.api('DELETE', `/api/workspaces/${site.id}`);
+    expect(deleted.status, deleted.text).toBe(204);
+    expect((await server.api('GET', `/api/workspaces/${preview.id}`)).status).toBe(404);
+    expect(alive(pid)).toBe(false);
+  });
+});
