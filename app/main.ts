@@ -17,7 +17,7 @@ import { createPrivateFile, openDataDirWarning, prepareDataDir, tightenFiles } f
 import { type Env, EnvError, parseEnv } from './env.js';
 import type { GitHubApp } from './github/github-app.js';
 import { readPrivateKey } from './github/private-key.js';
-import { recordReports } from './github/record-reports.js';
+import { recordReports, recordRetirements } from './github/record-reports.js';
 import { Auth } from './http/auth.js';
 import { createHttpApp } from './http/server.js';
 import { createMetrics } from './metrics.js';
@@ -133,6 +133,10 @@ async function main(): Promise<void> {
   const privateKey = env.githubApp ? readPrivateKey(env) : undefined;
   const metrics = createMetrics(store, systemClock);
   const report = privateKey ? recordReports(store, systemClock, () => github?.wake()) : undefined;
+  // A workspace deleted (a closed pull request's preview, too) leaves its environment inactive.
+  const workspaceDeleted = privateKey
+    ? recordRetirements(store, systemClock, () => github?.wake())
+    : undefined;
   // With SLIPWAY_NOTIFY_URL, a job's end is written to the outbox with its change, and sent.
   const notifier = env.SLIPWAY_NOTIFY_URL
     ? new NotificationSender({
@@ -200,6 +204,7 @@ async function main(): Promise<void> {
     reportsTo: (workspace, commit) => github?.originFor(workspace, 'deploy', commit),
     ...(driftChanged ? { driftChanged } : {}),
     ...(pauseChanged ? { pauseChanged } : {}),
+    ...(workspaceDeleted ? { workspaceDeleted } : {}),
     ...(env.SLIPWAY_DRIFT_SECONDS > 0
       ? { driftCheckMs: env.SLIPWAY_DRIFT_SECONDS * 1000, selfHeal: env.SLIPWAY_SELF_HEAL }
       : {}),

@@ -79,6 +79,8 @@ export interface EngineDeps {
   driftChanged?: DriftWatcherOptions['driftChanged'];
   /** Told when a workspace's deploys are paused or resumed (a notification). */
   pauseChanged?: PauseListener;
+  /** See `WorkspaceServiceDeps.deleted`. */
+  workspaceDeleted?: (workspace: Workspace) => void;
 }
 
 /** A workspace's drift as the surfaces show it (see {@link Engine.driftOf}). */
@@ -234,6 +236,7 @@ export function createEngine(deps: EngineDeps): Engine {
     logger,
     settled: (jobId) => pool.settled(jobId),
     ...(deps.pauseChanged ? { pauseChanged: deps.pauseChanged } : {}),
+    ...(deps.workspaceDeleted ? { deleted: deps.workspaceDeleted } : {}),
   });
   const previews = new PreviewService({ store: deps.store, workspaces, clock, logger });
   const jobs: JobsApi = {

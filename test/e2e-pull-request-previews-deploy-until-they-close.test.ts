@@ -222,6 +222,15 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       'the preview workspace to be removed',
     );
     await eventually(() => !alive(pid) || undefined, 'the preview workload to stop');
+    // GitHub shows nothing running in its environment any more.
+    const latest = () => github.deployments(REPO).filter((d) => d.environment === 'site-pr-7');
+    expect(latest().map((d) => d.sha)).toEqual([head, next]);
+    const retired = await eventually(
+      async () => latest().find((d) => d.sha === next && d.statuses.at(-1)?.state === 'inactive'),
+      "the preview's latest GitHub deployment to go inactive",
+    );
+    expect(retired.statuses.map((s) => s.state)).toEqual(['in_progress', 'success', 'inactive']);
+    expect(retired.statuses.at(-1)?.description).toBe('workspace site-pr-7 was removed');
     // The workspace it previewed stays, with its previews on.
     expect((await server.api('GET', `/api/workspaces/${site.id}`)).json.previews).toBe(true);
 

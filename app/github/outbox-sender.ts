@@ -186,6 +186,8 @@ export class OutboxSender {
       const logTail = () => deleted?.logTail ?? store.readJobLogTail(job.id, LOG_TAIL_LINES);
       if (entry.topic === CHECK_RUN_TOPIC)
         await this.sendCheckRun(client, job, origin, status, logTail);
+      else if (entry.topic === DEPLOYMENT_TOPIC && entry.payload.inactive === true)
+        await this.sendInactive(client, origin);
       else if (entry.topic === DEPLOYMENT_TOPIC)
         await this.sendDeployment(client, job, origin, status);
       store.finishOutbox(entry.id, 'sent', now());
@@ -444,6 +446,36 @@ export class OutboxSender {
       state,
       description: characters(deploymentDescription(job, origin, status), 140),
       ...(this.jobPage(job) ? { log_url: this.jobPage(job) } : {}),
+    });
+  }
+
+  /**
+   * Marks the environment's latest deployment by Slipway `inactive` (its workspace is gone):
+   * GitHub then shows nothing running there. Done already, or no deployment: nothing is sent.
+   */
+  private async sendInactive(client: GitHubClient, origin: GitHubOrigin) {
+    const [owner, repo] = origin.repository.split('/');
+    const { data } = await client.request('GET /repos/{owner}/{repo}/deployments', {
+      owner,
+      repo,
+      environment: origin.environment,
+      per_page: 100,
+    });
+    const latest = (data as Array<{ id: number; payload: unknown }>).find(
+      (d) => typeof (d.payload as { slipway_job?: unknown } | null)?.slipway_job === 'string',
+    );
+    if (!latest) return;
+    const { data: statuses } = await client.request(
+      'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      { owner, repo, deployment_id: latest.id, per_page: 1 },
+    );
+    if ((statuses as Array<{ state: string }>)[0]?.state === 'inactive') return;
+    await client.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+      owner,
+      repo,
+      deployment_id: latest.id,
+      state: 'inactive',
+      description: characters(`workspace ${origin.environment} was removed`, 140),
     });
   }
 

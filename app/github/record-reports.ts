@@ -1,6 +1,12 @@
 import type { JobChangeListener } from '../../core/jobs/index.js';
 import type { Store } from '../../core/store/types.js';
-import { type Clock, isoTime, type Job, type JobLogLine } from '../../core/types.js';
+import {
+  type Clock,
+  isoTime,
+  type Job,
+  type JobLogLine,
+  type Workspace,
+} from '../../core/types.js';
 import { LOG_TAIL_LINES } from './check-run-update.js';
 import { githubOriginOf, keptOriginOf } from './origin.js';
 
@@ -65,6 +71,42 @@ export function recordReports(store: Store, clock: Clock, wake: () => void): Job
       store.addOutbox({ ...entry, topic: DEPLOYMENT_TOPIC, payload: { status: job.status } });
     }
     // After the transaction commits: the sender must not read before the entry is there.
+    setImmediate(wake);
+  };
+}
+
+/** Deploys of a deleted workspace looked through, newest first, for one GitHub knows of. */
+const RECENT_DEPLOYS = 50;
+
+/**
+ * The listener of deleted workspaces (`WorkspaceServiceDeps.deleted`) that tells GitHub: the
+ * workspace's environment (its name) gets an `inactive` status on its latest deployment, as
+ * nothing runs there any more (a pull request's preview removed when it closed, or a workspace
+ * deleted). Written to the outbox in the delete's transaction, keyed by its latest deploy that
+ * reported a GitHub deployment; none when no deploy of it did.
+ */
+export function recordRetirements(
+  store: Store,
+  clock: Clock,
+  wake: () => void,
+): (workspace: Workspace) => void {
+  return (workspace) => {
+    const deploys = store.listJobs(
+      { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
+      { offset: 0, limit: RECENT_DEPLOYS },
+    ).items;
+    const reported = deploys.find(
+      (job) => job.startTime !== null && githubOriginOf(job)?.kind === 'deploy',
+    );
+    if (!reported) return;
+    const now = clock.now();
+    store.addOutbox({
+      key: reported.id,
+      created: isoTime(now),
+      nextAttempt: now,
+      topic: DEPLOYMENT_TOPIC,
+      payload: { status: reported.status, inactive: true },
+    });
     setImmediate(wake);
   };
 }

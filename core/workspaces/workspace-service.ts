@@ -89,6 +89,11 @@ export interface WorkspaceServiceDeps {
    * when they are resumed (with the deploy the resume queued), e.g. to notify.
    */
   pauseChanged?: PauseListener;
+  /**
+   * Told, inside the transaction that deletes it (its jobs still name it), when a workspace is
+   * deleted, once what it ran is gone: e.g. to mark its GitHub environment inactive.
+   */
+  deleted?: (workspace: Workspace) => void;
 }
 
 /** See {@link WorkspaceServiceDeps.pauseChanged}. */
@@ -291,13 +296,21 @@ export class WorkspaceService {
         labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: id },
       });
       for (const workload of owned) await this.deps.runtime.delete(workload);
-      this.deps.store.deleteWorkspace(id);
-      // What polling and drift checks kept of it.
-      this.deps.store.deleteRecord('branch-heads', id);
-      this.deps.store.deleteRecord('workspace-drift', id);
-      this.deps.store.deleteRecord(PAUSES, id);
-      this.deps.store.deleteRecord(PREVIEWS, id);
-      this.deps.store.deleteRecord(PREVIEWS_ON, id);
+      this.deps.store.transaction(() => {
+        const gone = this.deps.store.getWorkspace(id);
+        if (gone) this.deps.deleted?.(gone);
+        this.deps.store.deleteWorkspace(id);
+        // What polling, drift checks, pauses and previews kept of it.
+        for (const collection of [
+          'branch-heads',
+          'workspace-drift',
+          PAUSES,
+          PREVIEWS,
+          PREVIEWS_ON,
+        ] as const) {
+          this.deps.store.deleteRecord(collection, id);
+        }
+      });
       this.deps.logger.info({ workspaceId: id, deleted: owned.length }, 'workspace deleted');
     } finally {
       const left = (this.deleting.get(id) ?? 1) - 1;
