@@ -12,7 +12,13 @@ import {
   githubAppEnv,
   pushEvent,
 } from './helpers/github-webhooks.js';
-import { type Json, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import {
+  dashboardPage,
+  type Json,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
 const REPO = 'acme/site';
@@ -140,6 +146,8 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       preview: { of: site.id, pullRequest: 7, repository: REPO, closed: null },
     });
     expect(preview._links['preview of'].href).toMatch(new RegExp(`/api/workspaces/${site.id}$`));
+    const row = (await dashboardPage(server)).split(`data-workspace-id="${preview.id}"`)[1] ?? '';
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain('preview of pull request #7 of site');
     const run = await eventually(
       async () =>
         github

@@ -74,8 +74,8 @@ export class PreviewService {
     return this.deps.store.getRecord<WorkspacePreview>(PREVIEWS, workspaceId);
   }
 
-  /** The previews of a workspace's pull requests, those being removed too. */
-  list(workspaceId: string): WorkspacePreview[] {
+  /** The previews of a workspace's pull requests (of every workspace when not given), those being removed too. */
+  list(workspaceId?: string): WorkspacePreview[] {
     return this.deps.store.listRecords<WorkspacePreview>(PREVIEWS, workspaceId);
   }
 
@@ -137,7 +137,7 @@ export class PreviewService {
     return this.deps.store.transaction(() => {
       const closed: Workspace[] = [];
       const key = repository.toLowerCase();
-      for (const preview of this.deps.store.listRecords<WorkspacePreview>(PREVIEWS)) {
+      for (const preview of this.list()) {
         if (preview.repository !== key || preview.pullRequest !== pullRequest) continue;
         const workspace = this.deps.store.getWorkspace(preview.workspaceId);
         if (!workspace) continue;
@@ -157,7 +157,7 @@ export class PreviewService {
    */
   async removeClosed(): Promise<number> {
     let removed = 0;
-    for (const preview of this.deps.store.listRecords<WorkspacePreview>(PREVIEWS)) {
+    for (const preview of this.list()) {
       if (!preview.closed || this.removing.has(preview.workspaceId)) continue;
       this.removing.add(preview.workspaceId);
       try {

@@ -16,6 +16,7 @@ import {
   MAX_WORKSPACES,
   pausedWorkspaces,
   pendingDeploys,
+  previewWorkspaces,
   RECENT_JOBS,
   recentJobs,
   workspaceNames,
@@ -108,6 +109,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       scopes: scopeViews(engine),
       drifted: driftedWorkspaces(engine, workspaces),
       paused: pausedWorkspaces(engine, workspaces),
+      previews: previewWorkspaces(engine, workspaces),
     };
     return sendPage(c, {
       title: 'Overview',

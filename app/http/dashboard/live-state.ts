@@ -3,6 +3,7 @@ import type { Job, Workspace } from '../../../core/types.js';
 import {
   type DriftCheck,
   type WorkspacePause,
+  type WorkspacePreview,
   workspaceTarget,
 } from '../../../core/workspaces/index.js';
 import { badgeClass, duration, isActive, shownStatus } from './format.js';
@@ -68,6 +69,20 @@ export function pausedWorkspaces(
       .pauses()
       .filter((pause) => shown.has(pause.workspaceId))
       .map((pause) => [pause.workspaceId, pause]),
+  );
+}
+
+/** The preview each workspace shown is, if it is one (one read). */
+export function previewWorkspaces(
+  engine: Engine,
+  workspaces: readonly Workspace[],
+): Map<string, WorkspacePreview> {
+  const shown = new Set(workspaces.map((ws) => ws.id));
+  return new Map(
+    engine.previews
+      .list()
+      .filter((preview) => shown.has(preview.workspaceId))
+      .map((preview) => [preview.workspaceId, preview]),
   );
 }
 

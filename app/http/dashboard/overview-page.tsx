@@ -1,6 +1,10 @@
 import { redact } from '../../../core/source/index.js';
 import type { Job, Workspace } from '../../../core/types.js';
-import type { DriftCheck, WorkspacePause } from '../../../core/workspaces/index.js';
+import type {
+  DriftCheck,
+  WorkspacePause,
+  WorkspacePreview,
+} from '../../../core/workspaces/index.js';
 import { compactTime, duration, jobSubject, shortCommit, shownStatus } from './format.js';
 import { Badge, Time } from './layout.js';
 import type { ScopeView } from './scope-views.js';
@@ -20,6 +24,8 @@ export interface OverviewData {
   drifted: ReadonlyMap<string, DriftCheck>;
   /** The pause of each workspace whose deploys are paused. */
   paused: ReadonlyMap<string, WorkspacePause>;
+  /** The pull request each preview workspace deploys. */
+  previews: ReadonlyMap<string, WorkspacePreview>;
 }
 
 function WorkspacesSection({
@@ -27,12 +33,15 @@ function WorkspacesSection({
   pending,
   drifted,
   paused,
+  previews,
 }: {
   workspaces: Workspace[];
   pending: ReadonlyMap<string, Job>;
   drifted: ReadonlyMap<string, DriftCheck>;
   paused: ReadonlyMap<string, WorkspacePause>;
+  previews: ReadonlyMap<string, WorkspacePreview>;
 }) {
+  const names = new Map(workspaces.map((ws) => [ws.id, ws.name]));
   return (
     <section aria-labelledby="workspaces-title">
       <h2 id="workspaces-title">Workspaces</h2>
@@ -56,7 +65,10 @@ function WorkspacesSection({
                 <td class="mono">
                   <Repository url={ws.repositoryUrl} />
                 </td>
-                <td class="mono">{ws.branch}</td>
+                <td>
+                  <span class="mono">{ws.branch}</span>
+                  <PreviewOf preview={previews.get(ws.id)} names={names} />
+                </td>
                 <td>
                   <Badge status={ws.status} />
                   <Paused pause={paused.get(ws.id)} />
@@ -99,6 +111,24 @@ function Repository({ url }: { url: string }) {
     return <>{shown}</>;
   }
   return <a href={href}>{shown}</a>;
+}
+
+/** The pull request a preview workspace deploys, and the workspace it previews. */
+function PreviewOf({
+  preview,
+  names,
+}: {
+  preview: WorkspacePreview | undefined;
+  names: ReadonlyMap<string, string>;
+}) {
+  if (!preview) return null;
+  return (
+    <div class="muted preview-of">
+      preview of pull request #{preview.pullRequest}
+      {names.has(preview.of) ? ` of ${names.get(preview.of)}` : ''}
+      {preview.closed ? ' (closed: being removed)' : ''}
+    </div>
+  );
 }
 
 /** Who paused a workspace's deploys, since when, why, and how many it held. */
@@ -234,6 +264,7 @@ export function OverviewPage({ data }: { data: OverviewData }) {
         pending={data.pendingDeploys}
         drifted={data.drifted}
         paused={data.paused}
+        previews={data.previews}
       />
       <JobsSection
         jobs={data.jobs}
