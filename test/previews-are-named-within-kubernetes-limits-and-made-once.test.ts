@@ -123,6 +123,18 @@ describe('previews of pull requests', () => {
     expect(second.workspace?.id).not.toBe(first.workspace.id);
   });
 
+  it('finds the previews of a renamed repository under its new name', () => {
+    const parent = engine.workspaces.create(
+      { name: 'docs', repositoryUrl: 'acme/docs', previews: true },
+      null,
+    );
+    const opened = engine.previews.open(parent, 3, 'three', 'acme/docs');
+    if (opened.workspace === undefined) throw new Error(opened.refused);
+    engine.previews.renamed('Acme/Docs', 'Beta/Handbook');
+    expect(engine.previews.close('acme/docs', 3, null)).toEqual([]);
+    expect(engine.previews.close('beta/handbook', 3, null)).toEqual([opened.workspace]);
+  });
+
   it('turns previews off and on, and refuses them on a preview', () => {
     const parent = engine.workspaces.create({ name: 'cli', repositoryUrl: 'acme/cli' }, null);
     expect(engine.previews.on(parent.id)).toBe(false);

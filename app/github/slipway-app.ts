@@ -402,6 +402,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             : owner;
         const former = `${formerOwner}/${formerName}`;
         installations.renamed(former, now);
+        engine.previews.renamed(former, now);
         remember(payload);
         const followers = workspacesOf({ full_name: former, owner: null });
         for (const workspace of followers) {

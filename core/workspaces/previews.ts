@@ -152,6 +152,21 @@ export class PreviewService {
   }
 
   /**
+   * Repository `from` is now `to` (renamed or transferred): its pull requests' previews are
+   * found under the new name, which their close events carry.
+   */
+  renamed(from: string, to: string): void {
+    const former = from.toLowerCase();
+    this.deps.store.transaction(() => {
+      for (const preview of this.list()) {
+        if (preview.repository !== former) continue;
+        const moved = { ...preview, repository: to.toLowerCase() };
+        this.deps.store.putRecord(PREVIEWS, preview.workspaceId, preview.of, moved);
+      }
+    });
+  }
+
+  /**
    * Removes each preview whose pull request closed (see `WorkspaceService.delete`), one after
    * another; resolves with how many. One that fails is tried again on the next call.
    */
