@@ -15,6 +15,7 @@ import {
 import {
   dashboardPage,
   type Json,
+  jobLog,
   type ServerProcess,
   startServer,
   waitForJob,
@@ -263,6 +264,37 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       jobs: [],
       ignored: 'pull request #7 closed; it had no preview',
     });
+  });
+
+  it('deploys the branch head when the opened event comes after a newer synchronize', async () => {
+    const first = branch('reorder');
+    git(repo.dir, 'checkout', '--quiet', 'reorder');
+    const second = repo.commit(helloJob('reorder-job', 'second'));
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    const synchronized = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('synchronize', 10, 'reorder', second),
+      github.webhookSecret,
+    );
+    expect(synchronized.json.previews).toEqual([{ workspace: 'site-pr-10', action: 'made' }]);
+    const newer = await waitForJob(server, synchronized.json.jobs[1].job);
+    expect(newer).toMatchObject({ status: 'COMPLETE', commitId: second });
+    // GitHub delivers the opened event, with the pull request's first head, late.
+    const opened = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('opened', 10, 'reorder', first),
+      github.webhookSecret,
+    );
+    expect(opened.json.previews).toBeUndefined();
+    const late = await waitForJob(server, opened.json.jobs[1].job);
+    expect(late.status).toBe('COMPLETE');
+    expect(await jobLog(server, late.id)).toContain(
+      `commit ${first.slice(0, 12)} was pushed before ${second.slice(0, 12)}, the head of branch reorder, whose push came first`,
+    );
+    const preview = await workspaceNamed('site-pr-10');
+    expect(preview.lastDeployment.commitId).toBe(second);
   });
 
   it('gives a pull request from a fork no preview, and still plans it', async () => {

@@ -147,8 +147,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
    * The previews of a pull request that opened or moved, for each workspace of its base branch
    * with previews on: made unless they exist, and then deployed at the pull request's head.
    * An existing one is deployed again when the pull request (re)opens; otherwise the push to its
-   * branch deploys it. A pull request from a fork gets none: its code would run with the
-   * workspace's access to the cluster.
+   * branch deploys it. Deployed as a push of the head is: an event GitHub delivers late deploys
+   * the branch head, not its older commit. A pull request from a fork gets none: its code would
+   * run with the workspace's access to the cluster.
    */
   const previewPull = (
     delivery: string,
@@ -190,11 +191,14 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       }
       if (opened.created) previews.push({ workspace: opened.workspace.name, action: 'made' });
       if (!opened.created && payload.action === 'synchronize') continue;
+      // As a push of the head: an event delivered late (GitHub does not promise order, and
+      // redelivers what failed) deploys the branch head rather than take the preview back.
       queue(
         delivery,
         opened.workspace,
         { installationId, repository, headSha: pull.head.sha, kind: 'deploy' },
         payload.sender?.login,
+        { before: undefined },
       );
     }
     told();
