@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
 import { helloJob } from './fixtures/tasks.js';
+import { slipway } from './helpers/cli.js';
 import { createRepo, git, manifest, type TestRepo } from './helpers/git.js';
 import {
   aboutRepository,
@@ -149,6 +150,10 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     expect(preview._links['preview of'].href).toMatch(new RegExp(`/api/workspaces/${site.id}$`));
     const row = (await dashboardPage(server)).split(`data-workspace-id="${preview.id}"`)[1] ?? '';
     expect(row.slice(0, row.indexOf('</tr>'))).toContain('preview of pull request #7 of site');
+    const listed = await slipway(['workspace', 'list', '--output', 'table'], {
+      env: { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.adminToken },
+    });
+    expect(listed.stdout).toMatch(/^site-pr-7 +site-pr-7 +feature \(PR #7\) +READY/m);
     const run = await eventually(
       async () =>
         github

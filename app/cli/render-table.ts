@@ -22,7 +22,14 @@ const COLUMNS: Record<string, Column[]> = {
   workspaces: [
     { header: 'NAME', value: field('name') },
     { header: 'NAMESPACE', value: field('namespace') },
-    { header: 'BRANCH', value: field('branch') },
+    {
+      header: 'BRANCH',
+      // A preview's branch is a pull request's: which one says more than the branch name.
+      value: (r) => {
+        const pullRequest = field('preview', 'pullRequest')(r);
+        return pullRequest ? `${field('branch')(r)} (PR #${pullRequest})` : field('branch')(r);
+      },
+    },
     {
       header: 'STATUS',
       // A pause is what someone scanning the list must not miss.

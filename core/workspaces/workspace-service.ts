@@ -242,9 +242,10 @@ export class WorkspaceService {
   update(id: string, input: UpdateWorkspaceInput): Workspace {
     return this.deps.store.transaction(() => {
       const current = this.get(id);
-      if (input.previews === true) refusePreviewsOfPreview(current, this.deps.store);
-      if (input.previews === true)
+      if (input.previews === true) {
+        refusePreviewsOfPreview(current, this.deps.store);
         this.deps.store.putRecord(PREVIEWS_ON, id, '', { workspaceId: id });
+      }
       if (input.previews === false) this.deps.store.deleteRecord(PREVIEWS_ON, id);
       const updated: Workspace = {
         ...current,
