@@ -81,6 +81,8 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     payload.pull_request.head.ref = headRef;
     payload.pull_request.head.repo.full_name = REPO;
     payload.pull_request.base.ref = 'main';
+    // Each event says when the pull request last changed, as GitHub's do.
+    payload.pull_request.updated_at = new Date().toISOString();
     return payload;
   }
 
@@ -122,12 +124,8 @@ describe('pull request previews: a workspace of its own per pull request, deploy
 
   it("deploys the pull request's branch to a workspace of its own, keeps it deployed on pushes, and removes it when the pull request closes", async () => {
     const head = branch('feature');
-    const opened = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('opened', 7, 'feature', head),
-      github.webhookSecret,
-    );
+    const openedEvent = pullRequest('opened', 7, 'feature', head);
+    const opened = await deliver(server.url, 'pull_request', openedEvent, github.webhookSecret);
     expect(opened.status, JSON.stringify(opened.json)).toBe(202);
     expect(opened.json.previews).toEqual([{ workspace: 'site-pr-7', action: 'made' }]);
     expect(opened.json.jobs).toEqual([
@@ -174,13 +172,9 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     );
 
     // GitHub redelivering the event makes nothing new.
-    const again = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('opened', 7, 'feature', head),
-      github.webhookSecret,
-      { id: opened.id },
-    );
+    const again = await deliver(server.url, 'pull_request', openedEvent, github.webhookSecret, {
+      id: opened.id,
+    });
     expect(again.json.jobs.map((j: Json) => [j.job, j.created])).toEqual(
       opened.json.jobs.map((j: Json) => [j.job, false]),
     );
@@ -259,6 +253,26 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       jobs: [],
       ignored: `no workspace deploys ${REPO} branch feature`,
     });
+    // The opened event delivered again after the close (GitHub's, or Slipway's own asking for
+    // deliveries that failed) makes no preview: the pull request closed after it was sent.
+    const redelivered = await deliver(
+      server.url,
+      'pull_request',
+      openedEvent,
+      github.webhookSecret,
+      { id: opened.id },
+    );
+    expect(redelivered.json.previews).toEqual([
+      {
+        refused: expect.stringMatching(
+          /^pull request #7 closed \(updated .+\) after this event was sent \(updated .+\): GitHub delivered it late; no preview$/,
+        ),
+      },
+    ]);
+    expect(redelivered.json.jobs).toEqual([
+      { workspace: 'site', job: opened.json.jobs[0].job, kind: 'plan', created: false },
+    ]);
+    expect(await workspaceNamed('site-pr-7')).toBeUndefined();
     const closedAgain = await deliver(
       server.url,
       'pull_request',

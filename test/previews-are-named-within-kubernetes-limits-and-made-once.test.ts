@@ -9,6 +9,11 @@ import { openSqliteStore } from '../core/store/sqlite.js';
 import type { Store } from '../core/store/types.js';
 import { DNS_LABEL, previewName } from '../core/workspaces/index.js';
 
+/** What a pull request event of `repository` says, sent at `updatedAt`. */
+function event(repository: string, pullRequest: number, branch: string, updatedAt?: string) {
+  return { repository, pullRequest, branch, updatedAt };
+}
+
 // The preview service on a real SQLite store: names that fit what Kubernetes and Slipway accept,
 // one preview per pull request, and the refusals that say why none was made.
 describe('previews of pull requests', () => {
@@ -53,7 +58,7 @@ describe('previews of pull requests', () => {
       'alice',
     );
     expect(engine.previews.on(parent.id)).toBe(true);
-    const opened = engine.previews.open(parent, 31, 'feature/x', 'Acme/Data');
+    const opened = engine.previews.open(parent, event('Acme/Data', 31, 'feature/x'));
     if (opened.workspace === undefined) throw new Error(opened.refused);
     expect(opened.created).toBe(true);
     const preview = opened.workspace;
@@ -75,7 +80,7 @@ describe('previews of pull requests', () => {
       closed: null,
     });
     // The same pull request again finds it.
-    const again = engine.previews.open(parent, 31, 'feature/x', 'acme/data');
+    const again = engine.previews.open(parent, event('acme/data', 31, 'feature/x'));
     expect(again).toEqual({ workspace: preview, created: false });
     expect(engine.previews.list(parent.id)).toHaveLength(1);
   });
@@ -86,23 +91,50 @@ describe('previews of pull requests', () => {
       null,
     );
     engine.workspaces.create({ name: 'web-pr-4', repositoryUrl: 'acme/other' }, null);
-    expect(engine.previews.open(parent, 4, 'four', 'acme/web')).toEqual({
+    expect(engine.previews.open(parent, event('acme/web', 4, 'four'))).toEqual({
       refused:
         "no preview of pull request #4 for workspace 'web': the name 'web-pr-4' is another workspace's",
     });
 
-    const opened = engine.previews.open(parent, 5, 'five', 'acme/web');
+    const opened = engine.previews.open(parent, event('acme/web', 5, 'five'));
     if (opened.workspace === undefined) throw new Error(opened.refused);
     // Closed on another repository's pull request of the same number: not this one.
-    expect(engine.previews.close('acme/other', 5, 'github:bob')).toEqual([]);
+    expect(engine.previews.close('acme/other', 5, 'github:bob', { remember: true })).toEqual([]);
     expect(engine.workspaces.isBeingDeleted(opened.workspace.id)).toBe(false);
-    expect(engine.previews.close('ACME/web', 5, 'github:bob')).toEqual([opened.workspace]);
+    expect(
+      engine.previews.close('ACME/web', 5, 'github:bob', {
+        updatedAt: '2026-12-01T10:00:00Z',
+        remember: true,
+      }),
+    ).toEqual([opened.workspace]);
     expect(engine.previews.of(opened.workspace.id)?.closed).toMatchObject({ by: 'github:bob' });
-    // No push deploys it now, and reopening waits for its removal.
+    // No push deploys it now; an event sent before the close (delivered late) makes nothing.
     expect(engine.workspaces.isBeingDeleted(opened.workspace.id)).toBe(true);
-    expect(engine.previews.open(parent, 5, 'five', 'acme/web')).toEqual({
+    expect(
+      engine.previews.open(parent, event('acme/web', 5, 'five', '2026-12-01T09:59:00Z')),
+    ).toEqual({
+      refused:
+        'pull request #5 closed (updated 2026-12-01T10:00:00Z) after this event was sent (updated 2026-12-01T09:59:00Z): GitHub delivered it late; no preview',
+    });
+    expect(engine.previews.open(parent, event('acme/web', 5, 'five'))).toMatchObject({
+      refused: expect.stringContaining('(updated at an unknown time)'),
+    });
+    // Reopened since: it waits for the removal of the last one.
+    expect(
+      engine.previews.open(parent, event('acme/web', 5, 'five', '2026-12-01T10:01:00Z')),
+    ).toEqual({
       refused:
         "the preview of pull request #5 of workspace 'web' is still being removed; its next push makes it again",
+    });
+    // A close redelivered, older than the one kept, keeps the later time.
+    engine.previews.close('acme/web', 5, null, {
+      updatedAt: '2026-12-01T08:00:00Z',
+      remember: true,
+    });
+    expect(
+      engine.previews.open(parent, event('acme/web', 5, 'five', '2026-12-01T09:59:00Z')),
+    ).toMatchObject({
+      refused: expect.stringContaining('closed (updated 2026-12-01T10:00:00Z)'),
     });
   });
 
@@ -111,16 +143,51 @@ describe('previews of pull requests', () => {
       { name: 'api', repositoryUrl: 'acme/api', previews: true },
       null,
     );
-    const first = engine.previews.open(parent, 6, 'six', 'acme/api');
+    const first = engine.previews.open(parent, event('acme/api', 6, 'six'));
     if (first.workspace === undefined) throw new Error(first.refused);
-    engine.previews.close('acme/api', 6, null);
+    engine.previews.close('acme/api', 6, null, { remember: true });
+    const reopened = new Date(Date.now() + 60_000).toISOString();
     // The closed preview of 'web' (above) goes too.
     expect(await engine.previews.removeClosed()).toBe(2);
     expect(store.getWorkspace(first.workspace.id)).toBeUndefined();
     expect(engine.previews.list(parent.id)).toEqual([]);
-    const second = engine.previews.open(parent, 6, 'six', 'acme/api');
+    const second = engine.previews.open(parent, event('acme/api', 6, 'six', reopened));
     expect(second).toMatchObject({ created: true, workspace: { name: 'api-pr-6' } });
     expect(second.workspace?.id).not.toBe(first.workspace.id);
+  });
+
+  it('forgets a close a week after it heard of it, longer than GitHub redelivers', async () => {
+    const parent = engine.workspaces.create(
+      { name: 'old', repositoryUrl: 'acme/old', previews: true },
+      null,
+    );
+    engine.previews.close('acme/old', 1, null, {
+      updatedAt: '2026-01-01T00:00:00Z',
+      remember: true,
+    });
+    const kept = store.getRecord<{ heard: string }>('closed-pull-requests', 'acme/old#1');
+    if (!kept) throw new Error('the close was not kept');
+    const weekAgo = new Date(Date.now() - 7 * 24 * 3600 * 1000 - 1000).toISOString();
+    store.putRecord('closed-pull-requests', 'acme/old#1', '', { ...kept, heard: weekAgo });
+    engine.previews.close('acme/old', 2, null, { remember: true });
+    await engine.previews.removeClosed();
+    expect(
+      engine.previews.open(parent, event('acme/old', 1, 'one', '2025-12-31T00:00:00Z')),
+    ).toMatchObject({
+      created: true,
+    });
+    expect(
+      engine.previews.open(parent, event('acme/old', 2, 'two', '2025-12-31T00:00:00Z')),
+    ).toMatchObject({
+      refused: expect.stringContaining('GitHub delivered it late'),
+    });
+    // Without `remember` (no workspace of the repository has previews), nothing is kept.
+    engine.previews.close('acme/old', 3, null, { remember: false });
+    expect(
+      engine.previews.open(parent, event('acme/old', 3, 'three', '2025-12-31T00:00:00Z')),
+    ).toMatchObject({
+      created: true,
+    });
   });
 
   it('finds the previews of a renamed repository under its new name', () => {
@@ -128,11 +195,13 @@ describe('previews of pull requests', () => {
       { name: 'docs', repositoryUrl: 'acme/docs', previews: true },
       null,
     );
-    const opened = engine.previews.open(parent, 3, 'three', 'acme/docs');
+    const opened = engine.previews.open(parent, event('acme/docs', 3, 'three'));
     if (opened.workspace === undefined) throw new Error(opened.refused);
     engine.previews.renamed('Acme/Docs', 'Beta/Handbook');
-    expect(engine.previews.close('acme/docs', 3, null)).toEqual([]);
-    expect(engine.previews.close('beta/handbook', 3, null)).toEqual([opened.workspace]);
+    expect(engine.previews.close('acme/docs', 3, null, { remember: true })).toEqual([]);
+    expect(engine.previews.close('beta/handbook', 3, null, { remember: true })).toEqual([
+      opened.workspace,
+    ]);
   });
 
   it('turns previews off and on, and refuses them on a preview', () => {
@@ -140,7 +209,7 @@ describe('previews of pull requests', () => {
     expect(engine.previews.on(parent.id)).toBe(false);
     engine.workspaces.update(parent.id, { previews: true });
     expect(engine.previews.on(parent.id)).toBe(true);
-    const opened = engine.previews.open(parent, 2, 'two', 'acme/cli');
+    const opened = engine.previews.open(parent, event('acme/cli', 2, 'two'));
     if (opened.workspace === undefined) throw new Error(opened.refused);
     expect(() => engine.workspaces.update(opened.workspace.id, { previews: true })).toThrow(
       '"previews" is true; expected false: workspace \'cli-pr-2\' is itself the preview of pull request #2, and a preview gets no previews',

@@ -160,6 +160,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       sender?: { login: string } | null;
       pull_request: {
         number: number;
+        updated_at?: string | null;
         head: { sha: string; ref?: string; repo?: { full_name: string } | null };
         base: { ref: string };
       };
@@ -184,7 +185,12 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       return told();
     }
     for (const parent of parents) {
-      const opened = engine.previews.open(parent, pull.number, pull.head.ref, repository);
+      const opened = engine.previews.open(parent, {
+        repository,
+        pullRequest: pull.number,
+        branch: pull.head.ref,
+        updatedAt: pull.updated_at ?? undefined,
+      });
       if (opened.workspace === undefined) {
         previews.push({ refused: opened.refused });
         continue;
@@ -291,7 +297,11 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         remember(payload);
         const { number } = payload.pull_request;
         const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
-        const closed = engine.previews.close(payload.repository.full_name, number, by);
+        const closed = engine.previews.close(payload.repository.full_name, number, by, {
+          updatedAt: payload.pull_request.updated_at ?? undefined,
+          // Kept for a repository with previews: its events delivered late then make none.
+          remember: workspacesOf(payload.repository).some((ws) => engine.previews.on(ws.id)),
+        });
         if (closed.length === 0) {
           return ignore(context.id, `pull request #${number} closed; it had no preview`);
         }

@@ -46,6 +46,7 @@ const PAYLOADS: Record<string, z.ZodType> = {
     pull_request: z.looseObject(
       {
         number: z.number().int(),
+        updated_at: z.string().nullish(),
         head: z.looseObject({
           sha,
           ref: z.string().optional(),

@@ -48,6 +48,8 @@ export const RECORD_COLLECTIONS = [
   'workspace-previews',
   /** Workspaces whose pull requests get previews. */
   'workspace-previews-on',
+  /** Pull requests closed lately, of repositories with previews: late events make none. */
+  'closed-pull-requests',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

@@ -23,9 +23,37 @@ export interface WorkspacePreview {
   closed: { at: string; by: string | null } | null;
 }
 
+/**
+ * A pull request that closed, kept a while (`CLOSED_KEPT_MS`): an event of it that GitHub
+ * delivers late, or again, must not make its preview anew.
+ */
+export interface ClosedPullRequest {
+  repository: string;
+  pullRequest: number;
+  /** The pull request's `updated_at` as the close event said it (ISO-8601). */
+  at: string;
+  /** When Slipway heard of the close (ISO-8601): it is forgotten `CLOSED_KEPT_MS` later. */
+  heard: string;
+}
+
+/** What a pull request event says of it, to open its preview. */
+export interface PullRequestEvent {
+  /** `owner/name`, as the event names it. */
+  repository: string;
+  pullRequest: number;
+  /** Its head branch, in the same repository. */
+  branch: string;
+  /** The pull request's `updated_at`: an event from before its close makes nothing. */
+  updatedAt: string | undefined;
+}
+
 export const PREVIEWS = 'workspace-previews';
 /** Workspaces whose pull requests get previews (a record each, `{workspaceId}`). */
 export const PREVIEWS_ON = 'workspace-previews-on';
+
+/** Closed pull requests of repositories with previews, kept this long after they closed. */
+export const CLOSED_PULL_REQUESTS = 'closed-pull-requests';
+const CLOSED_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Names are at most this long (a workspace's name); aliases and namespaces at most 63. */
 const MAX_NAME = 100;
@@ -83,10 +111,24 @@ export class PreviewService {
    * The preview of pull request `pullRequest` of `parent`: made (a workspace named
    * `<name>-pr-<number>` on the pull request's `branch`, in namespace `<namespace>-pr-<number>`,
    * with the parent's repository, owner and timeout) unless it exists. Refused, saying why, when
-   * the name is another workspace's or the last preview of that pull request is still going.
+   * the pull request closed after the event was sent (GitHub delivering it late, or again), the
+   * name is another workspace's, or the last preview of that pull request is still going. An
+   * event from after its close (reopened) opens it again.
    */
-  open(parent: Workspace, pullRequest: number, branch: string, repository: string): OpenedPreview {
+  open(parent: Workspace, event: PullRequestEvent): OpenedPreview {
+    const { pullRequest, branch, repository } = event;
     return this.deps.store.transaction(() => {
+      const closedKey = `${repository.toLowerCase()}#${pullRequest}`;
+      const closed = this.deps.store.getRecord<ClosedPullRequest>(CLOSED_PULL_REQUESTS, closedKey);
+      if (closed) {
+        const at = event.updatedAt ? Date.parse(event.updatedAt) : Number.NaN;
+        // Not after the close (reopened since): GitHub delivered it late, or again.
+        if (!(at > Date.parse(closed.at))) {
+          return {
+            refused: `pull request #${pullRequest} closed (updated ${closed.at}) after this event was sent (updated ${event.updatedAt ?? 'at an unknown time'}): GitHub delivered it late; no preview`,
+          };
+        }
+      }
       const current = this.list(parent.id).find((p) => p.pullRequest === pullRequest);
       if (current?.closed) {
         return {
@@ -131,12 +173,20 @@ export class PreviewService {
 
   /**
    * Marks the previews of pull request `pullRequest` of `repository` closed: no push deploys
-   * them any more, and `removeClosed` removes them. Returns their workspaces.
+   * them any more, and `removeClosed` removes them. Returns their workspaces. With `remember`
+   * (its repository has workspaces with previews), the close is kept a while, with the pull
+   * request's `updatedAt`, so that its events delivered late make no preview (see `open`).
    */
-  close(repository: string, pullRequest: number, by: string | null): Workspace[] {
+  close(
+    repository: string,
+    pullRequest: number,
+    by: string | null,
+    { updatedAt, remember }: { updatedAt?: string | undefined; remember: boolean },
+  ): Workspace[] {
     return this.deps.store.transaction(() => {
       const closed: Workspace[] = [];
       const key = repository.toLowerCase();
+      if (remember) this.rememberClosed(key, pullRequest, updatedAt);
       for (const preview of this.list()) {
         if (preview.repository !== key || preview.pullRequest !== pullRequest) continue;
         const workspace = this.deps.store.getWorkspace(preview.workspaceId);
@@ -149,6 +199,31 @@ export class PreviewService {
       }
       return closed;
     });
+  }
+
+  /** Keeps the close of a pull request, at the later of its times when it closed before. */
+  private rememberClosed(repository: string, pullRequest: number, updatedAt: string | undefined) {
+    const key = `${repository}#${pullRequest}`;
+    const given = updatedAt && Number.isFinite(Date.parse(updatedAt)) ? updatedAt : undefined;
+    const at = given ?? isoTime(this.deps.clock.now());
+    const earlier = this.deps.store.getRecord<ClosedPullRequest>(CLOSED_PULL_REQUESTS, key);
+    if (earlier && Date.parse(earlier.at) >= Date.parse(at)) return;
+    const heard = isoTime(this.deps.clock.now());
+    const closed: ClosedPullRequest = { repository, pullRequest, at, heard };
+    this.deps.store.putRecord(CLOSED_PULL_REQUESTS, key, '', closed);
+  }
+
+  /** Forgets closed pull requests kept longer than GitHub redelivers their events. */
+  forgetOldCloses(): void {
+    const before = this.deps.clock.now() - CLOSED_KEPT_MS;
+    for (const closed of this.deps.store.listRecords<ClosedPullRequest>(CLOSED_PULL_REQUESTS)) {
+      if (Date.parse(closed.heard) < before) {
+        this.deps.store.deleteRecord(
+          CLOSED_PULL_REQUESTS,
+          `${closed.repository}#${closed.pullRequest}`,
+        );
+      }
+    }
   }
 
   /**
@@ -171,6 +246,7 @@ export class PreviewService {
    * another; resolves with how many. One that fails is tried again on the next call.
    */
   async removeClosed(): Promise<number> {
+    this.forgetOldCloses();
     let removed = 0;
     for (const preview of this.list()) {
       if (!preview.closed || this.removing.has(preview.workspaceId)) continue;
