@@ -7,7 +7,9 @@ import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
 import { openSqliteStore } from '../core/store/sqlite.js';
 import type { Store } from '../core/store/types.js';
+import { desiredWorkloads } from '../core/workspaces/deploy-workspace.js';
 import { DNS_LABEL, previewName } from '../core/workspaces/index.js';
+import { createRepo, manifest } from './helpers/git.js';
 
 /** What a pull request event of `repository` says, sent at `updatedAt`. */
 function event(repository: string, pullRequest: number, branch: string, updatedAt?: string) {
@@ -202,6 +204,39 @@ describe('previews of pull requests', () => {
     expect(engine.previews.close('beta/handbook', 3, null, { remember: true })).toEqual([
       opened.workspace,
     ]);
+  });
+
+  it("leaves a published service's Ingress out of a preview: it would take the workspace's routes", async () => {
+    const repo = createRepo({
+      'tasks/web/manifest.json': manifest({
+        name: 'web',
+        type: 'service',
+        'container-port': 8080,
+        cmd: ['node', 'server.js'],
+        published: { prefix: '/shop' },
+      }),
+      'tasks/web/server.js': '',
+    });
+    try {
+      const parent = engine.workspaces.create(
+        { name: 'shop', repositoryUrl: repo.dir, previews: true },
+        null,
+      );
+      const opened = engine.previews.open(parent, event('acme/shop', 12, 'main'));
+      if (opened.workspace === undefined) throw new Error(opened.refused);
+      const source = createGitSource({ cacheDir: path.join(dir, 'checkouts'), reposDir: dir });
+      const checkout = await source.fetch(repo.dir, 'main');
+      const runtime = createLocalRuntime({ stateDir: path.join(dir, 'render') });
+      const ours = await desiredWorkloads(runtime, store, parent, checkout);
+      expect(ours.workloads[0]?.published).toEqual({ prefix: '/shop' });
+      expect(ours.unpublished).toEqual([]);
+      const preview = await desiredWorkloads(runtime, store, opened.workspace, checkout);
+      expect(preview.workloads[0]?.published).toBeNull();
+      expect(preview.workloads[0]?.namespace).toBe('shop-pr-12');
+      expect(preview.unpublished).toEqual(['web']);
+    } finally {
+      repo.cleanup();
+    }
   });
 
   it('turns previews off and on, and refuses them on a preview', () => {

@@ -18,6 +18,11 @@ export interface RenderContext {
   labels?: Record<string, string>;
   /** Deploy under this name instead of the manifest's (DataTask `deployas`). */
   name?: string;
+  /**
+   * Leave the manifest's `published` out (no Ingress): a pull request's preview would take the
+   * routes of the workspace it previews.
+   */
+  unpublished?: boolean;
   /** Overrides the manifest's schedule; a non-empty one makes a job a cron job. */
   schedule?: string | null;
 }
@@ -63,7 +68,7 @@ export function renderWorkload(manifest: TaskManifest, context: RenderContext): 
       ...(manifest.memoryRequest ? { memoryRequest: manifest.memoryRequest } : {}),
       ...(manifest.memoryLimit ? { memoryLimit: manifest.memoryLimit } : {}),
     },
-    published: kind === 'service' ? manifest.published : null,
+    published: kind === 'service' && !context.unpublished ? manifest.published : null,
     workdir: path.join(context.checkoutDir, context.directory),
     source: {
       repository: context.repository,

@@ -24,6 +24,7 @@ import {
 } from '../tasks/index.js';
 import { type Clock, isoTime, type Job, TERMINAL_JOB_STATUSES, type Workspace } from '../types.js';
 import { type LoadedUnits, loadUnits } from './load-units.js';
+import { PREVIEWS } from './previews.js';
 import { workspaceTarget } from './workspace-service.js';
 
 export interface DeployWorkspaceDeps {
@@ -141,7 +142,17 @@ async function sync(
   context.setCommit(checkout.commit);
   log(`checked out ${checkout.commit}`);
 
-  const { units, problems, workloads } = await desiredWorkloads(runtime, workspace, checkout);
+  const { units, problems, workloads, unpublished } = await desiredWorkloads(
+    runtime,
+    deps.store,
+    workspace,
+    checkout,
+  );
+  if (unpublished.length > 0) {
+    log(
+      `a pull request's preview publishes nothing: the Ingress of ${unpublished.map((n) => `'${n}'`).join(', ')} ("published") is left out, as it would take the routes of the workspace it previews`,
+    );
+  }
   if (problems.length > 0) {
     for (const problem of problems) log(formatProblem(problem));
     const files = new Set(problems.map((p) => p.file));
@@ -239,9 +250,16 @@ async function sync(
  */
 export async function desiredWorkloads(
   runtime: Runtime,
+  store: Store,
   workspace: Workspace,
   checkout: Checkout,
-): Promise<{ units: LoadedUnits; problems: Problem[]; workloads: Workload[] }> {
+): Promise<{
+  units: LoadedUnits;
+  problems: Problem[];
+  workloads: Workload[];
+  /** Services whose `published` was left out: the workspace is a pull request's preview. */
+  unpublished: string[];
+}> {
   const units = await loadUnits(checkout.dir);
   const misfits = units.tasks.flatMap((task) => {
     const why = runtimeMisfit(runtime, task.manifest, {
@@ -252,7 +270,8 @@ export async function desiredWorkloads(
     return why ? [{ file: task.file, message: why }] : [];
   });
   const problems = [...units.problems, ...misfits];
-  if (problems.length > 0) return { units, problems, workloads: [] };
+  if (problems.length > 0) return { units, problems, workloads: [], unpublished: [] };
+  const preview = store.getRecord(PREVIEWS, workspace.id) !== undefined;
   const repository = redact(workspace.repositoryUrl);
   const ownership = { [LABELS.workspace]: workspace.id };
   const workloads: Workload[] = [];
@@ -266,10 +285,14 @@ export async function desiredWorkloads(
         commit: checkout.commit,
         digest: await digestUnit(checkout.dir, task.directory),
         labels: ownership,
+        ...(preview ? { unpublished: true } : {}),
       }),
     );
   }
-  return { units, problems, workloads };
+  const unpublished = preview
+    ? units.tasks.filter((t) => t.manifest.type === 'service' && t.manifest.published)
+    : [];
+  return { units, problems, workloads, unpublished: unpublished.map((t) => t.manifest.name) };
 }
 
 /**

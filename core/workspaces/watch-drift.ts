@@ -224,7 +224,12 @@ export class DriftWatcher {
     if (!commit || this.unsettled(before)) return undefined;
     const started = isoTime(clock.now());
     const checkout = await source.fetch(before.repositoryUrl, before.branch, { commit });
-    const { problems, workloads } = await desiredWorkloads(runtime, before, checkout);
+    const { problems, workloads } = await desiredWorkloads(
+      runtime,
+      this.options.store,
+      before,
+      checkout,
+    );
     // The deployed commit deployed, so its units were valid: only a Slipway that reads them
     // otherwise now finds problems, and then a deploy would say so.
     if (problems.length > 0) return undefined;
