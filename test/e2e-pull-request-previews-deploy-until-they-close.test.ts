@@ -273,6 +273,20 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       { workspace: 'site', job: opened.json.jobs[0].job, kind: 'plan', created: false },
     ]);
     expect(await workspaceNamed('site-pr-7')).toBeUndefined();
+    // A re-run of the removed preview's check run deploys nothing, and says why.
+    const rerun = aboutRepository(examplePayload('check_run', 'rerequested'), REPO, installationId);
+    Object.assign(rerun.check_run, {
+      id: run.id,
+      name: run.name,
+      head_sha: head,
+      external_id: run.external_id,
+    });
+    const rerunAfter = await deliver(server.url, 'check_run', rerun, github.webhookSecret);
+    expect(rerunAfter.status).toBe(202);
+    expect(rerunAfter.json).toMatchObject({
+      jobs: [],
+      ignored: `check run ${run.id} ("Slipway / site-pr-7") reported on a workspace since deleted (a pull request's preview goes when it closes); nothing to deploy`,
+    });
     const closedAgain = await deliver(
       server.url,
       'pull_request',
@@ -314,6 +328,61 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     );
     const preview = await workspaceNamed('site-pr-10');
     expect(preview.lastDeployment.commitId).toBe(second);
+  });
+
+  it("answers a re-run of a closing preview's check run without deploying, while its removal is under way", async () => {
+    git(repo.dir, 'checkout', '--quiet', '-b', 'stubborn', 'main');
+    // A workload that ignores SIGTERM holds its removal for the runtime's grace time.
+    const head = repo.commit({
+      'tasks/stubborn/manifest.json': manifest({
+        name: 'stubborn',
+        type: 'deployment',
+        cmd: ['node', '-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
+      }),
+    });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    const opened = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('opened', 11, 'stubborn', head),
+      github.webhookSecret,
+    );
+    const deploy = await waitForJob(server, opened.json.jobs[1].job);
+    expect(deploy.status).toBe('COMPLETE');
+    const run = await eventually(
+      async () =>
+        github.checkRuns(REPO).find((r) => r.external_id === deploy.id && r.status === 'completed'),
+      'the preview check run to complete',
+    );
+    const closed = await deliver(
+      server.url,
+      'pull_request',
+      pullRequest('closed', 11, 'stubborn', head),
+      github.webhookSecret,
+    );
+    expect(closed.json.previews).toEqual([{ workspace: 'site-pr-11', action: 'removing' }]);
+    const rerun = aboutRepository(examplePayload('check_run', 'rerequested'), REPO, installationId);
+    Object.assign(rerun.check_run, {
+      id: run.id,
+      name: run.name,
+      head_sha: head,
+      external_id: run.external_id,
+    });
+    const during = await deliver(server.url, 'check_run', rerun, github.webhookSecret);
+    expect(during.status).toBe(202);
+    expect(during.json).toEqual({
+      delivery: during.id,
+      event: 'check_run',
+      jobs: [],
+      ignored: "workspace 'site-pr-11' is being deleted; nothing more is deployed to it",
+    });
+    const preview = await workspaceNamed('site-pr-11');
+    expect(preview?.preview.closed).toEqual(expect.any(String));
+    await eventually(
+      async () => (await workspaceNamed('site-pr-11')) === undefined || undefined,
+      'the preview to be removed',
+      30_000,
+    );
   });
 
   it('gives a pull request from a fork no preview, and still plans it', async () => {

@@ -96,6 +96,14 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     /** For a push: where the branch was before it. Anything else deploys what it names. */
     push?: { before: string | undefined },
   ) => {
+    // Its delete (or, for a preview, its pull request's close) removes what it runs: a deploy
+    // now would make it again. Said, not refused: GitHub would count a 4xx as a failure.
+    if (engine.workspaces.isBeingDeleted(workspace.id)) {
+      return ignore(
+        delivery,
+        `workspace '${workspace.name}' is being deleted; nothing more is deployed to it`,
+      );
+    }
     const plan = origin.kind === 'plan';
     const scope = plan && origin.pullRequest !== undefined ? `pull/${origin.pullRequest}` : '';
     const { job, created } = engine.workspaces.deploy(workspace.id, {
@@ -334,6 +342,12 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         }
         // Its job was deleted: the run's name says which workspace it was, and deploy or plan.
         const named = runNamed(payload.repository, run.name);
+        if (!named && job) {
+          return ignore(
+            context.id,
+            `check run ${run.id} ("${run.name ?? ''}") reported on a workspace since deleted (a pull request's preview goes when it closes); nothing to deploy`,
+          );
+        }
         if (!named) {
           return ignore(
             context.id,
