@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
-import { helloJob } from './fixtures/tasks.js';
+import { helloJob, slowJob, slowJobStarted } from './fixtures/tasks.js';
 import { slipway } from './helpers/cli.js';
 import { createRepo, git, manifest, type TestRepo } from './helpers/git.js';
 import {
@@ -354,10 +354,22 @@ describe('pull request previews: a workspace of its own per pull request, deploy
         github.checkRuns(REPO).find((r) => r.external_id === deploy.id && r.status === 'completed'),
       'the preview check run to complete',
     );
+    // A push whose deploy still runs when the pull request closes.
+    git(repo.dir, 'checkout', '--quiet', 'stubborn');
+    const marker = path.join(markers, 'slow.marker');
+    const slow = repo.commit(slowJob('slow', marker, 60_000));
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    const pushed = await deliver(
+      server.url,
+      'push',
+      pushEvent(REPO, installationId, slow, 'refs/heads/stubborn', head),
+      github.webhookSecret,
+    );
+    await slowJobStarted(marker);
     const closed = await deliver(
       server.url,
       'pull_request',
-      pullRequest('closed', 11, 'stubborn', head),
+      pullRequest('closed', 11, 'stubborn', slow),
       github.webhookSecret,
     );
     expect(closed.json.previews).toEqual([{ workspace: 'site-pr-11', action: 'removing' }]);
@@ -383,6 +395,89 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       'the preview to be removed',
       30_000,
     );
+    expect((await waitForJob(server, pushed.json.jobs[0].job)).status).toBe('STOPPED');
+    // Neither the deploy that succeeded nor the one withdrawn stays active on GitHub.
+    const environment = () =>
+      github.deployments(REPO).filter((d) => d.environment === 'site-pr-11');
+    await eventually(
+      async () => environment().every((d) => d.statuses.at(-1)?.state === 'inactive') || undefined,
+      "the preview's GitHub deployments to go inactive",
+    );
+    expect(environment().map((d) => d.sha)).toEqual([head, slow]);
+    expect(environment()[0]?.statuses.map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+      'inactive',
+    ]);
+  });
+
+  it("marks inactive only a deleted workspace's own deployments, not those of a workspace that took its name", async () => {
+    const envIn = async (branchName: string) => {
+      git(repo.dir, 'checkout', '--quiet', '-b', branchName, 'main');
+      const sha = repo.commit(helloJob(`${branchName}-job`));
+      git(repo.dir, 'checkout', '--quiet', 'main');
+      return sha;
+    };
+    const older = await server.api('POST', '/api/workspaces', {
+      name: 'env',
+      repositoryUrl: REPO,
+      branch: 'env-one',
+    });
+    const first = await envIn('env-one');
+    const pushedOne = await deliver(
+      server.url,
+      'push',
+      pushEvent(REPO, installationId, first, 'refs/heads/env-one'),
+      github.webhookSecret,
+    );
+    await waitForJob(server, pushedOne.json.jobs[0].job);
+    const environment = () => github.deployments(REPO).filter((d) => d.environment === 'env');
+    await eventually(
+      async () => environment().find((d) => d.statuses.at(-1)?.state === 'success'),
+      'the first deployment to succeed',
+    );
+    // Renamed; another workspace takes its name, and deploys to the environment of that name.
+    await server.api('PUT', `/api/workspaces/${older.json.id}`, { name: 'env-old' });
+    await server.api('POST', '/api/workspaces', {
+      name: 'env',
+      repositoryUrl: REPO,
+      branch: 'env-two',
+      // Its own namespace: both run the repository's keeper.
+      alias: 'env-two',
+    });
+    const second = await envIn('env-two');
+    const pushedTwo = await deliver(
+      server.url,
+      'push',
+      pushEvent(REPO, installationId, second, 'refs/heads/env-two'),
+      github.webhookSecret,
+    );
+    expect((await waitForJob(server, pushedTwo.json.jobs[0].job)).status).toBe('COMPLETE');
+    await eventually(
+      async () =>
+        environment().find((d) => d.sha === second && d.statuses.at(-1)?.state === 'success'),
+      "the new workspace's deployment to succeed",
+    );
+    const own = environment().find((d) => d.sha === first);
+    const seen = github.requests.length;
+    const deleted = await server.api('DELETE', `/api/workspaces/${older.json.id}`);
+    expect(deleted.status).toBe(204);
+    // Once the sender has looked at the deleted workspace's own deployment (made inactive
+    // when the other succeeded), the live one of the other workspace stays live.
+    await eventually(
+      async () =>
+        github.requests
+          .slice(seen)
+          .some(
+            (r) =>
+              r.method === 'GET' &&
+              r.path === `/repos/${REPO}/deployments/${own?.id}/statuses` &&
+              r.status === 200,
+          ) || undefined,
+      "the sender to look at the deleted workspace's deployment",
+    );
+    const live = environment().find((d) => d.sha === second);
+    expect(live?.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
   });
 
   it('gives a pull request from a fork no preview, and still plans it', async () => {

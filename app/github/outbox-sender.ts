@@ -186,8 +186,8 @@ export class OutboxSender {
       const logTail = () => deleted?.logTail ?? store.readJobLogTail(job.id, LOG_TAIL_LINES);
       if (entry.topic === CHECK_RUN_TOPIC)
         await this.sendCheckRun(client, job, origin, status, logTail);
-      else if (entry.topic === DEPLOYMENT_TOPIC && entry.payload.inactive === true)
-        await this.sendInactive(client, origin);
+      else if (entry.topic === DEPLOYMENT_TOPIC && Array.isArray(entry.payload.inactive))
+        await this.sendInactive(client, origin, entry.payload.inactive as string[]);
       else if (entry.topic === DEPLOYMENT_TOPIC)
         await this.sendDeployment(client, job, origin, status);
       store.finishOutbox(entry.id, 'sent', now());
@@ -450,33 +450,39 @@ export class OutboxSender {
   }
 
   /**
-   * Marks the environment's latest deployment by Slipway `inactive` (its workspace is gone):
-   * GitHub then shows nothing running there. Done already, or no deployment: nothing is sent.
+   * Marks `inactive` the GitHub deployments of `jobs` (a deleted workspace's deploys) that are
+   * still active, newest first: GitHub then shows nothing running in the environment. An
+   * `inactive` one ends the walk (those before it were marked already), and so does a `success`
+   * once marked (GitHub made the successes before it inactive when they were superseded).
    */
-  private async sendInactive(client: GitHubClient, origin: GitHubOrigin) {
+  private async sendInactive(client: GitHubClient, origin: GitHubOrigin, jobs: string[]) {
     const [owner, repo] = origin.repository.split('/');
+    const own = new Set(jobs);
     const { data } = await client.request('GET /repos/{owner}/{repo}/deployments', {
       owner,
       repo,
       environment: origin.environment,
       per_page: 100,
     });
-    const latest = (data as Array<{ id: number; payload: unknown }>).find(
-      (d) => typeof (d.payload as { slipway_job?: unknown } | null)?.slipway_job === 'string',
+    const deployments = (data as Array<{ id: number; payload: unknown }>).filter((d) =>
+      own.has(String((d.payload as { slipway_job?: unknown } | null)?.slipway_job)),
     );
-    if (!latest) return;
-    const { data: statuses } = await client.request(
-      'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
-      { owner, repo, deployment_id: latest.id, per_page: 1 },
-    );
-    if ((statuses as Array<{ state: string }>)[0]?.state === 'inactive') return;
-    await client.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-      owner,
-      repo,
-      deployment_id: latest.id,
-      state: 'inactive',
-      description: characters(`workspace ${origin.environment} was removed`, 140),
-    });
+    for (const deployment of deployments) {
+      const { data: statuses } = await client.request(
+        'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+        { owner, repo, deployment_id: deployment.id, per_page: 1 },
+      );
+      const state = (statuses as Array<{ state: string }>)[0]?.state;
+      if (state === 'inactive') return;
+      await client.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        owner,
+        repo,
+        deployment_id: deployment.id,
+        state: 'inactive',
+        description: characters(`workspace ${origin.environment} was removed`, 140),
+      });
+      if (state === 'success') return;
+    }
   }
 
   /** The job's page, where Slipway's public address is known: check runs and deployments link it. */

@@ -80,10 +80,11 @@ const RECENT_DEPLOYS = 50;
 
 /**
  * The listener of deleted workspaces (`WorkspaceServiceDeps.deleted`) that tells GitHub: the
- * workspace's environment (its name) gets an `inactive` status on its latest deployment, as
+ * GitHub deployments of its latest deploys that are still active get an `inactive` status, as
  * nothing runs there any more (a pull request's preview removed when it closed, or a workspace
  * deleted). Written to the outbox in the delete's transaction, keyed by its latest deploy that
- * reported a GitHub deployment; none when no deploy of it did.
+ * reported a GitHub deployment, with those deploys' ids (another workspace's deployments to an
+ * environment of the same name are not its own); none when no deploy of it reported one.
  */
 export function recordRetirements(
   store: Store,
@@ -95,17 +96,18 @@ export function recordRetirements(
       { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
       { offset: 0, limit: RECENT_DEPLOYS },
     ).items;
-    const reported = deploys.find(
+    const reported = deploys.filter(
       (job) => job.startTime !== null && githubOriginOf(job)?.kind === 'deploy',
     );
-    if (!reported) return;
+    const [latest] = reported;
+    if (!latest) return;
     const now = clock.now();
     store.addOutbox({
-      key: reported.id,
+      key: latest.id,
       created: isoTime(now),
       nextAttempt: now,
       topic: DEPLOYMENT_TOPIC,
-      payload: { status: reported.status, inactive: true },
+      payload: { status: latest.status, inactive: reported.map((job) => job.id) },
     });
     setImmediate(wake);
   };
