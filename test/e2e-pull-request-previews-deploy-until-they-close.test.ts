@@ -136,6 +136,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     expect(deploy).toMatchObject({ status: 'COMPLETE', commitId: head });
     const pid = await keeperPid('site-pr-7/keeper');
     expect(alive(pid)).toBe(true);
+    expect((await server.api('GET', '/v1/list/namespaces')).json.namespaces).toContain('site-pr-7');
 
     const preview = await workspaceNamed('site-pr-7');
     expect(preview).toMatchObject({
@@ -230,6 +231,9 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       'the preview workspace to be removed',
     );
     await eventually(() => !alive(pid) || undefined, 'the preview workload to stop');
+    // Its namespace went with it.
+    const namespaces = await server.api('GET', '/v1/list/namespaces');
+    expect(namespaces.json.namespaces).not.toContain('site-pr-7');
     // GitHub shows nothing running in its environment any more.
     const latest = () => github.deployments(REPO).filter((d) => d.environment === 'site-pr-7');
     expect(latest().map((d) => d.sha)).toEqual([head, next]);

@@ -219,6 +219,12 @@ export interface Runtime {
   /** Namespaces Slipway created. */
   listNamespaces(): Promise<string[]>;
   /**
+   * Deletes a namespace Slipway created (what else it holds goes with it on Kubernetes) when
+   * nothing Slipway deployed is left in it; false when it is kept (not Slipway's, still in use,
+   * or gone already). For a pull request's preview, whose namespace is its own.
+   */
+  removeNamespace(namespace: string): Promise<boolean>;
+  /**
    * Why this runtime could never run `workload`, whatever the machine or cluster holds (the local
    * runtime runs `cmd`, Kubernetes runs images), or null. Pure: deploys ask it before they are
    * queued, so such a deploy is a 4xx and nothing runs; apply refuses the same.

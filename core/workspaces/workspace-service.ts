@@ -267,7 +267,7 @@ export class WorkspaceService {
    * (and waited for), its workloads deleted from the runtime; its finished jobs stay readable.
    */
   async delete(id: string, by: string | null): Promise<void> {
-    this.get(id);
+    const workspace = this.get(id);
     this.deleting.set(id, (this.deleting.get(id) ?? 0) + 1);
     try {
       // The previews of its pull requests go first: nothing would remove them after it.
@@ -297,6 +297,7 @@ export class WorkspaceService {
         labels: { [LABELS.managedBy]: MANAGED_BY_VALUE, [LABELS.workspace]: id },
       });
       for (const workload of owned) await this.deps.runtime.delete(workload);
+      await this.removePreviewNamespace(workspace);
       this.deps.store.transaction(() => {
         const gone = this.deps.store.getWorkspace(id);
         if (gone) this.deps.deleted?.(gone);
@@ -317,6 +318,30 @@ export class WorkspaceService {
       const left = (this.deleting.get(id) ?? 1) - 1;
       if (left > 0) this.deleting.set(id, left);
       else this.deleting.delete(id);
+    }
+  }
+
+  /**
+   * A preview's namespace is its own (`<namespace>-pr-<number>`): it goes with it, unless it
+   * is not Slipway's or something else still runs there (see `Runtime.removeNamespace`). One
+   * that cannot be deleted (an older ClusterRole) stays, with a warning: the preview still goes.
+   */
+  private async removePreviewNamespace(workspace: Workspace): Promise<void> {
+    const preview = this.deps.store.getRecord<WorkspacePreview>(PREVIEWS, workspace.id);
+    const { namespace } = workspace;
+    if (!preview || !namespace.endsWith(`-pr-${preview.pullRequest}`)) return;
+    try {
+      if (await this.deps.runtime.removeNamespace(namespace)) {
+        this.deps.logger.info(
+          { workspaceId: workspace.id, namespace },
+          `namespace ${namespace} of preview '${workspace.name}' deleted`,
+        );
+      }
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, workspaceId: workspace.id, namespace },
+        `could not delete namespace ${namespace} of preview '${workspace.name}' (apply deploy/rbac.yaml to let Slipway delete the namespaces of previews); it stays`,
+      );
     }
   }
 

@@ -78,6 +78,8 @@ const FIELD_MANAGER = 'slipway';
 const HTTP_ROUTE_API = 'gateway.networking.k8s.io/v1';
 const AUTOSCALER_API_VERSION = 'autoscaling/v2';
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY_VALUE}`;
+/** How long a deploy waits for its namespace to finish being deleted before making it anew. */
+const TERMINATING_WAIT_MS = 60_000;
 const API_VERSION = {
   Job: 'batch/v1',
   CronJob: 'batch/v1',
@@ -153,11 +155,31 @@ export class KubernetesRuntime implements Runtime {
   };
 
   async ensureNamespace(namespace: string): Promise<void> {
-    const exists = await this.call(
+    let exists = await this.call(
       `read namespace ${namespace}`,
       () => this.core.readNamespace({ name: namespace }),
       true,
     );
+    // Being deleted (a closed pull request's preview, reopened): nothing can be made in it
+    // until it is gone, and then it is made anew.
+    for (
+      const until = Date.now() + TERMINATING_WAIT_MS;
+      exists?.status?.phase === 'Terminating' && Date.now() < until;
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      exists = await this.call(
+        `read namespace ${namespace}`,
+        () => this.core.readNamespace({ name: namespace }),
+        true,
+      );
+    }
+    if (exists?.status?.phase === 'Terminating') {
+      throw new SlipwayError(
+        'RUNTIME_ERROR',
+        `namespace ${namespace} is still being deleted after ${TERMINATING_WAIT_MS / 1000} s; deploy again once it is gone`,
+        { retryable: true },
+      );
+    }
     if (exists) return;
     try {
       await this.call(`create namespace ${namespace}`, () =>
@@ -169,6 +191,30 @@ export class KubernetesRuntime implements Runtime {
       // Someone created it meanwhile: what we wanted.
       if (!(error instanceof SlipwayError && error.code === 'CONFLICT')) throw error;
     }
+  }
+
+  async removeNamespace(namespace: string): Promise<boolean> {
+    const found = await this.call(
+      `read namespace ${namespace}`,
+      () => this.core.readNamespace({ name: namespace }),
+      true,
+    );
+    if (found?.metadata?.labels?.[LABELS.managedBy] !== MANAGED_BY_VALUE) return false;
+    if (found.status?.phase === 'Terminating') return true;
+    // Another workspace, a DataTask task or a rollout's scope may share it.
+    const [workloads, services] = await Promise.all([
+      this.list({ namespace }),
+      this.call(`list services in ${namespace}`, () =>
+        this.core.listNamespacedService({ namespace, labelSelector: MANAGED }),
+      ),
+    ]);
+    if (workloads.length > 0 || (services?.items.length ?? 0) > 0) return false;
+    const deleted = await this.call(
+      `delete namespace ${namespace}`,
+      () => this.core.deleteNamespace({ name: namespace }),
+      true,
+    );
+    return deleted !== undefined;
   }
 
   async listNamespaces(): Promise<string[]> {

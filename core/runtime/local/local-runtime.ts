@@ -150,6 +150,18 @@ export class LocalRuntime implements Runtime {
     return [...this.namespaces].sort();
   }
 
+  removeNamespace(namespace: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      this.requireStarted('removeNamespace');
+      if (!this.namespaces.has(namespace)) return false;
+      const used = [...this.managed.values()].some(({ workload }) => workload.namespace === namespace);
+      if (used) return false;
+      this.namespaces.delete(namespace);
+      this.save();
+      return true;
+    });
+  }
+
   /**
    * Where each workload would start a process, and where each running process started: an
    * unchanged workload deployed from a newer checkout runs on from the older one.
