@@ -105,6 +105,9 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     repo = createRepo(keeper(markers));
     github.addRepository(REPO, repo.dir);
     installationId = github.addInstallation('acme', [REPO]).id;
+    // The sender of GitHub's example events may push; a preview runs what it pushed.
+    github.setCollaborator(REPO, 'Codertocat', 'write');
+    github.setCollaborator(REPO, 'reader', 'triage');
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-data-'));
     server = await startServer({ dataDir, env: githubAppEnv(github) });
     const created = await server.api('POST', '/api/workspaces', {
@@ -482,6 +485,31 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     );
     const live = environment().find((d) => d.sha === second);
     expect(live?.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+  });
+
+  it('gives no preview to a pull request opened by someone who may not push, and still plans it', async () => {
+    const head = branch('unreviewed');
+    const payload = pullRequest('opened', 12, 'unreviewed', head);
+    payload.sender = { ...payload.sender, login: 'reader' };
+    const opened = await deliver(server.url, 'pull_request', payload, github.webhookSecret);
+    expect(opened.status).toBe(202);
+    expect(opened.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    expect(opened.json.previews).toEqual([
+      {
+        refused: `reader may not push to ${REPO} (permission: read); only who may push gets a preview of a pull request, since a preview runs its branch's code`,
+      },
+    ]);
+    expect(await workspaceNamed('site-pr-12')).toBeUndefined();
+    // Someone who may push gets it made on the next push (its synchronize).
+    const synchronized = pullRequest('synchronize', 12, 'unreviewed', head);
+    const pushed = await deliver(server.url, 'pull_request', synchronized, github.webhookSecret);
+    expect(pushed.json.previews).toEqual([{ workspace: 'site-pr-12', action: 'made' }]);
+    // GitHub was asked once for each sender.
+    expect(
+      github.requests.filter((r) => r.path.endsWith('/collaborators/reader/permission')),
+    ).toHaveLength(1);
   });
 
   it('gives a pull request from a fork no preview, and still plans it', async () => {

@@ -35,6 +35,18 @@ export interface SlipwayAppDeps {
 /** How many of a workspace's latest deploys a re-run check suite looks through for its commit. */
 const RECENT_JOBS = 50;
 
+/** How long a user's permission on a repository, as GitHub said it, is taken as still so. */
+const GRANT_KEPT_MS = 60_000;
+/** Permissions kept at most (the oldest goes first). */
+const GRANTS_KEPT = 1000;
+
+/** Who sent a pull request event, and their permission on its repository as GitHub says it. */
+interface Grant {
+  login: string | null;
+  /** GitHub's legacy permission: admin, write (maintain too), read (triage too) or none. */
+  permission: string;
+}
+
 interface Repo {
   full_name: string;
   owner: { login: string } | null;
@@ -88,6 +100,53 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         .filter((ws) => !engine.workspaces.isBeingDeleted(ws.id))
     );
   };
+  const grants = new Map<string, Grant & { until: number }>();
+  /**
+   * The sender's permission on the repository, when a pull request event may make or deploy a
+   * preview (it runs the branch's code): only who may push gets one. Undefined when the event
+   * makes and deploys none. Asked of GitHub with the installation's token, kept a minute.
+   */
+  const previewGrant = async (
+    payload: PreviewEventPayload,
+    octokit: { request: (route: string, parameters: object) => Promise<{ data: unknown }> },
+  ): Promise<Grant | undefined> => {
+    const pull = payload.pull_request;
+    const parents = workspacesOf(payload.repository, pull.base.ref).filter((ws) =>
+      engine.previews.on(ws.id),
+    );
+    if (parents.length === 0) return undefined;
+    // A fork's pull request gets none whoever sent it (see `previewPull`).
+    const from = pull.head.repo?.full_name.toLowerCase();
+    if (from !== payload.repository.full_name.toLowerCase()) return undefined;
+    const made = (parent: Workspace) =>
+      engine.previews.list(parent.id).some((p) => p.pullRequest === pull.number && !p.closed);
+    if (payload.action === 'synchronize' && parents.every(made)) return undefined;
+    const login = payload.sender?.login ?? null;
+    if (!login) return { login, permission: 'none' };
+    const key = `${payload.repository.full_name}/${login}`.toLowerCase();
+    const kept = grants.get(key);
+    if (kept && kept.until > Date.now()) return kept;
+    const [owner, repo] = payload.repository.full_name.split('/');
+    const permission = await octokit
+      .request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+        owner,
+        repo,
+        username: login,
+      })
+      .then(
+        ({ data }) => String((data as { permission?: unknown }).permission ?? 'none'),
+        (error: unknown) => {
+          // No such user (a deleted account): no permission. Anything else is asked again.
+          if ((error as { status?: number }).status === 404) return 'none';
+          throw error;
+        },
+      );
+    grants.delete(key);
+    grants.set(key, { login, permission, until: Date.now() + GRANT_KEPT_MS });
+    if (grants.size > GRANTS_KEPT) grants.delete(grants.keys().next().value as string);
+    return { login, permission };
+  };
+
   const queue = (
     delivery: string,
     workspace: Workspace,
@@ -161,19 +220,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
    */
   const previewPull = (
     delivery: string,
-    payload: {
-      action: string;
-      repository: Repo;
-      installation?: { id: number };
-      sender?: { login: string } | null;
-      pull_request: {
-        number: number;
-        updated_at?: string | null;
-        head: { sha: string; ref?: string; repo?: { full_name: string } | null };
-        base: { ref: string };
-      };
-    },
+    payload: PreviewEventPayload,
     installationId: number,
+    grant: Grant | undefined,
   ) => {
     const pull = payload.pull_request;
     const parents = workspacesOf(payload.repository, pull.base.ref).filter((ws) =>
@@ -189,6 +238,12 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     if (from?.toLowerCase() !== repository.toLowerCase() || !pull.head.ref) {
       previews.push({
         refused: `pull request #${pull.number} comes from ${from ? `the fork ${from}` : 'a repository that no longer exists'}; only pull requests from branches of ${repository} get previews, since a preview runs their code`,
+      });
+      return told();
+    }
+    if (grant && grant.permission !== 'admin' && grant.permission !== 'write') {
+      previews.push({
+        refused: `${grant.login ?? 'the sender'} may not push to ${repository} (permission: ${grant.permission}); only who may push gets a preview of a pull request, since a preview runs its branch's code`,
       });
       return told();
     }
@@ -273,8 +328,11 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
 
     app.on(
       ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'],
-      (context) =>
-        committed(context.id, () => {
+      async (context) => {
+        const grant = context.payload.installation
+          ? await previewGrant(context.payload, context.octokit)
+          : undefined;
+        return committed(context.id, () => {
           const { payload } = context;
           remember(payload);
           if (!payload.installation) return ignore(context.id, 'the event names no installation');
@@ -291,11 +349,12 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             },
             payload.sender?.login,
           );
-          previewPull(context.id, payload, payload.installation.id);
+          previewPull(context.id, payload, payload.installation.id, grant);
           // A preview made where no plan was: the delivery did something.
           const outcome = outcomeOf(context.id);
           if (outcome.jobs.length > 0) delete outcome.ignored;
-        }),
+        });
+      },
     );
 
     // Merged or not, the pull request's previews go: what they deployed, then themselves.
@@ -474,6 +533,20 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         ignore(context.id, `installation ${id} repositories ${payload.action}: recorded`);
       }),
     );
+  };
+}
+
+/** What a pull request event carries that previews read. */
+interface PreviewEventPayload {
+  action: string;
+  repository: Repo;
+  installation?: { id: number };
+  sender?: { login: string } | null;
+  pull_request: {
+    number: number;
+    updated_at?: string | null;
+    head: { sha: string; ref?: string; repo?: { full_name: string } | null };
+    base: { ref: string };
   };
 }
 

@@ -29,7 +29,11 @@ export interface RepositoryRecord {
   /** The git directory served for it (working tree with .git, or bare), if registered. */
   dir?: string;
   private: boolean;
+  /** Role of each collaborator by lower-cased login: admin, maintain, write, triage or read. */
+  collaborators?: Map<string, CollaboratorRole>;
 }
+
+export type CollaboratorRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read';
 
 /** An installation access token and what it may reach. */
 export interface TokenGrant {

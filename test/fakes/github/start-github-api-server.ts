@@ -6,7 +6,7 @@ import type { RecordedCheckRun } from './check-run-json.js';
 import { createGitHubApp, type RecordedRequest } from './create-github-app.js';
 import type { RecordedDeployment } from './deployment-json.js';
 import { FaultInjector, type GitHubFault } from './fault-injector.js';
-import { GitHubState } from './github-state.js';
+import { type CollaboratorRole, GitHubState } from './github-state.js';
 import { type HookDelivery, sendWebhook } from './hook-deliveries.js';
 
 export interface GitHubApiServerOptions {
@@ -43,6 +43,8 @@ export interface GitHubApiServer {
    * installations follow it, and requests naming its former name are redirected to it.
    */
   renameRepository(from: string, to: string): void;
+  /** Gives `login` a role on the repository (what `.../collaborators/{login}/permission` says). */
+  setCollaborator(fullName: string, login: string, role: CollaboratorRole): void;
   /** Sets the App's Webhook URL, where `sendWebhook` delivers (unset: every delivery fails). */
   setWebhookUrl(url: string | undefined): void;
   /**
@@ -124,6 +126,11 @@ export async function startGitHubApiServer(
     sendWebhook: (event, payload) => sendWebhook(state, credentials.webhookSecret, event, payload),
     hookDeliveries: () => copy(state.hookDeliveries),
     redelivered: () => Promise.all(state.redeliveries),
+    setCollaborator(fullName, login, role) {
+      const repository = state.ensureRepository(fullName);
+      repository.collaborators ??= new Map();
+      repository.collaborators.set(login.toLowerCase(), role);
+    },
     renameRepository(from, to) {
       state.renameRepository(from, to);
     },
