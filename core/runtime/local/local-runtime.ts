@@ -154,7 +154,9 @@ export class LocalRuntime implements Runtime {
     return this.exclusive(async () => {
       this.requireStarted('removeNamespace');
       if (!this.namespaces.has(namespace)) return false;
-      const used = [...this.managed.values()].some(({ workload }) => workload.namespace === namespace);
+      const used = [...this.managed.values()].some(
+        ({ workload }) => workload.namespace === namespace,
+      );
       if (used) return false;
       this.namespaces.delete(namespace);
       this.save();
