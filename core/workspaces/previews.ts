@@ -55,6 +55,10 @@ export const PREVIEWS_ON = 'workspace-previews-on';
 export const CLOSED_PULL_REQUESTS = 'closed-pull-requests';
 const CLOSED_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** The wait before a failed removal is tried again, doubling up to the most. */
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+
 /** Names are at most this long (a workspace's name); aliases and namespaces at most 63. */
 const MAX_NAME = 100;
 const MAX_LABEL = 63;
@@ -89,6 +93,8 @@ export type OpenedPreview =
 export class PreviewService {
   /** Previews whose removal is under way in this process. */
   private readonly removing = new Set<string>();
+  /** When a preview whose removal failed is tried again (epoch ms), and the wait before that. */
+  private readonly retries = new Map<string, { at: number; delayMs: number }>();
 
   constructor(private readonly deps: PreviewServiceDeps) {}
 
@@ -243,24 +249,30 @@ export class PreviewService {
 
   /**
    * Removes each preview whose pull request closed (see `WorkspaceService.delete`), one after
-   * another; resolves with how many. One that fails is tried again on the next call.
+   * another; resolves with how many. One that fails is tried again after a wait that doubles
+   * from 2 s to 5 minutes, with a warning each time.
    */
   async removeClosed(): Promise<number> {
     this.forgetOldCloses();
     let removed = 0;
     for (const preview of this.list()) {
       if (!preview.closed || this.removing.has(preview.workspaceId)) continue;
+      const retry = this.retries.get(preview.workspaceId);
+      if (retry && retry.at > this.deps.clock.now()) continue;
       this.removing.add(preview.workspaceId);
       try {
         await this.deps.workspaces.delete(preview.workspaceId, preview.closed.by);
+        this.retries.delete(preview.workspaceId);
         removed += 1;
       } catch (error) {
         if (error instanceof SlipwayError && error.code === 'NOT_FOUND') {
           this.deps.store.deleteRecord(PREVIEWS, preview.workspaceId);
           continue;
         }
+        const delayMs = Math.min((retry?.delayMs ?? RETRY_FIRST_MS / 2) * 2, RETRY_MAX_MS);
+        this.retries.set(preview.workspaceId, { at: this.deps.clock.now() + delayMs, delayMs });
         this.deps.logger.warn(
-          { err: error, workspaceId: preview.workspaceId },
+          { err: error, workspaceId: preview.workspaceId, retryInMs: delayMs },
           'could not remove the preview of a closed pull request; trying again',
         );
       } finally {
