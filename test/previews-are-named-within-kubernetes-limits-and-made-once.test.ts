@@ -36,15 +36,24 @@ describe('previews of pull requests', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('cuts the name, alias and namespace short so that -pr-<number> fits', () => {
+  it('cuts the name, alias and namespace short so that -pr-<number> fits, marked with a hash', () => {
     expect(previewName('shop', 12, 63)).toBe('shop-pr-12');
+    expect(previewName('a'.repeat(57), 12, 63)).toBe(`${'a'.repeat(57)}-pr-12`);
     const long = `${'a'.repeat(55)}-${'b'.repeat(7)}`;
     const cut = previewName(long, 12345, 63);
-    expect(cut).toHaveLength(63);
-    expect(cut.endsWith('-pr-12345')).toBe(true);
+    expect(cut).toMatch(/^a{49}-[0-9a-f]{4}-pr-12345$/);
+    // Two long names alike at the start stay apart.
+    const prod = previewName(`${'n'.repeat(58)}-prod`, 7, 63);
+    const test = previewName(`${'n'.repeat(58)}-test`, 7, 63);
+    expect(prod).not.toBe(test);
+    for (const name of [cut, prod, test]) {
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(DNS_LABEL);
+    }
     // A cut that ends on '-' drops it: a Kubernetes name ends with a letter or digit.
-    expect(previewName(`${'a'.repeat(53)}-zzzz`, 12345, 63)).toBe(`${'a'.repeat(53)}-pr-12345`);
-    expect(DNS_LABEL.test(previewName(`${'a'.repeat(53)}-zzzz`, 12345, 63))).toBe(true);
+    expect(previewName(`${'a'.repeat(48)}-zzzzzzzzzz`, 12345, 63)).toMatch(
+      /^a{48}-[0-9a-f]{4}-pr-12345$/,
+    );
   });
 
   it('makes one workspace per pull request from the one it previews, with its settings', () => {
@@ -69,7 +78,7 @@ describe('previews of pull requests', () => {
       branch: 'feature/x',
       owner: 'alice',
       timeoutSeconds: 42,
-      namespace: `${'n'.repeat(57)}-pr-31`,
+      namespace: expect.stringMatching(/^n{52}-[0-9a-f]{4}-pr-31$/),
     });
     expect(preview.name).toHaveLength(100);
     expect(preview.name.endsWith('-pr-31')).toBe(true);
@@ -126,7 +135,7 @@ describe('previews of pull requests', () => {
       engine.previews.open(parent, event('acme/web', 5, 'five', '2026-12-01T10:01:00Z')),
     ).toEqual({
       refused:
-        "the preview of pull request #5 of workspace 'web' is still being removed; its next push makes it again",
+        "the preview of pull request #5 of workspace 'web' is still being removed; the pull request's next push makes it again",
     });
     // A close redelivered, older than the one kept, keeps the later time.
     engine.previews.close('acme/web', 5, null, {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { type Clock, isoTime, type Logger, type Workspace } from '../types.js';
@@ -64,14 +65,18 @@ const MAX_NAME = 100;
 const MAX_LABEL = 63;
 
 /**
- * A name with `-pr-<number>` after it, `base` cut short enough for the whole to fit in `max`.
+ * A name with `-pr-<number>` after it, fitting in `max`: a `base` too long is cut short and
+ * marked with 4 hex digits of its hash, so that two long names alike at the start stay apart.
  *
  * @example
  * previewName('shop', 12, 63) // 'shop-pr-12'
+ * previewName('a'.repeat(70), 12, 63) // 'aaaa...aaa-1f2e-pr-12' (63 characters)
  */
 export function previewName(base: string, pullRequest: number, max: number): string {
   const suffix = `-pr-${pullRequest}`;
-  return `${base.slice(0, max - suffix.length).replace(/-+$/, '')}${suffix}`;
+  if (base.length + suffix.length <= max) return `${base}${suffix}`;
+  const mark = `-${createHash('sha256').update(base).digest('hex').slice(0, 4)}`;
+  return `${base.slice(0, max - suffix.length - mark.length).replace(/-+$/, '')}${mark}${suffix}`;
 }
 
 export interface PreviewServiceDeps {
@@ -138,7 +143,7 @@ export class PreviewService {
       const current = this.list(parent.id).find((p) => p.pullRequest === pullRequest);
       if (current?.closed) {
         return {
-          refused: `the preview of pull request #${pullRequest} of workspace '${parent.name}' is still being removed; its next push makes it again`,
+          refused: `the preview of pull request #${pullRequest} of workspace '${parent.name}' is still being removed; the pull request's next push makes it again`,
         };
       }
       if (current)
