@@ -85,7 +85,13 @@ describe('notifications of deploys (SLIPWAY_NOTIFY_URL)', () => {
         identity: 'admin',
         url: `${PUBLIC_URL}/jobs/${failed.id}`,
       },
-      workspace: { id: workspaceId, name: 'shop', namespace: 'shop', branch: 'main' },
+      workspace: {
+        id: workspaceId,
+        name: 'shop',
+        namespace: 'shop',
+        branch: 'main',
+        preview: null,
+      },
     });
     expect(delivered.json.text).toBe(
       `❌ Deploy of workspace 'shop' at ${head.slice(0, 7)} failed: ${failed.message} (${PUBLIC_URL}/jobs/${failed.id})`,

@@ -8,6 +8,7 @@ import {
 import { observeJobChanges } from '../core/jobs/index.js';
 import { createMemoryStore } from '../core/store/memory.js';
 import { isoTime, type Job, systemClock } from '../core/types.js';
+import { PREVIEWS } from '../core/workspaces/index.js';
 import { testJob } from './helpers/jobs.js';
 
 /** A store that records notifications as the server's does, and a job that ran and ended. */
@@ -89,5 +90,61 @@ describe('which job ends are notified', () => {
     );
     expect([...(told?.job?.message ?? '')]).toHaveLength(2000);
     expect(told?.job?.message?.endsWith('…')).toBe(true);
+  });
+
+  it("says of a pull request's preview which pull request of which workspace it deploys", () => {
+    const inner = createMemoryStore();
+    const store = observeJobChanges(
+      inner,
+      recordNotifications(inner, systemClock, { on: 'failures' }, () => {}),
+    );
+    const workspace = (id: string, name: string) => ({
+      id,
+      name,
+      alias: name,
+      repositoryUrl: 'acme/shop',
+      branch: 'main',
+      namespace: name,
+      status: 'READY' as const,
+      deploymentSecret: 'secret-0123456789abcdef',
+      owner: null,
+      timeoutSeconds: 600,
+      created: isoTime(0),
+      lastModified: isoTime(0),
+      lastJobId: null,
+      lastCommitId: null,
+      lastDeployed: null,
+    });
+    inner.insertWorkspace(workspace('w-shop', 'shop'));
+    inner.insertWorkspace({ ...workspace('w-preview', 'shop-pr-7'), branch: 'feature' });
+    inner.putRecord(PREVIEWS, 'w-preview', 'w-shop', {
+      workspaceId: 'w-preview',
+      of: 'w-shop',
+      pullRequest: 7,
+      repository: 'acme/shop',
+      created: isoTime(0),
+      closed: null,
+    });
+    const fail = (id: string, workspaceId: string) => {
+      store.insertJob(
+        testJob({
+          id,
+          workspaceId,
+          target: `workspace:${workspaceId}`,
+          status: 'RUNNING',
+          startTime: isoTime(1000),
+        }),
+      );
+      store.updateJob(id, { status: 'ERROR', endTime: isoTime(2000), message: 'boom' });
+      return inner.outboxOf(NOTIFICATION_TOPIC, id)[0]?.payload as Notification | undefined;
+    };
+    expect(fail('preview-job', 'w-preview')?.workspace).toEqual({
+      id: 'w-preview',
+      name: 'shop-pr-7',
+      namespace: 'shop-pr-7',
+      branch: 'feature',
+      preview: { of: 'w-shop', pullRequest: 7 },
+    });
+    expect(fail('shop-job', 'w-shop')?.workspace?.preview).toBeNull();
   });
 });

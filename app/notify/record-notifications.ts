@@ -9,7 +9,12 @@ import {
   TERMINAL_JOB_STATUSES,
   type Workspace,
 } from '../../core/types.js';
-import type { DriftCheck, PauseListener } from '../../core/workspaces/index.js';
+import {
+  type DriftCheck,
+  type PauseListener,
+  PREVIEWS,
+  type WorkspacePreview,
+} from '../../core/workspaces/index.js';
 import { maskSecrets } from '../github/mask-secrets.js';
 
 export const NOTIFICATION_TOPIC = 'notification';
@@ -57,7 +62,14 @@ export interface Notification {
     /** The job's page on the dashboard, with SLIPWAY_PUBLIC_URL set. */
     url: string | null;
   } | null;
-  workspace: { id: string; name: string; namespace: string; branch: string } | null;
+  workspace: {
+    id: string;
+    name: string;
+    namespace: string;
+    branch: string;
+    /** The pull request it deploys, when it is a preview (a receiver may route those apart). */
+    preview: { of: string; pullRequest: number } | null;
+  } | null;
   /** For `workspace.drift`: what the check compared with and found. */
   drift?: { commitId: string; drifted: string[]; since: string | null; checked: string };
   /** For `workspace.pause`: who paused or resumed it, why, what it held, the deploy queued. */
@@ -171,7 +183,7 @@ export function recordDriftNotifications(
       outcome,
       subject: `workspace '${workspace.name}'`,
       job: null,
-      workspace: workspaceOf(workspace),
+      workspace: workspaceOf(store, workspace),
       drift: {
         commitId: check.commit,
         drifted: check.drifted,
@@ -217,7 +229,7 @@ export function recordPauseNotifications(
       outcome,
       subject: `workspace '${workspace.name}'`,
       job: null,
-      workspace: workspaceOf(workspace),
+      workspace: workspaceOf(store, workspace),
       pause: {
         by,
         since: pause.since,
@@ -300,13 +312,20 @@ function notificationOf(
       identity: job.identity,
       url,
     },
-    workspace: workspace ? workspaceOf(workspace) : null,
+    workspace: workspace ? workspaceOf(store, workspace) : null,
   };
 }
 
-function workspaceOf(workspace: Workspace): NonNullable<Notification['workspace']> {
+function workspaceOf(store: Store, workspace: Workspace): NonNullable<Notification['workspace']> {
   const { id, name, namespace, branch } = workspace;
-  return { id, name, namespace, branch };
+  const preview = store.getRecord<WorkspacePreview>(PREVIEWS, id);
+  return {
+    id,
+    name,
+    namespace,
+    branch,
+    preview: preview ? { of: preview.of, pullRequest: preview.pullRequest } : null,
+  };
 }
 
 /** Ended ERROR, or stopped at its time limit: stuck on the cluster or on git. */
