@@ -401,7 +401,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         }
         // Its job was deleted: the run's name says which workspace it was, and deploy or plan.
         const named = runNamed(payload.repository, run.name);
-        if (!named && job) {
+        if (!named && job && !workspace) {
           return ignore(
             context.id,
             `check run ${run.id} ("${run.name ?? ''}") reported on a workspace since deleted (a pull request's preview goes when it closes); nothing to deploy`,
