@@ -113,7 +113,7 @@ export class PreviewService {
     return this.deps.store.getRecord<WorkspacePreview>(PREVIEWS, workspaceId);
   }
 
-  /** The previews of a workspace's pull requests (of every workspace when not given), those being removed too. */
+  /** The previews of a workspace's pull requests (of every one when not given), closed ones too. */
   list(workspaceId?: string): WorkspacePreview[] {
     return this.deps.store.listRecords<WorkspacePreview>(PREVIEWS, workspaceId);
   }
