@@ -12,6 +12,7 @@ import {
   examplePayload,
   githubAppEnv,
   pushEvent,
+  rerequestedRun,
 } from './helpers/github-webhooks.js';
 import {
   request as apiRequest,
@@ -228,14 +229,7 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
   it('deploys a commit again when its check run is re-run', async () => {
     const sha = repo.head();
     const original = await checkRun(sha);
-    const payload = aboutRepository(
-      examplePayload('check_run', 'rerequested'),
-      REPO,
-      installationId,
-    );
-    payload.check_run.id = original.id;
-    payload.check_run.head_sha = sha;
-    payload.check_run.external_id = original.external_id;
+    const payload = rerequestedRun(REPO, installationId, { ...original, head_sha: sha });
     const delivery = await deliver(server.url, 'check_run', payload, github.webhookSecret);
     expect(delivery.json.jobs).toHaveLength(1);
     const job = await waitForJob(server, delivery.json.jobs[0].job);
@@ -248,20 +242,13 @@ describe('the GitHub App: deploy on push, plan on pull request, report as check 
     const original = await checkRun(sha);
     const deleted = await server.api('DELETE', `/api/jobs/${original.external_id}`);
     expect(deleted.status, deleted.text).toBe(204);
-    const rerun = (name: string) => {
-      const payload = aboutRepository(
-        examplePayload('check_run', 'rerequested'),
-        REPO,
-        installationId,
+    const rerun = (name: string) =>
+      deliver(
+        server.url,
+        'check_run',
+        rerequestedRun(REPO, installationId, { ...original, name, head_sha: sha }),
+        github.webhookSecret,
       );
-      Object.assign(payload.check_run, {
-        id: original.id,
-        name,
-        head_sha: sha,
-        external_id: original.external_id,
-      });
-      return deliver(server.url, 'check_run', payload, github.webhookSecret);
-    };
     const delivery = await rerun(original.name);
     expect(delivery.json.jobs, JSON.stringify(delivery.json)).toHaveLength(1);
     expect(delivery.json.jobs[0]).toMatchObject({ workspace: 'shop', kind: 'deploy' });

@@ -12,6 +12,7 @@ import {
   examplePayload,
   githubAppEnv,
   pushEvent,
+  rerequestedRun,
 } from './helpers/github-webhooks.js';
 import {
   dashboardPage,
@@ -281,13 +282,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     ]);
     expect(await workspaceNamed('site-pr-7')).toBeUndefined();
     // A re-run of the removed preview's check run deploys nothing, and says why.
-    const rerun = aboutRepository(examplePayload('check_run', 'rerequested'), REPO, installationId);
-    Object.assign(rerun.check_run, {
-      id: run.id,
-      name: run.name,
-      head_sha: head,
-      external_id: run.external_id,
-    });
+    const rerun = rerequestedRun(REPO, installationId, { ...run, head_sha: head });
     const rerunAfter = await deliver(server.url, 'check_run', rerun, github.webhookSecret);
     expect(rerunAfter.status).toBe(202);
     expect(rerunAfter.json).toMatchObject({
@@ -380,13 +375,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       github.webhookSecret,
     );
     expect(closed.json.previews).toEqual([{ workspace: 'site-pr-11', action: 'removing' }]);
-    const rerun = aboutRepository(examplePayload('check_run', 'rerequested'), REPO, installationId);
-    Object.assign(rerun.check_run, {
-      id: run.id,
-      name: run.name,
-      head_sha: head,
-      external_id: run.external_id,
-    });
+    const rerun = rerequestedRun(REPO, installationId, { ...run, head_sha: head });
     const during = await deliver(server.url, 'check_run', rerun, github.webhookSecret);
     expect(during.status).toBe(202);
     expect(during.json).toEqual({

@@ -67,6 +67,22 @@ export function pushEvent(
   };
 }
 
+/** A `check_run.rerequested` of check run `run` (its id, name, commit and job id). */
+export function rerequestedRun(
+  fullName: string,
+  installationId: number,
+  run: { id: number; name: string; head_sha: string; external_id: string | null },
+): Json {
+  const payload = aboutRepository(
+    examplePayload('check_run', 'rerequested'),
+    fullName,
+    installationId,
+  );
+  const { id, name, head_sha, external_id } = run;
+  Object.assign(payload.check_run, { id, name, head_sha, external_id });
+  return payload;
+}
+
 /** A `check_suite.rerequested` of the suite on `headSha` of branch `headBranch` (null: none). */
 export function rerequestedSuite(
   fullName: string,
