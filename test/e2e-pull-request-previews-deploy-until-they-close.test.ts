@@ -87,6 +87,16 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     return payload;
   }
 
+  /** Delivers a `pull_request` event of `action` (see `pullRequest`). */
+  function sendPull(action: string, number: number, headRef: string, headSha: string) {
+    return deliver(
+      server.url,
+      'pull_request',
+      pullRequest(action, number, headRef, headSha),
+      github.webhookSecret,
+    );
+  }
+
   async function workspaceNamed(name: string): Promise<Json | undefined> {
     const list = await server.api('GET', '/api/workspaces?size=100');
     return list.json._embedded.workspaces.find((w: Json) => w.name === name);
@@ -198,12 +208,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     expect(pushed.json.jobs).toEqual([
       { workspace: 'site-pr-7', job: expect.any(String), kind: 'deploy', created: true },
     ]);
-    const synchronized = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('synchronize', 7, 'feature', next),
-      github.webhookSecret,
-    );
+    const synchronized = await sendPull('synchronize', 7, 'feature', next);
     expect(synchronized.json.jobs).toEqual([
       { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
     ]);
@@ -219,12 +224,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     expect(refused.json.message).toContain('preview of pull request #7');
 
     // Closed (merged or not): the preview goes, with what it ran.
-    const closed = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('closed', 7, 'feature', next),
-      github.webhookSecret,
-    );
+    const closed = await sendPull('closed', 7, 'feature', next);
     expect(closed.json).toMatchObject({
       jobs: [],
       previews: [{ workspace: 'site-pr-7', action: 'removing' }],
@@ -289,12 +289,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       jobs: [],
       ignored: `check run ${run.id} ("Slipway / site-pr-7") reported on a workspace since deleted (a pull request's preview goes when it closes); nothing to deploy`,
     });
-    const closedAgain = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('closed', 7, 'feature', next),
-      github.webhookSecret,
-    );
+    const closedAgain = await sendPull('closed', 7, 'feature', next);
     expect(closedAgain.json).toMatchObject({
       jobs: [],
       ignored: 'pull request #7 closed; it had no preview',
@@ -306,22 +301,12 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     git(repo.dir, 'checkout', '--quiet', 'reorder');
     const second = repo.commit(helloJob('reorder-job', 'second'));
     git(repo.dir, 'checkout', '--quiet', 'main');
-    const synchronized = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('synchronize', 10, 'reorder', second),
-      github.webhookSecret,
-    );
+    const synchronized = await sendPull('synchronize', 10, 'reorder', second);
     expect(synchronized.json.previews).toEqual([{ workspace: 'site-pr-10', action: 'made' }]);
     const newer = await waitForJob(server, synchronized.json.jobs[1].job);
     expect(newer).toMatchObject({ status: 'COMPLETE', commitId: second });
     // GitHub delivers the opened event, with the pull request's first head, late.
-    const opened = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('opened', 10, 'reorder', first),
-      github.webhookSecret,
-    );
+    const opened = await sendPull('opened', 10, 'reorder', first);
     expect(opened.json.previews).toBeUndefined();
     const late = await waitForJob(server, opened.json.jobs[1].job);
     expect(late.status).toBe('COMPLETE');
@@ -343,12 +328,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       }),
     });
     git(repo.dir, 'checkout', '--quiet', 'main');
-    const opened = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('opened', 11, 'stubborn', head),
-      github.webhookSecret,
-    );
+    const opened = await sendPull('opened', 11, 'stubborn', head);
     const deploy = await waitForJob(server, opened.json.jobs[1].job);
     expect(deploy.status).toBe('COMPLETE');
     const run = await eventually(
@@ -368,12 +348,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       github.webhookSecret,
     );
     await slowJobStarted(marker);
-    const closed = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('closed', 11, 'stubborn', slow),
-      github.webhookSecret,
-    );
+    const closed = await sendPull('closed', 11, 'stubborn', slow);
     expect(closed.json.previews).toEqual([{ workspace: 'site-pr-11', action: 'removing' }]);
     const rerun = rerequestedRun(REPO, installationId, { ...run, head_sha: head });
     const during = await deliver(server.url, 'check_run', rerun, github.webhookSecret);
@@ -519,12 +494,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
 
   it('removes the previews of a workspace deleted while its pull requests are open', async () => {
     const head = branch('cascade');
-    const opened = await deliver(
-      server.url,
-      'pull_request',
-      pullRequest('opened', 9, 'cascade', head),
-      github.webhookSecret,
-    );
+    const opened = await sendPull('opened', 9, 'cascade', head);
     expect(opened.json.previews).toEqual([{ workspace: 'site-pr-9', action: 'made' }]);
     await waitForJob(server, opened.json.jobs[1].job);
     const pid = await keeperPid('site-pr-9/keeper');
