@@ -476,6 +476,39 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     ).toHaveLength(1);
   });
 
+  it('plans a pull request and answers at once when GitHub does not say who may push; the next push asks again', async () => {
+    github.setCollaborator(REPO, 'newcomer', 'write');
+    const head = branch('unasked');
+    const asNewcomer = (action: string, sha: string) => {
+      const payload = pullRequest(action, 13, 'unasked', sha);
+      payload.sender = { ...payload.sender, login: 'newcomer' };
+      return deliver(server.url, 'pull_request', payload, github.webhookSecret);
+    };
+    github.inject({ path: /\/collaborators\/newcomer\/permission$/, status: 502 });
+    const failed = await asNewcomer('opened', head);
+    expect(failed.status).toBe(202);
+    expect(failed.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    expect(failed.json.previews).toEqual([
+      {
+        refused: `could not ask GitHub whether newcomer may push to ${REPO} (GitHub answered 502); the pull request's next push asks again`,
+      },
+    ]);
+    // GitHub slower than a webhook may wait: the answer comes in about 3 s, not 8.
+    github.inject({ path: /\/collaborators\/newcomer\/permission$/, delayMs: 8000 });
+    const started = Date.now();
+    const slow = await asNewcomer('synchronize', head);
+    expect(Date.now() - started).toBeLessThan(7000);
+    expect(slow.json.previews).toEqual([
+      {
+        refused: `could not ask GitHub whether newcomer may push to ${REPO} (no answer in 3 s); the pull request's next push asks again`,
+      },
+    ]);
+    const answered = await asNewcomer('synchronize', head);
+    expect(answered.json.previews).toEqual([{ workspace: 'site-pr-13', action: 'made' }]);
+  });
+
   it('gives a pull request from a fork no preview, and still plans it', async () => {
     const head = branch('forked');
     const payload = pullRequest('opened', 8, 'forked', head);

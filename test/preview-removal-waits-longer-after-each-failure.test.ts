@@ -82,4 +82,35 @@ describe('the removal of a closed pull request preview when the cluster fails', 
     expect(store.getWorkspace(opened.workspace.id)).toBeUndefined();
     expect(warnings()).toHaveLength(2);
   });
+
+  it('removes the namespace made for the preview, after a failure of its delete, even when its namespace was changed since', async () => {
+    const parent = engine.workspaces.create(
+      { name: 'prod', repositoryUrl: 'acme/prod', previews: true },
+      null,
+    );
+    const opened = engine.previews.open(parent, {
+      repository: 'acme/prod',
+      pullRequest: 5,
+      branch: 'five',
+      updatedAt: undefined,
+    });
+    if (opened.workspace === undefined) throw new Error(opened.refused);
+    await engine.runtime.ensureNamespace('prod-pr-5');
+    await engine.runtime.ensureNamespace('prod');
+    // Someone points the preview at production's namespace by hand; then the pull request closes.
+    engine.workspaces.update(opened.workspace.id, { namespace: 'prod' });
+    engine.previews.close('acme/prod', 5, null, { remember: true });
+    kube.inject({ method: 'DELETE', path: '/api/v1/namespaces/prod-pr-5', status: 503 });
+    const phase = (name: string) =>
+      kube.objects('namespaces').find((ns) => ns.metadata.name === name)?.status?.phase;
+
+    now += 60_000;
+    expect(await engine.previews.removeClosed()).toBe(0);
+    expect(store.getWorkspace(opened.workspace.id)).toBeDefined();
+    expect(phase('prod-pr-5')).toBe('Active');
+    now += 60_000;
+    expect(await engine.previews.removeClosed()).toBe(1);
+    expect(phase('prod-pr-5')).not.toBe('Active');
+    expect(phase('prod')).toBe('Active');
+  });
 });

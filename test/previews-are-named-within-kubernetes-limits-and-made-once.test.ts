@@ -22,16 +22,18 @@ describe('previews of pull requests', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-previews-'));
   let store: Store;
   let engine: Engine;
-  beforeAll(() => {
+  beforeAll(async () => {
     store = openSqliteStore(path.join(dir, 'slipway.db'));
     engine = createEngine({
       store,
       runtime: createLocalRuntime({ stateDir: path.join(dir, 'local') }),
       source: createGitSource({ cacheDir: path.join(dir, 'checkouts'), reposDir: dir }),
     });
+    // The runtime only: the engine's periodic passes would race the tests' own calls.
+    await engine.runtime.start();
   });
   afterAll(async () => {
-    await engine.stop();
+    await engine.runtime.stop();
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -198,6 +200,86 @@ describe('previews of pull requests', () => {
       engine.previews.open(parent, event('acme/old', 3, 'three', '2025-12-31T00:00:00Z')),
     ).toMatchObject({
       created: true,
+    });
+  });
+
+  it('keeps a preview a late close was sent before: the pull request reopened since', () => {
+    const parent = engine.workspaces.create(
+      { name: 'late', repositoryUrl: 'acme/late', previews: true },
+      null,
+    );
+    const opened = engine.previews.open(
+      parent,
+      event('acme/late', 1, 'one', '2026-12-01T10:00:00Z'),
+    );
+    if (opened.workspace === undefined) throw new Error(opened.refused);
+    // Reopened (its close lost for now): the preview learns the later time.
+    engine.previews.open(parent, {
+      ...event('acme/late', 1, 'one', '2026-12-01T10:02:00Z'),
+      reopened: true,
+    });
+    expect(engine.previews.of(opened.workspace.id)?.updatedAt).toBe('2026-12-01T10:02:00Z');
+    // The close sent in between arrives: it is older than the reopen.
+    expect(
+      engine.previews.close('acme/late', 1, null, {
+        updatedAt: '2026-12-01T10:01:00Z',
+        remember: true,
+      }),
+    ).toEqual([]);
+    expect(engine.workspaces.isBeingDeleted(opened.workspace.id)).toBe(false);
+    // A later close, or one that does not say when, closes it.
+    expect(engine.previews.close('acme/late', 1, null, { remember: true })).toEqual([
+      opened.workspace,
+    ]);
+  });
+
+  it('takes a reopen in the second of the close as after it (GitHub counts whole seconds)', () => {
+    const parent = engine.workspaces.create(
+      { name: 'quick', repositoryUrl: 'acme/quick', previews: true },
+      null,
+    );
+    engine.previews.close('acme/quick', 2, null, {
+      updatedAt: '2026-12-01T10:00:05Z',
+      remember: true,
+    });
+    expect(
+      engine.previews.open(parent, event('acme/quick', 2, 'two', '2026-12-01T10:00:05Z')),
+    ).toMatchObject({
+      refused: expect.stringContaining('GitHub delivered it late'),
+    });
+    expect(
+      engine.previews.open(parent, {
+        ...event('acme/quick', 2, 'two', '2026-12-01T10:00:05Z'),
+        reopened: true,
+      }),
+    ).toMatchObject({ created: true });
+  });
+
+  it("refuses a preview whose namespace or alias is another workspace's", () => {
+    const parent = engine.workspaces.create(
+      { name: 'app', repositoryUrl: 'acme/app', previews: true },
+      null,
+    );
+    engine.workspaces.create(
+      { name: 'legacy', repositoryUrl: 'acme/legacy', namespace: 'app-pr-2' },
+      null,
+    );
+    expect(engine.previews.open(parent, event('acme/app', 2, 'two'))).toEqual({
+      refused:
+        "no preview of pull request #2 for workspace 'app': workspace 'legacy' deploys to namespace app-pr-2, which would be the preview's",
+    });
+    engine.workspaces.create(
+      {
+        name: 'Legacy Three',
+        repositoryUrl: 'acme/legacy',
+        alias: 'app-pr-3',
+        namespace: 'elsewhere',
+      },
+      null,
+    );
+    expect(engine.previews.open(parent, event('acme/app', 3, 'three'))).toEqual({
+      refused:
+        "no preview of pull request #3 for workspace 'app': workspace 'Legacy Three' has the alias app-pr-3, which would be the preview's",
     });
   });
 

@@ -5,7 +5,8 @@ export const GITHUB_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Probot's Octokit as Slipway uses it: Octokit's own retry and throttling off (the outbox
- * retries, durably, and a webhook never waits on GitHub), and a time limit on every request,
+ * retries, durably, and a webhook waits on GitHub only to ask who may have a pull request's
+ * preview, for at most a few seconds), and a time limit on every request,
  * token requests included. Given as a function of the options, not as an object: Probot lays
  * its own options over ours, and an object's `throttle` would lose to Probot's (which spaces
  * writes a second apart).

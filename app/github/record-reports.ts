@@ -7,6 +7,7 @@ import {
   type JobLogLine,
   type Workspace,
 } from '../../core/types.js';
+import { workspaceTarget } from '../../core/workspaces/index.js';
 import { LOG_TAIL_LINES } from './check-run-update.js';
 import { githubOriginOf, keptOriginOf } from './origin.js';
 
@@ -92,8 +93,9 @@ export function recordRetirements(
   wake: () => void,
 ): (workspace: Workspace) => void {
   return (workspace) => {
+    // Deploys only (their target is the workspace's): plans report no deployment.
     const deploys = store.listJobs(
-      { workspaceId: workspace.id, type: 'WORKSPACE_DEPLOY' },
+      { target: workspaceTarget(workspace.id), type: 'WORKSPACE_DEPLOY' },
       { offset: 0, limit: RECENT_DEPLOYS },
     ).items;
     const reported = deploys.filter(

@@ -45,7 +45,15 @@ interface Grant {
   login: string | null;
   /** GitHub's legacy permission: admin, write (maintain too), read (triage too) or none. */
   permission: string;
+  /** GitHub did not say (an error, or no answer in time): why. */
+  failed?: string;
 }
+
+/**
+ * How long a webhook's answer waits for GitHub to say who may push (GitHub gives up on a
+ * delivery after 10 s, and a plan must not wait on GitHub).
+ */
+const GRANT_WAIT_MS = 3000;
 
 interface Repo {
   full_name: string;
@@ -127,20 +135,38 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     const kept = grants.get(key);
     if (kept && kept.until > Date.now()) return kept;
     const [owner, repo] = payload.repository.full_name.split('/');
-    const permission = await octokit
+    const signal = AbortSignal.timeout(GRANT_WAIT_MS);
+    // The signal ends the request; the race ends a wait for the installation's token as well.
+    const asked = octokit
       .request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
         owner,
         repo,
         username: login,
+        request: { signal },
       })
-      .then(
-        ({ data }) => String((data as { permission?: unknown }).permission ?? 'none'),
-        (error: unknown) => {
-          // No such user (a deleted account): no permission. Anything else is asked again.
-          if ((error as { status?: number }).status === 404) return 'none';
-          throw error;
-        },
-      );
+      .then(({ data }) => String((data as { permission?: unknown }).permission ?? 'none'));
+    let permission: string;
+    try {
+      permission = await Promise.race([
+        asked,
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        ),
+      ]);
+    } catch (error) {
+      asked.catch(() => {});
+      // No such user (a deleted account): no permission. Anything else is asked next time.
+      if ((error as { status?: number }).status === 404) permission = 'none';
+      else {
+        const status = (error as { status?: number }).status;
+        const reason = signal.aborted
+          ? `no answer in ${GRANT_WAIT_MS / 1000} s`
+          : status
+            ? `GitHub answered ${status}`
+            : String((error as Error).message ?? error).slice(0, 200);
+        return { login, permission: 'unknown', failed: reason };
+      }
+    }
     grants.delete(key);
     grants.set(key, { login, permission, until: Date.now() + GRANT_KEPT_MS });
     if (grants.size > GRANTS_KEPT) grants.delete(grants.keys().next().value as string);
@@ -241,6 +267,12 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       });
       return told();
     }
+    if (grant?.failed) {
+      previews.push({
+        refused: `could not ask GitHub whether ${grant.login} may push to ${repository} (${grant.failed}); the pull request's next push asks again`,
+      });
+      return told();
+    }
     if (grant && grant.permission !== 'admin' && grant.permission !== 'write') {
       previews.push({
         refused: `${grant.login ?? 'the sender'} may not push to ${repository} (permission: ${grant.permission}); only who may push gets a preview of a pull request, since a preview runs its branch's code`,
@@ -253,6 +285,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         pullRequest: pull.number,
         branch: pull.head.ref,
         updatedAt: pull.updated_at ?? undefined,
+        reopened: payload.action === 'reopened',
       });
       if (opened.workspace === undefined) {
         previews.push({ refused: opened.refused });

@@ -20,6 +20,13 @@ export interface WorkspacePreview {
   repository: string;
   /** ISO-8601 UTC. */
   created: string;
+  /** The namespace made for it: removed with it, whatever its namespace was changed to since. */
+  namespace?: string;
+  /**
+   * The latest `updated_at` of its pull request's events that opened or moved it: a close from
+   * before that (delivered late, after a reopen) leaves it be.
+   */
+  updatedAt?: string | null;
   /** The pull request closed: the preview is being removed (its workloads, then itself). */
   closed: { at: string; by: string | null } | null;
 }
@@ -46,6 +53,11 @@ export interface PullRequestEvent {
   branch: string;
   /** The pull request's `updated_at`: an event from before its close makes nothing. */
   updatedAt: string | undefined;
+  /**
+   * It reopens the pull request: GitHub's times are in whole seconds, so a reopen in the second
+   * of the close is after it.
+   */
+  reopened?: boolean;
 }
 
 export const PREVIEWS = 'workspace-previews';
@@ -59,6 +71,15 @@ const CLOSED_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 /** The wait before a failed removal is tried again, doubling up to the most. */
 const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
+
+/** Workspaces read at a time when looking for a namespace in use. */
+const NAMESPACE_PAGE = 500;
+
+/** Whether ISO-8601 time `a` is known and later than `b` (or `b` is not known). */
+function later(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (!a) return false;
+  return !b || Date.parse(a) > Date.parse(b);
+}
 
 /** Names are at most this long (a workspace's name); aliases and namespaces at most 63. */
 const MAX_NAME = 100;
@@ -133,8 +154,9 @@ export class PreviewService {
       const closed = this.deps.store.getRecord<ClosedPullRequest>(CLOSED_PULL_REQUESTS, closedKey);
       if (closed) {
         const at = event.updatedAt ? Date.parse(event.updatedAt) : Number.NaN;
+        const closedAt = Date.parse(closed.at);
         // Not after the close (reopened since): GitHub delivered it late, or again.
-        if (!(at > Date.parse(closed.at))) {
+        if (!(event.reopened ? at >= closedAt : at > closedAt)) {
           return {
             refused: `pull request #${pullRequest} closed (updated ${closed.at}) after this event was sent (updated ${event.updatedAt ?? 'at an unknown time'}): GitHub delivered it late; no preview`,
           };
@@ -146,12 +168,22 @@ export class PreviewService {
           refused: `the preview of pull request #${pullRequest} of workspace '${parent.name}' is still being removed; the pull request's next push makes it again`,
         };
       }
-      if (current)
+      if (current) {
+        if (later(event.updatedAt, current.updatedAt)) {
+          const moved = { ...current, updatedAt: event.updatedAt };
+          this.deps.store.putRecord(PREVIEWS, current.workspaceId, parent.id, moved);
+        }
         return { workspace: this.deps.workspaces.get(current.workspaceId), created: false };
+      }
       const name = previewName(parent.name, pullRequest, MAX_NAME);
-      if (this.deps.store.findWorkspaceByName(name)) {
+      const alias = previewName(parent.alias, pullRequest, MAX_LABEL);
+      const namespace = previewName(parent.namespace, pullRequest, MAX_LABEL);
+      const taken = this.deps.store.findWorkspaceByName(name)
+        ? `the name '${name}' is another workspace's`
+        : this.takenNamespace(namespace, alias);
+      if (taken) {
         return {
-          refused: `no preview of pull request #${pullRequest} for workspace '${parent.name}': the name '${name}' is another workspace's`,
+          refused: `no preview of pull request #${pullRequest} for workspace '${parent.name}': ${taken}`,
         };
       }
       const workspace = this.deps.workspaces.create(
@@ -159,8 +191,8 @@ export class PreviewService {
           name,
           repositoryUrl: parent.repositoryUrl,
           branch,
-          alias: previewName(parent.alias, pullRequest, MAX_LABEL),
-          namespace: previewName(parent.namespace, pullRequest, MAX_LABEL),
+          alias,
+          namespace,
           timeoutSeconds: parent.timeoutSeconds,
         },
         parent.owner,
@@ -171,6 +203,8 @@ export class PreviewService {
         pullRequest,
         repository: repository.toLowerCase(),
         created: isoTime(this.deps.clock.now()),
+        namespace,
+        updatedAt: event.updatedAt ?? null,
         closed: null,
       };
       this.deps.store.putRecord(PREVIEWS, workspace.id, parent.id, preview);
@@ -183,10 +217,28 @@ export class PreviewService {
   }
 
   /**
+   * Why a preview may not have `namespace` (or `alias`): another workspace has it (its code
+   * would run beside that one's secrets, and the preview's removal could delete it); or null.
+   */
+  private takenNamespace(namespace: string, alias: string): string | null {
+    for (let offset = 0; ; offset += NAMESPACE_PAGE) {
+      const page = this.deps.store.listWorkspaces({ offset, limit: NAMESPACE_PAGE });
+      const other = page.items.find((ws) => ws.namespace === namespace || ws.alias === alias);
+      if (other) {
+        return other.namespace === namespace
+          ? `workspace '${other.name}' deploys to namespace ${namespace}, which would be the preview's`
+          : `workspace '${other.name}' has the alias ${alias}, which would be the preview's`;
+      }
+      if (offset + NAMESPACE_PAGE >= page.total) return null;
+    }
+  }
+
+  /**
    * Marks the previews of pull request `pullRequest` of `repository` closed: no push deploys
-   * them any more, and `removeClosed` removes them. Returns their workspaces. With `remember`
-   * (its repository has workspaces with previews), the close is kept a while, with the pull
-   * request's `updatedAt`, so that its events delivered late make no preview (see `open`).
+   * them any more, and `removeClosed` removes them. Returns their workspaces. A preview opened
+   * or moved by an event later than the close (`updatedAt`: a close delivered late, after a
+   * reopen) stays. With `remember` (its repository has workspaces with previews), the close is
+   * kept a while, so that its events delivered late make no preview (see `open`).
    */
   close(
     repository: string,
@@ -201,7 +253,8 @@ export class PreviewService {
       for (const preview of this.list()) {
         if (preview.repository !== key || preview.pullRequest !== pullRequest) continue;
         const workspace = this.deps.store.getWorkspace(preview.workspaceId);
-        if (!workspace) continue;
+        // Reopened (or moved) after this close was sent: it is open.
+        if (!workspace || (updatedAt && later(preview.updatedAt, updatedAt))) continue;
         if (!preview.closed) {
           const marked = { ...preview, closed: { at: isoTime(this.deps.clock.now()), by } };
           this.deps.store.putRecord(PREVIEWS, preview.workspaceId, preview.of, marked);

@@ -322,13 +322,15 @@ export class WorkspaceService {
   }
 
   /**
-   * A preview's namespace is its own (`<namespace>-pr-<number>`): it goes with it, unless it
-   * is not Slipway's or something else still runs there (see `Runtime.removeNamespace`). One
-   * that cannot be deleted (an older ClusterRole) stays, with a warning: the preview still goes.
+   * The namespace made for a preview (`<namespace>-pr-<number>`, even if its namespace was
+   * changed since) goes with it, unless it is not Slipway's or something else still runs there
+   * (see `Runtime.removeNamespace`). One Slipway may not delete (a ClusterRole from before it
+   * could) stays, with a warning: the preview still goes. Other failures fail the removal, to
+   * be tried again.
    */
   private async removePreviewNamespace(workspace: Workspace): Promise<void> {
     const preview = this.deps.store.getRecord<WorkspacePreview>(PREVIEWS, workspace.id);
-    const { namespace } = workspace;
+    const namespace = preview?.namespace ?? workspace.namespace;
     if (!preview || !namespace.endsWith(`-pr-${preview.pullRequest}`)) return;
     try {
       if (await this.deps.runtime.removeNamespace(namespace)) {
@@ -338,6 +340,7 @@ export class WorkspaceService {
         );
       }
     } catch (error) {
+      if (!(error instanceof SlipwayError && error.code === 'FORBIDDEN')) throw error;
       this.deps.logger.warn(
         { err: error, workspaceId: workspace.id, namespace },
         `could not delete namespace ${namespace} of preview '${workspace.name}' (apply deploy/rbac.yaml to let Slipway delete the namespaces of previews); it stays`,
