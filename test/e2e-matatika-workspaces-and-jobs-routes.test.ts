@@ -193,6 +193,15 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
         /"timeoutSeconds" is -1; expected at least 1/,
       ],
       [[1, 2], /expected a JSON object/],
+      [
+        { name: 'x', repositoryUrl: repo.dir, previews: 'yes' },
+        /"previews" is "yes"; expected true or false/,
+      ],
+      // This server runs without the GitHub App, whose pull request events make previews.
+      [
+        { name: 'x', repositoryUrl: repo.dir, previews: true },
+        /"previews" is true; expected false on this server: pull request previews are made on the GitHub App's pull request events, and the App is off/,
+      ],
     ];
     for (const [body, message] of cases) {
       const response = await server.api('POST', '/api/workspaces', body);

@@ -53,6 +53,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   app.post('/api/workspaces', async (c) => {
     const identity = await requireIdentity(c);
     const input = parseWith(createWorkspaceSchema, await readJson(c), 'request body');
+    if (input.previews) refusePreviewsWithoutApp(github);
     const workspace = engine.workspaces.create(input, identity.subject);
     const body = workspaceJson(workspace, baseUrl(c), identity, extrasOf(engine, workspace.id));
     c.header('Location', body._links.self.href);
@@ -88,6 +89,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
     const id = c.req.param('id');
     requireOwner(engine.workspaces.get(id), identity, 'change it');
     const input = parseWith(updateWorkspaceSchema, await readJson(c), 'request body');
+    if (input.previews) refusePreviewsWithoutApp(github);
     const updated = engine.workspaces.update(id, input);
     return c.json(workspaceJson(updated, baseUrl(c), identity, extrasOf(engine, id)));
   });
@@ -576,6 +578,15 @@ export function workspaceJson(
       ...(preview ? { 'preview of': { href: `${base}/api/workspaces/${preview.of}` } } : {}),
     },
   };
+}
+
+/** Previews are made on pull request events, which only the GitHub App hears. */
+function refusePreviewsWithoutApp(github: unknown): void {
+  if (github) return;
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    '"previews" is true; expected false on this server: pull request previews are made on the GitHub App\'s pull request events, and the App is off (set APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, and WEBHOOK_SECRET)',
+  );
 }
 
 /** What a workspace's JSON shows beside its row: its pause and its previews. */
