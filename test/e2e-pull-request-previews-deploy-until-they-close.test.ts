@@ -383,25 +383,25 @@ describe('pull request previews: a workspace of its own per pull request, deploy
   });
 
   it("marks inactive only a deleted workspace's own deployments, not those of a workspace that took its name", async () => {
-    const envIn = async (branchName: string) => {
+    /** A commit on a new branch `branchName`, pushed; its deploy's job. */
+    const pushTo = async (branchName: string) => {
       git(repo.dir, 'checkout', '--quiet', '-b', branchName, 'main');
       const sha = repo.commit(helloJob(`${branchName}-job`));
       git(repo.dir, 'checkout', '--quiet', 'main');
-      return sha;
+      const pushed = await deliver(
+        server.url,
+        'push',
+        pushEvent(REPO, installationId, sha, `refs/heads/${branchName}`),
+        github.webhookSecret,
+      );
+      return { sha, job: await waitForJob(server, pushed.json.jobs[0].job) };
     };
     const older = await server.api('POST', '/api/workspaces', {
       name: 'env',
       repositoryUrl: REPO,
       branch: 'env-one',
     });
-    const first = await envIn('env-one');
-    const pushedOne = await deliver(
-      server.url,
-      'push',
-      pushEvent(REPO, installationId, first, 'refs/heads/env-one'),
-      github.webhookSecret,
-    );
-    await waitForJob(server, pushedOne.json.jobs[0].job);
+    const { sha: first } = await pushTo('env-one');
     const environment = () => github.deployments(REPO).filter((d) => d.environment === 'env');
     await eventually(
       async () => environment().find((d) => d.statuses.at(-1)?.state === 'success'),
@@ -416,14 +416,8 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       // Its own namespace: both run the repository's keeper.
       alias: 'env-two',
     });
-    const second = await envIn('env-two');
-    const pushedTwo = await deliver(
-      server.url,
-      'push',
-      pushEvent(REPO, installationId, second, 'refs/heads/env-two'),
-      github.webhookSecret,
-    );
-    expect((await waitForJob(server, pushedTwo.json.jobs[0].job)).status).toBe('COMPLETE');
+    const { sha: second, job: deployed } = await pushTo('env-two');
+    expect(deployed.status).toBe('COMPLETE');
     await eventually(
       async () =>
         environment().find((d) => d.sha === second && d.statuses.at(-1)?.state === 'success'),

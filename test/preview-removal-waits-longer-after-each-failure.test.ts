@@ -46,18 +46,24 @@ describe('the removal of a closed pull request preview when the cluster fails', 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('waits 2 s, then 4 s, then removes it', async () => {
+  /** Workspace `name` of repository `acme/<name>` with previews on, and its pull request's. */
+  function previewOf(name: string, pullRequest: number) {
     const parent = engine.workspaces.create(
-      { name: 'shop', repositoryUrl: 'acme/shop', previews: true },
+      { name, repositoryUrl: `acme/${name}`, previews: true },
       null,
     );
     const opened = engine.previews.open(parent, {
-      repository: 'acme/shop',
-      pullRequest: 4,
-      branch: 'four',
+      repository: `acme/${name}`,
+      pullRequest,
+      branch: `pr-${pullRequest}`,
       updatedAt: undefined,
     });
     if (opened.workspace === undefined) throw new Error(opened.refused);
+    return opened.workspace;
+  }
+
+  it('waits 2 s, then 4 s, then removes it', async () => {
+    const preview = previewOf('shop', 4);
     engine.previews.close('acme/shop', 4, null, { remember: true });
     kube.inject({ method: 'GET', status: 500, times: Number.POSITIVE_INFINITY });
     const warnings = () =>
@@ -76,29 +82,19 @@ describe('the removal of a closed pull request preview when the cluster fails', 
     kube.clearFaults();
     now += 3000;
     await engine.previews.removeClosed();
-    expect(store.getWorkspace(opened.workspace.id)).toBeDefined();
+    expect(store.getWorkspace(preview.id)).toBeDefined();
     now += 1000;
     expect(await engine.previews.removeClosed()).toBe(1);
-    expect(store.getWorkspace(opened.workspace.id)).toBeUndefined();
+    expect(store.getWorkspace(preview.id)).toBeUndefined();
     expect(warnings()).toHaveLength(2);
   });
 
   it('removes the namespace made for the preview, after a failure of its delete, even when its namespace was changed since', async () => {
-    const parent = engine.workspaces.create(
-      { name: 'prod', repositoryUrl: 'acme/prod', previews: true },
-      null,
-    );
-    const opened = engine.previews.open(parent, {
-      repository: 'acme/prod',
-      pullRequest: 5,
-      branch: 'five',
-      updatedAt: undefined,
-    });
-    if (opened.workspace === undefined) throw new Error(opened.refused);
+    const preview = previewOf('prod', 5);
     await engine.runtime.ensureNamespace('prod-pr-5');
     await engine.runtime.ensureNamespace('prod');
     // Someone points the preview at production's namespace by hand; then the pull request closes.
-    engine.workspaces.update(opened.workspace.id, { namespace: 'prod' });
+    engine.workspaces.update(preview.id, { namespace: 'prod' });
     engine.previews.close('acme/prod', 5, null, { remember: true });
     kube.inject({ method: 'DELETE', path: '/api/v1/namespaces/prod-pr-5', status: 503 });
     const phase = (name: string) =>
@@ -106,7 +102,7 @@ describe('the removal of a closed pull request preview when the cluster fails', 
 
     now += 60_000;
     expect(await engine.previews.removeClosed()).toBe(0);
-    expect(store.getWorkspace(opened.workspace.id)).toBeDefined();
+    expect(store.getWorkspace(preview.id)).toBeDefined();
     expect(phase('prod-pr-5')).toBe('Active');
     now += 60_000;
     expect(await engine.previews.removeClosed()).toBe(1);
