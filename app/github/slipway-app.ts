@@ -108,6 +108,11 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         .filter((ws) => !engine.workspaces.isBeingDeleted(ws.id))
     );
   };
+  /** The workspaces of a pull request's base branch whose pull requests get previews. */
+  const previewParents = (payload: PreviewEventPayload): Workspace[] =>
+    workspacesOf(payload.repository, payload.pull_request.base.ref).filter((ws) =>
+      engine.previews.on(ws.id),
+    );
   const grants = new Map<string, Grant & { until: number }>();
   /**
    * The sender's permission on the repository, when a pull request event may make or deploy a
@@ -119,13 +124,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     octokit: { request: (route: string, parameters: object) => Promise<{ data: unknown }> },
   ): Promise<Grant | undefined> => {
     const pull = payload.pull_request;
-    const parents = workspacesOf(payload.repository, pull.base.ref).filter((ws) =>
-      engine.previews.on(ws.id),
-    );
-    if (parents.length === 0) return undefined;
+    const parents = previewParents(payload);
     // A fork's pull request gets none whoever sent it (see `previewPull`).
-    const from = pull.head.repo?.full_name.toLowerCase();
-    if (from !== payload.repository.full_name.toLowerCase()) return undefined;
+    if (parents.length === 0 || !sameRepository(payload)) return undefined;
     const made = (parent: Workspace) =>
       engine.previews.list(parent.id).some((p) => p.pullRequest === pull.number && !p.closed);
     if (payload.action === 'synchronize' && parents.every(made)) return undefined;
@@ -251,17 +252,16 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     grant: Grant | undefined,
   ) => {
     const pull = payload.pull_request;
-    const parents = workspacesOf(payload.repository, pull.base.ref).filter((ws) =>
-      engine.previews.on(ws.id),
-    );
+    // Again, in the transaction: what was read before asking GitHub may have changed.
+    const parents = previewParents(payload);
     if (parents.length === 0) return;
     const previews: NonNullable<DeliveryOutcome['previews']> = [];
     const told = () => {
       if (previews.length > 0) outcomeOf(delivery).previews = previews;
     };
     const repository = payload.repository.full_name;
-    const from = pull.head.repo?.full_name;
-    if (from?.toLowerCase() !== repository.toLowerCase() || !pull.head.ref) {
+    if (!sameRepository(payload) || !pull.head.ref) {
+      const from = pull.head.repo?.full_name;
       previews.push({
         refused: `pull request #${pull.number} comes from ${from ? `the fork ${from}` : 'a repository that no longer exists'}; only pull requests from branches of ${repository} get previews, since a preview runs their code`,
       });
@@ -567,6 +567,11 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       }),
     );
   };
+}
+
+/** Whether the pull request's head branch is in the repository itself, not in a fork. */
+function sameRepository({ repository, pull_request }: PreviewEventPayload): boolean {
+  return pull_request.head.repo?.full_name.toLowerCase() === repository.full_name.toLowerCase();
 }
 
 /** What a pull request event carries that previews read. */

@@ -275,7 +275,11 @@ export async function desiredWorkloads(
   const repository = redact(workspace.repositoryUrl);
   const ownership = { [LABELS.workspace]: workspace.id };
   const workloads: Workload[] = [];
+  const unpublished: string[] = [];
   for (const task of units.tasks) {
+    if (preview && task.manifest.type === 'service' && task.manifest.published) {
+      unpublished.push(task.manifest.name);
+    }
     workloads.push(
       renderWorkload(task.manifest, {
         namespace: workspace.namespace,
@@ -289,10 +293,7 @@ export async function desiredWorkloads(
       }),
     );
   }
-  const unpublished = preview
-    ? units.tasks.filter((t) => t.manifest.type === 'service' && t.manifest.published)
-    : [];
-  return { units, problems, workloads, unpublished: unpublished.map((t) => t.manifest.name) };
+  return { units, problems, workloads, unpublished };
 }
 
 /**

@@ -117,8 +117,6 @@ export type OpenedPreview =
  * workspace with previews on, removed (what they deployed, then the workspace) when it closes.
  */
 export class PreviewService {
-  /** Previews whose removal is under way in this process. */
-  private readonly removing = new Set<string>();
   /** When a preview whose removal failed is tried again (epoch ms), and the wait before that. */
   private readonly retries = new Map<string, { at: number; delayMs: number }>();
 
@@ -308,16 +306,16 @@ export class PreviewService {
   /**
    * Removes each preview whose pull request closed (see `WorkspaceService.delete`), one after
    * another; resolves with how many. One that fails is tried again after a wait that doubles
-   * from 2 s to 5 minutes, with a warning each time.
+   * from 2 s to 5 minutes, with a warning each time. Forgets old closes too. Not to be called
+   * while a call is under way (`runPeriodically` never overlaps its runs).
    */
   async removeClosed(): Promise<number> {
     this.forgetOldCloses();
     let removed = 0;
     for (const preview of this.list()) {
-      if (!preview.closed || this.removing.has(preview.workspaceId)) continue;
+      if (!preview.closed) continue;
       const retry = this.retries.get(preview.workspaceId);
       if (retry && retry.at > this.deps.clock.now()) continue;
-      this.removing.add(preview.workspaceId);
       try {
         await this.deps.workspaces.delete(preview.workspaceId, preview.closed.by);
         this.retries.delete(preview.workspaceId);
@@ -333,8 +331,6 @@ export class PreviewService {
           { err: error, workspaceId: preview.workspaceId, retryInMs: delayMs },
           'could not remove the preview of a closed pull request; trying again',
         );
-      } finally {
-        this.removing.delete(preview.workspaceId);
       }
     }
     return removed;

@@ -272,13 +272,11 @@ export class WorkspaceService {
     try {
       // The previews of its pull requests go first: nothing would remove them after it.
       for (const preview of this.deps.store.listRecords<WorkspacePreview>(PREVIEWS, id)) {
-        if (this.deps.store.getWorkspace(preview.workspaceId)) {
-          await this.delete(preview.workspaceId, by).catch((error: unknown) => {
-            // Removed meanwhile (its pull request closed): gone is what was wanted.
-            if (!(error instanceof SlipwayError && error.code === 'NOT_FOUND')) throw error;
-          });
-        }
-        this.deps.store.deleteRecord(PREVIEWS, preview.workspaceId);
+        await this.delete(preview.workspaceId, by).catch((error: unknown) => {
+          // Gone already (its pull request closed meanwhile): only its record is left.
+          if (!(error instanceof SlipwayError && error.code === 'NOT_FOUND')) throw error;
+          this.deps.store.deleteRecord(PREVIEWS, preview.workspaceId);
+        });
       }
       const active = this.deps.store.listJobs(
         { workspaceId: id, status: ['QUEUED', 'RUNNING'] },

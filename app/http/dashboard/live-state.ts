@@ -63,13 +63,7 @@ export function pausedWorkspaces(
   engine: Engine,
   workspaces: readonly Workspace[],
 ): Map<string, WorkspacePause> {
-  const shown = new Set(workspaces.map((ws) => ws.id));
-  return new Map(
-    engine.workspaces
-      .pauses()
-      .filter((pause) => shown.has(pause.workspaceId))
-      .map((pause) => [pause.workspaceId, pause]),
-  );
+  return byShownWorkspace(engine.workspaces.pauses(), workspaces);
 }
 
 /** The preview each workspace shown is, if it is one (one read). */
@@ -77,12 +71,17 @@ export function previewWorkspaces(
   engine: Engine,
   workspaces: readonly Workspace[],
 ): Map<string, WorkspacePreview> {
+  return byShownWorkspace(engine.previews.list(), workspaces);
+}
+
+/** Records of workspaces, by workspace id, of the workspaces shown only. */
+function byShownWorkspace<T extends { workspaceId: string }>(
+  records: readonly T[],
+  workspaces: readonly Workspace[],
+): Map<string, T> {
   const shown = new Set(workspaces.map((ws) => ws.id));
   return new Map(
-    engine.previews
-      .list()
-      .filter((preview) => shown.has(preview.workspaceId))
-      .map((preview) => [preview.workspaceId, preview]),
+    records.filter((r) => shown.has(r.workspaceId)).map((r) => [r.workspaceId, r] as const),
   );
 }
 

@@ -154,12 +154,17 @@ export class KubernetesRuntime implements Runtime {
     for (const listener of this.listeners) listener();
   };
 
-  async ensureNamespace(namespace: string): Promise<void> {
-    let exists = await this.call(
+  /** The namespace, or undefined when there is none. */
+  private readNamespace(namespace: string) {
+    return this.call(
       `read namespace ${namespace}`,
       () => this.core.readNamespace({ name: namespace }),
       true,
     );
+  }
+
+  async ensureNamespace(namespace: string): Promise<void> {
+    let exists = await this.readNamespace(namespace);
     // Being deleted (a closed pull request's preview, reopened): nothing can be made in it
     // until it is gone, and then it is made anew.
     for (
@@ -167,11 +172,7 @@ export class KubernetesRuntime implements Runtime {
       exists?.status?.phase === 'Terminating' && Date.now() < until;
     ) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      exists = await this.call(
-        `read namespace ${namespace}`,
-        () => this.core.readNamespace({ name: namespace }),
-        true,
-      );
+      exists = await this.readNamespace(namespace);
     }
     if (exists?.status?.phase === 'Terminating') {
       throw new SlipwayError(
@@ -194,11 +195,7 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async removeNamespace(namespace: string): Promise<boolean> {
-    const found = await this.call(
-      `read namespace ${namespace}`,
-      () => this.core.readNamespace({ name: namespace }),
-      true,
-    );
+    const found = await this.readNamespace(namespace);
     if (found?.metadata?.labels?.[LABELS.managedBy] !== MANAGED_BY_VALUE) return false;
     if (found.status?.phase === 'Terminating') return true;
     // Another workspace, a DataTask task or a rollout's scope may share it.
