@@ -10,6 +10,7 @@ import { createGitRoutes } from './git-routes.js';
 import { GitHubError, notFound } from './github-error.js';
 import type { GitHubState } from './github-state.js';
 import { createHookDeliveryRoutes } from './hook-deliveries.js';
+import { createPullRequestRoutes } from './pull-request-routes.js';
 import { RateLimits, rateLimitHeaders } from './rate-limits.js';
 import { errorReply, reply } from './reply.js';
 import { createRepositoryRoutes } from './repository-routes.js';
@@ -72,7 +73,10 @@ export function createGitHubApp(
     c.res.headers.set('x-github-media-type', 'github.v3; format=json');
     c.res.headers.set('x-github-api-version-selected', '2022-11-28');
     if (!c.res.headers.has('x-ratelimit-limit'))
-      for (const [name, value] of Object.entries(rateLimitHeaders(rateLimits.take(auth))))
+      // A 304 (a conditional request, nothing changed) costs the caller nothing.
+      for (const [name, value] of Object.entries(
+        rateLimitHeaders(rateLimits.take(auth, c.res.status !== 304)),
+      ))
         c.res.headers.set(name, value);
   });
 
@@ -120,6 +124,7 @@ export function createGitHubApp(
   for (const routes of [
     createAppRoutes(state),
     createRepositoryRoutes(state),
+    createPullRequestRoutes(state),
     createCheckRunRoutes(state),
     createDeploymentRoutes(state),
     createHookDeliveryRoutes(state, webhookSecret),

@@ -4,10 +4,11 @@ import {
   APP_PERMISSIONS,
   type GitHubState,
   type InstallationRecord,
+  type PullRequestRecord,
   type RepositoryRecord,
 } from './github-state.js';
 import { isoTime } from './reply.js';
-import { defaultBranch } from './resolve-ref.js';
+import { defaultBranch, resolveCommit } from './resolve-ref.js';
 
 /** A GraphQL node id, opaque like GitHub's. */
 export function nodeId(type: string, id: number): string {
@@ -88,5 +89,55 @@ export function repositoryJson(state: GitHubState, repository: RepositoryRecord)
     fork: false,
     archived: false,
     disabled: false,
+  };
+}
+
+/**
+ * `GET /repos/{owner}/{repo}/pulls/{pull_number}`, and the `pull_request` of its events. The
+ * base's `sha` is its branch's head in the served repository (null without one).
+ */
+export function pullRequestJson(
+  state: GitHubState,
+  repository: RepositoryRecord,
+  pull: PullRequestRecord,
+) {
+  const { fullName } = repository;
+  const repo = repositoryJson(state, repository);
+  const owner = accountJson(state, state.account(repository.owner));
+  const user = { ...accountJson(state, state.account(pull.user)), type: 'User' };
+  const time = (ms: number | null) => (ms === null ? null : isoTime(ms));
+  return {
+    url: `${state.apiUrl}/repos/${fullName}/pulls/${pull.number}`,
+    id: pull.id,
+    node_id: nodeId('PullRequest', pull.id),
+    html_url: `${state.url}/${fullName}/pull/${pull.number}`,
+    number: pull.number,
+    state: pull.state,
+    locked: false,
+    title: pull.title,
+    user,
+    body: null,
+    created_at: time(pull.createdAt),
+    updated_at: time(pull.updatedAt),
+    closed_at: time(pull.closedAt),
+    merged_at: time(pull.mergedAt),
+    draft: false,
+    head: {
+      label: `${repository.owner}:${pull.head.ref}`,
+      ref: pull.head.ref,
+      sha: pull.head.sha,
+      user: owner,
+      repo,
+    },
+    base: {
+      label: `${repository.owner}:${pull.base.ref}`,
+      ref: pull.base.ref,
+      sha: resolveCommit(repository.dir, pull.base.ref) ?? null,
+      user: owner,
+      repo,
+    },
+    author_association: 'CONTRIBUTOR',
+    merged: pull.merged,
+    merged_by: pull.merged ? user : null,
   };
 }

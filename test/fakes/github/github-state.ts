@@ -35,6 +35,25 @@ export interface RepositoryRecord {
 
 export type CollaboratorRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read';
 
+/** A pull request, between branches of one repository (forks are not modelled). */
+export interface PullRequestRecord {
+  id: number;
+  /** The repository's full name, as it is now. */
+  repository: string;
+  number: number;
+  title: string;
+  user: string;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  state: 'open' | 'closed';
+  merged: boolean;
+  createdAt: number;
+  /** Every change moves it, as GitHub's `updated_at`. */
+  updatedAt: number;
+  closedAt: number | null;
+  mergedAt: number | null;
+}
+
 /** An installation access token and what it may reach. */
 export interface TokenGrant {
   token: string;
@@ -71,6 +90,7 @@ export class GitHubState {
   readonly checkRuns: RecordedCheckRun[] = [];
   readonly deployments: RecordedDeployment[] = [];
   readonly checkSuites = new Map<string, number>();
+  readonly pullRequests: PullRequestRecord[] = [];
   /** Where the App's webhook deliveries go (its settings' Webhook URL); none: nowhere. */
   webhookUrl: string | undefined = undefined;
   /** Every delivery of the App's webhook, oldest first. */
@@ -159,12 +179,70 @@ export class GitHubState {
     for (const run of this.checkRuns) if (run.repository === before) run.repository = to;
     for (const deployment of this.deployments)
       if (deployment.repository === before) deployment.repository = to;
+    for (const pull of this.pullRequests) if (pull.repository === before) pull.repository = to;
     for (const [key, id] of [...this.checkSuites]) {
       if (!key.startsWith(`${before}@`)) continue;
       this.checkSuites.delete(key);
       this.checkSuites.set(`${to}${key.slice(before.length)}`, id);
     }
     return record;
+  }
+
+  /** The pull request `number` of `fullName`, if there is one. */
+  pullRequest(fullName: string, number: number): PullRequestRecord | undefined {
+    const key = fullName.toLowerCase();
+    return this.pullRequests.find((p) => p.repository.toLowerCase() === key && p.number === number);
+  }
+
+  /**
+   * Opens a pull request of `head` (a branch at `sha`) into `base`, numbered after the
+   * repository's last one as GitHub numbers them (issues and pull requests share the numbers).
+   */
+  openPullRequest(
+    fullName: string,
+    pull: { head: string; sha: string; base: string; user?: string; title?: string },
+  ): PullRequestRecord {
+    const repository = this.ensureRepository(fullName);
+    const mine = this.pullRequests.filter((p) => p.repository === repository.fullName);
+    const now = Date.now();
+    const record: PullRequestRecord = {
+      id: this.nextId(),
+      repository: repository.fullName,
+      number: Math.max(0, ...mine.map((p) => p.number)) + 1,
+      title: pull.title ?? `Merge ${pull.head} into ${pull.base}`,
+      user: this.account(pull.user ?? 'Codertocat').login,
+      head: { ref: pull.head, sha: pull.sha },
+      base: { ref: pull.base },
+      state: 'open',
+      merged: false,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      mergedAt: null,
+    };
+    this.pullRequests.push(record);
+    return record;
+  }
+
+  /** Closes a pull request (merging it with `merged`), or reopens one that closed unmerged. */
+  setPullRequestState(
+    fullName: string,
+    number: number,
+    state: 'open' | 'closed',
+    merged = false,
+  ): PullRequestRecord {
+    const pull = this.pullRequest(fullName, number);
+    if (!pull) throw new Error(`no pull request #${number} in ${fullName}`);
+    if (pull.merged) throw new Error(`pull request #${number} of ${fullName} is merged`);
+    const now = Date.now();
+    Object.assign(pull, {
+      state,
+      merged: state === 'closed' && merged,
+      updatedAt: now,
+      closedAt: state === 'closed' ? now : null,
+      mergedAt: state === 'closed' && merged ? now : null,
+    });
+    return pull;
   }
 
   /** Suspends the App on the installation (or lifts it): tokens issued before stop working. */

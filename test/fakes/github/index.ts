@@ -31,6 +31,9 @@
  *   and tokens follow it; its former name redirects (REST 301 for reads, 307 for writes, git
  *   301) until a repository takes that name again. GitHub's REST redirects name the repository
  *   by id (`/repositories/<id>/...`); these name it by its new name.
+ * - Pull requests are opened, closed and reopened by the test (`openPullRequest`, ...), with no
+ *   event delivered: a test sends the events it wants. `GET .../pulls/{n}` answers them with a
+ *   weak ETag, and 304 (not counted against the rate limit) to an `If-None-Match` naming it.
  */
 export type { Auth, AuthKind } from './authenticate.js';
 export type { RecordedCheckRun } from './check-run-json.js';
@@ -41,6 +44,7 @@ export type { HookDelivery } from './hook-deliveries.js';
 export {
   type GitHubApiServer,
   type GitHubApiServerOptions,
+  type PullRequestJson,
   startGitHubApiServer,
 } from './start-github-api-server.js';
 export type { Annotation } from './validate-check-run.js';

@@ -24,8 +24,8 @@ export function rateLimitHeaders(state: RateLimitState): Record<string, string> 
 export class RateLimits {
   private readonly windows = new Map<string, { start: number; used: number }>();
 
-  /** Counts one request of this caller and answers its budget after it. */
-  take(auth: Auth): RateLimitState {
+  /** Counts one request of this caller (unless not `counted`) and answers its budget after it. */
+  take(auth: Auth, counted = true): RateLimitState {
     const key =
       auth.kind === 'installation' ? `installation:${auth.grant?.installationId}` : auth.kind;
     const limit = auth.kind === 'none' || auth.kind === 'bad' ? 60 : 5000;
@@ -35,7 +35,7 @@ export class RateLimits {
       window = { start: now, used: 0 };
       this.windows.set(key, window);
     }
-    window.used += 1;
+    if (counted) window.used += 1;
     return {
       limit,
       remaining: Math.max(limit - window.used, 0),

@@ -6,6 +6,7 @@ import type { RecordedCheckRun } from './check-run-json.js';
 import { createGitHubApp, type RecordedRequest } from './create-github-app.js';
 import type { RecordedDeployment } from './deployment-json.js';
 import { FaultInjector, type GitHubFault } from './fault-injector.js';
+import { pullRequestJson } from './github-objects.js';
 import { type CollaboratorRole, GitHubState } from './github-state.js';
 import { type HookDelivery, sendWebhook } from './hook-deliveries.js';
 
@@ -45,6 +46,22 @@ export interface GitHubApiServer {
   renameRepository(from: string, to: string): void;
   /** Gives `login` a role on the repository (what `.../collaborators/{login}/permission` says). */
   setCollaborator(fullName: string, login: string, role: CollaboratorRole): void;
+  /**
+   * Opens a pull request of branch `head` (at commit `sha`) into `base`, by `user` (default
+   * Codertocat, the sender of GitHub's example events); returns it as the REST API answers it.
+   */
+  openPullRequest(
+    fullName: string,
+    pull: { head: string; sha: string; base: string; user?: string; title?: string },
+  ): PullRequestJson;
+  /** Closes a pull request (merged with `merged`) without delivering any event of it. */
+  closePullRequest(
+    fullName: string,
+    number: number,
+    options?: { merged?: boolean },
+  ): PullRequestJson;
+  /** Reopens a pull request closed unmerged, without delivering any event of it. */
+  reopenPullRequest(fullName: string, number: number): PullRequestJson;
   /** Sets the App's Webhook URL, where `sendWebhook` delivers (unset: every delivery fails). */
   setWebhookUrl(url: string | undefined): void;
   /**
@@ -68,6 +85,9 @@ export interface GitHubApiServer {
   releaseHeld(): number;
   close(): Promise<void>;
 }
+
+/** A pull request as `GET /repos/{owner}/{repo}/pulls/{pull_number}` answers it. */
+export type PullRequestJson = ReturnType<typeof pullRequestJson>;
 
 const copy = <T>(value: T): T => structuredClone(value);
 const of = (fullName?: string) => (r: { repository: string }) =>
@@ -130,6 +150,18 @@ export async function startGitHubApiServer(
       const repository = state.ensureRepository(fullName);
       repository.collaborators ??= new Map();
       repository.collaborators.set(login.toLowerCase(), role);
+    },
+    openPullRequest(fullName, pull) {
+      const record = state.openPullRequest(fullName, pull);
+      return pullRequestJson(state, state.ensureRepository(fullName), record);
+    },
+    closePullRequest(fullName, number, { merged = false } = {}) {
+      const record = state.setPullRequestState(fullName, number, 'closed', merged);
+      return pullRequestJson(state, state.ensureRepository(fullName), record);
+    },
+    reopenPullRequest(fullName, number) {
+      const record = state.setPullRequestState(fullName, number, 'open');
+      return pullRequestJson(state, state.ensureRepository(fullName), record);
     },
     renameRepository(from, to) {
       state.renameRepository(from, to);
