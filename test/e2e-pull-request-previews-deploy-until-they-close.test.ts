@@ -60,6 +60,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
   let installationId: number;
   let markers: string;
   let site: Json;
+  let dataDir: string;
 
   /** A branch `name` off main with one more job task; returns its head commit. */
   function branch(name: string): string {
@@ -119,7 +120,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     // The sender of GitHub's example events may push; a preview runs what it pushed.
     github.setCollaborator(REPO, 'Codertocat', 'write');
     github.setCollaborator(REPO, 'reader', 'triage');
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-data-'));
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'slipway-data-'));
     server = await startServer({ dataDir, env: githubAppEnv(github) });
     const created = await server.api('POST', '/api/workspaces', {
       name: 'site',
@@ -517,6 +518,41 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       },
     ]);
     expect(await workspaceNamed('site-pr-8')).toBeUndefined();
+  });
+
+  it('removes at start the preview of a pull request that closed while Slipway was away, and keeps the open one', async () => {
+    /** A pull request on GitHub, its opened event delivered and its preview deployed. */
+    const previewed = async (name: string) => {
+      const head = branch(name);
+      const { number } = github.openPullRequest(REPO, { head: name, sha: head, base: 'main' });
+      const opened = await sendPull('opened', number, name, head);
+      expect(opened.json.previews).toEqual([{ workspace: `site-pr-${number}`, action: 'made' }]);
+      await waitForJob(server, opened.json.jobs[1].job);
+      return { number, preview: await workspaceNamed(`site-pr-${number}`) };
+    };
+    const gone = await previewed('unheard');
+    const kept = await previewed('still-open');
+
+    // Merged while Slipway is stopped, and no delivery of its event is left to ask for again.
+    await server.stop();
+    github.closePullRequest(REPO, gone.number, { merged: true });
+    server = await startServer({ dataDir, env: githubAppEnv(github) });
+
+    await eventually(
+      async () =>
+        (await server.api('GET', `/api/workspaces/${gone.preview.id}`)).status === 404 || undefined,
+      'the preview of the merged pull request to be removed',
+    );
+    const noted = server
+      .logs()
+      .find((l) => String(l.msg).includes('closed without its event reaching Slipway'));
+    expect(noted).toMatchObject({ pullRequest: gone.number, previews: [`site-pr-${gone.number}`] });
+    const namespaces = (await server.api('GET', '/v1/list/namespaces')).json.namespaces;
+    expect(namespaces).not.toContain(`site-pr-${gone.number}`);
+    expect(namespaces).toContain(`site-pr-${kept.number}`);
+    expect((await server.api('GET', `/api/workspaces/${kept.preview.id}`)).json).toMatchObject({
+      preview: { pullRequest: kept.number, closed: null },
+    });
   });
 
   it('removes the previews of a workspace deleted while its pull requests are open', async () => {

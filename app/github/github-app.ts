@@ -6,6 +6,7 @@ import type { GitHubAccess } from '../../core/source/git.js';
 import { GroupCommit } from '../../core/store/group-commit.js';
 import type { Store } from '../../core/store/types.js';
 import type { Clock, Workspace } from '../../core/types.js';
+import { ClosedPullRequests, type InstallationClient } from './closed-pull-requests.js';
 import { Installations } from './installations.js';
 import { slipwayOctokit } from './octokit.js';
 import { checkNameOf, type GitHubOrigin, originParams } from './origin.js';
@@ -111,6 +112,13 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     clock,
     logger,
     app: async () => (await probot.auth()) as unknown as AppClient,
+  });
+  const closedPullRequests = new ClosedPullRequests({
+    previews: engine.previews,
+    logger,
+    installationOf: (repository) => installationOf(repository),
+    client: async (installationId) =>
+      (await probot.auth(installationId)) as unknown as InstallationClient,
   });
   let stopped = false;
 
@@ -228,14 +236,17 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
     wake: () => sender.wake(),
     start: () => {
       sender.start();
-      // Deliveries lost while Slipway was away are asked for once GitHub has taken the App.
+      // Deliveries lost while Slipway was away are asked for once GitHub has taken the App,
+      // and previews whose pull requests closed meanwhile are looked for.
       void checkCredentials().then((accepted) => {
-        if (accepted && !stopped) failedDeliveries.start();
+        if (!accepted || stopped) return;
+        failedDeliveries.start();
+        closedPullRequests.start();
       });
     },
     stop: async () => {
       stopped = true;
-      await Promise.all([sender.stop(), failedDeliveries.stop()]);
+      await Promise.all([sender.stop(), failedDeliveries.stop(), closedPullRequests.stop()]);
     },
   };
 
