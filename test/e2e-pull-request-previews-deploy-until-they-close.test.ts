@@ -520,6 +520,64 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     expect(await workspaceNamed('site-pr-8')).toBeUndefined();
   });
 
+  it('moves the previews of a retargeted pull request to the workspaces of its new base branch', async () => {
+    const release = await server.api('POST', '/api/workspaces', {
+      name: 'site-release',
+      repositoryUrl: REPO,
+      branch: 'release',
+      previews: true,
+    });
+    expect(release.status, release.text).toBe(201);
+    const head = branch('stacked');
+    const opened = await sendPull('opened', 14, 'stacked', head);
+    expect(opened.json.previews, JSON.stringify(opened.json)).toEqual([
+      { workspace: 'site-pr-14', action: 'made' },
+    ]);
+    await waitForJob(server, opened.json.jobs[1].job);
+    const former = await workspaceNamed('site-pr-14');
+
+    // An edit of its title moves nothing.
+    const retitled = pullRequest('edited', 14, 'stacked', head);
+    retitled.changes = { title: { from: 'An older title' } };
+    const titled = await deliver(server.url, 'pull_request', retitled, github.webhookSecret);
+    expect(titled.status).toBe(202);
+    expect(titled.json).toMatchObject({
+      jobs: [],
+      ignored:
+        'pull request #14 edited; Slipway acts on an edit only when it changes the base branch',
+    });
+
+    // Retargeted to release (as GitHub does when the branch it was stacked on merges).
+    const retargeted = pullRequest('edited', 14, 'stacked', head);
+    retargeted.pull_request.base.ref = 'release';
+    retargeted.changes = { base: { ref: { from: 'main' }, sha: { from: 'f'.repeat(40) } } };
+    const moved = await deliver(server.url, 'pull_request', retargeted, github.webhookSecret);
+    expect(moved.status, JSON.stringify(moved.json)).toBe(202);
+    expect(moved.json.previews).toEqual([
+      { workspace: 'site-pr-14', action: 'removing' },
+      { workspace: 'site-release-pr-14', action: 'made' },
+    ]);
+    expect(moved.json.jobs).toEqual([
+      { workspace: 'site-release', job: expect.any(String), kind: 'plan', created: true },
+      { workspace: 'site-release-pr-14', job: expect.any(String), kind: 'deploy', created: true },
+    ]);
+    expect(await waitForJob(server, moved.json.jobs[1].job)).toMatchObject({
+      status: 'COMPLETE',
+      commitId: head,
+    });
+    await eventually(
+      async () =>
+        (await server.api('GET', `/api/workspaces/${former.id}`)).status === 404 || undefined,
+      'the preview of the former base to be removed',
+    );
+    expect(await workspaceNamed('site-release-pr-14')).toMatchObject({
+      branch: 'stacked',
+      preview: { of: release.json.id, pullRequest: 14, closed: null },
+    });
+    const removed = await server.api('DELETE', `/api/workspaces/${release.json.id}`);
+    expect(removed.status, removed.text).toBe(204);
+  });
+
   it('removes at start the preview of a pull request that closed while Slipway was away, and keeps the open one', async () => {
     /** A pull request on GitHub, its opened event delivered and its preview deployed. */
     const previewed = async (name: string) => {

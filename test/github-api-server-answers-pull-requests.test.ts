@@ -97,6 +97,23 @@ describe('the GitHub API test server: pull requests', () => {
     expect(() => github.reopenPullRequest('acme/site', number)).toThrow(/merged/);
   });
 
+  it('moves an open pull request to another base branch', async () => {
+    const { number, updated_at } = github.openPullRequest('acme/site', {
+      head: 'stacked',
+      sha: 'e'.repeat(40),
+      base: 'feature',
+    });
+    expect((await pullOf(number)).data.base).toMatchObject({ ref: 'feature', sha: null });
+    const moved = github.retargetPullRequest('acme/site', number, 'main');
+    expect(Date.parse(moved.updated_at ?? '')).toBeGreaterThanOrEqual(Date.parse(updated_at ?? ''));
+    expect((await pullOf(number)).data).toMatchObject({
+      state: 'open',
+      base: { ref: 'main', sha: repo.head() },
+    });
+    github.closePullRequest('acme/site', number);
+    expect(() => github.retargetPullRequest('acme/site', number, 'feature')).toThrow(/closed/);
+  });
+
   it('reopens a pull request closed without merging', async () => {
     const { number } = github.openPullRequest('acme/site', {
       head: 'again',

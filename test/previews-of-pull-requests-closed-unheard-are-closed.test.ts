@@ -160,6 +160,35 @@ describe('previews whose pull request closed unheard', () => {
     );
   });
 
+  it('closes the previews of workspaces of a base branch a pull request no longer merges into', async () => {
+    const release = engine.workspaces.create(
+      { name: 'shop-release', repositoryUrl: REPO, branch: 'release', previews: true },
+      null,
+    );
+    const { number, previews } = previewed('moving', [shop, staging]);
+    github.retargetPullRequest(REPO, number, 'release');
+    // shop and shop-staging deploy main: both previews go; release's comes with an event.
+    expect(await scans.scan()).toBe(2);
+    for (const preview of previews) expect(closedOf(preview)).toMatchObject({ by: 'github' });
+    expect(logged.find((l) => l.msg.includes(`now merges into release`))).toMatchObject({
+      pullRequest: number,
+      base: 'release',
+      previews: [`shop-pr-${number}`, `shop-staging-pr-${number}`],
+    });
+    // Not kept as a close: the event of the move, or the next push, makes release's preview.
+    const moved = engine.previews.open(release, {
+      repository: REPO,
+      pullRequest: number,
+      branch: 'moving',
+      updatedAt: new Date().toISOString(),
+    });
+    expect(moved).toMatchObject({
+      created: true,
+      workspace: { name: `shop-release-pr-${number}` },
+    });
+    expect(await scans.scan()).toBe(0);
+  });
+
   it('leaves a preview reopened after the pull request closed', async () => {
     const { number, previews } = previewed('reopened', [shop]);
     github.closePullRequest(REPO, number);

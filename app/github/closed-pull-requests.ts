@@ -10,6 +10,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** The fields of `GET /repos/{owner}/{repo}/pulls/{pull_number}` read here. */
 interface PullRequest {
   state: string;
+  base?: { ref?: string };
   updated_at?: string;
   merged?: boolean;
   merged_by?: { login?: string } | null;
@@ -32,11 +33,12 @@ export interface ClosedPullRequestsOptions {
 }
 
 /**
- * A preview goes when its pull request's `closed` event arrives. If every delivery of it was
- * lost (Slipway away longer than GitHub keeps deliveries, or an answer GitHub does not
- * redeliver), nothing else would remove the preview: at start and every 15 minutes this asks
- * GitHub for the pull request of each open preview, and closes the previews of those that
- * closed, as the event would have. The requests are conditional (`If-None-Match` with the last
+ * A preview goes when its pull request's `closed` event arrives (or an `edited` one that moves
+ * it to another base branch). If every delivery of it was lost (Slipway away longer than GitHub
+ * keeps deliveries, or an answer GitHub does not redeliver), nothing else would remove the
+ * preview: at start and every 15 minutes this asks GitHub for the pull request of each open
+ * preview, and closes the previews of those that closed (or of workspaces of a branch the pull
+ * request no longer merges into), as the event would have. The requests are conditional (`If-None-Match` with the last
  * answer's ETag): a pull request that did not change costs nothing of the rate limit.
  */
 export class ClosedPullRequests {
@@ -64,8 +66,8 @@ export class ClosedPullRequests {
 
   /**
    * Asks GitHub for the pull request of every open preview (once per pull request, however
-   * many workspaces preview it), and closes the previews of those that closed; resolves with
-   * how many previews it closed. A pull request it cannot read is left as it is, with a warning.
+   * many workspaces preview it), and closes the previews of those that closed or were
+   * retargeted (see the class); resolves with how many previews it closed. A pull request it cannot read is left as it is, with a warning.
    */
   async scan(): Promise<number> {
     const pulls = new Map<string, WorkspacePreview>();
@@ -115,7 +117,21 @@ export class ClosedPullRequests {
     const pull = answer.data as PullRequest;
     if (pull.state !== 'closed') {
       if (typeof answer.headers.etag === 'string') this.etags.set(key, answer.headers.etag);
-      return 0;
+      const base = pull.base?.ref;
+      if (typeof base !== 'string') return 0;
+      // Retargeted unheard: the previews of workspaces of its former base branch go.
+      const moved = this.options.previews.close(repository, pullRequest, 'github', {
+        updatedAt: pull.updated_at,
+        remember: false,
+        base,
+      });
+      if (moved.length > 0) {
+        this.options.logger.info(
+          { repository, pullRequest, base, previews: moved.map((ws) => ws.name).sort() },
+          `pull request #${pullRequest} of ${repository} now merges into ${base}, and no event of it said so; removing its previews of workspaces of other branches`,
+        );
+      }
+      return moved.length;
     }
     this.etags.delete(key);
     const merger = pull.merged ? pull.merged_by?.login : undefined;

@@ -129,7 +129,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     if (parents.length === 0 || !sameRepository(payload)) return undefined;
     const made = (parent: Workspace) =>
       engine.previews.list(parent.id).some((p) => p.pullRequest === pull.number && !p.closed);
-    if (payload.action === 'synchronize' && parents.every(made)) return undefined;
+    if ((payload.action === 'synchronize' || payload.action === 'edited') && parents.every(made)) {
+      return undefined;
+    }
     const login = payload.sender?.login ?? null;
     if (!login) return { login, permission: 'none' };
     const key = `${payload.repository.full_name}/${login}`.toLowerCase();
@@ -257,7 +259,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     if (parents.length === 0) return;
     const previews: NonNullable<DeliveryOutcome['previews']> = [];
     const told = () => {
-      if (previews.length > 0) outcomeOf(delivery).previews = previews;
+      if (previews.length === 0) return;
+      const outcome = outcomeOf(delivery);
+      outcome.previews = [...(outcome.previews ?? []), ...previews];
     };
     const repository = payload.repository.full_name;
     if (!sameRepository(payload) || !pull.head.ref) {
@@ -292,7 +296,10 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         continue;
       }
       if (opened.created) previews.push({ workspace: opened.workspace.name, action: 'made' });
-      if (!opened.created && payload.action === 'synchronize') continue;
+      // A push deploys it: a synchronize, or an edit of an open pull request, only makes one.
+      if (!opened.created && (payload.action === 'synchronize' || payload.action === 'edited')) {
+        continue;
+      }
       // As a push of the head: an event delivered late (GitHub does not promise order, and
       // redelivers what failed) deploys the branch head rather than take the preview back.
       queue(
@@ -360,8 +367,22 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     );
 
     app.on(
-      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'],
+      [
+        'pull_request.opened',
+        'pull_request.synchronize',
+        'pull_request.reopened',
+        'pull_request.edited',
+      ],
       async (context) => {
+        // An edit of the title or text moves nothing; one of the base branch (a retarget, as
+        // GitHub makes when the branch a stacked pull request was based on merges) does.
+        const retargeted = context.payload.action === 'edited';
+        if (retargeted && !(context.payload as { changes?: { base?: unknown } }).changes?.base) {
+          return ignore(
+            context.id,
+            `pull request #${context.payload.pull_request.number} edited; Slipway acts on an edit only when it changes the base branch`,
+          );
+        }
         const grant = context.payload.installation
           ? await previewGrant(context.payload, context.octokit)
           : undefined;
@@ -370,6 +391,21 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
           remember(payload);
           if (!payload.installation) return ignore(context.id, 'the event names no installation');
           const pull = payload.pull_request;
+          if (retargeted) {
+            // Its previews of workspaces of the former base go; those of the new base come.
+            const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
+            const moved = engine.previews.close(payload.repository.full_name, pull.number, by, {
+              updatedAt: pull.updated_at ?? undefined,
+              remember: false,
+              base: pull.base.ref,
+            });
+            if (moved.length > 0) {
+              outcomeOf(context.id).previews = moved.map((ws) => ({
+                workspace: ws.name,
+                action: 'removing' as const,
+              }));
+            }
+          }
           queueBranch(
             context.id,
             payload.repository,
@@ -383,9 +419,9 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             payload.sender?.login,
           );
           previewPull(context.id, payload, payload.installation.id, grant);
-          // A preview made where no plan was: the delivery did something.
+          // A preview made or removed where no plan was: the delivery did something.
           const outcome = outcomeOf(context.id);
-          if (outcome.jobs.length > 0) delete outcome.ignored;
+          if (outcome.jobs.length > 0 || outcome.previews) delete outcome.ignored;
         });
       },
     );

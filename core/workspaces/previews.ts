@@ -236,13 +236,19 @@ export class PreviewService {
    * them any more, and `removeClosed` removes them. Returns their workspaces. A preview opened
    * or moved by an event later than the close (`updatedAt`: a close delivered late, after a
    * reopen) stays. With `remember` (its repository has workspaces with previews), the close is
-   * kept a while, so that its events delivered late make no preview (see `open`).
+   * kept a while, so that its events delivered late make no preview (see `open`). With `base`
+   * (the pull request is open, and now merges into branch `base`), only the previews of
+   * workspaces of other branches close.
    */
   close(
     repository: string,
     pullRequest: number,
     by: string | null,
-    { updatedAt, remember }: { updatedAt?: string | undefined; remember: boolean },
+    {
+      updatedAt,
+      remember,
+      base,
+    }: { updatedAt?: string | undefined; remember: boolean; base?: string },
   ): Workspace[] {
     return this.deps.store.transaction(() => {
       const closed: Workspace[] = [];
@@ -253,6 +259,9 @@ export class PreviewService {
         const workspace = this.deps.store.getWorkspace(preview.workspaceId);
         // Reopened (or moved) after this close was sent: it is open.
         if (!workspace || (updatedAt && later(preview.updatedAt, updatedAt))) continue;
+        if (base !== undefined && this.deps.store.getWorkspace(preview.of)?.branch === base) {
+          continue;
+        }
         if (!preview.closed) {
           const marked = { ...preview, closed: { at: isoTime(this.deps.clock.now()), by } };
           this.deps.store.putRecord(PREVIEWS, preview.workspaceId, preview.of, marked);

@@ -245,6 +245,15 @@ export class GitHubState {
     return pull;
   }
 
+  /** Moves an open pull request to merge into branch `base`, as its Edit button does. */
+  retargetPullRequest(fullName: string, number: number, base: string): PullRequestRecord {
+    const pull = this.pullRequest(fullName, number);
+    if (!pull) throw new Error(`no pull request #${number} in ${fullName}`);
+    if (pull.state !== 'open') throw new Error(`pull request #${number} of ${fullName} is closed`);
+    Object.assign(pull, { base: { ref: base }, updatedAt: Date.now() });
+    return pull;
+  }
+
   /** Suspends the App on the installation (or lifts it): tokens issued before stop working. */
   setSuspended(id: number, suspended: boolean): void {
     const installation = this.installations.get(id);

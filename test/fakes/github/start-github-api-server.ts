@@ -62,6 +62,8 @@ export interface GitHubApiServer {
   ): PullRequestJson;
   /** Reopens a pull request closed unmerged, without delivering any event of it. */
   reopenPullRequest(fullName: string, number: number): PullRequestJson;
+  /** Moves an open pull request to merge into `base`, without delivering any event of it. */
+  retargetPullRequest(fullName: string, number: number, base: string): PullRequestJson;
   /** Sets the App's Webhook URL, where `sendWebhook` delivers (unset: every delivery fails). */
   setWebhookUrl(url: string | undefined): void;
   /**
@@ -161,6 +163,10 @@ export async function startGitHubApiServer(
     },
     reopenPullRequest(fullName, number) {
       const record = state.setPullRequestState(fullName, number, 'open');
+      return pullRequestJson(state, state.ensureRepository(fullName), record);
+    },
+    retargetPullRequest(fullName, number, base) {
+      const record = state.retargetPullRequest(fullName, number, base);
       return pullRequestJson(state, state.ensureRepository(fullName), record);
     },
     renameRepository(from, to) {
