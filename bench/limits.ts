@@ -41,8 +41,13 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   about 680 to 540 µs. Run instead from a second connection in a worker thread, they gave no
   clear gain through HTTP: on 2 vCPUs that thread takes CPU from the server and the client, and
   a passive checkpoint seldom catches up with continuous writes, so the log grows instead of
-  starting over. Time-ordered job ids (UUID v7) would cut the log writes by 46% but save only
-  about 20 µs per push here, and DESIGN.md makes job ids UUID v4. The p99 target needs about
+  starting over. Where the 7 pages come from (the log's frames of one commit of 20 pushes, read
+  on 2026-12-01): 138 pages, of which 38 in the job log (keyed by job id), 30 in the outbox's
+  index by key (a job id), 28 in the delivery id index and 20 in the jobs' primary key: random
+  keys, each insert on a page of its own. Time-ordered job ids (UUID v7) took that to 59 pages
+  (the delivery ids are GitHub's) and the server's time per push, measured without HTTP, from
+  about 530 to 450-480 µs against the floor's 190; DESIGN.md makes job ids UUID v4, and the
+  target would still be about 200 µs away. The p99 target needs about
   2,000 deliveries/s: with 50 closed-loop connections the mean latency is 50 over the
   throughput, and the floor's own p99 (32-65 ms across runs) lies about the 50 ms line: ours
   met it in the run above, at 2,334 deliveries/s, and missed it at 1,586/s the evening before.
