@@ -238,7 +238,13 @@ export function createEngine(deps: EngineDeps): Engine {
     ...(deps.pauseChanged ? { pauseChanged: deps.pauseChanged } : {}),
     ...(deps.workspaceDeleted ? { deleted: deps.workspaceDeleted } : {}),
   });
-  const previews = new PreviewService({ store: deps.store, workspaces, clock, logger });
+  const previews = new PreviewService({
+    store: deps.store,
+    workspaces,
+    clock,
+    logger,
+    ...(deps.reportsTo ? { reportsTo: deps.reportsTo } : {}),
+  });
   const jobs: JobsApi = {
     get: (id) => queue.get(id),
     list: (filter, page) => queue.list(filter, page),

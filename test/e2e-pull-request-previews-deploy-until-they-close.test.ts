@@ -383,6 +383,54 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     ]);
   });
 
+  it('makes the preview again, and deploys it, when the pull request reopens while its last one is being removed', async () => {
+    git(repo.dir, 'checkout', '--quiet', '-b', 'comeback', 'main');
+    // A workload that ignores SIGTERM holds its removal for the runtime's grace time.
+    const head = repo.commit({
+      'tasks/holdout/manifest.json': manifest({
+        name: 'holdout',
+        type: 'deployment',
+        cmd: ['node', '-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
+      }),
+    });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    const opened = await sendPull('opened', 15, 'comeback', head);
+    expect((await waitForJob(server, opened.json.jobs[1].job)).status).toBe('COMPLETE');
+    const first = await workspaceNamed('site-pr-15');
+
+    const closed = await sendPull('closed', 15, 'comeback', head);
+    expect(closed.json.previews).toEqual([{ workspace: 'site-pr-15', action: 'removing' }]);
+    const reopened = await sendPull('reopened', 15, 'comeback', head);
+    expect(reopened.status, JSON.stringify(reopened.json)).toBe(202);
+    expect(reopened.json.previews).toEqual([{ workspace: 'site-pr-15', action: 'remaking' }]);
+    expect(reopened.json.jobs).toEqual([
+      { workspace: 'site', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+
+    const again = await eventually(
+      async () => {
+        const found = await workspaceNamed('site-pr-15');
+        return found && found.id !== first.id ? found : undefined;
+      },
+      'the preview to be made again',
+      30_000,
+    );
+    expect(again.preview).toMatchObject({ pullRequest: 15, closed: null });
+    const deploys = await server.api('GET', `/api/workspaces/${again.id}/jobs`);
+    const deploy = deploys.json._embedded.jobs[0];
+    expect(await waitForJob(server, deploy.id)).toMatchObject({
+      status: 'COMPLETE',
+      commitId: head,
+    });
+    await eventually(
+      async () =>
+        github
+          .checkRuns(REPO)
+          .find((r) => r.external_id === deploy.id && r.conclusion === 'success'),
+      'the check run of the preview made again to succeed',
+    );
+  });
+
   it("marks inactive only a deleted workspace's own deployments, not those of a workspace that took its name", async () => {
     /** A commit on a new branch `branchName`, pushed; its deploy's job. */
     const pushTo = async (branchName: string) => {

@@ -169,6 +169,53 @@ describe('previews of pull requests', () => {
     expect(second.workspace?.id).not.toBe(first.workspace.id);
   });
 
+  it('makes again, once removed, the preview of a pull request reopened during its removal, and deploys its head', async () => {
+    const parent = engine.workspaces.create(
+      { name: 'guide', repositoryUrl: 'acme/guide', previews: true },
+      null,
+    );
+    const at = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    const first = engine.previews.open(parent, event('acme/guide', 8, 'eight', at(0)));
+    if (first.workspace === undefined) throw new Error(first.refused);
+    engine.previews.close('acme/guide', 8, 'github:bob', { updatedAt: at(1), remember: true });
+    const head = 'c'.repeat(40);
+    const reopen = (minutes: number) =>
+      engine.previews.open(parent, {
+        ...event('acme/guide', 8, 'eight', at(minutes)),
+        reopened: true,
+        head,
+        by: 'github:carol',
+      });
+    // Reopened while the closed one is still there: made again once it is gone.
+    expect(reopen(2)).toEqual({ remaking: 'guide-pr-8' });
+    // A close sent before that reopen (delivered late) leaves it be; one after it calls it off.
+    engine.previews.close('acme/guide', 8, null, { updatedAt: at(1), remember: true });
+    expect(store.listRecords('preview-reopens')).toHaveLength(1);
+    engine.previews.close('acme/guide', 8, null, { updatedAt: at(3), remember: true });
+    expect(store.listRecords('preview-reopens')).toHaveLength(0);
+    expect(reopen(4)).toEqual({ remaking: 'guide-pr-8' });
+
+    await engine.previews.removeClosed();
+    expect(store.getWorkspace(first.workspace.id)).toBeUndefined();
+    const [again] = engine.previews.list(parent.id);
+    expect(again).toMatchObject({ pullRequest: 8, closed: null });
+    const made = store.getWorkspace(again?.workspaceId ?? '');
+    expect(made).toMatchObject({ name: 'guide-pr-8', branch: 'eight' });
+    const deploys = store.listJobs({ workspaceId: made?.id }, { offset: 0, limit: 10 }).items;
+    expect(deploys).toEqual([
+      expect.objectContaining({
+        type: 'WORKSPACE_DEPLOY',
+        status: 'QUEUED',
+        commitId: head,
+        identity: 'github:carol',
+      }),
+    ]);
+    expect(store.listRecords('preview-reopens')).toEqual([]);
+    // The next pass makes nothing more.
+    await engine.previews.removeClosed();
+    expect(engine.previews.list(parent.id)).toHaveLength(1);
+  });
+
   it('forgets a close a week after it heard of it, longer than GitHub redelivers', async () => {
     const parent = engine.workspaces.create(
       { name: 'old', repositoryUrl: 'acme/old', previews: true },

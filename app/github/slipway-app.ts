@@ -19,7 +19,9 @@ export interface DeliveryOutcome {
   }>;
   ignored?: string;
   /** Preview workspaces of the pull request: made, being removed, or why none was made. */
-  previews?: Array<{ workspace: string; action: 'made' | 'removing' } | { refused: string }>;
+  previews?: Array<
+    { workspace: string; action: 'made' | 'removing' | 'remaking' } | { refused: string }
+  >;
 }
 
 export interface SlipwayAppDeps {
@@ -290,7 +292,14 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         branch: pull.head.ref,
         updatedAt: pull.updated_at ?? undefined,
         reopened: payload.action === 'reopened',
+        head: pull.head.sha,
+        by: payload.sender?.login ? `github:${payload.sender.login}` : null,
       });
+      if ('remaking' in opened && opened.remaking !== undefined) {
+        // Reopened while its last preview is being removed: made again once that is done.
+        previews.push({ workspace: opened.remaking, action: 'remaking' });
+        continue;
+      }
       if (opened.workspace === undefined) {
         previews.push({ refused: opened.refused });
         continue;

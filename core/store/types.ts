@@ -50,6 +50,8 @@ export const RECORD_COLLECTIONS = [
   'workspace-previews-on',
   /** Pull requests closed lately, of repositories with previews: late events make none. */
   'closed-pull-requests',
+  /** Previews of pull requests reopened while their last preview was being removed. */
+  'preview-reopens',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 

@@ -58,11 +58,33 @@ export interface PullRequestEvent {
    * of the close is after it.
    */
   reopened?: boolean;
+  /** The pull request's head commit: what a preview made again after its removal deploys. */
+  head?: string;
+  /** Who sent the event (`github:<login>`): the identity of that deploy. */
+  by?: string | null;
+}
+
+/**
+ * A pull request reopened while its last preview (of workspace `of`) was still being removed:
+ * once it is gone, the preview is made again and deployed at `head`. Kept in its own record (the
+ * preview's goes with the preview), so that a stop between the two does not lose it.
+ */
+export interface PreviewReopen {
+  of: string;
+  repository: string;
+  pullRequest: number;
+  branch: string;
+  head: string;
+  updatedAt: string | null;
+  by: string | null;
 }
 
 export const PREVIEWS = 'workspace-previews';
 /** Workspaces whose pull requests get previews (a record each, `{workspaceId}`). */
 export const PREVIEWS_ON = 'workspace-previews-on';
+
+/** Previews to make again once their last one is removed (see `PreviewReopen`). */
+export const PREVIEW_REOPENS = 'preview-reopens';
 
 /** Closed pull requests of repositories with previews, kept this long after they closed. */
 export const CLOSED_PULL_REQUESTS = 'closed-pull-requests';
@@ -105,12 +127,18 @@ export interface PreviewServiceDeps {
   workspaces: WorkspaceService;
   clock: Clock;
   logger: Logger;
+  /** Where a deploy of `commit` to the workspace reports (see `EngineDeps.reportsTo`). */
+  reportsTo?: (workspace: Workspace, commit: string) => Record<string, unknown> | undefined;
 }
 
-/** What opening a preview did: made it, found it made already, or why it could not. */
+/**
+ * What opening a preview did: made it, found it made already, will make it again once its last
+ * one is removed (`remaking`: its name), or why it could not.
+ */
 export type OpenedPreview =
   | { workspace: Workspace; created: boolean }
-  | { refused: string; workspace?: undefined };
+  | { remaking: string; workspace?: undefined; refused?: undefined }
+  | { refused: string; workspace?: undefined; remaking?: undefined };
 
 /**
  * Preview workspaces of pull requests: made when a pull request opens against the branch of a
@@ -161,6 +189,20 @@ export class PreviewService {
         }
       }
       const current = this.list(parent.id).find((p) => p.pullRequest === pullRequest);
+      if (current?.closed && event.reopened && event.head) {
+        const reopen: PreviewReopen = {
+          of: parent.id,
+          repository: repository.toLowerCase(),
+          pullRequest,
+          branch,
+          head: event.head,
+          updatedAt: event.updatedAt ?? null,
+          by: event.by ?? null,
+        };
+        this.deps.store.putRecord(PREVIEW_REOPENS, `${parent.id}#${pullRequest}`, '', reopen);
+        const name = this.deps.store.getWorkspace(current.workspaceId)?.name ?? '';
+        return { remaking: name };
+      }
       if (current?.closed) {
         return {
           refused: `the preview of pull request #${pullRequest} of workspace '${parent.name}' is still being removed; the pull request's next push makes it again`,
@@ -254,6 +296,15 @@ export class PreviewService {
       const closed: Workspace[] = [];
       const key = repository.toLowerCase();
       if (remember) this.rememberClosed(key, pullRequest, updatedAt);
+      // A reopen this close came after is off (one after it, delivered first, stands).
+      for (const reopen of this.deps.store.listRecords<PreviewReopen>(PREVIEW_REOPENS)) {
+        if (reopen.repository !== key || reopen.pullRequest !== pullRequest) continue;
+        if (base !== undefined && this.deps.store.getWorkspace(reopen.of)?.branch === base) {
+          continue;
+        }
+        if (updatedAt && later(reopen.updatedAt, updatedAt)) continue;
+        this.deps.store.deleteRecord(PREVIEW_REOPENS, `${reopen.of}#${reopen.pullRequest}`);
+      }
       for (const preview of this.list()) {
         if (preview.repository !== key || preview.pullRequest !== pullRequest) continue;
         const workspace = this.deps.store.getWorkspace(preview.workspaceId);
@@ -342,6 +393,60 @@ export class PreviewService {
         );
       }
     }
+    this.remakeReopened();
     return removed;
+  }
+
+  /**
+   * Makes again, and deploys at the pull request's head, each preview whose pull request
+   * reopened while it was being removed, once it is gone. One its workspace no longer wants (it
+   * is gone, or has previews off) or that cannot be made (its name taken since) is dropped, and
+   * the refusal logged.
+   */
+  private remakeReopened(): void {
+    const { store, logger } = this.deps;
+    for (const reopen of store.listRecords<PreviewReopen>(PREVIEW_REOPENS)) {
+      const key = `${reopen.of}#${reopen.pullRequest}`;
+      const previous = this.list(reopen.of).find((p) => p.pullRequest === reopen.pullRequest);
+      // Still being removed: next time.
+      if (previous?.closed) continue;
+      try {
+        store.transaction(() => {
+          store.deleteRecord(PREVIEW_REOPENS, key);
+          const parent = store.getWorkspace(reopen.of);
+          if (!parent || !this.on(parent.id)) return;
+          const opened = this.open(parent, {
+            repository: reopen.repository,
+            pullRequest: reopen.pullRequest,
+            branch: reopen.branch,
+            updatedAt: reopen.updatedAt ?? undefined,
+            reopened: true,
+          });
+          if (opened.workspace === undefined) {
+            logger.warn(
+              { of: parent.id, pullRequest: reopen.pullRequest },
+              `pull request #${reopen.pullRequest} reopened while its preview was being removed, and it cannot be made again: ${opened.refused ?? 'it is being removed again'}`,
+            );
+            return;
+          }
+          if (!opened.created) return;
+          const origin = this.deps.reportsTo?.(opened.workspace, reopen.head);
+          // As a push of the head: a branch that moved on since is deployed at its head.
+          this.deps.workspaces.deploy(opened.workspace.id, {
+            commitId: reopen.head,
+            deliveryId: `reopen:${key}:${reopen.updatedAt ?? ''}`,
+            identity: reopen.by ?? 'github',
+            push: true,
+            automatic: true,
+            ...(origin ? { origin } : {}),
+          });
+        });
+      } catch (error) {
+        logger.warn(
+          { err: error, of: reopen.of, pullRequest: reopen.pullRequest },
+          'could not make again the preview of a reopened pull request; trying again',
+        );
+      }
+    }
   }
 }

@@ -23,13 +23,13 @@ const delivered = responseBody(
     previews: z
       .array(
         z.union([
-          z.object({ workspace: z.string(), action: z.enum(['made', 'removing']) }),
+          z.object({ workspace: z.string(), action: z.enum(['made', 'removing', 'remaking']) }),
           z.object({ refused: z.string() }),
         ]),
       )
       .optional()
       .describe(
-        "A pull request's preview workspaces: made, being removed (it closed), or why none was made",
+        "A pull request's preview workspaces: made, being removed (it closed), to be made again once removed (reopened meanwhile), or why none was made",
       ),
   }),
   'What one delivery queued (DeliveryOutcome of app/github/slipway-app.ts).',
