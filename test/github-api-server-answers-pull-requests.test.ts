@@ -114,6 +114,36 @@ describe('the GitHub API test server: pull requests', () => {
     expect(() => github.retargetPullRequest('acme/site', number, 'feature')).toThrow(/closed/);
   });
 
+  it('answers its labels, and another ETag to another token', async () => {
+    const { number } = github.openPullRequest('acme/site', {
+      head: 'labels',
+      sha: 'f'.repeat(40),
+      base: 'main',
+      labels: ['preview'],
+    });
+    const first = await pullOf(number);
+    expect(first.data.labels).toEqual([
+      expect.objectContaining({ name: 'preview', color: 'ededed', default: false }),
+    ]);
+    github.labelPullRequest('acme/site', number, ['preview', 'bug']);
+    const relabelled = await pullOf(number, { 'if-none-match': first.headers.etag as string });
+    expect(relabelled.status).toBe(200);
+    expect(relabelled.data.labels.map((l: { name: string }) => l.name)).toEqual(['preview', 'bug']);
+    // GitHub's ETags hold for the token that asked: the installation's next token reads anew.
+    const other = new Octokit({
+      baseUrl: github.baseUrl,
+      auth: await installationToken(github, installationId),
+    });
+    const again = await other.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+      owner: 'acme',
+      repo: 'site',
+      pull_number: number,
+      headers: { 'if-none-match': relabelled.headers.etag as string },
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.etag).not.toBe(relabelled.headers.etag);
+  });
+
   it('reopens a pull request closed without merging', async () => {
     const { number } = github.openPullRequest('acme/site', {
       head: 'again',

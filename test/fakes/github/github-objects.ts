@@ -136,6 +136,18 @@ export function pullRequestJson(
       user: owner,
       repo,
     },
+    labels: pull.labels.map((name) => {
+      const id = [...name].reduce((sum, c) => (sum * 31 + c.charCodeAt(0)) % 1_000_000_007, 7);
+      return {
+        id,
+        node_id: nodeId('Label', id),
+        url: `${state.apiUrl}/repos/${fullName}/labels/${encodeURIComponent(name)}`,
+        name,
+        color: 'ededed',
+        default: false,
+        description: null,
+      };
+    }),
     author_association: 'CONTRIBUTOR',
     merged: pull.merged,
     merged_by: pull.merged ? user : null,

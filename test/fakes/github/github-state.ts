@@ -45,6 +45,7 @@ export interface PullRequestRecord {
   user: string;
   head: { ref: string; sha: string };
   base: { ref: string };
+  labels: string[];
   state: 'open' | 'closed';
   merged: boolean;
   createdAt: number;
@@ -200,7 +201,14 @@ export class GitHubState {
    */
   openPullRequest(
     fullName: string,
-    pull: { head: string; sha: string; base: string; user?: string; title?: string },
+    pull: {
+      head: string;
+      sha: string;
+      base: string;
+      user?: string;
+      title?: string;
+      labels?: string[];
+    },
   ): PullRequestRecord {
     const repository = this.ensureRepository(fullName);
     const mine = this.pullRequests.filter((p) => p.repository === repository.fullName);
@@ -213,6 +221,7 @@ export class GitHubState {
       user: this.account(pull.user ?? 'Codertocat').login,
       head: { ref: pull.head, sha: pull.sha },
       base: { ref: pull.base },
+      labels: [...(pull.labels ?? [])],
       state: 'open',
       merged: false,
       createdAt: now,
@@ -251,6 +260,14 @@ export class GitHubState {
     if (!pull) throw new Error(`no pull request #${number} in ${fullName}`);
     if (pull.state !== 'open') throw new Error(`pull request #${number} of ${fullName} is closed`);
     Object.assign(pull, { base: { ref: base }, updatedAt: Date.now() });
+    return pull;
+  }
+
+  /** Sets a pull request's labels (their names), as adding and removing them does. */
+  labelPullRequest(fullName: string, number: number, labels: string[]): PullRequestRecord {
+    const pull = this.pullRequest(fullName, number);
+    if (!pull) throw new Error(`no pull request #${number} in ${fullName}`);
+    Object.assign(pull, { labels: [...labels], updatedAt: Date.now() });
     return pull;
   }
 

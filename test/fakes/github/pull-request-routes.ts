@@ -9,8 +9,9 @@ import { JSON_TYPE } from './reply.js';
 
 /**
  * `GET /repos/:owner/:repo/pulls/:pull_number` (pull_requests: read), with GitHub's conditional
- * requests: the answer carries a weak `ETag`, and a request whose `If-None-Match` names it gets
- * 304 with no body, which GitHub does not count against the caller's rate limit.
+ * requests: the answer carries a weak `ETag` (of the answer and the token that asked), and a
+ * request whose `If-None-Match` names it gets 304 with no body, which GitHub does not count
+ * against the caller's rate limit.
  */
 export function createPullRequestRoutes(state: GitHubState): Hono<GitHubEnv> {
   const app = new Hono<GitHubEnv>();
@@ -26,7 +27,10 @@ export function createPullRequestRoutes(state: GitHubState): Hono<GitHubEnv> {
       : undefined;
     if (!pull) throw notFound();
     const body = JSON.stringify(pullRequestJson(state, repository, pull));
-    const etag = `W/"${createHash('sha256').update(body).digest('hex')}"`;
+    // GitHub's ETags hold for the token that asked: another token (an installation's next one)
+    // gets the whole answer again.
+    const token = c.get('auth').grant?.token ?? '';
+    const etag = `W/"${createHash('sha256').update(token).update(body).digest('hex')}"`;
     const asked = c.req.header('if-none-match');
     if (asked?.split(',').some((tag) => tag.trim() === etag)) {
       return new Response(null, { status: 304, headers: { etag } });

@@ -52,7 +52,14 @@ export interface GitHubApiServer {
    */
   openPullRequest(
     fullName: string,
-    pull: { head: string; sha: string; base: string; user?: string; title?: string },
+    pull: {
+      head: string;
+      sha: string;
+      base: string;
+      user?: string;
+      title?: string;
+      labels?: string[];
+    },
   ): PullRequestJson;
   /** Closes a pull request (merged with `merged`) without delivering any event of it. */
   closePullRequest(
@@ -62,6 +69,8 @@ export interface GitHubApiServer {
   ): PullRequestJson;
   /** Reopens a pull request closed unmerged, without delivering any event of it. */
   reopenPullRequest(fullName: string, number: number): PullRequestJson;
+  /** Sets a pull request's labels (names), without delivering any event of it. */
+  labelPullRequest(fullName: string, number: number, labels: string[]): PullRequestJson;
   /** Moves an open pull request to merge into `base`, without delivering any event of it. */
   retargetPullRequest(fullName: string, number: number, base: string): PullRequestJson;
   /** Sets the App's Webhook URL, where `sendWebhook` delivers (unset: every delivery fails). */
@@ -163,6 +172,10 @@ export async function startGitHubApiServer(
     },
     reopenPullRequest(fullName, number) {
       const record = state.setPullRequestState(fullName, number, 'open');
+      return pullRequestJson(state, state.ensureRepository(fullName), record);
+    },
+    labelPullRequest(fullName, number, labels) {
+      const record = state.labelPullRequest(fullName, number, labels);
       return pullRequestJson(state, state.ensureRepository(fullName), record);
     },
     retargetPullRequest(fullName, number, base) {
