@@ -118,12 +118,12 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
       ignored: 'pull request #3 closed; it had no preview',
     });
     // An action Slipway leaves alone is named.
-    const labeled = pullRequest(3, 'two', heads[1] ?? '');
-    labeled.action = 'labeled';
-    const left = await deliver(server.url, 'pull_request', labeled, github.webhookSecret);
+    const assigned = pullRequest(3, 'two', heads[1] ?? '');
+    assigned.action = 'assigned';
+    const left = await deliver(server.url, 'pull_request', assigned, github.webhookSecret);
     expect(left.json).toMatchObject({
       jobs: [],
-      ignored: 'Slipway does nothing on pull_request.labeled',
+      ignored: 'Slipway does nothing on pull_request.assigned',
     });
   });
 

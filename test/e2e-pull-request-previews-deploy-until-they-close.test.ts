@@ -622,8 +622,101 @@ describe('pull request previews: a workspace of its own per pull request, deploy
       branch: 'stacked',
       preview: { of: release.json.id, pullRequest: 14, closed: null },
     });
+    // GitHub delivering the retarget again makes nothing new.
+    const again = await deliver(server.url, 'pull_request', retargeted, github.webhookSecret, {
+      id: moved.id,
+    });
+    expect(again.json.jobs).toEqual([{ ...moved.json.jobs[0], created: false }]);
+    expect(again.json.previews).toBeUndefined();
+    // An edit sent before the retarget (back to main, an hour earlier), delivered late, leaves
+    // the preview of release and makes none of main.
+    const stale = pullRequest('edited', 14, 'stacked', head);
+    stale.pull_request.updated_at = new Date(Date.now() - 3_600_000).toISOString();
+    stale.changes = { base: { ref: { from: 'release' }, sha: { from: 'f'.repeat(40) } } };
+    const late = await deliver(server.url, 'pull_request', stale, github.webhookSecret);
+    expect(late.json.previews).toEqual([
+      {
+        refused: expect.stringMatching(/GitHub delivered it late; no preview of workspace 'site'/),
+      },
+    ]);
+    expect(await workspaceNamed('site-release-pr-14')).toMatchObject({
+      preview: { closed: null },
+    });
     const removed = await server.api('DELETE', `/api/workspaces/${release.json.id}`);
     expect(removed.status, removed.text).toBe(204);
+  });
+
+  it('gives a workspace that names a label previews of the pull requests carrying it only, made and removed with the label', async () => {
+    const withoutPreviews = await server.api('POST', '/api/workspaces', {
+      name: 'site-nolabel',
+      repositoryUrl: REPO,
+      previewLabel: 'preview',
+    });
+    expect(withoutPreviews.status).toBe(400);
+    expect(withoutPreviews.json.message).toMatch(
+      /"previewLabel" is "preview"; expected null unless "previews" is true/,
+    );
+    const created = await server.api('POST', '/api/workspaces', {
+      name: 'site-qa',
+      repositoryUrl: REPO,
+      branch: 'develop',
+      previews: true,
+      previewLabel: 'preview',
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json).toMatchObject({ previews: true, previewLabel: 'preview' });
+    const head = branch('qa-feature');
+    /** A pull_request event of 16 into develop, with these labels (and the one it names). */
+    const labelled = (action: string, labels: string[], label?: string) => {
+      const payload = pullRequest(action, 16, 'qa-feature', head);
+      payload.pull_request.base.ref = 'develop';
+      payload.pull_request.labels = labels.map((name) => ({ name, color: 'ededed' }));
+      if (label) payload.label = { name: label, color: 'ededed' };
+      return deliver(server.url, 'pull_request', payload, github.webhookSecret);
+    };
+
+    const opened = await labelled('opened', ['bug']);
+    expect(opened.json.jobs).toEqual([
+      { workspace: 'site-qa', job: expect.any(String), kind: 'plan', created: true },
+    ]);
+    expect(opened.json.previews).toBeUndefined();
+
+    // Labels match in any case, as GitHub's do; a label event plans nothing.
+    const added = await labelled('labeled', ['bug', 'Preview'], 'Preview');
+    expect(added.status, JSON.stringify(added.json)).toBe(202);
+    expect(added.json.previews).toEqual([{ workspace: 'site-qa-pr-16', action: 'made' }]);
+    expect(added.json.jobs).toEqual([
+      { workspace: 'site-qa-pr-16', job: expect.any(String), kind: 'deploy', created: true },
+    ]);
+    expect(await waitForJob(server, added.json.jobs[0].job)).toMatchObject({
+      status: 'COMPLETE',
+      commitId: head,
+    });
+    const other = await labelled('labeled', ['bug', 'Preview', 'docs'], 'docs');
+    expect(other.json).toMatchObject({
+      jobs: [],
+      ignored: "pull request #16 labeled 'docs'; no preview comes or goes with it",
+    });
+
+    const preview = await workspaceNamed('site-qa-pr-16');
+    const removed = await labelled('unlabeled', ['bug', 'docs'], 'Preview');
+    expect(removed.json.previews).toEqual([{ workspace: 'site-qa-pr-16', action: 'removing' }]);
+    await eventually(
+      async () =>
+        (await server.api('GET', `/api/workspaces/${preview.id}`)).status === 404 || undefined,
+      'the preview to be removed with its label',
+    );
+
+    const cleared = await server.api('PUT', `/api/workspaces/${created.json.id}`, {
+      previewLabel: null,
+    });
+    expect(cleared.json).toMatchObject({ previews: true, previewLabel: null });
+    const off = await server.api('PUT', `/api/workspaces/${created.json.id}`, {
+      previews: false,
+      previewLabel: 'preview',
+    });
+    expect(off.status).toBe(400);
+    expect((await server.api('DELETE', `/api/workspaces/${created.json.id}`)).status).toBe(204);
   });
 
   it('removes at start the preview of a pull request that closed while Slipway was away, and keeps the open one', async () => {

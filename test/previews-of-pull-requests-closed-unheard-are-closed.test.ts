@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClosedPullRequests, type InstallationClient } from '../app/github/closed-pull-requests.js';
+import { slipwayOctokit } from '../app/github/octokit.js';
 import { createEngine, type Engine } from '../core/engine.js';
 import { createLocalRuntime } from '../core/runtime/local/index.js';
 import { createGitSource } from '../core/source/index.js';
@@ -11,7 +13,6 @@ import { openSqliteStore } from '../core/store/sqlite.js';
 import type { Store } from '../core/store/types.js';
 import type { Workspace } from '../core/types.js';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
-import { probotFor } from './helpers/github-api.js';
 
 const REPO = 'acme/shop';
 
@@ -33,8 +34,9 @@ describe('previews whose pull request closed unheard', () => {
   function previewed(
     head: string,
     parents: Workspace[],
+    labels: string[] = [],
   ): { number: number; previews: Workspace[] } {
-    const pull = github.openPullRequest(REPO, { head, sha: 'a'.repeat(40), base: 'main' });
+    const pull = github.openPullRequest(REPO, { head, sha: 'a'.repeat(40), base: 'main', labels });
     const previews = parents.map((parent) => {
       const opened = engine.previews.open(parent, {
         repository: REPO,
@@ -49,6 +51,26 @@ describe('previews whose pull request closed unheard', () => {
   }
 
   const closedOf = (workspace: Workspace) => engine.previews.of(workspace.id)?.closed ?? null;
+  /** The scans as the App runs them: Probot with Slipway's Octokit (no retries of its own). */
+  function scansWith(installationOf: (repository: string, ask?: boolean) => Promise<number>) {
+    const probot = new Probot({
+      appId: github.appId,
+      privateKey: github.privateKey,
+      baseUrl: github.baseUrl,
+      logLevel: 'fatal',
+      Octokit: slipwayOctokit(),
+    });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => logged.push(JSON.parse(line)) },
+    );
+    return new ClosedPullRequests({
+      previews: engine.previews,
+      logger,
+      installationOf,
+      client: async (id) => (await probot.auth(id)) as unknown as InstallationClient,
+    });
+  }
   const pullRequests = (number: number) =>
     github.requests.filter((r) => r.path === `/repos/${REPO}/pulls/${number}`);
 
@@ -63,17 +85,7 @@ describe('previews whose pull request closed unheard', () => {
     github = await startGitHubApiServer();
     github.addRepository(REPO, '/nonexistent');
     installationId = github.addInstallation('acme', [REPO]).id;
-    const probot = probotFor(github);
-    const logger = pino(
-      { level: 'debug' },
-      { write: (line: string) => logged.push(JSON.parse(line)) },
-    );
-    scans = new ClosedPullRequests({
-      previews: engine.previews,
-      logger,
-      installationOf: async () => installationId,
-      client: async (id) => (await probot.auth(id)) as unknown as InstallationClient,
-    });
+    scans = scansWith(async () => installationId);
     shop = engine.workspaces.create({ name: 'shop', repositoryUrl: REPO, previews: true }, null);
     staging = engine.workspaces.create(
       { name: 'shop-staging', repositoryUrl: REPO, previews: true },
@@ -170,7 +182,7 @@ describe('previews whose pull request closed unheard', () => {
     // shop and shop-staging deploy main: both previews go; release's comes with an event.
     expect(await scans.scan()).toBe(2);
     for (const preview of previews) expect(closedOf(preview)).toMatchObject({ by: 'github' });
-    expect(logged.find((l) => l.msg.includes(`now merges into release`))).toMatchObject({
+    expect(logged.find((l) => l.msg.includes('(it merges into release;'))).toMatchObject({
       pullRequest: number,
       base: 'release',
       previews: [`shop-pr-${number}`, `shop-staging-pr-${number}`],
@@ -187,6 +199,87 @@ describe('previews whose pull request closed unheard', () => {
       workspace: { name: `shop-release-pr-${number}` },
     });
     expect(await scans.scan()).toBe(0);
+  });
+
+  it('looks again at what an unchanged answer said: a preview an event delivered late made since goes', async () => {
+    const { number, previews } = previewed('late', [shop]);
+    const opened = engine.previews.of(previews[0]?.id ?? '')?.updatedAt ?? undefined;
+    github.retargetPullRequest(REPO, number, 'release');
+    expect(await scans.scan()).toBe(1);
+    await engine.previews.removeClosed();
+    // GitHub delivers the opened event again, late: the preview of main is made anew.
+    const late = engine.previews.open(shop, {
+      repository: REPO,
+      pullRequest: number,
+      branch: 'late',
+      updatedAt: opened,
+    });
+    if (!late.workspace) throw new Error(late.refused);
+    expect(await scans.scan()).toBe(1);
+    expect(pullRequests(number).map((r) => r.status)).toEqual([200, 304]);
+    expect(closedOf(late.workspace)).not.toBeNull();
+  });
+
+  it('closes the preview of a pull request whose label it was made for came off unheard', async () => {
+    const labelled = engine.workspaces.create(
+      { name: 'shop-qa', repositoryUrl: REPO, previews: true, previewLabel: 'Preview' },
+      null,
+    );
+    const { number, previews } = previewed('labelled', [shop, labelled], ['preview', 'bug']);
+    github.labelPullRequest(REPO, number, ['bug']);
+    expect(await scans.scan()).toBe(1);
+    expect(closedOf(previews[0] as Workspace)).toBeNull();
+    expect(closedOf(previews[1] as Workspace)).toMatchObject({ by: 'github' });
+  });
+
+  it('keeps a preview an event reopened after GitHub answered that its pull request closed, or in the same second', async () => {
+    const stale = previewed('stale', [shop]);
+    const tie = previewed('tie', [shop]);
+    const closedAt = (number: number) =>
+      github.closePullRequest(REPO, number).updated_at ?? undefined;
+    const reopen = (number: number, updatedAt: string | undefined, branch: string) =>
+      engine.previews.open(shop, {
+        repository: REPO,
+        pullRequest: number,
+        branch,
+        updatedAt,
+        reopened: true,
+      });
+    closedAt(stale.number);
+    reopen(stale.number, new Date(Date.now() + 60_000).toISOString(), 'stale');
+    reopen(tie.number, closedAt(tie.number), 'tie');
+    expect(await scans.scan()).toBe(0);
+    expect(closedOf(stale.previews[0] as Workspace)).toBeNull();
+    expect(closedOf(tie.previews[0] as Workspace)).toBeNull();
+    // Without the reopen, a close of the same second as the last event closes it.
+    github.reopenPullRequest(REPO, stale.number);
+    github.reopenPullRequest(REPO, tie.number);
+  });
+
+  it('stops at GitHub rate limit with one warning, and asks a repository installed anew for its installation', async () => {
+    github.inject({ path: `/repos/${REPO}/pulls/`, rateLimit: true });
+    const before = github.requests.length;
+    const warned = logged.length;
+    await scans.scan();
+    const asked = github.requests.slice(before).filter((r) => r.path.includes('/pulls/'));
+    expect(asked).toHaveLength(1);
+    expect(logged.slice(warned).filter((l) => l.level === 40)).toEqual([
+      expect.objectContaining({ msg: expect.stringContaining("GitHub's rate limit stopped") }),
+    ]);
+
+    // An installation removed and made anew, unheard: the one known answers 404.
+    const gone = github.addInstallation('acme-old', []).id;
+    github.removeInstallation(gone);
+    const looked: boolean[] = [];
+    const anew = scansWith(async (_repository, ask) => {
+      looked.push(ask === true);
+      return ask ? installationId : gone;
+    });
+    const { number, previews } = previewed('anew', [shop]);
+    github.closePullRequest(REPO, number);
+    expect(await anew.scan()).toBeGreaterThanOrEqual(1);
+    expect(closedOf(previews[0] as Workspace)).not.toBeNull();
+    expect(looked).toContain(true);
   });
 
   it('leaves a preview reopened after the pull request closed', async () => {

@@ -116,7 +116,7 @@ export async function createGitHubApp(options: GitHubAppOptions): Promise<GitHub
   const closedPullRequests = new ClosedPullRequests({
     previews: engine.previews,
     logger,
-    installationOf: (repository) => installationOf(repository),
+    installationOf: (repository, ask) => installationOf(repository, ask),
     client: async (installationId) =>
       (await probot.auth(installationId)) as unknown as InstallationClient,
   });

@@ -3,6 +3,7 @@ import type { Engine } from '../../core/engine.js';
 import { isSlipwayError } from '../../core/errors.js';
 import type { GroupCommit } from '../../core/store/group-commit.js';
 import type { Job, Workspace } from '../../core/types.js';
+import type { PullRequestNow } from '../../core/workspaces/previews.js';
 import type { Installations } from './installations.js';
 import { checkNameOf, type GitHubOrigin, githubOriginOf, originParams } from './origin.js';
 import { renamedRepository, repositoryKey } from './repository-key.js';
@@ -110,11 +111,16 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         .filter((ws) => !engine.workspaces.isBeingDeleted(ws.id))
     );
   };
-  /** The workspaces of a pull request's base branch whose pull requests get previews. */
-  const previewParents = (payload: PreviewEventPayload): Workspace[] =>
-    workspacesOf(payload.repository, payload.pull_request.base.ref).filter((ws) =>
-      engine.previews.on(ws.id),
+  /**
+   * The workspaces of a pull request's base branch that give it a preview: with previews on,
+   * and its label on the pull request when they name one.
+   */
+  const previewParents = (payload: PreviewEventPayload): Workspace[] => {
+    const now = pullNow(payload);
+    return workspacesOf(payload.repository, now.base).filter((ws) =>
+      engine.previews.wants(ws, now),
     );
+  };
   const grants = new Map<string, Grant & { until: number }>();
   /**
    * The sender's permission on the repository, when a pull request event may make or deploy a
@@ -131,7 +137,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     if (parents.length === 0 || !sameRepository(payload)) return undefined;
     const made = (parent: Workspace) =>
       engine.previews.list(parent.id).some((p) => p.pullRequest === pull.number && !p.closed);
-    if ((payload.action === 'synchronize' || payload.action === 'edited') && parents.every(made)) {
+    if (payload.action !== 'opened' && payload.action !== 'reopened' && parents.every(made)) {
       return undefined;
     }
     const login = payload.sender?.login ?? null;
@@ -305,8 +311,8 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         continue;
       }
       if (opened.created) previews.push({ workspace: opened.workspace.name, action: 'made' });
-      // A push deploys it: a synchronize, or an edit of an open pull request, only makes one.
-      if (!opened.created && (payload.action === 'synchronize' || payload.action === 'edited')) {
+      // A push deploys it: a synchronize, an edit or a label only makes a missing one.
+      if (!opened.created && payload.action !== 'opened' && payload.action !== 'reopened') {
         continue;
       }
       // As a push of the head: an event delivered late (GitHub does not promise order, and
@@ -406,7 +412,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             const moved = engine.previews.close(payload.repository.full_name, pull.number, by, {
               updatedAt: pull.updated_at ?? undefined,
               remember: false,
-              base: pull.base.ref,
+              now: pullNow(payload),
             });
             if (moved.length > 0) {
               outcomeOf(context.id).previews = moved.map((ws) => ({
@@ -434,6 +440,41 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         });
       },
     );
+
+    // A label picks which pull requests get a preview of a workspace that names one
+    // (`previewLabel`): added, it makes the preview (and deploys it); taken off, it removes it.
+    app.on(['pull_request.labeled', 'pull_request.unlabeled'], async (context) => {
+      const { payload } = context;
+      const label = (payload as { label?: { name?: string } }).label?.name ?? '';
+      const labeled = payload.action === 'labeled';
+      const grant =
+        labeled && payload.installation ? await previewGrant(payload, context.octokit) : undefined;
+      return committed(context.id, () => {
+        remember(payload);
+        const pull = payload.pull_request;
+        const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
+        const dropped = engine.previews.close(payload.repository.full_name, pull.number, by, {
+          updatedAt: pull.updated_at ?? undefined,
+          remember: false,
+          now: pullNow(payload),
+        });
+        if (dropped.length > 0) {
+          outcomeOf(context.id).previews = dropped.map((ws) => ({
+            workspace: ws.name,
+            action: 'removing' as const,
+          }));
+        }
+        if (labeled && payload.installation && pull.state !== 'closed') {
+          previewPull(context.id, payload, payload.installation.id, grant);
+        }
+        if (!outcomeOf(context.id).previews) {
+          ignore(
+            context.id,
+            `pull request #${pull.number} ${payload.action}${label ? ` '${label}'` : ''}; no preview comes or goes with it`,
+          );
+        }
+      });
+    });
 
     // Merged or not, the pull request's previews go: what they deployed, then themselves.
     app.on('pull_request.closed', (context) =>
@@ -627,10 +668,18 @@ interface PreviewEventPayload {
   sender?: { login: string } | null;
   pull_request: {
     number: number;
+    state?: string;
     updated_at?: string | null;
     head: { sha: string; ref?: string; repo?: { full_name: string } | null };
     base: { ref: string };
+    labels?: Array<{ name: string }> | null;
   };
+}
+
+/** The branch a pull request merges into and its labels, as its event says. */
+function pullNow(payload: PreviewEventPayload): PullRequestNow {
+  const { base, labels } = payload.pull_request;
+  return { base: base.ref, labels: (labels ?? []).map((label) => label.name) };
 }
 
 /**

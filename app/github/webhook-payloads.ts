@@ -54,6 +54,9 @@ const PAYLOADS: Record<string, z.ZodType> = {
           repo: z.looseObject({ full_name: z.string() }).nullish(),
         }),
         base: z.looseObject({ ref: z.string() }),
+        labels: z
+          .array(z.looseObject({ name: z.string() }), { error: 'expected an array of labels' })
+          .nullish(),
       },
       { error: 'expected the pull request, an object' },
     ),

@@ -518,7 +518,7 @@ export function workspaceJson(
   workspace: Workspace,
   base: string,
   viewer: Identity,
-  { pause, previews, preview }: WorkspaceExtras,
+  { pause, previews, previewLabel, preview }: WorkspaceExtras,
   shown: { secret: boolean } = { secret: true },
 ) {
   const self = `${base}/api/workspaces/${workspace.id}`;
@@ -554,6 +554,7 @@ export function workspaceJson(
         }
       : null,
     previews,
+    previewLabel,
     // The pull request it deploys, when it is a preview made for one.
     preview: preview
       ? {
@@ -594,6 +595,8 @@ export interface WorkspaceExtras {
   pause: WorkspacePause | undefined;
   /** Whether its pull requests get previews. */
   previews: boolean;
+  /** The label a pull request needs for one; null: none. */
+  previewLabel: string | null;
   /** The pull request it deploys, when it is a preview. */
   preview: WorkspacePreview | undefined;
 }
@@ -603,6 +606,7 @@ export function extrasOf(engine: Engine, id: string): WorkspaceExtras {
   return {
     pause: engine.workspaces.pauseOf(id),
     previews: engine.previews.on(id),
+    previewLabel: engine.previews.labelOf(id),
     preview: engine.previews.of(id),
   };
 }

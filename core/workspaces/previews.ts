@@ -27,6 +27,15 @@ export interface WorkspacePreview {
    * before that (delivered late, after a reopen) leaves it be.
    */
   updatedAt?: string | null;
+  /**
+   * `updatedAt` when it came from a reopen: a close of the same second (GitHub's times are
+   * whole seconds) came before it.
+   */
+  reopenedAt?: string | null;
+  /** The branch its pull request merged into when it was made: retargeted, it goes. */
+  base?: string;
+  /** The label it was made for (its workspace's `previewLabel` then): taken off, it goes. */
+  label?: string | null;
   /** The pull request closed: the preview is being removed (its workloads, then itself). */
   closed: { at: string; by: string | null } | null;
 }
@@ -80,8 +89,23 @@ export interface PreviewReopen {
 }
 
 export const PREVIEWS = 'workspace-previews';
-/** Workspaces whose pull requests get previews (a record each, `{workspaceId}`). */
+/** Workspaces whose pull requests get previews (a record each, `PreviewsOn`). */
 export const PREVIEWS_ON = 'workspace-previews-on';
+
+/** That a workspace's pull requests get previews: all, or those with its label. */
+export interface PreviewsOn {
+  workspaceId: string;
+  /** Only pull requests carrying this label (any case) get one; null (or absent): all. */
+  label?: string | null;
+}
+
+/** What a pull request is now, as far as which workspaces' previews it gets. */
+export interface PullRequestNow {
+  /** The branch it merges into. */
+  base: string;
+  /** The names of its labels. */
+  labels: readonly string[];
+}
 
 /** Previews to make again once their last one is removed (see `PreviewReopen`). */
 export const PREVIEW_REOPENS = 'preview-reopens';
@@ -101,6 +125,35 @@ const NAMESPACE_PAGE = 500;
 function later(a: string | null | undefined, b: string | null | undefined): boolean {
   if (!a) return false;
   return !b || Date.parse(a) > Date.parse(b);
+}
+
+/**
+ * Whether the preview was opened or moved after a close (or move) of its pull request sent at
+ * `at`: later, or reopened in the same second (a reopen follows the close it answers).
+ */
+function movedSince(preview: WorkspacePreview, at: string | undefined): boolean {
+  if (!at) return false;
+  if (later(preview.updatedAt, at)) return true;
+  const reopened = preview.reopenedAt;
+  return Boolean(
+    reopened && reopened === preview.updatedAt && Date.parse(reopened) === Date.parse(at),
+  );
+}
+
+/**
+ * Whether the pull request, as it is `now`, keeps `preview`: it still merges into the branch it
+ * did when the preview was made, and carries the label the preview was made for. What its
+ * workspace changed since (its branch, its label, previews off) applies to new previews only.
+ */
+function stillWanted(
+  preview: WorkspacePreview,
+  parent: Workspace | undefined,
+  now: PullRequestNow,
+): boolean {
+  const base = preview.base ?? parent?.branch;
+  if (base !== now.base) return false;
+  const label = preview.label?.toLowerCase();
+  return !label || now.labels.some((name) => name.toLowerCase() === label);
 }
 
 /** Names are at most this long (a workspace's name); aliases and namespaces at most 63. */
@@ -153,6 +206,24 @@ export class PreviewService {
   /** Whether pull requests against the workspace's branch get previews. */
   on(workspaceId: string): boolean {
     return this.deps.store.getRecord(PREVIEWS_ON, workspaceId) !== undefined;
+  }
+
+  /** The label a pull request needs for a preview of the workspace; null: none needed. */
+  labelOf(workspaceId: string): string | null {
+    return this.deps.store.getRecord<PreviewsOn>(PREVIEWS_ON, workspaceId)?.label ?? null;
+  }
+
+  /**
+   * Whether `pull` gets a preview of `workspace`: it merges into the workspace's branch, the
+   * workspace has previews on, and the pull request carries its label if it names one.
+   */
+  wants(workspace: Workspace, pull: PullRequestNow): boolean {
+    if (workspace.branch !== pull.base) return false;
+    const on = this.deps.store.getRecord<PreviewsOn>(PREVIEWS_ON, workspace.id);
+    if (!on) return false;
+    if (!on.label) return true;
+    const label = on.label.toLowerCase();
+    return pull.labels.some((name) => name.toLowerCase() === label);
   }
 
   /** The preview the workspace is, if it is one. */
@@ -209,11 +280,34 @@ export class PreviewService {
         };
       }
       if (current) {
-        if (later(event.updatedAt, current.updatedAt)) {
-          const moved = { ...current, updatedAt: event.updatedAt };
+        const sameSecond =
+          event.updatedAt !== undefined &&
+          current.updatedAt !== undefined &&
+          current.updatedAt !== null &&
+          Date.parse(event.updatedAt) === Date.parse(current.updatedAt);
+        if (later(event.updatedAt, current.updatedAt) || (event.reopened && sameSecond)) {
+          const moved: WorkspacePreview = {
+            ...current,
+            updatedAt: event.updatedAt ?? null,
+            reopenedAt: event.reopened ? (event.updatedAt ?? null) : (current.reopenedAt ?? null),
+          };
           this.deps.store.putRecord(PREVIEWS, current.workspaceId, parent.id, moved);
         }
         return { workspace: this.deps.workspaces.get(current.workspaceId), created: false };
+      }
+      // An event of the pull request sent after this one moved it (another workspace's preview
+      // says so): this one, delivered late, may want what it no longer does.
+      const newer = this.list().find(
+        (p) =>
+          p.repository === repository.toLowerCase() &&
+          p.pullRequest === pullRequest &&
+          !p.closed &&
+          later(p.updatedAt, event.updatedAt),
+      );
+      if (newer) {
+        return {
+          refused: `pull request #${pullRequest} changed (updated ${newer.updatedAt}) after this event was sent (updated ${event.updatedAt ?? 'at an unknown time'}): GitHub delivered it late; no preview of workspace '${parent.name}'`,
+        };
       }
       const name = previewName(parent.name, pullRequest, MAX_NAME);
       const alias = previewName(parent.alias, pullRequest, MAX_LABEL);
@@ -245,6 +339,9 @@ export class PreviewService {
         created: isoTime(this.deps.clock.now()),
         namespace,
         updatedAt: event.updatedAt ?? null,
+        reopenedAt: event.reopened ? (event.updatedAt ?? null) : null,
+        base: parent.branch,
+        label: this.labelOf(parent.id),
         closed: null,
       };
       this.deps.store.putRecord(PREVIEWS, workspace.id, parent.id, preview);
@@ -278,9 +375,9 @@ export class PreviewService {
    * them any more, and `removeClosed` removes them. Returns their workspaces. A preview opened
    * or moved by an event later than the close (`updatedAt`: a close delivered late, after a
    * reopen) stays. With `remember` (its repository has workspaces with previews), the close is
-   * kept a while, so that its events delivered late make no preview (see `open`). With `base`
-   * (the pull request is open, and now merges into branch `base`), only the previews of
-   * workspaces of other branches close.
+   * kept a while, so that its events delivered late make no preview (see `open`). With `now`
+   * (the pull request is open, as it is now), only the previews of workspaces it no longer
+   * gets one of close (see `wants`: it was retargeted to another branch, or lost a label).
    */
   close(
     repository: string,
@@ -289,8 +386,8 @@ export class PreviewService {
     {
       updatedAt,
       remember,
-      base,
-    }: { updatedAt?: string | undefined; remember: boolean; base?: string },
+      now,
+    }: { updatedAt?: string | undefined; remember: boolean; now?: PullRequestNow },
   ): Workspace[] {
     return this.deps.store.transaction(() => {
       const closed: Workspace[] = [];
@@ -299,9 +396,8 @@ export class PreviewService {
       // A reopen this close came after is off (one after it, delivered first, stands).
       for (const reopen of this.deps.store.listRecords<PreviewReopen>(PREVIEW_REOPENS)) {
         if (reopen.repository !== key || reopen.pullRequest !== pullRequest) continue;
-        if (base !== undefined && this.deps.store.getWorkspace(reopen.of)?.branch === base) {
-          continue;
-        }
+        const parent = this.deps.store.getWorkspace(reopen.of);
+        if (now && parent && this.wants(parent, now)) continue;
         if (updatedAt && later(reopen.updatedAt, updatedAt)) continue;
         this.deps.store.deleteRecord(PREVIEW_REOPENS, `${reopen.of}#${reopen.pullRequest}`);
       }
@@ -309,9 +405,11 @@ export class PreviewService {
         if (preview.repository !== key || preview.pullRequest !== pullRequest) continue;
         const workspace = this.deps.store.getWorkspace(preview.workspaceId);
         // Reopened (or moved) after this close was sent: it is open.
-        if (!workspace || (updatedAt && later(preview.updatedAt, updatedAt))) continue;
-        if (base !== undefined && this.deps.store.getWorkspace(preview.of)?.branch === base) {
-          continue;
+        if (!workspace || movedSince(preview, updatedAt)) continue;
+        if (now) {
+          // A move closes what it leaves behind, once: one closed already is being removed.
+          if (preview.closed) continue;
+          if (stillWanted(preview, this.deps.store.getWorkspace(preview.of), now)) continue;
         }
         if (!preview.closed) {
           const marked = { ...preview, closed: { at: isoTime(this.deps.clock.now()), by } };

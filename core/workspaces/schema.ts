@@ -44,6 +44,18 @@ const previews = z
     "true: each pull request against the branch (from the same repository) gets a workspace of its own, deploying the pull request's branch until it closes",
   );
 
+/** At most 50 characters, as GitHub's label names. */
+const previewLabel = z
+  .string({ error: 'expected a label name (a string) or null' })
+  .trim()
+  .min(1, { error: 'expected a non-empty label name' })
+  .max(50, { error: 'expected at most 50 characters, as a GitHub label' })
+  .refine((value) => !/[\p{Cc}]/u.test(value), { error: 'expected no control characters' })
+  .nullable()
+  .describe(
+    'with previews: only pull requests carrying this GitHub label (any case) get a preview; null: every pull request',
+  );
+
 const timeoutSeconds = z
   .number({ error: 'expected a whole number of seconds' })
   .int({ error: 'expected a whole number of seconds' })
@@ -72,6 +84,7 @@ export const createWorkspaceSchema = z.strictObject({
   alias: dnsLabel('an alias').optional(),
   timeoutSeconds: timeoutSeconds.optional(),
   previews: previews.optional(),
+  previewLabel: previewLabel.optional(),
   ...readOnly,
 });
 
@@ -84,6 +97,7 @@ export const updateWorkspaceSchema = z.strictObject({
   alias: dnsLabel('an alias').optional(),
   timeoutSeconds: timeoutSeconds.optional(),
   previews: previews.optional(),
+  previewLabel: previewLabel.optional(),
   ...readOnly,
 });
 

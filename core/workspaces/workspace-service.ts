@@ -14,7 +14,7 @@ import {
   untilOf,
   type WorkspacePause,
 } from './pause.js';
-import { PREVIEWS, PREVIEWS_ON, type WorkspacePreview } from './previews.js';
+import { PREVIEWS, PREVIEWS_ON, type PreviewsOn, type WorkspacePreview } from './previews.js';
 import { type CreateWorkspaceInput, defaultAlias, type UpdateWorkspaceInput } from './schema.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -191,9 +191,13 @@ export class WorkspaceService {
       lastCommitId: null,
       lastDeployed: null,
     };
+    const label = input.previewLabel ?? null;
+    if (label !== null && !input.previews) refuseLabelWithoutPreviews(label);
     this.deps.store.transaction(() => {
       this.deps.store.insertWorkspace(workspace);
-      if (input.previews) this.deps.store.putRecord(PREVIEWS_ON, id, '', { workspaceId: id });
+      if (input.previews) {
+        this.deps.store.putRecord(PREVIEWS_ON, id, '', { workspaceId: id, label });
+      }
     });
     return workspace;
   }
@@ -242,11 +246,14 @@ export class WorkspaceService {
   update(id: string, input: UpdateWorkspaceInput): Workspace {
     return this.deps.store.transaction(() => {
       const current = this.get(id);
-      if (input.previews === true) {
-        refusePreviewsOfPreview(current, this.deps.store);
-        this.deps.store.putRecord(PREVIEWS_ON, id, '', { workspaceId: id });
-      }
-      if (input.previews === false) this.deps.store.deleteRecord(PREVIEWS_ON, id);
+      const on = this.deps.store.getRecord<PreviewsOn>(PREVIEWS_ON, id);
+      const previews = input.previews ?? on !== undefined;
+      const label = input.previewLabel !== undefined ? input.previewLabel : (on?.label ?? null);
+      if (!previews && input.previewLabel) refuseLabelWithoutPreviews(input.previewLabel);
+      if (previews) {
+        if (!on) refusePreviewsOfPreview(current, this.deps.store);
+        this.deps.store.putRecord(PREVIEWS_ON, id, '', { workspaceId: id, label });
+      } else if (on) this.deps.store.deleteRecord(PREVIEWS_ON, id);
       const updated: Workspace = {
         ...current,
         name: input.name ?? current.name,
@@ -673,6 +680,13 @@ function withHeld(
       ? [...(pause.heldBefores ?? []), before].slice(-MAX_REMEMBERED)
       : pause.heldBefores,
   };
+}
+
+function refuseLabelWithoutPreviews(label: string): never {
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `"previewLabel" is "${label}"; expected null unless "previews" is true: the label picks which pull requests get a preview`,
+  );
 }
 
 /** A preview deploys one pull request; the pull requests of its branch get none of their own. */

@@ -69,6 +69,12 @@ export const workspace = responseBody(
       .describe(
         'whether pull requests against its branch get preview workspaces; a Slipway extension',
       ),
+    previewLabel: z
+      .string()
+      .nullable()
+      .describe(
+        'with previews: the GitHub label a pull request needs for one (null: every pull request); a Slipway extension',
+      ),
     preview: z
       .object({
         of: z.string().describe('the workspace whose pull request it previews'),
