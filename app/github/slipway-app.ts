@@ -390,7 +390,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       ],
       async (context) => {
         // An edit of the title or text moves nothing; one of the base branch (a retarget, as
-        // GitHub makes when the branch a stacked pull request was based on merges) does.
+        // GitHub makes when the branch a stacked pull request was based on is deleted) does.
         const retargeted = context.payload.action === 'edited';
         if (retargeted && !(context.payload as { changes?: { base?: unknown } }).changes?.base) {
           return ignore(
@@ -433,7 +433,10 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             },
             payload.sender?.login,
           );
-          previewPull(context.id, payload, payload.installation.id, grant);
+          // A closed pull request's edit makes no preview: only a reopen does.
+          if (pull.state !== 'closed') {
+            previewPull(context.id, payload, payload.installation.id, grant);
+          }
           // A preview made or removed where no plan was: the delivery did something.
           const outcome = outcomeOf(context.id);
           if (outcome.jobs.length > 0 || outcome.previews) delete outcome.ignored;

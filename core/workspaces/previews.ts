@@ -240,11 +240,17 @@ export class PreviewService {
    * The preview of pull request `pullRequest` of `parent`: made (a workspace named
    * `<name>-pr-<number>` on the pull request's `branch`, in namespace `<namespace>-pr-<number>`,
    * with the parent's repository, owner and timeout) unless it exists. Refused, saying why, when
-   * the pull request closed after the event was sent (GitHub delivering it late, or again), the
-   * name is another workspace's, or the last preview of that pull request is still going. An
-   * event from after its close (reopened) opens it again.
+   * the pull request closed after the event was sent (GitHub delivering it late, or again),
+   * another preview of it was moved by a later event (unless the event was `kept` for after a
+   * removal: `close` kept it up to date), the name is another workspace's, or the last preview
+   * of that pull request is still going (a reopen then makes it again once that one is gone:
+   * `remaking`). An event from after its close (reopened) opens it again.
    */
-  open(parent: Workspace, event: PullRequestEvent): OpenedPreview {
+  open(
+    parent: Workspace,
+    event: PullRequestEvent,
+    { kept = false }: { kept?: boolean } = {},
+  ): OpenedPreview {
     const { pullRequest, branch, repository } = event;
     return this.deps.store.transaction(() => {
       const closedKey = `${repository.toLowerCase()}#${pullRequest}`;
@@ -297,13 +303,15 @@ export class PreviewService {
       }
       // An event of the pull request sent after this one moved it (another workspace's preview
       // says so): this one, delivered late, may want what it no longer does.
-      const newer = this.list().find(
-        (p) =>
-          p.repository === repository.toLowerCase() &&
-          p.pullRequest === pullRequest &&
-          !p.closed &&
-          later(p.updatedAt, event.updatedAt),
-      );
+      const newer = kept
+        ? undefined
+        : this.list().find(
+            (p) =>
+              p.repository === repository.toLowerCase() &&
+              p.pullRequest === pullRequest &&
+              !p.closed &&
+              later(p.updatedAt, event.updatedAt),
+          );
       if (newer) {
         return {
           refused: `pull request #${pullRequest} changed (updated ${newer.updatedAt}) after this event was sent (updated ${event.updatedAt ?? 'at an unknown time'}): GitHub delivered it late; no preview of workspace '${parent.name}'`,
@@ -513,13 +521,18 @@ export class PreviewService {
           store.deleteRecord(PREVIEW_REOPENS, key);
           const parent = store.getWorkspace(reopen.of);
           if (!parent || !this.on(parent.id)) return;
-          const opened = this.open(parent, {
-            repository: reopen.repository,
-            pullRequest: reopen.pullRequest,
-            branch: reopen.branch,
-            updatedAt: reopen.updatedAt ?? undefined,
-            reopened: true,
-          });
+          const opened = this.open(
+            parent,
+            {
+              repository: reopen.repository,
+              pullRequest: reopen.pullRequest,
+              branch: reopen.branch,
+              updatedAt: reopen.updatedAt ?? undefined,
+              reopened: true,
+            },
+            // Events since the reopen kept it up to date (see `close`): it is not late.
+            { kept: true },
+          );
           if (opened.workspace === undefined) {
             logger.warn(
               { of: parent.id, pullRequest: reopen.pullRequest },
