@@ -70,6 +70,23 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     return head;
   }
 
+  /**
+   * A branch `name` off main with a deployment that ignores SIGTERM: it holds its removal for
+   * the runtime's grace time. Returns its head commit.
+   */
+  function stubbornBranch(name: string): string {
+    git(repo.dir, 'checkout', '--quiet', '-b', name, 'main');
+    const head = repo.commit({
+      [`tasks/${name}/manifest.json`]: manifest({
+        name,
+        type: 'deployment',
+        cmd: ['node', '-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
+      }),
+    });
+    git(repo.dir, 'checkout', '--quiet', 'main');
+    return head;
+  }
+
   function pullRequest(action: string, number: number, headRef: string, headSha: string): Json {
     const payload = aboutRepository(
       examplePayload('pull_request', 'opened', (p) => Boolean(p.installation)),
@@ -319,16 +336,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
   });
 
   it("answers a re-run of a closing preview's check run without deploying, while its removal is under way", async () => {
-    git(repo.dir, 'checkout', '--quiet', '-b', 'stubborn', 'main');
-    // A workload that ignores SIGTERM holds its removal for the runtime's grace time.
-    const head = repo.commit({
-      'tasks/stubborn/manifest.json': manifest({
-        name: 'stubborn',
-        type: 'deployment',
-        cmd: ['node', '-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
-      }),
-    });
-    git(repo.dir, 'checkout', '--quiet', 'main');
+    const head = stubbornBranch('stubborn');
     const opened = await sendPull('opened', 11, 'stubborn', head);
     const deploy = await waitForJob(server, opened.json.jobs[1].job);
     expect(deploy.status).toBe('COMPLETE');
@@ -384,16 +392,7 @@ describe('pull request previews: a workspace of its own per pull request, deploy
   });
 
   it('makes the preview again, and deploys it, when the pull request reopens while its last one is being removed', async () => {
-    git(repo.dir, 'checkout', '--quiet', '-b', 'comeback', 'main');
-    // A workload that ignores SIGTERM holds its removal for the runtime's grace time.
-    const head = repo.commit({
-      'tasks/holdout/manifest.json': manifest({
-        name: 'holdout',
-        type: 'deployment',
-        cmd: ['node', '-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
-      }),
-    });
-    git(repo.dir, 'checkout', '--quiet', 'main');
+    const head = stubbornBranch('comeback');
     const opened = await sendPull('opened', 15, 'comeback', head);
     expect((await waitForJob(server, opened.json.jobs[1].job)).status).toBe('COMPLETE');
     const first = await workspaceNamed('site-pr-15');

@@ -328,6 +328,25 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     told();
   };
 
+  /**
+   * Closes the previews an open pull request no longer gets as its event shows it now
+   * (retargeted to another branch, or a label taken off), and says so in the answer.
+   */
+  const closeLeftBehind = (delivery: string, payload: PreviewEventPayload) => {
+    const pull = payload.pull_request;
+    const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
+    const left = engine.previews.close(payload.repository.full_name, pull.number, by, {
+      updatedAt: pull.updated_at ?? undefined,
+      remember: false,
+      now: pullNow(payload),
+    });
+    if (left.length === 0) return;
+    outcomeOf(delivery).previews = left.map((ws) => ({
+      workspace: ws.name,
+      action: 'removing' as const,
+    }));
+  };
+
   /** The workspace of the repository whose deploys (or plans) report under check run `name`. */
   const runNamed = (repository: Repo, name: string | undefined) => {
     for (const workspace of workspacesOf(repository)) {
@@ -406,21 +425,8 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
           remember(payload);
           if (!payload.installation) return ignore(context.id, 'the event names no installation');
           const pull = payload.pull_request;
-          if (retargeted) {
-            // Its previews of workspaces of the former base go; those of the new base come.
-            const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
-            const moved = engine.previews.close(payload.repository.full_name, pull.number, by, {
-              updatedAt: pull.updated_at ?? undefined,
-              remember: false,
-              now: pullNow(payload),
-            });
-            if (moved.length > 0) {
-              outcomeOf(context.id).previews = moved.map((ws) => ({
-                workspace: ws.name,
-                action: 'removing' as const,
-              }));
-            }
-          }
+          // Its previews of workspaces of the former base go; those of the new base come.
+          if (retargeted) closeLeftBehind(context.id, payload);
           queueBranch(
             context.id,
             payload.repository,
@@ -455,18 +461,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       return committed(context.id, () => {
         remember(payload);
         const pull = payload.pull_request;
-        const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
-        const dropped = engine.previews.close(payload.repository.full_name, pull.number, by, {
-          updatedAt: pull.updated_at ?? undefined,
-          remember: false,
-          now: pullNow(payload),
-        });
-        if (dropped.length > 0) {
-          outcomeOf(context.id).previews = dropped.map((ws) => ({
-            workspace: ws.name,
-            action: 'removing' as const,
-          }));
-        }
+        closeLeftBehind(context.id, payload);
         if (labeled && payload.installation && pull.state !== 'closed') {
           previewPull(context.id, payload, payload.installation.id, grant);
         }
