@@ -666,8 +666,9 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     expect(created.json).toMatchObject({ previews: true, previewLabel: 'preview' });
     const head = branch('qa-feature');
     /** A pull_request event of 16 into develop, with these labels (and the one it names). */
-    const labelled = (action: string, labels: string[], label?: string) => {
+    const labelled = (action: string, labels: string[], label?: string, sender?: string) => {
       const payload = pullRequest(action, 16, 'qa-feature', head);
+      if (sender) payload.sender.login = sender;
       payload.pull_request.base.ref = 'develop';
       payload.pull_request.labels = labels.map((name) => ({ name, color: 'ededed' }));
       if (label) payload.label = { name: label, color: 'ededed' };
@@ -680,6 +681,12 @@ describe('pull request previews: a workspace of its own per pull request, deploy
     ]);
     expect(opened.json.previews).toBeUndefined();
 
+    // Whoever labels vouches for the branch: someone who may not push makes no preview.
+    const byReader = await labelled('labeled', ['bug', 'preview'], 'preview', 'reader');
+    expect(byReader.json.previews).toEqual([
+      { refused: expect.stringContaining('reader may not push to acme/site') },
+    ]);
+    expect(byReader.json.jobs).toEqual([]);
     // Labels match in any case, as GitHub's do; a label event plans nothing.
     const added = await labelled('labeled', ['bug', 'Preview'], 'Preview');
     expect(added.status, JSON.stringify(added.json)).toBe(202);

@@ -216,6 +216,70 @@ describe('previews of pull requests', () => {
     expect(engine.previews.list(parent.id)).toHaveLength(1);
   });
 
+  it('follows labels: same-second events stay undecided, a label put back during the removal makes it again', async () => {
+    const parent = engine.workspaces.create(
+      { name: 'labels', repositoryUrl: 'acme/labels', previews: true, previewLabel: 'x' },
+      null,
+    );
+    const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, seconds)).toISOString();
+    const labelled = (seconds: number) => ({
+      ...event('acme/labels', 9, 'nine', at(seconds)),
+      head: 'd'.repeat(40),
+    });
+    const first = engine.previews.open(parent, labelled(1));
+    if (first.workspace === undefined) throw new Error(first.refused);
+    const move = (seconds: number, labels: string[]) =>
+      engine.previews.close('acme/labels', 9, null, {
+        updatedAt: at(seconds),
+        remember: false,
+        now: { base: 'main', labels },
+      });
+    // Taken off in the same second it was put on, delivered after: undecided, it stays (the
+    // periodic look asks GitHub); one second later, it goes.
+    expect(move(1, [])).toEqual([]);
+    // The workspace now asks for 'y', which the pull request has: taking 'x' off leaves it.
+    engine.workspaces.update(parent.id, { previewLabel: 'y' });
+    expect(move(2, ['y'])).toEqual([]);
+    engine.workspaces.update(parent.id, { previewLabel: 'x' });
+    expect(move(3, [])).toEqual([first.workspace]);
+    // Put back while it is being removed: an event from before the removal is late, one after
+    // it makes the preview again once the old one is gone.
+    expect(engine.previews.open(parent, labelled(2))).toMatchObject({
+      refused: expect.stringContaining('still being removed'),
+    });
+    expect(engine.previews.open(parent, labelled(4))).toEqual({ remaking: 'labels-pr-9' });
+    await engine.previews.removeClosed();
+    const [again] = engine.previews.list(parent.id);
+    expect(again).toMatchObject({ pullRequest: 9, closed: null, label: 'x', base: 'main' });
+    expect(again?.workspaceId).not.toBe(first.workspace.id);
+  });
+
+  it('keeps a reopen made in the second of a close GitHub delivers again', async () => {
+    const parent = engine.workspaces.create(
+      { name: 'again', repositoryUrl: 'acme/again', previews: true },
+      null,
+    );
+    const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 13, 0, seconds)).toISOString();
+    const opened = engine.previews.open(parent, event('acme/again', 4, 'four', at(0)));
+    if (opened.workspace === undefined) throw new Error(opened.refused);
+    const close = () =>
+      engine.previews.close('acme/again', 4, null, { updatedAt: at(5), remember: true });
+    close();
+    expect(
+      engine.previews.open(parent, {
+        ...event('acme/again', 4, 'four', at(5)),
+        reopened: true,
+        head: 'e'.repeat(40),
+      }),
+    ).toEqual({ remaking: 'again-pr-4' });
+    close();
+    expect(store.listRecords('preview-reopens')).toHaveLength(1);
+    await engine.previews.removeClosed();
+    expect(engine.previews.list(parent.id)).toEqual([
+      expect.objectContaining({ pullRequest: 4, closed: null }),
+    ]);
+  });
+
   it('forgets a close a week after it heard of it, longer than GitHub redelivers', async () => {
     const parent = engine.workspaces.create(
       { name: 'old', repositoryUrl: 'acme/old', previews: true },

@@ -13,6 +13,7 @@ import { openSqliteStore } from '../core/store/sqlite.js';
 import type { Store } from '../core/store/types.js';
 import type { Workspace } from '../core/types.js';
 import { type GitHubApiServer, startGitHubApiServer } from './fakes/github/index.js';
+import { eventually } from './helpers/wait.js';
 
 const REPO = 'acme/shop';
 
@@ -232,11 +233,7 @@ describe('previews whose pull request closed unheard', () => {
     expect(closedOf(previews[1] as Workspace)).toMatchObject({ by: 'github' });
   });
 
-  it('keeps a preview an event reopened after GitHub answered that its pull request closed, or in the same second', async () => {
-    const stale = previewed('stale', [shop]);
-    const tie = previewed('tie', [shop]);
-    const closedAt = (number: number) =>
-      github.closePullRequest(REPO, number).updated_at ?? undefined;
+  it('keeps a preview a reopen moved while GitHub answered that its pull request closed, even in the same second; closes one reopened and closed in one second before', async () => {
     const reopen = (number: number, updatedAt: string | undefined, branch: string) =>
       engine.previews.open(shop, {
         repository: REPO,
@@ -245,15 +242,31 @@ describe('previews whose pull request closed unheard', () => {
         updatedAt,
         reopened: true,
       });
-    closedAt(stale.number);
-    reopen(stale.number, new Date(Date.now() + 60_000).toISOString(), 'stale');
-    reopen(tie.number, closedAt(tie.number), 'tie');
-    expect(await scans.scan()).toBe(0);
-    expect(closedOf(stale.previews[0] as Workspace)).toBeNull();
-    expect(closedOf(tie.previews[0] as Workspace)).toBeNull();
-    // Without the reopen, a close of the same second as the last event closes it.
-    github.reopenPullRequest(REPO, stale.number);
-    github.reopenPullRequest(REPO, tie.number);
+    // The close GitHub answers with, and a reopen of its second handled while it answers.
+    const raced = previewed('raced', [shop]);
+    const closedAt = github.closePullRequest(REPO, raced.number).updated_at ?? undefined;
+    github.inject({ path: `/repos/${REPO}/pulls/${raced.number}`, hold: true });
+    const scanned = scans.scan();
+    await eventually(
+      async () => pullRequests(raced.number).some((r) => r.status === 0) || undefined,
+      'the look to ask for the pull request',
+    );
+    reopen(raced.number, closedAt, 'raced');
+    github.releaseHeld();
+    await scanned;
+    expect(closedOf(raced.previews[0] as Workspace)).toBeNull();
+    github.reopenPullRequest(REPO, raced.number);
+
+    // Reopened and closed again within one second, before the look: GitHub's answer is the
+    // latest word, and the preview goes (the close event, of the reopen's second, left it).
+    const bounced = previewed('bounced', [shop]);
+    const at = github.closePullRequest(REPO, bounced.number).updated_at ?? undefined;
+    reopen(bounced.number, at, 'bounced');
+    expect(
+      engine.previews.close(REPO, bounced.number, null, { updatedAt: at, remember: true }),
+    ).toEqual([]);
+    expect(await scans.scan()).toBe(1);
+    expect(closedOf(bounced.previews[0] as Workspace)).not.toBeNull();
   });
 
   it('stops at GitHub rate limit with one warning, and asks a repository installed anew for its installation', async () => {

@@ -132,6 +132,7 @@ export class ClosedPullRequests {
   private async check(key: string, preview: WorkspacePreview): Promise<number> {
     const { repository, pullRequest } = preview;
     const seen = this.seen.get(key);
+    const before = this.eventsHad(repository, pullRequest);
     let answer: { data: unknown; headers: Record<string, unknown> };
     try {
       answer = await this.ask(repository, pullRequest, seen?.etag);
@@ -139,10 +140,14 @@ export class ClosedPullRequests {
       // Not changed since the last answer, which said it was open: what it said still holds
       // (a preview made or moved since, by an event delivered late, is looked at again).
       if ((error as { status?: unknown }).status === 304 && seen) {
-        return this.moved(repository, pullRequest, seen.now, seen.updatedAt);
+        const current = this.eventsHad(repository, pullRequest) === before;
+        return this.moved(repository, pullRequest, seen.now, seen.updatedAt, current);
       }
       throw error;
     }
+    // No event of the pull request was handled while GitHub answered: the answer is the
+    // latest word, and decides what an event of the same second would leave undecided.
+    const current = this.eventsHad(repository, pullRequest) === before;
     const pull = answer.data as PullRequest;
     if (pull.state !== 'closed') {
       const base = pull.base?.ref;
@@ -153,7 +158,7 @@ export class ClosedPullRequests {
       const now = { base, labels };
       const etag = answer.headers.etag;
       if (typeof etag === 'string') this.seen.set(key, { etag, now, updatedAt: pull.updated_at });
-      return this.moved(repository, pullRequest, now, pull.updated_at);
+      return this.moved(repository, pullRequest, now, pull.updated_at, current);
     }
     this.seen.delete(key);
     const merger = pull.merged ? pull.merged_by?.login : undefined;
@@ -161,7 +166,7 @@ export class ClosedPullRequests {
       repository,
       pullRequest,
       merger ? `github:${merger}` : 'github',
-      { updatedAt: pull.updated_at, remember: true },
+      { updatedAt: pull.updated_at, remember: true, current },
     );
     if (closed.length > 0) {
       this.options.logger.info(
@@ -172,17 +177,29 @@ export class ClosedPullRequests {
     return closed.length;
   }
 
+  /** What Slipway had of the pull request's events: its previews' times and states. */
+  private eventsHad(repository: string, pullRequest: number): string {
+    return JSON.stringify(
+      this.options.previews
+        .list()
+        .filter((p) => p.repository === repository && p.pullRequest === pullRequest)
+        .map((p) => [p.workspaceId, p.updatedAt, p.reopenedAt, p.closed?.at]),
+    );
+  }
+
   /** Closes the previews an open pull request, as it is `now`, no longer gets. */
   private moved(
     repository: string,
     pullRequest: number,
     now: PullRequestNow,
     updatedAt: string | undefined,
+    current: boolean,
   ): number {
     const moved = this.options.previews.close(repository, pullRequest, 'github', {
       updatedAt,
       remember: false,
       now,
+      current,
     });
     if (moved.length > 0) {
       this.options.logger.info(

@@ -292,6 +292,17 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
       return told();
     }
     for (const parent of parents) {
+      // Nobody was asked whether the sender may push (every preview was made when the handler
+      // looked, or there were none to make), and one is to be made now: the next event asks.
+      const made = engine.previews
+        .list(parent.id)
+        .some((p) => p.pullRequest === pull.number && !p.closed);
+      if (grant === undefined && !made) {
+        previews.push({
+          refused: `no preview of pull request #${pull.number} for workspace '${parent.name}' yet: it was not wanted when the event came in, so no one asked GitHub whether ${payload.sender?.login ?? 'the sender'} may push; the pull request's next event asks`,
+        });
+        continue;
+      }
       const opened = engine.previews.open(parent, {
         repository,
         pullRequest: pull.number,

@@ -36,8 +36,11 @@ export interface WorkspacePreview {
   base?: string;
   /** The label it was made for (its workspace's `previewLabel` then): taken off, it goes. */
   label?: string | null;
-  /** The pull request closed: the preview is being removed (its workloads, then itself). */
-  closed: { at: string; by: string | null } | null;
+  /**
+   * The pull request closed (or no longer gets it): the preview is being removed (its
+   * workloads, then itself). `updatedAt`: the pull request's, as the event that closed it said.
+   */
+  closed: { at: string; by: string | null; updatedAt?: string | null } | null;
 }
 
 /**
@@ -266,7 +269,13 @@ export class PreviewService {
         }
       }
       const current = this.list(parent.id).find((p) => p.pullRequest === pullRequest);
-      if (current?.closed && event.reopened && event.head) {
+      // Wanted again (reopened, labelled again, retargeted back) by an event after the one that
+      // closed it, while it is still being removed: made again once it is gone.
+      const closedAt = current?.closed?.updatedAt;
+      const after = event.reopened
+        ? !later(closedAt, event.updatedAt)
+        : Boolean(closedAt) && later(event.updatedAt, closedAt);
+      if (current?.closed && event.head && after) {
         const reopen: PreviewReopen = {
           of: parent.id,
           repository: repository.toLowerCase(),
@@ -395,7 +404,13 @@ export class PreviewService {
       updatedAt,
       remember,
       now,
-    }: { updatedAt?: string | undefined; remember: boolean; now?: PullRequestNow },
+      current = false,
+    }: {
+      updatedAt?: string | undefined;
+      remember: boolean;
+      now?: PullRequestNow;
+      current?: boolean;
+    },
   ): Workspace[] {
     return this.deps.store.transaction(() => {
       const closed: Workspace[] = [];
@@ -406,21 +421,35 @@ export class PreviewService {
         if (reopen.repository !== key || reopen.pullRequest !== pullRequest) continue;
         const parent = this.deps.store.getWorkspace(reopen.of);
         if (now && parent && this.wants(parent, now)) continue;
-        if (updatedAt && later(reopen.updatedAt, updatedAt)) continue;
+        // A reopen in the close's second came after it (as `open` counts them).
+        if (updatedAt && !later(updatedAt, reopen.updatedAt)) continue;
         this.deps.store.deleteRecord(PREVIEW_REOPENS, `${reopen.of}#${reopen.pullRequest}`);
       }
       for (const preview of this.list()) {
         if (preview.repository !== key || preview.pullRequest !== pullRequest) continue;
         const workspace = this.deps.store.getWorkspace(preview.workspaceId);
         // Reopened (or moved) after this close was sent: it is open.
-        if (!workspace || movedSince(preview, updatedAt)) continue;
+        // GitHub's whole seconds: an event of the same second as the last one Slipway had may
+        // be either side of it. A move then leaves the preview (the periodic look asks GitHub
+        // later); so does a close after a reopen of that second. What GitHub says is so now
+        // (`current`, no event handled meanwhile) decides ties.
+        const since = current
+          ? later(preview.updatedAt, updatedAt)
+          : now
+            ? Boolean(updatedAt) && !later(updatedAt, preview.updatedAt)
+            : movedSince(preview, updatedAt);
+        if (!workspace || since) continue;
         if (now) {
           // A move closes what it leaves behind, once: one closed already is being removed.
           if (preview.closed) continue;
-          if (stillWanted(preview, this.deps.store.getWorkspace(preview.of), now)) continue;
+          const parent = this.deps.store.getWorkspace(preview.of);
+          if (stillWanted(preview, parent, now) || (parent && this.wants(parent, now))) continue;
         }
         if (!preview.closed) {
-          const marked = { ...preview, closed: { at: isoTime(this.deps.clock.now()), by } };
+          const marked: WorkspacePreview = {
+            ...preview,
+            closed: { at: isoTime(this.deps.clock.now()), by, updatedAt: updatedAt ?? null },
+          };
           this.deps.store.putRecord(PREVIEWS, preview.workspaceId, preview.of, marked);
         }
         closed.push(workspace);
@@ -465,6 +494,14 @@ export class PreviewService {
         if (preview.repository !== former) continue;
         const moved = { ...preview, repository: to.toLowerCase() };
         this.deps.store.putRecord(PREVIEWS, preview.workspaceId, preview.of, moved);
+      }
+      for (const reopen of this.deps.store.listRecords<PreviewReopen>(PREVIEW_REOPENS)) {
+        if (reopen.repository !== former) continue;
+        const key = `${reopen.of}#${reopen.pullRequest}`;
+        this.deps.store.putRecord(PREVIEW_REOPENS, key, '', {
+          ...reopen,
+          repository: to.toLowerCase(),
+        });
       }
     });
   }
