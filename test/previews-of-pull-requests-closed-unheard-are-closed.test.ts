@@ -245,7 +245,8 @@ describe('previews whose pull request closed unheard', () => {
     // The close GitHub answers with, and a reopen of its second handled while it answers.
     const raced = previewed('raced', [shop]);
     const closedAt = github.closePullRequest(REPO, raced.number).updated_at ?? undefined;
-    github.inject({ path: `/repos/${REPO}/pulls/${raced.number}`, hold: true });
+    // Exactly its path: a prefix would catch #99's as well.
+    github.inject({ path: new RegExp(`^/repos/${REPO}/pulls/${raced.number}$`), hold: true });
     const scanned = scans.scan();
     await eventually(
       async () => pullRequests(raced.number).some((r) => r.status === 0) || undefined,
