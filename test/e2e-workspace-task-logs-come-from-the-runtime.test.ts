@@ -4,6 +4,7 @@ import { slipway } from './helpers/cli.js';
 import { createRepo, type TestRepo } from './helpers/git.js';
 import { freePort } from './helpers/ports.js';
 import { request, type ServerProcess, startServer, waitForJob } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
 
 /** A service that says `tick <n>` every 50 ms, from its start. */
 const ticking = `
@@ -38,7 +39,11 @@ describe("a workspace task's logs, read from the runtime while it runs", () => {
   const auth = () => ({ authorization: `Bearer ${server.adminToken}` });
 
   it('answers what the task wrote so far, and ends', async () => {
-    const now = await server.api('GET', logsOf('web').slice(server.url.length));
+    // The deploy ends once the service answers /health, which may be before its first tick.
+    const now = await eventually(async () => {
+      const answer = await server.api('GET', logsOf('web').slice(server.url.length));
+      return answer.status !== 200 || answer.text.length > 0 ? answer : undefined;
+    }, 'the service to write its first tick');
     expect(now.status).toBe(200);
     expect(now.headers.get('content-type')).toMatch(/^text\/plain/);
     const ticks = now.text.trim().split('\n');
