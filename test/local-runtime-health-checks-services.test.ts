@@ -186,7 +186,11 @@ describe('the local runtime health-checks services', () => {
       expect(status).toMatchObject({ health: 'healthy', message: '1/1 ready' });
       expect(status.address).not.toBe(`http://127.0.0.1:${port}`);
       expect(await get(`${status.address}/`)).toMatch(/^second /);
-      expect((await runtime.pods('test'))[0]).toMatchObject({ name: 'raced-1-0', restarts: 1 });
+      // Once at least: on a loaded machine another program may take the next free port too,
+      // and the runtime moves on again, as it should.
+      const [pod] = await runtime.pods('test');
+      expect(pod).toMatchObject({ name: 'raced-1-0' });
+      expect(pod?.restarts).toBeGreaterThanOrEqual(1);
     } finally {
       squatter.close();
     }
