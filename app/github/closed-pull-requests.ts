@@ -1,3 +1,4 @@
+import { errorMessage } from '../../core/errors.js';
 import { type Periodic, runPeriodically } from '../../core/periodic.js';
 import type { Logger } from '../../core/types.js';
 import type {
@@ -76,7 +77,7 @@ export class ClosedPullRequests {
       () => this.scan(),
       (error) =>
         this.options.logger.warn(
-          { reason: String((error as Error)?.message ?? error).slice(0, 300) },
+          { reason: errorMessage(error).slice(0, 300) },
           'could not look for the closed pull requests of previews; trying again at the next scan',
         ),
     );
@@ -107,7 +108,7 @@ export class ClosedPullRequests {
       } catch (error) {
         if (this.stopping.signal.aborted) break;
         const status = (error as { status?: unknown }).status;
-        const reason = String((error as Error)?.message ?? error).slice(0, 300);
+        const reason = errorMessage(error).slice(0, 300);
         if (error instanceof RateLimited) {
           this.options.logger.warn(
             { reason },

@@ -310,7 +310,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         updatedAt: pull.updated_at ?? undefined,
         reopened: payload.action === 'reopened',
         head: pull.head.sha,
-        by: payload.sender?.login ? `github:${payload.sender.login}` : null,
+        by: senderIdentity(payload),
       });
       if ('remaking' in opened && opened.remaking !== undefined) {
         // Reopened while its last preview is being removed: made again once that is done.
@@ -345,7 +345,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
    */
   const closeLeftBehind = (delivery: string, payload: PreviewEventPayload) => {
     const pull = payload.pull_request;
-    const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
+    const by = senderIdentity(payload) ?? 'github';
     const left = engine.previews.close(payload.repository.full_name, pull.number, by, {
       updatedAt: pull.updated_at ?? undefined,
       remember: false,
@@ -491,7 +491,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
         const { payload } = context;
         remember(payload);
         const { number } = payload.pull_request;
-        const by = payload.sender?.login ? `github:${payload.sender.login}` : 'github';
+        const by = senderIdentity(payload) ?? 'github';
         const closed = engine.previews.close(payload.repository.full_name, number, by, {
           updatedAt: payload.pull_request.updated_at ?? undefined,
           // Kept for a repository with previews: its events delivered late then make none.
@@ -683,6 +683,11 @@ interface PreviewEventPayload {
     base: { ref: string };
     labels?: Array<{ name: string }> | null;
   };
+}
+
+/** Who sent an event, as a job's or a preview's identity (`github:<login>`); null if unsaid. */
+function senderIdentity(payload: { sender?: { login: string } | null }): string | null {
+  return payload.sender?.login ? `github:${payload.sender.login}` : null;
 }
 
 /** The branch a pull request merges into and its labels, as its event says. */
