@@ -15,7 +15,7 @@ const PIPELINE = JSON.stringify({
 });
 const MANIFEST = JSON.stringify({ name: 'inline', type: 'job', cmd: ['node', '-e', '0'] });
 
-describe('DataTask form routes: an empty field takes its default, a repeated one is refused', () => {
+describe('DataTask form routes: an empty field takes its default; a repeated, misplaced or dropped one is refused', () => {
   let server: ServerProcess;
 
   beforeAll(async () => {
@@ -136,6 +136,102 @@ describe('DataTask form routes: an empty field takes its default, a repeated one
       expect(response.json).toMatchObject({ status: 400, error: 'Bad Request' });
       expect(response.json.message).toMatch(/^field "(namespace|branch)" is given 2 times/);
     }
+    // JSON too: JSON.parse alone would keep the last value without a word.
+    const json = await request(
+      `${server.url}/v2/task/elaborate/deploy/etl/tasks%2Fhello`,
+      'POST',
+      '{"namespace": "a",\n "namespace": "b"}',
+      { ...ME, 'content-type': 'application/json' },
+    );
+    expect(json.status, json.text).toBe(400);
+    expect(json.json.message).toBe(
+      'request body is invalid: key "namespace" appears again (first at line 1); expected each key once',
+    );
+    const nested = await request(
+      `${server.url}/v2/task/deploy/with-configuration`,
+      'POST',
+      '{"namespace": "adhoc", "configuration": {"name": "a", "name": "b", "type": "job"}}',
+      { ...ME, 'content-type': 'application/json' },
+    );
+    expect(nested.status, nested.text).toBe(400);
+    expect(nested.json.message).toMatch(/key "name" appears again .* \(at "configuration.name"\)$/);
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('refuses a field sent in the query string, where no route reads it, and deploys nothing', async () => {
+    const before = await jobCount();
+    const posted = await form('/v2/task/elaborate/deploy/etl/tasks%2Fhello?namespace=qns', []);
+    expect(posted.status, posted.text).toBe(400);
+    expect(posted.json.message).toBe(
+      '"namespace" is in the query string, where /v2/task/elaborate/deploy/etl/tasks%2Fhello does not read it; expected it in the request body (form-data, urlencoded or JSON)',
+    );
+    const got = await request(
+      `${server.url}/v1/task/deploy/etl/tasks%2Fhello?name=other&branch=dev`,
+      'GET',
+      undefined,
+      ME,
+    );
+    expect(got.status, got.text).toBe(400);
+    expect(got.json.message).toMatch(
+      /^"name", "branch" are in the query string, .*; expected none: the route takes its values from its path only$/,
+    );
+    const template = await form('/v2/task/get/template?template_path=t.json', []);
+    expect(template.status, template.text).toBe(400);
+    expect(template.json.message).toMatch(/^"template_path" is in the query string/);
+    expect(await jobCount()).toBe(before);
+    // A query parameter that is no field of theirs (a cache buster) is none of their business.
+    const busted = await request(
+      `${server.url}/v1/task/deploy/etl/tasks%2Fhello?_=1732000000`,
+      'GET',
+      undefined,
+      ME,
+    );
+    expect(busted.status, busted.text).toBe(202);
+  });
+
+  it('refuses an empty configuration instead of deploying something else', async () => {
+    const before = await jobCount();
+    const task = await form('/v2/task/deploy/with-configuration', [
+      ['namespace', 'adhoc'],
+      ['configuration', ''],
+      ['repository', 'etl'],
+      ['directory', 'tasks/hello'],
+    ]);
+    expect(task.status, task.text).toBe(400);
+    expect(task.json.message).toBe(
+      '"configuration" is empty; expected the manifest.json to deploy',
+    );
+    const pipeline = await form('/v2/pipeline/run/with-configuration', [
+      ['namespace', 'flows'],
+      ['configuration', ' '],
+    ]);
+    expect(pipeline.status, pipeline.text).toBe(400);
+    expect(pipeline.json.message).toBe(
+      '"configuration" is blank; expected the pipeline.json to run',
+    );
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('refuses a branch or a deployment definition that would have been dropped', async () => {
+    const before = await jobCount();
+    const branch = await form('/v2/task/deploy/with-configuration', [
+      ['namespace', 'adhoc'],
+      ['configuration', MANIFEST],
+      ['branch', 'nope'],
+    ]);
+    expect(branch.status, branch.text).toBe(400);
+    expect(branch.json.message).toBe(
+      '"branch" is "nope" without a "repository"; expected a repository to take the branch of, or no branch',
+    );
+    const definition = await form('/v2/task/deploy/with-configuration', [
+      ['namespace', 'adhoc'],
+      ['configuration', MANIFEST],
+      ['deployment', 'dev'],
+    ]);
+    expect(definition.status, definition.text).toBe(400);
+    expect(definition.json.message).toBe(
+      `"deployment" is "dev" without a "template_path"; expected the pattern's template_path with it, or neither`,
+    );
     expect(await jobCount()).toBe(before);
   });
 

@@ -42,6 +42,29 @@ describe('POST /v2/task/deploy/with-configuration: `deployment` names a deployme
     expect(unknown.json.message).toBe(`pattern 'etl' has no deployment '${devId + 1000}'`);
   });
 
+  it('refuses a namespace other than the one the definition delivers into, and takes the same one', async () => {
+    const other = await deploy({
+      template_path: 'etl.json',
+      deployment: 'dev',
+      namespace: 'elsewhere',
+    });
+    expect(other.status, other.text).toBe(400);
+    expect(other.json.message).toBe(
+      `"namespace" is "elsewhere", but deployment 'dev' delivers into "etl-dev"; expected one of the two: the definition, or "namespace" without "deployment"`,
+    );
+    const same = await deploy({
+      template_path: 'etl.json',
+      deployment: 'dev',
+      namespace: 'etl-dev',
+    });
+    expect(same.status, same.text).toBe(202);
+    expect(same.json).toMatchObject({ namespace: 'etl-dev' });
+    // Without a definition, the namespace is the caller's to give.
+    const own = await deploy({ template_path: 'etl.json', namespace: 'elsewhere' });
+    expect(own.status, own.text).toBe(202);
+    expect(own.json).toMatchObject({ namespace: 'elsewhere' });
+  });
+
   it('says a deployment definition was expected, not a repository, for a value of another type', async () => {
     for (const [deployment, seen] of [
       [true, 'true'],

@@ -214,6 +214,16 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
     });
     expect(broken.status).toBe(400);
     expect(broken.json.message).toMatch(/not valid JSON/);
+    const twice = await server.api(
+      'POST',
+      '/api/workspaces',
+      '{"name":"twice","repositoryUrl":"/tmp/a","repositoryUrl":"/tmp/b"}',
+      { 'content-type': 'application/json' },
+    );
+    expect(twice.status).toBe(400);
+    expect(twice.json.message).toBe(
+      'request body is invalid: key "repositoryUrl" appears again (first at line 1); expected each key once',
+    );
     for (const query of ['page=-1', 'size=0', 'size=abc', 'sort=secret', 'sort=name,sideways']) {
       const response = await server.api('GET', `/api/workspaces?${query}`);
       expect(response.status, query).toBe(400);

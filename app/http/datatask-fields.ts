@@ -4,7 +4,7 @@ import { NAME_PATTERN } from '../../core/config/index.js';
 import { SlipwayError } from '../../core/errors.js';
 import { branchName } from '../../core/workspaces/schema.js';
 import { type AuthVariables, type Identity, identityOf } from './auth.js';
-import { parseWith } from './validate.js';
+import { parseJsonBody, parseWith } from './validate.js';
 
 /** DataTask's defaults (seed 001): branch `master`. */
 export const DEFAULT_BRANCH = 'master';
@@ -72,24 +72,48 @@ export const fields = {
     .optional(),
 };
 
+/** The names of every field a DataTask body may carry. */
+const BODY_FIELDS = new Set([
+  'namespace',
+  'name',
+  'branch',
+  'schedule',
+  'repository',
+  'directory',
+  'template_path',
+  'deployment',
+  'configuration',
+]);
+
+/**
+ * A DataTask field in the query string is refused rather than dropped: no route reads its
+ * fields there (seed 001 puts them in the path or the body), and a deploy that went ahead
+ * without it would land in the default namespace, or under the default name, without a word.
+ * `expected` says where the route takes its values from.
+ */
+export function refuseQueryFields(c: Context, expected: string): void {
+  const given = Object.keys(c.req.queries()).filter((key) => BODY_FIELDS.has(key));
+  if (given.length === 0) return;
+  const names = given.map((key) => `"${key}"`).join(', ');
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `${names} ${given.length > 1 ? 'are' : 'is'} in the query string, where ${c.req.path} does not read ${given.length > 1 ? 'them' : 'it'}; expected ${expected}`,
+    { problems: given.map((key) => ({ path: key, message: `"${key}" is in the query string` })) },
+  );
+}
+
 /**
  * The request body as flat fields: a JSON object, or form-data / urlencoded fields (an uploaded
- * file becomes its text; a field given twice is refused). An empty body has no fields.
+ * file becomes its text; a field given twice is refused). An empty body has no fields. A body
+ * field sent in the query string instead is refused.
  */
 export async function readFields(c: Context): Promise<Record<string, unknown>> {
+  refuseQueryFields(c, 'it in the request body (form-data, urlencoded or JSON)');
   const type = c.req.header('content-type') ?? '';
   if (/\bjson\b/i.test(type)) {
     const text = await c.req.text();
     if (text.trim() === '') return {};
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new SlipwayError(
-        'BAD_REQUEST',
-        `request body is not valid JSON: ${(error as Error).message}`,
-      );
-    }
+    const value = parseJsonBody(text);
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
       throw new SlipwayError('BAD_REQUEST', 'request body must be a JSON object');
     }

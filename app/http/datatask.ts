@@ -13,6 +13,7 @@ import {
   pathName,
   readBody,
   readFields,
+  refuseQueryFields,
   requireCaller,
 } from './datatask-fields.js';
 import { type HttpFailure, reasonPhrase, toHttpFailure } from './errors.js';
@@ -79,6 +80,10 @@ function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response
   headRefused.get(app)?.push(path);
   app.on(['GET', 'POST'], path, async (c) => {
     if (c.req.method === 'POST') await refuseBodyFields(c);
+    else if (c.req.method === 'GET' && hasQuery(c)) {
+      await requireCaller(c);
+      refuseQueryFields(c, PATH_ONLY);
+    }
     if (c.req.method !== 'HEAD') return handler(c);
     const message = `HEAD is not allowed on ${c.req.path}: it deploys, runs, kills or deletes; use GET or POST`;
     return Promise.resolve(
@@ -87,6 +92,11 @@ function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response
   });
 }
 
+/** Where the seed's GET routes (and their POST forms) take their values from. */
+const PATH_ONLY = 'none: the route takes its values from its path only';
+
+const hasQuery = (c: Ctx) => c.req.url.includes('?');
+
 /**
  * The POST form of a GET route takes everything from its path: a field in its body (`namespace`,
  * `schedule`) would otherwise be dropped without a word. Asked of a known caller only: a
@@ -94,6 +104,7 @@ function getOrPost(app: App, path: string, handler: (c: Ctx) => Promise<Response
  */
 async function refuseBodyFields(c: Ctx): Promise<void> {
   await requireCaller(c);
+  refuseQueryFields(c, PATH_ONLY);
   const keys = Object.keys(await readFields(c));
   if (keys.length === 0) return;
   const names = keys.map((key) => `"${key}"`).join(', ');
@@ -104,6 +115,20 @@ async function refuseBodyFields(c: Ctx): Promise<void> {
       problems: keys.map((key) => ({ path: key, message: `"${key}" is not taken by this route` })),
     },
   );
+}
+
+/**
+ * An empty `configuration` (an HTML form's field left blank) is a mistake, not "none": it would
+ * otherwise read as no configuration at all and deploy something else than was given.
+ */
+function refuseEmptyConfiguration(configuration: unknown, expected: string): void {
+  if (typeof configuration === 'string' && configuration.trim() === '') {
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `"configuration" is ${configuration === '' ? 'empty' : 'blank'}; expected ${expected}`,
+      { problems: [{ path: 'configuration', message: `"configuration" is empty` }] },
+    );
+  }
 }
 
 /** What a DataTask `:repository` may be (DESIGN.md sections 2 and 8), for error messages. */
@@ -236,11 +261,24 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
   app.post('/v2/task/deploy/with-configuration', async (c) => {
     const identity = await requireCaller(c);
     const body = await readBody(c, bodies.taskWithConfiguration);
+    if (body.deployment !== undefined && !body.template_path) {
+      // A definition belongs to the pattern of a template: alone it names nothing to deploy.
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"deployment" is "${body.deployment}" without a "template_path"; expected the pattern's template_path with it, or neither`,
+      );
+    }
     const fromPattern = body.template_path
       ? await patternSource(body.template_path, body.deployment)
       : null;
     if (fromPattern && body.configuration !== undefined) {
       throw new SlipwayError('BAD_REQUEST', 'give "configuration" or "template_path", not both');
+    }
+    if (fromPattern?.namespace && body.namespace && body.namespace !== fromPattern.namespace) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"namespace" is "${body.namespace}", but deployment '${body.deployment}' delivers into "${fromPattern.namespace}"; expected one of the two: the definition, or "namespace" without "deployment"`,
+      );
     }
     const configuration = fromPattern?.configuration ?? body.configuration;
     const namespace = body.namespace ?? fromPattern?.namespace;
@@ -250,17 +288,24 @@ function taskRoutes(app: App, { engine, templates, catalog }: DataTaskOptions): 
         '"configuration" is missing; expected the manifest.json to deploy',
       );
     }
+    refuseEmptyConfiguration(configuration, 'the manifest.json to deploy');
     if (!namespace)
       throw new SlipwayError(
         'BAD_REQUEST',
         '"namespace" is missing; expected the namespace to deploy into',
       );
+    // The directory and the branch say where in a repository the task's code is taken from:
+    // alone they name nothing, and dropping them would run the task without the code meant.
     if (body.directory && !body.repository) {
-      // The directory is where the task's code is taken from, in a repository: alone it names
-      // nothing, and dropping it would run the task without the code the caller meant.
       throw new SlipwayError(
         'BAD_REQUEST',
         `"directory" is "${body.directory}" without a "repository"; expected both (the code to run), or neither`,
+      );
+    }
+    if (body.branch !== undefined && !body.repository) {
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `"branch" is "${body.branch}" without a "repository"; expected a repository to take the branch of, or no branch`,
       );
     }
     const { job, plan } = await engine.tasks.deploy({
@@ -387,6 +432,7 @@ function pipelineRoutes(app: App, { engine }: DataTaskOptions): void {
         'BAD_REQUEST',
         '"configuration" is missing; expected the pipeline.json to run',
       );
+    refuseEmptyConfiguration(body.configuration, 'the pipeline.json to run');
     if (!body.namespace)
       throw new SlipwayError(
         'BAD_REQUEST',

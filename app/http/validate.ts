@@ -1,6 +1,12 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { describeIssue, describeValue, formatPath } from '../../core/config/index.js';
+import {
+  describeIssue,
+  describeValue,
+  duplicateKeyProblems,
+  formatPath,
+  parseJsonSource,
+} from '../../core/config/index.js';
 import { SlipwayError } from '../../core/errors.js';
 
 /**
@@ -16,14 +22,38 @@ export async function readJson(c: Context): Promise<unknown> {
       status: 415,
     });
   }
+  return parseJsonBody(text);
+}
+
+/**
+ * A request body's JSON text parsed; a 400 when it is not JSON, or when one object gives a key
+ * twice (JSON.parse would keep the last value without a word, as a form's second field would).
+ */
+export function parseJsonBody(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new SlipwayError(
       'BAD_REQUEST',
       `request body is not valid JSON: ${(error as Error).message}`,
     );
   }
+  if (value === null || typeof value !== 'object') return value;
+  const source = parseJsonSource(text, 'request body');
+  const twice = source.ok ? duplicateKeyProblems(source.source) : [];
+  if (twice.length > 0) {
+    const problems = twice.map(({ path = '', message }) => ({
+      path,
+      message: path.includes('.') || path.includes('[') ? `${message} (at "${path}")` : message,
+    }));
+    throw new SlipwayError(
+      'BAD_REQUEST',
+      `request body is invalid: ${problems.map((p) => p.message).join('; ')}`,
+      { problems },
+    );
+  }
+  return value;
 }
 
 /**
