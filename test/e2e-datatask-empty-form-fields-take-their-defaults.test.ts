@@ -247,5 +247,12 @@ describe('DataTask form routes: an empty field takes its default; a repeated, mi
     );
     expect(number.status).toBe(400);
     expect(number.json.message).toMatch(/"branch" is 5; expected a branch name, or "" for/);
+    const long = await form('/v2/task/elaborate/deploy/etl/tasks%2Fhello', [
+      ['schedule', `0 3 * * * ${'x'.repeat(200)}`],
+    ]);
+    expect(long.status).toBe(400);
+    expect(long.json.message).toMatch(
+      /"schedule" is .*; expected a cron expression of at most 200 characters$/,
+    );
   });
 });

@@ -32,7 +32,10 @@ const emptyIsAbsent = <S extends z.ZodType>(schema: S, error: string) =>
 /** Fields of the DataTask bodies (form-data or JSON); each route picks the ones it takes. */
 export const fields = {
   branch: emptyIsAbsent(branchName, 'expected a branch name, or "" for master'),
-  schedule: z.string({ error: 'expected a cron expression, or "" for none' }).max(200).optional(),
+  schedule: z
+    .string({ error: 'expected a cron expression, or "" for none' })
+    .max(200, { error: 'expected a cron expression of at most 200 characters' })
+    .optional(),
   namespace: emptyIsAbsent(
     objectName('a Kubernetes namespace'),
     'expected a Kubernetes namespace, or "" for the default',
