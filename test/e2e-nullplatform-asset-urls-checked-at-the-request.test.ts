@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRelease, deploymentIn, productionScope } from './fixtures/np-service.js';
+import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { type Json, type ServerProcess, startServer } from './helpers/server.js';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -16,6 +18,7 @@ const DIRECTORY_EXPECTED =
 describe('nullplatform asset urls', () => {
   let server: ServerProcess;
   let build: Json;
+  let repo: TestRepo | undefined;
 
   beforeAll(async () => {
     server = await startServer();
@@ -24,6 +27,7 @@ describe('nullplatform asset urls', () => {
   });
   afterAll(async () => {
     await server?.stop();
+    repo?.cleanup();
   });
 
   let names = 0;
@@ -90,6 +94,53 @@ describe('nullplatform asset urls', () => {
     const stored = (await server.api('GET', `/build/${build.id}`)).json.assets as Json[];
     expect(stored.map((a) => a.url)).not.toContain('../../etc');
     expect(stored.map((a) => a.url)).not.toContain('not a url');
+  });
+
+  it('refuses a directory asset on a build with an abbreviated commit id, which git cannot fetch', async () => {
+    const short = (
+      await server.api('POST', '/build', {
+        application_id: build.application_id,
+        commit: { id: '668f5da' },
+        branch: 'main',
+      })
+    ).json;
+    const directory = await server.api('POST', `/build/${short.id}/asset`, {
+      name: 'api',
+      type: 'directory',
+      url: 'svc',
+    });
+    expect(directory.status).toBe(400);
+    expect(directory.json.message).toBe(
+      `build ${short.id}'s "commit.id" is "668f5da", but asset 'api' is a directory, fetched from git at the build's commit; expected the build made with the full 40-hex commit id`,
+    );
+    // An image's build may keep the short id: it only describes the build.
+    const image = await server.api('POST', `/build/${short.id}/asset`, {
+      name: 'image',
+      type: 'docker-image',
+      url: 'registry.example.com/shop:1.0.0',
+    });
+    expect(image.status, image.text).toBe(201);
+  });
+
+  it('fails a deployment of a directory holding a job at once, saying a scope runs a service', async () => {
+    repo = createRepo({
+      'svc/manifest.json': manifest({ name: 'api', type: 'job', cmd: ['node', '-e', '0'] }),
+    });
+    const app = (
+      await server.api('POST', '/application', { name: 'batch', repository_url: repo.dir })
+    ).json;
+    const scope = (await server.api('POST', '/scope', productionScope(app.id))).json;
+    const release = await createRelease(server, app.id, repo.head(), '1.0.0');
+    const created = await server.api('POST', '/deployment', {
+      scope_id: scope.id,
+      release_id: release.id,
+    });
+    expect(created.status, created.text).toBe(201);
+    const failed = await deploymentIn(server, created.json.id, ['failed', 'finalized']);
+    expect(failed.status).toBe('failed');
+    expect(failed.messages.map((m: Json) => m.message).join('\n')).toContain(
+      `asset 'api' is a job (svc/manifest.json says "type": "job"); a scope runs its release until another replaces it: expected "type": "service" (or "deployment")`,
+    );
   });
 
   it('refuses an application whose repository_path leaves the repository', async () => {

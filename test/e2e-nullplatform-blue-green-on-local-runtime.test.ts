@@ -238,6 +238,7 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       const empty = await server.api('PATCH', route, {});
       expect(empty.status, route).toBe(400);
       expect(empty.json.message).toContain(`expected ${field}`);
+      expect(empty.json.message).toMatch(/^request body is invalid: the request body is \{\}; /);
     }
     // OPTIONS needs no credential: it only says what a path takes.
     const options = await fetch(`${server.url}/deployment/${finalized.id}`, { method: 'OPTIONS' });

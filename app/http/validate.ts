@@ -70,7 +70,7 @@ export function parseWith<S extends z.ZodType>(
 ): z.output<S> {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const messages = parsed.error.issues.map((issue) => describeBodyIssue(issue, value));
+  const messages = parsed.error.issues.map((issue) => describeBodyIssue(issue, value, what));
   throw new SlipwayError('BAD_REQUEST', `${what} is invalid: ${messages.join('; ')}`, {
     problems: messages.map((message, i) => ({
       path: formatPath(parsed.error.issues[i]?.path ?? []),
@@ -79,7 +79,7 @@ export function parseWith<S extends z.ZodType>(
   });
 }
 
-function describeBodyIssue(issue: z.core.$ZodIssue, root: unknown): string {
+function describeBodyIssue(issue: z.core.$ZodIssue, root: unknown, what: string): string {
   if (issue.code === 'unrecognized_keys') {
     const where = issue.path.length > 0 ? ` in "${formatPath(issue.path)}"` : '';
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
@@ -91,5 +91,5 @@ function describeBodyIssue(issue: z.core.$ZodIssue, root: unknown): string {
   ) {
     return `expected a JSON object, got ${describeValue(root)}`;
   }
-  return describeIssue(issue);
+  return describeIssue(issue, issue.path, `the ${what}`);
 }

@@ -41,12 +41,16 @@ export function issuesToProblems(
   return problems;
 }
 
-/** `"type" is "cronjob"; expected one of job, deployment, service`. */
+/**
+ * `"type" is "cronjob"; expected one of job, deployment, service`. A problem of the whole value
+ * (no path) names it `whole`.
+ */
 export function describeIssue(
   issue: z.core.$ZodIssue,
   path: readonly PropertyKey[] = issue.path,
+  whole = 'the file',
 ): string {
-  const name = path.length > 0 ? `"${formatPath(path)}"` : 'the file';
+  const name = path.length > 0 ? `"${formatPath(path)}"` : whole;
   if (issue.code === 'invalid_type' && issue.input === undefined)
     return `${name} is missing; ${issue.message}`;
   if (path.length === 0 && issue.code === 'invalid_type')

@@ -56,6 +56,13 @@ export async function renderInstance(
       },
       signal,
     );
+    if (loaded.value.type === 'job') {
+      // It would run, exit, and be restarted as a crash until the deployment failed.
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `asset '${asset.name}' is a job (${directory}/manifest.json says "type": "job"); a scope runs its release until another replaces it: expected "type": "service" (or "deployment")`,
+      );
+    }
     manifest = loaded.value;
     workdir = loaded.dir;
     digest = await digestUnit(loaded.checkout.dir, loaded.directory);

@@ -94,6 +94,7 @@ export class RolloutService {
           `build ${buildId} already has an asset named '${input.name}'`,
         );
       }
+      if (input.type === 'directory') refuseShortCommit(build, input.name);
       const asset: Asset = {
         id: this.records.nextId('asset'),
         build_id: buildId,
@@ -257,12 +258,14 @@ export class RolloutService {
           `scope ${scope.id} has no asset_name and the deployment gives none; expected one of build ${build.id}'s assets: ${build.assets.map((a) => a.name).join(', ') || 'none yet'}`,
         );
       }
-      if (!build.assets.some((a) => a.name === assetName)) {
+      const asset = build.assets.find((a) => a.name === assetName);
+      if (!asset) {
         throw new SlipwayError(
           'BAD_REQUEST',
           `asset '${assetName}' is not among the assets of build ${build.id}: ${build.assets.map((a) => a.name).join(', ') || 'none'}`,
         );
       }
+      if (asset.type === 'directory') refuseShortCommit(build, asset.name);
       const running = this.records
         .list('deployment', scope.application_id)
         .find((d) => d.scope_id === scope.id && !ENDED_DEPLOYMENT_STATUSES.includes(d.status));
@@ -424,4 +427,19 @@ function mergeCapabilities(
     max_startup_seconds: change?.max_startup_seconds ?? base.max_startup_seconds,
     health_check: { ...base.health_check, ...(change?.health_check ?? {}) },
   };
+}
+
+/**
+ * A `directory` asset is fetched from git at its build's commit, which takes the full id: git
+ * fetches no abbreviated one. Said at the request (`POST /build/:id/asset`, `POST /deployment`)
+ * rather than by the deployment failing once under way; a `docker-image` build may keep a short
+ * id, which only describes it.
+ */
+function refuseShortCommit(build: Build, assetName: string): void {
+  const id = build.commit.id;
+  if (id === null || /^[0-9a-f]{40}$/.test(id)) return;
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `build ${build.id}'s "commit.id" is "${id}", but asset '${assetName}' is a directory, fetched from git at the build's commit; expected the build made with the full 40-hex commit id`,
+  );
 }
