@@ -101,6 +101,16 @@ export class RemoteClient {
         response.status,
       );
     }
+    const accept = options.accept ?? 'application/json';
+    if (accept === 'application/json' && typeof body === 'string' && response.status !== 204) {
+      // A proxy's sign-in page or a web app at the wrong address answers 200 too: no result.
+      throw new RemoteError(
+        `${method} ${path.split('?')[0]} answered ${response.status} with ${
+          response.headers.get('content-type') ?? 'no content type'
+        }, not JSON: ${JSON.stringify(text.trim().slice(0, 80))}; is ${this.url} the address of a Slipway server?`,
+        response.status,
+      );
+    }
     return { status: response.status, headers: response.headers, body };
   }
 }

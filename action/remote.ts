@@ -51,7 +51,14 @@ export async function runRemote(
   // The job's page on the server's dashboard: its log, live while it runs (the JSON is at
   // /api/jobs/<id>).
   const jobUrl = (id: string) => `${client.url}/jobs/${id}`;
-  const follow = async (id: string, what: string): Promise<Outcome> => {
+  const follow = async (id: unknown, what: string): Promise<Outcome> => {
+    if (typeof id !== 'string' || id === '') {
+      // JSON, but not a queued job: another service at this address.
+      throw new RemoteError(
+        `${what}: the server answered no job id; is ${client.url} the address of a Slipway server?`,
+        0,
+      );
+    }
     sink.info(`${what}: job ${id} (${jobUrl(id)})`);
     if (!settings.wait) {
       const job = await jobSource(client).job(id);

@@ -19,6 +19,9 @@ export async function run(): Promise<void> {
   const sink = stepLog();
   // Before anything can fail: a post step that finds no `main-ran` runs the main step itself.
   core.saveState('main-ran', 'true');
+  // The job the step waits on, once it has one: a step that fails while waiting (the job was
+  // deleted, the server refused a read) still says which job it was.
+  let waitedOn: { id: string; url: string } | undefined;
   try {
     const settings = parseInputs((name) => core.getInput(name), process.env);
     if (settings.mode.kind === 'remote') core.setSecret(settings.mode.token);
@@ -32,8 +35,10 @@ export async function run(): Promise<void> {
               // the last value saved under a name: the post step sees a job id only when the
               // step was still waiting on that job.
               waiting: (id) => {
+                const server = (settings.mode as { serverUrl: string }).serverUrl;
+                waitedOn = { id, url: `${server}/jobs/${id}` };
                 core.saveState(JOB_STATE, id);
-                core.saveState(SERVER_STATE, (settings.mode as { serverUrl: string }).serverUrl);
+                core.saveState(SERVER_STATE, server);
               },
               over: () => core.saveState(JOB_STATE, ''),
             })
@@ -49,6 +54,10 @@ export async function run(): Promise<void> {
     await writeSummary(outcome);
     if (outcome.failure) core.setFailed(outcome.failure);
   } catch (error) {
+    if (waitedOn) {
+      core.setOutput('job-id', waitedOn.id);
+      core.setOutput('url', waitedOn.url);
+    }
     // The engine's own errors (direct mode) say what is wrong: no stack for those either.
     const known =
       error instanceof InputError || error instanceof RemoteError || isSlipwayError(error);

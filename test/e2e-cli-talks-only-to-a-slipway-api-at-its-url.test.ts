@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slipway } from './helpers/cli.js';
-import { type ServerProcess, startServer } from './helpers/server.js';
+import { createRepo, manifest } from './helpers/git.js';
+import { type ServerProcess, startServer, waitForJob } from './helpers/server.js';
 
 /** A tiny HTTP server on a free port; resolves with its URL. */
 async function listen(
@@ -20,6 +21,7 @@ async function listen(
 describe('the slipway CLI talks only to a Slipway API at the URL given', () => {
   let slipwayServer: ServerProcess;
   const others: http.Server[] = [];
+  const cleanups: Array<() => void> = [];
 
   beforeAll(async () => {
     slipwayServer = await startServer();
@@ -31,6 +33,7 @@ describe('the slipway CLI talks only to a Slipway API at the URL given', () => {
   afterAll(async () => {
     await slipwayServer?.stop();
     for (const server of others) server.close();
+    for (const cleanup of cleanups) cleanup();
   });
 
   it('refuses a URL with a query or a fragment, naming it, and sends nothing', async () => {
@@ -97,5 +100,51 @@ describe('the slipway CLI talks only to a Slipway API at the URL given', () => {
       'GET /api/workspaces answered 200 with text/html; charset=utf-8, not JSON: "<!doctype html><title>Sign in',
     );
     expect(result.stderr).toContain(`is ${page.url} the address of a Slipway server?`);
+    // A job's log is text, not JSON: a page in its place is no log either, and is not printed
+    // again and again as if the log went on.
+    const logs = await slipway(['jobs', 'logs', '--id', 'x'], {
+      env: { SLIPWAY_URL: page.url, SLIPWAY_TOKEN: 'whatever' },
+    });
+    expect(logs.code).toBe(1);
+    expect(logs.stdout).toBe('');
+    expect(logs.stderr).toContain(
+      'GET /api/jobs/x/logs answered 200 with text/html; charset=utf-8: "<!doctype html><title>Sign in',
+    );
+    expect(logs.stderr).toContain('expected a job log with X-Next-Sequence');
+  });
+
+  it('sends a job id as one path segment, whatever it holds', async () => {
+    const read = await slipway(['jobs', 'read', '--id', '../workspaces'], {
+      env: { SLIPWAY_URL: slipwayServer.url, SLIPWAY_TOKEN: slipwayServer.adminToken },
+    });
+    expect(read.code).toBe(1);
+    expect(read.stdout).not.toContain('shop');
+    expect(read.stderr).toContain("job '../workspaces' does not exist");
+  });
+
+  it('stops quietly when its reader goes away (| head)', async () => {
+    const repo = createRepo({
+      'tasks/chatty/manifest.json': manifest({
+        name: 'chatty',
+        type: 'job',
+        cmd: ['node', '-e', 'for (let i = 0; i < 20000; i++) console.log("line " + i)'],
+      }),
+    });
+    cleanups.push(() => repo.cleanup());
+    const id = (
+      await slipwayServer.api('POST', '/api/workspaces', {
+        name: 'chatty',
+        repositoryUrl: repo.dir,
+      })
+    ).json.id;
+    const job = (await slipwayServer.api('POST', `/api/workspaces/${id}/deployments`)).json.id;
+    await waitForJob(slipwayServer, job);
+    // Followed, the log is written as it is read; the reader leaves after the first chunk.
+    const result = await slipway(['jobs', 'logs', '--id', job, '--follow'], {
+      env: { SLIPWAY_URL: slipwayServer.url, SLIPWAY_TOKEN: slipwayServer.adminToken },
+      onSpawn: (child) => child.stdout.once('data', () => child.stdout.destroy()),
+    });
+    expect(result.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(result.code).toBe(0);
   });
 });

@@ -229,7 +229,7 @@ export const COMMANDS: Command[] = [
     summary: 'show one job',
     id: 'required',
     example: 'slipway jobs read --id 6f1c...',
-    run: call('GET', (id) => `/api/jobs/${id}`),
+    run: call('GET', (id) => `/api/jobs/${encodeURIComponent(id ?? '')}`),
   },
   {
     resource: 'jobs',
@@ -250,7 +250,7 @@ export const COMMANDS: Command[] = [
     summary: 'stop a queued or running job',
     id: 'required',
     example: 'slipway jobs withdraw --id 6f1c...',
-    run: call('PUT', (id) => `/api/jobs/${id}/stopped`),
+    run: call('PUT', (id) => `/api/jobs/${encodeURIComponent(id ?? '')}/stopped`),
   },
   {
     resource: 'token',

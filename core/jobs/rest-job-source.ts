@@ -1,3 +1,4 @@
+import { SlipwayError } from '../errors.js';
 import type { JobSource, JobView } from './follow-job.js';
 
 /** What a REST client answers, as much of it as the job routes need. */
@@ -44,18 +45,28 @@ export function restJobSource(
       'text/plain',
       { seconds: waitSeconds, ...(signal ? { signal } : {}) },
     );
-    if (answer.status === 204 || typeof answer.body !== 'string')
-      return { lines: [], next: sequence };
-    const lines = answer.body.replace(/\n$/, '').split('\n');
-    return {
-      lines,
-      next: Number(answer.headers.get('x-next-sequence') ?? sequence + lines.length),
-    };
+    if (answer.status === 204) return { lines: [], next: sequence };
+    // Slipway says where the next page starts. A page without it (a proxy's or a web app's
+    // HTML at the wrong address, answered 200 too) is no job log: read as one, it would be
+    // printed again and again, and the job never seen to end.
+    const next = Number(answer.headers.get('x-next-sequence') ?? Number.NaN);
+    if (typeof answer.body !== 'string' || !Number.isInteger(next)) {
+      throw notSlipway(`GET ${job(id)}/logs`, answer, 'a job log with X-Next-Sequence');
+    }
+    return { lines: answer.body.replace(/\n$/, '').split('\n'), next };
   };
   return {
     async job(id, signal) {
-      return (await get(job(id), 'application/json', { seconds: 0, ...(signal ? { signal } : {}) }))
-        .body as JobView;
+      const path = job(id);
+      const answer = await get(path, 'application/json', {
+        seconds: 0,
+        ...(signal ? { signal } : {}),
+      });
+      const view = answer.body as Partial<JobView> | null;
+      if (typeof view?.id !== 'string' || typeof view.status !== 'string') {
+        throw notSlipway(`GET ${path}`, answer, 'a job with an id and a status');
+      }
+      return view as JobView;
     },
     logs: (id, sequence, signal) => page(id, sequence, 0, signal),
     // `wait` is in whole seconds: rounded up, so that a hold of less than one is still a hold
@@ -63,4 +74,18 @@ export function restJobSource(
     awaitLogs: (id, sequence, waitMs, signal) =>
       page(id, sequence, Math.ceil(waitMs / 1000), signal),
   };
+}
+
+/**
+ * An answer that is not what a Slipway server gives: the caller is pointed at the wrong place
+ * (BAD_REQUEST: the address it was given is the mistake, and asking again will not mend it).
+ */
+function notSlipway(request: string, answer: RestAnswer, expected: string): SlipwayError {
+  const type = answer.headers.get('content-type') ?? 'no content type';
+  const seen =
+    typeof answer.body === 'string' ? answer.body : (JSON.stringify(answer.body) ?? 'nothing');
+  return new SlipwayError(
+    'BAD_REQUEST',
+    `${request} answered ${answer.status} with ${type}: ${JSON.stringify(seen.trim().slice(0, 80))}; expected ${expected}. Is this the address of a Slipway server?`,
+  );
 }
