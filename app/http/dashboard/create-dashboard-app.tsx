@@ -29,6 +29,7 @@ import {
   type DashboardEnv,
   openSession,
   requireSession,
+  returnPath,
   sessionIdentity,
 } from './session.js';
 
@@ -62,16 +63,22 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
 
   /** The sign-in form; a person already signed in goes to the overview. */
   app.get('/login', async (c) => {
-    if (await sessionIdentity(c, auth)) return c.redirect(dashboardRoot(c), 302);
-    return sendPage(c, { title: 'Sign in', body: <LoginPage /> });
+    const next = returnPath(c.req.query('next'));
+    if (await sessionIdentity(c, auth)) return c.redirect(`${dashboardRoot(c)}${next ?? ''}`, 302);
+    return sendPage(c, { title: 'Sign in', body: <LoginPage next={next} /> });
   });
 
   /** Signs in: a valid token becomes the session cookie; a bad one shows the form again (401). */
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
     const token = typeof form.token === 'string' ? form.token.trim() : '';
+    const next = returnPath(typeof form.next === 'string' ? form.next : undefined);
     const fail = (error: string) =>
-      sendPage(c, { title: 'Sign in', body: <LoginPage error={error} />, status: 401 });
+      sendPage(c, {
+        title: 'Sign in',
+        body: <LoginPage error={error} next={next} />,
+        status: 401,
+      });
     if (!token) return fail('Paste an API token to sign in.');
     try {
       const identity = await auth.verifyToken(token);
@@ -81,7 +88,7 @@ export function createDashboardApp({ engine, auth, logger }: DashboardOptions) {
       return fail(`That token was refused: ${error.message}.`);
     }
     openSession(c, token);
-    return c.redirect(dashboardRoot(c), 303);
+    return c.redirect(`${dashboardRoot(c)}${next ?? ''}`, 303);
   });
 
   /** Signs out: the cookie is cleared. SameSite=Strict keeps other sites from doing it. */

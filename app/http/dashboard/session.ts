@@ -60,8 +60,23 @@ export function requireSession(auth: Auth, as: 'page' | 'json'): MiddlewareHandl
       if (getCookie(c, SESSION_COOKIE) !== undefined) closeSession(c);
       const login = `${dashboardRoot(c)}login`;
       if (as === 'json') return c.json({ message: `sign in at ${login}` }, 401);
-      return c.redirect(login, 302);
+      // Back to the page asked for once signed in: a job's link (the Action's `url`, a check
+      // run's details) must land on the job, not on the overview.
+      const next = returnPath(c.req.path.slice(1));
+      return c.redirect(next ? `${login}?next=${encodeURIComponent(next)}` : login, 302);
     }
     await next();
   };
+}
+
+/**
+ * Where sign-in may send a person back to, relative to the dashboard's root: a job's page, and
+ * nothing else, so that a link to the sign-in form cannot send anyone elsewhere.
+ *
+ * @example
+ * returnPath('jobs/6f1c0a2e-...')  // 'jobs/6f1c0a2e-...'
+ * returnPath('//evil.example/')     // undefined
+ */
+export function returnPath(path: string | undefined): string | undefined {
+  return path !== undefined && /^jobs\/[0-9A-Za-z-]{1,64}$/.test(path) ? path : undefined;
 }
