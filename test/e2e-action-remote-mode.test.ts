@@ -160,7 +160,7 @@ describe('the GitHub Action in remote mode, run as a runner runs it, against the
       });
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(
-        /::error::.*deploys of workspace 'shop' are paused by admin since .*: release freeze; resume its deploys, or deploy with force=true/,
+        /::error::.*deploys of workspace 'shop' are paused by admin since .*: release freeze; resume its deploys, or force the deploy \(\?force=true; slipway --force; the Action's force: true\)/,
       );
       const forced = await runAction({
         ...remote,

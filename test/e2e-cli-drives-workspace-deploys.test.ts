@@ -153,7 +153,7 @@ describe('the slipway CLI drives workspaces (create, deploy by name and wait, pl
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("deploys of workspace 'shop floor' are paused by admin since");
     expect(refused.stderr).toContain(
-      'release freeze; resume its deploys, or deploy with force=true',
+      "release freeze; resume its deploys, or force the deploy (?force=true; slipway --force; the Action's force: true)",
     );
     const forced = await ok('workspace', 'deploy', 'shop floor', '--force', '--wait');
     expect(forced.stdout).toContain(`deployed ${repo.head().slice(0, 12)} to namespace shop-floor`);

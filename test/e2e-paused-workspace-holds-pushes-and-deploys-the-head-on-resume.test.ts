@@ -87,7 +87,7 @@ describe("a workspace whose deploys are paused, through the GitHub App and the w
     const refused = await server.api('POST', `/api/workspaces/${shop.id}/deployments`);
     expect(refused.status, refused.text).toBe(409);
     expect(refused.json.message).toBe(
-      `deploys of workspace 'shop' are paused by admin since ${paused.json.paused.since}: release freeze until Monday; resume its deploys, or deploy with force=true`,
+      `deploys of workspace 'shop' are paused by admin since ${paused.json.paused.since}: release freeze until Monday; resume its deploys, or force the deploy (?force=true; slipway --force; the Action's force: true)`,
     );
     // A plan changes nothing: it goes on.
     const plan = await server.api('POST', `/api/workspaces/${shop.id}/deployments?plan=true`);

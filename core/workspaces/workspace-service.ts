@@ -531,7 +531,7 @@ export class WorkspaceService {
     if (pause && !request.force && !request.automatic) {
       throw new SlipwayError(
         'CONFLICT',
-        `${pausedSentence(workspace, pause)}; resume its deploys, or deploy with force=true`,
+        `${pausedSentence(workspace, pause)}; resume its deploys, or force the deploy (?force=true; slipway --force; the Action's force: true)`,
       );
     }
     const push = request.push === true && commit !== null;
