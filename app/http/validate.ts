@@ -7,7 +7,7 @@ import {
   formatPath,
   parseJsonSource,
 } from '../../core/config/index.js';
-import { SlipwayError } from '../../core/errors.js';
+import { type Problem, SlipwayError } from '../../core/errors.js';
 
 /**
  * The request body as JSON. An empty body is `{}` (so a schema can say which fields are
@@ -40,8 +40,7 @@ export function parseJsonBody(text: string): unknown {
     );
   }
   if (value === null || typeof value !== 'object') return value;
-  const source = parseJsonSource(text, 'request body');
-  const twice = source.ok ? duplicateKeyProblems(source.source) : [];
+  const twice = keysGivenTwice(text);
   if (twice.length > 0) {
     const problems = twice.map(({ path = '', message }) => ({
       path,
@@ -54,6 +53,20 @@ export function parseJsonBody(text: string): unknown {
     );
   }
   return value;
+}
+
+/**
+ * The keys one object of `text` gives twice. A document nested deeper than the stack goes
+ * (JSON.parse takes it; its tree cannot be walked) is left to the schema, which refuses it.
+ */
+function keysGivenTwice(text: string): Problem[] {
+  try {
+    const source = parseJsonSource(text, 'request body');
+    return source.ok ? duplicateKeyProblems(source.source) : [];
+  } catch (error) {
+    if (error instanceof RangeError) return [];
+    throw error;
+  }
 }
 
 /**
@@ -92,4 +105,28 @@ function describeBodyIssue(issue: z.core.$ZodIssue, root: unknown, what: string)
     return `expected a JSON object, got ${describeValue(root)}`;
   }
   return describeIssue(issue, issue.path, `the ${what}`);
+}
+
+/**
+ * The query parameters of a request that changes something: each must be one its route reads
+ * (`allowed`). A misspelt one (`?dry_run=true` for `?plan=true`, `?comit=` for `?commit=`)
+ * would otherwise be dropped without a word, and the request do something else than asked: a
+ * real deploy instead of a plan, the branch head instead of a rollback.
+ *
+ * @example
+ * refuseUnknownQuery(c, ['plan', 'commit', 'force'])
+ */
+export function refuseUnknownQuery(c: Context, allowed: readonly string[] = []): void {
+  const unknown = Object.keys(c.req.queries()).filter((key) => !allowed.includes(key));
+  if (unknown.length === 0) return;
+  const names = unknown.map((key) => `"${key}"`).join(', ');
+  const expected =
+    allowed.length === 0 ? 'none' : `only ${allowed.map((key) => `"${key}"`).join(', ')}`;
+  throw new SlipwayError(
+    'BAD_REQUEST',
+    `query parameter${unknown.length > 1 ? 's' : ''} ${names} ${unknown.length > 1 ? 'are' : 'is'} not taken by ${c.req.method} ${c.req.path}; expected ${expected}`,
+    {
+      problems: unknown.map((key) => ({ path: key, message: `"${key}" is not taken here` })),
+    },
+  );
 }
