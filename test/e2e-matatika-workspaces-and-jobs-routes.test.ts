@@ -268,6 +268,27 @@ describe('the Matatika surface (seed 000) over HTTP', () => {
       branch: 'main',
       namespace: 'put-target',
     });
+
+    // A misspelt query parameter is refused, not dropped: a plan asked for as ?dry_run=true
+    // would otherwise deploy for real, a rollback as ?comit= deploy the branch head.
+    const jobsBefore = (await server.api('GET', `/api/workspaces/${target.json.id}/jobs`)).json.page
+      .totalElements;
+    const dryRun = await server.api(
+      'POST',
+      `/api/workspaces/${target.json.id}/deployments?dry_run=true`,
+    );
+    expect(dryRun.status).toBe(400);
+    expect(dryRun.json.message).toBe(
+      `query parameter "dry_run" is not taken by POST /api/workspaces/${target.json.id}/deployments; expected only "plan", "commit", "force"`,
+    );
+    const twoTypos = await server.api('PUT', `/api/workspaces/${target.json.id}?a=1&b=2`, {});
+    expect(twoTypos.status).toBe(400);
+    expect(twoTypos.json.message).toBe(
+      `query parameters "a", "b" are not taken by PUT /api/workspaces/${target.json.id}; expected none`,
+    );
+    expect(
+      (await server.api('GET', `/api/workspaces/${target.json.id}/jobs`)).json.page.totalElements,
+    ).toBe(jobsBefore);
   });
 
   it('answers a duplicate workspace name with 409, unknown ids with 404 and unknown routes with 404', async () => {

@@ -240,6 +240,14 @@ describe('nullplatform releases and blue-green deployments (seed 003) on the loc
       expect(empty.json.message).toContain(`expected ${field}`);
       expect(empty.json.message).toMatch(/^request body is invalid: the request body is \{\}; /);
     }
+    // No POST or PATCH here reads its query: a parameter there is refused, not dropped.
+    const queried = await server.api('PATCH', `/deployment/${finalized.id}?force=true`, {
+      status: 'cancelling',
+    });
+    expect(queried.status).toBe(400);
+    expect(queried.json.message).toBe(
+      `query parameter "force" is not taken by PATCH /deployment/${finalized.id}; expected none`,
+    );
     // OPTIONS needs no credential: it only says what a path takes.
     const options = await fetch(`${server.url}/deployment/${finalized.id}`, { method: 'OPTIONS' });
     expect(options.status).toBe(204);

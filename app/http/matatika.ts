@@ -26,7 +26,7 @@ import { springErrorHandler } from './errors.js';
 import { baseUrl } from './links.js';
 import { pageInfo, pageLinks, readPaging, waitSeconds, wholeNumber } from './paging.js';
 import { type PushFields, pushFields } from './push-payload.js';
-import { parseWith, readJson } from './validate.js';
+import { parseWith, readJson, refuseUnknownQuery } from './validate.js';
 import { checkGitHubSignature } from './webhook-signature.js';
 
 export interface MatatikaOptions {
@@ -52,6 +52,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   /** Create a workspace: `{name, repositoryUrl, branch?, namespace?, alias?, timeoutSeconds?}`. */
   app.post('/api/workspaces', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c);
     const input = parseWith(createWorkspaceSchema, await readJson(c), 'request body');
     if (input.previews) refusePreviewsWithoutApp(github);
     const workspace = engine.workspaces.create(input, identity.subject);
@@ -86,6 +87,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   /** Change a workspace (its owner or the admin): the fields given change, the others stay. */
   app.put('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c);
     const id = c.req.param('id');
     requireOwner(engine.workspaces.get(id), identity, 'change it');
     const input = parseWith(updateWorkspaceSchema, await readJson(c), 'request body');
@@ -97,6 +99,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   /** Delete a workspace (its owner or the admin), withdrawing its jobs and deleting what it deployed. */
   app.delete('/api/workspaces/:id', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c);
     requireOwner(engine.workspaces.get(c.req.param('id')), identity, 'delete it');
     await engine.workspaces.delete(c.req.param('id'), identity.subject);
     return c.body(null, 204);
@@ -109,6 +112,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
    */
   app.put('/api/workspaces/:id/paused', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c);
     const id = c.req.param('id');
     const workspace = engine.workspaces.get(id);
     const input = parseWith(pauseWorkspaceSchema, await readJson(c), 'request body');
@@ -130,6 +134,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
    */
   app.delete('/api/workspaces/:id/paused', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c);
     const workspace = engine.workspaces.get(c.req.param('id'));
     const pause = engine.workspaces.pauseOf(workspace.id);
     requireMayLift(workspace, pause, identity, 'resume its deploys');
@@ -155,6 +160,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
    */
   app.post('/api/workspaces/:id/deployments', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c, ['plan', 'commit', 'force']);
     const plan = readBoolean(c.req.query('plan'), 'plan');
     const force = readBoolean(c.req.query('force'), 'force');
     const commit = c.req.query('commit');
@@ -305,6 +311,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
    */
   app.post('/api/workspaces/:id/drift', async (c) => {
     await requireIdentity(c);
+    refuseUnknownQuery(c);
     return c.json(driftJson(await engine.checkDrift(c.req.param('id')), baseUrl(c)));
   });
 
@@ -329,6 +336,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   /** Delete a job and its log; a QUEUED or RUNNING one is stopped first. */
   app.delete('/api/jobs/:id', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c);
     // A deploy's job and log are the workspace's history: deleting them is its owner's call, as
     // deleting the workspace is. Anyone may withdraw a deploy that is going wrong.
     const { workspaceId } = engine.jobs.get(c.req.param('id'));
@@ -341,6 +349,7 @@ export function createMatatikaApp({ engine, logger, github, metrics }: MatatikaO
   /** Withdraw a QUEUED or RUNNING job (409 otherwise): 202 with the STOPPED job. */
   app.put('/api/jobs/:id/stopped', async (c) => {
     const identity = await requireIdentity(c);
+    refuseUnknownQuery(c);
     const job = engine.jobs.withdraw(c.req.param('id'), identity.subject);
     return c.json(jobJson(job, baseUrl(c)), 202);
   });

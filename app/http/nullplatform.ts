@@ -24,7 +24,7 @@ import type { Logger } from '../../core/types.js';
 import { type AuthVariables, type Identity, requireIdentity } from './auth.js';
 import { toHttpFailure } from './errors.js';
 import { wholeNumber } from './paging.js';
-import { parseWith, readJson } from './validate.js';
+import { parseWith, readJson, refuseUnknownQuery } from './validate.js';
 
 type Ctx = Context<{ Variables: AuthVariables }>;
 
@@ -54,6 +54,13 @@ export function createNullplatformApp({ engine, logger }: { engine: Engine; logg
   for (const resource of ['application', 'build', 'release', 'scope', 'deployment']) {
     app.use(`/${resource}`, authenticated);
     app.use(`/${resource}/*`, authenticated);
+    // No POST or PATCH of this surface reads its query: a parameter there is a mistake.
+    for (const path of [`/${resource}`, `/${resource}/*`]) {
+      app.use(path, async (c, next) => {
+        if (c.req.method === 'POST' || c.req.method === 'PATCH') refuseUnknownQuery(c);
+        await next();
+      });
+    }
   }
 
   const list = async (c: Ctx, kind: Parameters<typeof rollouts.list>[0], filters: Filters) => {
