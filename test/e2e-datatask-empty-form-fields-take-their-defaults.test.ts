@@ -189,24 +189,31 @@ describe('DataTask form routes: an empty field takes its default; a repeated, mi
     expect(busted.status, busted.text).toBe(202);
   });
 
+  /** A form `route` refuses with 400 and exactly `message`. */
+  async function refused(route: string, entries: [string, string][], message: string) {
+    const response = await form(route, entries);
+    expect(response.status, response.text).toBe(400);
+    expect(response.json.message).toBe(message);
+  }
+
   it('refuses an empty configuration instead of deploying something else', async () => {
     const before = await jobCount();
-    const task = await form('/v2/task/deploy/with-configuration', [
-      ['namespace', 'adhoc'],
-      ['configuration', ''],
-      ['repository', 'etl'],
-      ['directory', 'tasks/hello'],
-    ]);
-    expect(task.status, task.text).toBe(400);
-    expect(task.json.message).toBe(
+    await refused(
+      '/v2/task/deploy/with-configuration',
+      [
+        ['namespace', 'adhoc'],
+        ['configuration', ''],
+        ['repository', 'etl'],
+        ['directory', 'tasks/hello'],
+      ],
       '"configuration" is empty; expected the manifest.json to deploy',
     );
-    const pipeline = await form('/v2/pipeline/run/with-configuration', [
-      ['namespace', 'flows'],
-      ['configuration', ' '],
-    ]);
-    expect(pipeline.status, pipeline.text).toBe(400);
-    expect(pipeline.json.message).toBe(
+    await refused(
+      '/v2/pipeline/run/with-configuration',
+      [
+        ['namespace', 'flows'],
+        ['configuration', ' '],
+      ],
       '"configuration" is blank; expected the pipeline.json to run',
     );
     expect(await jobCount()).toBe(before);
@@ -214,22 +221,18 @@ describe('DataTask form routes: an empty field takes its default; a repeated, mi
 
   it('refuses a branch or a deployment definition that would have been dropped', async () => {
     const before = await jobCount();
-    const branch = await form('/v2/task/deploy/with-configuration', [
+    const inline: [string, string][] = [
       ['namespace', 'adhoc'],
       ['configuration', MANIFEST],
-      ['branch', 'nope'],
-    ]);
-    expect(branch.status, branch.text).toBe(400);
-    expect(branch.json.message).toBe(
+    ];
+    await refused(
+      '/v2/task/deploy/with-configuration',
+      [...inline, ['branch', 'nope']],
       '"branch" is "nope" without a "repository"; expected a repository to take the branch of, or no branch',
     );
-    const definition = await form('/v2/task/deploy/with-configuration', [
-      ['namespace', 'adhoc'],
-      ['configuration', MANIFEST],
-      ['deployment', 'dev'],
-    ]);
-    expect(definition.status, definition.text).toBe(400);
-    expect(definition.json.message).toBe(
+    await refused(
+      '/v2/task/deploy/with-configuration',
+      [...inline, ['deployment', 'dev']],
       `"deployment" is "dev" without a "template_path"; expected the pattern's template_path with it, or neither`,
     );
     expect(await jobCount()).toBe(before);
