@@ -86,7 +86,9 @@ describe('every protected route refuses strangers', () => {
       const session = op.security.some((s) => 'session' in s);
       const refused =
         response.status === 401 ||
-        (session && response.status === 302 && response.headers.get('location') === '/login');
+        (session &&
+          response.status === 302 &&
+          /^\/login(\?next=[^&]+)?$/.test(response.headers.get('location') ?? ''));
       if (!refused) admitted.push(`${op.method} ${op.path} -> ${response.status}`);
       else if (response.status === 401) {
         const body = (await response.json()) as Record<string, unknown>;
