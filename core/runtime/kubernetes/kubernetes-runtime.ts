@@ -12,7 +12,7 @@ import {
   type V1Pod,
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
-import { SlipwayError } from '../../errors.js';
+import { isSlipwayError, SlipwayError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../types.js';
 import {
   type ApplyOptions,
@@ -233,18 +233,21 @@ export class KubernetesRuntime implements Runtime {
     const dryRun = options.dryRun === true;
     const namespaces = [...new Set(workloads.map((w) => w.namespace))];
     const current = new Map<string, KubernetesObject>();
+    const foreign = new Set<string>();
     const missingNamespaces = new Set<string>();
     for (const namespace of namespaces) {
       const kinds = new Set(workloads.filter((w) => w.namespace === namespace).map((w) => w.kind));
-      const found = await this.listOwned(namespace, {
+      const found = await this.listPresent(namespace, {
         services: kinds.has('service'),
         autoscalers: kinds.has('service') || kinds.has('deployment'),
       });
       if (found === undefined) missingNamespaces.add(namespace);
-      for (const object of found ?? []) current.set(objectKey(object), object);
+      for (const object of found?.owned ?? []) current.set(objectKey(object), object);
+      for (const key of found?.foreign ?? []) foreign.add(key);
     }
     const autoscaled = autoscaledDeployments(current.values());
     const render = (workload: Workload) => renderKeepingScale(workload, current, autoscaled);
+    if (foreign.size > 0) refuseTakeover(workloads.flatMap(render), foreign);
     return mapLimit(
       workloads,
       this.options.concurrency ?? 16,
@@ -385,12 +388,17 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async delete(ref: WorkloadRef): Promise<boolean> {
-    const kinds: (keyof typeof API_VERSION)[] =
-      ref.kind === 'service' ? ['Deployment', 'Service', 'Ingress'] : [primaryKind(ref.kind)];
-    let existed = false;
-    for (const kind of kinds) {
-      const gone = await this.deleteObject(spec(kind, ref.namespace, ref.name));
-      if (kind === primaryKind(ref.kind)) existed = gone;
+    const primary = spec(primaryKind(ref.kind), ref.namespace, ref.name);
+    // The Service and Ingress of the same name go with it only when they are this workload's:
+    // another workspace's task, or something Slipway did not make, may have that name.
+    const owner = (await this.readObject(primary))?.metadata?.labels ?? {
+      [LABELS.task]: ref.name,
+    };
+    const existed = await this.deleteObject(primary);
+    if (ref.kind === 'service') {
+      for (const kind of ['Service', 'Ingress'] as const) {
+        await this.deleteCompanion(spec(kind, ref.namespace, ref.name), owner);
+      }
     }
     // Until the watch sees the deletion, every cached copy is older than what we know.
     this.applied.set(refKey(ref), { uid: '', generation: Number.MAX_SAFE_INTEGER });
@@ -611,10 +619,16 @@ export class KubernetesRuntime implements Runtime {
    * Services and Ingresses too, and with `autoscalers` every HorizontalPodAutoscaler (anyone's:
    * they say which Deployments an autoscaler scales). Undefined when the namespace is missing.
    */
-  private async listOwned(
+  /**
+   * The namespace's Jobs, CronJobs and Deployments (with `services`, its Services and Ingresses
+   * too; with `autoscalers`, its HorizontalPodAutoscalers): those Slipway made (`owned`), and
+   * the keys of those it did not (`foreign`), which it must not take over. Undefined when the
+   * namespace does not exist.
+   */
+  private async listPresent(
     namespace: string,
     { services, autoscalers }: { services: boolean; autoscalers: boolean },
-  ): Promise<KubernetesObject[] | undefined> {
+  ): Promise<{ owned: KubernetesObject[]; foreign: string[] } | undefined> {
     const exists = await this.call(
       `read namespace ${namespace}`,
       () => this.core.readNamespace({ name: namespace }),
@@ -623,32 +637,26 @@ export class KubernetesRuntime implements Runtime {
     if (!exists) return undefined;
     const all: KubernetesObject[] = [];
     for (const kind of ['Job', 'CronJob', 'Deployment'] as const)
-      all.push(...(await this.listKind(kind, namespace, MANAGED)));
-    if (autoscalers) all.push(...(await this.listAutoscalers(namespace)));
-    if (!services) return all;
-    const listed = [
-      await this.call(`list Services in ${namespace}`, () =>
-        this.core.listNamespacedService({ namespace, labelSelector: MANAGED }),
-      ),
-      // Through the generic client: the typed networking one adds 0.7 MB to the Action's bundle.
-      await this.call(`list Ingresses in ${namespace}`, () =>
-        this.objects.list(
-          API_VERSION.Ingress,
-          'Ingress',
-          namespace,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          MANAGED,
+      all.push(...(await this.listKind(kind, namespace)));
+    if (services) {
+      const listed = [
+        await this.call(`list Services in ${namespace}`, () =>
+          this.core.listNamespacedService({ namespace }),
         ),
-      ),
-    ];
-    for (const [i, kind] of (['Service', 'Ingress'] as const).entries()) {
-      for (const item of listed[i]?.items ?? [])
-        all.push({ ...item, kind, apiVersion: API_VERSION[kind] } as KubernetesObject);
+        // Through the generic client: the typed networking one adds 0.7 MB to the Action's bundle.
+        await this.call(`list Ingresses in ${namespace}`, () =>
+          this.objects.list(API_VERSION.Ingress, 'Ingress', namespace),
+        ),
+      ];
+      for (const [i, kind] of (['Service', 'Ingress'] as const).entries()) {
+        for (const item of listed[i]?.items ?? [])
+          all.push({ ...item, kind, apiVersion: API_VERSION[kind] } as KubernetesObject);
+      }
     }
-    return all;
+    const owned = all.filter((o) => o.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE);
+    const foreign = all.filter((o) => !owned.includes(o)).map(objectKey);
+    if (autoscalers) owned.push(...(await this.listAutoscalers(namespace)));
+    return { owned, foreign };
   }
 
   /**
@@ -684,7 +692,7 @@ export class KubernetesRuntime implements Runtime {
   private async listKind(
     kind: PrimaryKind,
     namespace: string | undefined,
-    labelSelector: string,
+    labelSelector?: string,
   ): Promise<Primary[]> {
     const what = `list ${kind}s${namespace ? ` in ${namespace}` : ''}`;
     const list = await this.call(what, (): Promise<{ items: Primary[] }> => {
@@ -791,7 +799,46 @@ export class KubernetesRuntime implements Runtime {
   private async removeLeftovers(workload: Workload, rendered: KubernetesObject[]): Promise<void> {
     const kept = new Set(rendered.map((o) => o.kind));
     for (const kind of ['Service', 'Ingress'] as const) {
-      if (!kept.has(kind)) await this.deleteObject(spec(kind, workload.namespace, workload.name));
+      if (!kept.has(kind)) {
+        await this.deleteCompanion(spec(kind, workload.namespace, workload.name), workload.labels);
+      }
+    }
+  }
+
+  /**
+   * Deletes a Service or Ingress that belongs with a workload (`owner`: its labels): only one
+   * Slipway made for the same task of the same workspace (or of none), and only as it was read
+   * (a precondition on its uid), so nothing of another workspace's or of someone else's goes.
+   */
+  private async deleteCompanion(
+    header: KubernetesObject,
+    owner: Record<string, string>,
+  ): Promise<boolean> {
+    const found = await this.readObject(header);
+    const labels = found?.metadata?.labels ?? {};
+    if (
+      !found ||
+      labels[LABELS.managedBy] !== MANAGED_BY_VALUE ||
+      labels[LABELS.task] !== owner[LABELS.task] ||
+      labels[LABELS.workspace] !== owner[LABELS.workspace]
+    ) {
+      return false;
+    }
+    const what = `delete ${header.kind} ${header.metadata?.namespace}/${header.metadata?.name}`;
+    try {
+      const done = await this.call(
+        what,
+        () =>
+          this.objects.delete(header, undefined, undefined, undefined, undefined, 'Background', {
+            preconditions: { uid: found.metadata?.uid },
+          }),
+        true,
+      );
+      return done !== undefined;
+    } catch (error) {
+      // Made anew since it was read (the uid differs): not the one judged to be ours.
+      if (isSlipwayError(error, 'CONFLICT')) return false;
+      throw error;
     }
   }
 
@@ -956,6 +1003,22 @@ export class KubernetesRuntime implements Runtime {
       throw error;
     }
   }
+}
+
+/**
+ * Refuses, before anything is applied, to apply over objects Slipway did not make: a forced
+ * server-side apply would take them over (their selector replaced, fields of theirs kept beside
+ * Slipway's), or fail half-way on a field they made immutable.
+ */
+function refuseTakeover(rendered: KubernetesObject[], foreign: ReadonlySet<string>): void {
+  const taken = rendered.filter((o) => foreign.has(objectKey(o)));
+  if (taken.length === 0) return;
+  const names = taken.map((o) => `${o.kind} ${o.metadata?.namespace}/${o.metadata?.name}`);
+  const many = names.length > 1;
+  throw new SlipwayError(
+    'CONFLICT',
+    `${names.join(', ')} ${many ? 'are' : 'is'} in the cluster, but not Slipway's (no ${LABELS.managedBy}=${MANAGED_BY_VALUE} label): Slipway takes over nothing it did not make. Delete or rename ${many ? 'them' : 'it'}, or give the task${many ? 's' : ''} another name; nothing was applied`,
+  );
 }
 
 function spec(kind: keyof typeof API_VERSION, namespace: string, name: string): KubernetesObject {
