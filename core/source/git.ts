@@ -115,10 +115,17 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       github = await options.resolveGitHub(resolved.github, refresh ? { refresh } : undefined);
     } catch (error) {
       if (isSlipwayError(error)) throw error;
+      // GitHub down a moment (5xx, 429) or out of reach: the deploy is tried again after a
+      // backoff, as a git fetch that failed so would be, rather than failing the commit.
+      const status = (error as { status?: unknown })?.status;
+      const transient = typeof status !== 'number' || status >= 500 || status === 429;
+      const said = String((error as Error)?.message ?? error);
+      // An error page (GitHub's "Unicorn!" HTML) says nothing a person wants in a log.
+      const why = /^\s*</.test(said) ? `GitHub answered ${status}` : redact(said);
       throw new SlipwayError(
         'SOURCE_UNAVAILABLE',
-        `could not get access to GitHub repository '${resolved.github}': ${redact(String((error as Error)?.message ?? error))}`,
-        { cause: error },
+        `could not get access to GitHub repository '${resolved.github}': ${why}`,
+        { cause: error, retryable: transient },
       );
     }
     return withToken(baseEnv, github.url, github.token);
