@@ -3,7 +3,13 @@ import { startKubeApiServer } from './fakes/kube/index.js';
 import { webService } from './fixtures/tasks.js';
 import { createRepo, manifest, type TestRepo } from './helpers/git.js';
 import { freePort } from './helpers/ports.js';
-import { deployAndWait, type ServerProcess, startServer } from './helpers/server.js';
+import {
+  deployAndWait,
+  jobLog,
+  type ServerProcess,
+  startServer,
+  waitForJob,
+} from './helpers/server.js';
 
 /**
  * A task that turns from a service into a deployment, or back, keeps its name, and so its
@@ -55,6 +61,12 @@ it('replaces a service that became a deployment, and a deployment that became a 
       cmd: ['node', '-e', 'setInterval(() => {}, 1000)'],
     }),
   });
+  // The plan says what the deploy then does: the new kind created, the old one pruned.
+  const planned = await server.api('POST', `/api/workspaces/${workspace}/deployments?plan=true`);
+  const plan = await waitForJob(server, planned.json.id);
+  const planLog = await jobLog(server, planned.json.id);
+  expect(plan.status, planLog).toBe('COMPLETE');
+  expect(planLog).toContain("service 'web' would be replaced: it is a deployment in git now");
   const toDeployment = await deploy();
   expect(toDeployment.status, toDeployment.log).toBe('COMPLETE');
   expect(toDeployment.log).toContain("service 'web' replaced: it is a deployment in git now");
@@ -62,6 +74,11 @@ it('replaces a service that became a deployment, and a deployment that became a 
     created: [{ kind: 'deployment', name: 'web' }],
     pruned: [{ kind: 'service', name: 'web' }],
   });
+  for (const field of ['created', 'changed', 'pruned']) {
+    expect(plan.result[field], field).toEqual(toDeployment.result[field]);
+  }
+  // A first attempt has no earlier one to credit anything to.
+  expect(`${planLog}${toDeployment.log}`).not.toContain('earlier attempt');
   expect(await running()).toEqual(['deployment/web']);
 
   repo.commit(webService('web', port));

@@ -192,7 +192,14 @@ async function sync(
     );
     pruned.push(ref);
   }
-  const outcomes = await runtime.apply(workloads, { dryRun: plan });
+  const replaced = new Set(retyped.map(objectKey));
+  // A plan leaves the old kind in place, where the deploy removes it first: what replaces it
+  // is created, as the deploy will say, not changed.
+  const outcomes = (await runtime.apply(workloads, { dryRun: plan })).map((outcome) =>
+    plan && replaced.has(objectKey(outcome)) && outcome.action !== 'created'
+      ? { ...toRef(outcome), action: 'created' as const }
+      : outcome,
+  );
   for (const outcome of outcomes) {
     if (outcome.action !== 'unchanged') log(describeOutcome(outcome, plan));
   }
@@ -204,9 +211,11 @@ async function sync(
 
   const desired = new Set(workloads.map(refKey));
   const stale = owned.filter((info) => !desired.has(refKey(info)) && !retyped.includes(info));
-  if (earlier) pruned.push(...prunedBefore(earlier, desired, stale));
-  for (const ref of pruned)
+  const prunedEarlier = earlier ? prunedBefore(earlier, desired, stale) : [];
+  for (const ref of prunedEarlier) {
     log(`${describeRef(ref)} pruned (by an earlier attempt of this deploy)`);
+    pruned.push(ref);
+  }
   for (const info of stale) {
     signal.throwIfAborted();
     const ref = { kind: info.kind, namespace: info.namespace, name: info.name };
