@@ -105,6 +105,20 @@ describe('the GitHub Action in direct mode: the engine in the runner against a c
     checkout.commit({ 'jobs/b/manifest.json': task('b') });
   });
 
+  it('fails the step on a failing task, and its summary still lists what the deploy applied', async () => {
+    checkout.commit({
+      'jobs/bad/manifest.json': task('bad', { env: [{ name: 'KUBE_FAKE_EXIT_CODE', value: '3' }] }),
+    });
+    const run = await runAction(
+      { command: 'deploy-workspace', kubeconfig: kube.kubeconfigPath, namespace: 'shop' },
+      { workspace: checkout.dir },
+    );
+    expect(run.code).toBe(1);
+    expect(run.outputs.status).toBe('ERROR');
+    expect(run.summary).toMatch(/<td>job<\/td><td>bad<\/td><td>created<\/td>/);
+    checkout.commit({ 'jobs/bad/manifest.json': null });
+  });
+
   it('leaves a deploy it no longer waits for (its timeout) on the cluster, and says so', async () => {
     checkout.commit({
       'tasks/slow/manifest.json': task('slow', {

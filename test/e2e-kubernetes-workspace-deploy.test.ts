@@ -382,6 +382,11 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     expect(done.message).toContain("job 'broken' failed: BackoffLimitExceeded");
     expect(done.message).toContain('exit code 2');
     expect(done.message).toContain('no such table');
+    // What the deploy applied stands, and its result says so, failed or not.
+    expect(done.result).toMatchObject({
+      plan: false,
+      created: [expect.objectContaining({ kind: 'job', name: 'broken' })],
+    });
 
     repo.commit({
       'tasks/broken': null,
@@ -399,6 +404,10 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     expect(timedOut.message).toMatch(
       /^not healthy after 3 s: service 'sick' progressing: 0\/1 ready/,
     );
+    expect(timedOut.result).toMatchObject({
+      created: [expect.objectContaining({ kind: 'service', name: 'sick' })],
+      pruned: [expect.objectContaining({ kind: 'job', name: 'broken' })],
+    });
   });
 
   it('lists a task this runtime cannot run with the other manifest problems, and makes nothing', async () => {

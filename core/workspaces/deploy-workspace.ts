@@ -224,18 +224,7 @@ async function sync(
     pruned.push(ref);
   }
 
-  if (!plan) {
-    await waitForWorkloads(
-      context,
-      deps,
-      workspace,
-      workloads,
-      outcomes,
-      refsWith(done, 'created'),
-    );
-  }
-
-  return {
+  const result = (): WorkspaceDeployResult => ({
     plan,
     repository,
     branch: workspace.branch,
@@ -249,7 +238,25 @@ async function sync(
     pruned,
     pipelines: units.pipelines.map((p) => ({ name: p.pipeline.name, file: p.file })),
     durationMs: deps.clock.now() - started,
-  };
+  });
+  if (!plan) {
+    try {
+      await waitForWorkloads(
+        context,
+        deps,
+        workspace,
+        workloads,
+        outcomes,
+        refsWith(done, 'created'),
+      );
+    } catch (error) {
+      // A workload that failed or never got healthy ends the deploy, but what it applied and
+      // pruned stands: the job's result (its check run, the Action's summary) still says what.
+      if (isSlipwayError(error)) Object.assign(error.details, { ...result(), ...error.details });
+      throw error;
+    }
+  }
+  return result();
 }
 
 /**
