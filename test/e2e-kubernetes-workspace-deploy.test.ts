@@ -410,6 +410,46 @@ describe('a workspace deploy to Kubernetes (the API test server) through the RES
     });
   });
 
+  it("quotes the last lines of the rollout's own pod that never gets ready, not of the one it replaces", async () => {
+    const waiting = createRepo({
+      'tasks/api/manifest.json': manifest({
+        name: 'api',
+        type: 'service',
+        'image-destination': `${IMAGE}/api:1`,
+        env: [
+          { name: 'KUBE_FAKE_CRASH', value: 'true' },
+          { name: 'KUBE_FAKE_LOGS', value: 'old version\npanic: config missing' },
+        ],
+      }),
+    });
+    try {
+      const ws = await server.api('POST', '/api/workspaces', {
+        name: 'rollout-lines',
+        repositoryUrl: waiting.dir,
+        timeoutSeconds: 3,
+      });
+      const crashed = await deployAndWait(server, ws.json.id);
+      expect(crashed.done.status).toBe('ERROR');
+      waiting.commit({
+        'tasks/api/manifest.json': manifest({
+          name: 'api',
+          type: 'service',
+          'image-destination': `${IMAGE}/api:2`,
+          env: [
+            { name: 'KUBE_FAKE_READY', value: 'false' },
+            { name: 'KUBE_FAKE_LOGS', value: 'new version\nwaiting for the database' },
+          ],
+        }),
+      });
+      const { done } = await deployAndWait(server, ws.json.id);
+      expect(done.status).toBe('ERROR');
+      expect(done.message).toContain('waiting for the database');
+      expect(done.message).not.toContain('panic: config missing');
+    } finally {
+      waiting.cleanup();
+    }
+  });
+
   it('lists a task this runtime cannot run with the other manifest problems, and makes nothing', async () => {
     const misfit = createRepo({
       'tasks/noimg/manifest.json': manifest({ name: 'noimg', type: 'job', cmd: ['true'] }),

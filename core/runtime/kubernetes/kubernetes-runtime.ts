@@ -481,7 +481,13 @@ export class KubernetesRuntime implements Runtime {
       pods: async () => {
         const caches = await this.cachesFor(ref.namespace);
         const primary = await this.currentPrimary(ref, caches);
-        return primary ? this.podsOf(ref, primary, caches.pods.list(ref.namespace)) : [];
+        if (!primary) return [];
+        const pods = this.podsOf(ref, primary, caches.pods.list(ref.namespace));
+        if (primary.kind !== 'Deployment') return pods;
+        // A rollout's own pods: those of the ReplicaSet it replaces are on their way out, and
+        // what they printed is not why the new ones do not get ready.
+        const replicaSets = await this.replicaSets(ref.namespace, caches);
+        return replicaSets ? currentRevisionPods(primary as V1Deployment, replicaSets, pods) : pods;
       },
       finished: async () => ref.kind === 'job' && (await this.status(ref)).health !== 'progressing',
     });
