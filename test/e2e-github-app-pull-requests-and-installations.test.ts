@@ -208,6 +208,8 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
   });
 
   it('follows the repository renamed, then moved to another owner, and deploys its pushes', async () => {
+    /** GitHub's id of the repository: it keeps it through its renames. */
+    const REPOSITORY_ID = 7_700_001;
     const installation = github.addInstallation('acme', [REPO]).id;
     const site = async () =>
       (await server.api('GET', '/api/workspaces')).json._embedded.workspaces[0];
@@ -220,7 +222,14 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
         installation,
       );
       payload.changes = changes;
+      payload.repository.id = REPOSITORY_ID;
       return deliver(server.url, 'repository', payload, github.webhookSecret);
+    };
+    /** A push of the head under `fullName`, of the repository with GitHub id `repositoryId`. */
+    const pushAs = (fullName: string, repositoryId = REPOSITORY_ID) => {
+      const payload = pushEvent(fullName, installation, repo.head());
+      payload.repository.id = repositoryId;
+      return deliver(server.url, 'push', payload, github.webhookSecret);
     };
 
     github.renameRepository(REPO, 'acme/web');
@@ -232,24 +241,28 @@ describe('the GitHub App: plans of several pull requests, re-run suites, and ins
       "repository acme/site is now acme/web: workspace(s) 'site' now name it so",
     );
     expect((await site()).repositoryUrl).toBe('acme/web');
-    const delivered = await deliver(
-      server.url,
-      'push',
-      pushEvent('acme/web', installation, repo.head()),
-      github.webhookSecret,
-    );
-    expect(delivered.json.jobs).toEqual([
-      { workspace: 'site', job: expect.any(String), kind: 'deploy', created: true },
-    ]);
-    const pushed = await waitForJob(server, delivered.json.jobs[0].job as string);
-    expect(pushed.status, pushed.message).toBe('COMPLETE');
-    await eventually(
-      async () =>
-        github
-          .checkRuns('acme/web')
-          .find((run) => run.external_id === pushed.id && run.status === 'completed'),
-      "the push's check run on acme/web to complete",
-    );
+    // A push made just before the rename, delivered after it, still names the former name.
+    for (const name of ['acme/site', 'acme/web']) {
+      const delivered = await pushAs(name);
+      expect(delivered.json.jobs, name).toEqual([
+        { workspace: 'site', job: expect.any(String), kind: 'deploy', created: true },
+      ]);
+      const pushed = await waitForJob(server, delivered.json.jobs[0].job as string);
+      expect(pushed.status, pushed.message).toBe('COMPLETE');
+      await eventually(
+        async () =>
+          github
+            .checkRuns('acme/web')
+            .find((run) => run.external_id === pushed.id && run.status === 'completed'),
+        `the check run of the push to ${name} on acme/web to complete`,
+      );
+    }
+    // Another repository that took the former name up is not the one renamed.
+    const taken = await pushAs('acme/site', REPOSITORY_ID + 1);
+    expect(taken.json).toMatchObject({
+      jobs: [],
+      ignored: 'no workspace deploys acme/site branch main',
+    });
 
     github.renameRepository('acme/web', 'beta/web');
     const moved = await repositoryEvent('transferred', 'beta/web', {

@@ -12,6 +12,13 @@ export interface Installation {
 }
 
 const COLLECTION = 'github-installations';
+const RENAMES = 'github-renames';
+
+/** What a former name of a repository is now: `to`, for the repository of `repositoryId`. */
+interface Rename {
+  to: string;
+  repositoryId: number | null;
+}
 
 /**
  * The App's installations, kept from `installation` and `installation_repositories` events (and
@@ -58,9 +65,17 @@ export class Installations {
     this.change(id, account, [name], []);
   }
 
-  /** `from` (`owner/name`) was renamed or transferred to `to`: every record of it names `to`. */
-  renamed(from: string, to: string): void {
+  /**
+   * `from` (`owner/name`) was renamed or transferred to `to`: every record of it names `to`, and
+   * an event GitHub sends late under the former name (a push made just before) finds it by
+   * {@link currentName}.
+   */
+  renamed(from: string, to: string, repositoryId: number | null): void {
     const [before, after] = [from.toLowerCase(), to.toLowerCase()];
+    const rename: Rename = { to: after, repositoryId };
+    this.store.putRecord(RENAMES, before, '', rename);
+    // Renamed back: that name is the repository's own again, not a former one.
+    this.store.deleteRecord(RENAMES, after);
     for (const installation of this.store.listRecords<Installation>(COLLECTION)) {
       if (!installation.repositories.includes(before)) continue;
       const repositories = normalize(
@@ -68,6 +83,25 @@ export class Installations {
       );
       this.put({ ...installation, repositories, updated: isoTime(this.clock.now()) });
     }
+  }
+
+  /**
+   * The name `repository` goes by now: its own, as the event gives it, unless that is a former
+   * name of the same repository (by id: another repository may have taken the name up since),
+   * and then the name it was renamed to (lowercase).
+   */
+  currentName(repository: { full_name: string; id?: number }): string {
+    if (repository.id === undefined) return repository.full_name;
+    let name = repository.full_name.toLowerCase();
+    let renamed = false;
+    // A few renames in a row at most; the bound only guards against a loop in the records.
+    for (let hop = 0; hop < 10; hop++) {
+      const rename = this.store.getRecord<Rename>(RENAMES, name);
+      if (!rename || rename.repositoryId !== repository.id) break;
+      name = rename.to;
+      renamed = true;
+    }
+    return renamed ? name : repository.full_name;
   }
 
   setSuspended(id: number, suspended: boolean): void {

@@ -61,6 +61,8 @@ const GRANT_WAIT_MS = 3000;
 interface Repo {
   full_name: string;
   owner: { login: string } | null;
+  /** GitHub's id of the repository: it keeps it through renames and transfers. */
+  id?: number;
 }
 
 /**
@@ -91,15 +93,13 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
   };
   const remember = (payload: { installation?: { id: number }; repository?: Repo }) => {
     if (payload.installation && payload.repository) {
-      installations.seen(
-        payload.installation.id,
-        payload.repository.owner?.login ?? payload.repository.full_name.split('/')[0] ?? '',
-        payload.repository.full_name,
-      );
+      // A late event under a former name must not put that name back.
+      const name = installations.currentName(payload.repository);
+      installations.seen(payload.installation.id, name.split('/')[0] ?? '', name);
     }
   };
   const workspacesOf = (repository: Repo, branch?: string): Workspace[] => {
-    const key = repository.full_name.toLowerCase();
+    const key = installations.currentName(repository).toLowerCase();
     // Every URL form of owner/name contains the name: the store narrows, the key decides.
     const name = key.slice(key.indexOf('/') + 1);
     return (
@@ -242,8 +242,10 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
     if (workspaces.length === 0) {
       return ignore(delivery, `no workspace deploys ${repository.full_name} branch ${branch}`);
     }
+    // Under the name it has now: a push GitHub sends late names the repository as it was.
+    const current = installations.currentName(repository);
     for (const workspace of workspaces) {
-      queue(delivery, workspace, { ...origin, repository: repository.full_name }, sender, push);
+      queue(delivery, workspace, { ...origin, repository: current }, sender, push);
     }
   };
 
@@ -616,7 +618,7 @@ export function slipwayApp({ engine, installations, outcomes, commits, gheHost }
             ? (changes.owner.from.user?.login ?? changes.owner.from.organization?.login ?? owner)
             : owner;
         const former = `${formerOwner}/${formerName}`;
-        installations.renamed(former, now);
+        installations.renamed(former, now, payload.repository.id);
         engine.previews.renamed(former, now);
         remember(payload);
         const followers = workspacesOf({ full_name: former, owner: null });

@@ -52,6 +52,8 @@ export const RECORD_COLLECTIONS = [
   'closed-pull-requests',
   /** Previews of pull requests reopened while their last preview was being removed. */
   'preview-reopens',
+  /** A GitHub repository's former names (renames, transfers), each with its repository id. */
+  'github-renames',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 
