@@ -26,6 +26,13 @@ interface Rename {
  * the right installation's token.
  */
 export class Installations {
+  /**
+   * Whether any repository was renamed, read once: every push asks, and most installations
+   * never see a rename. Only this process writes them (one Slipway per data directory); true
+   * after a rename even if its transaction rolls back, which costs a lookup, never a wrong name.
+   */
+  private anyRenames: boolean | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -76,6 +83,7 @@ export class Installations {
     this.store.putRecord(RENAMES, before, '', rename);
     // Renamed back: that name is the repository's own again, not a former one.
     this.store.deleteRecord(RENAMES, after);
+    this.anyRenames = true;
     for (const installation of this.store.listRecords<Installation>(COLLECTION)) {
       if (!installation.repositories.includes(before)) continue;
       const repositories = normalize(
@@ -92,6 +100,8 @@ export class Installations {
    */
   currentName(repository: { full_name: string; id?: number }): string {
     if (repository.id === undefined) return repository.full_name;
+    this.anyRenames ??= this.store.listRecords(RENAMES).length > 0;
+    if (!this.anyRenames) return repository.full_name;
     let name = repository.full_name.toLowerCase();
     let renamed = false;
     // A few renames in a row at most; the bound only guards against a loop in the records.
