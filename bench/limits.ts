@@ -27,7 +27,11 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   it out): on Node 20 AsyncLocalStorage puts a hook on every promise; Node 24 carries it in
   AsyncContextFrame instead, without the hooks.
 - Webhook ingest: a delivery costs the server about 0.55-0.8 ms against the floor's 0.25-0.36
-  (0.42 against 0.22 in the run above, on a faster machine: the ratio holds).
+  (0.42 against 0.22 on a faster machine on 2026-12-01, 0.53 against 0.26 on 2026-12-02: the
+  ratio holds). A profile of 2026-12-02 puts 35% of the server's busy time in the group commit
+  (the transaction, its log writes and checkpoints) and 9% in superseding the queued deploy:
+  0.8x would need about 190 µs less per push, nearly all of the store work the target itself
+  asks for (a durable job before the 2xx).
   The floor verifies the signature, parses the JSON and has Probot build an Octokit for the event
   (35 µs in a tight loop, about half of it in Octokit's plugins; we pay it too). The difference
   is the store work of a push, measured alone at 170-195 µs in the transaction: find the
@@ -50,7 +54,8 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   target would still be about 200 µs away. The p99 target needs about
   2,000 deliveries/s: with 50 closed-loop connections the mean latency is 50 over the
   throughput, and the floor's own p99 (32-65 ms across runs) lies about the 50 ms line: ours
-  met it in the run above, at 2,334 deliveries/s, and missed it at 1,586/s the evening before.
+  met it at 2,334 deliveries/s on 2026-12-01, and missed it at 1,858/s on 2026-12-02 (58.8 ms,
+  the floor's own 46.9 ms) and at 1,586/s on the evening of 2026-11-30.
 - Queue: the floor runs the same statements on Slipway's jobs table. Without the table's indexes
   (newest first, by workspace, by target and status, by status, and delivery id) the same
   statements run 2.5x faster. Those indexes are what keep the lists and the claim fast at
@@ -73,7 +78,12 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   loopback, with no round trip and no storage write to wait for: that is where sending 16
   requests at a time pays, and the second figure of the note shows it. With 2 ms added to
   every request, kubectl's 1,000 requests in a row wait about 2 s more, while Slipway's
-  apply takes no longer than without (1.1-1.3 s against 5.6-6.3 s across runs, 4.4-5.0x).
+  apply takes no longer than without (1.1-1.3 s against 5.4-6.3 s across runs, 4.4-5.0x).
+  Profiled on 2026-12-02 against a warm test server, Slipway's process sat idle 44% of its
+  apply: of the server's 1.6-2.6 ms of CPU per object, a third went to its controllers, a sixth
+  to managed-fields bookkeeping, and a tenth each to copying objects and garbage collection. A
+  cheaper server would speed kubectl too, whose own 2.3 ms per object run one after another: on
+  loopback, one request per object from a Node client, the ratio stays near 2-2.5x.
 - Lists at 100,000 jobs: a page is found in the newest-first index alone, then read, and an
   unfiltered list (or one by status and type) is counted from the counts kept per type and
   status. OFFSET steps over every index entry it skips, 9 ns apiece (an index on an integer, a
@@ -87,5 +97,7 @@ export const LIMITS = `## What limits the missed targets (from CPU profiles of t
   120 µs (raw rows mapped to jobs in JavaScript would save 30 of them). With 10 closed-loop
   connections a request waits for the 9 before it, so the mean latency is about 10 times the
   server's time, and the p99 about twice to three times the mean. Each route is measured warm
-  (500 requests first), three passes of 2,000.
+  (500 requests first), three passes of 2,000. On 2026-12-02 the deep page's p99 was 20.7 ms,
+  over the line, on a machine whose floor (\`/healthz\`, which reads nothing) had a p99 of
+  8.5 ms against 3.2 ms the day before: the tail there is the machine's.
 `;
