@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, utimesSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isSlipwayError, SlipwayError } from '../errors.js';
+import { errorMessage, isSlipwayError, SlipwayError } from '../errors.js';
 import { type Logger, silentLogger } from '../types.js';
 import { CACHE_VARIABLE, cleanLeftovers, OWNER_VARIABLE } from './clean-leftovers.js';
 import { DEFAULT_EVICTION, type EvictionPolicy, evictCheckouts } from './evict-checkouts.js';
@@ -119,7 +119,7 @@ export function createGitSource(options: GitSourceOptions): SourceFetcher {
       // backoff, as a git fetch that failed so would be, rather than failing the commit.
       const status = (error as { status?: unknown })?.status;
       const transient = typeof status !== 'number' || status >= 500 || status === 429;
-      const said = String((error as Error)?.message ?? error);
+      const said = errorMessage(error);
       // An error page (GitHub's "Unicorn!" HTML) says nothing a person wants in a log.
       const why = /^\s*</.test(said) ? `GitHub answered ${status}` : redact(said);
       throw new SlipwayError(

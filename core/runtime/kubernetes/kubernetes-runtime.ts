@@ -389,13 +389,14 @@ export class KubernetesRuntime implements Runtime {
 
   async delete(ref: WorkloadRef): Promise<boolean> {
     const primary = spec(primaryKind(ref.kind), ref.namespace, ref.name);
-    // The Service and Ingress of the same name go with it only when they are this workload's:
-    // another workspace's task, or something Slipway did not make, may have that name.
-    const owner = (await this.readObject(primary))?.metadata?.labels ?? {
-      [LABELS.task]: ref.name,
-    };
+    // A service's Service and Ingress go with it only when they are its own (another
+    // workspace's task, or something Slipway did not make, may have that name): its labels say.
+    const owner =
+      ref.kind === 'service'
+        ? ((await this.readObject(primary))?.metadata?.labels ?? { [LABELS.task]: ref.name })
+        : undefined;
     const existed = await this.deleteObject(primary);
-    if (ref.kind === 'service') {
+    if (owner) {
       for (const kind of ['Service', 'Ingress'] as const) {
         await this.deleteCompanion(spec(kind, ref.namespace, ref.name), owner);
       }
@@ -621,11 +622,6 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /**
-   * What Slipway owns in a namespace: its Jobs, CronJobs and Deployments, with `services` its
-   * Services and Ingresses too, and with `autoscalers` every HorizontalPodAutoscaler (anyone's:
-   * they say which Deployments an autoscaler scales). Undefined when the namespace is missing.
-   */
-  /**
    * The namespace's Jobs, CronJobs and Deployments (with `services`, its Services and Ingresses
    * too; with `autoscalers`, its HorizontalPodAutoscalers): those Slipway made (`owned`), and
    * the keys of those it did not (`foreign`), which it must not take over. Undefined when the
@@ -659,8 +655,12 @@ export class KubernetesRuntime implements Runtime {
           all.push({ ...item, kind, apiVersion: API_VERSION[kind] } as KubernetesObject);
       }
     }
-    const owned = all.filter((o) => o.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE);
-    const foreign = all.filter((o) => !owned.includes(o)).map(objectKey);
+    const owned: KubernetesObject[] = [];
+    const foreign: string[] = [];
+    for (const object of all) {
+      if (object.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE) owned.push(object);
+      else foreign.push(objectKey(object));
+    }
     if (autoscalers) owned.push(...(await this.listAutoscalers(namespace)));
     return { owned, foreign };
   }
