@@ -1,4 +1,5 @@
 import { type OutageOptions, tellOutages } from '../core/jobs/outage-watch.js';
+import { notJsonMessage } from '../core/jobs/rest-job-source.js';
 
 /** A call to the Slipway server that failed: the step fails with the server's own message. */
 export class RemoteError extends Error {
@@ -103,11 +104,13 @@ export class RemoteClient {
     }
     const accept = options.accept ?? 'application/json';
     if (accept === 'application/json' && typeof body === 'string' && response.status !== 204) {
-      // A proxy's sign-in page or a web app at the wrong address answers 200 too: no result.
+      const answer = {
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        text,
+      };
       throw new RemoteError(
-        `${method} ${path.split('?')[0]} answered ${response.status} with ${
-          response.headers.get('content-type') ?? 'no content type'
-        }, not JSON: ${JSON.stringify(text.trim().slice(0, 80))}; is ${this.url} the address of a Slipway server?`,
+        notJsonMessage(`${method} ${path.split('?')[0]}`, answer, this.url),
         response.status,
       );
     }

@@ -30,7 +30,8 @@ function jobSource(client: RemoteClient): JobSource {
  * ended is one the workflow cancelled.
  */
 export interface WaitWatch {
-  waiting(id: string): void;
+  /** `url`: the job's page on the server. */
+  waiting(id: string, url: string): void;
   over(): void;
 }
 
@@ -71,7 +72,7 @@ export async function runRemote(
         rows: [],
       };
     }
-    watch.waiting(id);
+    watch.waiting(id, jobUrl(id));
     const seconds = settings.timeoutMs / 1000;
     try {
       const { job, timedOut, stalled } = await followJob(jobSource(client), id, sink, {

@@ -34,11 +34,10 @@ export async function run(): Promise<void> {
               // The runner reads the saved state when the step ends, cancelled or not, and keeps
               // the last value saved under a name: the post step sees a job id only when the
               // step was still waiting on that job.
-              waiting: (id) => {
-                const server = (settings.mode as { serverUrl: string }).serverUrl;
-                waitedOn = { id, url: `${server}/jobs/${id}` };
+              waiting: (id, url) => {
+                waitedOn = { id, url };
                 core.saveState(JOB_STATE, id);
-                core.saveState(SERVER_STATE, server);
+                core.saveState(SERVER_STATE, (settings.mode as { serverUrl: string }).serverUrl);
               },
               over: () => core.saveState(JOB_STATE, ''),
             })

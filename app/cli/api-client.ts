@@ -1,4 +1,4 @@
-import { type OutageOptions, tellOutages } from '../../core/jobs/index.js';
+import { notJsonMessage, type OutageOptions, tellOutages } from '../../core/jobs/index.js';
 import { UsageError } from './parse-args.js';
 
 /** The server answered with an error status: exit code 1, its message on stderr. */
@@ -161,11 +161,13 @@ export function createApiClient(
       const body = parseBody(text, type);
       if (!response.ok) throw refusal(response, body, method, path);
       if (accept === 'application/json' && typeof body === 'string') {
-        // A proxy's page or a web app at the wrong address answers 200 too; it is no result.
         throw new ApiError(
           response.status,
-          `${method} ${path} answered ${response.status} with ${type ?? 'no content type'}, not JSON: ` +
-            `${JSON.stringify(body.trim().slice(0, 80))}; is ${base} the address of a Slipway server?`,
+          notJsonMessage(
+            `${method} ${path}`,
+            { status: response.status, contentType: type, text: body },
+            base,
+          ),
           body,
         );
       }

@@ -16,7 +16,7 @@ export {
   type EnqueueResult,
   JobQueue,
 } from './queue.js';
-export { type RestAnswer, restJobSource } from './rest-job-source.js';
+export { notJsonMessage, type RestAnswer, restJobSource } from './rest-job-source.js';
 export {
   type JobContext,
   type JobEnd,

@@ -77,6 +77,18 @@ export function restJobSource(
 }
 
 /**
+ * What a client of Slipway's REST API (the CLI, the Action) says of a success that is not JSON
+ * where it asked for JSON: a proxy's sign-in page or a web app at a wrong address answers 200 too.
+ */
+export function notJsonMessage(
+  request: string,
+  answer: { status: number; contentType: string | null; text: string },
+  serverUrl: string,
+): string {
+  return `${request} answered ${answer.status} with ${answer.contentType ?? 'no content type'}, not JSON: ${JSON.stringify(answer.text.trim().slice(0, 80))}; is ${serverUrl} the address of a Slipway server?`;
+}
+
+/**
  * An answer that is not what a Slipway server gives: the caller is pointed at the wrong place
  * (BAD_REQUEST: the address it was given is the mistake, and asking again will not mend it).
  */
